@@ -1,0 +1,5 @@
+"""Lets `python -m loopcheck` run the CLI."""
+
+from loopcheck.cli import main
+
+main()

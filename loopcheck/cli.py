@@ -1,0 +1,53 @@
+"""Command-line front-end: `loopcheck scan PATH...`. Parses options, runs the pipeline,
+prints with a reporter, and sets the exit status (DESIGN.md "Contracts")."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from loopcheck import __version__
+from loopcheck.findings import SEVERITY_RANK
+from loopcheck.pipeline import ScanOptions, scan
+from loopcheck.reporters import FORMATS, renderer
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="loopcheck")
+def main() -> None:
+    """Find recursive-invocation loops in AWS SAM and CloudFormation templates."""
+
+
+@main.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              default="error", show_default=True,
+              help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--strict", is_flag=True,
+              help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
+def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool) -> None:
+    """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
+    result = scan(list(paths), ScanOptions(strict=strict))
+    for skipped in result.skipped:
+        click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(renderer(output_format)(result), nl=False)
+    if output_format == "text":
+        from loopcheck.reporters.text import summary
+
+        click.echo(summary(result), err=True)
+    sys.exit(exit_status(result, fail_on))
+
+
+def exit_status(result, fail_on: str) -> int:
+    if result.errors:
+        return EXIT_ERROR
+    if fail_on == "never":
+        return EXIT_CLEAN
+    threshold = SEVERITY_RANK[fail_on]
+    failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN

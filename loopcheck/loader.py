@@ -1,0 +1,285 @@
+"""Stage 1, load: read one file into marked values, or say why it is not a template.
+
+YAML goes through PyYAML's C parser with CloudFormation's short-form tags turned into their
+long form (`!Ref X` -> {"Ref": "X"}); JSON goes through the same parser when it can (it
+keeps positions for free) and through a position-keeping `json` decoder when YAML rejects
+valid JSON (tabs). Nothing here imports cfn-lint: start-up time matters for pre-commit.
+"""
+
+from __future__ import annotations
+
+import json
+import json.decoder
+import json.scanner
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, List, Optional, Union
+
+import yaml
+
+from loopcheck.nodes import MDict, MList, MStr
+
+try:
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml: slower, same result
+    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+# Short-form tags CloudFormation accepts, and the long form each stands for.
+SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: "Fn::" + name
+        for name in (
+            "Sub", "GetAtt", "Join", "If", "Select", "Split", "FindInMap", "ImportValue",
+            "GetAZs", "Base64", "Cidr", "Equals", "And", "Or", "Not", "Transform",
+            "Length", "ToJsonString",
+        )
+    },
+}
+
+_TEMPLATE_HINT = re.compile(rb"AWSTemplateFormatVersion|AWS::Serverless|AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+
+
+@dataclass
+class Template:
+    """A decoded template: its marked data plus where it came from."""
+
+    path: str
+    data: MDict
+    unknown_tags: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Skipped:
+    """A YAML/JSON file that is not a CloudFormation template (Helm chart, workflow...)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class LoadError:
+    """A file that looks like a template but could not be read or parsed."""
+
+    path: str
+    message: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+
+LoadResult = Union[Template, Skipped, LoadError]
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, column: int, first_line: int):
+        super().__init__(f"duplicate key '{key}' (first defined on line {first_line})")
+        self.line, self.column = line, column
+
+
+class _TemplateLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """PyYAML loader that builds marked nodes and understands CloudFormation tags."""
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.unknown_tags: List[str] = []
+
+
+def _mark(node: yaml.Node) -> tuple:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _construct_str(loader: _TemplateLoader, node: yaml.Node) -> MStr:
+    value = MStr(loader.construct_scalar(node))
+    value.mark = _mark(node)
+    return value
+
+
+def _construct_seq(loader: _TemplateLoader, node: yaml.Node) -> MList:
+    items = MList(loader.construct_object(child, deep=True) for child in node.value)
+    items.mark = _mark(node)
+    return items
+
+
+def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> MDict:
+    loader.flatten_mapping(node)
+    mapping = MDict()
+    mapping.mark = _mark(node)
+    first_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a scalar", key_node.start_mark
+            )
+        if key in first_lines:
+            line, column = _mark(key_node)
+            raise _DuplicateKey(str(key), line, column, first_lines[key])
+        first_lines[key] = key_node.start_mark.line + 1
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+def _construct_tag(loader: _TemplateLoader, tag_suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = _construct_str(loader, node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = _construct_seq(loader, node)
+    else:
+        value = _construct_map(loader, node)
+    long_name = SHORT_TAGS.get(tag_suffix)
+    if long_name is None:
+        loader.unknown_tags.append(f"!{tag_suffix} (line {_mark(node)[0]})")
+        return value
+    if long_name == "Fn::GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        parts = MList([MStr(resource), MStr(attribute)])
+        parts[0].mark = parts[1].mark = parts.mark = value.mark
+        value = parts
+    wrapped = MDict({long_name: value})
+    wrapped.mark = _mark(node)
+    return wrapped
+
+
+_TemplateLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+# CloudFormation reads `2010-09-09` as a string, not a date.
+_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_TemplateLoader.add_multi_constructor("!", _construct_tag)
+
+
+def _position(text: str, offset: int) -> tuple:
+    line = text.count("\n", 0, offset) + 1
+    return (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+class _MarkingJSONDecoder(json.JSONDecoder):
+    """A json decoder that marks objects, arrays and strings with their position.
+
+    Only used when YAML rejects valid JSON: it runs the pure-Python scanner.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+        base_object, base_array, base_string = self.parse_object, self.parse_array, self.parse_string
+
+        def parse_object(s_and_end, *args):
+            start = s_and_end[1] - 1
+            pairs_hook = lambda pairs: _json_pairs(pairs, text, start)  # noqa: E731
+            return base_object(s_and_end, self.strict, self.scan_once, None, pairs_hook, self.memo)
+
+        def parse_array(s_and_end, scan_once):
+            values, end = base_array(s_and_end, scan_once)
+            items = MList(values)
+            items.mark = _position(text, s_and_end[1] - 1)
+            return items, end
+
+        def parse_string(s, end, strict):
+            value, new_end = base_string(s, end, strict)
+            marked = MStr(value)
+            marked.mark = _position(text, end - 1)
+            return marked, new_end
+
+        self.parse_object, self.parse_array, self.parse_string = parse_object, parse_array, parse_string
+        self.scan_once = json.scanner.py_make_scanner(self)
+
+
+def _json_pairs(pairs: list, text: str, start: int) -> MDict:
+    mapping = MDict()
+    mapping.mark = _position(text, start)
+    first_lines = {}
+    for key, value in pairs:
+        line, column = getattr(key, "mark", mapping.mark)
+        if key in first_lines:
+            raise _DuplicateKey(str(key), line, column, first_lines[key])
+        first_lines[key] = line
+        mapping[key] = value
+    return mapping
+
+
+def _parse_json(text: str) -> Any:
+    decoder = _MarkingJSONDecoder(text)
+    value, end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+    if text[end:].strip():
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
+def _looks_like_json(path: str, text: str) -> bool:
+    return path.lower().endswith(".json") or text.lstrip()[:1] in ("{", "[")
+
+
+def _classify(path: str, data: Any, unknown_tags: List[str]) -> LoadResult:
+    if not isinstance(data, dict) or "Resources" not in data:
+        return Skipped(path, "not a CloudFormation template (no Resources mapping)")
+    resources = data["Resources"]
+    if not isinstance(resources, dict):
+        line = getattr(resources, "mark", getattr(data, "mark", (None, None)))[0]
+        return LoadError(path, "Resources is not a mapping", line)
+    if not isinstance(data, MDict):
+        data = MDict(data)
+    return Template(path, data, unknown_tags)
+
+
+def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
+    """Decode already-read text; `looks_like_template` decides error versus skip on failure."""
+    loader = _TemplateLoader(text)
+    try:
+        data = loader.get_single_data()
+    except _DuplicateKey as exc:
+        return LoadError(path, str(exc), exc.line, exc.column)
+    except yaml.YAMLError as exc:
+        if _looks_like_json(path, text):
+            try:
+                data = _parse_json(text)
+            except _DuplicateKey as dup:
+                return LoadError(path, str(dup), dup.line, dup.column)
+            except json.JSONDecodeError as json_exc:
+                if not looks_like_template:
+                    return Skipped(path, "not valid YAML or JSON, and not a template")
+                return LoadError(path, f"invalid JSON: {json_exc.msg}", json_exc.lineno, json_exc.colno)
+            return _classify(path, data, [])
+        if not looks_like_template:
+            return Skipped(path, "not valid YAML, and not a template")
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        reason = " ".join(
+            part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+        ) or str(exc).splitlines()[0]
+        if mark is None:
+            return LoadError(path, f"invalid YAML: {reason}")
+        return LoadError(path, f"invalid YAML: {reason}", mark.line + 1, mark.column + 1)
+    except RecursionError:
+        return LoadError(path, "nesting too deep to read")
+    finally:
+        loader.dispose()
+    return _classify(path, data, loader.unknown_tags)
+
+
+def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+    """Read and decode one file. Never raises for bad input: returns LoadError or Skipped."""
+    shown = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > max_bytes:
+            return LoadError(shown, f"file is {size} bytes, over the {max_bytes}-byte limit")
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
+    looks_like_template = bool(_TEMPLATE_HINT.search(raw))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if not looks_like_template:
+            return Skipped(shown, "not UTF-8 text, and not a template")
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return LoadError(shown, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line)
+    if "\x00" in text:
+        if not looks_like_template:
+            return Skipped(shown, "binary file")
+        return LoadError(shown, "binary file (contains NUL bytes)")
+    return parse_text(shown, text, looks_like_template)

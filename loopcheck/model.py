@@ -1,0 +1,388 @@
+"""Stage 3, model: the typed resources loop detection needs, from SAM and CloudFormation.
+
+SAM is read natively (cfn-lint >= 1.54 no longer transforms it): `AWS::Serverless::Function`
+with `Globals.Function` merged, its S3 events and its `Policies`. Raw CloudFormation
+(`AWS::S3::Bucket` notifications, `AWS::Lambda::Function`, roles and policies) and CDK's
+`Custom::S3BucketNotifications` land in the same dataclasses, so later stages never care
+which shape a template used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from loopcheck.iam import Statement, statements_from_document
+from loopcheck.knowledge import sam_policy_templates
+from loopcheck.knowledge.managed_policies import (
+    MANAGED_POLICIES,
+    is_aws_managed_arn,
+    managed_policy_name,
+)
+from loopcheck.values import Pattern, Resolver, Value, branches, items_of
+
+Path = Tuple[Any, ...]
+
+SAM_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+FUNCTION_TYPES = (SAM_FUNCTION, LAMBDA_FUNCTION)
+BUCKET = "AWS::S3::Bucket"
+CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
+
+
+@dataclass
+class Bucket:
+    id: str
+    path: Path
+    names: Value  # every name the bucket may have
+
+
+@dataclass
+class S3Trigger:
+    """A bucket notifying a function on some event types, with an optional key filter."""
+
+    bucket: str
+    function: str
+    events: Tuple[str, ...]
+    prefix: Optional[str]
+    suffix: Optional[str]
+    path: Path
+    origin: str  # "SAM S3 event" | "NotificationConfiguration" | "CDK bucket notifications"
+
+    @property
+    def has_filter(self) -> bool:
+        return bool(self.prefix or self.suffix)
+
+    def describe_filter(self) -> str:
+        parts = []
+        if self.prefix:
+            parts.append(f"prefix '{self.prefix}'")
+        if self.suffix:
+            parts.append(f"suffix '{self.suffix}'")
+        return " and ".join(parts) if parts else "no key filter"
+
+
+@dataclass
+class UnknownPermission:
+    """A grant loopcheck cannot see into: an external role, a managed policy not in its table."""
+
+    reason: str
+    path: Path
+
+
+@dataclass
+class Function:
+    id: str
+    path: Path
+    type: str
+    properties: Dict[str, Any]  # Globals merged for SAM
+    statements: List[Statement] = field(default_factory=list)
+    unknown_permissions: List[UnknownPermission] = field(default_factory=list)
+
+    @property
+    def recursive_loop(self) -> str:
+        value = self.properties.get("RecursiveLoop", "Terminate")
+        return value if isinstance(value, str) else "Terminate"
+
+    @property
+    def reserved_concurrency(self) -> Optional[Any]:
+        return self.properties.get("ReservedConcurrentExecutions")
+
+
+@dataclass
+class Model:
+    file: str
+    data: Dict[str, Any]
+    resolver: Resolver
+    buckets: Dict[str, Bucket]
+    functions: Dict[str, Function]
+    triggers: List[S3Trigger]
+    order: Dict[str, int]  # logical id -> position in the template
+
+
+def _dict(node: Any) -> Dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[str, Any]:
+    """SAM's Globals rules: maps merge, lists concatenate, the resource's scalars win."""
+    merged: Dict[str, Any] = dict(global_props)
+    for key, value in own.items():
+        base = merged.get(key)
+        if isinstance(base, dict) and isinstance(value, dict):
+            merged[key] = _merge_globals(base, value)
+        elif isinstance(base, list) and isinstance(value, list):
+            merged[key] = base + value
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Builder:
+    def __init__(self, file: str, data: Dict[str, Any]):
+        self.file = file
+        self.data = data
+        self.resources = _dict(data.get("Resources"))
+        self.resolver = Resolver(data)
+        self.buckets: Dict[str, Bucket] = {}
+        self.functions: Dict[str, Function] = {}
+        self.triggers: List[S3Trigger] = []
+        self._bucket_by_name: Dict[Tuple[Any, ...], str] = {}
+        self._function_by_pattern: Dict[Tuple[Any, ...], str] = {}
+        self._policies_by_role: Dict[str, List[str]] = {}
+
+    def build(self) -> Model:
+        globals_function = _dict(_dict(_dict(self.data.get("Globals")).get("Function")))
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            rtype = resource.get("Type")
+            path = ("Resources", logical_id)
+            if rtype == BUCKET:
+                bucket = Bucket(str(logical_id), path, self.resolver.resource_name(logical_id))
+                self.buckets[bucket.id] = bucket
+                for name in bucket.names:
+                    self._bucket_by_name.setdefault(name.parts, bucket.id)
+            elif rtype in FUNCTION_TYPES:
+                props = _dict(resource.get("Properties"))
+                if rtype == SAM_FUNCTION and globals_function:
+                    props = _merge_globals(globals_function, props)
+                self.functions[str(logical_id)] = Function(str(logical_id), path, rtype, props)
+                for pattern in self.resolver.resource_arn(logical_id) + self.resolver.resource_name(
+                    logical_id
+                ):
+                    self._function_by_pattern.setdefault(pattern.parts, str(logical_id))
+            elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                for role in items_of(_dict(resource.get("Properties")).get("Roles")):
+                    role_id = self.resolver.refers_to(role) or (role if isinstance(role, str) else None)
+                    if role_id:
+                        self._policies_by_role.setdefault(str(role_id), []).append(str(logical_id))
+        for function in self.functions.values():
+            self._permissions(function)
+            if function.type == SAM_FUNCTION:
+                self._sam_events(function)
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            if resource.get("Type") == BUCKET:
+                self._bucket_notifications(str(logical_id), resource)
+            elif resource.get("Type") == CDK_NOTIFICATIONS:
+                self._cdk_notifications(str(logical_id), resource)
+        order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
+        return Model(
+            self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order
+        )
+
+    # -- references -----------------------------------------------------------------------
+    def bucket_ids(self, node: Any) -> List[str]:
+        """Buckets of this template an expression may name (by Ref or by name)."""
+        target = self.resolver.refers_to(node)
+        if target is not None:
+            return [target] if target in self.buckets else []
+        found = []
+        for pattern in self.resolver.value(node):
+            bucket_id = self._bucket_by_name.get(pattern.parts)
+            if bucket_id and bucket_id not in found:
+                found.append(bucket_id)
+        return found
+
+    def function_ids(self, node: Any) -> List[str]:
+        """Functions an ARN or name expression may name (aliases and versions included)."""
+        target = self.resolver.refers_to(node)
+        if target is not None:
+            if target in self.functions:
+                return [target]
+            rtype = self.resolver.resource_type(target)
+            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                inner = _dict(_dict(self.resources.get(target)).get("Properties")).get("FunctionName")
+                return self.function_ids(inner)
+            return []
+        found = []
+        for pattern in self.resolver.value(node):
+            function_id = self._function_by_pattern.get(pattern.parts)
+            if function_id is None and pattern.parts and isinstance(pattern.parts[-1], str):
+                head, sep, _qualifier = pattern.parts[-1].rpartition(":")
+                if sep:  # a qualified ARN: ...:function:name:alias
+                    trimmed = pattern.parts[:-1] + ((head,) if head else ())
+                    function_id = self._function_by_pattern.get(trimmed)
+            if function_id and function_id not in found:
+                found.append(function_id)
+        return found
+
+    # -- permissions ----------------------------------------------------------------------
+    def _permissions(self, function: Function) -> None:
+        props = function.properties
+        prop_path = function.path + ("Properties",)
+        if "Role" in props:
+            self._role(function, props["Role"], prop_path + ("Role",))
+        elif function.type == LAMBDA_FUNCTION:
+            function.unknown_permissions.append(
+                UnknownPermission("the function has no Role", prop_path)
+            )
+        else:
+            self._sam_policies(function, props.get("Policies"), prop_path + ("Policies",))
+
+    def _role(self, function: Function, node: Any, path: Path) -> None:
+        for alternative in branches(node):
+            role_id = self.resolver.refers_to(alternative)
+            if role_id is None or self.resolver.resource_type(role_id) != "AWS::IAM::Role":
+                shown = ", ".join(str(p) for p in self.resolver.value(alternative)) or "?"
+                function.unknown_permissions.append(
+                    UnknownPermission(f"role {shown} is not defined in this template", path)
+                )
+                continue
+            role_path = ("Resources", role_id, "Properties")
+            role_props = _dict(_dict(self.resources.get(role_id)).get("Properties"))
+            policies = role_props.get("Policies")
+            for index, policy in enumerate(policies if isinstance(policies, list) else []):
+                for entry in branches(policy):
+                    entry = _dict(entry)
+                    name = entry.get("PolicyName")
+                    source = f"policy {name if isinstance(name, str) else index} of {role_id}"
+                    function.statements += statements_from_document(
+                        entry.get("PolicyDocument"), self.resolver, source,
+                        role_path + ("Policies", index, "PolicyDocument"),
+                    )
+            arns = role_props.get("ManagedPolicyArns")
+            for index, arn in enumerate(arns if isinstance(arns, list) else []):
+                self._managed(function, arn, role_path + ("ManagedPolicyArns", index))
+            for policy_id in self._policies_by_role.get(role_id, []):
+                policy_props = _dict(_dict(self.resources.get(policy_id)).get("Properties"))
+                function.statements += statements_from_document(
+                    policy_props.get("PolicyDocument"), self.resolver, f"{policy_id}",
+                    ("Resources", policy_id, "Properties", "PolicyDocument"),
+                )
+
+    def _managed(self, function: Function, node: Any, path: Path) -> None:
+        for alternative in branches(node):
+            policy_id = self.resolver.refers_to(alternative)
+            if policy_id is not None and self.resolver.resource_type(policy_id) == "AWS::IAM::ManagedPolicy":
+                document = _dict(_dict(self.resources.get(policy_id)).get("Properties")).get(
+                    "PolicyDocument"
+                )
+                function.statements += statements_from_document(
+                    document, self.resolver, policy_id,
+                    ("Resources", policy_id, "Properties", "PolicyDocument"),
+                )
+                continue
+            for pattern in self.resolver.value(alternative):
+                text = pattern.literal
+                name = managed_policy_name(text) if text else None
+                known = name is not None and (is_aws_managed_arn(text) or "/" not in text)
+                if known and name in MANAGED_POLICIES:
+                    function.statements += statements_from_document(
+                        MANAGED_POLICIES[name], self.resolver, f"{name} (AWS managed)", path
+                    )
+                else:
+                    function.unknown_permissions.append(
+                        UnknownPermission(f"managed policy {pattern} is not known to loopcheck", path)
+                    )
+
+    def _sam_policies(self, function: Function, node: Any, path: Path) -> None:
+        if node is None:
+            return
+        items = node if isinstance(node, list) else [node]
+        for index, item in enumerate(items):
+            item_path = path + (index,) if isinstance(node, list) else path
+            for entry in branches(item):
+                if isinstance(entry, str):
+                    self._managed(function, entry, item_path)
+                elif isinstance(entry, dict) and "Statement" in entry:
+                    function.statements += statements_from_document(
+                        entry, self.resolver, f"inline policy of {function.id}", item_path
+                    )
+                elif isinstance(entry, dict) and len(entry) == 1:
+                    (name, arguments), = entry.items()
+                    expanded = sam_policy_templates.expand(str(name), arguments)
+                    if expanded is not None:
+                        function.statements += statements_from_document(
+                            expanded, self.resolver, str(name), item_path
+                        )
+                    elif str(name).startswith("Fn::") or name == "Ref":
+                        self._managed(function, entry, item_path)
+                    else:
+                        function.unknown_permissions.append(
+                            UnknownPermission(f"policy template {name} is not known to loopcheck", item_path)
+                        )
+                else:
+                    function.unknown_permissions.append(
+                        UnknownPermission("a Policies entry loopcheck cannot read", item_path)
+                    )
+
+    # -- triggers -------------------------------------------------------------------------
+    def _sam_events(self, function: Function) -> None:
+        events = function.properties.get("Events")
+        for name, event in _dict(events).items():
+            event = _dict(event)
+            if event.get("Type") != "S3":
+                continue
+            props = _dict(event.get("Properties"))
+            path = function.path + ("Properties", "Events", name)
+            prefix, suffix = _key_filter(_dict(_dict(props.get("Filter")).get("S3Key")).get("Rules"))
+            types = _event_types(props.get("Events"))
+            for bucket_id in self.bucket_ids(props.get("Bucket")):
+                self.triggers.append(
+                    S3Trigger(bucket_id, function.id, types, prefix, suffix, path, "SAM S3 event")
+                )
+
+    def _bucket_notifications(self, bucket_id: str, resource: Dict[str, Any]) -> None:
+        config = _dict(_dict(resource.get("Properties")).get("NotificationConfiguration"))
+        base = ("Resources", bucket_id, "Properties", "NotificationConfiguration", "LambdaConfigurations")
+        entries = config.get("LambdaConfigurations")
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            for alternative in branches(entry):
+                alternative = _dict(alternative)
+                prefix, suffix = _key_filter(_dict(_dict(alternative.get("Filter")).get("S3Key")).get("Rules"))
+                types = _event_types(alternative.get("Event"))
+                for function_id in self.function_ids(alternative.get("Function")):
+                    self.triggers.append(
+                        S3Trigger(bucket_id, function_id, types, prefix, suffix, base + (index,),
+                                  "NotificationConfiguration")
+                    )
+
+    def _cdk_notifications(self, logical_id: str, resource: Dict[str, Any]) -> None:
+        props = _dict(resource.get("Properties"))
+        config = _dict(props.get("NotificationConfiguration"))
+        base = ("Resources", logical_id, "Properties", "NotificationConfiguration",
+                "LambdaFunctionConfigurations")
+        entries = config.get("LambdaFunctionConfigurations")
+        for bucket_id in self.bucket_ids(props.get("BucketName")):
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                entry = _dict(entry)
+                prefix, suffix = _key_filter(_dict(_dict(entry.get("Filter")).get("Key")).get("FilterRules"))
+                types = _event_types(entry.get("Events"))
+                for function_id in self.function_ids(entry.get("LambdaFunctionArn")):
+                    self.triggers.append(
+                        S3Trigger(bucket_id, function_id, types, prefix, suffix, base + (index,),
+                                  "CDK bucket notifications")
+                    )
+
+
+def _event_types(node: Any) -> Tuple[str, ...]:
+    out = []
+    for item in items_of(node):
+        if isinstance(item, str) and item not in out:
+            out.append(str(item))
+    return tuple(out)
+
+
+def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
+    prefix = suffix = None
+    for rule in items_of(rules):
+        rule = _dict(rule)
+        name, value = rule.get("Name"), rule.get("Value")
+        if not isinstance(name, str) or not isinstance(value, (str, int)):
+            continue
+        if name.lower() == "prefix":
+            prefix = str(value)
+        elif name.lower() == "suffix":
+            suffix = str(value)
+    return prefix, suffix
+
+
+def build_model(file: str, data: Dict[str, Any]) -> Model:
+    """Typed resources of one decoded template."""
+    return _Builder(file, data).build()
+
+
+__all__ = ["Bucket", "Function", "Model", "Pattern", "S3Trigger", "UnknownPermission", "build_model"]

@@ -1,0 +1,19 @@
+"""`--format json`: one object, {"tool", "version", "findings", "errors", "skipped"}."""
+
+from __future__ import annotations
+
+import json
+
+from loopcheck import __version__
+from loopcheck.pipeline import ScanResult
+
+
+def render(result: ScanResult) -> str:
+    document = {
+        "tool": "loopcheck",
+        "version": __version__,
+        "findings": [finding.to_dict() for finding in result.findings],
+        "errors": [error.to_dict() for error in result.errors],
+        "skipped": [{"file": s.path, "reason": s.reason} for s in result.skipped],
+    }
+    return json.dumps(document, indent=2) + "\n"

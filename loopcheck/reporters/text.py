@@ -1,0 +1,43 @@
+"""Human-readable output, in the style of rustc and ruff: verdict, loop, evidence, fix."""
+
+from __future__ import annotations
+
+import textwrap
+
+from loopcheck.pipeline import ScanResult
+
+
+def render(result: ScanResult) -> str:
+    lines = []
+    for finding in result.findings:
+        lines.append(
+            f"{finding.file}:{finding.line}:{finding.column}: {finding.rule} "
+            f"{finding.severity}: {finding.message}"
+        )
+        if finding.cycle:
+            lines.append("  loop: " + " -> ".join(finding.cycle))
+        lines.extend("  " + note for note in finding.notes)
+        if finding.fix:
+            wrapped = textwrap.wrap("fix: " + finding.fix, width=92, subsequent_indent="       ")
+            lines.extend("  " + line for line in wrapped)
+    for error in result.errors:
+        where = error.file
+        if error.line:
+            where += f":{error.line}" + (f":{error.column}" if error.column else "")
+        lines.append(f"{where}: unreadable: {error.message}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary(result: ScanResult) -> str:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for finding in result.findings:
+        counts[finding.severity] += 1
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"{plural(result.templates, 'template')} scanned: {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {counts['info']} info, "
+        f"{len(result.errors)} unreadable, {len(result.skipped)} skipped ({result.seconds:.2f} s)"
+    )

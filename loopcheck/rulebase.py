@@ -1,0 +1,117 @@
+"""Rules: the metadata each rule module declares, the context its check reads, and the
+registry that finds every module in loopcheck.rules (the repository's rules/ folder), so the
+core never names a rule."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+
+from loopcheck.findings import Finding
+from loopcheck.graph import EventGraph
+from loopcheck.loops import Hop, Loop
+from loopcheck.model import Model
+from loopcheck.nodes import locate
+
+_SEVERITY_BY_LETTER = {"E": "error", "W": "warning", "I": "info"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # a valid cfn-lint id: severity letter, "L" for loopcheck, digits
+    title: str
+    rationale: str  # why it is bad
+    remediation: str  # how to fix it
+    check: Callable[[RuleContext], Iterable[Finding]]
+
+    @property
+    def severity(self) -> str:
+        return _SEVERITY_BY_LETTER[self.id[0]]
+
+
+@dataclass
+class RuleContext:
+    """What a rule may look at: the model, the graph and the judged loops of one template."""
+
+    model: Model
+    graph: EventGraph
+    loops: List[Loop]
+
+    def position(self, path: Sequence[Any]) -> str:
+        line, _column = locate(self.model.data, path)
+        return f"{self.model.file}:{line}"
+
+    def finding(
+        self, rule: Rule, resource: str, path: Sequence[Any], message: str,
+        cycle: Optional[List[str]] = None, notes: Optional[List[str]] = None,
+        evidence: str = "permission",
+    ) -> Finding:
+        line, column = locate(self.model.data, path)
+        return Finding(
+            rule=rule.id, severity=rule.severity, file=self.model.file, line=line,
+            column=column, resource=resource, path=list(path), message=message,
+            cycle=list(cycle or []), notes=list(notes or []), fix=rule.remediation,
+            evidence=evidence,
+        )
+
+    def loop_notes(self, loop: Loop) -> List[str]:
+        """One line per trigger and per write, each with its own file:line, then what the
+        runtime will do. Reads in loop order: bucket notifies function, function writes."""
+        notes: List[str] = []
+        for index, hop in enumerate(loop.hops):
+            incoming = loop.hops[index - 1].trigger  # the notification that runs this writer
+            if incoming is not None:
+                events = ", ".join(incoming.events) or "no event types"
+                notes.append(
+                    f"{incoming.bucket} ({self.position(incoming.path)}) notifies "
+                    f"{incoming.function} on {events} with {incoming.describe_filter()}"
+                )
+            notes.append(self._write_note(hop))
+        allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
+        if allowed:
+            notes.append(
+                "runtime: RecursiveLoop is Allow on " + ", ".join(allowed)
+                + ": AWS will not stop this loop"
+            )
+        else:
+            notes.append(
+                "runtime: RecursiveLoop is Terminate (default): AWS stops this after "
+                "~16 billed invocations"
+            )
+        return notes
+
+    def _write_note(self, hop: Hop) -> str:
+        if hop.grant is not None:
+            statement = hop.grant.statement
+            return (
+                f"{hop.writer} may write {hop.bucket}: {statement.source} "
+                f"({self.position(statement.path)}) grants {hop.why}"
+            )
+        if hop.unknown is not None:
+            return (
+                f"{hop.writer} may write {hop.bucket}: {hop.unknown.reason} "
+                f"({self.position(hop.unknown.path)})"
+            )
+        return f"{hop.writer} may write {hop.bucket}"
+
+
+_REGISTRY: Optional[List[Rule]] = None
+
+
+def all_rules() -> List[Rule]:
+    """Every rule module's RULE, by id."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        package = importlib.import_module("loopcheck.rules")
+        rules: Dict[str, Rule] = {}
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"loopcheck.rules.{info.name}")
+            rule = getattr(module, "RULE", None)
+            if isinstance(rule, Rule):
+                if rule.id in rules:
+                    raise RuntimeError(f"two rules share the id {rule.id}")
+                rules[rule.id] = rule
+        _REGISTRY = [rules[key] for key in sorted(rules)]
+    return _REGISTRY

@@ -1,0 +1,407 @@
+"""Stage 2, resolve: turn intrinsic-function expressions into symbolic string patterns.
+
+A value is a tuple of alternatives (`Fn::If` keeps both branches, `Fn::FindInMap` with a
+symbolic key keeps every row). Each alternative is a `Pattern`: literal text interleaved
+with `Symbol`s for what a template cannot know (a generated name, a parameter without a
+default, an import). Two expressions name the same thing when their patterns are equal, so
+`!Sub '${AWS::StackName}-archive'` on both sides, or a bucket's `BucketName` and a policy
+ARN built from the same parameter, line up without deploying anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import product
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
+
+MAX_ALTERNATIVES = 32
+MAX_DEPTH = 24
+
+# Pseudo parameters whose value is the same wherever they appear in one stack's ARNs.
+# Fixing them keeps `arn:${AWS::Partition}:s3:::b` and `arn:aws:s3:::b` equal.
+_FIXED_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+NO_VALUE = "AWS::NoValue"
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """Something the template names but cannot spell out."""
+
+    kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
+    name: str
+    attribute: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "unknown":
+            return "<unknown>"
+        if self.kind == "import":
+            return f"${{ImportValue {self.name}}}"
+        return f"${{{self.name}.{self.attribute}}}" if self.attribute else f"${{{self.name}}}"
+
+
+Part = Union[str, Symbol]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One possible string: literal text and symbols, adjacent literals merged."""
+
+    parts: Tuple[Part, ...]
+    conditions: FrozenSet[str] = frozenset()  # "IsProd" / "!IsProd" for Fn::If branches
+
+    def __str__(self) -> str:
+        return "".join(str(part) for part in self.parts)
+
+    @property
+    def literal(self) -> Optional[str]:
+        """The whole string when it has no symbolic part."""
+        if all(isinstance(part, str) for part in self.parts):
+            return "".join(self.parts)  # type: ignore[arg-type]
+        return None
+
+    @property
+    def is_unknown(self) -> bool:
+        return any(isinstance(p, Symbol) and p.kind == "unknown" for p in self.parts)
+
+
+Value = Tuple[Pattern, ...]
+
+
+def literal(text: str) -> Pattern:
+    return Pattern((text,) if text else ())
+
+
+def concat(pieces: List[Pattern]) -> Optional[Pattern]:
+    """Join patterns; None when their Fn::If conditions contradict each other."""
+    parts: List[Part] = []
+    conditions: set = set()
+    for piece in pieces:
+        conditions |= piece.conditions
+        for part in piece.parts:
+            if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                parts[-1] = parts[-1] + part
+            elif part != "":
+                parts.append(part)
+    if any("!" + c in conditions for c in conditions if not c.startswith("!")):
+        return None
+    return Pattern(tuple(parts), frozenset(conditions))
+
+
+def _combine(values: List[Value]) -> Value:
+    out: List[Pattern] = []
+    for combo in product(*values):
+        joined = concat(list(combo))
+        if joined is not None and joined not in out:
+            out.append(joined)
+        if len(out) >= MAX_ALTERNATIVES:
+            break
+    return tuple(out)
+
+
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+# What `Ref` and `Fn::GetAtt` give for the resource types whose names matter to the graph:
+# the property that sets the name, and the ARN shape built from that name.
+_NAME_PROPERTY = {
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Serverless::Function": "FunctionName",
+}
+_ARN_PREFIX = {
+    "AWS::S3::Bucket": ("arn:aws:s3:::",),
+    "AWS::Lambda::Function": (
+        "arn:aws:lambda:", Symbol("pseudo", "AWS::Region"), ":",
+        Symbol("pseudo", "AWS::AccountId"), ":function:",
+    ),
+}
+_ARN_PREFIX["AWS::Serverless::Function"] = _ARN_PREFIX["AWS::Lambda::Function"]
+_NAME_ATTRIBUTES = {"AWS::S3::Bucket": ("Name",)}
+
+
+class Resolver:
+    """Resolves values of one template. Bounded in depth and in alternatives."""
+
+    def __init__(self, template: Dict[str, Any]):
+        self.parameters = _mapping(template.get("Parameters"))
+        self.resources = _mapping(template.get("Resources"))
+        self.mappings = _mapping(template.get("Mappings"))
+        self._names: Dict[str, Value] = {}
+        self._resolving: set = set()
+        self._unknown_count = 0
+
+    # -- public surface -------------------------------------------------------------------
+    def value(self, node: Any) -> Value:
+        """All the strings `node` may stand for."""
+        return self._value(node, 0)
+
+    def refers_to(self, node: Any) -> Optional[str]:
+        """The logical id a `Ref`/`Fn::GetAtt` (or `!Sub '${X.Arn}'`) names, if any."""
+        if isinstance(node, dict) and len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref" and isinstance(arg, str) and arg in self.resources:
+                return str(arg)
+            if key == "Fn::GetAtt":
+                target = _getatt_args(arg)
+                if target and target[0] in self.resources:
+                    return target[0]
+            if key == "Fn::Sub" and isinstance(arg, str):
+                match = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}", arg)
+                if match and match.group(1) in self.resources:
+                    return match.group(1)
+        return None
+
+    def resource_name(self, logical_id: str) -> Value:
+        """The physical name of a resource: its name property when set, else a symbol."""
+        if logical_id in self._names:
+            return self._names[logical_id]
+        fallback: Value = (Pattern((Symbol("resource", logical_id),)),)
+        resource = self.resources.get(logical_id)
+        rtype = resource.get("Type") if isinstance(resource, dict) else None
+        name_prop = _NAME_PROPERTY.get(rtype) if isinstance(rtype, str) else None
+        props = _mapping(resource.get("Properties")) if isinstance(resource, dict) else {}
+        if not name_prop or name_prop not in props or logical_id in self._resolving:
+            self._names[logical_id] = fallback
+            return fallback
+        self._resolving.add(logical_id)
+        try:
+            resolved = self._value(props[name_prop], 1) or fallback
+        finally:
+            self._resolving.discard(logical_id)
+        self._names[logical_id] = resolved
+        return resolved
+
+    def resource_arn(self, logical_id: str) -> Value:
+        rtype = self.resource_type(logical_id)
+        prefix = _ARN_PREFIX.get(rtype or "")
+        if prefix is None:
+            return (Pattern((Symbol("resource", logical_id, "Arn"),)),)
+        head = Pattern(prefix)
+        return tuple(p for p in (concat([head, name]) for name in self.resource_name(logical_id)) if p)
+
+    def resource_type(self, logical_id: str) -> Optional[str]:
+        resource = self.resources.get(logical_id)
+        rtype = resource.get("Type") if isinstance(resource, dict) else None
+        return rtype if isinstance(rtype, str) else None
+
+    def unknown(self, why: str) -> Value:
+        self._unknown_count += 1
+        return (Pattern((Symbol("unknown", f"{why}#{self._unknown_count}"),)),)
+
+    # -- resolution -----------------------------------------------------------------------
+    def _value(self, node: Any, depth: int) -> Value:
+        if depth > MAX_DEPTH:
+            return self.unknown("too deep")
+        if isinstance(node, bool):
+            return (literal("true" if node else "false"),)
+        if isinstance(node, (str, int, float)):
+            return (literal(str(node)),)
+        if isinstance(node, dict) and len(node) == 1:
+            (key, arg), = node.items()
+            handler = _INTRINSICS.get(key)
+            if handler is not None:
+                return handler(self, arg, depth + 1)
+        return self.unknown("not a string")
+
+    def _ref(self, arg: Any, depth: int) -> Value:
+        if not isinstance(arg, str):
+            return self.unknown("Ref of a non-string")
+        if arg == NO_VALUE:
+            return ()
+        if arg in _FIXED_PSEUDO:
+            return (literal(_FIXED_PSEUDO[arg]),)
+        if arg.startswith("AWS::"):
+            return (Pattern((Symbol("pseudo", arg),)),)
+        if arg in self.parameters:
+            param = self.parameters[arg]
+            default = param.get("Default") if isinstance(param, dict) else None
+            if isinstance(default, (str, int, float)) and not isinstance(default, bool):
+                return (literal(str(default)),)
+            return (Pattern((Symbol("parameter", arg),)),)
+        if arg in self.resources:
+            rtype = self.resource_type(arg)
+            if rtype in _NAME_PROPERTY:
+                return self.resource_name(arg)
+            return (Pattern((Symbol("resource", arg),)),)
+        return self.unknown(f"Ref {arg}")
+
+    def _getatt(self, arg: Any, depth: int) -> Value:
+        target = _getatt_args(arg)
+        if target is None:
+            return self.unknown("malformed Fn::GetAtt")
+        logical_id, attribute = target
+        if logical_id not in self.resources:
+            return self.unknown(f"GetAtt {logical_id}")
+        rtype = self.resource_type(logical_id) or ""
+        if attribute == "Arn":
+            return self.resource_arn(logical_id)
+        if attribute in _NAME_ATTRIBUTES.get(rtype, ()):
+            return self.resource_name(logical_id)
+        return (Pattern((Symbol("resource", logical_id, attribute),)),)
+
+    def _sub(self, arg: Any, depth: int) -> Value:
+        variables: Dict[str, Any] = {}
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+            arg, variables = arg[0], arg[1]
+        if not isinstance(arg, str):
+            return self.unknown("malformed Fn::Sub")
+        pieces: List[Value] = []
+        position = 0
+        for match in _SUB_VAR.finditer(arg):
+            pieces.append((literal(arg[position:match.start()]),))
+            name = match.group(1).strip()
+            if name.startswith("!"):
+                pieces.append((literal("${" + name[1:] + "}"),))
+            elif name in variables:
+                pieces.append(self._value(variables[name], depth))
+            elif "." in name and not name.startswith("AWS::"):
+                resource, _, attribute = name.partition(".")
+                pieces.append(self._getatt([resource, attribute], depth))
+            else:
+                pieces.append(self._ref(name, depth))
+            position = match.end()
+        pieces.append((literal(arg[position:]),))
+        return _combine(pieces)
+
+    def _join(self, arg: Any, depth: int) -> Value:
+        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
+            return self.unknown("malformed Fn::Join")
+        items = self._list(arg[1], depth)
+        if items is None:
+            return self.unknown("Fn::Join of an unknown list")
+        pieces: List[Value] = []
+        for index, item in enumerate(items):
+            if index:
+                pieces.append((literal(arg[0]),))
+            pieces.append(item)
+        return _combine(pieces) if pieces else (literal(""),)
+
+    def _select(self, arg: Any, depth: int) -> Value:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return self.unknown("malformed Fn::Select")
+        index_value = self._value(arg[0], depth)
+        items = self._list(arg[1], depth)
+        indexes = {p.literal for p in index_value}
+        if items is None or len(indexes) != 1:
+            return self.unknown("Fn::Select of an unknown list")
+        index = next(iter(indexes))
+        if index is None or not index.isdigit() or int(index) >= len(items):
+            return self.unknown("Fn::Select out of range")
+        return items[int(index)]
+
+    def _list(self, node: Any, depth: int) -> Optional[List[Value]]:
+        """A list-valued expression as a list of values, or None when it cannot be known."""
+        if isinstance(node, list):
+            out = []
+            for item in node:
+                value = self._value(item, depth)
+                if value:  # AWS::NoValue drops out of a list
+                    out.append(value)
+            return out
+        if isinstance(node, dict) and len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
+                delimiter, source = arg
+                value = self._value(source, depth)
+                if isinstance(delimiter, str) and delimiter and len(value) == 1:
+                    text = value[0].literal
+                    if text is not None:
+                        return [(literal(piece),) for piece in text.split(delimiter)]
+            if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+                return None
+        return None
+
+    def _find_in_map(self, arg: Any, depth: int) -> Value:
+        if not (isinstance(arg, list) and len(arg) >= 3):
+            return self.unknown("malformed Fn::FindInMap")
+        table = self.mappings.get(arg[0]) if isinstance(arg[0], str) else None
+        if not isinstance(table, dict):
+            return self.unknown("Fn::FindInMap of an unknown map")
+        rows = self._keys(table, arg[1], depth)
+        out: List[Value] = []
+        for row in rows:
+            for cell in self._keys(row, arg[2], depth) if isinstance(row, dict) else ():
+                out.append(self._value(cell, depth))
+        merged = tuple(dict.fromkeys(p for value in out for p in value))[:MAX_ALTERNATIVES]
+        return merged or self.unknown("Fn::FindInMap with no match")
+
+    def _keys(self, table: Dict[str, Any], key_node: Any, depth: int) -> List[Any]:
+        keys = self._value(key_node, depth)
+        literal_keys = [p.literal for p in keys]
+        if all(k is not None for k in literal_keys):
+            return [table[k] for k in literal_keys if k in table]
+        return list(table.values())  # a symbolic key may pick any row
+
+    def _if(self, arg: Any, depth: int) -> Value:
+        if not (isinstance(arg, list) and len(arg) == 3):
+            return self.unknown("malformed Fn::If")
+        condition = str(arg[0])
+        out: List[Pattern] = []
+        for branch, tag in ((arg[1], condition), (arg[2], "!" + condition)):
+            for pattern in self._value(branch, depth):
+                tagged = concat([pattern, Pattern((), frozenset({tag}))])
+                if tagged is not None:
+                    out.append(tagged)
+        return tuple(out[:MAX_ALTERNATIVES])
+
+    def _import(self, arg: Any, depth: int) -> Value:
+        names = self._value(arg, depth)
+        return tuple(Pattern((Symbol("import", str(name)),)) for name in names) or self.unknown(
+            "Fn::ImportValue"
+        )
+
+    def _opaque(self, arg: Any, depth: int) -> Value:
+        return self.unknown("opaque intrinsic")
+
+
+_INTRINSICS = {
+    "Ref": Resolver._ref,
+    "Fn::GetAtt": Resolver._getatt,
+    "Fn::Sub": Resolver._sub,
+    "Fn::Join": Resolver._join,
+    "Fn::Select": Resolver._select,
+    "Fn::FindInMap": Resolver._find_in_map,
+    "Fn::If": Resolver._if,
+    "Fn::ImportValue": Resolver._import,
+    "Fn::GetAZs": Resolver._opaque,
+    "Fn::Base64": Resolver._opaque,
+    "Fn::Cidr": Resolver._opaque,
+    "Fn::Split": Resolver._opaque,
+}
+
+
+def _getatt_args(arg: Any) -> Optional[Tuple[str, str]]:
+    if isinstance(arg, str) and "." in arg:
+        resource, _, attribute = arg.partition(".")
+        return resource, attribute
+    if isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
+        return str(arg[0]), str(arg[1])
+    return None
+
+
+def _mapping(node: Any) -> Dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def branches(node: Any) -> List[Any]:
+    """The concrete alternatives of a structural node: both arms of `Fn::If`, minus
+    `AWS::NoValue`; any other node is its own single alternative."""
+    if isinstance(node, dict) and len(node) == 1:
+        (key, arg), = node.items()
+        if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+            return branches(arg[1]) + branches(arg[2])
+        if key == "Ref" and arg == NO_VALUE:
+            return []
+    return [node]
+
+
+def items_of(node: Any) -> List[Any]:
+    """List items with `Fn::If` arms flattened; a lone item counts as a one-item list."""
+    out: List[Any] = []
+    for alternative in branches(node):
+        if isinstance(alternative, list):
+            for item in alternative:
+                out.extend(branches(item))
+        else:
+            out.append(alternative)
+    return out

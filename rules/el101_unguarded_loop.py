@@ -1,0 +1,41 @@
+"""EL101: a loop whose every hop is possible and that no guard breaks."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.loops import LOOP
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    for loop in ctx.loops:
+        if loop.level != LOOP:
+            continue
+        function = loop.cycle[1]
+        yield ctx.finding(
+            RULE, function, ctx.model.functions[function].path,
+            f"recursive loop {loop.path_text}: {function}'s writes can trigger it again, "
+            "and no guard stops them",
+            cycle=loop.cycle, notes=ctx.loop_notes(loop),
+        )
+
+
+RULE = Rule(
+    id="EL101",
+    title="Unguarded recursive loop",
+    rationale=(
+        "A function triggered by a bucket writes objects that bucket notifies it of, so "
+        "every invocation causes another one. Lambda scales the loop out and bills every "
+        "invocation; runtime loop detection stops it only after about 16 hops, and not at "
+        "all with RecursiveLoop: Allow."
+    ),
+    remediation=(
+        "write to a second bucket; or filter the notification on a prefix/suffix the output "
+        "key cannot match (and scope the write permission to that output prefix); or skip "
+        "objects without your metadata marker (HeadObject first); or dedupe keys through a "
+        "DynamoDB table with TTL and a stream. Meanwhile set ReservedConcurrentExecutions."
+    ),
+    check=check,
+)

@@ -1,0 +1,43 @@
+"""EL104: `RecursiveLoop: Allow` on a function that is on a loop."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.loops import POSSIBLE
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    reported = set()
+    for loop in ctx.loops:
+        if loop.level < POSSIBLE:
+            continue
+        for function_id in loop.functions:
+            function = ctx.model.functions[function_id]
+            if function.recursive_loop != "Allow" or function_id in reported:
+                continue
+            reported.add(function_id)
+            yield ctx.finding(
+                RULE, function_id, function.path + ("Properties", "RecursiveLoop"),
+                f"{function_id} sets RecursiveLoop: Allow and is on the loop {loop.path_text}: "
+                "AWS will never stop it",
+                cycle=loop.cycle, notes=ctx.loop_notes(loop),
+            )
+
+
+RULE = Rule(
+    id="EL104",
+    title="RecursiveLoop: Allow on a function in a loop",
+    rationale=(
+        "Lambda's recursive loop detection is the last line of defence: it stops loops "
+        "through SQS, SNS, S3 and Lambda after about 16 invocations. RecursiveLoop: Allow "
+        "turns it off, so a loop runs and bills until someone notices."
+    ),
+    remediation=(
+        "remove RecursiveLoop: Allow (the default is Terminate) and break the loop; keep "
+        "Allow only for a deliberate, bounded recursion with its own stop condition."
+    ),
+    check=check,
+)

@@ -1,0 +1,39 @@
+"""WL102: a loop that a key filter may or may not break: nothing shows the output keys
+fall outside the filter."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.loops import POSSIBLE
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    for loop in ctx.loops:
+        if loop.level != POSSIBLE or loop.rests_on_unknown_permissions:
+            continue
+        function = loop.cycle[1]
+        yield ctx.finding(
+            RULE, function, ctx.model.functions[function].path,
+            f"possible recursive loop {loop.path_text}: the notification has a key filter, "
+            f"but {function} may write keys that match it",
+            cycle=loop.cycle, notes=ctx.loop_notes(loop),
+        )
+
+
+RULE = Rule(
+    id="WL102",
+    title="Key filter does not provably break the loop",
+    rationale=(
+        "A prefix/suffix filter guards a same-bucket write only when the output key can "
+        "never match it. The function may write anywhere in the bucket, so one key that "
+        "matches the filter restarts the loop."
+    ),
+    remediation=(
+        "scope the write permission to keys the filter cannot match (e.g. S3 ARN "
+        "bucket/processed/* with an uploads/ prefix filter); or write to a second bucket."
+    ),
+    check=check,
+)

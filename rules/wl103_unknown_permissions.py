@@ -1,0 +1,39 @@
+"""WL103: a loop that cannot be ruled out because the function's permissions are not
+visible (a role from outside the template, a managed policy loopcheck does not know)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.loops import POSSIBLE
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    for loop in ctx.loops:
+        if loop.level != POSSIBLE or not loop.rests_on_unknown_permissions:
+            continue
+        function = loop.cycle[1]
+        yield ctx.finding(
+            RULE, function, ctx.model.functions[function].path,
+            f"possible recursive loop {loop.path_text}: {function}'s permissions are not "
+            "visible in the template, so a write back cannot be ruled out",
+            cycle=loop.cycle, notes=ctx.loop_notes(loop),
+        )
+
+
+RULE = Rule(
+    id="WL103",
+    title="Loop cannot be ruled out: permissions not visible",
+    rationale=(
+        "The function is triggered by a bucket, and its role or a managed policy it uses is "
+        "defined outside the template or unknown to loopcheck, which therefore cannot show "
+        "that the function never writes back to the bucket that triggers it."
+    ),
+    remediation=(
+        "define the role in the template with permissions scoped to the output bucket or "
+        "prefix; or write to a second bucket."
+    ),
+    check=check,
+)
