@@ -80,8 +80,6 @@ def _judge(graph: EventGraph, writer: str, bucket: str, consumer: str) -> Hop:
 
 def _filter_verdict(trigger, grant: WriteGrant, arns, denies) -> Tuple[int, str]:
     scope = str(grant.resource)
-    if not trigger.has_filter:
-        return LOOP, f"{grant.action} on {scope}"
     targets = [object_tokens(arn, trigger.prefix or "", trigger.suffix or "") for arn in arns]
     reachable = [
         t for t in targets
@@ -90,7 +88,13 @@ def _filter_verdict(trigger, grant: WriteGrant, arns, denies) -> Tuple[int, str]
                     for d in denies)
     ]
     if not reachable:
-        return GUARDED, f"{grant.action} only on {scope}, which the {trigger.describe_filter()} never matches"
+        if not trigger.has_filter:
+            return NONE, f"{grant.action} on {scope} is denied for every key"
+        return GUARDED, (
+            f"{grant.action} only on {scope}, which the {trigger.describe_filter()} never matches"
+        )
+    if not trigger.has_filter:
+        return LOOP, f"{grant.action} on {scope}"
     if any(covers(t, grant.resource_tokens) for t in reachable):
         return LOOP, f"{grant.action} on {scope}, all inside the {trigger.describe_filter()}"
     return POSSIBLE, (

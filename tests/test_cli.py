@@ -1,0 +1,141 @@
+"""The CLI as a user runs it: exit codes, the JSON contract, skipping and errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from loopcheck import __version__
+from loopcheck.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+LOOP = FIXTURES / "s3-same-bucket-loop" / "template.yaml"
+CLEAN = FIXTURES / "s3-two-buckets" / "template.yaml"
+WARNING = FIXTURES / "s3-prefix-whole-bucket" / "template.yaml"
+INFO = FIXTURES / "s3-prefix-scoped" / "template.yaml"
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "path, fail_on, expected",
+    [
+        (CLEAN, "error", 0),
+        (LOOP, "error", 1),
+        (WARNING, "error", 0),
+        (WARNING, "warning", 1),
+        (INFO, "warning", 0),
+        (INFO, "info", 1),
+        (LOOP, "never", 0),
+    ],
+)
+def test_exit_status_follows_fail_on(path, fail_on, expected):
+    code, _, _ = run("scan", "--fail-on", fail_on, path)
+    assert code == expected
+
+
+def test_json_shape_is_the_contract():
+    code, out, _ = run("scan", "--format", "json", LOOP)
+    assert code == 1
+    document = json.loads(out)
+    assert document["tool"] == "loopcheck" and document["version"] == __version__
+    assert document["errors"] == []
+    (finding,) = document["findings"]
+    for key in ("rule", "severity", "file", "line", "column", "resource", "path", "message", "cycle"):
+        assert key in finding
+    assert finding["severity"] in ("error", "warning", "info")
+    assert finding["resource"] == "ResizeFn"
+    assert finding["path"] == ["Resources", "ResizeFn"]
+    assert finding["cycle"][0] == finding["cycle"][-1] == "MediaBucket"
+    assert finding["file"] == str(LOOP)
+
+
+def test_text_output_leads_with_file_line_col_id_severity(tmp_path):
+    code, out, err = run("scan", LOOP)
+    first, second = out.splitlines()[:2]
+    assert first.startswith(f"{LOOP}:11:3: EL101 error: recursive loop MediaBucket -> ResizeFn -> MediaBucket")
+    assert second == "  loop: MediaBucket -> ResizeFn -> MediaBucket"
+    assert "1 template scanned: 1 error" in err
+
+
+def test_broken_template_is_reported_and_the_others_still_scanned(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [unclosed\n")
+    shutil.copy(LOOP, tmp_path / "loop.yaml")
+    code, out, _ = run("scan", "--format", "json", tmp_path)
+    document = json.loads(out)
+    assert code == 2
+    assert [e["file"] for e in document["errors"]] == [str(broken)]
+    assert document["errors"][0]["line"] == 4 and "invalid YAML" in document["errors"][0]["message"]
+    assert [f["rule"] for f in document["findings"]] == ["EL101"]
+
+
+def test_non_templates_are_skipped_with_a_note_whether_walked_or_named(tmp_path):
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
+    package = tmp_path / "package.json"
+    package.write_text('{"name": "x", "version": "1.0.0"}')
+    helm = tmp_path / "chart.yaml"
+    helm.write_text("image: {{ .Values.image }}\n")  # not even YAML, and not a template
+    for args in (["scan", tmp_path], ["scan", workflow, package, helm]):
+        code, out, err = run(*args)
+        assert code == 0, err
+        assert out == ""
+        assert err.count("loopcheck: skipped ") == 3
+        assert f"skipped {workflow}: not a CloudFormation template" in err
+
+
+def test_strict_makes_non_templates_errors(tmp_path):
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\n")
+    code, out, _ = run("scan", "--strict", "--format", "json", workflow)
+    assert code == 2
+    assert "--strict" in json.loads(out)["errors"][0]["message"]
+
+
+def test_missing_path_is_an_error_but_other_files_are_scanned():
+    code, out, _ = run("scan", "--format", "json", "does/not/exist.yaml", CLEAN)
+    document = json.loads(out)
+    assert code == 2
+    assert document["errors"][0]["file"] == "does/not/exist.yaml"
+
+
+def test_directories_are_walked_for_every_template_suffix(tmp_path):
+    for suffix in (".yaml", ".yml", ".json", ".template"):
+        target = tmp_path / f"t{suffix}"
+        if suffix == ".json":
+            target.write_text('{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}')
+        else:
+            target.write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    (tmp_path / "notes.txt").write_text("Resources: x")
+    _, _, err = run("scan", tmp_path)
+    assert "4 templates scanned" in err
+
+
+def test_usage_errors_exit_2():
+    assert run("scan")[0] == 2
+    assert run("scan", "--format", "xml", CLEAN)[0] == 2
+
+
+def test_version_and_help():
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
+    code, out, _ = run("scan", "--help")
+    assert code == 0 and "--fail-on" in out
+
+
+def test_installed_command_runs_as_a_subprocess():
+    command = shutil.which("loopcheck") or str(Path(sys.executable).parent / "loopcheck")
+    completed = subprocess.run([command, "scan", "--format", "json", str(LOOP)],
+                               capture_output=True, text=True, check=False)
+    assert completed.returncode == 1, completed.stderr
+    assert json.loads(completed.stdout)["findings"][0]["rule"] == "EL101"
