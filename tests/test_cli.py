@@ -139,3 +139,14 @@ def test_installed_command_runs_as_a_subprocess():
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 1, completed.stderr
     assert json.loads(completed.stdout)["findings"][0]["rule"] == "EL101"
+
+
+def test_rules_ship_inside_the_package_and_no_top_level_rules_module():
+    from importlib import metadata
+
+    import loopcheck.rules
+
+    assert Path(loopcheck.rules.__file__).parent.parent.name == "loopcheck"
+    top_level = metadata.distribution("loopcheck").read_text("top_level.txt")
+    if top_level is not None:  # absent for some editable installs
+        assert top_level.split() == ["loopcheck"]
