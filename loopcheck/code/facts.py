@@ -1,0 +1,158 @@
+"""The facts a handler-code analyser reports, whatever the language.
+
+Analysers (python_facts, js_facts) fill these; loopcheck.code.evidence joins them with the
+template (environment variables -> resources, key expressions against notification filters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple, Union
+
+# -- where a call writes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a write names as its bucket, queue, topic, table, stream, bus, state machine or
+    function.
+
+    kind:
+      "literal"       value is the literal text written in the code (a name, ARN or URL)
+      "env"           value is the environment variable name (os.environ["X"], os.getenv("X"),
+                      process.env.X, or a module-level constant holding one of those)
+      "event-source"  the resource that triggered this invocation (record["s3"]["bucket"]["name"],
+                      event.Records[0].s3.bucket.name, EventBridge event.detail.bucket.name)
+      "self"          the function itself (context.function_name, context.functionName,
+                      AWS_LAMBDA_FUNCTION_NAME)
+      "unknown"       anything else (computed, dynamic); value says why, for messages
+    """
+
+    kind: str
+    value: str = ""
+
+
+# -- what key an S3 write uses: a small expression the evaluator can reason about ---------
+
+
+@dataclass(frozen=True)
+class Lit:
+    text: str
+
+
+@dataclass(frozen=True)
+class IncomingKey:
+    """The key of the object whose event invoked the function (record.s3.object.key,
+    possibly unquote_plus'ed / decodeURIComponent'ed)."""
+
+
+@dataclass(frozen=True)
+class AnyText:
+    """A part whose value is not known (user input, a uuid, a timestamp...)."""
+
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Concat:
+    parts: Tuple[KeyExpr, ...]
+
+
+@dataclass(frozen=True)
+class Replace:
+    """source.replace(old, new) (Python, all occurrences, or count=1 when `first_only`);
+    JS String.replace with a string pattern replaces the first occurrence only."""
+
+    source: KeyExpr
+    old: str
+    new: str
+    first_only: bool = False
+
+
+@dataclass(frozen=True)
+class Stem:
+    """The source without its extension: os.path.splitext(k)[0], k.rsplit(".", 1)[0],
+    path.parse(k).name is NOT this (it drops the folder too: use Basename(Stem(k)))."""
+
+    source: KeyExpr
+
+
+@dataclass(frozen=True)
+class Basename:
+    """The last path segment: os.path.basename(k), k.split("/")[-1], k.rsplit("/", 1)[-1],
+    path.basename(k), k.split("/").pop()."""
+
+    source: KeyExpr
+
+
+KeyExpr = Union[Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename]
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A check that exits (return / continue / raise / throw) before a write when it holds.
+
+    kind:
+      "metadata"    HeadObject / head_object / headObject on the incoming object, then a test of
+                    its Metadata (user metadata) before the write
+      "key"         a test of the incoming key: startswith / endswith / `in` / includes /
+                    indexOf / a regex test or match
+      "event-name"  a test of the record's eventName (S3 or DynamoDB stream) or similar
+      "source"      a test of EventBridge event.source / detail-type
+    """
+
+    kind: str
+    line: int
+    text: str  # the test as written, shortened for messages (at most ~80 chars)
+    # For "key" guards when determinable: (operation, literal, exits_when_true)
+    # operation is "startswith" | "endswith" | "contains"; e.g. `if key.startswith("out/"): return`
+    # gives ("startswith", "out/", True); `if (!key.startsWith("in/")) return;` gives
+    # ("startswith", "in/", False).
+    key_test: Optional[Tuple[str, str, bool]] = None
+
+
+# -- the write itself ----------------------------------------------------------------------------
+
+
+@dataclass
+class Write:
+    """One call that can emit an event somewhere.
+
+    service/api use AWS API names: ("s3", "PutObject" | "CopyObject" | "UploadFile" |
+    "CompleteMultipartUpload" | "DeleteObject" | "DeleteObjects"), ("sqs", "SendMessage" |
+    "SendMessageBatch"), ("sns", "Publish" | "PublishBatch"), ("dynamodb", "PutItem" |
+    "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" |
+    "ExecuteStatement"), ("kinesis", "PutRecord" | "PutRecords"), ("events", "PutEvents"),
+    ("states", "StartExecution" | "StartSyncExecution"), ("lambda", "Invoke" | "InvokeAsync"),
+    ("firehose", "PutRecord" | "PutRecordBatch").
+    UploadFile stands for boto3 upload_file / upload_fileobj / Bucket.upload_file and JS
+    lib-storage Upload / SDK v2 s3.upload (they switch to multipart above a size threshold).
+    """
+
+    service: str
+    api: str
+    target: Target
+    file: str  # path of the source file, as given to the analyser
+    line: int  # 1-based
+    column: int  # 1-based
+    key: Optional[KeyExpr] = None  # S3 object key (destination key for CopyObject)
+    guards: Tuple[Guard, ...] = ()  # guards that dominate this write (it runs only after them)
+    details: Dict[str, str] = field(default_factory=dict)
+    # details carries literals the event-path rules use when present:
+    #   events.PutEvents: "Source", "DetailType", "EventBusName"
+    #   sns.Publish: "MessageAttributes" (comma-separated attribute names)
+    #   dynamodb.*: "Table" resource form ("resource" vs "client")
+
+
+@dataclass
+class CodeFacts:
+    """What the analyser learned from one function's code."""
+
+    language: str  # "python" | "javascript" | "typescript"
+    files: List[str] = field(default_factory=list)  # files read, entry first
+    writes: List[Write] = field(default_factory=list)
+    problems: List[str] = field(default_factory=list)  # "app.py:12: syntax error ..." etc.
+    analysed: bool = True  # False: nothing trustworthy; permissions decide
