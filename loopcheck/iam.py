@@ -84,7 +84,9 @@ def parse_statement(raw: Any, resolver: Resolver, source: str, path: Path) -> Op
         if p.literal is not None or effect == "Allow"
     )
     if "NotResource" in raw and "Resource" not in raw:
-        resources: Tuple[Pattern, ...] = (Pattern(("*",)),)
+        # Allow + NotResource may reach any resource; Deny + NotResource denies a complement
+        # loopcheck cannot represent, so it denies nothing here. Both err towards a loop.
+        resources: Tuple[Pattern, ...] = (Pattern(("*",)),) if effect == "Allow" else ()
     else:
         resources = tuple(_strings(raw.get("Resource"), resolver))
     return Statement(

@@ -18,7 +18,7 @@ from typing import Any, List, Optional, Union
 
 import yaml
 
-from loopcheck.nodes import MDict, MList, MStr
+from loopcheck.nodes import MDict, MList, MStr, locate
 
 try:
     _BaseLoader = yaml.CSafeLoader
@@ -110,11 +110,13 @@ def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> MDict:
     mapping.mark = _mark(node)
     first_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, (list, dict)):
+        if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a scalar", key_node.start_mark
             )
+        # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
+        # numbers or booleans that would compare equal to each other.
+        key = _construct_str(loader, key_node)
         if key in first_lines:
             line, column = _mark(key_node)
             raise _DuplicateKey(str(key), line, column, first_lines[key])
@@ -158,31 +160,34 @@ def _position(text: str, offset: int) -> tuple:
 
 
 class _MarkingJSONDecoder(json.JSONDecoder):
-    """A json decoder that marks objects, arrays and strings with their position.
+    """A json decoder that marks objects, arrays, strings and keys with their position.
 
-    Only used when YAML rejects valid JSON: it runs the pure-Python scanner.
+    Only used when YAML rejects valid JSON (a tab before the first brace): it runs the
+    pure-Python scanner. Each container and string also records where it ends, so a key's
+    position can be found after the previous value without looking inside it.
     """
 
     def __init__(self, text: str):
         super().__init__()
-        self._text = text
         base_object, base_array, base_string = self.parse_object, self.parse_array, self.parse_string
 
         def parse_object(s_and_end, *args):
             start = s_and_end[1] - 1
             pairs_hook = lambda pairs: _json_pairs(pairs, text, start)  # noqa: E731
-            return base_object(s_and_end, self.strict, self.scan_once, None, pairs_hook, self.memo)
+            mapping, end = base_object(s_and_end, self.strict, self.scan_once, None, pairs_hook, self.memo)
+            mapping.end = end
+            return mapping, end
 
         def parse_array(s_and_end, scan_once):
             values, end = base_array(s_and_end, scan_once)
             items = MList(values)
-            items.mark = _position(text, s_and_end[1] - 1)
+            items.mark, items.end = _position(text, s_and_end[1] - 1), end
             return items, end
 
         def parse_string(s, end, strict):
             value, new_end = base_string(s, end, strict)
             marked = MStr(value)
-            marked.mark = _position(text, end - 1)
+            marked.mark, marked.end = _position(text, end - 1), new_end
             return marked, new_end
 
         self.parse_object, self.parse_array, self.parse_string = parse_object, parse_array, parse_string
@@ -193,12 +198,19 @@ def _json_pairs(pairs: list, text: str, start: int) -> MDict:
     mapping = MDict()
     mapping.mark = _position(text, start)
     first_lines = {}
+    cursor = start + 1
     for key, value in pairs:
+        found = re.compile(re.escape(json.dumps(key)) + r"\s*:").search(text, cursor)
+        if found is not None:
+            key = MStr(key)
+            key.mark = _position(text, found.start())
+            cursor = found.end()
         line, column = getattr(key, "mark", mapping.mark)
         if key in first_lines:
             raise _DuplicateKey(str(key), line, column, first_lines[key])
         first_lines[key] = line
         mapping[key] = value
+        cursor = getattr(value, "end", cursor)
     return mapping
 
 
@@ -219,15 +231,32 @@ def _classify(path: str, data: Any, unknown_tags: List[str]) -> LoadResult:
         return Skipped(path, "not a CloudFormation template (no Resources mapping)")
     resources = data["Resources"]
     if not isinstance(resources, dict):
-        line = getattr(resources, "mark", getattr(data, "mark", (None, None)))[0]
-        return LoadError(path, "Resources is not a mapping", line)
+        line, column = locate(data, ["Resources"])
+        return LoadError(path, "Resources is not a mapping", line, column)
     if not isinstance(data, MDict):
         data = MDict(data)
     return Template(path, data, unknown_tags)
 
 
+def _too_deep(path: str, looks_like_template: bool) -> LoadResult:
+    if not looks_like_template:
+        return Skipped(path, "nesting too deep to read, and not a template")
+    return LoadError(path, "nesting too deep to read")
+
+
 def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
     """Decode already-read text; `looks_like_template` decides error versus skip on failure."""
+    if path.lower().endswith(".json"):
+        # YAML accepts what JSON does not (trailing commas, single quotes): CloudFormation
+        # would reject those, so a .json file must first be valid JSON.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            if not looks_like_template:
+                return Skipped(path, "not valid JSON, and not a template")
+            return LoadError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
+        except RecursionError:
+            return _too_deep(path, looks_like_template)
     loader = _TemplateLoader(text)
     try:
         data = loader.get_single_data()
@@ -239,6 +268,8 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
                 data = _parse_json(text)
             except _DuplicateKey as dup:
                 return LoadError(path, str(dup), dup.line, dup.column)
+            except RecursionError:
+                return _too_deep(path, looks_like_template)
             except json.JSONDecodeError as json_exc:
                 if not looks_like_template:
                     return Skipped(path, "not valid YAML or JSON, and not a template")
@@ -254,7 +285,7 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
             return LoadError(path, f"invalid YAML: {reason}")
         return LoadError(path, f"invalid YAML: {reason}", mark.line + 1, mark.column + 1)
     except RecursionError:
-        return LoadError(path, "nesting too deep to read")
+        return _too_deep(path, looks_like_template)
     finally:
         loader.dispose()
     return _classify(path, data, loader.unknown_tags)

@@ -16,18 +16,21 @@ class MDict(dict):
     """A mapping with the position of its first key."""
 
     mark: Mark = (0, 0)
+    end: int = 0  # offset just past it, where the JSON fallback knows it
 
 
 class MList(list):
     """A sequence with the position of its first item."""
 
     mark: Mark = (0, 0)
+    end: int = 0
 
 
 class MStr(str):
     """A string scalar with its position."""
 
     mark: Mark = (0, 0)
+    end: int = 0
 
 
 def mark_of(node: Any) -> Optional[Mark]:

@@ -66,6 +66,41 @@ MANAGED_POLICIES: Dict[str, List[Dict[str, Any]]] = {
             "Resource": "*",
         },
     ],
+    "AWSLambdaKinesisExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
+                "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams",
+                "kinesis:SubscribeToShard", "logs:CreateLogGroup", "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ],
+            "Resource": "*",
+        },
+    ],
+    "AWSLambdaDynamoDBExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams", "logs:CreateLogGroup", "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ],
+            "Resource": "*",
+        },
+    ],
+    "AWSLambdaSQSQueueExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+            ],
+            "Resource": "*",
+        },
+    ],
+    # Grants invoking any function: matters for direct self-invocation loops.
+    "AWSLambdaRole": [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": ["*"]}],
     "AmazonS3ReadOnlyAccess": [
         {
             "Effect": "Allow",

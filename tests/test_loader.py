@@ -1,0 +1,387 @@
+"""loopcheck.loader (parse_text, load_file) and loopcheck.nodes (locate, mark_of)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from loopcheck.loader import LoadError, Skipped, Template, load_file, parse_text
+from loopcheck.nodes import MDict, MList, MStr, locate, mark_of
+
+
+def load(text, path="template.yaml", looks_like_template=True):
+    return parse_text(path, text, looks_like_template)
+
+
+def template(text, path="template.yaml"):
+    result = load(text, path)
+    assert isinstance(result, Template), result
+    return result.data
+
+
+# -- short-form tags --------------------------------------------------------------------
+
+SHORT_FORMS = [
+    ("!Ref Thing", {"Ref": "Thing"}),
+    ("!Sub 'arn:aws:s3:::${B}/*'", {"Fn::Sub": "arn:aws:s3:::${B}/*"}),
+    ("!Sub ['${a}-x', {a: !Ref P}]", {"Fn::Sub": ["${a}-x", {"a": {"Ref": "P"}}]}),
+    ("!GetAtt Fn.Arn", {"Fn::GetAtt": ["Fn", "Arn"]}),
+    ("!GetAtt Db.Endpoint.Address", {"Fn::GetAtt": ["Db", "Endpoint.Address"]}),
+    ("!GetAtt [Fn, Arn]", {"Fn::GetAtt": ["Fn", "Arn"]}),
+    ("!Join ['-', [a, !Ref P]]", {"Fn::Join": ["-", ["a", {"Ref": "P"}]]}),
+    ("!If [IsProd, a, b]", {"Fn::If": ["IsProd", "a", "b"]}),
+    ("!Select [1, [a, b]]", {"Fn::Select": [1, ["a", "b"]]}),
+    ("!Split [',', 'a,b']", {"Fn::Split": [",", "a,b"]}),
+    ("!FindInMap [Map, Top, Second]", {"Fn::FindInMap": ["Map", "Top", "Second"]}),
+    ("!ImportValue shared-bucket", {"Fn::ImportValue": "shared-bucket"}),
+    ("!GetAZs ''", {"Fn::GetAZs": ""}),
+    ("!Base64 hello", {"Fn::Base64": "hello"}),
+    ("!Cidr [10.0.0.0/16, 4, 8]", {"Fn::Cidr": ["10.0.0.0/16", 4, 8]}),
+    ("!Condition IsProd", {"Condition": "IsProd"}),
+    ("!Equals [!Ref Env, prod]", {"Fn::Equals": [{"Ref": "Env"}, "prod"]}),
+    ("!And [!Condition A, !Condition B]", {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]}),
+    ("!Or [!Condition A, !Condition B]", {"Fn::Or": [{"Condition": "A"}, {"Condition": "B"}]}),
+    ("!Not [!Condition A]", {"Fn::Not": [{"Condition": "A"}]}),
+    (
+        "!Transform {Name: AWS::Include, Parameters: {Location: s3://b/k.yaml}}",
+        {"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": "s3://b/k.yaml"}}},
+    ),
+]
+
+
+@pytest.mark.parametrize("short, long", SHORT_FORMS, ids=[s.split()[0] + str(i) for i, (s, _) in
+                                                        enumerate(SHORT_FORMS)])
+def test_short_form_tag_becomes_long_form(short, long):
+    data = template(f"Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata:\n      V: {short}\n")
+    value = data["Resources"]["X"]["Metadata"]["V"]
+    assert value == long
+    assert isinstance(value, MDict)
+    assert mark_of(value) == (5, 10)
+
+
+def test_getatt_scalar_parts_are_marked_strings():
+    data = template("Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata: !GetAtt Fn.Arn\n")
+    parts = data["Resources"]["X"]["Metadata"]["Fn::GetAtt"]
+    assert isinstance(parts, MList)
+    assert all(isinstance(part, MStr) for part in parts)
+    assert [mark_of(parts), mark_of(parts[0]), mark_of(parts[1])] == [(4, 15)] * 3
+
+
+def test_unknown_tag_keeps_value_and_is_recorded():
+    result = load("Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata: !Bogus hello\n")
+    assert isinstance(result, Template)
+    assert result.data["Resources"]["X"]["Metadata"] == "hello"
+    assert result.unknown_tags == ["!Bogus (line 4)"]
+
+
+# -- scalars, JSON, marks -----------------------------------------------------------------
+
+def test_unquoted_template_version_stays_a_string():
+    data = template("AWSTemplateFormatVersion: 2010-09-09\nResources: {}\n")
+    assert data["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert isinstance(data["AWSTemplateFormatVersion"], str)
+
+
+def test_unquoted_policy_version_stays_a_string():
+    data = template("Resources:\n  X:\n    Type: AWS::IAM::Policy\n    Properties: {Version: 2012-10-17}\n")
+    assert data["Resources"]["X"]["Properties"]["Version"] == "2012-10-17"
+
+
+def test_locate_returns_key_position_in_yaml():
+    data = template(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+    )
+    assert locate(data, ["Resources", "Bucket"]) == (3, 3)
+    assert locate(data, ["Resources", "Bucket", "Type"]) == (4, 5)
+
+
+def test_marks_on_nested_values():
+    data = template(
+        "Resources:\n"
+        "  Bucket:\n"
+        "    Type: AWS::S3::Bucket\n"
+        "    Properties:\n"
+        "      BucketName: media\n"
+        "      Tags:\n"
+        "        - Key: a\n"
+        "          Value: b\n"
+    )
+    props = data["Resources"]["Bucket"]["Properties"]
+    assert mark_of(props["BucketName"]) == (5, 19)
+    assert mark_of(props["Tags"]) == (7, 9)
+    assert mark_of(props["Tags"][0]) == (7, 11)
+    assert locate(data, ["Resources", "Bucket", "Properties", "Tags", 0, "Value"]) == (8, 11)
+
+
+def test_locate_stops_at_deepest_existing_node():
+    data = template("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")
+    assert locate(data, ["Resources", "Bucket", "Properties", "BucketName"]) == (2, 3)
+    assert locate(data, ["Nope"]) == (1, 1)
+
+
+def test_mark_of_plain_values_and_foreign_nodes():
+    assert mark_of(3) is None
+    assert mark_of("plain") is None
+    assert mark_of(MStr("unmarked")) is None
+    foreign = SimpleNamespace(start_mark=SimpleNamespace(line=4, column=2))  # cfn-lint style, 0-based
+    assert mark_of(foreign) == (5, 3)
+
+
+JSON_TEMPLATE = (
+    '{\n'
+    '  "AWSTemplateFormatVersion": "2010-09-09",\n'
+    '  "Resources": {\n'
+    '    "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "k"}]}}\n'
+    '  }\n'
+    '}\n'
+)
+
+
+def test_json_template_loads_with_marks():
+    data = template(JSON_TEMPLATE, "template.json")
+    assert data["Resources"]["Bucket"]["Type"] == "AWS::S3::Bucket"
+    assert locate(data, ["Resources", "Bucket"]) == (4, 5)
+    assert mark_of(data["Resources"]["Bucket"]["Type"]) == (4, 24)
+    assert mark_of(data["Resources"]["Bucket"]["Properties"]["Tags"]) == (4, 66)
+
+
+# The first line starts with a tab: PyYAML (C or pure) rejects it, the json fallback reads it.
+TAB_JSON = (
+    '\t{\n'
+    '\t"Resources": {\n'
+    '\t\t"Bucket": {\n'
+    '\t\t\t"Type": "AWS::S3::Bucket",\n'
+    '\t\t\t"Properties": {"Tags": ["a", "b"]}\n'
+    '\t\t}\n'
+    '\t}\n'
+    '}\n'
+)
+# Tabs only inside the object: libyaml accepts it, pure-Python PyYAML does not.
+TAB_INDENTED_JSON = TAB_JSON[1:]
+
+
+@pytest.mark.parametrize(
+    "text, shift", [(TAB_JSON, 0), (TAB_INDENTED_JSON, -1)], ids=["leading-tab", "indented"]
+)
+def test_tab_indented_json_loads_with_value_marks(text, shift):
+    data = template(text, "template.json")
+    assert data == {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": ["a", "b"]}}}}
+    bucket = data["Resources"]["Bucket"]
+    assert isinstance(data, MDict) and isinstance(bucket["Properties"]["Tags"], MList)
+    assert mark_of(data) == (1, 2 + shift)
+    assert mark_of(bucket) == (3, 13)
+    assert mark_of(bucket["Type"]) == (4, 12)
+    assert mark_of(bucket["Properties"]["Tags"]) == (5, 27)
+    assert mark_of(bucket["Properties"]["Tags"][1]) == (5, 33)
+
+
+def test_json_fallback_locate_returns_key_position():
+    data = template(TAB_JSON, "template.json")
+    assert locate(data, ["Resources", "Bucket"]) == (3, 3)
+
+
+# -- files that are not templates, or broken ones -------------------------------------------
+
+def test_invalid_yaml_template_is_a_load_error_with_position():
+    result = load("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n\tBucket: 1\n")
+    assert isinstance(result, LoadError)
+    assert result.message.startswith("invalid YAML")
+    assert (result.line, result.column) == (3, 1)
+
+
+def test_invalid_yaml_flow_error_points_at_line():
+    result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: [a}\n")
+    assert isinstance(result, LoadError)
+    assert result.message.startswith("invalid YAML: ")
+    assert result.line == 4
+
+
+def test_invalid_yaml_not_like_a_template_is_skipped():
+    result = load("apiVersion: v2\n{{- if .Values.enabled }}\nkind: Deployment\n{{- end }}\n",
+                  looks_like_template=False)
+    assert isinstance(result, Skipped)
+    assert "not valid YAML" in result.reason
+
+
+def test_invalid_json_template_is_a_load_error_with_line_and_column():
+    text = '{\n  "Resources": {\n    "Bucket": {"Type": "AWS::S3::Bucket"\n  }\n}\n'
+    result = load(text, "template.json")
+    assert isinstance(result, LoadError)
+    assert result.message.startswith("invalid JSON: ")
+    assert (result.line, result.column) == (6, 1)
+
+
+def test_invalid_json_error_position_from_json_decoder():
+    text = '\t{\n\t"Resources": {\n\t\t"Bucket": ,\n\t}\n}\n'
+    result = load(text, "template.json")
+    assert isinstance(result, LoadError)
+    assert result.message == "invalid JSON: Expecting value"
+    assert (result.line, result.column) == (3, 13)
+
+
+def test_invalid_json_not_like_a_template_is_skipped():
+    result = load('\t{"name": ,}', "package.json", looks_like_template=False)
+    assert isinstance(result, Skipped)
+
+
+def test_duplicate_key_in_yaml():
+    result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Bucket:\n    Type: AWS::SQS::Queue\n")
+    assert isinstance(result, LoadError)
+    assert result.message == "duplicate key 'Bucket' (first defined on line 2)"
+    assert (result.line, result.column) == (4, 3)
+
+
+def test_duplicate_nested_key_in_yaml():
+    result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n")
+    assert isinstance(result, LoadError)
+    assert "'Type'" in result.message and "line 3" in result.message
+    assert result.line == 4
+
+
+def test_duplicate_key_in_json():
+    text = '{\n  "Resources": {\n    "Bucket": {},\n    "Bucket": {}\n  }\n}\n'
+    result = load(text, "template.json")
+    assert isinstance(result, LoadError)
+    assert result.message == "duplicate key 'Bucket' (first defined on line 3)"
+    assert (result.line, result.column) == (4, 5)
+
+
+def test_duplicate_key_in_json_fallback():
+    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {},\n\t\t"Bucket": {}\n\t}\n}\n'
+    result = load(text, "template.json")
+    assert isinstance(result, LoadError)
+    assert result.message == "duplicate key 'Bucket' (first defined on line 3)"
+    assert result.line == 4
+
+
+def test_duplicate_key_in_json_fallback_is_still_an_error():
+    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {},\n\t\t"Bucket": {}\n\t}\n}\n'
+    result = load(text, "template.json")
+    assert isinstance(result, LoadError)
+    assert result.message.startswith("duplicate key 'Bucket'")
+
+
+NOT_TEMPLATES = {
+    "ci.yml": (
+        "name: deploy\n"
+        "on:\n  push:\n    branches: [main]\n"
+        "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+        "      - run: sam deploy --no-confirm-changeset\n"
+    ),
+    "docker-compose.yml": (
+        "services:\n  web:\n    image: nginx:1.25\n    ports: ['80:80']\n"
+        "    deploy:\n      resources:\n        limits: {cpus: '0.5'}\n"
+    ),
+    "values.yaml": (
+        "replicaCount: 2\nimage:\n  repository: app\n  tag: 1.0.0\n"
+        "resources:\n  limits:\n    memory: 128Mi\n"
+    ),
+    "package.json": '{\n  "name": "app",\n  "version": "1.0.0",\n  "scripts": {"test": "jest"}\n}\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_TEMPLATES))
+def test_non_template_files_are_skipped(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(NOT_TEMPLATES[name], encoding="utf-8")
+    result = load_file(path)
+    assert isinstance(result, Skipped)
+    assert result.path == str(path)
+    assert "not a CloudFormation template" in result.reason
+
+
+def test_resources_as_a_list_is_a_load_error():
+    result = load("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Bucket\n")
+    assert isinstance(result, LoadError)
+    assert result.message == "Resources is not a mapping"
+    assert (result.line, result.column) == (2, 1)  # the Resources key itself
+
+
+def test_multi_document_template_is_a_load_error():
+    result = load(
+        "---\nResources:\n  A: {Type: AWS::S3::Bucket}\n---\nResources:\n  B: {Type: AWS::S3::Bucket}\n"
+    )
+    assert isinstance(result, LoadError)
+    assert result.message.startswith("invalid YAML")
+    assert "single document" in result.message
+    assert result.line == 4
+
+
+def test_empty_text_is_skipped():
+    assert isinstance(load(""), Skipped)
+
+
+# -- load_file -------------------------------------------------------------------------------
+
+MINIMAL = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+
+
+def test_load_file_reads_a_template(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    result = load_file(str(path))
+    assert isinstance(result, Template)
+    assert result.path == str(path)
+    assert locate(result.data, ["Resources", "Bucket"]) == (3, 3)
+
+
+def test_non_utf8_template_is_a_load_error(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_bytes(MINIMAL.encode() + b"    Metadata: {Owner: caf\xe9}\n")
+    result = load_file(path)
+    assert isinstance(result, LoadError)
+    assert result.message == "not UTF-8 text (byte 0xe9)"
+    assert result.line == 5
+
+
+def test_non_utf8_non_template_is_skipped(tmp_path):
+    path = tmp_path / "data.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    assert isinstance(load_file(path), Skipped)
+
+
+def test_utf8_bom_template_loads(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    result = load_file(path)
+    assert isinstance(result, Template)
+    assert "AWSTemplateFormatVersion" in result.data
+    assert locate(result.data, ["Resources", "Bucket"]) == (3, 3)
+
+
+def test_utf8_bom_json_template_loads(tmp_path):
+    path = tmp_path / "template.json"
+    path.write_bytes(b"\xef\xbb\xbf" + TAB_JSON.encode())
+    result = load_file(path)
+    assert isinstance(result, Template)
+    assert result.data["Resources"]["Bucket"]["Type"] == "AWS::S3::Bucket"
+
+
+def test_empty_file_is_skipped(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_bytes(b"")
+    assert isinstance(load_file(path), Skipped)
+
+
+def test_file_over_max_bytes_is_a_load_error(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    size = len(MINIMAL.encode())
+    result = load_file(path, max_bytes=size - 1)
+    assert isinstance(result, LoadError)
+    assert result.message == f"file is {size} bytes, over the {size - 1}-byte limit"
+    assert isinstance(load_file(path, max_bytes=size), Template)
+
+
+def test_missing_file_is_a_load_error(tmp_path):
+    result = load_file(tmp_path / "nope.yaml")
+    assert isinstance(result, LoadError)
+    assert result.message.startswith("cannot read file")
+    assert result.path == str(tmp_path / "nope.yaml")
+
+
+def test_nul_bytes_in_template_are_a_load_error(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_bytes(MINIMAL.encode() + b"\x00")
+    result = load_file(path)
+    assert isinstance(result, LoadError)
+    assert "binary" in result.message
