@@ -30,12 +30,20 @@ def main() -> None:
               help="Exit 1 when a finding at or above this severity is reported.")
 @click.option("--strict", is_flag=True,
               help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
-def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool) -> None:
+@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file instead of stdout.")
+def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
+                 output_file: str) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
     result = scan(list(paths), ScanOptions(strict=strict))
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
-    click.echo(renderer(output_format)(result), nl=False)
+    report = renderer(output_format)(result)
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(report)
+    else:
+        click.echo(report, nl=False)
     if output_format == "text":
         from loopcheck.reporters.text import summary
 

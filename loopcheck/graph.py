@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
+from loopcheck.code.evidence import FunctionCode, function_code
 from loopcheck.globs import STAR, Tokens, covers, intersects, tokens
 from loopcheck.iam import Statement
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
@@ -39,7 +40,6 @@ class Effect:
     grants: List[WriteGrant] = field(default_factory=list)
     denies: List[Statement] = field(default_factory=list)
     unknown: List[UnknownPermission] = field(default_factory=list)
-    evidence: str = "permission"  # "permission" | "code" | "both"
 
 
 @dataclass
@@ -48,6 +48,7 @@ class EventGraph:
     triggers: List[S3Trigger]
     effects: Dict[Tuple[str, str], Effect]
     bucket_tokens: Dict[str, List[Tokens]]  # bucket ARN tokens per name alternative
+    code: Dict[str, FunctionCode] = field(default_factory=dict)  # per triggered function
 
     def triggers_between(self, bucket: str, function: str) -> List[S3Trigger]:
         return [t for t in self.triggers if t.bucket == bucket and t.function == function]
@@ -100,8 +101,10 @@ def build_graph(model: Model) -> EventGraph:
         events_by_bucket.setdefault(trigger.bucket, set()).update(trigger.events)
     bucket_tokens = {b: _bucket_arns(model, b) for b in events_by_bucket}
     effects: Dict[Tuple[str, str], Effect] = {}
+    code: Dict[str, FunctionCode] = {}
     for function_id in sorted(triggered, key=lambda f: model.order.get(f, 0)):
         function = model.functions[function_id]
+        code[function_id] = function_code(model, function)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
         for bucket_id, subscribed in events_by_bucket.items():
@@ -120,7 +123,7 @@ def build_graph(model: Model) -> EventGraph:
                 effect.unknown = list(function.unknown_permissions)
             if effect.grants or effect.unknown:
                 effects[(function_id, bucket_id)] = effect
-    return EventGraph(model, model.triggers, effects, bucket_tokens)
+    return EventGraph(model, model.triggers, effects, bucket_tokens, code)
 
 
 def _denied(deny: Statement, action: str, target: Tokens) -> bool:

@@ -1,10 +1,15 @@
 """Stage 6a, loops: judge every cycle of the event graph hop by hop.
 
-A hop is "writer -> bucket -> consumer". It is a LOOP when some granted write emits an
-event type the consumer's notification subscribes to and every key the write may use falls
-inside the notification's filter (or there is no filter); POSSIBLE when the write scope only
-overlaps the filter, or the writer's permissions cannot be seen; GUARDED when the filter
-provably excludes every key the writer may write. A cycle is as strong as its weakest hop.
+A hop is "writer -> bucket -> consumer". From permissions alone it is a LOOP when some
+granted write emits an event type the consumer's notification subscribes to and every key
+the write may use falls inside the notification's filter (or there is no filter); POSSIBLE
+when the write scope only overlaps the filter, or the writer's permissions cannot be seen;
+GUARDED when the filter provably excludes every key the writer may write.
+
+When the writer's handler code was analysed, the code decides instead (still only for
+writes the permissions allow): the key it writes against the filter, and the guards that
+run before the write. Permission the code never uses leaves the hop at NONE, marked as
+unused. A cycle is as strong as its weakest hop.
 """
 
 from __future__ import annotations
@@ -12,9 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from loopcheck.globs import covers, intersects
-from loopcheck.graph import EventGraph, WriteGrant, object_tokens
-from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
+from loopcheck.code.evidence import (
+    S3_API_ACTION,
+    FunctionCode,
+    ResolvedWrite,
+    guard_breaks_loop,
+    key_tokens,
+    render_key,
+)
+from loopcheck.code.facts import Guard
+from loopcheck.globs import STAR, covers, intersects
+from loopcheck.graph import Effect, EventGraph, WriteGrant, object_tokens
+from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS, matching_events
 from loopcheck.model import S3Trigger, UnknownPermission
 
 NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
@@ -32,7 +46,16 @@ class Hop:
     events: Tuple[str, ...] = ()
     unknown: Optional[UnknownPermission] = None
     why: str = ""  # one line: what makes this hop a loop, a doubt or a guard
-    evidence: str = "permission"
+    write: Optional[ResolvedWrite] = None  # the code write the verdict rests on
+    guard: Optional[Guard] = None
+    code_note: str = ""  # why code did not decide, when it did not
+    unused_permission: bool = False  # code analysed, permission granted, no write here
+
+    @property
+    def evidence(self) -> str:
+        if self.write is None:
+            return "permission"
+        return "both" if self.grant is not None else "code"
 
 
 @dataclass
@@ -53,15 +76,38 @@ class Loop:
         return any(hop.level == POSSIBLE and hop.unknown is not None for hop in self.hops)
 
     @property
+    def closed_only_by_unused_permission(self) -> bool:
+        """Every hop is possible or guarded, except hops whose permission the code never uses."""
+        blocked = [hop for hop in self.hops if hop.level == NONE]
+        return bool(blocked) and all(hop.unused_permission for hop in blocked)
+
+    @property
+    def evidence(self) -> str:
+        kinds = {hop.evidence for hop in self.hops}
+        return kinds.pop() if len(kinds) == 1 else "both"
+
+    @property
     def path_text(self) -> str:
         return " -> ".join(self.cycle)
 
 
-def _judge(graph: EventGraph, writer: str, bucket: str, consumer: str) -> Hop:
+def _judge(graph: EventGraph, writer: str, bucket: str, consumer: str,
+           incoming: List[S3Trigger]) -> Hop:
     effect = graph.effects.get((writer, bucket))
-    best = Hop(writer, bucket, consumer, NONE)
     if effect is None:
-        return best
+        return Hop(writer, bucket, consumer, NONE)
+    code = graph.code.get(writer)
+    if code is not None and code.analysed:
+        return _judge_by_code(graph, effect, code, consumer, incoming)
+    hop = _judge_by_permission(graph, effect, consumer)
+    if code is not None:
+        hop.code_note = code.why_not
+    return hop
+
+
+def _judge_by_permission(graph: EventGraph, effect: Effect, consumer: str) -> Hop:
+    writer, bucket = effect.function, effect.bucket
+    best = Hop(writer, bucket, consumer, NONE)
     arns = graph.bucket_tokens.get(bucket, [])
     for trigger in graph.triggers_between(bucket, consumer):
         for grant in effect.grants:
@@ -103,8 +149,78 @@ def _filter_verdict(trigger, grant: WriteGrant, arns, denies) -> Tuple[int, str]
     )
 
 
+def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant]]:
+    """Whether the permissions let this API call reach the bucket, and the grant that does."""
+    action = S3_API_ACTION.get(api)
+    for grant in effect.grants:
+        if grant.action == action:
+            return True, grant
+    return bool(effect.unknown), None
+
+
+def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consumer: str,
+                   incoming: List[S3Trigger]) -> Hop:
+    writer, bucket = effect.function, effect.bucket
+    best = Hop(writer, bucket, consumer, NONE)
+    reached = False
+    for arrival in incoming or [None]:
+        for trigger in graph.triggers_between(bucket, consumer):
+            for resolved in code.s3_writes:
+                if not resolved.reaches(bucket, arrival.bucket if arrival else None):
+                    continue
+                reached = True
+                events = matching_events(trigger.events, API_EVENTS.get(resolved.write.api, ()))
+                if not events:
+                    continue
+                allowed, grant = _permission_for(effect, resolved.write.api)
+                if not allowed:
+                    continue
+                level, why, guard = _code_verdict(resolved, arrival, trigger)
+                if level > best.level:
+                    best = Hop(writer, bucket, consumer, level, trigger, grant, events,
+                               None if grant else (effect.unknown or [None])[0], why, resolved, guard)
+    if best.level == NONE and effect.grants and not reached:
+        best.unused_permission = True
+        best.grant = effect.grants[0]
+        best.why = f"{best.grant.action} on {best.grant.resource}, but the code never writes {bucket}"
+    return best
+
+
+def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],
+                  trigger: S3Trigger) -> Tuple[int, str, Optional[Guard]]:
+    write = resolved.write
+    key = key_tokens(write.key, arrival)
+    shown = render_key(write.key)
+    doubtful: Optional[Guard] = None
+    for guard in write.guards:
+        where = f"{write.file}:{guard.line}"
+        if guard.kind == "metadata":
+            return GUARDED, f"metadata guard ({where}: {guard.text}) runs before the write", guard
+        if guard.kind == "key":
+            if guard_breaks_loop(guard, key) is False:
+                continue  # the check can never stop the function's own output
+            return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
+        doubtful = guard
+    filter_set = tuple(trigger.prefix or "") + (STAR,) + tuple(trigger.suffix or "")
+    if not intersects(key, filter_set):
+        return GUARDED, f"writes key {shown}, which the {trigger.describe_filter()} never matches", None
+    if doubtful is not None:
+        return POSSIBLE, (
+            f"writes key {shown} after a {doubtful.kind} check ({write.file}:{doubtful.line}: "
+            f"{doubtful.text}) that cannot be shown to skip its own output"
+        ), doubtful
+    if not trigger.has_filter:
+        return LOOP, f"writes key {shown}", None
+    if key == (STAR,):
+        return POSSIBLE, (
+            f"writes a key loopcheck cannot determine; it may match the {trigger.describe_filter()}"
+        ), None
+    return LOOP, f"writes key {shown}, which the {trigger.describe_filter()} matches", None
+
+
 def find_loops(graph: EventGraph) -> List[Loop]:
-    """Every cycle with its hops judged; cycles with an impossible hop are dropped."""
+    """Every cycle with its hops judged; cycles with an impossible hop are dropped, except
+    those closed only by permission the code never uses (advice)."""
     loops = []
     for cycle in graph.cycles():
         loop = Loop(cycle)
@@ -112,7 +228,8 @@ def find_loops(graph: EventGraph) -> List[Loop]:
         for index in range(1, len(cycle) - 1, 2):
             writer, bucket = cycle[index], cycle[index + 1]
             consumer = cycle[index + 2] if index + 2 < len(cycle) else cycle[1]
-            loop.hops.append(_judge(graph, writer, bucket, consumer))
-        if loop.level > NONE:
+            incoming = graph.triggers_between(cycle[index - 1], writer)
+            loop.hops.append(_judge(graph, writer, bucket, consumer, incoming))
+        if loop.level > NONE or loop.closed_only_by_unused_permission:
             loops.append(loop)
     return loops

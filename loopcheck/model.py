@@ -98,6 +98,28 @@ class Model:
     functions: Dict[str, Function]
     triggers: List[S3Trigger]
     order: Dict[str, int]  # logical id -> position in the template
+    bucket_by_name: Dict[Tuple[Any, ...], str] = field(default_factory=dict)
+
+    def bucket_ids(self, node: Any) -> List[str]:
+        """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
+        return _bucket_ids(self.resolver, self.buckets, self.bucket_by_name, node)
+
+
+def _bucket_ids(resolver: Resolver, buckets: Dict[str, Bucket], by_name: Dict[Tuple[Any, ...], str],
+                node: Any) -> List[str]:
+    target = resolver.refers_to(node)
+    if target is not None:
+        return [target] if target in buckets else []
+    found: List[str] = []
+    for pattern in resolver.value(node):
+        parts = pattern.parts
+        if parts and isinstance(parts[0], str) and parts[0].startswith("arn:aws:s3:::"):
+            head = parts[0][len("arn:aws:s3:::"):]
+            parts = ((head,) if head else ()) + parts[1:]
+        bucket_id = by_name.get(parts)
+        if bucket_id and bucket_id not in found:
+            found.append(bucket_id)
+    return found
 
 
 def _dict(node: Any) -> Dict[str, Any]:
@@ -170,21 +192,13 @@ class _Builder:
                 self._cdk_notifications(str(logical_id), resource)
         order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
         return Model(
-            self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order
+            self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order,
+            self._bucket_by_name,
         )
 
     # -- references -----------------------------------------------------------------------
     def bucket_ids(self, node: Any) -> List[str]:
-        """Buckets of this template an expression may name (by Ref or by name)."""
-        target = self.resolver.refers_to(node)
-        if target is not None:
-            return [target] if target in self.buckets else []
-        found = []
-        for pattern in self.resolver.value(node):
-            bucket_id = self._bucket_by_name.get(pattern.parts)
-            if bucket_id and bucket_id not in found:
-                found.append(bucket_id)
-        return found
+        return _bucket_ids(self.resolver, self.buckets, self._bucket_by_name, node)
 
     def function_ids(self, node: Any) -> List[str]:
         """Functions an ARN or name expression may name (aliases and versions included)."""

@@ -48,6 +48,7 @@ class ScanResult:
     skipped: List[Skipped] = field(default_factory=list)
     templates: int = 0
     seconds: float = 0.0
+    roots: List[str] = field(default_factory=list)  # the paths the scan was given
 
 
 def analyse_template(file: str, data: Dict[str, Any]) -> List[Finding]:
@@ -102,7 +103,7 @@ def scan_file(path: str, options: ScanOptions) -> tuple:
 def scan(paths: Sequence[str], options: Optional[ScanOptions] = None) -> ScanResult:
     options = options or ScanOptions()
     started = time.perf_counter()
-    result = ScanResult()
+    result = ScanResult(roots=list(paths))
     for path, missing in discover(paths):
         if missing:
             result.errors.append(ErrorEntry(path, missing))

@@ -48,6 +48,7 @@ class RuleContext:
         cycle: Optional[List[str]] = None, notes: Optional[List[str]] = None,
         evidence: str = "permission",
     ) -> Finding:
+        """A finding of `rule` at `path`; notes and evidence usually come from a loop."""
         line, column = locate(self.model.data, path)
         return Finding(
             rule=rule.id, severity=rule.severity, file=self.model.file, line=line,
@@ -55,6 +56,12 @@ class RuleContext:
             cycle=list(cycle or []), notes=list(notes or []), fix=rule.remediation,
             evidence=evidence,
         )
+
+    def loop_finding(self, rule: Rule, resource: str, path: Sequence[Any], message: str,
+                     loop: Loop) -> Finding:
+        """A finding about one loop: its cycle, one note per hop, and its evidence."""
+        return self.finding(rule, resource, path, message, cycle=loop.cycle,
+                            notes=self.loop_notes(loop), evidence=loop.evidence)
 
     def loop_notes(self, loop: Loop) -> List[str]:
         """One line per trigger and per write, each with its own file:line, then what the
@@ -68,7 +75,7 @@ class RuleContext:
                     f"{incoming.bucket} ({self.position(incoming.path)}) notifies "
                     f"{incoming.function} on {events} with {incoming.describe_filter()}"
                 )
-            notes.append(self._write_note(hop))
+            notes.extend(self._write_note(hop))
         allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
         if allowed:
             notes.append(
@@ -82,19 +89,35 @@ class RuleContext:
             )
         return notes
 
-    def _write_note(self, hop: Hop) -> str:
+    def _write_note(self, hop: Hop) -> List[str]:
+        """The writer's side of a hop: its permission, then what its code does (or why the
+        code could not be read), each with file:line."""
+        lines = []
         if hop.grant is not None:
             statement = hop.grant.statement
-            return (
+            lines.append(
                 f"{hop.writer} may write {hop.bucket}: {statement.source} "
-                f"({self.position(statement.path)}) grants {hop.why}"
+                f"({self.position(statement.path)}) grants "
+                + (f"{hop.grant.action} on {hop.grant.resource}" if hop.write or hop.unused_permission
+                   else hop.why)
             )
-        if hop.unknown is not None:
-            return (
+        elif hop.unknown is not None:
+            lines.append(
                 f"{hop.writer} may write {hop.bucket}: {hop.unknown.reason} "
                 f"({self.position(hop.unknown.path)})"
             )
-        return f"{hop.writer} may write {hop.bucket}"
+        else:
+            lines.append(f"{hop.writer} may write {hop.bucket}")
+        if hop.write is not None:
+            write = hop.write.write
+            lines.append(
+                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}: {hop.why}"
+            )
+        elif hop.unused_permission:
+            lines.append(f"  but its code never writes {hop.bucket}")
+        elif hop.code_note:
+            lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
+        return lines
 
 
 _REGISTRY: Optional[List[Rule]] = None

@@ -14,11 +14,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if loop.level != LOOP:
             continue
         function = loop.cycle[1]
-        yield ctx.finding(
+        yield ctx.loop_finding(
             RULE, function, ctx.model.functions[function].path,
             f"recursive loop {loop.path_text}: {function}'s writes can trigger it again, "
             "and no guard stops them",
-            cycle=loop.cycle, notes=ctx.loop_notes(loop),
+            loop,
         )
 
 

@@ -19,11 +19,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             if function.recursive_loop != "Allow" or function_id in reported:
                 continue
             reported.add(function_id)
-            yield ctx.finding(
+            yield ctx.loop_finding(
                 RULE, function_id, function.path + ("Properties", "RecursiveLoop"),
                 f"{function_id} sets RecursiveLoop: Allow and is on the loop {loop.path_text}: "
                 "AWS will never stop it",
-                cycle=loop.cycle, notes=ctx.loop_notes(loop),
+                loop,
             )
 
 

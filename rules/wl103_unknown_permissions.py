@@ -15,11 +15,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if loop.level != POSSIBLE or not loop.rests_on_unknown_permissions:
             continue
         function = loop.cycle[1]
-        yield ctx.finding(
+        yield ctx.loop_finding(
             RULE, function, ctx.model.functions[function].path,
             f"possible recursive loop {loop.path_text}: {function}'s permissions are not "
             "visible in the template, so a write back cannot be ruled out",
-            cycle=loop.cycle, notes=ctx.loop_notes(loop),
+            loop,
         )
 
 

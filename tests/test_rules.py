@@ -309,3 +309,13 @@ def test_cdk_notification_shape(findings_of):
     assert findings_of(template) == []
     unguarded = template.replace('"/out/*"', '"/*"')
     assert rules_of(findings_of(unguarded)) == ["WL102"]
+
+
+def test_curated_managed_policies_by_name_and_arn(findings_of):
+    for policy in ("AmazonS3FullAccess", "AdministratorAccess", "PowerUserAccess",
+                   "arn:aws:iam::aws:policy/AWSLambdaExecute",
+                   "!Sub arn:${AWS::Partition}:iam::aws:policy/AmazonS3FullAccess"):
+        assert rules_of(findings_of(sam(f"Policies:\n  - {policy}\n"))) == ["EL101"], policy
+    for policy in ("AWSLambdaBasicExecutionRole", "AWSLambdaKinesisExecutionRole",
+                   "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"):
+        assert findings_of(sam(f"Policies:\n  - {policy}\n")) == [], policy

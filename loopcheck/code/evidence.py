@@ -1,0 +1,239 @@
+"""Joins handler-code facts with the template: which bucket each write reaches, what its key
+can be, and whether a guard in the code breaks the loop.
+
+Code never runs: the facts come from loopcheck.code.python_facts / js_facts. Anything the
+analysers could not pin down stays unknown here (an unresolved bucket counts as every bucket
+the permissions allow; an unknown key part matches anything), so code evidence can only make
+a verdict more exact, never silently safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from loopcheck.code.facts import (
+    AnyText,
+    Basename,
+    CodeFacts,
+    Concat,
+    Guard,
+    IncomingKey,
+    KeyExpr,
+    Lit,
+    Replace,
+    Stem,
+    Write,
+)
+from loopcheck.code.locate import CodeSource, locate_code
+from loopcheck.globs import STAR, Tokens, covers, intersects
+from loopcheck.model import Function, Model, S3Trigger
+
+EVENT_SOURCE = "<event source>"
+
+# S3 API call -> IAM action it needs.
+S3_API_ACTION = {
+    "PutObject": "s3:PutObject",
+    "CopyObject": "s3:PutObject",
+    "UploadFile": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "DeleteObject": "s3:DeleteObject",
+    "DeleteObjects": "s3:DeleteObject",
+}
+
+
+@dataclass
+class ResolvedWrite:
+    write: Write
+    buckets: Optional[List[str]]  # None: unresolved, any bucket the permissions allow
+    target_text: str  # how the code names the target, for messages
+
+    def reaches(self, bucket: str, incoming_bucket: Optional[str]) -> bool:
+        if self.buckets is None:
+            return True
+        if EVENT_SOURCE in self.buckets:
+            return bucket == incoming_bucket
+        return bucket in self.buckets
+
+
+@dataclass
+class FunctionCode:
+    """A function's code as far as loop detection needs it."""
+
+    source: CodeSource
+    facts: Optional[CodeFacts]
+    s3_writes: List[ResolvedWrite] = field(default_factory=list)
+
+    @property
+    def analysed(self) -> bool:
+        return self.facts is not None and self.facts.analysed
+
+    @property
+    def why_not(self) -> str:
+        if self.facts is not None and self.facts.problems:
+            return "; ".join(self.facts.problems[:2])
+        return self.source.reason or "code not analysed"
+
+
+def _run_analyser(source: CodeSource) -> CodeFacts:
+    if source.language == "python":
+        from loopcheck.code import python_facts
+
+        if source.inline_text is not None:
+            return python_facts.analyse_python_source(source.inline_text, source.inline_name,
+                                                      source.function_name)
+        return python_facts.analyse_python(source.entry, source.function_name, source.root)
+    from loopcheck.code import js_facts
+
+    if source.inline_text is not None:
+        return js_facts.analyse_js_source(source.inline_text, source.inline_name, source.function_name)
+    return js_facts.analyse_js(source.entry, source.function_name, source.root)
+
+
+def function_code(model: Model, function: Function) -> FunctionCode:
+    """Locate, analyse and resolve one function's code. Never raises."""
+    source = locate_code(model, function)
+    if not source.found:
+        return FunctionCode(source, None)
+    try:
+        facts = _run_analyser(source)
+    except Exception as exc:  # noqa: BLE001 - an analyser bug must not stop the scan
+        facts = CodeFacts(language=source.language or "", analysed=False,
+                          problems=[f"internal error analysing code ({type(exc).__name__}: {exc})"])
+    code = FunctionCode(source, facts)
+    if facts.analysed:
+        code.s3_writes = [_resolve(model, function, w) for w in facts.writes if w.service == "s3"]
+    return code
+
+
+def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
+    target = write.target
+    if target.kind == "literal":
+        return ResolvedWrite(write, model.bucket_ids(target.value), f"'{target.value}'")
+    if target.kind == "event-source":
+        return ResolvedWrite(write, [EVENT_SOURCE], "the bucket of the incoming event")
+    if target.kind == "env":
+        environment = function.properties.get("Environment")
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
+        if isinstance(variables, dict) and target.value in variables:
+            buckets = model.bucket_ids(variables[target.value])
+            names = ", ".join(buckets) or "no bucket of this template"
+            return ResolvedWrite(write, buckets, f"env {target.value} (= {names})")
+        return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
+    return ResolvedWrite(write, None, f"an unresolved bucket ({target.value or 'computed'})")
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def key_tokens(expr: Optional[KeyExpr], incoming: Optional[S3Trigger]) -> Tokens:
+    """The output key as a glob; the incoming key is known to match the incoming filter."""
+    if expr is None or isinstance(expr, AnyText):
+        return (STAR,)
+    if isinstance(expr, Lit):
+        return tuple(expr.text)
+    if isinstance(expr, IncomingKey):
+        prefix = incoming.prefix if incoming and incoming.prefix else ""
+        suffix = incoming.suffix if incoming and incoming.suffix else ""
+        return tuple(prefix) + (STAR,) + tuple(suffix)
+    if isinstance(expr, Concat):
+        out: List[object] = []
+        for part in expr.parts:
+            for tok in key_tokens(part, incoming):
+                if not (tok is STAR and out and out[-1] is STAR):
+                    out.append(tok)
+        return tuple(out)
+    if isinstance(expr, Replace):
+        return _replace(key_tokens(expr.source, incoming), expr)
+    if isinstance(expr, Stem):
+        source = key_tokens(expr.source, incoming)
+        head = _literal_head(source)
+        return tuple(head) + (STAR,) if head != "".join(map(str, source)) else _drop_extension(head)
+    if isinstance(expr, Basename):
+        source = key_tokens(expr.source, incoming)
+        tail = _literal_tail(source)
+        return (STAR,) + tuple(tail.rsplit("/", 1)[-1]) if "/" not in tail else tuple(tail.rsplit("/", 1)[-1])
+    return (STAR,)
+
+
+def _literal_head(toks: Tokens) -> str:
+    out = []
+    for tok in toks:
+        if not isinstance(tok, str):
+            break
+        out.append(tok)
+    return "".join(out)
+
+
+def _literal_tail(toks: Tokens) -> str:
+    out = []
+    for tok in reversed(toks):
+        if not isinstance(tok, str):
+            break
+        out.append(tok)
+    return "".join(reversed(out))
+
+
+def _drop_extension(text: str) -> Tokens:
+    stem = text.rsplit(".", 1)[0] if "." in text.rsplit("/", 1)[-1] else text
+    return tuple(stem)
+
+
+def _replace(source: Tokens, expr: Replace) -> Tokens:
+    """What is certain after a replace: an exact result for a fully known key; the new text
+    when the known start of the key is what gets replaced; else the part before any match."""
+    if not expr.old:
+        return source
+    if all(isinstance(t, str) for t in source):
+        text = "".join(source)  # type: ignore[arg-type]
+        return tuple(text.replace(expr.old, expr.new, 1 if expr.first_only else -1))
+    head = _literal_head(source)
+    if head.startswith(expr.old):
+        rest = source[len(expr.old):]
+        if expr.first_only:
+            return tuple(expr.new) + rest
+        return tuple(expr.new) + (STAR,)  # later occurrences may change the rest too
+    return tuple(head.split(expr.old, 1)[0]) + (STAR,)
+
+
+def render_key(expr: Optional[KeyExpr]) -> str:
+    if expr is None:
+        return "<unknown>"
+    if isinstance(expr, Lit):
+        return expr.text
+    if isinstance(expr, IncomingKey):
+        return "<key>"
+    if isinstance(expr, AnyText):
+        return "<?>"
+    if isinstance(expr, Concat):
+        return "".join(render_key(p) for p in expr.parts)
+    if isinstance(expr, Replace):
+        return f"{render_key(expr.source)}.replace('{expr.old}', '{expr.new}')"
+    if isinstance(expr, Stem):
+        return f"stem({render_key(expr.source)})"
+    if isinstance(expr, Basename):
+        return f"basename({render_key(expr.source)})"
+    return "<?>"
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+
+def guard_breaks_loop(guard: Guard, output_key: Tokens) -> Optional[bool]:
+    """True: the guard provably stops the invocation the output causes; False: it provably
+    does not; None: it is a guard loopcheck cannot check against the key (metadata, regex)."""
+    if guard.kind != "key" or guard.key_test is None:
+        return None
+    operation, text, exits_when_true = guard.key_test
+    shape: Tuple[object, ...]
+    if operation == "startswith":
+        shape = tuple(text) + (STAR,)
+    elif operation == "endswith":
+        shape = (STAR,) + tuple(text)
+    else:
+        shape = (STAR,) + tuple(text) + (STAR,)
+    always = covers(shape, output_key)
+    never = not intersects(shape, output_key)
+    if exits_when_true:
+        return True if always else (False if never else None)
+    return True if never else (False if always else None)

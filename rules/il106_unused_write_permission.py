@@ -1,0 +1,40 @@
+"""IL106: the only thing closing a loop is a write permission the handler code never uses."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    for loop in ctx.loops:
+        if not loop.closed_only_by_unused_permission:
+            continue
+        for hop in loop.hops:
+            if not hop.unused_permission:
+                continue
+            function = ctx.model.functions[hop.writer]
+            yield ctx.loop_finding(
+                RULE, hop.writer, function.path,
+                f"{hop.writer} may write {hop.bucket} but its code never does; that unused "
+                f"permission is all that closes the loop {loop.path_text}",
+                loop,
+            )
+
+
+RULE = Rule(
+    id="IL106",
+    title="Unused write permission on a trigger bucket",
+    rationale=(
+        "The handler code never writes the bucket that triggers the loop, so today there is "
+        "no loop; but the permission lets a future change (or a bug) close it, and least "
+        "privilege says it should go."
+    ),
+    remediation=(
+        "grant read-only access to the trigger bucket (S3ReadPolicy instead of S3CrudPolicy), "
+        "and write access only to the bucket or prefix the code writes."
+    ),
+    check=check,
+)
