@@ -179,6 +179,10 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
                 if level > best.level:
                     best = Hop(writer, bucket, consumer, level, trigger, grant, events,
                                None if grant else (effect.unknown or [None])[0], why, resolved, guard)
+    if best.level == NONE and not reached and not code.facts.complete:
+        hop = _judge_by_permission(graph, effect, consumer)  # a missing write proves nothing
+        hop.code_note = "some calls could not be analysed"
+        return hop
     if best.level == NONE and effect.grants and not reached:
         best.unused_permission = True
         best.grant = effect.grants[0]
@@ -193,7 +197,7 @@ def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],
     shown = render_key(write.key)
     doubtful: Optional[Guard] = None
     for guard in write.guards:
-        where = f"{write.file}:{guard.line}"
+        where = f"{guard.file or write.file}:{guard.line}"
         if guard.kind == "metadata":
             return GUARDED, f"metadata guard ({where}: {guard.text}) runs before the write", guard
         if guard.kind == "key":
@@ -206,7 +210,7 @@ def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],
         return GUARDED, f"writes key {shown}, which the {trigger.describe_filter()} never matches", None
     if doubtful is not None:
         return POSSIBLE, (
-            f"writes key {shown} after a {doubtful.kind} check ({write.file}:{doubtful.line}: "
+            f"writes key {shown} after a {doubtful.kind} check ({doubtful.file or write.file}:{doubtful.line}: "
             f"{doubtful.text}) that cannot be shown to skip its own output"
         ), doubtful
     if not trigger.has_filter:

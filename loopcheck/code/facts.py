@@ -112,6 +112,7 @@ class Guard:
     # gives ("startswith", "out/", True); `if (!key.startsWith("in/")) return;` gives
     # ("startswith", "in/", False).
     key_test: Optional[Tuple[str, str, bool]] = None
+    file: str = ""  # where the check is, when not in the write's own file (a caller's guard)
 
 
 # -- the write itself ----------------------------------------------------------------------------
@@ -156,3 +157,6 @@ class CodeFacts:
     writes: List[Write] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)  # "app.py:12: syntax error ..." etc.
     analysed: bool = True  # False: nothing trustworthy; permissions decide
+    # False when some call could not be analysed (an SDK method chosen at run time): the
+    # writes found are real, but the absence of a write proves nothing.
+    complete: bool = True

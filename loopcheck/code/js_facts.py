@@ -1,0 +1,2477 @@
+"""JavaScript / TypeScript handler code -> the writes a Lambda function makes (loopcheck.code.facts).
+
+Why: a template says which buckets a function *may* write (its IAM policy); the handler code says
+which bucket and key it *does* write, and which checks run first. This module finds the AWS SDK
+calls that can emit events (S3 puts and copies, SQS sends, SNS publishes, DynamoDB writes, ...)
+in SDK v2 and v3 code, resolves the bucket / queue / topic ... they name and, for S3, the object
+key, and the guards (`if (...) return;`) that run before them.
+
+How: tree-sitter parses the files (the code is never run, imported or evaluated); a small
+abstract evaluator follows constants, destructuring, `process.env`, the event object, imports of
+sibling modules and helper-function arguments. Whatever it cannot follow becomes a "unknown"
+target or an AnyText key part: never a guess.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pathlib
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+
+from loopcheck.code.facts import (
+    AnyText,
+    Basename,
+    CodeFacts,
+    Concat,
+    Guard,
+    IncomingKey,
+    KeyExpr,
+    Lit,
+    Replace,
+    Stem,
+    Target,
+    Write,
+)
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; tree-sitter is imported lazily
+    from tree_sitter import Node
+else:
+    Node = Any
+
+__all__ = ["analyse_js", "analyse_js_source"]
+
+# -- limits: every loop over code is bounded --------------------------------------------------
+
+MAX_FILE_BYTES = 1_000_000
+MAX_FILES = 40
+MAX_NODES_PER_WALK = 500_000
+MAX_EVAL_DEPTH = 60  # nested evaluations (variables, members, parameters) before giving up
+MAX_CALLER_DEPTH = 4  # helper -> caller -> caller ... followed for guards at call sites
+MAX_EVENT_PATH = 10
+
+# -- languages and module resolution ---------------------------------------------------------
+
+_LANGUAGE_BY_SUFFIX = {
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+}
+_RESOLVE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".jsx")
+# TypeScript ESM code imports "./x.js" while the file on disk is x.ts
+_TS_TWINS = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (".cts",), ".jsx": (".tsx",)}
+
+# -- AWS SDK knowledge -----------------------------------------------------------------------
+
+# SDK v3 client package -> (service, bare client class (send only), aggregated client class)
+_V3_PACKAGES: Dict[str, Tuple[str, str, str]] = {
+    "@aws-sdk/client-s3": ("s3", "S3Client", "S3"),
+    "@aws-sdk/client-sqs": ("sqs", "SQSClient", "SQS"),
+    "@aws-sdk/client-sns": ("sns", "SNSClient", "SNS"),
+    "@aws-sdk/client-dynamodb": ("dynamodb", "DynamoDBClient", "DynamoDB"),
+    "@aws-sdk/client-kinesis": ("kinesis", "KinesisClient", "Kinesis"),
+    "@aws-sdk/client-eventbridge": ("events", "EventBridgeClient", "EventBridge"),
+    "@aws-sdk/client-cloudwatch-events": ("events", "CloudWatchEventsClient", "CloudWatchEvents"),
+    "@aws-sdk/client-sfn": ("states", "SFNClient", "SFN"),
+    "@aws-sdk/client-lambda": ("lambda", "LambdaClient", "Lambda"),
+    "@aws-sdk/client-firehose": ("firehose", "FirehoseClient", "Firehose"),
+}
+_LIB_DYNAMODB = "@aws-sdk/lib-dynamodb"
+_LIB_STORAGE = "@aws-sdk/lib-storage"
+
+# Method tables: method name on an aggregated v3 client or an SDK v2 client -> AWS API name.
+# "dynamodb-doc" is the DocumentClient (v2) / DynamoDBDocument (v3 lib-dynamodb) surface.
+_METHODS: Dict[str, Dict[str, str]] = {
+    "s3": {
+        "putObject": "PutObject",
+        "copyObject": "CopyObject",
+        "deleteObject": "DeleteObject",
+        "deleteObjects": "DeleteObjects",
+        "completeMultipartUpload": "CompleteMultipartUpload",
+        "upload": "UploadFile",
+        "headObject": "HeadObject",
+        "getObject": "GetObject",
+    },
+    "sqs": {"sendMessage": "SendMessage", "sendMessageBatch": "SendMessageBatch"},
+    "sns": {"publish": "Publish", "publishBatch": "PublishBatch"},
+    "dynamodb": {
+        "putItem": "PutItem",
+        "updateItem": "UpdateItem",
+        "deleteItem": "DeleteItem",
+        "batchWriteItem": "BatchWriteItem",
+        "transactWriteItems": "TransactWriteItems",
+        "executeStatement": "ExecuteStatement",
+    },
+    "dynamodb-doc": {
+        "put": "PutItem",
+        "update": "UpdateItem",
+        "delete": "DeleteItem",
+        "batchWrite": "BatchWriteItem",
+        "transactWrite": "TransactWriteItems",
+        "executeStatement": "ExecuteStatement",
+    },
+    "kinesis": {"putRecord": "PutRecord", "putRecords": "PutRecords"},
+    "events": {"putEvents": "PutEvents"},
+    "states": {"startExecution": "StartExecution", "startSyncExecution": "StartSyncExecution"},
+    "lambda": {"invoke": "Invoke", "invokeAsync": "InvokeAsync"},
+    "firehose": {"putRecord": "PutRecord", "putRecordBatch": "PutRecordBatch"},
+}
+_READ_APIS = frozenset({"HeadObject", "GetObject"})
+_ALL_METHOD_NAMES = frozenset(name for table in _METHODS.values() for name in table)
+
+
+def _service_of_table(table: str) -> str:
+    return "dynamodb" if table == "dynamodb-doc" else table
+
+
+def _v3_command_table() -> Dict[Tuple[str, str], Tuple[str, str]]:
+    """(package, command class) -> (service, api), derived from the method tables: v3 command
+    classes are the API name + "Command" (lib-dynamodb: the DocumentClient method + "Command")."""
+    table: Dict[Tuple[str, str], Tuple[str, str]] = {}
+    for package, (service, _, _) in _V3_PACKAGES.items():
+        for api in _METHODS[service].values():
+            if api != "UploadFile":
+                table[(package, api + "Command")] = (service, api)
+    for method, api in _METHODS["dynamodb-doc"].items():
+        table[(_LIB_DYNAMODB, method[0].upper() + method[1:] + "Command")] = ("dynamodb", api)
+    return table
+
+
+_V3_COMMANDS = _v3_command_table()
+
+# SDK v2: AWS.<Class> -> method table; require("aws-sdk/clients/<module>") -> AWS class name
+_V2_CLASSES = {
+    "S3": "s3",
+    "SQS": "sqs",
+    "SNS": "sns",
+    "DynamoDB": "dynamodb",
+    "DynamoDB.DocumentClient": "dynamodb-doc",
+    "Kinesis": "kinesis",
+    "EventBridge": "events",
+    "CloudWatchEvents": "events",
+    "StepFunctions": "states",
+    "Lambda": "lambda",
+    "Firehose": "firehose",
+}
+_V2_CLIENT_MODULES = {
+    "s3": "S3",
+    "sqs": "SQS",
+    "sns": "SNS",
+    "dynamodb": "DynamoDB",
+    "kinesis": "Kinesis",
+    "eventbridge": "EventBridge",
+    "cloudwatchevents": "CloudWatchEvents",
+    "stepfunctions": "StepFunctions",
+    "lambda": "Lambda",
+    "firehose": "Firehose",
+}
+
+# The parameter naming what a write targets, per service (first present wins)
+_TARGET_PARAMS: Dict[str, Tuple[str, ...]] = {
+    "s3": ("Bucket",),
+    "sqs": ("QueueUrl",),
+    "sns": ("TopicArn", "TargetArn"),
+    "dynamodb": ("TableName",),
+    "kinesis": ("StreamName", "StreamARN"),
+    "states": ("stateMachineArn",),
+    "lambda": ("FunctionName",),
+    "firehose": ("DeliveryStreamName",),
+    "events": ("Entries",),
+}
+# Parameters that make a method call on an unidentified object recognisable as an SDK call
+_IDENTIFYING_PARAMS: Dict[str, Tuple[str, ...]] = dict(
+    _TARGET_PARAMS, dynamodb=("TableName", "RequestItems", "TransactItems", "Statement")
+)
+
+_ARRAY_CALLBACKS = frozenset({"forEach", "map", "flatMap", "filter", "some", "every", "find", "reduce"})
+_EXTENSION_PATTERNS = frozenset(
+    {r"\.[^.]+$", r"\.[^/.]+$", r"\.[^./]+$", r"\.\w+$", r"\.[^.]*$", r"\.[a-zA-Z0-9]+$", r"\.[a-z0-9]+$"}
+)
+_PLAIN_INTEGER = re.compile(r"0|[1-9][0-9]{0,14}")
+_STATEMENT_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_.-]+)"?', re.I)
+
+# -- syntax tree vocabulary ------------------------------------------------------------------
+
+_FUNCTIONS = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "function",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+    }
+)
+_BLOCKS = frozenset({"program", "statement_block", "switch_case", "switch_default", "class_static_block"})
+_TRANSPARENT = frozenset(
+    {
+        "parenthesized_expression",
+        "await_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "type_assertion",
+        "sequence_expression",
+    }
+)
+_EXITS = frozenset({"return_statement", "continue_statement", "throw_statement", "break_statement"})
+_COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">="})
+_SOURCE_PATHS = (("source",), ("detail-type",))
+# key method -> the facts.Guard key_test operation it performs
+_KEY_METHODS = {
+    "startsWith": "startswith",
+    "endsWith": "endswith",
+    "includes": "contains",
+    "indexOf": "contains",
+}
+
+
+# =============================================================================================
+# Abstract values: what the analyser knows an expression holds
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class Unknown:
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string whose text is known."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class NumberLit:
+    """A plain integer literal: text as String(n) writes it (not a string itself: 1 + 2 is 3)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A string built from parts (a key expression)."""
+
+    expr: KeyExpr
+
+
+@dataclass(frozen=True)
+class Env:
+    name: str
+
+
+@dataclass(frozen=True)
+class EnvObject:
+    """process.env itself."""
+
+
+@dataclass(frozen=True)
+class ProcessObject:
+    """The global `process`."""
+
+
+@dataclass(frozen=True)
+class EventPart:
+    """The invocation event or a part of it; array indexes are recorded as "[]"."""
+
+    path: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextPart:
+    path: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Package:
+    """An npm package (or node built-in) or something reached from it: name is dotted."""
+
+    spec: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Client:
+    service: str
+    methods: str  # key into _METHODS; "" for a bare v3 client (send only)
+
+
+@dataclass(frozen=True)
+class Command:
+    """`new XxxCommand(params)`: a write only when it is sent."""
+
+    service: str
+    api: str
+    params: Value
+    mod: int
+    node: Node
+
+
+@dataclass(frozen=True)
+class ObjectLit:
+    mod: int
+    node: Node
+    var: str = ""  # the const/let holding it, whose later `var.Prop = x` changes count
+    scope: Optional[Node] = None
+
+
+@dataclass(frozen=True)
+class ArrayLit:
+    mod: int
+    node: Node
+
+
+@dataclass(frozen=True)
+class Function:
+    mod: int
+    node: Node
+
+
+@dataclass(frozen=True)
+class ModuleNs:
+    """A sibling module read from disk (its exports)."""
+
+    mod: int
+
+
+@dataclass(frozen=True)
+class HeadResult:
+    """The response of HeadObject / GetObject; incoming: on the object that triggered us."""
+
+    incoming: bool
+
+
+@dataclass(frozen=True)
+class MetadataPart:
+    incoming: bool
+
+
+@dataclass(frozen=True)
+class ParsedPath:
+    """path.parse(source)."""
+
+    source: KeyExpr
+
+
+@dataclass(frozen=True)
+class SplitText:
+    """source.split(sep), possibly with the last part sliced off."""
+
+    source: KeyExpr
+    sep: str
+    dropped_last: bool = False
+
+
+Value = Union[
+    Unknown,
+    Text,
+    NumberLit,
+    Computed,
+    Env,
+    EnvObject,
+    ProcessObject,
+    EventPart,
+    ContextPart,
+    Package,
+    Client,
+    Command,
+    ObjectLit,
+    ArrayLit,
+    Function,
+    ModuleNs,
+    HeadResult,
+    MetadataPart,
+    ParsedPath,
+    SplitText,
+]
+
+
+# =============================================================================================
+# Key expressions
+# =============================================================================================
+
+
+def _is_key_path(path: Tuple[str, ...]) -> bool:
+    return path in (("Records", "[]", "s3", "object", "key"), ("detail", "object", "key"))
+
+
+def _is_bucket_path(path: Tuple[str, ...]) -> bool:
+    return path in (("Records", "[]", "s3", "bucket", "name"), ("detail", "bucket", "name"))
+
+
+def _key_of(value: Value) -> KeyExpr:
+    """The key expression a value stands for when used as text."""
+    if isinstance(value, (Text, NumberLit)):
+        return Lit(value.text)
+    if isinstance(value, Computed):
+        return value.expr
+    if isinstance(value, EventPart) and _is_key_path(value.path):
+        return IncomingKey()
+    if isinstance(value, EventPart) and _is_bucket_path(value.path):
+        return AnyText("event bucket name")
+    if isinstance(value, EventPart):
+        return AnyText("event field " + ".".join(value.path).replace(".[]", "[]"))
+    if isinstance(value, Env):
+        return AnyText(f"environment variable {value.name}")
+    if isinstance(value, Unknown):
+        return AnyText(value.why)
+    return AnyText("not text")
+
+
+def _text_value(expr: KeyExpr) -> Value:
+    return Text(expr.text) if isinstance(expr, Lit) else Computed(expr)
+
+
+def _is_stringy(value: Value) -> bool:
+    if isinstance(value, (Text, Computed, Env)):
+        return True
+    return isinstance(value, EventPart) and (_is_key_path(value.path) or _is_bucket_path(value.path))
+
+
+def _concat(parts: Iterable[KeyExpr]) -> KeyExpr:
+    """Flattened concatenation with adjacent literals merged; one part stands for itself."""
+    flat: List[KeyExpr] = []
+    for part in parts:
+        for piece in part.parts if isinstance(part, Concat) else (part,):
+            if isinstance(piece, Lit) and flat and isinstance(flat[-1], Lit):
+                flat[-1] = Lit(flat[-1].text + piece.text)
+            elif not (isinstance(piece, Lit) and piece.text == ""):
+                flat.append(piece)
+    if not flat:
+        return Lit("")
+    return flat[0] if len(flat) == 1 else Concat(tuple(flat))
+
+
+def _has_incoming(expr: KeyExpr) -> bool:
+    if isinstance(expr, IncomingKey):
+        return True
+    if isinstance(expr, Concat):
+        return any(_has_incoming(part) for part in expr.parts)
+    if isinstance(expr, (Replace, Stem, Basename)):
+        return _has_incoming(expr.source)
+    return False
+
+
+# =============================================================================================
+# Syntax tree helpers
+# =============================================================================================
+
+
+def _text(node: Optional[Node]) -> str:
+    if node is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def _kids(node: Optional[Node]) -> List[Node]:
+    """Named children without comments."""
+    if node is None:
+        return []
+    return [child for child in node.named_children if child.type != "comment"]
+
+
+def _field(node: Optional[Node], name: str) -> Optional[Node]:
+    return None if node is None else node.child_by_field_name(name)
+
+
+def _walk(node: Node, limit: int = MAX_NODES_PER_WALK) -> Iterator[Node]:
+    """Named descendants of node (node first), depth-first in source order, at most limit."""
+    stack = [node]
+    seen = 0
+    while stack and seen < limit:
+        current = stack.pop()
+        seen += 1
+        yield current
+        stack.extend(reversed(current.named_children))
+
+
+def _strip(node: Optional[Node]) -> Optional[Node]:
+    """The expression inside parentheses, await, TypeScript casts and non-null assertions."""
+    while node is not None and node.type in _TRANSPARENT:
+        kids = _kids(node)
+        if not kids:
+            return None
+        node = kids[-1] if node.type in ("type_assertion", "sequence_expression") else kids[0]
+    return node
+
+
+def _args(call: Node) -> List[Node]:
+    arguments = _field(call, "arguments")
+    if arguments is None or arguments.type != "arguments":
+        return []
+    return _kids(arguments)
+
+
+def _method_name(call: Node) -> Optional[str]:
+    """`m` for a call `x.m(...)`, else None."""
+    callee = _field(call, "function")
+    if callee is None or callee.type != "member_expression":
+        return None
+    return _text(_field(callee, "property"))
+
+
+def _unescape(sequence: str) -> str:
+    simple = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+    body = sequence[1:]
+    if body[:1] in simple and len(body) == 1:
+        return simple[body]
+    if body.startswith("u{") and body.endswith("}"):
+        return chr(int(body[2:-1], 16))
+    if body[:1] in ("u", "x") and len(body) > 1:
+        try:
+            return chr(int(body[1:], 16))
+        except ValueError:
+            return body
+    return body.lstrip("\r\n")  # line continuations and escaped punctuation
+
+
+def _string_text(node: Node) -> str:
+    """The value of a string literal node."""
+    pieces = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            pieces.append(_text(child))
+        elif child.type == "escape_sequence":
+            pieces.append(_unescape(_text(child)))
+    return "".join(pieces)
+
+
+def _property_name(node: Optional[Node]) -> Optional[str]:
+    """The name a property key node spells literally (None for computed keys)."""
+    if node is None:
+        return None
+    if node.type in ("property_identifier", "identifier", "private_property_identifier", "number"):
+        return _text(node)
+    if node.type == "string":
+        return _string_text(node)
+    return None
+
+
+def _is_number(node: Optional[Node], text: str) -> bool:
+    node = _strip(node)
+    if node is None or node.type not in ("number", "unary_expression"):
+        return False
+    return _text(node).replace(" ", "") == text
+
+
+def _first_syntax_error(root: Node) -> Optional[int]:
+    """1-based line of the first ERROR / MISSING node, or None for a clean tree."""
+    if not root.has_error:
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node.start_point[0] + 1
+        stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
+    return root.start_point[0] + 1
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _exports_target(left: Optional[Node]) -> Optional[str]:
+    """For an assignment target: "" for `module.exports`, "X" for `exports.X` /
+    `module.exports.X`, None for anything else."""
+    left = _strip(left)
+    if left is None or left.type not in ("member_expression", "subscript_expression"):
+        return None
+    obj = _strip(_field(left, "object"))
+    if left.type == "member_expression":
+        prop: Optional[str] = _text(_field(left, "property"))
+    else:
+        index = _field(left, "index")
+        prop = _string_text(index) if index is not None and index.type == "string" else None
+    if obj is not None and obj.type == "identifier" and _text(obj) == "module" and prop == "exports":
+        return ""
+    if prop is None or obj is None:
+        return None
+    if obj.type == "identifier" and _text(obj) == "exports":
+        return prop
+    return prop if _exports_target(obj) == "" else None
+
+
+# =============================================================================================
+# Scopes: which declaration an identifier refers to
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """Where a name comes from.
+
+    kind: "decl" (const/let/var; node = declarator, detail = const|let|var), "param" (node =
+    function, index), "loop" (node = for statement), "function" (node = declaration), "import"
+    (node = import statement, detail = imported name, "*", "default" or "require"), "other".
+    path: the property / index steps of a destructuring pattern leading to the name.
+    """
+
+    kind: str
+    node: Node
+    var: str
+    path: Tuple[str, ...] = ()
+    index: int = 0
+    detail: str = ""
+
+
+class _Scopes:
+    """Name lookup: the innermost declaration of a name visible from an identifier. Each
+    block's declarations are indexed once (bundled code has blocks of thousands of statements)."""
+
+    def __init__(self) -> None:
+        self._blocks: Dict[Node, Dict[str, _Binding]] = {}
+
+    def find(self, ident: Node, name: str) -> Optional[_Binding]:
+        """None: a global."""
+        child, scope = ident, ident.parent
+        while scope is not None:
+            if scope.type in _BLOCKS:
+                found = self._declarations(scope).get(name)
+            else:
+                found = _declared_in(scope, child, name)
+            if found is not None:
+                return found
+            child, scope = scope, scope.parent
+        return None
+
+    def _declarations(self, block: Node) -> Dict[str, _Binding]:
+        if block not in self._blocks:
+            table: Dict[str, _Binding] = {}
+            for statement in _kids(block):
+                for name in _names_declared_by(statement):
+                    binding = None if name in table else _declared_by(statement, name)
+                    if binding is not None:
+                        table[name] = binding
+            self._blocks[block] = table
+        return self._blocks[block]
+
+
+def _names_declared_by(statement: Node) -> List[str]:
+    """Candidate names a statement may declare (checked with _declared_by)."""
+    kind = statement.type
+    if kind == "export_statement":
+        declaration = _field(statement, "declaration")
+        return [] if declaration is None else _names_declared_by(declaration)
+    if kind in ("lexical_declaration", "variable_declaration", "import_statement"):
+        wanted = ("identifier", "shorthand_property_identifier_pattern")
+        return [_text(node) for node in _walk(statement) if node.type in wanted]
+    name = _field(statement, "name")
+    return [_text(name)] if name is not None else []
+
+
+def _declared_in(scope: Node, child: Node, name: str) -> Optional[_Binding]:
+    """The binding of name a non-block scope (function, loop, catch clause) makes."""
+    kind = scope.type
+    if kind in _FUNCTIONS:
+        return _param_binding(scope, name)
+    if kind == "for_in_statement" and child != _field(scope, "right") and _field(scope, "kind") is not None:
+        path = _pattern_path(_field(scope, "left"), name)
+        return None if path is None else _Binding("loop", scope, name, path)
+    if kind == "for_statement":
+        initializer = _field(scope, "initializer")
+        return None if initializer is None else _declared_by(initializer, name)
+    if kind == "catch_clause" and _pattern_path(_field(scope, "parameter"), name) is not None:
+        return _Binding("other", scope, name)
+    return None
+
+
+def _declared_by(statement: Node, name: str) -> Optional[_Binding]:
+    """The binding of name made by one statement of a block, if any."""
+    kind = statement.type
+    if kind in ("lexical_declaration", "variable_declaration"):
+        decl_kind = _text(_field(statement, "kind")) or "var"
+        for declarator in _kids(statement):
+            if declarator.type == "variable_declarator":
+                path = _pattern_path(_field(declarator, "name"), name)
+                if path is not None:
+                    return _Binding("decl", declarator, name, path, detail=decl_kind)
+        return None
+    if kind in ("function_declaration", "generator_function_declaration"):
+        return _Binding("function", statement, name) if _text(_field(statement, "name")) == name else None
+    if kind in ("class_declaration", "abstract_class_declaration", "enum_declaration"):
+        return _Binding("other", statement, name) if _text(_field(statement, "name")) == name else None
+    if kind == "import_statement":
+        return _import_binding(statement, name)
+    if kind == "export_statement":
+        declaration = _field(statement, "declaration")
+        return None if declaration is None else _declared_by(declaration, name)
+    return None
+
+
+def _import_binding(statement: Node, name: str) -> Optional[_Binding]:
+    for clause in _kids(statement):
+        if clause.type == "import_require_clause":
+            ident = _kids(clause)[0] if _kids(clause) else None
+            if _text(ident) == name:
+                return _Binding("import", statement, name, detail="require")
+        if clause.type != "import_clause":
+            continue
+        for part in _kids(clause):
+            if part.type == "identifier" and _text(part) == name:
+                return _Binding("import", statement, name, detail="default")
+            if part.type == "namespace_import" and _kids(part) and _text(_kids(part)[-1]) == name:
+                return _Binding("import", statement, name, detail="*")
+            if part.type == "named_imports":
+                for spec in _kids(part):
+                    imported = _field(spec, "name")
+                    local = _field(spec, "alias") or imported
+                    if _text(local) == name:
+                        label = _string_text(imported) if imported.type == "string" else _text(imported)
+                        return _Binding("import", statement, name, detail=label)
+    return None
+
+
+def _param_binding(function: Node, name: str) -> Optional[_Binding]:
+    single = _field(function, "parameter")  # `x => ...`
+    if single is not None:
+        return _Binding("param", function, name) if _text(single) == name else None
+    for index, param in enumerate(_kids(_field(function, "parameters"))):
+        path = _pattern_path(param, name)
+        if path is not None:
+            return _Binding("param", function, name, path, index)
+    return None
+
+
+def _pattern_path(pattern: Optional[Node], name: str) -> Optional[Tuple[str, ...]]:
+    """The destructuring steps from the whole value to name in a binding pattern; "*" steps
+    (rest elements, computed keys) cannot be followed."""
+    if pattern is None:
+        return None
+    kind = pattern.type
+    if kind in ("identifier", "shorthand_property_identifier_pattern"):
+        return () if _text(pattern) == name else None
+    if kind in ("required_parameter", "optional_parameter"):
+        return _pattern_path(_field(pattern, "pattern"), name)
+    if kind == "assignment_pattern":
+        return _pattern_path(_field(pattern, "left"), name)
+    if kind == "rest_pattern":
+        inner = _pattern_path(_kids(pattern)[0] if _kids(pattern) else None, name)
+        return None if inner is None else ("*rest",) + inner
+    if kind == "object_pattern":
+        return _object_pattern_path(pattern, name)
+    if kind == "array_pattern":
+        for index, element in enumerate(_kids(pattern)):
+            inner = _pattern_path(element, name)
+            if inner is not None:
+                return (str(index),) + inner
+    return None
+
+
+def _object_pattern_path(pattern: Node, name: str) -> Optional[Tuple[str, ...]]:
+    for element in _kids(pattern):
+        kind = element.type
+        if kind == "shorthand_property_identifier_pattern" and _text(element) == name:
+            return (name,)
+        if kind == "object_assignment_pattern" and _text(_field(element, "left")) == name:
+            return (name,)
+        if kind == "pair_pattern":
+            inner = _pattern_path(_field(element, "value"), name)
+            if inner is not None:
+                return (_property_name(_field(element, "key")) or "*computed",) + inner
+        if kind == "rest_pattern":
+            inner = _pattern_path(element, name)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _declaration_scope(declarator: Node) -> Node:
+    """The block (or function) a declaration belongs to: where later assignments are looked for."""
+    node = declarator.parent
+    while node is not None and node.type not in _BLOCKS and node.type not in _FUNCTIONS:
+        node = node.parent
+    return node if node is not None else declarator
+
+
+# =============================================================================================
+# The files: the entry module and the relative modules it imports
+# =============================================================================================
+
+
+@dataclass
+class _Source:
+    display: str  # the path as reported in facts
+    real: Optional[pathlib.Path]  # resolved path on disk (None for inline code)
+    tree: Any
+    root: Node
+    data: bytes
+    depth: int
+
+
+def _language_of(path: str) -> Optional[str]:
+    return _LANGUAGE_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
+
+
+def _tree_sitter_available() -> bool:
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript")
+    )
+
+
+def _make_parser(language: str) -> Any:
+    import tree_sitter
+
+    if language == "javascript":
+        import tree_sitter_javascript
+
+        grammar = tree_sitter_javascript.language()
+    else:
+        import tree_sitter_typescript
+
+        if language == "tsx":
+            grammar = tree_sitter_typescript.language_tsx()
+        else:
+            grammar = tree_sitter_typescript.language_typescript()
+    return tree_sitter.Parser(tree_sitter.Language(grammar))
+
+
+def _is_relative(spec: str) -> bool:
+    return spec in (".", "..") or spec.startswith(("./", "../"))
+
+
+def _normalise_package(spec: str) -> str:
+    spec = spec[5:] if spec.startswith("node:") else spec
+    return "path" if spec == "path/posix" else spec
+
+
+def _import_specifiers(root: Node) -> List[str]:
+    """Every module specifier a file names in import / export-from / require() / import()."""
+    found: List[str] = []
+    for node in _walk(root):
+        source: Optional[Node] = None
+        if node.type in ("import_statement", "export_statement", "import_require_clause"):
+            source = _field(node, "source")
+        elif node.type == "call_expression":
+            callee = _field(node, "function")
+            if callee is not None and (callee.type == "import" or _text(callee) == "require"):
+                args = _args(node)
+                source = args[0] if args else None
+        if source is not None and source.type == "string":
+            found.append(_string_text(source))
+    return found
+
+
+class _Program:
+    """The files of one function's code: the entry module, then the relative modules it imports
+    (inside root, at most max_depth imports away, at most MAX_FILES files)."""
+
+    def __init__(self, root: Optional[pathlib.Path], max_depth: int) -> None:
+        self.root = root.resolve() if root is not None else None
+        self.max_depth = max_depth
+        self.sources: List[_Source] = []
+        self.problems: List[str] = []
+        self.syntax_errors: List[str] = []
+        # (importing module, specifier) -> module index, or why it was not read
+        self.imports: Dict[Tuple[int, str], Union[int, str]] = {}
+        self._parsers: Dict[str, Any] = {}
+        self._by_real: Dict[pathlib.Path, int] = {}
+
+    def add(self, display: str, real: Optional[pathlib.Path], data: bytes, language: str, depth: int) -> int:
+        """Parse one file's bytes and register it; syntax errors are recorded, not raised."""
+        if language not in self._parsers:
+            self._parsers[language] = _make_parser(language)
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        tree = self._parsers[language].parse(data)
+        line = _first_syntax_error(tree.root_node)
+        if line is not None:
+            self.syntax_errors.append(f"{display}:{line}: syntax error")
+        self.sources.append(_Source(display, real, tree, tree.root_node, data, depth))
+        if real is not None:
+            self._by_real[real] = len(self.sources) - 1
+        return len(self.sources) - 1
+
+    def load(self, path: pathlib.Path, display: str, depth: int) -> Union[int, str]:
+        """Read and parse one file inside root; a string says why it was not read."""
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            return f"{display}: cannot be resolved; not read"
+        if self.root is not None and self.root != real and self.root not in real.parents:
+            return f"{display}: outside the code root; not read"
+        if real in self._by_real:
+            return self._by_real[real]
+        if len(self.sources) >= MAX_FILES:
+            return f"{display}: more than {MAX_FILES} files; not read"
+        try:
+            if real.stat().st_size > MAX_FILE_BYTES:
+                return f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
+            data = real.read_bytes()
+        except OSError as error:
+            return f"{display}: cannot be read ({error.strerror or error})"
+        return self.add(display, real, data, _language_of(str(real)) or "javascript", depth)
+
+    def follow_imports(self) -> None:
+        """Breadth-first over relative imports, up to max_depth from the entry."""
+        index = 0
+        while index < len(self.sources):
+            source = self.sources[index]
+            for spec in _import_specifiers(source.root):
+                if _is_relative(spec) and (index, spec) not in self.imports:
+                    self.imports[(index, spec)] = self._import(index, source, spec)
+            index += 1
+
+    def _import(self, index: int, source: _Source, spec: str) -> Union[int, str]:
+        """Load one relative import of source; why not, as a problem, when it is not read."""
+        if source.real is None:
+            return "inline code: imports are not followed"
+        if source.depth >= self.max_depth:
+            loaded: Union[int, str] = f"more than {self.max_depth} imports away; not read"
+        else:
+            found = self._resolve(source.real.parent, spec)
+            if found is None:
+                loaded = "not found"
+            else:
+                relative = os.path.relpath(found, source.real.parent)
+                display = os.path.normpath(os.path.join(os.path.dirname(source.display), relative))
+                loaded = self.load(pathlib.Path(found), display, source.depth + 1)
+        if isinstance(loaded, str):
+            self.problems.append(f"{source.display}: import {spec!r}: {loaded}")
+        return loaded
+
+    @staticmethod
+    def _resolve(directory: pathlib.Path, spec: str) -> Optional[str]:
+        """Node-style resolution of a relative specifier to a file (no package.json lookups)."""
+        base = os.path.join(str(directory), spec)
+        stem, suffix = os.path.splitext(base)
+        candidates = []
+        if suffix in _LANGUAGE_BY_SUFFIX:
+            candidates.append(base)
+            candidates.extend(stem + twin for twin in _TS_TWINS.get(suffix, ()))
+        if spec not in (".", ".."):
+            candidates.extend(base + ext for ext in _RESOLVE_SUFFIXES)
+        candidates.extend(os.path.join(base, "index" + ext) for ext in _RESOLVE_SUFFIXES)
+        return next((candidate for candidate in candidates if os.path.isfile(candidate)), None)
+
+
+# =============================================================================================
+# The evaluator: expression -> abstract value
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class _Site:
+    """One place a named function is called from ("call"), or handed to an array method as a
+    callback ("callback")."""
+
+    mod: int
+    call: Node
+    kind: str
+
+
+class _Evaluator:
+    """Computes what expressions hold, context-insensitively: a helper's parameter holds what
+    all its callers pass when they agree, else it is unknown."""
+
+    def __init__(self, program: _Program) -> None:
+        self.program = program
+        self.scopes = _Scopes()
+        self.handler: Optional[Tuple[int, Node]] = None
+        self.calls: Optional[_CallIndex] = None  # set once built; parameters are unknown before
+        self._memo: Dict[Tuple[int, Node], Value] = {}
+        self._active: Set[Tuple[int, Node]] = set()
+        self._assignments: Dict[Tuple[Node, str], Optional[List[Node]]] = {}
+        self._mutations: Dict[Tuple[Node, str], Optional[Dict[str, List[Node]]]] = {}
+        self._exporting: Set[Tuple[int, str]] = set()
+
+    def forget(self) -> None:
+        """Drop cached values (computed before parameters could be resolved)."""
+        self._memo.clear()
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def value(self, mod: int, node: Optional[Node]) -> Value:
+        if node is None:
+            return Unknown("missing")
+        key = (mod, node)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active or len(self._active) >= MAX_EVAL_DEPTH:
+            return Unknown("too deep to follow")
+        self._active.add(key)
+        try:
+            result = self._compute(mod, node)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result
+        return result
+
+    def _compute(self, mod: int, node: Node) -> Value:
+        kind = node.type
+        if kind in _TRANSPARENT:
+            return self.value(mod, _strip(node))
+        if kind == "string":
+            return Text(_string_text(node))
+        if kind == "number":
+            text = _text(node)
+            return NumberLit(text) if _PLAIN_INTEGER.fullmatch(text) else Unknown("number")
+        if kind in ("identifier", "shorthand_property_identifier"):
+            return self._identifier(mod, node)
+        if kind in ("member_expression", "subscript_expression"):
+            return self._member_expression(mod, node)
+        if kind in _FUNCTIONS:
+            return Function(mod, node)
+        simple = {
+            "template_string": self._template,
+            "call_expression": self._call_expression,
+            "new_expression": self._new_expression,
+            "binary_expression": self._binary,
+            "ternary_expression": self._ternary,
+        }
+        if kind in simple:
+            return simple[kind](mod, node)
+        if kind == "object":
+            return ObjectLit(mod, node)
+        if kind == "array":
+            return ArrayLit(mod, node)
+        return Unknown(kind.replace("_", " "))
+
+    # -- names -------------------------------------------------------------------------------
+
+    def _identifier(self, mod: int, node: Node) -> Value:
+        name = _text(node)
+        binding = self.scopes.find(node, name)
+        if binding is None:
+            return ProcessObject() if name == "process" else Unknown(f"global {name}")
+        return self._destructure(mod, self._binding_base(mod, binding), binding.path)
+
+    def _binding_base(self, mod: int, binding: _Binding) -> Value:
+        """The whole value a binding's pattern destructures."""
+        if binding.kind == "function":
+            return Function(mod, binding.node)
+        if binding.kind == "decl":
+            return self._declared(mod, binding)
+        if binding.kind == "param":
+            return self._parameter(mod, binding.node, binding.index)
+        if binding.kind == "loop":
+            if _text(_field(binding.node, "operator")) != "of":
+                return Unknown("for-in key")
+            return self._element(self.value(mod, _field(binding.node, "right")))
+        if binding.kind == "import":
+            return self._imported(mod, binding.node, binding.detail)
+        return Unknown(f"{binding.var} is not a constant")
+
+    def _declared(self, mod: int, binding: _Binding) -> Value:
+        """A const, or a let/var assigned once (at its declaration or in one later assignment)."""
+        declarator = binding.node
+        init = _field(declarator, "value")
+        scope = _declaration_scope(declarator)
+        if binding.detail != "const":
+            assigned = self._assignments_to(scope, binding.var)
+            if assigned is None or (assigned and init is not None) or len(assigned) > 1:
+                return Unknown(f"{binding.var} is reassigned")
+            if init is None:
+                if not assigned or binding.path:
+                    return Unknown(f"{binding.var} is not assigned")
+                return self.value(mod, _field(assigned[0], "right"))
+        value = self.value(mod, init)
+        if isinstance(value, ObjectLit) and not binding.path:
+            return ObjectLit(value.mod, value.node, binding.var, scope)
+        return value
+
+    def _assignments_to(self, scope: Node, name: str) -> Optional[List[Node]]:
+        """Plain `name = x` assignments under scope; None when it is also updated otherwise."""
+        key = (scope, name)
+        if key not in self._assignments:
+            self._assignments[key] = self._scan_assignments(scope, name)
+        return self._assignments[key]
+
+    @staticmethod
+    def _scan_assignments(scope: Node, name: str) -> Optional[List[Node]]:
+        found: List[Node] = []
+        for node in _walk(scope):
+            if node.type == "assignment_expression":
+                left = _field(node, "left")
+                if left is not None and left.type == "identifier" and _text(left) == name:
+                    found.append(node)
+                elif left is not None and left.type in ("object_pattern", "array_pattern"):
+                    if _pattern_path(left, name) is not None:
+                        return None
+            elif node.type in ("augmented_assignment_expression", "update_expression"):
+                target = _field(node, "left") or _field(node, "argument")
+                if target is not None and target.type == "identifier" and _text(target) == name:
+                    return None
+        return found
+
+    def _destructure(self, mod: int, value: Value, path: Tuple[str, ...]) -> Value:
+        for step in path:
+            if step.startswith("*"):
+                return Unknown("rest or computed destructuring")
+            value = self.member(mod, value, step)
+        return value
+
+    def _element(self, collection: Value) -> Value:
+        """What iterating over a collection yields."""
+        if isinstance(collection, EventPart):
+            return EventPart(collection.path + ("[]",))
+        if isinstance(collection, Unknown):
+            return collection
+        if isinstance(collection, ArrayLit):
+            values = {self.value(collection.mod, element) for element in _kids(collection.node)}
+            if len(values) == 1:
+                return values.pop()
+        return Unknown("element of a collection")
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def _parameter(self, mod: int, function: Node, index: int) -> Value:
+        if self.handler == (mod, function):
+            return EventPart() if index == 0 else ContextPart() if index == 1 else Unknown("handler parameter")
+        parent = function.parent
+        if parent is not None and parent.type == "arguments" and parent.parent is not None:
+            return self._callback_parameter(mod, parent.parent, index)
+        sites = self.calls.sites_of(mod, function) if self.calls is not None else None
+        if not sites:
+            return Unknown("parameter")
+        values = {self._argument(site, mod, function, index) for site in sites}
+        return values.pop() if len(values) == 1 else Unknown("callers pass different values")
+
+    def _callback_parameter(self, mod: int, call: Node, index: int) -> Value:
+        """A callback of records.forEach / map / ...: its element parameter is a record."""
+        method = _method_name(call)
+        if method not in _ARRAY_CALLBACKS:
+            return Unknown("callback parameter")
+        if index != (1 if method == "reduce" else 0):
+            return Unknown("callback parameter")
+        return self._element(self.value(mod, _field(_field(call, "function"), "object")))
+
+    def _argument(self, site: _Site, mod: int, function: Node, index: int) -> Value:
+        if site.kind == "callback":
+            return self._callback_parameter(site.mod, site.call, index)
+        args = _args(site.call)
+        if any(arg.type == "spread_element" for arg in args[: index + 1]):
+            return Unknown("spread arguments")
+        if index < len(args):
+            return self.value(site.mod, args[index])
+        params = _kids(_field(function, "parameters"))
+        if index < len(params) and params[index].type == "assignment_pattern":
+            return self.value(mod, _field(params[index], "right"))
+        return Unknown("argument not passed")
+
+    # -- members -----------------------------------------------------------------------------
+
+    def _member_expression(self, mod: int, node: Node) -> Value:
+        target = self.value(mod, _field(node, "object"))
+        if node.type == "member_expression":
+            prop: Optional[str] = _text(_field(node, "property"))
+        else:
+            prop = self._index_name(mod, _field(node, "index"))
+        if prop is None:
+            return Unknown("computed member")
+        return self.member(mod, target, prop)
+
+    def _index_name(self, mod: int, index: Optional[Node]) -> Optional[str]:
+        """A subscript as a property name; "#last" for `[x.length - 1]`."""
+        index = _strip(index)
+        if index is None:
+            return None
+        if index.type == "number":
+            return _text(index)
+        if index.type == "binary_expression" and _text(_field(index, "operator")) == "-":
+            left = _field(index, "left")
+            is_length = left is not None and left.type == "member_expression"
+            is_length = is_length and _text(_field(left, "property")) == "length"
+            if is_length and _is_number(_field(index, "right"), "1"):
+                return "#last"
+        value = self.value(mod, index)
+        return value.text if isinstance(value, Text) else None
+
+    def member(self, mod: int, target: Value, prop: str) -> Value:
+        """target[prop]."""
+        if isinstance(target, Unknown):
+            return target
+        if isinstance(target, ProcessObject):
+            return EnvObject() if prop == "env" else Unknown(f"process.{prop}")
+        if isinstance(target, EnvObject):
+            return Env(prop)
+        if isinstance(target, EventPart):
+            if len(target.path) >= MAX_EVENT_PATH:
+                return Unknown("event path too long")
+            step = "[]" if prop.isdigit() or prop == "#last" else prop
+            return EventPart(target.path + (step,))
+        if isinstance(target, ContextPart):
+            return ContextPart(target.path + (prop,))
+        if isinstance(target, Package):
+            return self._package_member(target, prop)
+        if isinstance(target, ModuleNs):
+            return self.export_value(target.mod, prop)
+        if isinstance(target, ObjectLit):
+            found = self.object_property(target, prop)
+            return Unknown(f"no {prop} given") if found is None else found
+        return self._member_of_data(target, prop)
+
+    def _member_of_data(self, target: Value, prop: str) -> Value:
+        if isinstance(target, ArrayLit):
+            elements = _kids(target.node)
+            if any(element.type == "spread_element" for element in elements):
+                return Unknown("spread elements")
+            if prop == "#last" and elements:
+                return self.value(target.mod, elements[-1])
+            if prop.isdigit() and int(prop) < len(elements):
+                return self.value(target.mod, elements[int(prop)])
+            return Unknown(f"element {prop}")
+        if isinstance(target, HeadResult):
+            return MetadataPart(target.incoming) if prop == "Metadata" else Unknown("response field")
+        if isinstance(target, MetadataPart):
+            return target
+        if isinstance(target, ParsedPath):
+            if prop == "name":
+                return Computed(Basename(Stem(target.source)))
+            if prop == "base":
+                return Computed(Basename(target.source))
+            return Computed(AnyText(f"path.parse().{prop}"))
+        if isinstance(target, SplitText) and prop == "#last":
+            return self._split_last(target)
+        if isinstance(target, SplitText) and prop.isdigit():
+            return Computed(AnyText("part of a split"))
+        return Unknown(f"{prop} of {type(target).__name__.lower()}")
+
+    @staticmethod
+    def _package_member(package: Package, prop: str) -> Value:
+        if not package.name and prop == "default":
+            return package
+        if package.spec == "path" and not package.name and prop == "posix":
+            return package
+        return Package(package.spec, f"{package.name}.{prop}" if package.name else prop)
+
+    def object_property(self, obj: ObjectLit, prop: str) -> Optional[Value]:
+        """The value of an object literal's property; None when it is certainly absent."""
+        found: Optional[Value] = None
+        for element in _kids(obj.node):
+            kind = element.type
+            if kind == "pair":
+                key = self._pair_key(obj.mod, element)
+                if key is None:
+                    found = Unknown("computed property name")
+                elif key == prop:
+                    found = self.value(obj.mod, _field(element, "value"))
+            elif kind == "shorthand_property_identifier" and _text(element) == prop:
+                found = self.value(obj.mod, element)
+            elif kind == "method_definition" and _text(_field(element, "name")) == prop:
+                found = Function(obj.mod, element)
+            elif kind == "spread_element":
+                found = Unknown("spread arguments")
+        return self._after_mutation(obj, prop, found)
+
+    def _pair_key(self, mod: int, pair: Node) -> Optional[str]:
+        key = _field(pair, "key")
+        literal = _property_name(key)
+        if literal is not None or key is None or key.type != "computed_property_name":
+            return literal
+        value = self.value(mod, _kids(key)[0] if _kids(key) else None)
+        return value.text if isinstance(value, Text) else None
+
+    def object_keys(self, obj: ObjectLit) -> Optional[List[Value]]:
+        """The keys of an object literal as values (Env for `[process.env.T]`); None if spread."""
+        keys: List[Value] = []
+        for element in _kids(obj.node):
+            if element.type == "pair":
+                key = _field(element, "key")
+                literal = _property_name(key)
+                if literal is not None:
+                    keys.append(Text(literal))
+                else:
+                    keys.append(self.value(obj.mod, _kids(key)[0] if _kids(key) else None))
+            elif element.type == "shorthand_property_identifier":
+                keys.append(Text(_text(element)))
+            elif element.type == "spread_element":
+                return None
+        return keys
+
+    def _after_mutation(self, obj: ObjectLit, prop: str, found: Optional[Value]) -> Optional[Value]:
+        """Account for `params.Prop = x` / Object.assign(params, ...) after the literal."""
+        if not obj.var or obj.scope is None:
+            return found
+        key = (obj.scope, obj.var)
+        if key not in self._mutations:
+            self._mutations[key] = self._scan_mutations(obj.scope, obj.var)
+        changes = self._mutations[key]
+        if changes is None:
+            return Unknown("object changed after creation")
+        assigned = changes.get(prop, [])
+        if not assigned:
+            return found
+        if found is None and len(assigned) == 1:
+            return self.value(obj.mod, _field(assigned[0], "right"))
+        return Unknown(f"{prop} reassigned")
+
+    def _scan_mutations(self, scope: Node, var: str) -> Optional[Dict[str, List[Node]]]:
+        changes: Dict[str, List[Node]] = {}
+        for node in _walk(scope):
+            if node.type == "call_expression" and _text(_field(node, "function")) == "Object.assign":
+                args = _args(node)
+                if args and _text(args[0]) == var:
+                    return None
+            if node.type not in ("assignment_expression", "augmented_assignment_expression"):
+                continue
+            left = _strip(_field(node, "left"))
+            if left is None or left.type not in ("member_expression", "subscript_expression"):
+                continue
+            if _text(_field(left, "object")) != var:
+                continue
+            if left.type == "member_expression":
+                prop: Optional[str] = _text(_field(left, "property"))
+            else:
+                index = _field(left, "index")
+                prop = _string_text(index) if index is not None and index.type == "string" else None
+            if prop is None or node.type == "augmented_assignment_expression":
+                return None
+            changes.setdefault(prop, []).append(node)
+        return changes
+
+    # -- strings and keys --------------------------------------------------------------------
+
+    def _template(self, mod: int, node: Node) -> Value:
+        parts: List[KeyExpr] = []
+        pieces = _kids(node)
+        if len(pieces) == 1 and pieces[0].type == "template_substitution":
+            return self.value(mod, _kids(pieces[0])[0] if _kids(pieces[0]) else None)
+        for piece in pieces:
+            if piece.type == "string_fragment":
+                parts.append(Lit(_text(piece)))
+            elif piece.type == "escape_sequence":
+                parts.append(Lit(_unescape(_text(piece))))
+            elif piece.type == "template_substitution":
+                inner = _kids(piece)
+                parts.append(_key_of(self.value(mod, inner[0] if inner else None)))
+        return _text_value(_concat(parts))
+
+    def _binary(self, mod: int, node: Node) -> Value:
+        operator = _text(_field(node, "operator"))
+        left = self.value(mod, _field(node, "left"))
+        if operator in ("||", "??"):
+            # `process.env.X || "fallback"`: the variable the template sets is what counts
+            return left if isinstance(left, (Env, Text)) else Unknown("fallback expression")
+        if operator != "+":
+            return Unknown(f"{operator} expression")
+        right = self.value(mod, _field(node, "right"))
+        if _is_stringy(left) or _is_stringy(right):
+            return _text_value(_concat([_key_of(left), _key_of(right)]))
+        return Unknown("arithmetic")
+
+    def _ternary(self, mod: int, node: Node) -> Value:
+        first = self.value(mod, _field(node, "consequence"))
+        second = self.value(mod, _field(node, "alternative"))
+        return first if first == second else Unknown("conditional expression")
+
+    def _string_method(self, mod: int, receiver: Value, method: str, args: List[Node]) -> Value:
+        source = _key_of(receiver)
+        if method in ("toString", "valueOf"):
+            return receiver
+        if method in ("replace", "replaceAll"):
+            return self._replace(mod, source, method == "replace", args)
+        if method == "split" and args:
+            separator = self.value(mod, args[0])
+            if isinstance(separator, Text):
+                return SplitText(source, separator.text)
+        if method in ("slice", "substring", "substr"):
+            return self._substring(mod, source, method, args)
+        if method == "concat":
+            return _text_value(_concat([source] + [_key_of(self.value(mod, arg)) for arg in args]))
+        if method in ("startsWith", "endsWith", "includes", "indexOf", "lastIndexOf", "match", "search"):
+            return Unknown(f"{method}() result")
+        return Computed(AnyText(f"{method}()"))
+
+    def _replace(self, mod: int, source: KeyExpr, first_only: bool, args: List[Node]) -> Value:
+        if len(args) < 2:
+            return Computed(AnyText("replace"))
+        pattern = _strip(args[0])
+        new = self.value(mod, args[1])
+        if pattern is not None and pattern.type == "regex":
+            return self._regex_replace(source, pattern, new)
+        old = self.value(mod, pattern)
+        if not (isinstance(old, Text) and isinstance(new, Text)):
+            return Computed(AnyText("replace with computed text"))
+        if isinstance(source, Lit):
+            return Text(source.text.replace(old.text, new.text, 1 if first_only else -1))
+        return Computed(Replace(source, old.text, new.text, first_only))
+
+    @staticmethod
+    def _regex_replace(source: KeyExpr, regex: Node, new: Value) -> Value:
+        pattern = _text(_field(regex, "pattern"))
+        if pattern == r"\+" and new == Text(" ") and source == IncomingKey():
+            return Computed(IncomingKey())  # decoding the '+' of an S3 event key
+        if pattern in _EXTENSION_PATTERNS and isinstance(new, Text):
+            return _text_value(_concat([Stem(source), Lit(new.text)]))
+        return Computed(AnyText("regex replace"))
+
+    def _substring(self, mod: int, source: KeyExpr, method: str, args: List[Node]) -> Value:
+        """k.slice(0, k.lastIndexOf(".")) is the stem; k.substring(k.lastIndexOf("/") + 1) the
+        base name; anything else is unknown text."""
+        if method != "substr" and len(args) == 2 and _is_number(args[0], "0"):
+            if self._is_last_index_of(mod, args[1], ".", source):
+                return Computed(Stem(source))
+        if len(args) == 1:
+            arg = _strip(args[0])
+            if arg is not None and arg.type == "binary_expression" and _text(_field(arg, "operator")) == "+":
+                if _is_number(_field(arg, "right"), "1") and self._is_last_index_of(
+                    mod, _field(arg, "left"), "/", source
+                ):
+                    return Computed(Basename(source))
+        return Computed(AnyText(f"{method}()"))
+
+    def _is_last_index_of(self, mod: int, node: Optional[Node], char: str, source: KeyExpr) -> bool:
+        node = _strip(node)
+        if node is None or node.type != "call_expression" or _method_name(node) != "lastIndexOf":
+            return False
+        args = _args(node)
+        receiver = self.value(mod, _field(_field(node, "function"), "object"))
+        return bool(args) and self.value(mod, args[0]) == Text(char) and _key_of(receiver) == source
+
+    def _split_method(self, mod: int, split: SplitText, method: str, args: List[Node]) -> Value:
+        if method == "pop" or (method == "at" and args and _is_number(args[0], "-1")):
+            return self._split_last(split)
+        if method == "slice" and len(args) == 2 and _is_number(args[0], "0") and _is_number(args[1], "-1"):
+            return SplitText(split.source, split.sep, True)
+        if method == "join" and args and self.value(mod, args[0]) == Text(split.sep):
+            if not split.dropped_last:
+                return _text_value(split.source)
+            if split.sep == ".":
+                return Computed(Stem(split.source))
+        return Computed(AnyText("part of a split"))
+
+    @staticmethod
+    def _split_last(split: SplitText) -> Value:
+        if split.sep == "/" and not split.dropped_last:
+            return Computed(Basename(split.source))
+        return Computed(AnyText("part of a split"))
+
+    def _array_join(self, mod: int, array: ArrayLit, args: List[Node]) -> Value:
+        separator = self.value(mod, args[0]) if args else Text(",")
+        elements = _kids(array.node)
+        if not isinstance(separator, Text) or any(e.type == "spread_element" for e in elements):
+            return Computed(AnyText("join"))
+        parts: List[KeyExpr] = []
+        for position, element in enumerate(elements):
+            if position:
+                parts.append(Lit(separator.text))
+            parts.append(_key_of(self.value(array.mod, element)))
+        return _text_value(_concat(parts))
+
+    def _path_join(self, mod: int, args: List[Node]) -> Value:
+        """path.join(a, b, ...) as a / b / ..., with the slashes literal parts bring merged."""
+        parts: List[KeyExpr] = []
+        for position, arg in enumerate(args):
+            if arg.type == "spread_element":
+                return Computed(AnyText("spread arguments"))
+            part = _key_of(self.value(mod, arg))
+            if isinstance(part, Lit):
+                text = part.text.lstrip("/") if parts else part.text
+                text = text.rstrip("/") if position < len(args) - 1 else text
+                if not text:
+                    continue
+                part = Lit(text)
+            if parts:
+                parts.append(Lit("/"))
+            parts.append(part)
+        return _text_value(_concat(parts))
+
+    def _decoded(self, mod: int, args: List[Node]) -> Value:
+        key = _key_of(self.value(mod, args[0]) if args else Unknown("no argument"))
+        if key == IncomingKey():
+            return Computed(key)
+        if isinstance(key, Lit):
+            return Text(urllib.parse.unquote(key.text))
+        return Computed(AnyText("decoded text"))
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def _call_expression(self, mod: int, node: Node) -> Value:
+        callee = _strip(_field(node, "function"))
+        args = _args(node)
+        if callee is None:
+            return Unknown("call")
+        if callee.type == "import":
+            return self._required(mod, args)
+        if callee.type == "identifier":
+            name = _text(callee)
+            if self.scopes.find(callee, name) is None:
+                return self._global_call(mod, name, args)
+            function = self.value(mod, callee)
+            if isinstance(function, Package):
+                return self._package_call(mod, function, args)
+            return Unknown(f"{name}() result")
+        if callee.type == "member_expression":
+            receiver = self.value(mod, _field(callee, "object"))
+            return self._method_call(mod, receiver, _text(_field(callee, "property")), args)
+        return Unknown("function call result")
+
+    def _global_call(self, mod: int, name: str, args: List[Node]) -> Value:
+        if name == "require":
+            return self._required(mod, args)
+        if name in ("decodeURIComponent", "decodeURI", "unescape"):
+            return self._decoded(mod, args)
+        if name == "String" and args:
+            value = self.value(mod, args[0])
+            return value if _is_stringy(value) else Unknown("String() result")
+        return Unknown(f"{name}() result")
+
+    def _method_call(self, mod: int, receiver: Value, method: str, args: List[Node]) -> Value:
+        if isinstance(receiver, Package):
+            return self._package_call(mod, self._package_member(receiver, method), args)
+        if method == "send" and args:
+            command = self.value(mod, args[0])
+            if isinstance(command, Command) and command.api in _READ_APIS:
+                return self._head_result(mod, command.params)
+            return Unknown("SDK response")
+        if method in ("headObject", "getObject") and args and isinstance(receiver, (Client, Unknown)):
+            return self._head_result(mod, self.value(mod, args[0]))
+        if isinstance(receiver, HeadResult) and method == "promise":
+            return receiver
+        if isinstance(receiver, SplitText):
+            return self._split_method(mod, receiver, method, args)
+        if isinstance(receiver, ArrayLit) and method == "join":
+            return self._array_join(mod, receiver, args)
+        if _is_stringy(receiver):
+            return self._string_method(mod, receiver, method, args)
+        return Unknown(f"{method}() result")
+
+    def _head_result(self, mod: int, params: Value) -> Value:
+        return HeadResult(_key_of(self.member(mod, params, "Key")) == IncomingKey())
+
+    def _package_call(self, mod: int, function: Package, args: List[Node]) -> Value:
+        if function.spec == "path":
+            return self._path_call(mod, function.name, args)
+        if function.spec == _LIB_DYNAMODB and function.name == "DynamoDBDocumentClient.from":
+            return Client("dynamodb", "")
+        if function.spec == _LIB_DYNAMODB and function.name == "DynamoDBDocument.from":
+            return Client("dynamodb", "dynamodb-doc")
+        return Unknown(f"{function.name or function.spec}() result")
+
+    def _path_call(self, mod: int, name: str, args: List[Node]) -> Value:
+        if name == "join":
+            return self._path_join(mod, args)
+        source = _key_of(self.value(mod, args[0])) if args else AnyText("no argument")
+        if name == "basename" and len(args) == 1:
+            return Computed(Basename(source))
+        if name == "parse" and args:
+            return ParsedPath(source)
+        return Computed(AnyText(f"path.{name}()"))
+
+    def _new_expression(self, mod: int, node: Node) -> Value:
+        constructor = _strip(_field(node, "constructor"))
+        args = _args(node)
+        made = self.value(mod, constructor)
+        if isinstance(made, Package):
+            return self._constructed(mod, node, made, args)
+        if constructor is not None and constructor.type == "identifier" and isinstance(made, Unknown):
+            binding = self.scopes.find(constructor, _text(constructor))
+            if binding is None or binding.kind in ("import", "decl"):  # not a local class
+                return self._command_by_name(mod, node, _text(constructor), args)
+        return Unknown("constructed object")
+
+    def _constructed(self, mod: int, node: Node, package: Package, args: List[Node]) -> Value:
+        """new <something from an SDK package>(...): a client or a command."""
+        spec, name = package.spec, package.name
+        params = self.value(mod, args[0]) if args else Unknown("no parameters")
+        if (spec, name) in _V3_COMMANDS:
+            service, api = _V3_COMMANDS[(spec, name)]
+            return Command(service, api, params, mod, node)
+        if spec in _V3_PACKAGES:
+            service, bare, aggregated = _V3_PACKAGES[spec]
+            if name in (bare, aggregated):
+                return Client(service, "" if name == bare else service)
+        if spec == _LIB_DYNAMODB and name == "DynamoDBDocument":
+            return Client("dynamodb", "dynamodb-doc")
+        v2_class = self._v2_class(spec, name)
+        if v2_class in _V2_CLASSES:
+            table = _V2_CLASSES[v2_class]
+            return Client(_service_of_table(table), table)
+        return Unknown(f"new {name or spec}")
+
+    @staticmethod
+    def _v2_class(spec: str, name: str) -> Optional[str]:
+        if spec == "aws-sdk":
+            return name
+        if spec.startswith("aws-sdk/clients/"):
+            base = _V2_CLIENT_MODULES.get(spec[len("aws-sdk/clients/") :])
+            if base is not None:
+                return f"{base}.{name}" if name else base
+        return None
+
+    def _command_by_name(self, mod: int, node: Node, name: str, args: List[Node]) -> Value:
+        """`new PutObjectCommand(...)` whose import could not be followed: known by its name
+        when only one SDK package has a command of that name."""
+        matches = {value for (_, command), value in _V3_COMMANDS.items() if command == name}
+        if len(matches) != 1:
+            return Unknown(f"new {name}")
+        service, api = matches.pop()
+        params = self.value(mod, args[0]) if args else Unknown("no parameters")
+        return Command(service, api, params, mod, node)
+
+    # -- modules -----------------------------------------------------------------------------
+
+    def _required(self, mod: int, args: List[Node]) -> Value:
+        """require(spec) / import(spec)."""
+        arg = _strip(args[0]) if args else None
+        if arg is None or arg.type != "string":
+            return Unknown("dynamic require")
+        spec = _string_text(arg)
+        if not _is_relative(spec):
+            return Package(_normalise_package(spec))
+        target = self.program.imports.get((mod, spec), "not read")
+        return ModuleNs(target) if isinstance(target, int) else Unknown(f"module {spec} not read")
+
+    def _imported(self, mod: int, statement: Node, imported: str) -> Value:
+        source = _field(statement, "source")
+        if source is None:
+            clause = next((k for k in _kids(statement) if k.type == "import_require_clause"), None)
+            source = _field(clause, "source")
+        spec = _string_text(source) if source is not None and source.type == "string" else ""
+        if not _is_relative(spec):
+            package = Package(_normalise_package(spec))
+            return package if imported in ("*", "default", "require") else Package(package.spec, imported)
+        target = self.program.imports.get((mod, spec), "not read")
+        if not isinstance(target, int):
+            return Unknown(f"module {spec} not read")
+        if imported in ("*", "require"):
+            return ModuleNs(target)
+        return self.export_value(target, imported)
+
+    def export_value(self, mod: int, name: str) -> Value:
+        """What module mod exports under name (ESM or CommonJS)."""
+        key = (mod, name)
+        if key in self._exporting:
+            return Unknown("circular export")
+        self._exporting.add(key)
+        try:
+            found = self.export_node(mod, name)
+            if found is not None:
+                return self.value(*found)
+            whole = self.export_node(mod, "default")
+            if name != "default" and whole is not None and _exports_whole(self.program.sources[mod].root):
+                return self.member(mod, self.value(*whole), name)
+            return ModuleNs(mod) if name == "default" else Unknown(f"{name} is not exported")
+        finally:
+            self._exporting.discard(key)
+
+    def export_node(self, mod: int, name: str) -> Optional[Tuple[int, Node]]:
+        """The expression (or declaration) module mod exports under name; the last wins."""
+        found: Optional[Tuple[int, Node]] = None
+        for statement in _kids(self.program.sources[mod].root):
+            if statement.type == "export_statement":
+                node = self._esm_export(mod, statement, name)
+            elif statement.type == "expression_statement":
+                node = self._cjs_export(mod, statement, name)
+            else:
+                node = None
+            found = node if node is not None else found
+        return found
+
+    def _esm_export(self, mod: int, statement: Node, name: str) -> Optional[Tuple[int, Node]]:
+        declaration = _field(statement, "declaration")
+        is_default = any(child.type == "default" for child in statement.children)
+        if declaration is not None:
+            if is_default:
+                return (mod, declaration) if name == "default" else None
+            if declaration.type in _FUNCTIONS:
+                return (mod, declaration) if _text(_field(declaration, "name")) == name else None
+            for declarator in _kids(declaration):
+                if declarator.type == "variable_declarator" and _text(_field(declarator, "name")) == name:
+                    return mod, _field(declarator, "name")
+            return None
+        value = _field(statement, "value")
+        if value is not None:
+            return (mod, value) if is_default and name == "default" else None
+        clause = next((kid for kid in _kids(statement) if kid.type == "export_clause"), None)
+        for spec in _kids(clause):
+            local = _field(spec, "name")
+            exported = _field(spec, "alias") or local
+            if _text(exported) == name:
+                return self._reexport(mod, statement, local) if _field(statement, "source") else (mod, local)
+        return None
+
+    def _reexport(self, mod: int, statement: Node, local: Node) -> Optional[Tuple[int, Node]]:
+        spec = _string_text(_field(statement, "source"))
+        target = self.program.imports.get((mod, spec))
+        if not isinstance(target, int) or (target, _text(local)) in self._exporting:
+            return None
+        return self.export_node(target, _text(local))
+
+    @staticmethod
+    def _cjs_export(mod: int, statement: Node, name: str) -> Optional[Tuple[int, Node]]:
+        expression = _kids(statement)[0] if _kids(statement) else None
+        if expression is None or expression.type != "assignment_expression":
+            return None
+        target = _exports_target(_field(expression, "left"))
+        right = _field(expression, "right")
+        if target is None or right is None:
+            return None
+        if target == name or (target == "" and name == "default"):
+            return mod, right
+        if target == "" and _strip(right) is not None and _strip(right).type == "object":
+            return _object_member_node(mod, _strip(right), name)
+        return None
+
+    # -- the handler -------------------------------------------------------------------------
+
+    def find_handler(self, name: str) -> Optional[Tuple[int, Node]]:
+        """The function the Lambda runtime calls: the entry module's export `name`, unwrapped
+        from wrappers such as middy(fn).use(...); a top-level function of that name otherwise."""
+        found = self.export_node(0, name)
+        if found is not None:
+            return self._unwrap_function(*found)
+        exported = self.export_value(0, name)  # module.exports = require("./impl") ...
+        if isinstance(exported, Function):
+            return exported.mod, exported.node
+        top = _find_binding_at_top(self.program.sources[0].root, name)
+        return None if top is None else self._unwrap_function(0, top)
+
+    def _unwrap_function(self, mod: int, node: Optional[Node]) -> Optional[Tuple[int, Node]]:
+        for _ in range(8):
+            node = _strip(node)
+            if node is None:
+                return None
+            value = self.value(mod, node)
+            if isinstance(value, Function):
+                return value.mod, value.node
+            if node.type == "identifier":
+                binding = self.scopes.find(node, _text(node))
+                if binding is None or binding.kind != "decl" or binding.path:
+                    return None
+                node = _field(binding.node, "value")
+            elif node.type == "call_expression":
+                callee = _strip(_field(node, "function"))
+                args = _args(node)
+                functions = [self.value(mod, arg) for arg in args]
+                function = next((f for f in functions if isinstance(f, Function)), None)
+                if function is not None:
+                    return function.mod, function.node
+                if callee is not None and callee.type == "member_expression":
+                    node = _field(callee, "object")  # middy(fn).use(...): look at middy(fn)
+                else:
+                    node = args[0] if args else None
+            else:
+                return None
+        return None
+
+
+def _object_member_node(mod: int, obj: Node, name: str) -> Optional[Tuple[int, Node]]:
+    found: Optional[Tuple[int, Node]] = None
+    for element in _kids(obj):
+        if element.type == "pair" and _property_name(_field(element, "key")) == name:
+            found = (mod, _field(element, "value"))
+        elif element.type == "shorthand_property_identifier" and _text(element) == name:
+            found = (mod, element)
+        elif element.type == "method_definition" and _text(_field(element, "name")) == name:
+            found = (mod, element)
+    return found
+
+
+def _exports_whole(root: Node) -> bool:
+    """Whether a module assigns module.exports itself (not only its properties)."""
+    for statement in _kids(root):
+        kids = _kids(statement) if statement.type == "expression_statement" else []
+        expression = kids[0] if kids else None
+        if expression is not None and expression.type == "assignment_expression":
+            if _exports_target(_field(expression, "left")) == "":
+                return True
+    return False
+
+
+def _find_binding_at_top(root: Node, name: str) -> Optional[Node]:
+    """A top-level function or function-valued const named name (no export needed)."""
+    for statement in _kids(root):
+        binding = _declared_by(statement, name)
+        if binding is None:
+            continue
+        if binding.kind == "function":
+            return binding.node
+        if binding.kind == "decl" and not binding.path:
+            return _field(binding.node, "value")
+    return None
+
+
+# =============================================================================================
+# Call sites of named functions
+# =============================================================================================
+
+
+class _CallIndex:
+    """For every named function: where it is called (or handed to records.forEach / map) from.
+    A function also used any other way (stored, passed elsewhere) "escapes": its parameters
+    stay unknown, because callers we cannot see may pass anything."""
+
+    def __init__(self, evaluator: _Evaluator) -> None:
+        self.evaluator = evaluator
+        self.sites: Dict[Tuple[int, Node], List[_Site]] = {}
+        self.escaped: Set[Tuple[int, Node]] = set()
+
+    def build(self) -> None:
+        names = self._candidate_names()
+        for mod, source in enumerate(self.evaluator.program.sources):
+            for node in _walk(source.root):
+                if node.type in ("identifier", "property_identifier", "shorthand_property_identifier"):
+                    if _text(node) in names:
+                        self._reference(mod, node)
+
+    def sites_of(self, mod: int, function: Node) -> Optional[List[_Site]]:
+        key = (mod, function)
+        return None if key in self.escaped else self.sites.get(key)
+
+    def _candidate_names(self) -> Set[str]:
+        """Names that may refer to a function of ours: declared functions, function-valued
+        variables, properties and exports, and names imported from sibling modules."""
+        names: Set[str] = set()
+        for source in self.evaluator.program.sources:
+            for node in _walk(source.root):
+                kind = node.type
+                if kind in ("function_declaration", "generator_function_declaration", "method_definition"):
+                    names.add(_text(_field(node, "name")))
+                elif kind in ("variable_declarator", "pair"):
+                    value = _strip(_field(node, "value"))
+                    if value is not None and (value.type in _FUNCTIONS or _is_require(value)):
+                        target = _field(node, "name") or _field(node, "key")
+                        names.update(_text(n) for n in _walk(target) if n.child_count == 0)
+                elif kind == "import_statement":
+                    names.update(_text(n) for n in _walk(node) if n.type == "identifier")
+                elif kind == "assignment_expression" and _exports_target(_field(node, "left")):
+                    names.add(_exports_target(_field(node, "left")) or "")
+        names.discard("")
+        return names
+
+    def _reference(self, mod: int, node: Node) -> None:
+        role = _reference_role(node)
+        if role == "definition":
+            return
+        target = node.parent if role == "callee-member" else node
+        value = self.evaluator.value(mod, target)
+        if not isinstance(value, Function):
+            return
+        key = (value.mod, value.node)
+        if role in ("callee", "callee-member"):
+            self.sites.setdefault(key, []).append(_Site(mod, target.parent, "call"))
+        elif role == "callback":
+            self.sites.setdefault(key, []).append(_Site(mod, node.parent.parent, "callback"))
+        else:
+            self.escaped.add(key)
+
+
+def _is_require(node: Node) -> bool:
+    """require("./x") or import("./x") of a sibling module."""
+    callee = _field(node, "function") if node.type == "call_expression" else None
+    if callee is None or not (callee.type == "import" or _text(callee) == "require"):
+        return False
+    args = _args(node)
+    return bool(args) and args[0].type == "string" and _is_relative(_string_text(args[0]))
+
+
+_DEFINITION_PARENTS = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "class_declaration",
+        "import_specifier",
+        "export_specifier",
+        "import_clause",
+        "namespace_import",
+        "method_definition",
+        "formal_parameters",
+        "required_parameter",
+        "optional_parameter",
+        "assignment_pattern",
+        "export_statement",
+        "import_require_clause",
+        "pair_pattern",
+    }
+)
+
+
+def _reference_role(node: Node) -> str:
+    """How an identifier uses the function it names: "callee" (f(...)), "callee-member"
+    (lib.f(...)), "callback" (records.map(f)), "definition" (declaring or exporting it),
+    "value" (anything else)."""
+    parent = node.parent
+    if parent is None:
+        return "definition"
+    if node.type == "property_identifier":
+        grand = parent.parent
+        if parent.type == "member_expression" and _field(parent, "property") == node and grand is not None:
+            if grand.type == "call_expression" and _field(grand, "function") == parent:
+                return "callee-member"
+        return "definition"
+    if parent.type == "call_expression" and _field(parent, "function") == node:
+        return "callee"
+    if parent.type == "arguments":
+        return "callback" if _method_name(parent.parent) in _ARRAY_CALLBACKS else "value"
+    if parent.type in _DEFINITION_PARENTS:
+        return "definition"
+    if parent.type == "variable_declarator" and _field(parent, "name") == node:
+        return "definition"
+    if parent.type == "assignment_expression":
+        if _field(parent, "left") == node or _exports_target(_field(parent, "left")) is not None:
+            return "definition"
+    if node.type == "shorthand_property_identifier" and parent.parent is not None:
+        holder = parent.parent
+        if holder.type == "export_statement":
+            return "definition"
+        if holder.type == "assignment_expression" and _exports_target(_field(holder, "left")) is not None:
+            return "definition"
+    return "value"
+
+
+# =============================================================================================
+# Guards: the checks that run before a write and skip it
+# =============================================================================================
+
+
+# (operation, literal, positive, key) and (method, operation, literal, key), see _Guards
+_KeyTest = Tuple[Optional[str], Optional[str], bool, KeyExpr]
+_KeyCall = Tuple[str, Optional[str], Optional[str], KeyExpr]
+
+
+class _Guards:
+    """Finds the `if (test) return|continue|throw` (and `if (test) { ...write... }`) checks that
+    dominate a write: in its block or an enclosing one, inside its function (and the callbacks
+    it sits in), and at every call site of the helper it sits in."""
+
+    def __init__(self, evaluator: _Evaluator) -> None:
+        self.evaluator = evaluator
+        self._order: Dict[Guard, Tuple[int, int]] = {}  # (module, offset) of a guard's test
+
+    def at(self, mod: int, node: Node) -> Tuple[Guard, ...]:
+        """The guards dominating node, in source order."""
+        found = self._dominating(mod, node, 0, frozenset())
+        return tuple(sorted(found, key=lambda guard: (self._order.get(guard, (0, 0)), guard.line)))
+
+    def _dominating(self, mod: int, node: Node, depth: int, visiting: frozenset) -> Set[Guard]:
+        found, boundary = self._local(mod, node)
+        if boundary is None or depth >= MAX_CALLER_DEPTH or (mod, boundary) == self.evaluator.handler:
+            return found
+        calls = self.evaluator.calls
+        sites = calls.sites_of(mod, boundary) if calls is not None else None
+        if not sites or (mod, boundary) in visiting:
+            return found
+        inner = visiting | {(mod, boundary)}
+        common: Optional[Set[Guard]] = None
+        for site in sites:
+            at_site = self._dominating(site.mod, site.call, depth + 1, inner)
+            common = at_site if common is None else common & at_site
+        return found | (common or set())
+
+    def _local(self, mod: int, node: Node) -> Tuple[Set[Guard], Optional[Node]]:
+        """Guards inside the function holding node, and that function (None at top level)."""
+        guards: Set[Guard] = set()
+        child, parent = node, node.parent
+        while parent is not None:
+            if parent.type in _FUNCTIONS:
+                is_callback = parent.parent is not None and parent.parent.type == "arguments"
+                if (mod, parent) == self.evaluator.handler or not is_callback:
+                    return guards, parent
+            elif parent.type in _BLOCKS:
+                for statement in _kids(parent):
+                    if statement.end_byte > child.start_byte:
+                        break
+                    guards |= self._exit_guards(mod, statement)
+            elif parent.type == "if_statement":
+                condition = _field(parent, "condition")
+                if child == _field(parent, "consequence"):
+                    guards |= self.classify(mod, condition, exits_when_true=False)
+                elif child == _field(parent, "alternative"):
+                    guards |= self.classify(mod, condition, exits_when_true=True)
+            child, parent = parent, parent.parent
+        return guards, None
+
+    def _exit_guards(self, mod: int, statement: Node) -> Set[Guard]:
+        if statement.type != "if_statement":
+            return set()
+        condition = _field(statement, "condition")
+        alternative = _field(statement, "alternative")
+        if _exits(_field(statement, "consequence")):
+            return self.classify(mod, condition, exits_when_true=True)
+        if alternative is not None and _exits(_kids(alternative)[-1] if _kids(alternative) else None):
+            return self.classify(mod, condition, exits_when_true=False)
+        return set()
+
+    def classify(self, mod: int, condition: Optional[Node], exits_when_true: bool) -> Set[Guard]:
+        found: Set[Guard] = set()
+        atoms = _atoms(condition, exits_when_true)
+        for atom, exits in atoms:
+            # the test as written; each part of an `a || b` test stands alone
+            shown = _strip(condition) if len(atoms) == 1 else atom
+            guard = self._guard(mod, atom, exits, _short(_text(shown)))
+            if guard is not None:
+                found.add(guard)
+                self._order.setdefault(guard, (mod, atom.start_byte))
+        return found
+
+    def _guard(self, mod: int, atom: Node, exits: bool, text: str) -> Optional[Guard]:
+        line = atom.start_point[0] + 1
+        if self._reads(mod, atom, lambda v: isinstance(v, MetadataPart) and v.incoming):
+            return Guard("metadata", line, text)
+        key = self._key_guard(mod, atom, exits)
+        if key is not None:
+            return Guard("key", line, text, key[0])
+        if self._reads(mod, atom, lambda v: isinstance(v, EventPart) and v.path[-1:] == ("eventName",)):
+            return Guard("event-name", line, text)
+        if self._reads(mod, atom, lambda v: isinstance(v, EventPart) and v.path in _SOURCE_PATHS):
+            return Guard("source", line, text)
+        return None
+
+    def _reads(self, mod: int, atom: Node, wanted: Any) -> bool:
+        for node in _walk(atom, limit=300):
+            if node.type in ("identifier", "member_expression", "subscript_expression"):
+                if wanted(self.evaluator.value(mod, node)):
+                    return True
+        return False
+
+    # -- key tests ---------------------------------------------------------------------------
+
+    def _key_guard(self, mod: int, atom: Node, exits: bool) -> Optional[Tuple[Optional[Tuple[str, str, bool]]]]:
+        """(key_test,) when atom tests the incoming key (key_test None when not literal)."""
+        test = self._key_test(mod, atom)
+        if test is None:
+            nested = any(
+                node.type == "call_expression" and self._key_call(mod, node) is not None
+                for node in _walk(atom, limit=300)
+            )
+            return (None,) if nested else None
+        operation, literal, positive, source = test
+        if operation is None or literal is None or source != IncomingKey():
+            return (None,)
+        return ((operation, literal, exits == positive),)
+
+    def _key_test(self, mod: int, atom: Node) -> Optional[_KeyTest]:
+        """(operation, literal, positive, key) for a test of the key: positive says whether
+        the atom is true when the operation holds."""
+        atom = _strip(atom)
+        if atom is None:
+            return None
+        if atom.type == "binary_expression" and _text(_field(atom, "operator")) in _COMPARISONS:
+            return self._key_comparison(mod, atom)
+        call = self._key_call(mod, atom)
+        if call is None:
+            return None
+        method, operation, literal, source = call
+        if method in ("indexOf", "lastIndexOf", "search"):
+            return None, None, True, source
+        return operation, literal, True, source
+
+    def _key_comparison(self, mod: int, atom: Node) -> Optional[_KeyTest]:
+        operator = _text(_field(atom, "operator"))
+        left, right = _field(atom, "left"), _field(atom, "right")
+        call = self._key_call(mod, left)
+        if call is not None:
+            method, operation, literal, source = call
+            read = _comparison_meaning(method, operation, operator, _text(_strip(right)))
+            if read is None:
+                return None, None, True, source
+            return read[0], literal, read[1], source
+        for side, other in ((left, right), (right, left)):
+            key = _key_of(self.evaluator.value(mod, side))
+            if _has_incoming(key) and other is not None and _strip(other) is not None:
+                return None, None, True, key
+        return None
+
+    def _key_call(self, mod: int, node: Optional[Node]) -> Optional[_KeyCall]:
+        """(method, operation, literal, key) for key.startsWith("x"), /re/.test(key), ..."""
+        node = _strip(node)
+        method = _method_name(node) if node is not None and node.type == "call_expression" else None
+        if method is None:
+            return None
+        receiver = _strip(_field(_field(node, "function"), "object"))
+        args = _args(node)
+        if not args or receiver is None:
+            return None
+        if method == "test" and receiver.type == "regex":
+            source = _key_of(self.evaluator.value(mod, args[0]))
+            operation, literal = _regex_operation(receiver) or (None, None)
+            return (method, operation, literal, source) if _has_incoming(source) else None
+        names = _KEY_METHODS
+        if method not in names and method not in ("lastIndexOf", "match", "search"):
+            return None
+        source = _key_of(self.evaluator.value(mod, receiver))
+        if not _has_incoming(source):
+            return None
+        pattern = _strip(args[0])
+        if method in ("match", "search"):
+            found = _regex_operation(pattern) if pattern is not None and pattern.type == "regex" else None
+            return (method,) + (found or (None, None)) + (source,)
+        literal = self.evaluator.value(mod, pattern)
+        text = literal.text if isinstance(literal, Text) else None
+        return method, names.get(method), text, source
+
+
+def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
+    """Split a test into parts each of which alone makes the code exit: `a || b` exits when
+    either holds; `!(a && b)` exits when either fails."""
+    node = _strip(condition)
+    if node is None:
+        return []
+    if node.type == "unary_expression" and _text(_field(node, "operator")) == "!":
+        return _atoms(_field(node, "argument"), not exits_when_true)
+    if node.type == "binary_expression":
+        operator = _text(_field(node, "operator"))
+        if (operator == "||" and exits_when_true) or (operator == "&&" and not exits_when_true):
+            left = _atoms(_field(node, "left"), exits_when_true)
+            return left + _atoms(_field(node, "right"), exits_when_true)
+    return [(node, exits_when_true)]
+
+
+def _exits(statement: Optional[Node]) -> bool:
+    if statement is None:
+        return False
+    if statement.type in _EXITS:
+        return True
+    if statement.type == "statement_block":
+        kids = _kids(statement)
+        return bool(kids) and kids[-1].type in _EXITS
+    return False
+
+
+def _comparison_meaning(
+    method: str, operation: Optional[str], operator: str, other: str
+) -> Optional[Tuple[Optional[str], bool]]:
+    """(operation, positive) for `key.indexOf("x") === 0`, `key.match(/re/) !== null`,
+    `key.startsWith("x") === false` ...; None when the comparison says nothing usable."""
+    equal, unequal = operator in ("===", "=="), operator in ("!==", "!=")
+    if method in ("indexOf", "search") and other == "0" and (equal or unequal):
+        return ("startswith" if method == "indexOf" else None), equal
+    if method in ("indexOf", "search", "lastIndexOf"):
+        op = "contains" if method == "indexOf" else None
+        if other == "-1" and (equal or unequal):
+            return op, unequal
+        if (other == "-1" and operator == ">") or (other == "0" and operator == ">="):
+            return op, True
+        if other == "0" and operator == "<":
+            return op, False
+        return None
+    if method == "match" and other == "null" and (equal or unequal):
+        return operation, unequal
+    if other in ("true", "false") and (equal or unequal):
+        return operation, (other == "true") == equal
+    return None
+
+
+def _regex_operation(regex: Node) -> Optional[Tuple[str, str]]:
+    """("startswith", "out/") for /^out\\//, ("endswith", ".png") for /\\.png$/, ("contains",
+    x) for an unanchored literal; None for case-insensitive or non-literal patterns."""
+    pattern = _text(_field(regex, "pattern"))
+    if "i" in _text(_field(regex, "flags")):
+        return None
+    starts = pattern.startswith("^")
+    ends = pattern.endswith("$") and not pattern.endswith("\\$")
+    body = pattern[1 if starts else 0 : len(pattern) - 1 if ends else len(pattern)]
+    literal = _regex_literal(body)
+    if not literal or (starts and ends):
+        return None
+    return ("startswith" if starts else "endswith" if ends else "contains"), literal
+
+
+def _regex_literal(body: str) -> Optional[str]:
+    out = []
+    position = 0
+    while position < len(body):
+        char = body[position]
+        if char == "\\":
+            if position + 1 >= len(body) or body[position + 1].isalnum():
+                return None  # \d, \w, \b ... are classes, not characters
+            out.append(body[position + 1])
+            position += 2
+            continue
+        if char in ".^$*+?()[]{}|":
+            return None
+        out.append(char)
+        position += 1
+    return "".join(out)
+
+
+# =============================================================================================
+# Writes
+# =============================================================================================
+
+
+class _Writes:
+    """Every SDK call in the files read that can emit an event, as facts.Write."""
+
+    def __init__(self, evaluator: _Evaluator, guards: _Guards) -> None:
+        self.evaluator = evaluator
+        self.guards = guards
+        self.writes: List[Tuple[int, Write]] = []
+        self.sent: Set[Tuple[int, Node]] = set()
+        self.commands: Dict[Tuple[int, Node], Command] = {}
+        self.problems: List[str] = []
+        self.incomplete = False  # a call was seen that could not be analysed
+
+    def find(self) -> List[Write]:
+        for mod, source in enumerate(self.evaluator.program.sources):
+            for node in _walk(source.root):
+                if node.type == "call_expression":
+                    self._call(mod, node)
+                elif node.type == "new_expression":
+                    self._new(mod, node)
+        for (mod, node), command in self.commands.items():
+            if (mod, node) not in self.sent:  # built but sent some way we did not see
+                self._add(command.service, command.api, command.params, mod, node)
+        self.writes.sort(key=lambda item: (item[0], item[1].line, item[1].column))
+        return [write for _, write in self.writes]
+
+    def _call(self, mod: int, node: Node) -> None:
+        method = self._called_method(mod, node)
+        if method is None:
+            return
+        args = _args(node)
+        if method == "send" and args:
+            command = self.evaluator.value(mod, args[0])
+            if isinstance(command, Command):
+                self.sent.add((command.mod, command.node))
+                if command.api not in _READ_APIS:
+                    self._add(command.service, command.api, command.params, mod, node)
+            return
+        if method not in _ALL_METHOD_NAMES:
+            return
+        receiver = self.evaluator.value(mod, _field(_strip(_field(node, "function")), "object"))
+        params = self.evaluator.value(mod, args[0]) if args else Unknown("no parameters")
+        if isinstance(receiver, Client):
+            api = _METHODS.get(receiver.methods, {}).get(method)
+            if api is not None and api not in _READ_APIS:
+                self._add(receiver.service, api, params, mod, node)
+        elif isinstance(receiver, Unknown) or (isinstance(receiver, Package) and receiver.spec != "path"):
+            guess = self._recognise(method, params)
+            if guess is not None:
+                self._add(guess[0], guess[1], params, mod, node)
+
+    def _called_method(self, mod: int, node: Node) -> Optional[str]:
+        """The method a call invokes: `x.m(...)`, or `x[name](...)` with a constant name. A
+        computed name on an SDK client is noted as a problem: that call is not analysed."""
+        callee = _strip(_field(node, "function"))
+        if callee is None or callee.type != "subscript_expression":
+            return _method_name(node)
+        index = self.evaluator.value(mod, _field(callee, "index"))
+        if isinstance(index, Text):
+            return index.text
+        if isinstance(self.evaluator.value(mod, _field(callee, "object")), Client):
+            line, _ = _position(self.evaluator.program.sources[mod], node)
+            self.problems.append(f"{self.evaluator.program.sources[mod].display}:{line}: "
+                                 "SDK method chosen at run time; that call is not analysed")
+            self.incomplete = True
+        return None
+
+    def _recognise(self, method: str, params: Value) -> Optional[Tuple[str, str]]:
+        """A call on an object we could not identify (this.s3, a parameter, a client from an
+        unknown package) that looks like an SDK call: its method name and a parameter only that
+        service takes."""
+        if not isinstance(params, ObjectLit):
+            return None
+        for table, methods in _METHODS.items():
+            api = methods.get(method)
+            if api is None or api in _READ_APIS:
+                continue
+            service = _service_of_table(table)
+            identifying = _IDENTIFYING_PARAMS[service]
+            if any(self.evaluator.object_property(params, name) is not None for name in identifying):
+                return service, api
+        return None
+
+    def _new(self, mod: int, node: Node) -> None:
+        constructor = self.evaluator.value(mod, _field(node, "constructor"))
+        if constructor == Package(_LIB_STORAGE, "Upload"):
+            args = _args(node)
+            options = self.evaluator.value(mod, args[0]) if args else Unknown("no options")
+            self._add("s3", "UploadFile", self.evaluator.member(mod, options, "params"), mod, node)
+            return
+        built = self.evaluator.value(mod, node)
+        if isinstance(built, Command) and built.api not in _READ_APIS:
+            self.commands[(mod, node)] = built
+
+    # -- one write ---------------------------------------------------------------------------
+
+    def _add(self, service: str, api: str, params: Value, mod: int, node: Node) -> None:
+        source = self.evaluator.program.sources[mod]
+        line, column = _position(source, node)
+        target, details = self._target(service, api, params)
+        key = self._key(api, params) if service == "s3" else None
+        guards = self.guards.at(mod, node)
+        write = Write(service, api, target, source.display, line, column, key, guards, details)
+        self.writes.append((mod, write))
+
+    def _param(self, params: Value, name: str) -> Optional[Value]:
+        """params.name; None when params is an object literal without it."""
+        if isinstance(params, ObjectLit):
+            return self.evaluator.object_property(params, name)
+        if isinstance(params, Unknown):
+            return params
+        return Unknown("parameters are not an object")
+
+    def _key(self, api: str, params: Value) -> KeyExpr:
+        if api == "DeleteObjects":
+            return AnyText("several keys")
+        key = self._param(params, "Key")
+        return AnyText("no Key given") if key is None else _key_of(key)
+
+    def _target(self, service: str, api: str, params: Value) -> Tuple[Target, Dict[str, str]]:
+        if service == "events":
+            return self._events_target(params)
+        if service == "dynamodb":
+            return self._dynamodb_target(api, params), {"Table": "client"}
+        details: Dict[str, str] = {}
+        if service == "sns":
+            details = self._attribute_names(params)
+        for name in _TARGET_PARAMS[service]:
+            value = self._param(params, name)
+            if value is not None:
+                return _target_of(value), details
+        return Target("unknown", f"no {' or '.join(_TARGET_PARAMS[service])} given"), details
+
+    def _attribute_names(self, params: Value) -> Dict[str, str]:
+        attributes = self._param(params, "MessageAttributes")
+        keys = self.evaluator.object_keys(attributes) if isinstance(attributes, ObjectLit) else None
+        if keys and all(isinstance(key, Text) for key in keys):
+            return {"MessageAttributes": ",".join(key.text for key in keys if isinstance(key, Text))}
+        return {}
+
+    def _events_target(self, params: Value) -> Tuple[Target, Dict[str, str]]:
+        """PutEvents: the bus of Entries[0] (the default bus when it names none)."""
+        entries = self._param(params, "Entries")
+        entry = self.evaluator.member(0, entries, "0") if entries is not None else Unknown("no Entries")
+        if not isinstance(entry, ObjectLit):
+            why = entry.why if isinstance(entry, Unknown) and entry.why else "entries not literal"
+            return Target("unknown", why), {}
+        details = {}
+        for name in ("Source", "DetailType", "EventBusName"):
+            value = self.evaluator.object_property(entry, name)
+            if isinstance(value, Text):
+                details[name] = value.text
+        bus = self.evaluator.object_property(entry, "EventBusName")
+        return (Target("literal", "default") if bus is None else _target_of(bus)), details
+
+    def _dynamodb_target(self, api: str, params: Value) -> Target:
+        if api == "BatchWriteItem":
+            items = self._param(params, "RequestItems")
+            keys = self.evaluator.object_keys(items) if isinstance(items, ObjectLit) else None
+            if keys is None or len(keys) != 1:
+                return Target("unknown", "tables not literal" if keys is None else "several tables")
+            return _target_of(keys[0])
+        if api == "TransactWriteItems":
+            return self._transaction_target(self._param(params, "TransactItems"))
+        if api == "ExecuteStatement":
+            statement = self._param(params, "Statement")
+            match = _STATEMENT_TABLE.match(statement.text) if isinstance(statement, Text) else None
+            return Target("literal", match.group(1)) if match else Target("unknown", "statement not literal")
+        value = self._param(params, "TableName")
+        return Target("unknown", "no TableName given") if value is None else _target_of(value)
+
+    def _transaction_target(self, items: Optional[Value]) -> Target:
+        if not isinstance(items, ArrayLit):
+            return Target("unknown", "transaction items not literal")
+        targets = set()
+        for element in _kids(items.node):
+            item = self.evaluator.value(items.mod, element)
+            if not isinstance(item, ObjectLit):
+                return Target("unknown", "transaction item not literal")
+            operations = [self.evaluator.object_property(item, op) for op in ("Put", "Update", "Delete")]
+            operation = next((op for op in operations if op is not None), None)
+            if operation is None:
+                continue  # ConditionCheck: writes nothing
+            table = self._param(operation, "TableName")
+            targets.add(_target_of(table) if table is not None else Target("unknown", "no TableName given"))
+        if len(targets) == 1:
+            return targets.pop()
+        return Target("unknown", "several tables" if targets else "no table")
+
+
+def _target_of(value: Value) -> Target:
+    if isinstance(value, Text):
+        return Target("literal", value.text)
+    if isinstance(value, Env):
+        return Target("self") if value.name == "AWS_LAMBDA_FUNCTION_NAME" else Target("env", value.name)
+    if isinstance(value, EventPart) and _is_bucket_path(value.path):
+        return Target("event-source")
+    if isinstance(value, ContextPart) and value.path in (("functionName",), ("invokedFunctionArn",)):
+        return Target("self")
+    if isinstance(value, Unknown):
+        return Target("unknown", value.why or "not resolved")
+    if isinstance(value, Computed):
+        return Target("unknown", "computed text")
+    return Target("unknown", f"a {type(value).__name__.lower()}, not a name")
+
+
+def _position(source: _Source, node: Node) -> Tuple[int, int]:
+    """1-based line and character column of node."""
+    row, byte_column = node.start_point[0], node.start_point[1]
+    line_start = node.start_byte - byte_column
+    prefix = source.data[line_start : node.start_byte].decode("utf-8", "replace")
+    return row + 1, len(prefix) + 1
+
+
+# =============================================================================================
+# Public entry points
+# =============================================================================================
+
+
+def _facts_language(language: Optional[str]) -> str:
+    return "typescript" if language in ("typescript", "tsx") else "javascript"
+
+
+def _analyse_program(program: _Program, function_name: str, language: str) -> CodeFacts:
+    files = [source.display for source in program.sources]
+    if program.syntax_errors:
+        return CodeFacts(language, files, [], program.syntax_errors + program.problems, analysed=False)
+    problems = list(program.problems)
+    try:
+        evaluator = _Evaluator(program)
+        handler_name = function_name.rsplit(".", 1)[-1]
+        evaluator.handler = evaluator.find_handler(handler_name)
+        if evaluator.handler is None:
+            problems.append(f"{files[0]}: handler {handler_name!r} not found; the event is not followed")
+        calls = _CallIndex(evaluator)
+        calls.build()
+        evaluator.calls = calls
+        evaluator.forget()
+        finder = _Writes(evaluator, _Guards(evaluator))
+        writes = finder.find()
+        problems.extend(finder.problems)
+    except RecursionError:
+        problems.append(f"{files[0]}: code too deeply nested")
+        return CodeFacts(language, files, [], problems, analysed=False)
+    return CodeFacts(language, files, writes, problems, analysed=True,
+                     complete=not finder.incomplete)
+
+
+def analyse_js(
+    entry_file: pathlib.Path, function_name: str, root: pathlib.Path, max_depth: int = 3
+) -> CodeFacts:
+    """Facts about the handler `function_name` exported by entry_file, following relative
+    imports inside root (at most max_depth imports away). Never runs the code; never raises for
+    bad code (syntax errors give analysed=False)."""
+    language = _facts_language(_language_of(str(entry_file)))
+    if not _tree_sitter_available():
+        return CodeFacts(language, analysed=False, problems=["tree-sitter not installed"])
+    program = _Program(pathlib.Path(root), max_depth)
+    entry = program.load(pathlib.Path(entry_file), str(entry_file), 0)
+    if isinstance(entry, str):
+        return CodeFacts(language, analysed=False, problems=[entry])
+    program.follow_imports()
+    return _analyse_program(program, function_name, language)
+
+
+def analyse_js_source(text: str, filename: str, function_name: str, typescript: bool = False) -> CodeFacts:
+    """Facts about inline handler code (a template's ZipFile / InlineCode); imports of sibling
+    modules cannot be followed."""
+    language = "typescript" if typescript else "javascript"
+    if not _tree_sitter_available():
+        return CodeFacts(language, analysed=False, problems=["tree-sitter not installed"])
+    data = text.encode("utf-8", "replace")
+    if len(data) > MAX_FILE_BYTES:
+        return CodeFacts(language, analysed=False, problems=[f"{filename}: larger than {MAX_FILE_BYTES} bytes"])
+    program = _Program(None, 0)
+    grammar = "tsx" if typescript and filename.endswith(".tsx") else language
+    program.add(filename, None, data, grammar, 0)
+    program.follow_imports()
+    return _analyse_program(program, function_name, language)
+

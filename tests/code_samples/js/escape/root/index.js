@@ -1,0 +1,5 @@
+const { leak } = require("../outside");
+
+exports.handler = async () => {
+  await leak();
+};
