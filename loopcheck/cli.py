@@ -59,3 +59,17 @@ def exit_status(result, fail_on: str) -> int:
     threshold = SEVERITY_RANK[fail_on]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def run() -> None:
+    """The `loopcheck` command: `main` behind a last guard, so that even a failure outside
+    the per-file guard (start-up, a reporter) exits 2 with a message, never 1 with a traceback."""
+    try:
+        main()
+    except Exception as exc:  # noqa: BLE001
+        click.echo(
+            f"loopcheck: internal error ({type(exc).__name__}: {exc}); please report it at "
+            "https://github.com/loopcheck/loopcheck/issues",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)

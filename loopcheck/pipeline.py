@@ -49,6 +49,7 @@ class ScanResult:
     templates: int = 0
     seconds: float = 0.0
     roots: List[str] = field(default_factory=list)  # the paths the scan was given
+    files: List[str] = field(default_factory=list)  # templates analysed, in scan order
 
 
 def analyse_template(file: str, data: Dict[str, Any]) -> List[Finding]:
@@ -115,6 +116,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None) -> ScanRes
             result.skipped.append(skipped)
         else:
             result.templates += 1
+            result.files.append(path)
             result.findings.extend(findings)
     result.seconds = time.perf_counter() - started
     return result

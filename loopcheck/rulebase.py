@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from loopcheck.findings import Finding
 from loopcheck.graph import EventGraph
-from loopcheck.loops import Hop, Loop
+from loopcheck.loops import POSSIBLE, Hop, Loop
 from loopcheck.model import Model
 from loopcheck.nodes import locate
 
@@ -76,6 +76,8 @@ class RuleContext:
                     f"{incoming.function} on {events} with {incoming.describe_filter()}"
                 )
             notes.extend(self._write_note(hop))
+        if loop.level < POSSIBLE:
+            return notes
         allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
         if allowed:
             notes.append(

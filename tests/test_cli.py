@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from loopcheck.cli import main
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LOOP = FIXTURES / "s3-same-bucket-loop" / "template.yaml"
 CLEAN = FIXTURES / "s3-two-buckets" / "template.yaml"
-WARNING = FIXTURES / "s3-prefix-whole-bucket" / "template.yaml"
+WARNING = FIXTURES / "s3-prefix-code-in-s3" / "template.yaml"
 INFO = FIXTURES / "s3-prefix-scoped" / "template.yaml"
 
 
@@ -150,3 +151,17 @@ def test_rules_ship_inside_the_package_and_no_top_level_rules_module():
     top_level = metadata.distribution("loopcheck").read_text("top_level.txt")
     if top_level is not None:  # absent for some editable installs
         assert top_level.split() == ["loopcheck"]
+
+
+def test_every_package_in_the_source_tree_is_installed():
+    """A subpackage missing from pyproject's list works in an editable install and breaks in
+    a wheel (pre-commit and CI install wheels)."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = Path(__file__).resolve().parent.parent
+    declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(Path(folder).relative_to(root).parts)
+        for folder, _, files in os.walk(root / "loopcheck", followlinks=True)  # rules/ is a symlink
+        if "__init__.py" in files
+    }
+    assert found == declared

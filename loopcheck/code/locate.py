@@ -106,7 +106,7 @@ def locate_code(model: Model, function: Function) -> CodeSource:
     language = _language_of(props.get("Runtime"))
     handler = _split_handler(props.get("Handler"))
     if props.get("PackageType") == "Image" or "ImageUri" in props:
-        return CodeSource(reason="container image: code not analysed, permissions decide")
+        return CodeSource(reason="container image")
     inline = props.get("InlineCode")
     code = props.get("Code")
     if inline is None and isinstance(code, dict) and "ZipFile" in code:
@@ -120,7 +120,7 @@ def locate_code(model: Model, function: Function) -> CodeSource:
         return CodeSource(language=inline_language, function_name=handler[1], inline_text=text,
                           inline_name=f"{function.id} inline code ({handler[0]}{suffix})")
     if handler is None:
-        return CodeSource(reason="no Handler: code not analysed, permissions decide")
+        return CodeSource(reason="no Handler")
     template_dir = Path(model.file).parent
     folder = _code_folder(model, function, code, template_dir)
     if isinstance(folder, str):
@@ -147,14 +147,14 @@ def _code_folder(model: Model, function: Function, code: Any, template_dir: Path
         return folder if folder.is_dir() else f"CDK asset {asset} not found next to the template"
     location = function.properties.get("CodeUri") if "CodeUri" in function.properties else code
     if isinstance(location, dict):
-        return "code in S3: not analysed, permissions decide"
+        return "code in S3"
     if not isinstance(location, str):
-        return "no CodeUri: code not analysed, permissions decide"
+        return "no CodeUri"
     if location.startswith("s3://"):
-        return "code in S3: not analysed, permissions decide"
+        return "code in S3"
     folder = Path(location) if os.path.isabs(location) else template_dir / location
     if folder.is_file():
-        return f"code is an archive ({folder.name}): not analysed, permissions decide"
+        return f"code is an archive ({folder.name})"
     if not folder.is_dir():
         return f"code folder {location} not found"
     return folder

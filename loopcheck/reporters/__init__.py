@@ -12,6 +12,9 @@ from typing import Callable
 FORMATS = {
     "text": "loopcheck.reporters.text",
     "json": "loopcheck.reporters.json_report",
+    "sarif": "loopcheck.reporters.sarif",
+    "junit": "loopcheck.reporters.junit",
+    "github": "loopcheck.reporters.github",
 }
 
 
