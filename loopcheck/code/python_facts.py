@@ -1,0 +1,2428 @@
+"""Python handler analyser: which calls in a Lambda function's Python code can emit events.
+
+It reads the handler's source with the standard `ast` module -- never importing, executing or
+compiling it to run -- and reports every S3 write (plus SQS, SNS, DynamoDB, Kinesis,
+EventBridge, Step Functions, Lambda and Firehose sends) as `loopcheck.code.facts.CodeFacts`:
+which bucket/queue/... it names, which key it writes, and which `if` tests must pass first.
+
+How: a small abstract interpreter walks the handler the way Python would run it, statement by
+statement, keeping for every variable an abstract value -- a boto3 client for "s3", "the
+environment variable OUT", "the event's bucket", a key expression such as
+Concat(Lit("thumb/"), IncomingKey()) -- and follows calls into functions of the analysed files
+(binding their parameters to the caller's arguments; a call site reached from several callers
+keeps only what they agree on) and imports of modules that are files inside the function's code
+folder. Branches are walked separately and merged; a branch that always leaves (return, raise,
+continue, break) turns its `if` test into guards for what follows.
+
+Reported: writes reachable from the handler, plus writes in functions handed to code the
+analyser cannot follow (callbacks, decorated or registered functions, methods of instantiated
+classes), walked with unknown arguments. Without the named handler, every function is walked.
+
+Not followed (the value becomes Target("unknown", why) / AnyText(why), never a guess): values
+computed at run time (dict lookups with computed keys, calls into unanalysed code, getattr with
+a computed name -- reported as a problem, since its API is unknown), SDK calls through
+wrappers outside the code folder (clients made by third-party libraries), string
+slicing and case changes of keys, mutation of lists, and globals rebound after the first use.
+
+Work is bounded: files of at most MAX_FILE_BYTES, at most MAX_FILES files, imports followed at
+most `max_depth` deep, calls followed MAX_CALL_DEPTH deep and MAX_STEPS evaluation steps.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import posixpath
+import re
+import stat
+import string
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+from loopcheck.code.facts import (
+    AnyText,
+    Basename,
+    CodeFacts,
+    Concat,
+    Guard,
+    IncomingKey,
+    KeyExpr,
+    Lit,
+    Replace,
+    Stem,
+    Target,
+    Write,
+)
+
+MAX_FILE_BYTES = 1_000_000
+MAX_FILES = 50
+MAX_CALL_DEPTH = 6
+MAX_STEPS = 400_000
+MAX_PREDICATE_DEPTH = 2
+GUARD_TEXT_LIMIT = 80
+MAX_KEY_SIZE = 2000  # literal characters plus parts in one key expression; beyond it: AnyText
+
+# Never followed into, even when a copy is vendored inside the code folder: these are the SDK.
+_SDK_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore", "s3transfer"})
+
+_KEY_PATHS = {("Records", "*", "s3", "object", "key"), ("detail", "object", "key")}
+_BUCKET_PATHS = {("Records", "*", "s3", "bucket", "name"), ("detail", "bucket", "name")}
+_JSON = "<json>"  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
+
+# AWS Lambda Powertools data classes read the same fields through attributes.
+_EVENT_ATTRIBUTES: Dict[str, Tuple[str, ...]] = {
+    "records": ("Records",),
+    "s3": ("s3",),
+    "bucket": ("bucket",),
+    "name": ("name",),
+    "get_object": ("object",),
+    "key": ("key",),
+    "event_name": ("eventName",),
+    "detail": ("detail",),
+    "detail_type": ("detail-type",),
+    "source": ("source",),
+    "body": ("body",),
+    "json_body": ("body", _JSON),
+    "object_key": ("Records", "*", "s3", "object", "key"),
+    "bucket_name": ("Records", "*", "s3", "bucket", "name"),
+    "raw_event": (),
+}
+
+_GUARD_KIND_ORDER = ("metadata", "key", "event-name", "source")
+
+
+# -- abstract values ---------------------------------------------------------------------------
+# Strings are facts.KeyExpr values (Lit, IncomingKey, Concat, ...); everything else is below.
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    """A value the analyser cannot name; `why` ends up in messages."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class _Const:
+    """A non-string constant (number, bool, None): indexes, split counts, `x = None` defaults."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class _Env:
+    """The value of an environment variable (os.environ["X"], os.getenv("X"))."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Event:
+    """The handler's event argument, or a part of it reached through `path`
+    ("Records", "*", "s3", ...; "*" stands for any list item)."""
+
+    path: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The handler's context argument."""
+
+
+@dataclass(frozen=True)
+class _SelfName:
+    """This function's own name or ARN (context.function_name)."""
+
+
+@dataclass(frozen=True)
+class _Ext:
+    """A name from outside the analysed files, by dotted name (os.path.join, boto3.client, str)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class _Session:
+    """A boto3 / botocore session."""
+
+
+@dataclass(frozen=True)
+class _Client:
+    service: str
+
+
+@dataclass(frozen=True)
+class _Resource:
+    service: str
+
+
+@dataclass(frozen=True)
+class _ResourceMeta:
+    """`resource.meta`, whose `.client` is the plain client."""
+
+    service: str
+
+
+@dataclass(frozen=True)
+class _ResourceObj:
+    """A boto3 resource sub-object: s3 Object / Bucket / Objects, dynamodb Table / BatchWriter,
+    sqs Queue, sns Topic. `target` names the bucket/table/...; `key` the S3 key (Object) or the
+    keys a collection covers (Objects)."""
+
+    service: str
+    kind: str
+    target: object
+    key: object = None
+
+
+@dataclass(frozen=True)
+class _Response:
+    """An API response whose fields matter: head_object's Metadata, get_queue_url's QueueUrl."""
+
+    fields: Tuple[Tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Metadata:
+    """The user Metadata of an object; `incoming`: of the object whose event invoked us."""
+
+    incoming: bool
+
+
+@dataclass(frozen=True)
+class _MetaValue:
+    """Something read out of _Metadata."""
+
+    incoming: bool
+
+
+@dataclass(frozen=True)
+class _Tuple:
+    """A list or tuple display whose items are known."""
+
+    items: Tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class _Many:
+    """A list of unknown length whose items all look like `element` (a comprehension)."""
+
+    element: object
+
+
+@dataclass(frozen=True)
+class _Dict:
+    """A dict display; keys are abstract values too."""
+
+    items: Tuple[Tuple[object, object], ...]
+
+
+@dataclass(frozen=True)
+class _Split:
+    """text.split(sep, maxsplit) / text.rsplit(...): indexed later."""
+
+    source: KeyExpr
+    sep: str
+    from_right: bool
+    maxsplit: int
+
+
+@dataclass(frozen=True)
+class _Enumerate:
+    inner: object
+
+
+@dataclass(frozen=True)
+class _PathVal:
+    """pathlib.PurePosixPath(text) and friends."""
+
+    source: KeyExpr
+
+
+@dataclass(frozen=True)
+class _Regex:
+    """re.compile(pattern)."""
+
+    pattern: str
+
+
+@dataclass(frozen=True)
+class _Member:
+    """`receiver.name` that is not data: a method about to be called (or passed on)."""
+
+    receiver: object
+    name: str
+
+
+@dataclass(frozen=True)
+class _Dynamic:
+    """getattr(client, <computed name>): a call whose API cannot be known."""
+
+    receiver: object
+
+
+@dataclass(frozen=True)
+class _Func:
+    """A function (or lambda) defined in an analysed file, with the scope it closes over."""
+
+    module: _Module
+    node: Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
+    closure: _Frame
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A method bound to an instance."""
+
+    func: _Func
+    instance: object
+
+
+@dataclass(frozen=True)
+class _ClassRef:
+    info: _ClassInfo
+
+
+@dataclass(frozen=True)
+class _Instance:
+    info: _ClassInfo
+
+
+@dataclass(frozen=True)
+class _ModuleRef:
+    module: _Module
+
+
+_NONE = _Const(None)
+_KEY_TYPES = (Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename)
+_TEXT_TYPES = _KEY_TYPES + (_Env, _SelfName)
+_AWS_OBJECTS = (_Client, _Resource, _ResourceObj)
+
+
+class _Module:
+    """One analysed file: its tree, its global scope, where its package lives."""
+
+    def __init__(self, display: str, tree: ast.Module, text: str, package_dir: Optional[Path], depth: int):
+        self.display = display
+        self.tree = tree
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.package_dir = package_dir
+        self.depth = depth
+        self.is_package = False
+        self.frame = _Frame(self, {}, None, "module")
+
+    def column(self, node: ast.AST) -> int:
+        """1-based column in characters (ast counts UTF-8 bytes)."""
+        offset = getattr(node, "col_offset", 0)
+        line_no = getattr(node, "lineno", 1)
+        if 0 < line_no <= len(self.lines):
+            line = self.lines[line_no - 1]
+            if not line.isascii():
+                return len(line.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+        return offset + 1
+
+
+class _ClassInfo:
+    """A class defined in an analysed file; instance attributes share its namespace."""
+
+    def __init__(self, name: str, frame: _Frame):
+        self.name = name
+        self.frame = frame
+
+
+class _Frame:
+    """One scope being walked: a module, a class body, a function call or a comprehension."""
+
+    def __init__(self, module: _Module, variables: Dict[str, object], parent: Optional[_Frame], kind: str):
+        self.module = module
+        self.vars = variables
+        self.parent = parent
+        self.kind = kind  # "module" | "class" | "function" | "comprehension"
+        self.declared_global: set = set()
+        self.returns: List[object] = []
+        self.guards: Tuple[Guard, ...] = ()
+
+
+class _Outcome(NamedTuple):
+    """What a statement means for the rest of its block."""
+
+    leaves: bool = False  # always returns / raises / continues / breaks
+    guards: Tuple[Guard, ...] = ()  # guards that hold for the statements after it
+
+
+class _OutOfBudget(Exception):
+    """The step budget ran out."""
+
+
+@dataclass
+class _Args:
+    """The arguments of one call, evaluated."""
+
+    positional: Tuple[object, ...] = ()
+    keywords: Optional[Dict[str, object]] = None
+    star: str = ""  # why positions beyond `positional` are unknown (*args at the call site)
+    double_star: str = ""  # why missing keywords are unknown (**kwargs at the call site)
+
+    def get(self, name: str, position: Optional[int] = None) -> Optional[object]:
+        """The argument for parameter `name` (at `position` when passed positionally), an
+        _Unknown when *args / **kwargs may carry it, None when it is certainly absent."""
+        keywords = self.keywords or {}
+        if name in keywords:
+            return keywords[name]
+        if position is not None and position < len(self.positional):
+            return self.positional[position]
+        if self.star and position is not None:
+            return _Unknown(self.star)
+        if self.double_star:
+            return _Unknown(self.double_star)
+        return None
+
+
+# -- what boto3 calls write ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Api:
+    """One write API: where its target and key come from."""
+
+    service: str
+    api: str
+    targets: Tuple[str, ...] = ()  # parameter names naming the target, first present wins
+    key: str = ""  # S3 key parameter
+    positional: Tuple[str, ...] = ()  # parameter order when they may be passed positionally
+
+
+def _s3(api: str, key: str = "Key", positional: Tuple[str, ...] = ()) -> _Api:
+    return _Api("s3", api, ("Bucket",), key, positional)
+
+
+_CLIENT_APIS: Dict[str, Dict[str, _Api]] = {
+    "s3": {
+        "put_object": _s3("PutObject"),
+        "copy_object": _s3("CopyObject"),
+        "copy": _s3("CopyObject", positional=("CopySource", "Bucket", "Key")),
+        "upload_file": _s3("UploadFile", positional=("Filename", "Bucket", "Key")),
+        "upload_fileobj": _s3("UploadFile", positional=("Fileobj", "Bucket", "Key")),
+        "delete_object": _s3("DeleteObject"),
+        "delete_objects": _s3("DeleteObjects", key="Delete"),
+        "complete_multipart_upload": _s3("CompleteMultipartUpload"),
+    },
+    "sqs": {
+        "send_message": _Api("sqs", "SendMessage", ("QueueUrl",)),
+        "send_message_batch": _Api("sqs", "SendMessageBatch", ("QueueUrl",)),
+    },
+    "sns": {
+        "publish": _Api("sns", "Publish", ("TopicArn", "TargetArn")),
+        "publish_batch": _Api("sns", "PublishBatch", ("TopicArn",)),
+    },
+    "dynamodb": {
+        "put_item": _Api("dynamodb", "PutItem", ("TableName",)),
+        "update_item": _Api("dynamodb", "UpdateItem", ("TableName",)),
+        "delete_item": _Api("dynamodb", "DeleteItem", ("TableName",)),
+        "batch_write_item": _Api("dynamodb", "BatchWriteItem", ("RequestItems",)),
+        "transact_write_items": _Api("dynamodb", "TransactWriteItems", ("TransactItems",)),
+        "execute_statement": _Api("dynamodb", "ExecuteStatement", ("Statement",)),
+    },
+    "kinesis": {
+        "put_record": _Api("kinesis", "PutRecord", ("StreamName", "StreamARN")),
+        "put_records": _Api("kinesis", "PutRecords", ("StreamName", "StreamARN")),
+    },
+    "events": {"put_events": _Api("events", "PutEvents", ("Entries",))},
+    "stepfunctions": {
+        "start_execution": _Api("states", "StartExecution", ("stateMachineArn",)),
+        "start_sync_execution": _Api("states", "StartSyncExecution", ("stateMachineArn",)),
+    },
+    "lambda": {
+        "invoke": _Api("lambda", "Invoke", ("FunctionName",)),
+        "invoke_async": _Api("lambda", "InvokeAsync", ("FunctionName",)),
+    },
+    "firehose": {
+        "put_record": _Api("firehose", "PutRecord", ("DeliveryStreamName",)),
+        "put_record_batch": _Api("firehose", "PutRecordBatch", ("DeliveryStreamName",)),
+    },
+}
+
+# Resource sub-objects: the target (and S3 key) come from the object, the rest from the call.
+_RESOURCE_APIS: Dict[Tuple[str, str], Dict[str, _Api]] = {
+    ("s3", "Object"): {
+        "put": _Api("s3", "PutObject"),
+        "copy_from": _Api("s3", "CopyObject"),
+        "copy": _Api("s3", "CopyObject"),
+        "upload_file": _Api("s3", "UploadFile"),
+        "upload_fileobj": _Api("s3", "UploadFile"),
+        "delete": _Api("s3", "DeleteObject"),
+    },
+    ("s3", "Bucket"): {
+        "put_object": _Api("s3", "PutObject", key="Key"),
+        "upload_file": _Api("s3", "UploadFile", key="Key", positional=("Filename", "Key")),
+        "upload_fileobj": _Api("s3", "UploadFile", key="Key", positional=("Fileobj", "Key")),
+        "copy": _Api("s3", "CopyObject", key="Key", positional=("CopySource", "Key")),
+        "delete_objects": _Api("s3", "DeleteObjects", key="Delete"),
+    },
+    ("s3", "Objects"): {"delete": _Api("s3", "DeleteObjects")},
+    ("dynamodb", "Table"): {
+        "put_item": _Api("dynamodb", "PutItem"),
+        "update_item": _Api("dynamodb", "UpdateItem"),
+        "delete_item": _Api("dynamodb", "DeleteItem"),
+    },
+    ("dynamodb", "BatchWriter"): {
+        "put_item": _Api("dynamodb", "BatchWriteItem"),
+        "delete_item": _Api("dynamodb", "BatchWriteItem"),
+    },
+    ("sqs", "Queue"): {
+        "send_message": _Api("sqs", "SendMessage"),
+        "send_messages": _Api("sqs", "SendMessageBatch"),
+    },
+    ("sns", "Topic"): {"publish": _Api("sns", "Publish")},
+}
+
+# resource.Factory(...) parameters: (target, key) by keyword name, also positional in that order.
+_RESOURCE_FACTORIES: Dict[Tuple[str, str], Tuple[str, ...]] = {
+    ("s3", "Object"): ("bucket_name", "key"),
+    ("s3", "Bucket"): ("name",),
+    ("dynamodb", "Table"): ("name",),
+    ("sqs", "Queue"): ("url",),
+    ("sns", "Topic"): ("arn",),
+}
+
+_STATEMENT_TABLE = re.compile(
+    r"""^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_.-]+))""", re.I
+)
+
+
+# -- key expressions -------------------------------------------------------------------------------
+
+
+def _concat(parts: Iterable[KeyExpr]) -> KeyExpr:
+    """Join key parts: nested Concats flattened, adjacent literals merged, empty ones dropped."""
+    flat: List[KeyExpr] = []
+    for part in parts:
+        for item in part.parts if isinstance(part, Concat) else (part,):
+            if isinstance(item, Lit):
+                if not item.text:
+                    continue
+                if flat and isinstance(flat[-1], Lit):
+                    flat[-1] = Lit(flat[-1].text + item.text)
+                    continue
+            flat.append(item)
+    if not flat:
+        return Lit("")
+    return _bounded(flat[0] if len(flat) == 1 else Concat(tuple(flat)))
+
+
+def _size(expr: KeyExpr) -> int:
+    """Literal characters plus parts: what keeps `k = k + k` in a loop from exploding."""
+    if isinstance(expr, Lit):
+        return 1 + len(expr.text)
+    if isinstance(expr, Concat):
+        return 1 + sum(_size(part) for part in expr.parts)
+    if isinstance(expr, (Replace, Stem, Basename)):
+        return 1 + _size(expr.source) + (len(expr.old) + len(expr.new) if isinstance(expr, Replace) else 0)
+    return 1
+
+
+def _bounded(expr: KeyExpr) -> KeyExpr:
+    return expr if _size(expr) <= MAX_KEY_SIZE else AnyText("a string too long to follow")
+
+
+def _ends_with_slash(expr: KeyExpr) -> bool:
+    last = expr.parts[-1] if isinstance(expr, Concat) else expr
+    return isinstance(last, Lit) and last.text.endswith("/")
+
+
+def _path_join(parts: Sequence[KeyExpr]) -> KeyExpr:
+    """os.path.join: "/" between parts unless one is already there; an absolute part restarts."""
+    result = parts[0] if parts else Lit("")
+    for part in parts[1:]:
+        if isinstance(part, Lit) and part.text.startswith("/"):
+            result = part
+        elif result == Lit("") or _ends_with_slash(result):
+            result = _concat([result, part])
+        else:
+            result = _concat([result, Lit("/"), part])
+    return result
+
+
+def _separated(sep: str, parts: Sequence[KeyExpr]) -> KeyExpr:
+    """sep.join(parts)."""
+    joined: List[KeyExpr] = []
+    for index, part in enumerate(parts):
+        if index:
+            joined.append(Lit(sep))
+        joined.append(part)
+    return _concat(joined)
+
+
+def _stem(expr: KeyExpr) -> KeyExpr:
+    return Lit(posixpath.splitext(expr.text)[0]) if isinstance(expr, Lit) else _bounded(Stem(expr))
+
+
+def _basename(expr: KeyExpr) -> KeyExpr:
+    return Lit(expr.text.rsplit("/", 1)[-1]) if isinstance(expr, Lit) else _bounded(Basename(expr))
+
+
+def _mentions_incoming(value: object) -> bool:
+    """Whether a key expression (or split of one) is built from the incoming key."""
+    if isinstance(value, IncomingKey):
+        return True
+    if isinstance(value, Concat):
+        return any(_mentions_incoming(part) for part in value.parts)
+    if isinstance(value, (Replace, Stem, Basename, _Split, _PathVal)):
+        return _mentions_incoming(value.source)
+    return False
+
+
+def _strip_json(path: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The path inside the innermost json.loads'ed event field (the whole path without one)."""
+    if _JSON in path:
+        return path[len(path) - path[::-1].index(_JSON) :]
+    return path
+
+
+def _event_value(path: Tuple[str, ...]) -> object:
+    """The value at `path` in the event: the incoming key is a key expression of its own."""
+    return IncomingKey() if _strip_json(path) in _KEY_PATHS else _Event(path)
+
+
+def _describe(value: object) -> str:
+    """A short reason why `value` is not a concrete name, for Target("unknown", ...)."""
+    if isinstance(value, _Unknown):
+        return value.why
+    if isinstance(value, AnyText):
+        return value.why or "computed text"
+    if isinstance(value, _Event):
+        return "read from the event (" + ".".join(value.path) + ")"
+    if _mentions_incoming(value):
+        return "derived from the incoming object key"
+    if isinstance(value, Concat):
+        return "built from parts: " + "".join(
+            part.text if isinstance(part, Lit) else "{" + _describe(part) + "}" for part in value.parts
+        )
+    if isinstance(value, (_Tuple, _Many, _Dict)):
+        return "a list or dict, not a name"
+    if isinstance(value, _Const):
+        return f"the constant {value.value!r}"
+    if isinstance(value, _Ext):
+        return f"{value.qualname} (outside the analysed code)"
+    return "not a value the analyser can follow"
+
+
+def _key_of(value: object) -> KeyExpr:
+    """An abstract value as an S3 key expression."""
+    if isinstance(value, _KEY_TYPES):
+        return value
+    if isinstance(value, _PathVal):
+        return value.source
+    if isinstance(value, _Env):
+        return AnyText(f"environment variable {value.name}")
+    if isinstance(value, _Const) and value.value is not None:
+        return Lit(str(value.value))
+    return AnyText(_describe(value))
+
+
+def _target_of(value: object) -> Target:
+    """An abstract value as the name of a bucket, queue, topic, table, ..."""
+    if isinstance(value, Lit):
+        return Target("literal", value.text)
+    if isinstance(value, _Env):
+        return Target("self") if value.name == "AWS_LAMBDA_FUNCTION_NAME" else Target("env", value.name)
+    if isinstance(value, _Event) and _strip_json(value.path) in _BUCKET_PATHS:
+        return Target("event-source")
+    if isinstance(value, _SelfName):
+        return Target("self")
+    return Target("unknown", _describe(value))
+
+
+def _merge(first: object, second: object) -> object:
+    """The value of a variable that holds `first` on one path and `second` on another.
+    None is taken for a placeholder (`client = None` ... `client = boto3.client(...)`)."""
+    if first == second or second == _NONE:
+        return first
+    if first == _NONE:
+        return second
+    return _Unknown("set differently on different paths")
+
+
+def _merge_all(values: Sequence[object]) -> object:
+    result = values[0]
+    for value in values[1:]:
+        result = _merge(result, value)
+    return result
+
+
+def _merge_vars(first: Dict[str, object], second: Dict[str, object]) -> Dict[str, object]:
+    merged = dict(first)
+    for name, value in second.items():
+        merged[name] = _merge(first[name], value) if name in first else value
+    return merged
+
+
+def _lit_text(value: object) -> Optional[str]:
+    return value.text if isinstance(value, Lit) else None
+
+
+def _int_value(value: object) -> Optional[int]:
+    if isinstance(value, _Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def _dict_get(value: object, name: str) -> Optional[object]:
+    """dict_display[name] when the display has that literal key."""
+    if isinstance(value, _Dict):
+        for key, item in value.items:
+            if key == Lit(name):
+                return item
+    return None
+
+
+def _dict_is_complete(value: object) -> bool:
+    return isinstance(value, _Dict) and all(isinstance(key, Lit) for key, _ in value.items)
+
+
+_PERCENT = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<conv>[a-zA-Z%])")
+
+
+def _percent_format(template: str, operand: object) -> KeyExpr:
+    """`template % operand` with %s placeholders as key parts."""
+    values = list(operand.items) if isinstance(operand, _Tuple) else [operand]
+    parts: List[KeyExpr] = []
+    position = 0
+    used = 0
+    for match in _PERCENT.finditer(template):
+        parts.append(Lit(template[position : match.start()]))
+        position = match.end()
+        conversion = match.group("conv")
+        if conversion == "%":
+            parts.append(Lit("%"))
+            continue
+        if "*" in match.group(0):
+            return AnyText("a %-format with * widths")
+        if match.group("name") is not None:
+            value = _dict_get(operand, match.group("name"))
+        else:
+            value = values[used] if used < len(values) else None
+            used += 1
+        if value is None:
+            return AnyText("a %-format whose values are not known")
+        parts.append(_key_of(value) if conversion == "s" else AnyText("a formatted value"))
+    parts.append(Lit(template[position:]))
+    return _concat(parts)
+
+
+def _str_format(template: str, args: _Args) -> KeyExpr:
+    """`template.format(...)` with {} / {0} / {name} fields as key parts."""
+    try:
+        pieces = list(string.Formatter().parse(template))
+    except ValueError:
+        return AnyText("a format string the analyser cannot read")
+    parts: List[KeyExpr] = []
+    automatic = 0
+    for literal, field_name, spec, conversion in pieces:
+        parts.append(Lit(literal))
+        if field_name is None:
+            continue
+        if field_name == "":
+            value = args.get("", automatic)
+            automatic += 1
+        elif field_name.isdigit():
+            value = args.get("", int(field_name))
+        elif field_name.isidentifier():
+            value = args.get(field_name)
+        else:
+            value = _Unknown("a format field with an attribute or index")
+        if spec or conversion == "r":
+            value = _Unknown("a formatted value")
+        parts.append(_key_of(value) if value is not None else AnyText("a missing format argument"))
+    return _concat(parts)
+
+
+def _split_item(split: _Split, index: int) -> KeyExpr:
+    """text.split(...)[index] / text.rsplit(...)[index] as a key expression."""
+    if isinstance(split.source, Lit):
+        method = split.source.text.rsplit if split.from_right else split.source.text.split
+        pieces = method(split.sep, split.maxsplit)
+        return Lit(pieces[index]) if -len(pieces) <= index < len(pieces) else AnyText("out of range")
+    single_right = split.from_right and split.maxsplit == 1
+    if split.sep == "/" and (index == -1 or (single_right and index == 1)):
+        return _basename(split.source)
+    if split.sep == "." and single_right and index == 0:
+        return _stem(split.source)
+    if split.sep == "." and (index == -1 or (single_right and index == 1)):
+        return AnyText("a file extension")
+    return AnyText(f"part {index} of a split key")
+
+
+def _regex_literal(pattern: str) -> Optional[str]:
+    """The text a regex matches when it is plain text (escapes allowed), else None."""
+    out: List[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            if index + 1 < len(pattern) and not pattern[index + 1].isalnum():
+                out.append(pattern[index + 1])
+                index += 2
+                continue
+            return None
+        if char in ".^$*+?{}[]|()":
+            return None
+        out.append(char)
+        index += 1
+    return "".join(out) or None
+
+
+def _regex_test(function: str, pattern: str) -> Optional[Tuple[str, str]]:
+    """re.match / search / fullmatch of a simple pattern as (startswith|endswith|contains, text)."""
+    at_start = function in ("match", "fullmatch")
+    at_end = function == "fullmatch"
+    if pattern.startswith("^"):
+        pattern, at_start = pattern[1:], True
+    if pattern.startswith(".*"):
+        pattern, at_start = pattern[2:], False
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern, at_end = pattern[:-1], True
+    if pattern.endswith(".*") and not pattern.endswith("\\.*"):
+        pattern, at_end = pattern[:-2], False
+    text = _regex_literal(pattern)
+    if text is None or (at_start and at_end):
+        return None
+    return ("startswith" if at_start else "endswith" if at_end else "contains", text)
+
+
+def _glob_test(pattern: str) -> Optional[Tuple[str, str]]:
+    """fnmatch patterns "lit*", "*lit", "*lit*" as (operation, text)."""
+    core = pattern.strip("*")
+    if not core or any(char in core for char in "*?[") or core == pattern:
+        return None
+    if pattern.startswith("*") and pattern.endswith("*"):
+        return ("contains", core) if pattern == f"*{core}*" else None
+    if pattern == f"{core}*":
+        return ("startswith", core)
+    return ("endswith", core) if pattern == f"*{core}" else None
+
+
+def _shorten(node: ast.AST) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # noqa: BLE001 - unparse of an odd tree: the message just loses its text
+        text = "<test>"
+    return text if len(text) <= GUARD_TEXT_LIMIT else text[: GUARD_TEXT_LIMIT - 3] + "..."
+
+
+def _conditions(test: ast.expr, holds: bool) -> List[Tuple[ast.expr, bool, bool]]:
+    """What is known at code that runs when `test` is `holds`: (atom, atom value, exact) for
+    each conjunct; a disjunction stays one atom with exact=False (only its kind is known)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _conditions(test.operand, not holds)
+    if isinstance(test, ast.BoolOp):
+        if isinstance(test.op, ast.And) == holds:  # every operand has the value of the whole
+            return [found for value in test.values for found in _conditions(value, holds)]
+        return [(test, holds, False)]
+    return [(test, holds, True)]
+
+
+def _is_main_check(test: ast.expr) -> bool:
+    """`if __name__ == "__main__":` -- local test code, not what Lambda runs."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _single_return(func: _Func) -> Optional[ast.expr]:
+    """The expression of a function whose body is just `return <expr>` (docstring allowed)."""
+    if isinstance(func.node, ast.Lambda):
+        return func.node.body
+    body = list(func.node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+        return body[0].value
+    return None
+
+
+def _function_name(func: _Func) -> str:
+    return "lambda" if isinstance(func.node, ast.Lambda) else func.node.name
+
+
+def _memo_key(
+    func: _Func, args: _Args, guards: Tuple[Guard, ...], instance: object
+) -> Optional[Tuple[object, ...]]:
+    """What a call's walk depends on, or None when some argument cannot be a dict key."""
+    keywords = tuple(sorted((args.keywords or {}).items(), key=lambda item: item[0]))
+    key = (func, instance, args.positional, keywords, args.star, args.double_star, guards)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _merge_write(first: Write, second: Write) -> Write:
+    """One call site reached from several callers: keep what they agree on."""
+    target = first.target if first.target == second.target else Target("unknown", "differs between callers")
+    key = first.key if first.key == second.key else AnyText("differs between callers")
+    guards = tuple(guard for guard in first.guards if guard in second.guards)
+    details = {name: value for name, value in first.details.items() if second.details.get(name) == value}
+    return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details)
+
+
+# -- reading files -----------------------------------------------------------------------------
+
+
+def _safe_resolve(path: Path) -> Optional[Path]:
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+
+
+def _read_source(path: Path, display: str) -> Tuple[Optional[str], Optional[str]]:
+    """(text, None) or (None, problem): regular UTF-8 files of at most MAX_FILE_BYTES only."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"{display}: not a regular file; not read"
+        if info.st_size > MAX_FILE_BYTES:
+            return None, f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return None, f"{display}: cannot read: {error.strerror or error}"
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, f"{display}:{line}: not UTF-8 text ({error.reason})"
+
+
+def _parse(text: str, display: str) -> Tuple[Optional[ast.Module], Optional[str]]:
+    """(tree, None) or (None, "<file>:<line>: syntax error: <msg>"). Parsing only: the tree is
+    never compiled or run."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            return ast.parse(text, filename=display), None
+    except SyntaxError as error:
+        return None, f"{display}:{error.lineno or 0}: syntax error: {error.msg}"
+    except (ValueError, RecursionError, MemoryError) as error:
+        return None, f"{display}:0: syntax error: {error or type(error).__name__}"
+
+
+class _Sources:
+    """The function's code folder: where imports resolve, never outside it."""
+
+    def __init__(self, root: Optional[Path], max_depth: int):
+        self.root_given = root
+        self.root = _safe_resolve(root) if root is not None else None
+        self.max_depth = max_depth
+        self._vendored: Optional[FrozenSet[str]] = None
+
+    def inside(self, path: Path) -> bool:
+        return self.root is not None and (path == self.root or path.is_relative_to(self.root))
+
+    def display(self, resolved: Path) -> str:
+        """The path of a followed file as the caller spelled the root."""
+        assert self.root is not None and self.root_given is not None
+        return str(self.root_given / resolved.relative_to(self.root))
+
+    def package_base(self, package_dir: Optional[Path], level: int) -> Optional[Path]:
+        """Where `from <level dots>x import y` looks, or None when that leaves the folder."""
+        if self.root is None:
+            return None
+        if level == 0:
+            return self.root
+        base = package_dir
+        for _ in range(level - 1):
+            base = base.parent if base is not None else None
+        return base if base is not None and self.inside(base) else None
+
+    def locate(self, base: Path, parts: Sequence[str]) -> Tuple[Optional[Path], bool]:
+        """(file or package folder of module `parts` under `base`, escapes): escapes is True
+        when it exists but resolves outside the code folder (a symlink out)."""
+        folder = base.joinpath(*parts)
+        candidates = [folder / "__init__.py", folder]
+        if parts:
+            candidates.insert(0, folder.with_name(parts[-1] + ".py"))
+        for candidate in candidates:
+            resolved = _safe_resolve(candidate)
+            if resolved is None:
+                continue
+            if not self.inside(resolved):
+                return None, True
+            if resolved.is_file() or (candidate is folder and resolved.is_dir()):
+                return resolved, False
+        return None, False
+
+    def is_external(self, top: str) -> bool:
+        """SDK packages and packages installed into the folder (`pip install -t`) are not read."""
+        return top in _SDK_PACKAGES or top.lower() in self._vendored_names()
+
+    def _vendored_names(self) -> FrozenSet[str]:
+        if self._vendored is None:
+            self._vendored = frozenset(self._scan_vendored())
+        return self._vendored
+
+    def _scan_vendored(self) -> Iterator[str]:
+        if self.root is None:
+            return
+        try:
+            entries = sorted(self.root.iterdir())[:5000]
+        except OSError:
+            return
+        for entry in entries:
+            if not entry.name.endswith((".dist-info", ".egg-info")):
+                continue
+            yield entry.name.split("-", 1)[0].lower()
+            top_level = entry / "top_level.txt"
+            resolved = _safe_resolve(top_level)
+            if resolved is not None and self.inside(resolved):
+                text, _ = _read_source(resolved, str(top_level))
+                yield from (line.strip().lower() for line in (text or "").splitlines() if line.strip())
+
+
+# -- the interpreter ------------------------------------------------------------------------------
+
+
+class _Analyser:
+    """Walks one function's code and collects its writes."""
+
+    def __init__(self, sources: _Sources):
+        self.sources = sources
+        self.files: List[str] = []
+        self.problems: List[str] = []
+        self.analysed = True
+        self.complete = True  # False once a call could not be analysed: a missing write proves nothing
+        self.writes: Dict[Tuple[object, ...], Write] = {}
+        self.modules: Dict[Path, _Module] = {}
+        self._quiet = 0
+        self._steps = 0
+        self._stack: List[ast.AST] = []
+        self._walked: set = set()
+        self._seen: Dict[int, object] = {}
+        self._memo: Dict[Tuple[object, ...], Tuple[object, bool]] = {}
+        self._generators: Dict[int, bool] = {}
+
+    # -- driving -----------------------------------------------------------------------------
+
+    def run(self, text: str, display: str, function_name: str, path: Optional[Path]) -> CodeFacts:
+        """Analyse the entry file `text` and its handler `function_name`."""
+        tree, problem = _parse(text, display)
+        self.files.append(display)
+        if tree is None:
+            return CodeFacts(language="python", files=self.files, problems=[problem or ""], analysed=False)
+        try:
+            module = _Module(display, tree, text, path.parent if path else None, 0)
+            if path is not None:
+                self.modules[path] = module
+            self._execute(module)
+            self._call_handler(module, function_name)
+            self._walk_unreached()
+        except _OutOfBudget:
+            self._fail(f"{display}: analysis stopped after {MAX_STEPS} steps; results incomplete")
+        except RecursionError:
+            self._fail(f"{display}: code nested too deeply to analyse; results incomplete")
+        return self._facts()
+
+    def _facts(self) -> CodeFacts:
+        order = {name: index for index, name in enumerate(self.files)}
+        writes = sorted(self.writes.values(), key=lambda w: (order.get(w.file, len(order)), w.line, w.column))
+        return CodeFacts("python", list(self.files), writes, list(self.problems), self.analysed,
+                         complete=self.complete)
+
+    def _fail(self, problem: str) -> None:
+        self.problems.append(problem)
+        self.analysed = False
+
+    def _note(self, frame: _Frame, node: ast.AST, message: str) -> None:
+        if not self._quiet:
+            text = f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}"
+            if text not in self.problems:
+                self.problems.append(text)
+
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _OutOfBudget()
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Evaluate without recording writes (guard tests, the first pass over a loop body)."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    def _execute(self, module: _Module) -> None:
+        """Run a module's top-level code, as importing it would, recording its writes."""
+        saved_quiet, saved_stack = self._quiet, self._stack
+        self._quiet, self._stack = 0, []
+        try:
+            self._walk_block(module.tree.body, module.frame, ())
+        finally:
+            self._quiet, self._stack = saved_quiet, saved_stack
+
+    def _call_handler(self, module: _Module, function_name: str) -> None:
+        handler = module.frame.vars.get(function_name)
+        if isinstance(handler, _Instance):  # an object with __call__
+            handler = self._class_attr(handler, "__call__")
+        if isinstance(handler, (_Func, _Bound)):
+            func = handler.func if isinstance(handler, _Bound) else handler
+            instance = handler.instance if isinstance(handler, _Bound) else None
+            self._invoke(func, _Args((_Event(()), _Context())), module.frame, instance)
+            return
+        self.problems.append(
+            f"{module.display}: handler function {function_name!r} not found; every function was analysed"
+        )
+        for value in list(module.frame.vars.values()):
+            if isinstance(value, _Func) and value.module is module:
+                self._seen.setdefault(id(value.node), value)
+            if isinstance(value, _ClassRef):
+                self._seen_methods(value.info, _Instance(value.info))
+
+    def _walk_unreached(self) -> None:
+        """Walk the functions the code referenced but the walk never entered (callbacks,
+        decorated functions, methods), with unknown arguments."""
+        while True:
+            pending = [value for key, value in self._seen.items() if key not in self._walked]
+            if not pending:
+                return
+            for value in pending:
+                func = value.func if isinstance(value, _Bound) else value
+                instance = value.instance if isinstance(value, _Bound) else None
+                self._walked.add(id(func.node))
+                self._invoke(func, self._guessed_args(func), func.module.frame, instance)
+
+    @staticmethod
+    def _guessed_args(func: _Func) -> _Args:
+        """Arguments for a function called from code the analyser did not follow: parameters
+        named like the Lambda event / context / an S3 record are taken for them."""
+        guesses = {"event": _Event(()), "evt": _Event(()), "context": _Context(), "ctx": _Context()}
+        guesses.update({"record": _Event(("Records", "*")), "s3_record": _Event(("Records", "*"))})
+        names = [
+            arg.arg for arg in (*func.node.args.posonlyargs, *func.node.args.args, *func.node.args.kwonlyargs)
+        ]
+        why = f"a parameter of {_function_name(func)}, called from code the analyser did not follow"
+        return _Args((), {name: guesses[name] for name in names if name in guesses}, why, why)
+
+    # -- statements --------------------------------------------------------------------------
+
+    def _walk_block(self, body: Sequence[ast.stmt], frame: _Frame, guards: Tuple[Guard, ...]) -> bool:
+        """Walk statements in order; False once one of them always leaves the block. Guards
+        found along the way hold for the statements after them."""
+        for stmt in body:
+            frame.guards = guards
+            self._tick()
+            handler = getattr(self, "_stmt_" + type(stmt).__name__, self._stmt_other)
+            outcome = handler(stmt, frame)
+            if outcome.leaves:
+                return False
+            guards = guards + outcome.guards
+        return True
+
+    def _stmt_other(self, stmt: ast.stmt, frame: _Frame) -> _Outcome:
+        """Statements without a meaning here (pass, del, ...): still evaluate what they contain."""
+        self._eval_children(stmt, frame)
+        return _Outcome()
+
+    def _eval_children(self, node: ast.AST, frame: _Frame) -> None:
+        """Evaluate the expressions directly inside `node`, for the calls (and writes) in them."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._eval(child, frame)
+
+    def _stmt_Expr(self, stmt: ast.Expr, frame: _Frame) -> _Outcome:
+        self._eval(stmt.value, frame)
+        return _Outcome()
+
+    def _stmt_Assign(self, stmt: ast.Assign, frame: _Frame) -> _Outcome:
+        value = self._eval(stmt.value, frame)
+        for target in stmt.targets:
+            self._bind(target, value, frame)
+        return _Outcome()
+
+    def _stmt_AnnAssign(self, stmt: ast.AnnAssign, frame: _Frame) -> _Outcome:
+        if stmt.value is not None:
+            self._bind(stmt.target, self._eval(stmt.value, frame), frame)
+        return _Outcome()
+
+    def _stmt_AugAssign(self, stmt: ast.AugAssign, frame: _Frame) -> _Outcome:
+        current = self._eval(stmt.target, frame)
+        self._bind(stmt.target, self._binop(current, stmt.op, self._eval(stmt.value, frame)), frame)
+        return _Outcome()
+
+    def _stmt_Return(self, stmt: ast.Return, frame: _Frame) -> _Outcome:
+        frame.returns.append(self._eval(stmt.value, frame) if stmt.value is not None else _NONE)
+        return _Outcome(leaves=True)
+
+    def _stmt_Raise(self, stmt: ast.Raise, frame: _Frame) -> _Outcome:
+        self._eval_children(stmt, frame)
+        return _Outcome(leaves=True)
+
+    def _stmt_Continue(self, stmt: ast.stmt, frame: _Frame) -> _Outcome:
+        return _Outcome(leaves=True)
+
+    _stmt_Break = _stmt_Continue
+
+    def _stmt_Assert(self, stmt: ast.Assert, frame: _Frame) -> _Outcome:
+        self._eval(stmt.test, frame)
+        return _Outcome(guards=self._guards_from_test(stmt.test, frame, True))
+
+    def _stmt_Global(self, stmt: ast.Global, frame: _Frame) -> _Outcome:
+        frame.declared_global.update(stmt.names)
+        return _Outcome()
+
+    def _stmt_If(self, stmt: ast.If, frame: _Frame) -> _Outcome:
+        """Both branches, each under the guards its test gives it; a branch that always leaves
+        makes the other branch's guards hold for the rest of the block."""
+        guards = frame.guards
+        if frame.kind == "module" and _is_main_check(stmt.test):
+            return _Outcome(leaves=not self._walk_block(stmt.orelse, frame, guards))
+        self._eval(stmt.test, frame)
+        when_true = self._guards_from_test(stmt.test, frame, True)
+        when_false = self._guards_from_test(stmt.test, frame, False)
+        before = frame.vars
+        frame.vars = dict(before)
+        body_falls = self._walk_block(stmt.body, frame, guards + when_true)
+        after_body, frame.vars = frame.vars, dict(before)
+        else_falls = self._walk_block(stmt.orelse, frame, guards + when_false)
+        after_else = frame.vars
+        if body_falls and else_falls:
+            frame.vars = _merge_vars(after_body, after_else)
+            return _Outcome()
+        if body_falls:
+            frame.vars = after_body
+            return _Outcome(guards=when_true)
+        frame.vars = after_else if else_falls else after_body
+        return _Outcome(leaves=not else_falls, guards=when_false)
+
+    def _loop(self, frame: _Frame, body: Sequence[ast.stmt], bind) -> None:
+        """A loop body: one quiet pass finds what later iterations start from, then the real
+        pass; afterwards variables may hold what they held before (zero iterations)."""
+        guards = frame.guards
+        before = dict(frame.vars)
+        with self._quietly():
+            bind()
+            self._walk_block(body, frame, guards)
+        frame.vars = _merge_vars(before, frame.vars)
+        bind()
+        self._walk_block(body, frame, guards)
+        frame.vars = _merge_vars(before, frame.vars)
+        frame.guards = guards
+
+    def _stmt_For(self, stmt: Union[ast.For, ast.AsyncFor], frame: _Frame) -> _Outcome:
+        element = self._element_of(self._eval(stmt.iter, frame))
+        self._loop(frame, stmt.body, lambda: self._bind(stmt.target, element, frame))
+        return _Outcome(leaves=not self._walk_block(stmt.orelse, frame, frame.guards))
+
+    _stmt_AsyncFor = _stmt_For
+
+    def _stmt_While(self, stmt: ast.While, frame: _Frame) -> _Outcome:
+        self._eval(stmt.test, frame)
+        self._loop(frame, stmt.body, lambda: None)
+        return _Outcome(leaves=not self._walk_block(stmt.orelse, frame, frame.guards))
+
+    def _stmt_With(self, stmt: Union[ast.With, ast.AsyncWith], frame: _Frame) -> _Outcome:
+        for item in stmt.items:
+            value = self._eval(item.context_expr, frame)
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, value, frame)
+        return _Outcome(leaves=not self._walk_block(stmt.body, frame, frame.guards))
+
+    _stmt_AsyncWith = _stmt_With
+
+    def _stmt_Try(self, stmt: ast.Try, frame: _Frame) -> _Outcome:
+        """Handlers start from what the body may have done so far; the block leaves only if
+        the body and every handler do (or the finally clause does)."""
+        guards = frame.guards
+        before = dict(frame.vars)
+        falls = self._walk_block(stmt.body, frame, guards) and self._walk_block(stmt.orelse, frame, guards)
+        after_body = frame.vars
+        ends = [after_body] if falls else []
+        for handler in stmt.handlers:
+            frame.vars = _merge_vars(before, after_body)
+            if handler.name:
+                frame.vars[handler.name] = _Unknown("an exception")
+            if self._walk_block(handler.body, frame, guards):
+                ends.append(frame.vars)
+        frame.vars = _merge_all_vars(ends) if ends else after_body
+        final_falls = self._walk_block(stmt.finalbody, frame, guards)
+        return _Outcome(leaves=not ends or not final_falls)
+
+    _stmt_TryStar = _stmt_Try
+
+    def _stmt_Match(self, stmt: ast.AST, frame: _Frame) -> _Outcome:
+        guards = frame.guards
+        self._eval(stmt.subject, frame)  # type: ignore[attr-defined]
+        before = frame.vars
+        ends = [before]
+        for case in stmt.cases:  # type: ignore[attr-defined]
+            frame.vars = dict(before)
+            for node in ast.walk(case.pattern):
+                for name in (getattr(node, "name", None), getattr(node, "rest", None)):
+                    if isinstance(name, str):
+                        frame.vars[name] = _Unknown("captured by a match pattern")
+            if self._walk_block(case.body, frame, guards):
+                ends.append(frame.vars)
+        frame.vars = _merge_all_vars(ends)
+        return _Outcome()
+
+    def _stmt_FunctionDef(self, stmt: Union[ast.FunctionDef, ast.AsyncFunctionDef], frame: _Frame) -> _Outcome:
+        closure = frame.parent if frame.kind == "class" and frame.parent is not None else frame
+        func = _Func(frame.module, stmt, closure)
+        frame.vars[stmt.name] = func
+        if stmt.decorator_list and frame.kind != "class":
+            self._seen.setdefault(id(stmt), func)  # registered somewhere (routers, event sources)
+        return _Outcome()
+
+    _stmt_AsyncFunctionDef = _stmt_FunctionDef
+
+    def _stmt_ClassDef(self, stmt: ast.ClassDef, frame: _Frame) -> _Outcome:
+        info = _ClassInfo(stmt.name, _Frame(frame.module, {}, frame, "class"))
+        self._walk_block(stmt.body, info.frame, ())
+        frame.vars[stmt.name] = _ClassRef(info)
+        return _Outcome()
+
+    def _stmt_Import(self, stmt: ast.Import, frame: _Frame) -> _Outcome:
+        for alias in stmt.names:
+            parts = alias.name.split(".")
+            module = self._import(parts, 0, frame, stmt)
+            if alias.asname:
+                self._bind_name(alias.asname, module, frame)
+            else:
+                self._bind_name(parts[0], self._import(parts[:1], 0, frame, stmt), frame)
+        return _Outcome()
+
+    def _stmt_ImportFrom(self, stmt: ast.ImportFrom, frame: _Frame) -> _Outcome:
+        parts = stmt.module.split(".") if stmt.module else []
+        source = self._import(parts, stmt.level, frame, stmt)
+        for alias in stmt.names:
+            if alias.name == "*":
+                if isinstance(source, _ModuleRef):
+                    for name, value in source.module.frame.vars.items():
+                        if not name.startswith("_"):
+                            self._bind_name(name, value, frame)
+                continue
+            self._bind_name(alias.asname or alias.name, self._attribute(source, alias.name), frame)
+        return _Outcome()
+
+    # -- imports ---------------------------------------------------------------------------------
+
+    def _import(self, parts: List[str], level: int, frame: _Frame, stmt: ast.stmt) -> object:
+        """The module `parts` (relative by `level`) as a _ModuleRef when it is a file inside the
+        code folder (loading it on first use), else an _Ext for code the analyser does not read."""
+        dotted = "." * level + ".".join(parts)
+        base = self.sources.package_base(frame.module.package_dir, level)
+        if base is None or (level == 0 and parts and self.sources.is_external(parts[0])):
+            if level and self.sources.root is not None:
+                self._note(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
+            return _Ext(dotted) if level == 0 else _Unknown(f"module {dotted} not analysed")
+        module: Optional[_Module] = None
+        for end in range(1 if parts else 0, len(parts) + 1):
+            located, escapes = self.sources.locate(base, parts[:end])
+            if escapes:
+                self._note(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
+                return _Unknown(f"module {dotted} is outside the code folder")
+            if located is None:
+                return _Ext(dotted) if level == 0 else _Unknown(f"module {dotted} not found")
+            module = self._load(located, frame, stmt, dotted)
+            if module is None:
+                return _Unknown(f"module {dotted} not analysed")
+        assert module is not None
+        return _ModuleRef(module)
+
+    def _load(self, path: Path, frame: _Frame, stmt: ast.stmt, dotted: str) -> Optional[_Module]:
+        """The module in file (or namespace folder) `path`, read and run once."""
+        if path in self.modules:
+            return self.modules[path]
+        depth = frame.module.depth + 1
+        if depth > self.sources.max_depth:
+            self._note(
+                frame, stmt, f"import of {dotted} not followed (more than {self.sources.max_depth} deep)"
+            )
+            return None
+        if len(self.files) >= MAX_FILES:
+            self._note(frame, stmt, f"import of {dotted} not followed (more than {MAX_FILES} files)")
+            return None
+        if path.is_dir():
+            module = _Module(self.sources.display(path), ast.Module(body=[], type_ignores=[]), "", path, depth)
+            module.is_package = True
+            self.modules[path] = module
+            return module
+        display = self.sources.display(path)
+        text, problem = _read_source(path, display)
+        if text is None:
+            self._fail(problem or f"{display}: not read")
+            return None
+        self.files.append(display)
+        tree, problem = _parse(text, display)
+        if tree is None:
+            self._fail(problem or f"{display}: not parsed")
+            return None
+        module = _Module(display, tree, text, path.parent, depth)
+        module.is_package = path.name == "__init__.py"
+        self.modules[path] = module
+        self._execute(module)
+        return module
+
+    def _module_attr(self, module: _Module, name: str, frame: Optional[_Frame] = None) -> object:
+        """module.name: a global of the module, else a submodule of a package."""
+        if name in module.frame.vars:
+            return module.frame.vars[name]
+        if module.is_package and module.package_dir is not None:
+            located, _ = self.sources.locate(module.package_dir, [name])
+            if located is not None:
+                loaded = self._load(located, frame or module.frame, ast.Pass(), name)
+                if loaded is not None:
+                    return _ModuleRef(loaded)
+        return _Unknown(f"{module.display}: {name} not found")
+
+    # -- binding -----------------------------------------------------------------------------
+
+    def _bind(self, target: ast.expr, value: object, frame: _Frame) -> None:
+        """Assign `value` to an assignment target (name, tuple, self.attribute, dict[item])."""
+        if isinstance(target, ast.Name):
+            self._bind_name(target.id, value, frame)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self._unpack(value, len(target.elts))
+            starred = any(isinstance(element, ast.Starred) for element in target.elts)
+            for index, element in enumerate(target.elts):
+                item = items[index] if items is not None and not starred else _Unknown("unpacked from a value")
+                self._bind(element.value if isinstance(element, ast.Starred) else element, item, frame)
+        elif isinstance(target, ast.Attribute):
+            owner = self._eval(target.value, frame)
+            if isinstance(owner, _Instance):
+                namespace = owner.info.frame.vars
+                namespace[target.attr] = (
+                    _merge(namespace[target.attr], value) if target.attr in namespace else value
+                )
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self._bind_item(target, value, frame)
+
+    def _bind_item(self, target: ast.Subscript, value: object, frame: _Frame) -> None:
+        """d["k"] = v on a dict display held in a variable."""
+        assert isinstance(target.value, ast.Name)
+        current = self._lookup(target.value.id, frame)
+        if not isinstance(current, _Dict):
+            return
+        key = self._eval(target.slice, frame)
+        if not isinstance(key, Lit):
+            self._bind_name(target.value.id, _Unknown("a dict updated with a computed key"), frame)
+            return
+        items = tuple(item for item in current.items if item[0] != key) + ((key, value),)
+        self._bind_name(target.value.id, _Dict(items), frame)
+
+    def _bind_name(self, name: str, value: object, frame: _Frame) -> None:
+        if name in frame.declared_global:
+            module_vars = frame.module.frame.vars
+            module_vars[name] = _merge(module_vars[name], value) if name in module_vars else value
+        else:
+            frame.vars[name] = value
+
+    def _unpack(self, value: object, count: int) -> Optional[List[object]]:
+        """a, b = value."""
+        if isinstance(value, _Tuple) and len(value.items) == count:
+            return list(value.items)
+        if isinstance(value, _Split) and count == 2 and value.from_right and value.maxsplit == 1:
+            if isinstance(value.source, Lit):
+                pieces = value.source.text.rsplit(value.sep, 1)
+                return [Lit(piece) for piece in pieces] if len(pieces) == 2 else None
+            if value.sep == ".":
+                return [_stem(value.source), AnyText("a file extension")]
+            if value.sep == "/":
+                return [AnyText("the folder of a key"), _basename(value.source)]
+        return None
+
+    def _lookup(self, name: str, frame: _Frame) -> object:
+        scope: Optional[_Frame] = frame.module.frame if name in frame.declared_global else frame
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        return _Ext(name)  # a builtin, or a name the code never defines
+
+    # -- expressions -----------------------------------------------------------------------------
+
+    def _eval(self, node: ast.expr, frame: _Frame) -> object:
+        """The abstract value of an expression; calls in it are followed (and writes recorded)."""
+        self._tick()
+        handler = getattr(self, "_eval_" + type(node).__name__, None)
+        if handler is None:
+            self._eval_children(node, frame)
+            return _Unknown(f"a {type(node).__name__} expression")
+        try:
+            value = handler(node, frame)
+        except RecursionError:
+            return _Unknown("an expression nested too deeply to follow")
+        if isinstance(value, _Func):
+            self._seen.setdefault(id(value.node), value)
+        elif isinstance(value, _Bound):
+            self._seen.setdefault(id(value.func.node), value)
+        return value
+
+    def _eval_Constant(self, node: ast.Constant, frame: _Frame) -> object:
+        if isinstance(node.value, str):
+            return Lit(node.value)
+        if isinstance(node.value, bytes):
+            return _Unknown("bytes")
+        return _Const(node.value)
+
+    def _eval_JoinedStr(self, node: ast.JoinedStr, frame: _Frame) -> object:
+        """f-strings: literal parts and formatted values; f"{x}" alone is just x."""
+        parts: List[object] = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                inner = self._eval(value.value, frame)
+                plain = value.format_spec is None and value.conversion in (-1, ord("s"))
+                parts.append(inner if plain else AnyText("a formatted value"))
+            elif isinstance(value, ast.Constant):
+                parts.append(Lit(str(value.value)))
+        if len(parts) == 1 and isinstance(parts[0], _TEXT_TYPES + (_Event,)):
+            return parts[0]
+        return _concat([_key_of(part) for part in parts])
+
+    def _eval_Name(self, node: ast.Name, frame: _Frame) -> object:
+        return self._lookup(node.id, frame)
+
+    def _eval_Attribute(self, node: ast.Attribute, frame: _Frame) -> object:
+        return self._attribute(self._eval(node.value, frame), node.attr, frame)
+
+    def _eval_Subscript(self, node: ast.Subscript, frame: _Frame) -> object:
+        owner = self._eval(node.value, frame)
+        if isinstance(node.slice, ast.Slice):
+            self._eval_children(node.slice, frame)
+            if isinstance(owner, (_Event, _Many)):
+                return owner
+            return AnyText("a slice of a string") if isinstance(owner, _TEXT_TYPES) else _Unknown("a slice")
+        return self._subscript(owner, self._eval(node.slice, frame))
+
+    def _eval_Call(self, node: ast.Call, frame: _Frame) -> object:
+        callee = self._eval(node.func, frame)
+        return self._call(callee, self._arguments(node, frame), node, frame)
+
+    def _eval_BinOp(self, node: ast.BinOp, frame: _Frame) -> object:
+        return self._binop(self._eval(node.left, frame), node.op, self._eval(node.right, frame))
+
+    def _eval_UnaryOp(self, node: ast.UnaryOp, frame: _Frame) -> object:
+        """Negative numbers matter (k.split("/")[-1]); the rest is just evaluated."""
+        operand = self._eval(node.operand, frame)
+        number = _int_value(operand)
+        if isinstance(node.op, ast.USub) and number is not None:
+            return _Const(-number)
+        return _Unknown("the result of a unary operator")
+
+    def _eval_IfExp(self, node: ast.IfExp, frame: _Frame) -> object:
+        self._eval(node.test, frame)
+        return _merge(self._eval(node.body, frame), self._eval(node.orelse, frame))
+
+    def _eval_BoolOp(self, node: ast.BoolOp, frame: _Frame) -> object:
+        """`a or b` is taken for a (os.environ.get("X") or "default" names X); `a and b` for b."""
+        values = [self._eval(value, frame) for value in node.values]
+        if isinstance(node.op, ast.Or):
+            known = [value for value in values if value != _NONE]
+            return known[0] if known else _NONE
+        return values[-1]
+
+    def _eval_Tuple(self, node: Union[ast.Tuple, ast.List, ast.Set], frame: _Frame) -> object:
+        if any(isinstance(element, ast.Starred) for element in node.elts):
+            self._eval_children(node, frame)
+            return _Unknown("a list built with *")
+        return _Tuple(tuple(self._eval(element, frame) for element in node.elts))
+
+    _eval_List = _eval_Tuple
+    _eval_Set = _eval_Tuple
+
+    def _eval_Dict(self, node: ast.Dict, frame: _Frame) -> object:
+        items: List[Tuple[object, object]] = []
+        for key, value in zip(node.keys, node.values):
+            evaluated = self._eval(value, frame)
+            if key is None:  # {**other}
+                if not isinstance(evaluated, _Dict):
+                    return _Unknown("a dict built with ** from an unknown dict")
+                items.extend(evaluated.items)
+            else:
+                items.append((self._eval(key, frame), evaluated))
+        return _Dict(tuple(items))
+
+    def _eval_Await(self, node: ast.Await, frame: _Frame) -> object:
+        return self._eval(node.value, frame)
+
+    def _eval_NamedExpr(self, node: ast.NamedExpr, frame: _Frame) -> object:
+        value = self._eval(node.value, frame)
+        self._bind(node.target, value, frame)
+        return value
+
+    def _eval_Lambda(self, node: ast.Lambda, frame: _Frame) -> object:
+        return _Func(frame.module, node, frame)
+
+    def _eval_ListComp(self, node: ast.expr, frame: _Frame) -> object:
+        """Comprehensions: the element evaluated once, with each target bound to an element."""
+        scope = _Frame(frame.module, {}, frame, "comprehension")
+        scope.guards = frame.guards
+        for generator in node.generators:  # type: ignore[attr-defined]
+            self._bind(generator.target, self._element_of(self._eval(generator.iter, scope)), scope)
+            for condition in generator.ifs:
+                self._eval(condition, scope)
+        if isinstance(node, ast.DictComp):
+            self._eval(node.key, scope)
+            self._eval(node.value, scope)
+            return _Unknown("a dict comprehension")
+        return _Many(self._eval(node.elt, scope))  # type: ignore[attr-defined]
+
+    _eval_SetComp = _eval_ListComp
+    _eval_GeneratorExp = _eval_ListComp
+    _eval_DictComp = _eval_ListComp
+
+    def _binop(self, left: object, op: ast.operator, right: object) -> object:
+        """`+` of strings concatenates; `"..." % x` formats; `path / "x"` joins."""
+        if isinstance(op, ast.Add) and _text_operands(left, right):
+            return _concat([_key_of(left), _key_of(right)])
+        if isinstance(op, ast.Mod) and isinstance(left, Lit):
+            return _percent_format(left.text, right)
+        if isinstance(op, ast.Div) and isinstance(left, _PathVal):
+            return _PathVal(_path_join([left.source, _key_of(right)]))
+        return _Unknown("the result of arithmetic")
+
+    def _arguments(self, node: ast.Call, frame: _Frame) -> _Args:
+        positional: List[object] = []
+        keywords: Dict[str, object] = {}
+        star = double_star = ""
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                self._eval(arg.value, frame)
+                star = star or "passed through *args"
+            elif not star:
+                positional.append(self._eval(arg, frame))
+            else:
+                self._eval(arg, frame)
+        for keyword in node.keywords:
+            value = self._eval(keyword.value, frame)
+            if keyword.arg is not None:
+                keywords[keyword.arg] = value
+            elif _dict_is_complete(value):
+                assert isinstance(value, _Dict)
+                keywords.update({key.text: item for key, item in value.items if isinstance(key, Lit)})
+            else:
+                double_star = "passed through **kwargs"
+        return _Args(tuple(positional), keywords, star, double_star)
+
+    # -- attributes and items ----------------------------------------------------------------------
+
+    def _attribute(self, owner: object, name: str, frame: Optional[_Frame] = None) -> object:
+        """owner.name: data when the analyser knows it, else a _Member to be called."""
+        if isinstance(owner, _Ext):
+            return _Ext(f"{owner.qualname}.{name}")
+        if isinstance(owner, _ModuleRef):
+            return self._module_attr(owner.module, name, frame)
+        if isinstance(owner, _Context):
+            return (
+                _SelfName()
+                if name in ("function_name", "invoked_function_arn")
+                else _Unknown(f"context.{name}")
+            )
+        if isinstance(owner, _Event) and name in _EVENT_ATTRIBUTES:
+            return _event_value(owner.path + _EVENT_ATTRIBUTES[name])
+        if isinstance(owner, (_Instance, _ClassRef)):
+            return self._class_attr(owner, name)
+        if isinstance(owner, _Resource) and name == "meta":
+            return _ResourceMeta(owner.service)
+        if isinstance(owner, _ResourceMeta) and name == "client":
+            return _Client(owner.service)
+        if isinstance(owner, _ResourceObj):
+            return self._resource_attr(owner, name)
+        if isinstance(owner, _PathVal):
+            return self._path_attr(owner, name)
+        return _Member(owner, name)
+
+    @staticmethod
+    def _class_attr(owner: Union[_Instance, _ClassRef], name: str) -> object:
+        value = owner.info.frame.vars.get(name)
+        if value is None:
+            return _Unknown(f"attribute {name} of {owner.info.name}")
+        if isinstance(value, _Func) and isinstance(owner, _Instance):
+            decorators = getattr(value.node, "decorator_list", [])
+            if not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in decorators):
+                return _Bound(value, owner)
+        return value
+
+    @staticmethod
+    def _resource_attr(owner: _ResourceObj, name: str) -> object:
+        if owner.kind == "Object" and name == "metadata":
+            return _Metadata(_key_of(owner.key) == IncomingKey())
+        if owner.kind == "Object" and name == "key":
+            return owner.key
+        if owner.kind == "Bucket" and name == "objects":
+            return _ResourceObj("s3", "Objects", owner.target, AnyText("every key in the bucket"))
+        if name in ("name", "bucket_name", "table_name", "url", "arn"):
+            return owner.target
+        return _Member(owner, name)
+
+    @staticmethod
+    def _path_attr(owner: _PathVal, name: str) -> object:
+        if name == "name":
+            return _basename(owner.source)
+        if name == "stem":
+            return (
+                _basename(_stem(owner.source))
+                if not isinstance(owner.source, Lit)
+                else Lit(posixpath.splitext(posixpath.basename(owner.source.text))[0])
+            )
+        if name == "parent":
+            return _PathVal(AnyText("the folder of a path"))
+        return AnyText(f"path .{name}")
+
+    def _subscript(self, owner: object, index: object) -> object:
+        """owner[index]."""
+        if isinstance(owner, _Event):
+            if isinstance(index, Lit):
+                return _event_value(owner.path + (index.text,))
+            if _int_value(index) is not None:
+                return _event_value(owner.path + ("*",))
+            return _Unknown("an event field chosen at run time")
+        if isinstance(owner, _Ext) and owner.qualname == "os.environ":
+            return (
+                _Env(index.text)
+                if isinstance(index, Lit)
+                else _Unknown("an environment variable chosen at run time")
+            )
+        position = _int_value(index)
+        if isinstance(owner, _Tuple) and position is not None:
+            in_range = -len(owner.items) <= position < len(owner.items)
+            return owner.items[position] if in_range else _Unknown("out of range")
+        if isinstance(owner, _Many):
+            return owner.element
+        if isinstance(owner, _Split) and position is not None:
+            return _split_item(owner, position)
+        if isinstance(owner, _Dict):
+            return self._dict_item(owner, index)
+        if isinstance(owner, _Response):
+            found = dict(owner.fields).get(index.text) if isinstance(index, Lit) else None
+            return found if found is not None else _Unknown("a field of an API response")
+        if isinstance(owner, (_Metadata, _MetaValue)):
+            return _MetaValue(owner.incoming)
+        if isinstance(owner, _TEXT_TYPES):
+            return AnyText("a character of a string")
+        return _Unknown(f"an item of {_describe(owner)}")
+
+    @staticmethod
+    def _dict_item(owner: _Dict, index: object, default: Optional[object] = None) -> object:
+        if not isinstance(index, (Lit, _Const)):
+            return _Unknown("looked up in a dict with a computed key")
+        for key, value in owner.items:
+            if key == index:
+                return value
+        if default is not None and _dict_is_complete(owner):
+            return default
+        return _Unknown("a key the dict does not have")
+
+    def _element_of(self, value: object) -> object:
+        """What `for x in value` binds x to."""
+        if isinstance(value, _Event):
+            return _event_value(value.path + ("*",))
+        if isinstance(value, _Tuple):
+            return _merge_all(value.items) if value.items else _Unknown("an item of an empty list")
+        if isinstance(value, _Many):
+            return value.element
+        if isinstance(value, _Enumerate):
+            return _Tuple((_Unknown("a loop index"), self._element_of(value.inner)))
+        if isinstance(value, _Dict):
+            return _merge_all([key for key, _ in value.items]) if value.items else _Unknown("no keys")
+        if isinstance(value, _Split):
+            return AnyText("a part of a split string")
+        return _Unknown("an item of something the analyser cannot follow")
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    def _call(self, callee: object, args: _Args, node: ast.Call, frame: _Frame) -> object:
+        if isinstance(callee, _Func):
+            return self._invoke(callee, args, frame)
+        if isinstance(callee, _Bound):
+            return self._invoke(callee.func, args, frame, callee.instance)
+        if isinstance(callee, _ClassRef):
+            return self._instantiate(callee.info, args, frame)
+        if isinstance(callee, _Ext):
+            return self._call_external(callee.qualname, args, node, frame)
+        if isinstance(callee, _Member):
+            return self._call_method(callee.receiver, callee.name, args, node, frame)
+        if isinstance(callee, _Dynamic):
+            service = getattr(callee.receiver, "service", "AWS")
+            self._note(
+                frame, node, f"call on a boto3 {service} object with a computed method name; not analysed"
+            )
+            self.complete = False
+        return _Unknown("the result of a call the analyser cannot follow")
+
+    def _invoke(self, func: _Func, args: _Args, caller: _Frame, instance: object = None) -> object:
+        """Walk a function of the analysed files with its parameters bound to `args`; writes in
+        it inherit the caller's guards. Returns what it returns (merged over its returns)."""
+        if func.node in self._stack or len(self._stack) >= MAX_CALL_DEPTH:
+            return _Unknown(f"the result of {_function_name(func)}() (not followed: recursion or depth)")
+        memo_key = _memo_key(func, args, caller.guards, instance)
+        remembered = self._memo.get(memo_key) if memo_key is not None else None
+        if remembered is not None and (remembered[1] or self._quiet):
+            return remembered[0]  # walked with these very arguments and guards already
+        result = self._walk_call(func, args, caller, instance)
+        if memo_key is not None:
+            self._memo[memo_key] = (result, not self._quiet or bool(remembered and remembered[1]))
+        return result
+
+    def _walk_call(self, func: _Func, args: _Args, caller: _Frame, instance: object) -> object:
+        frame = self._call_frame(func, args, instance)
+        if not self._quiet:
+            self._walked.add(id(func.node))
+        self._stack.append(func.node)
+        try:
+            if isinstance(func.node, ast.Lambda):
+                frame.guards = caller.guards
+                return self._eval(func.node.body, frame)
+            self._walk_block(func.node.body, frame, caller.guards)
+        finally:
+            self._stack.pop()
+        if self._is_generator(func.node):
+            return _Unknown(f"a generator from {_function_name(func)}()")
+        return _merge_all(frame.returns) if frame.returns else _NONE
+
+    def _is_generator(self, node: ast.AST) -> bool:
+        """Whether a function body yields (calling it then runs nothing yet)."""
+        if id(node) not in self._generators:
+            self._generators[id(node)] = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(node))
+        return self._generators[id(node)]
+
+    def _call_frame(self, func: _Func, args: _Args, instance: object = None) -> _Frame:
+        """A fresh scope for `func` with parameters bound the way Python binds them."""
+        frame = _Frame(func.module, {}, func.closure, "function")
+        spec = func.node.args
+        positional = ((instance,) if instance is not None else ()) + args.positional
+        params = [*spec.posonlyargs, *spec.args]
+        defaults: List[Optional[ast.expr]] = [None] * (len(params) - len(spec.defaults)) + list(spec.defaults)
+        for index, (param, default) in enumerate(zip(params, defaults)):
+            frame.vars[param.arg] = self._parameter(param.arg, index, default, positional, args, func)
+        for param, default in zip(spec.kwonlyargs, spec.kw_defaults):
+            frame.vars[param.arg] = self._parameter(param.arg, None, default, (), args, func)
+        if spec.vararg is not None:
+            extra = positional[len(params) :]
+            frame.vars[spec.vararg.arg] = _Unknown(args.star) if args.star else _Tuple(tuple(extra))
+        if spec.kwarg is not None:
+            named = {param.arg for param in (*params, *spec.kwonlyargs)}
+            rest = tuple(
+                (Lit(name), value) for name, value in (args.keywords or {}).items() if name not in named
+            )
+            frame.vars[spec.kwarg.arg] = _Unknown(args.double_star) if args.double_star else _Dict(rest)
+        return frame
+
+    def _parameter(
+        self,
+        name: str,
+        index: Optional[int],
+        default: Optional[ast.expr],
+        positional: Tuple[object, ...],
+        args: _Args,
+        func: _Func,
+    ) -> object:
+        if index is not None and index < len(positional):
+            return positional[index]
+        found = (args.keywords or {}).get(name)
+        if found is not None:
+            return found
+        if (args.star and index is not None) or args.double_star:
+            return _Unknown(args.star if args.star and index is not None else args.double_star)
+        if default is not None:
+            with self._quietly():
+                return self._eval(default, func.closure)
+        return _Unknown(f"parameter {name} not passed")
+
+    def _instantiate(self, info: _ClassInfo, args: _Args, frame: _Frame) -> object:
+        """Cls(...): run __init__; every method may be called later, so each is noted."""
+        instance = _Instance(info)
+        init = info.frame.vars.get("__init__")
+        if isinstance(init, _Func):
+            self._invoke(init, args, frame, instance)
+        self._seen_methods(info, instance)
+        return instance
+
+    def _seen_methods(self, info: _ClassInfo, instance: _Instance) -> None:
+        for value in info.frame.vars.values():
+            if isinstance(value, _Func):
+                self._seen.setdefault(id(value.node), _Bound(value, instance))
+
+    def _call_external(self, qualname: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
+        """Calls into the standard library, builtins and boto3."""
+        handler = _EXTERNAL_CALLS.get(qualname)
+        if handler is not None:
+            return handler(self, args, node, frame)
+        return _Unknown(f"the result of {qualname}()")
+
+    def _call_method(self, owner: object, name: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
+        """owner.name(...)."""
+        if isinstance(owner, _Client):
+            return self._client_call(owner, name, args, node, frame)
+        if isinstance(owner, _Session) and name in ("client", "create_client"):
+            return _ext_client(self, args, node, frame)
+        if isinstance(owner, _Session) and name == "resource":
+            return _ext_resource(self, args, node, frame)
+        if isinstance(owner, _Resource):
+            return self._resource_call(owner, name, args)
+        if isinstance(owner, _ResourceObj):
+            return self._resource_obj_call(owner, name, args, node, frame)
+        if name == "get" and isinstance(owner, (_Event, _Dict, _Response, _Metadata, _MetaValue)):
+            return self._get(owner, args)
+        if isinstance(owner, _Metadata):
+            return _MetaValue(owner.incoming)
+        if isinstance(owner, _Dict) and name == "copy":
+            return owner
+        if isinstance(owner, _TEXT_TYPES + (_Event,)):
+            return self._string_method(owner, name, args)
+        if name in ("map", "submit") and args.positional:
+            return self._callback(name, args, node, frame)
+        return _Unknown(f"the result of .{name}()")
+
+    def _get(self, owner: object, args: _Args) -> object:
+        """mapping.get(key[, default])."""
+        index = args.get("key", 0) or _Unknown("no key")
+        if isinstance(owner, _Dict):
+            return self._dict_item(owner, index, args.get("default", 1) or _NONE)
+        return self._subscript(owner, index)
+
+    def _callback(self, name: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
+        """executor.map(f, items) / executor.submit(f, *args): f runs with those arguments."""
+        func = args.positional[0]
+        if name == "map" and len(args.positional) > 1:
+            return _Many(self._call(func, _Args((self._element_of(args.positional[1]),)), node, frame))
+        rest = _Args(args.positional[1:], args.keywords, args.star, args.double_star)
+        self._call(func, rest, node, frame)
+        return _Unknown("a future")
+
+    def _string_method(self, owner: object, name: str, args: _Args) -> object:
+        """str methods that matter for keys; the rest give unknown text (or a boolean)."""
+        text = _key_of(owner)
+        first, second = args.get("", 0), args.get("", 1)
+        if name == "replace":
+            old, new = _lit_text(first), _lit_text(second)
+            count = args.get("count", 2)
+            if old is None or new is None or (count is not None and _int_value(count) not in (1, -1)):
+                return AnyText("a replace() the analyser cannot follow")
+            first_only = _int_value(count) == 1
+            if isinstance(text, Lit):
+                return _bounded(Lit(text.text.replace(old, new, 1 if first_only else -1)))
+            return _bounded(Replace(text, old, new, first_only))
+        if name in ("split", "rsplit"):
+            sep = _lit_text(first if first is not None else args.get("sep"))
+            maxsplit = _int_value(second if second is not None else args.get("maxsplit") or _Const(-1))
+            if not sep or maxsplit is None:
+                return _Unknown("a split the analyser cannot follow")
+            return _Split(text, sep, name == "rsplit", maxsplit)
+        if name == "format" and isinstance(text, Lit):
+            return _str_format(text.text, args)
+        if name == "join" and isinstance(text, Lit):
+            items = first
+            if isinstance(items, _Tuple):
+                return _separated(text.text, [_key_of(item) for item in items.items])
+            return AnyText("a join of a list the analyser cannot follow")
+        if (
+            name in ("lower", "upper", "strip", "lstrip", "rstrip")
+            and isinstance(text, Lit)
+            and not args.positional
+        ):
+            return Lit(getattr(text.text, name)())
+        if name.startswith(("is", "starts", "ends")) or name in ("find", "rfind", "index", "count", "encode"):
+            return _Unknown(f"the result of str.{name}()")
+        return AnyText(f"the result of .{name}()")
+
+    # -- AWS calls -----------------------------------------------------------------------------
+
+    def _client_call(self, client: _Client, name: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
+        spec = _CLIENT_APIS.get(client.service, {}).get(name)
+        if spec is not None:
+            return self._write(spec, args, node, frame, "client")
+        if client.service == "s3" and name in ("head_object", "get_object"):
+            incoming = _key_of(args.get("Key") or _NONE) == IncomingKey()
+            return _Response((("Metadata", _Metadata(incoming)),))
+        if client.service == "sqs" and name == "get_queue_url":
+            return _Response((("QueueUrl", args.get("QueueName") or _Unknown("no QueueName")),))
+        return _Unknown(f"the response of {name}()")
+
+    def _resource_call(self, resource: _Resource, name: str, args: _Args) -> object:
+        params = _RESOURCE_FACTORIES.get((resource.service, name))
+        if params is not None:
+            target = args.get(params[0], 0) or _Unknown(f"no {params[0]} argument")
+            key = (args.get(params[1], 1) or AnyText("no key argument")) if len(params) > 1 else None
+            return _ResourceObj(resource.service, name, target, key)
+        if resource.service == "sqs" and name == "get_queue_by_name":
+            return _ResourceObj("sqs", "Queue", args.get("QueueName") or _Unknown("no QueueName"))
+        return _Unknown(f"the result of {resource.service} resource .{name}()")
+
+    def _resource_obj_call(
+        self, obj: _ResourceObj, name: str, args: _Args, node: ast.Call, frame: _Frame
+    ) -> object:
+        spec = _RESOURCE_APIS.get((obj.service, obj.kind), {}).get(name)
+        if spec is not None:
+            key = obj.key if obj.kind in ("Object", "Objects") else None
+            return self._write(spec, args, node, frame, "resource", obj.target, key)
+        if obj.kind == "Bucket" and name == "Object":
+            return _ResourceObj("s3", "Object", obj.target, args.get("key", 0) or AnyText("no key argument"))
+        if obj.kind == "Objects" and name in ("all", "filter", "limit", "page_size"):
+            prefix = args.get("Prefix")
+            if prefix is None:
+                return obj
+            return _ResourceObj(
+                "s3", "Objects", obj.target, _concat([_key_of(prefix), AnyText("any key under it")])
+            )
+        if obj.kind == "Table" and name == "batch_writer":
+            return _ResourceObj("dynamodb", "BatchWriter", obj.target)
+        if obj.kind == "Object" and name == "get":
+            return _Response((("Metadata", _Metadata(_key_of(obj.key) == IncomingKey())),))
+        return _Unknown(f"the result of .{name}()")
+
+    def _write(
+        self,
+        spec: _Api,
+        args: _Args,
+        node: ast.Call,
+        frame: _Frame,
+        form: str,
+        target: object = None,
+        key: object = None,
+    ) -> object:
+        """Record the write `spec` describes, target and key resolved from the call."""
+        targets = [target] if target is not None else self._call_targets(spec, args)
+        if spec.service == "s3" and key is None:
+            key = self._key_argument(spec, args)
+        details = self._details(spec, args, form)
+        for slot, each in enumerate(targets):
+            self._record(frame, node, spec, each, key, details, slot)
+        return _Unknown(f"the response of {spec.api}")
+
+    def _call_targets(self, spec: _Api, args: _Args) -> List[object]:
+        """What a client call names as its target(s); DynamoDB batches may name several tables."""
+        if spec.api == "PutEvents":
+            return [self._event_bus(args)]
+        if spec.api in ("BatchWriteItem", "TransactWriteItems", "ExecuteStatement"):
+            return self._dynamodb_tables(spec.api, args)
+        for name in spec.targets:
+            position = spec.positional.index(name) if name in spec.positional else None
+            value = args.get(name, position)
+            if value is not None:
+                return [value]
+        return [_Unknown(f"no {spec.targets[0]} argument")]
+
+    @staticmethod
+    def _event_bus(args: _Args) -> object:
+        entries = args.get("Entries")
+        first = entries.items[0] if isinstance(entries, _Tuple) and entries.items else None
+        if isinstance(entries, _Many):
+            first = entries.element
+        bus = _dict_get(first, "EventBusName")
+        if bus is not None:
+            return bus
+        return Lit("default") if _dict_is_complete(first) else _Unknown("entries the analyser cannot read")
+
+    @staticmethod
+    def _dynamodb_tables(api: str, args: _Args) -> List[object]:
+        if api == "ExecuteStatement":
+            statement = args.get("Statement")
+            if isinstance(statement, Lit):
+                if statement.text.lstrip().upper().startswith("SELECT"):
+                    return []  # a read
+                match = _STATEMENT_TABLE.match(statement.text)
+                if match:
+                    return [Lit(next(group for group in match.groups() if group))]
+            return [_Unknown("a table named inside a PartiQL statement")]
+        if api == "BatchWriteItem":
+            items = args.get("RequestItems")
+            tables = [key for key, _ in items.items] if isinstance(items, _Dict) else []
+        else:
+            items = args.get("TransactItems")
+            entries = (
+                items.items
+                if isinstance(items, _Tuple)
+                else (items.element,)
+                if isinstance(items, _Many)
+                else ()
+            )
+            tables = []
+            for entry in entries:
+                for operation in ("Put", "Update", "Delete"):
+                    table = _dict_get(_dict_get(entry, operation), "TableName")
+                    if table is not None:
+                        tables.append(table)
+        unique = list(dict.fromkeys(tables))
+        return unique or [_Unknown(f"tables listed in the {api} request")]
+
+    @staticmethod
+    def _key_argument(spec: _Api, args: _Args) -> object:
+        position = spec.positional.index(spec.key) if spec.key in spec.positional else None
+        value = args.get(spec.key, position) if spec.key else None
+        if spec.api != "DeleteObjects":
+            return value if value is not None else AnyText(f"no {spec.key or 'Key'} argument")
+        objects = _dict_get(value, "Objects")
+        if isinstance(objects, _Many):
+            return _dict_get(objects.element, "Key") or AnyText("the keys listed in Delete")
+        if isinstance(objects, _Tuple) and len(objects.items) == 1:
+            return _dict_get(objects.items[0], "Key") or AnyText("the keys listed in Delete")
+        return AnyText("the keys listed in Delete")
+
+    @staticmethod
+    def _details(spec: _Api, args: _Args, form: str) -> Dict[str, str]:
+        """Literals the event-path rules use (EventBridge source, SNS attributes, table form)."""
+        if spec.service == "dynamodb":
+            return {"Table": form}
+        if spec.api == "PutEvents":
+            entries = args.get("Entries")
+            first = entries.items[0] if isinstance(entries, _Tuple) and entries.items else None
+            found = {name: _dict_get(first, name) for name in ("Source", "DetailType", "EventBusName")}
+            return {name: value.text for name, value in found.items() if isinstance(value, Lit)}
+        if spec.api == "Publish":
+            attributes = args.get("MessageAttributes")
+            if _dict_is_complete(attributes):
+                assert isinstance(attributes, _Dict)
+                return {"MessageAttributes": ",".join(key.text for key, _ in attributes.items)}  # type: ignore
+        return {}
+
+    def _record(
+        self,
+        frame: _Frame,
+        node: ast.Call,
+        spec: _Api,
+        target: object,
+        key: object,
+        details: Dict[str, str],
+        slot: int,
+    ) -> None:
+        if self._quiet:
+            return
+        write = Write(
+            service=spec.service,
+            api=spec.api,
+            target=_target_of(target),
+            file=frame.module.display,
+            line=node.lineno,
+            column=frame.module.column(node),
+            key=_key_of(key) if spec.service == "s3" else None,
+            guards=frame.guards,
+            details=dict(details),
+        )
+        ident = (write.file, write.line, write.column, write.service, write.api, slot)
+        self.writes[ident] = _merge_write(self.writes[ident], write) if ident in self.writes else write
+
+    # -- guards --------------------------------------------------------------------------------
+
+    def _guards_from_test(self, test: ast.expr, frame: _Frame, holds: bool) -> Tuple[Guard, ...]:
+        """The guards that hold for code that runs only when `test` is `holds`."""
+        guards: List[Guard] = []
+        with self._quietly():
+            for atom, atom_holds, exact in _conditions(test, holds):
+                guards.extend(self._atom_guards(atom, atom_holds, exact, frame, test, 0))
+        return tuple(dict.fromkeys(guards))
+
+    def _atom_guards(
+        self, atom: ast.expr, holds: bool, exact: bool, frame: _Frame, where: ast.expr, depth: int
+    ) -> List[Guard]:
+        inlined = self._inline_predicate(atom, frame, depth) if exact else None
+        if inlined is not None:
+            body, scope = inlined
+            return [
+                guard
+                for found in _conditions(body, holds)
+                for guard in self._atom_guards(*found, scope, where, depth + 1)
+            ]
+        kind = self._test_kind(atom, frame)
+        if kind is None:
+            return []
+        tests = self._key_tests(atom, holds, frame) if exact and kind == "key" else [None]
+        return [Guard(kind, where.lineno, _shorten(where), test) for test in tests]
+
+    def _inline_predicate(self, atom: ast.expr, frame: _Frame, depth: int) -> Optional[Tuple[ast.expr, _Frame]]:
+        """`if is_output(key):` where is_output is `return <test>`: the test, in its scope."""
+        if depth >= MAX_PREDICATE_DEPTH or not isinstance(atom, ast.Call):
+            return None
+        callee = self._eval(atom.func, frame)
+        func = callee.func if isinstance(callee, _Bound) else callee
+        if not isinstance(func, _Func):
+            return None
+        body = _single_return(func)
+        if body is None:
+            return None
+        instance = callee.instance if isinstance(callee, _Bound) else None
+        return body, self._call_frame(func, self._arguments(atom, frame), instance)
+
+    def _test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
+        """Which guard kind a test is: what the values it reads are."""
+        kinds = set()
+        for node in ast.walk(test):
+            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                kind = _value_kind(self._eval(node, frame))
+                if kind is not None:
+                    kinds.add(kind)
+        return next((kind for kind in _GUARD_KIND_ORDER if kind in kinds), None)
+
+    def _key_tests(self, atom: ast.expr, holds: bool, frame: _Frame) -> List[Optional[Tuple[str, str, bool]]]:
+        """Guard.key_test values for a key test that is `holds` where the write runs."""
+        found = self._key_alternatives(atom, frame)
+        if found is None:
+            return [None]
+        alternatives, negated = found
+        if negated:
+            holds = not holds
+        if not holds:  # none of the alternatives holds: each is a test that exits when true
+            return [(operation, text, True) for operation, text in alternatives]
+        if len(alternatives) == 1:
+            return [(alternatives[0][0], alternatives[0][1], False)]
+        return [None]
+
+    def _key_alternatives(self, atom: ast.expr, frame: _Frame) -> Optional[Tuple[List[Tuple[str, str]], bool]]:
+        """(alternatives, negated): the atom is true when the incoming key passes any of the
+        (operation, literal) tests (false, when negated); None when it is not that simple."""
+        if (
+            isinstance(atom, ast.Compare)
+            and len(atom.ops) == 1
+            and isinstance(atom.ops[0], (ast.In, ast.NotIn))
+        ):
+            needle, haystack = self._eval(atom.left, frame), self._eval(atom.comparators[0], frame)
+            if isinstance(needle, Lit) and haystack == IncomingKey():
+                return [("contains", needle.text)], isinstance(atom.ops[0], ast.NotIn)
+            return None
+        if not isinstance(atom, ast.Call):
+            return None
+        args = self._arguments(atom, frame)
+        callee = self._eval(atom.func, frame)
+        if isinstance(callee, _Member) and callee.name in ("startswith", "endswith"):
+            if callee.receiver != IncomingKey() or len(args.positional) != 1:
+                return None
+            texts = args.positional[0].items if isinstance(args.positional[0], _Tuple) else args.positional[:1]
+            if not texts or not all(isinstance(text, Lit) for text in texts):
+                return None
+            return [(callee.name, text.text) for text in texts], False  # type: ignore[attr-defined]
+        return self._pattern_test(callee, args)
+
+    @staticmethod
+    def _pattern_test(callee: object, args: _Args) -> Optional[Tuple[List[Tuple[str, str]], bool]]:
+        """re.match / search / fullmatch and fnmatch of the incoming key with a simple pattern."""
+        found: Optional[Tuple[str, str]] = None
+        if isinstance(callee, _Ext) and callee.qualname in ("re.match", "re.search", "re.fullmatch"):
+            pattern, subject = _lit_text(args.get("pattern", 0)), args.get("string", 1)
+            if pattern is not None and subject == IncomingKey() and len(args.positional) == 2:
+                found = _regex_test(callee.qualname[3:], pattern)
+        elif isinstance(callee, _Member) and isinstance(callee.receiver, _Regex):
+            if callee.name in ("match", "search", "fullmatch") and args.positional[:1] == (IncomingKey(),):
+                found = _regex_test(callee.name, callee.receiver.pattern)
+        elif isinstance(callee, _Ext) and callee.qualname in ("fnmatch.fnmatch", "fnmatch.fnmatchcase"):
+            if args.get("name", 0) == IncomingKey() and _lit_text(args.get("pat", 1)) is not None:
+                found = _glob_test(_lit_text(args.get("pat", 1)) or "")
+        return ([found], False) if found is not None else None
+
+
+def _value_kind(value: object) -> Optional[str]:
+    """The guard kind of a test that reads `value`."""
+    if isinstance(value, (_Metadata, _MetaValue)) and value.incoming:
+        return "metadata"
+    if _mentions_incoming(value):
+        return "key"
+    if isinstance(value, _Event):
+        path = _strip_json(value.path)
+        if path and path[-1] == "eventName":
+            return "event-name"
+        if path in (("source",), ("detail-type",)):
+            return "source"
+    return None
+
+
+def _text_operands(left: object, right: object) -> bool:
+    """`a + b` is string concatenation when one side is text and neither is clearly not."""
+    not_text = (_Tuple, _Many, _Dict, _Const)
+    if isinstance(left, not_text) or isinstance(right, not_text):
+        return False
+    return isinstance(left, _TEXT_TYPES) or isinstance(right, _TEXT_TYPES)
+
+
+def _merge_all_vars(scopes: Sequence[Dict[str, object]]) -> Dict[str, object]:
+    merged = scopes[0]
+    for scope in scopes[1:]:
+        merged = _merge_vars(merged, scope)
+    return merged
+
+
+# -- standard library, builtins and boto3 ------------------------------------------------------------
+
+
+def _first(args: _Args) -> object:
+    return args.get("", 0) or _Unknown("no argument")
+
+
+def _ext_client(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    service = args.get("service_name", 0)
+    return _Client(service.text) if isinstance(service, Lit) else _Unknown("a client for a computed service")
+
+
+def _ext_resource(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    service = args.get("service_name", 0)
+    return (
+        _Resource(service.text) if isinstance(service, Lit) else _Unknown("a resource for a computed service")
+    )
+
+
+def _ext_session(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    return _Session()
+
+
+def _ext_getenv(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    name = args.get("key", 0)
+    return _Env(name.text) if isinstance(name, Lit) else _Unknown("an environment variable chosen at run time")
+
+
+def _ext_path_join(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    if args.star:
+        return AnyText("a path joined from a list")
+    return _path_join([_key_of(value) for value in args.positional])
+
+
+def _ext_basename(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    return _basename(_key_of(_first(args)))
+
+
+def _ext_splitext(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    source = _key_of(_first(args))
+    if isinstance(source, Lit):
+        return _Tuple(tuple(Lit(part) for part in posixpath.splitext(source.text)))
+    return _Tuple((_stem(source), AnyText("a file extension")))
+
+
+def _ext_dirname(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    source = _key_of(_first(args))
+    return Lit(posixpath.dirname(source.text)) if isinstance(source, Lit) else AnyText("the folder of a key")
+
+
+def _ext_same(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    """unquote_plus(k), list(xs), sorted(xs): the argument itself, for our purposes."""
+    return _first(args)
+
+
+def _ext_str(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    value = _first(args)
+    return _key_of(value) if isinstance(value, (_Const, _PathVal)) else value
+
+
+def _ext_getattr(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    owner, name = args.get("", 0), args.get("", 1)
+    if isinstance(name, Lit):
+        return analyser._attribute(owner, name.text, frame)
+    if isinstance(owner, _AWS_OBJECTS):
+        return _Dynamic(owner)
+    return _Unknown("getattr with a computed name")
+
+
+def _ext_enumerate(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    return _Enumerate(_first(args))
+
+
+def _ext_next(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    return analyser._element_of(_first(args))
+
+
+def _ext_json_loads(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    value = _first(args)
+    return _Event(value.path + (_JSON,)) if isinstance(value, _Event) else _Unknown("parsed JSON")
+
+
+def _ext_map(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    if len(args.positional) < 2:
+        return _Unknown("map()")
+    return analyser._callback("map", args, node, frame)
+
+
+def _ext_dict(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    if args.positional:
+        return args.positional[0]
+    if args.double_star:
+        return _Unknown(args.double_star)
+    return _Dict(tuple((Lit(name), value) for name, value in (args.keywords or {}).items()))
+
+
+def _ext_path(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    if args.star:
+        return _PathVal(AnyText("a path built from a list"))
+    return _PathVal(_path_join([_key_of(value) for value in args.positional]))
+
+
+def _ext_re_compile(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    pattern = args.get("pattern", 0)
+    flags = args.get("flags", 1)
+    return (
+        _Regex(pattern.text) if isinstance(pattern, Lit) and flags is None else _Unknown("a regular expression")
+    )
+
+
+_EXTERNAL_CALLS = {
+    "boto3.client": _ext_client,
+    "boto3.resource": _ext_resource,
+    **dict.fromkeys(
+        [
+            "boto3.Session",
+            "boto3.session.Session",
+            "botocore.session.get_session",
+            "botocore.session.Session",
+            "aioboto3.Session",
+        ],
+        _ext_session,
+    ),
+    **dict.fromkeys(["os.environ.get", "os.getenv", "os.environ.setdefault"], _ext_getenv),
+    **dict.fromkeys(["os.path.join", "posixpath.join"], _ext_path_join),
+    **dict.fromkeys(["os.path.basename", "posixpath.basename"], _ext_basename),
+    **dict.fromkeys(["os.path.splitext", "posixpath.splitext"], _ext_splitext),
+    **dict.fromkeys(["os.path.dirname", "posixpath.dirname"], _ext_dirname),
+    **dict.fromkeys(
+        ["urllib.parse.unquote_plus", "urllib.parse.unquote", "list", "tuple", "sorted", "reversed", "iter"],
+        _ext_same,
+    ),
+    "str": _ext_str,
+    "getattr": _ext_getattr,
+    "enumerate": _ext_enumerate,
+    "next": _ext_next,
+    "json.loads": _ext_json_loads,
+    "map": _ext_map,
+    "dict": _ext_dict,
+    **dict.fromkeys(
+        ["pathlib.Path", "pathlib.PurePosixPath", "pathlib.PurePath", "pathlib.PosixPath"], _ext_path
+    ),
+    "re.compile": _ext_re_compile,
+}
+
+
+# -- public API ------------------------------------------------------------------------------------
+
+
+def _unreadable(display: str, problem: str) -> CodeFacts:
+    return CodeFacts(language="python", files=[display], problems=[problem], analysed=False)
+
+
+def analyse_python(entry_file: Path, function_name: str, root: Path, max_depth: int = 3) -> CodeFacts:
+    """The writes of handler `function_name` in `entry_file`, following imports of modules
+    that are files inside `root` (the function's code folder) at most `max_depth` deep."""
+    display = str(entry_file)
+    sources = _Sources(Path(root), max_depth)
+    resolved = _safe_resolve(Path(entry_file))
+    if resolved is None:
+        return _unreadable(display, f"{display}: cannot read: no such file")
+    if not sources.inside(resolved):
+        return _unreadable(display, f"{display}: outside the function's code folder {root}; not read")
+    text, problem = _read_source(resolved, display)
+    if text is None:
+        return _unreadable(display, problem or f"{display}: not read")
+    return _Analyser(sources).run(text, display, function_name, resolved)
+
+
+def analyse_python_source(text: str, filename: str, function_name: str) -> CodeFacts:
+    """The writes of handler `function_name` in inline code (InlineCode / Code.ZipFile);
+    imports are not followed."""
+    if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
+        return _unreadable(filename, f"{filename}: larger than {MAX_FILE_BYTES} bytes; not read")
+    return _Analyser(_Sources(None, 0)).run(text, filename, function_name, None)
