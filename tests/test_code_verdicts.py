@@ -1,0 +1,172 @@
+"""How handler-code evidence combines with the template (issue: code analysis, verdicts)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from loopcheck.loader import Template, load_file
+from loopcheck.pipeline import analyse_template
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Media:
+    Type: AWS::S3::Bucket
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          OUT: !Ref Media
+      Policies:
+        - {policies}
+      Events:
+        Up:
+          Type: S3
+          Properties:
+            Bucket: !Ref Media
+            Events: s3:ObjectCreated:*
+{filter}"""
+
+PREFIX_FILTER = """\
+            Filter:
+              S3Key:
+                Rules:
+                  - Name: prefix
+                    Value: in/
+"""
+
+CRUD = "S3CrudPolicy: {BucketName: !Ref Media}"
+
+
+def scan(tmp_path: Path, code: str, policies: str = CRUD, filter_text: str = ""):
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src" / "app.py").write_text(textwrap.dedent(code))
+    template = tmp_path / "template.yaml"
+    template.write_text(TEMPLATE.format(policies=policies, filter=filter_text))
+    loaded = load_file(template)
+    assert isinstance(loaded, Template)
+    return analyse_template(str(template), loaded.data)
+
+
+PUT_SAME_KEY_PREFIX = """\
+import os, boto3
+s3 = boto3.client("s3")
+def handler(event, context):
+    for record in event["Records"]:
+        key = record["s3"]["object"]["key"]
+        s3.put_object(Bucket=os.environ["OUT"], Key="in/copy-" + key, Body=b"")
+"""
+
+
+def test_code_write_matching_the_filter_is_an_error_even_with_a_filter(tmp_path):
+    findings = scan(tmp_path, PUT_SAME_KEY_PREFIX, filter_text=PREFIX_FILTER)
+    assert [(f.rule, f.evidence) for f in findings] == [("EL101", "both")]
+    assert any("src/app.py:6 PutObject to env OUT (= Media)" in note for note in findings[0].notes)
+
+
+def test_code_write_with_unknown_permissions_is_an_error_on_code_evidence(tmp_path):
+    findings = scan(tmp_path, PUT_SAME_KEY_PREFIX, policies="SomeCustomerPolicy")
+    assert [(f.rule, f.evidence) for f in findings] == [("EL101", "code")]
+
+
+def test_output_key_outside_the_filter_is_not_a_loop(tmp_path):
+    code = PUT_SAME_KEY_PREFIX.replace('"in/copy-" + key', '"out/" + key')
+    findings = scan(tmp_path, code, filter_text=PREFIX_FILTER)
+    assert [f.rule for f in findings] == ["IL105"]  # guarded, advice only
+
+
+def test_metadata_guard_before_the_write_is_not_a_loop(tmp_path):
+    code = """\
+    import os, boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            key = record["s3"]["object"]["key"]
+            if s3.head_object(Bucket=bucket, Key=key)["Metadata"].get("done"):
+                continue
+            s3.put_object(Bucket=bucket, Key=key, Body=b"", Metadata={"done": "1"})
+    """
+    findings = scan(tmp_path, code)
+    assert [f.rule for f in findings] == ["IL105"]
+    assert "metadata guard" in findings[0].notes[0]
+
+
+def test_guard_after_the_write_does_not_count(tmp_path):
+    code = """\
+    import os, boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            key = record["s3"]["object"]["key"]
+            s3.put_object(Bucket=bucket, Key="x/" + key, Body=b"")
+            if key.startswith("x/"):
+                return
+    """
+    assert [f.rule for f in scan(tmp_path, code)] == ["EL101"]
+
+
+def test_key_guard_that_cannot_stop_its_own_output_does_not_count(tmp_path):
+    code = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            key = record["s3"]["object"]["key"]
+            if key.startswith("archive/"):
+                continue
+            s3.put_object(Bucket=bucket, Key="thumbs/" + key, Body=b"")
+    """
+    # the function skips archive/ keys, but writes thumbs/ keys: its output runs it again
+    assert [f.rule for f in scan(tmp_path, code)] == ["EL101"]
+
+
+def test_unused_write_permission_is_advice_not_a_loop(tmp_path):
+    code = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            s3.get_object(Bucket=record["s3"]["bucket"]["name"], Key=record["s3"]["object"]["key"])
+    """
+    findings = scan(tmp_path, code)
+    assert [f.rule for f in findings] == ["IL106"]
+    assert "never writes Media" in findings[0].message or "never does" in findings[0].message
+
+
+def test_unresolved_bucket_counts_as_every_bucket_the_permissions_allow(tmp_path):
+    code = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def pick(event):
+        return {"a": "x"}[event["which"]]
+    def handler(event, context):
+        s3.put_object(Bucket=pick(event), Key="k", Body=b"")
+    """
+    findings = scan(tmp_path, code)
+    assert [f.rule for f in findings] == ["EL101"]
+    assert any("unresolved bucket" in note for note in findings[0].notes)
+
+
+def test_code_that_cannot_be_parsed_leaves_the_verdict_to_permissions(tmp_path):
+    findings = scan(tmp_path, "def handler(event, context:\n    pass\n")
+    assert [(f.rule, f.evidence) for f in findings] == [("EL101", "permission")]
+    assert any("code not analysed" in note and "syntax error" in note for note in findings[0].notes)
+
+
+def test_dynamic_sdk_call_means_a_missing_write_proves_nothing(tmp_path):
+    code = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        getattr(s3, event["op"])(Bucket="x", Key="y")
+    """
+    findings = scan(tmp_path, code)
+    assert [(f.rule, f.evidence) for f in findings] == [("EL101", "permission")]
