@@ -3,7 +3,9 @@ prints with a reporter, and sets the exit status (DESIGN.md "Contracts")."""
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Optional
 
 import click
 
@@ -32,10 +34,16 @@ def main() -> None:
               help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for scanning many files [default: number of cores].")
 def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
-                 output_file: str) -> None:
+                 output_file: str, jobs: Optional[int]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
-    result = scan(list(paths), ScanOptions(strict=strict))
+    progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
+    result = scan(list(paths), ScanOptions(strict=strict), jobs=jobs or os.cpu_count() or 1,
+                  progress=progress)
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
     report = renderer(output_format)(result)
@@ -49,6 +57,17 @@ def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
 
         click.echo(summary(result), err=True)
     sys.exit(exit_status(result, fail_on))
+
+
+def _progress_bar():
+    """A one-line counter on the terminal, for scans long enough to need one."""
+    shown_from = 50
+
+    def show(done: int, total: int) -> None:
+        if total >= shown_from and (done % 10 == 0 or done == total):
+            click.echo(f"\rscanning {done}/{total} files", nl=False, err=True)
+
+    return show
 
 
 def exit_status(result, fail_on: str) -> int:
