@@ -33,6 +33,7 @@ class Emission:
     absent_prefixes: Tuple[str, ...] = ()
     key: Optional[Tokens] = None  # an S3 object key, when the emission is an S3 write
     s3_events: Tuple[str, ...] = ()
+    custom_source: bool = False  # a PutEvents caller: its `source` never starts with "aws."
     what: str = ""  # how the emission is known, for messages
 
     def value(self, path: str) -> Tuple[bool, Optional[List[Tokens]]]:
@@ -115,6 +116,8 @@ def match_pattern(pattern: Dict[str, Any], emission: Emission) -> str:
         if absent:
             exists_false = any(isinstance(c, dict) and c.get("exists") is False for c in conditions)
             verdicts.append(YES if exists_false else NO)
+        elif values is None and path == "source" and emission.custom_source:
+            verdicts.append(NO if all(_aws_only(c) for c in conditions) else MAYBE)
         elif values is None:
             verdicts.append(MAYBE)
         else:
@@ -122,6 +125,16 @@ def match_pattern(pattern: Dict[str, Any], emission: Emission) -> str:
     if NO in verdicts:
         return NO
     return YES if all(v == YES for v in verdicts) else MAYBE
+
+
+def _aws_only(condition: Any) -> bool:
+    """A source condition only AWS services can meet (EventBridge reserves `aws.`)."""
+    if isinstance(condition, str):
+        return condition.startswith("aws.")
+    if isinstance(condition, dict) and len(condition) == 1:
+        (op, arg), = condition.items()
+        return op == "prefix" and isinstance(arg, str) and arg.startswith("aws.")
+    return False
 
 
 def match_any(patterns: List[Dict[str, Any]], emission: Emission) -> str:

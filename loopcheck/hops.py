@@ -43,7 +43,7 @@ def _from_permission(action: str, kind: str) -> Emission:
     if kind == "table":
         return Emission({"eventName": literals(*WRITE_ACTIONS[action][1])}, what=action)
     if kind == "bus":
-        return Emission({"source": None}, what=f"{action} (any source but aws.*)")
+        return Emission({"source": None}, custom_source=True, what=f"{action} (any source but aws.*)")
     return Emission(what=action)
 
 
@@ -54,7 +54,7 @@ def _from_code(service: str, api: str, details: dict, kind: str) -> Emission:
         fields = {"source": literals(details["Source"]) if "Source" in details else None}
         if "DetailType" in details:
             fields["detail-type"] = literals(details["DetailType"])
-        return Emission(fields)
+        return Emission(fields, custom_source=True)
     if kind == "topic" and "MessageAttributes" in details:
         names = [n for n in details["MessageAttributes"].split(",") if n]
         return Emission({f"MessageAttributes.{n}": None for n in names},
@@ -187,8 +187,12 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             fields["source"] = literals(task.details["Source"])
         if "DetailType" in task.details:
             fields["detail-type"] = literals(task.details["DetailType"])
-        emission = Emission(fields) if kind == "bus" else _from_permission(task.action, kind) \
-            if task.action in WRITE_ACTIONS else Emission()
+        if kind == "bus":
+            emission = Emission(fields, custom_source=True)
+        elif task.action in WRITE_ACTIONS:
+            emission = _from_permission(task.action, kind)
+        else:
+            emission = Emission()
         if kind == "bus" and "source" not in fields:
             emission.fields["source"] = None
         out.append((Hop(writer, first, consumer, LOOP, why=f"task {task.state} calls {task.action}",
