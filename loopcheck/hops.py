@@ -217,7 +217,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             unknown = None if grant else effect.unknown[0]
             level = LOOP if grant else POSSIBLE
             out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
-                            why=f"{resolved.write.api} to {resolved.target_text}", write=resolved),
+                            why="", write=resolved),
                         _from_code(resolved.write.service, resolved.write.api, resolved.write.details, kind)))
         decided = reached or code.facts.complete
         if not reached and code.facts.complete and effect.grants:

@@ -138,7 +138,8 @@ class RuleContext:
         if hop.write is not None:
             write = hop.write.write
             lines.append(
-                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}: {hop.why}"
+                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
+                + (f": {hop.why}" if hop.why else "")
             )
         elif hop.unused_permission:
             lines.append(f"  but its code never writes {hop.bucket}")
