@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
-from loopcheck.globs import STAR, Tokens, covers, intersects, tokens
+from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, tokens
 from loopcheck.iam import Statement
 from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
@@ -131,6 +131,7 @@ def build_graph(model: Model) -> EventGraph:
     if _any_invoke(model):  # a function invoked by another is triggered too
         writers += [f for f in model.functions if f not in triggered]
     targets = _event_targets(model)
+    _EXACT.clear()
     for function_id in writers:
         function = model.functions[function_id]
         code[function_id] = function_code(model, function)
@@ -202,6 +203,24 @@ _DEFAULT_BUS_ARN = Pattern(("arn:aws:events:", Symbol("pseudo", "AWS::Region"), 
                             Symbol("pseudo", "AWS::AccountId"), ":event-bus/default"))
 
 
+_EXACT: Dict[int, Dict[str, Dict[Tokens, List[str]]]] = {}
+
+
+def _reached(targets: Dict[str, Dict[str, List[Tokens]]], kind: str, toks: Tokens) -> List[str]:
+    """Targets of a kind whose ARN a resource pattern matches: a dictionary look-up for a
+    pattern without wildcards (most policies), else a scan (keeps large templates fast)."""
+    if not any(t is STAR or t is ONE for t in toks):
+        exact = _EXACT.setdefault(id(targets), {})
+        if kind not in exact:
+            index: Dict[Tokens, List[str]] = {}
+            for target, arns in targets[kind].items():
+                for arn in arns:
+                    index.setdefault(arn, []).append(target)
+            exact[kind] = index
+        return list(dict.fromkeys(exact[kind].get(toks, [])))
+    return [t for t, arns in targets[kind].items() if any(intersects(toks, arn) for arn in arns)]
+
+
 def _kind_targets(model: Model, targets: Dict[str, Dict[str, List[Tokens]]], action: str) -> List[str]:
     kind = WRITE_ACTIONS.get(action, ("", ()))[0]
     return sorted(targets.get(kind, {}), key=lambda t: model.order.get(t, 0))
@@ -220,9 +239,7 @@ def _service_effects(model: Model, writer: str, allows: List[Statement], denies:
             if kind in ("function", "statemachine") and not _names_service(statement, action):
                 continue  # `*` alone is not taken to mean a function invokes itself
             for resource, toks in zip(statement.resources, statement.resource_tokens):
-                for target, arns in targets[kind].items():
-                    if not any(intersects(toks, arn) for arn in arns):
-                        continue
+                for target in _reached(targets, kind, toks):
                     if any(_denied(d, action, toks) for d in denies):
                         continue
                     effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
