@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
-from loopcheck.globs import STAR, Tokens, covers, intersects, tokens
+from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, tokens
 from loopcheck.iam import Statement
+from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
-from loopcheck.model import Model, S3Trigger, UnknownPermission
-from loopcheck.values import Pattern, concat, literal
+from loopcheck.model import Model, S3Trigger, TaskWrite, Trigger, UnknownPermission
+from loopcheck.values import Pattern, Symbol, concat, literal
 
 MAX_CYCLES = 200  # per template; enough to show every distinct loop a person can act on
 MAX_CYCLE_LENGTH = 12
@@ -40,6 +41,13 @@ class Effect:
     grants: List[WriteGrant] = field(default_factory=list)
     denies: List[Statement] = field(default_factory=list)
     unknown: List[UnknownPermission] = field(default_factory=list)
+    destinations: List[Trigger] = field(default_factory=list)  # Lambda destinations, DLQs
+    tasks: List[TaskWrite] = field(default_factory=list)  # Step Functions tasks
+
+    @property
+    def target(self) -> str:
+        """The node written: a bucket, queue, topic, table, stream, bus, state machine or function."""
+        return self.bucket
 
 
 @dataclass
@@ -53,24 +61,40 @@ class EventGraph:
     def triggers_between(self, bucket: str, function: str) -> List[S3Trigger]:
         return [t for t in self.triggers if t.bucket == bucket and t.function == function]
 
+    def links_between(self, source: str, consumer: str) -> List[Trigger]:
+        """Non-S3 trigger edges from one node to the next (destinations are effects)."""
+        return [t for t in self.model.event_triggers
+                if t.source == source and t.consumer == consumer and t.service != "destination"]
+
+    def is_actor(self, node: str) -> bool:
+        """Functions and state machines run code of their own: they are the writers."""
+        return node in self.model.functions or self.model.kind_of(node) == "statemachine"
+
     def cycles(self) -> List[List[str]]:
-        """Simple cycles, each rotated to start at its first bucket in template order,
-        closed (first == last), in a deterministic order; at most MAX_CYCLES."""
+        """Simple cycles through at least one writer, each rotated to start at the first
+        node (in template order) a writer writes, closed (first == last), in a
+        deterministic order; at most MAX_CYCLES."""
         if not self.effects:
             return []
         import networkx  # only templates with both kinds of edges pay for the import
 
         digraph = networkx.DiGraph()
         for trigger in self.triggers:
-            digraph.add_edge(("b", trigger.bucket), ("f", trigger.function))
-        for function, bucket in self.effects:
-            digraph.add_edge(("f", function), ("b", bucket))
+            digraph.add_edge(trigger.bucket, trigger.function)
+        for link in self.model.event_triggers:
+            if link.service != "destination":
+                digraph.add_edge(link.source, link.consumer)
+        for writer, target in self.effects:
+            digraph.add_edge(writer, target)
         order = self.model.order
         found: List[List[str]] = []
-        for cycle in networkx.simple_cycles(digraph, length_bound=MAX_CYCLE_LENGTH):
-            ids = [name for _, name in cycle]
-            buckets = [i for i, (kind, _) in enumerate(cycle) if kind == "b"]
-            start = min(buckets, key=lambda i: order.get(ids[i], 0))
+        for ids in networkx.simple_cycles(digraph, length_bound=MAX_CYCLE_LENGTH):
+            actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
+            if not actors:
+                continue
+            written = [i for i in range(len(ids)) if i - 1 in actors or (i == 0 and len(ids) - 1 in actors)]
+            written = [i for i in written if not self.is_actor(ids[i])] or written or list(range(len(ids)))
+            start = min(written, key=lambda i: (order.get(ids[i], 0), i))
             rotated = ids[start:] + ids[:start]
             found.append(rotated + [rotated[0]])
             if len(found) >= MAX_CYCLES:
@@ -95,14 +119,20 @@ def _bucket_arns(model: Model, bucket_id: str) -> List[Tokens]:
 
 
 def build_graph(model: Model) -> EventGraph:
-    triggered = {t.function for t in model.triggers}
+    triggered = {t.function for t in model.triggers if t.function in model.functions}
+    triggered |= {t.consumer for t in model.event_triggers if t.consumer in model.functions}
     events_by_bucket: Dict[str, set] = {}
     for trigger in model.triggers:
         events_by_bucket.setdefault(trigger.bucket, set()).update(trigger.events)
     bucket_tokens = {b: _bucket_arns(model, b) for b in events_by_bucket}
     effects: Dict[Tuple[str, str], Effect] = {}
     code: Dict[str, FunctionCode] = {}
-    for function_id in sorted(triggered, key=lambda f: model.order.get(f, 0)):
+    writers = sorted(triggered, key=lambda f: model.order.get(f, 0))
+    if _any_invoke(model):  # a function invoked by another is triggered too
+        writers += [f for f in model.functions if f not in triggered]
+    targets = _event_targets(model)
+    _EXACT.clear()
+    for function_id in writers:
         function = model.functions[function_id]
         code[function_id] = function_code(model, function)
         denies = [s for s in function.statements if s.effect == "Deny"]
@@ -123,7 +153,108 @@ def build_graph(model: Model) -> EventGraph:
                 effect.unknown = list(function.unknown_permissions)
             if effect.grants or effect.unknown:
                 effects[(function_id, bucket_id)] = effect
+        _service_effects(model, function_id, allows, denies, targets, effects,
+                         function.unknown_permissions, code[function_id])
+    for trigger in model.event_triggers:  # destinations and dead-letter queues
+        if trigger.service == "destination":
+            effect = effects.setdefault((trigger.source, trigger.consumer),
+                                        Effect(trigger.source, trigger.consumer))
+            effect.destinations.append(trigger)
+    for task in model.tasks:
+        for target in task.targets if task.targets is not None else _kind_targets(model, targets, task.action):
+            effect = effects.setdefault((task.machine, target), Effect(task.machine, target))
+            effect.tasks.append(task)
     return EventGraph(model, model.triggers, effects, bucket_tokens, code)
+
+
+def _names_service(statement: Statement, action: str) -> bool:
+    service = action.split(":", 1)[0] + ":"
+    return not statement.not_action and any(a.startswith(service) for a in statement.actions)
+
+
+def _any_invoke(model: Model) -> bool:
+    if any(t.action == "lambda:InvokeFunction" for t in model.tasks):
+        return True
+    if any(t.service == "destination" and t.consumer in model.functions for t in model.event_triggers):
+        return True
+    return any(s.effect == "Allow" and s.grants("lambda:InvokeFunction")
+               and _names_service(s, "lambda:InvokeFunction")
+               for f in model.functions.values() for s in f.statements)
+
+
+def _event_targets(model: Model) -> Dict[str, Dict[str, List[Tokens]]]:
+    """kind -> node id -> its ARN tokens: every non-S3 node some event can go on from."""
+    sources = {t.source for t in model.event_triggers if t.service != "destination"}
+    sources |= {t.bucket for t in model.triggers}
+    out: Dict[str, Dict[str, List[Tokens]]] = {}
+    for node_id in sources | set(model.functions) | {
+        r for r, res in model.resources.items() if res.kind == "statemachine"
+    }:
+        kind = model.kind_of(node_id)
+        if kind == "bucket":
+            continue
+        arns = model.resolver.resource_arn(node_id) if node_id in model.resolver.resources else (
+            _DEFAULT_BUS_ARN,)
+        out.setdefault(kind, {})[node_id] = [tokens(a, wildcards=False) for a in arns]
+    return out
+
+
+_DEFAULT_BUS_ARN = Pattern(("arn:aws:events:", Symbol("pseudo", "AWS::Region"), ":",
+                            Symbol("pseudo", "AWS::AccountId"), ":event-bus/default"))
+
+
+_EXACT: Dict[int, Dict[str, Dict[Tokens, List[str]]]] = {}
+
+
+def _reached(targets: Dict[str, Dict[str, List[Tokens]]], kind: str, toks: Tokens) -> List[str]:
+    """Targets of a kind whose ARN a resource pattern matches: a dictionary look-up for a
+    pattern without wildcards (most policies), else a scan (keeps large templates fast)."""
+    if not any(t is STAR or t is ONE for t in toks):
+        exact = _EXACT.setdefault(id(targets), {})
+        if kind not in exact:
+            index: Dict[Tokens, List[str]] = {}
+            for target, arns in targets[kind].items():
+                for arn in arns:
+                    index.setdefault(arn, []).append(target)
+            exact[kind] = index
+        return list(dict.fromkeys(exact[kind].get(toks, [])))
+    return [t for t, arns in targets[kind].items() if any(intersects(toks, arn) for arn in arns)]
+
+
+def _kind_targets(model: Model, targets: Dict[str, Dict[str, List[Tokens]]], action: str) -> List[str]:
+    kind = WRITE_ACTIONS.get(action, ("", ()))[0]
+    return sorted(targets.get(kind, {}), key=lambda t: model.order.get(t, 0))
+
+
+def _service_effects(model: Model, writer: str, allows: List[Statement], denies: List[Statement],
+                     targets: Dict[str, Dict[str, List[Tokens]]], effects: Dict[Tuple[str, str], Effect],
+                     unknown: List[UnknownPermission], code: FunctionCode) -> None:
+    """Effect edges from one function to queues, topics, tables, streams, buses, state
+    machines and functions: from IAM grants, and from code writes (which need no grant to
+    be seen: the grant check happens when a hop is judged)."""
+    for statement in allows:
+        for action, (kind, _emits) in WRITE_ACTIONS.items():
+            if kind not in targets or not statement.grants(action):
+                continue
+            if kind in ("function", "statemachine") and not _names_service(statement, action):
+                continue  # `*` alone is not taken to mean a function invokes itself
+            for resource, toks in zip(statement.resources, statement.resource_tokens):
+                for target in _reached(targets, kind, toks):
+                    if any(_denied(d, action, toks) for d in denies):
+                        continue
+                    effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
+                    effect.grants.append(WriteGrant(statement, action, resource, toks))
+    for resolved in code.other_writes:
+        for target in resolved.buckets or ():
+            if model.kind_of(target) in targets and target in targets[model.kind_of(target)]:
+                effects.setdefault((writer, target), Effect(writer, target, denies=denies))
+    if unknown:  # invisible permissions may reach any queue, topic, table, stream or bus
+        for kind, kind_targets in targets.items():
+            if kind in ("function", "statemachine"):
+                continue  # not every function is assumed to invoke every other one
+            for target in kind_targets:
+                effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
+                effect.unknown = list(unknown)
 
 
 def _denied(deny: Statement, action: str, target: Tokens) -> bool:

@@ -29,7 +29,7 @@ from loopcheck.code.facts import Guard
 from loopcheck.globs import STAR, covers, intersects
 from loopcheck.graph import Effect, EventGraph, WriteGrant, object_tokens
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS, matching_events
-from loopcheck.model import S3Trigger, UnknownPermission
+from loopcheck.model import S3Trigger, TaskWrite, Trigger, UnknownPermission
 
 NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
 LEVEL_NAMES = {NONE: "none", GUARDED: "guarded", POSSIBLE: "possible", LOOP: "loop"}
@@ -50,6 +50,11 @@ class Hop:
     guard: Optional[Guard] = None
     code_note: str = ""  # why code did not decide, when it did not
     unused_permission: bool = False  # code analysed, permission granted, no write here
+    chain: Tuple[str, ...] = ()  # the nodes the event passes through, writer and consumer excluded
+    links: List[Tuple[object, str]] = field(default_factory=list)  # (S3Trigger | Trigger, verdict)
+    task: Optional[TaskWrite] = None  # the Step Functions task that writes
+    destination: Optional[Trigger] = None  # the Lambda destination / DLQ that writes
+    dedupe: str = ""  # the table, when this hop is the DynamoDB dedupe design
 
     @property
     def evidence(self) -> str:
@@ -68,8 +73,16 @@ class Loop:
         return min((hop.level for hop in self.hops), default=NONE)
 
     @property
-    def functions(self) -> List[str]:
+    def writers(self) -> List[str]:
+        """Functions and state machines, in loop order."""
         return [hop.writer for hop in self.hops]
+
+    @property
+    def functions(self) -> List[str]:
+        return [w for w in self.writers if w in self.function_ids]
+
+    function_ids: frozenset = frozenset()
+    uncovered: List[str] = field(default_factory=list)  # nodes runtime detection cannot see
 
     @property
     def rests_on_unknown_permissions(self) -> bool:
@@ -224,16 +237,32 @@ def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],
 
 def find_loops(graph: EventGraph) -> List[Loop]:
     """Every cycle with its hops judged; cycles with an impossible hop are dropped, except
-    those closed only by permission the code never uses (advice)."""
+    those closed only by permission the code never uses (advice).
+
+    A hop runs from one writer (function or state machine) to the next, through the nodes
+    between them (a bucket; a topic then a queue; a table's stream; a bus...)."""
+    from loopcheck.hops import judge_dedupe, judge_hop
+    from loopcheck.knowledge.event_paths import RUNTIME_COVERED
+
+    model = graph.model
     loops = []
     for cycle in graph.cycles():
         loop = Loop(cycle)
-        # cycle alternates bucket, function, bucket, function, ..., bucket (closed)
-        for index in range(1, len(cycle) - 1, 2):
-            writer, bucket = cycle[index], cycle[index + 1]
-            consumer = cycle[index + 2] if index + 2 < len(cycle) else cycle[1]
-            incoming = graph.triggers_between(cycle[index - 1], writer)
-            loop.hops.append(_judge(graph, writer, bucket, consumer, incoming))
+        loop.function_ids = frozenset(model.functions)
+        nodes = cycle[:-1]
+        count = len(nodes)
+        actors = [i for i in range(count) if graph.is_actor(nodes[i])]
+        for k, i in enumerate(actors):
+            j = actors[(k + 1) % len(actors)]
+            chain = []
+            position = (i + 1) % count
+            while position != j:
+                chain.append(nodes[position])
+                position = (position + 1) % count
+            incoming = graph.triggers_between(nodes[(i - 1) % count], nodes[i])
+            loop.hops.append(judge_hop(graph, nodes[i], chain, nodes[j], incoming))
+        judge_dedupe(graph, loop)
+        loop.uncovered = [n for n in nodes if model.kind_of(n) not in RUNTIME_COVERED]
         if loop.level > NONE or loop.closed_only_by_unused_permission:
             loops.append(loop)
     return loops

@@ -90,6 +90,73 @@ class Function:
 
 
 @dataclass
+class Resource:
+    """A queue, topic, table (with its stream), Kinesis stream, event bus, state machine or
+    Firehose delivery stream: a node events pass through. The default bus has no resource
+    in the template; it is the node `default`."""
+
+    id: str
+    kind: str  # a value of knowledge.event_paths.RESOURCE_KINDS
+    path: Path
+    type: str
+    properties: Dict[str, Any]
+
+    @property
+    def has_stream(self) -> bool:
+        spec = self.properties.get("StreamSpecification")
+        return self.kind == "stream" or isinstance(spec, dict) and bool(spec.get("StreamViewType")
+                                                                        or spec.get("StreamEnabled"))
+
+
+@dataclass
+class Trigger:
+    """Events moving from a resource to a consumer (a function, state machine, queue, topic
+    or bus) outside S3 notifications to functions: event source mappings, subscriptions,
+    EventBridge rules, destinations, redrive.
+
+    `patterns` are the filter in EventBridge pattern shape, ORed (event source mapping
+    FilterCriteria, a rule's EventPattern, an SNS FilterPolicy); empty means no filter.
+    """
+
+    source: str
+    consumer: str
+    service: str  # "sqs" | "sns" | "dynamodb" | "kinesis" | "events" | "redrive" | "destination" | "firehose"
+    path: Path
+    origin: str  # how the template says it, for messages
+    patterns: List[Dict[str, Any]] = field(default_factory=list)
+    scope: str = ""  # SNS FilterPolicyScope: MessageAttributes (default) | MessageBody
+    why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
+
+    def describe(self) -> str:
+        if not self.patterns:
+            return "no filter"
+        shown = "; ".join(_short_json(p) for p in self.patterns)
+        return f"filter {shown}"
+
+
+def _short_json(node: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(node, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = str(node)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@dataclass
+class TaskWrite:
+    """A state machine task that calls a service (Step Functions definition)."""
+
+    machine: str
+    action: str  # IAM-style action, e.g. "lambda:InvokeFunction"
+    targets: Optional[List[str]]  # resource ids; None: not resolved
+    path: Path
+    state: str
+    details: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Model:
     file: str
     data: Dict[str, Any]
@@ -99,6 +166,25 @@ class Model:
     triggers: List[S3Trigger]
     order: Dict[str, int]  # logical id -> position in the template
     bucket_by_name: Dict[Tuple[Any, ...], str] = field(default_factory=dict)
+    resources: Dict[str, Resource] = field(default_factory=dict)  # non-bucket event nodes
+    event_triggers: List[Trigger] = field(default_factory=list)
+    tasks: List[TaskWrite] = field(default_factory=list)
+    alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
+    by_pattern: Dict[Tuple[Any, ...], str] = field(default_factory=dict)  # name/ARN/URL -> id
+
+    def kind_of(self, node_id: str) -> str:
+        if node_id in self.functions:
+            return "function"
+        if node_id in self.buckets:
+            return "bucket"
+        resource = self.resources.get(node_id)
+        return resource.kind if resource else "unknown"
+
+    def resource_ids(self, node: Any) -> List[str]:
+        """Event nodes (buckets, functions, queues, topics, ...) an expression may name."""
+        from loopcheck.model_events import resource_ids
+
+        return resource_ids(self, node)
 
     def bucket_ids(self, node: Any) -> List[str]:
         """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
@@ -191,10 +277,14 @@ class _Builder:
             elif resource.get("Type") == CDK_NOTIFICATIONS:
                 self._cdk_notifications(str(logical_id), resource)
         order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
-        return Model(
+        model = Model(
             self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order,
             self._bucket_by_name,
         )
+        from loopcheck.model_events import add_event_paths
+
+        add_event_paths(self, model)
+        return model
 
     # -- references -----------------------------------------------------------------------
     def bucket_ids(self, node: Any) -> List[str]:
@@ -399,4 +489,5 @@ def build_model(file: str, data: Dict[str, Any]) -> Model:
     return _Builder(file, data).build()
 
 
-__all__ = ["Bucket", "Function", "Model", "Pattern", "S3Trigger", "UnknownPermission", "build_model"]
+__all__ = ["Bucket", "Function", "Model", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",
+           "UnknownPermission", "build_model"]

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 from loopcheck.findings import Finding
 from loopcheck.graph import EventGraph
 from loopcheck.loops import POSSIBLE, Hop, Loop
-from loopcheck.model import Model
+from loopcheck.model import Model, S3Trigger
 from loopcheck.nodes import locate
 
 _SEVERITY_BY_LETTER = {"E": "error", "W": "warning", "I": "info"}
@@ -63,38 +63,63 @@ class RuleContext:
         return self.finding(rule, resource, path, message, cycle=loop.cycle,
                             notes=self.loop_notes(loop), evidence=loop.evidence)
 
+    def actor_path(self, actor: str) -> Sequence[Any]:
+        """Where a writer (function or state machine) is defined."""
+        if actor in self.model.functions:
+            return self.model.functions[actor].path
+        resource = self.model.resources.get(actor)
+        return resource.path if resource else ("Resources", actor)
+
     def loop_notes(self, loop: Loop) -> List[str]:
         """One line per trigger and per write, each with its own file:line, then what the
-        runtime will do. Reads in loop order: bucket notifies function, function writes."""
+        runtime will do. Reads in loop order: a resource triggers a writer, the writer writes."""
         notes: List[str] = []
         for index, hop in enumerate(loop.hops):
-            incoming = loop.hops[index - 1].trigger  # the notification that runs this writer
-            if incoming is not None:
-                events = ", ".join(incoming.events) or "no event types"
-                notes.append(
-                    f"{incoming.bucket} ({self.position(incoming.path)}) notifies "
-                    f"{incoming.function} on {events} with {incoming.describe_filter()}"
-                )
+            for link, why in loop.hops[index - 1].links:  # what runs this writer
+                notes.append(self._link_note(link, why))
             notes.extend(self._write_note(hop))
         if loop.level < POSSIBLE:
             return notes
-        allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
-        if allowed:
-            notes.append(
-                "runtime: RecursiveLoop is Allow on " + ", ".join(allowed)
-                + ": AWS will not stop this loop"
-            )
-        else:
-            notes.append(
-                "runtime: RecursiveLoop is Terminate (default): AWS stops this after "
-                "~16 billed invocations"
-            )
+        notes.append(self.runtime_note(loop))
         return notes
+
+    def runtime_note(self, loop: Loop) -> str:
+        allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
+        if loop.uncovered:
+            from loopcheck.hops import uncovered_services  # noqa: I001
+
+            return ("runtime: the loop passes through " + ", ".join(uncovered_services(self.graph, loop))
+                    + ", which Lambda's recursive loop detection does not see: nothing at runtime "
+                    "will stop it")
+        if allowed:
+            return ("runtime: RecursiveLoop is Allow on " + ", ".join(allowed)
+                    + ": AWS will not stop this loop")
+        return ("runtime: RecursiveLoop is Terminate (default): AWS stops this after "
+                "~16 billed invocations")
+
+    def _link_note(self, link: Any, why: str) -> str:
+        if isinstance(link, S3Trigger):
+            events = ", ".join(link.events) or "no event types"
+            text = (f"{link.bucket} ({self.position(link.path)}) notifies "
+                    f"{link.function} on {events} with {link.describe_filter()}")
+        else:
+            verb = _VERBS.get(link.service, "triggers")
+            text = (f"{link.source} ({self.position(link.path)}) {verb} {link.consumer} "
+                    f"({link.origin}) with {link.describe()}")
+        return f"{text}: {why}" if why else text
 
     def _write_note(self, hop: Hop) -> List[str]:
         """The writer's side of a hop: its permission, then what its code does (or why the
         code could not be read), each with file:line."""
         lines = []
+        if hop.destination is not None:
+            lines.append(f"{hop.writer} sends to {hop.bucket} as its {hop.destination.origin} "
+                         f"({self.position(hop.destination.path)}): {hop.destination.why}")
+            return lines
+        if hop.task is not None:
+            lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
+                         f"({self.position(hop.task.path)}) calls {hop.task.action}")
+            return lines
         if hop.grant is not None:
             statement = hop.grant.statement
             lines.append(
@@ -113,13 +138,22 @@ class RuleContext:
         if hop.write is not None:
             write = hop.write.write
             lines.append(
-                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}: {hop.why}"
+                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
+                + (f": {hop.why}" if hop.why else "")
             )
         elif hop.unused_permission:
             lines.append(f"  but its code never writes {hop.bucket}")
         elif hop.code_note:
             lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
+        if hop.dedupe:
+            lines.append(f"  {hop.why}")
         return lines
+
+
+_VERBS = {
+    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
+    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
+}
 
 
 _REGISTRY: Optional[List[Rule]] = None

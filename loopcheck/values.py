@@ -102,21 +102,64 @@ def _combine(values: List[Value]) -> Value:
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 # What `Ref` and `Fn::GetAtt` give for the resource types whose names matter to the graph:
-# the property that sets the name, and the ARN shape built from that name.
+# the property that sets the name, and the ARN shape built from that name (CloudFormation
+# resource reference, "Return values" of each type).
+_REGION = Symbol("pseudo", "AWS::Region")
+_ACCOUNT = Symbol("pseudo", "AWS::AccountId")
+
+
+def _arn(service: str, resource_head: str) -> Tuple[Part, ...]:
+    return (f"arn:aws:{service}:", _REGION, ":", _ACCOUNT, ":" + resource_head)
+
+
 _NAME_PROPERTY = {
     "AWS::S3::Bucket": "BucketName",
     "AWS::Lambda::Function": "FunctionName",
     "AWS::Serverless::Function": "FunctionName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::DynamoDB::GlobalTable": "TableName",
+    "AWS::Serverless::SimpleTable": "TableName",
+    "AWS::Kinesis::Stream": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::Serverless::StateMachine": "Name",
+    "AWS::KinesisFirehose::DeliveryStream": "DeliveryStreamName",
 }
 _ARN_PREFIX = {
     "AWS::S3::Bucket": ("arn:aws:s3:::",),
-    "AWS::Lambda::Function": (
-        "arn:aws:lambda:", Symbol("pseudo", "AWS::Region"), ":",
-        Symbol("pseudo", "AWS::AccountId"), ":function:",
-    ),
+    "AWS::Lambda::Function": _arn("lambda", "function:"),
+    "AWS::SQS::Queue": _arn("sqs", ""),
+    "AWS::SNS::Topic": _arn("sns", ""),
+    "AWS::DynamoDB::Table": _arn("dynamodb", "table/"),
+    "AWS::Kinesis::Stream": _arn("kinesis", "stream/"),
+    "AWS::Events::EventBus": _arn("events", "event-bus/"),
+    "AWS::StepFunctions::StateMachine": _arn("states", "stateMachine:"),
+    "AWS::KinesisFirehose::DeliveryStream": _arn("firehose", "deliverystream/"),
 }
 _ARN_PREFIX["AWS::Serverless::Function"] = _ARN_PREFIX["AWS::Lambda::Function"]
-_NAME_ATTRIBUTES = {"AWS::S3::Bucket": ("Name",)}
+_ARN_PREFIX["AWS::DynamoDB::GlobalTable"] = _ARN_PREFIX["AWS::DynamoDB::Table"]
+_ARN_PREFIX["AWS::Serverless::SimpleTable"] = _ARN_PREFIX["AWS::DynamoDB::Table"]
+_ARN_PREFIX["AWS::Serverless::StateMachine"] = _ARN_PREFIX["AWS::StepFunctions::StateMachine"]
+_NAME_ATTRIBUTES = {
+    "AWS::S3::Bucket": ("Name",),
+    "AWS::SQS::Queue": ("QueueName",),
+    "AWS::SNS::Topic": ("TopicName",),
+    "AWS::Events::EventBus": ("Name",),
+    "AWS::StepFunctions::StateMachine": ("Name",),
+    "AWS::Serverless::StateMachine": ("Name",),
+}
+# Attributes that give the ARN besides `Arn`.
+_ARN_ATTRIBUTES = {"AWS::SNS::Topic": ("TopicArn",), "AWS::SQS::Queue": ("Arn",)}
+# What `Ref` gives when it is not the name: SNS topics and state machines give the ARN, SQS
+# queues the URL.
+_REF_KIND = {
+    "AWS::SNS::Topic": "arn",
+    "AWS::StepFunctions::StateMachine": "arn",
+    "AWS::Serverless::StateMachine": "arn",
+    "AWS::SQS::Queue": "url",
+}
 
 
 class Resolver:
@@ -179,6 +222,11 @@ class Resolver:
         head = Pattern(prefix)
         return tuple(p for p in (concat([head, name]) for name in self.resource_name(logical_id)) if p)
 
+    def resource_url(self, logical_id: str) -> Value:
+        """An SQS queue's URL (what its `Ref` gives)."""
+        head = Pattern(("https://sqs.", _REGION, ".amazonaws.com/", _ACCOUNT, "/"))
+        return tuple(p for p in (concat([head, name]) for name in self.resource_name(logical_id)) if p)
+
     def resource_type(self, logical_id: str) -> Optional[str]:
         resource = self.resources.get(logical_id)
         rtype = resource.get("Type") if isinstance(resource, dict) else None
@@ -220,6 +268,10 @@ class Resolver:
             return (Pattern((Symbol("parameter", arg),)),)
         if arg in self.resources:
             rtype = self.resource_type(arg)
+            if _REF_KIND.get(rtype or "") == "arn":
+                return self.resource_arn(arg)
+            if _REF_KIND.get(rtype or "") == "url":
+                return self.resource_url(arg)
             if rtype in _NAME_PROPERTY:
                 return self.resource_name(arg)
             return (Pattern((Symbol("resource", arg),)),)
@@ -233,8 +285,10 @@ class Resolver:
         if logical_id not in self.resources:
             return self.unknown(f"GetAtt {logical_id}")
         rtype = self.resource_type(logical_id) or ""
-        if attribute == "Arn":
+        if attribute == "Arn" or attribute in _ARN_ATTRIBUTES.get(rtype, ()):
             return self.resource_arn(logical_id)
+        if attribute == "QueueUrl" and rtype == "AWS::SQS::Queue":
+            return self.resource_url(logical_id)
         if attribute in _NAME_ATTRIBUTES.get(rtype, ()):
             return self.resource_name(logical_id)
         return (Pattern((Symbol("resource", logical_id, attribute),)),)

@@ -11,11 +11,11 @@ from loopcheck.rulebase import Rule, RuleContext
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
-        if loop.level != LOOP:
-            continue
-        function = loop.cycle[1]
+        if loop.level != LOOP or loop.uncovered:
+            continue  # loops through services AWS never stops are EL107's
+        function = loop.writers[0]
         yield ctx.loop_finding(
-            RULE, function, ctx.model.functions[function].path,
+            RULE, function, ctx.actor_path(function),
             f"recursive loop {loop.path_text}: {function}'s writes can trigger it again, "
             "and no guard stops them",
             loop,

@@ -14,9 +14,9 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
         if loop.level != POSSIBLE or not loop.rests_on_unknown_permissions:
             continue
-        function = loop.cycle[1]
+        function = loop.writers[0]
         yield ctx.loop_finding(
-            RULE, function, ctx.model.functions[function].path,
+            RULE, function, ctx.actor_path(function),
             f"possible recursive loop {loop.path_text}: {function}'s permissions are not "
             "visible in the template, so a write back cannot be ruled out",
             loop,

@@ -75,7 +75,7 @@ def rendered(resolver, yaml_text):
         ("!Ref Plain", "${Plain}"),
         ("!Ref NamedFn", "worker"),
         ("!Ref Fn", "${Fn}"),
-        ("!Ref Queue", "${Queue}"),
+        ("!Ref Queue", "https://sqs.${AWS::Region}.amazonaws.com/${AWS::AccountId}/${Queue}"),  # a URL
     ],
 )
 def test_ref(resolver, source, expected):
@@ -121,7 +121,7 @@ def test_ref_bucket_without_name_is_its_logical_id(resolver):
         ("!GetAtt NamedFn.Arn", "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:worker"),
         ("!GetAtt Archive.Name", "${AWS::StackName}-archive"),
         ("!GetAtt Plain.DomainName", "${Plain.DomainName}"),
-        ("!GetAtt Queue.Arn", "${Queue.Arn}"),
+        ("!GetAtt Queue.Arn", "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${Queue}"),
     ],
 )
 def test_getatt(resolver, source, expected):
@@ -149,7 +149,7 @@ def test_resource_name_and_arn(resolver):
         ("!Sub ['${Named}', {Named: overridden}]", "overridden"),
         ("!Sub '${Plain.Arn}/*'", "arn:aws:s3:::${Plain}/*"),
         ("!Sub '${Fn.Arn}'", "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Fn}"),
-        ("!Sub '${Queue.QueueName}'", "${Queue.QueueName}"),
+        ("!Sub '${Queue.QueueName}'", "${Queue}"),
         ("!Sub '${!Literal}'", "${Literal}"),
         ("!Sub 'a-${!Named}-b'", "a-${Named}-b"),
         ("!Sub 'cost${Named'", "cost${Named"),

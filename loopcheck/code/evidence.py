@@ -63,6 +63,7 @@ class FunctionCode:
     source: CodeSource
     facts: Optional[CodeFacts]
     s3_writes: List[ResolvedWrite] = field(default_factory=list)
+    other_writes: List[ResolvedWrite] = field(default_factory=list)  # SQS, SNS, DynamoDB, ...
 
     @property
     def analysed(self) -> bool:
@@ -103,7 +104,43 @@ def function_code(model: Model, function: Function) -> FunctionCode:
     code = FunctionCode(source, facts)
     if facts.analysed:
         code.s3_writes = [_resolve(model, function, w) for w in facts.writes if w.service == "s3"]
+        code.other_writes = [_resolve_other(model, function, w) for w in facts.writes
+                             if w.service in SERVICE_KINDS]
     return code
+
+
+# facts.Write service -> the kind of node it writes (knowledge.event_paths.RESOURCE_KINDS).
+SERVICE_KINDS = {
+    "sqs": "queue", "sns": "topic", "dynamodb": "table", "kinesis": "stream", "events": "bus",
+    "states": "statemachine", "lambda": "function", "firehose": "firehose",
+}
+
+
+def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWrite:
+    """Which queue, topic, table, stream, bus, state machine or function a write names
+    (`buckets` holds their ids; None: unresolved)."""
+    kind = SERVICE_KINDS[write.service]
+    target = write.target
+
+    def ids(node: object) -> List[str]:
+        return [i for i in model.resource_ids(node) if model.kind_of(i) == kind]
+
+    if target.kind == "self":
+        return ResolvedWrite(write, [function.id], "the function itself")
+    if target.kind == "literal":
+        found = ids(target.value)
+        if not found and "/" in target.value and kind == "queue":  # a queue URL: match by name
+            found = ids(target.value.rsplit("/", 1)[-1])
+        return ResolvedWrite(write, found, f"'{target.value}'")
+    if target.kind == "env":
+        environment = function.properties.get("Environment")
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
+        if isinstance(variables, dict) and target.value in variables:
+            found = ids(variables[target.value])
+            names = ", ".join(found) or f"no {kind} of this template"
+            return ResolvedWrite(write, found, f"env {target.value} (= {names})")
+        return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
+    return ResolvedWrite(write, None, f"an unresolved {kind} ({target.value or 'computed'})")
 
 
 def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:

@@ -1,0 +1,166 @@
+"""AWS facts for the non-S3 event paths: resource types, write actions and what they emit,
+code APIs and the IAM action each needs, Step Functions task resources, and which services
+Lambda's runtime loop detection covers.
+
+Sources (see /work/shared/AWS-FACTS.md):
+- IAM Service Authorization Reference for SQS, SNS, DynamoDB, Kinesis, EventBridge, Step
+  Functions, Lambda, Firehose (SendMessageBatch is authorised by sqs:SendMessage; PartiQL
+  statements by dynamodb:PartiQLInsert/Update/Delete).
+- DynamoDB Streams developer guide ("Change data capture for DynamoDB Streams"): records carry
+  eventName INSERT, MODIFY or REMOVE; a write that changes no data writes no record.
+- Lambda developer guide "invocation-recursion": runtime loop detection covers Lambda, SQS,
+  SNS and S3 only.
+- Step Functions developer guide "Integrating services": arn:aws:states:::SERVICE:ACTION
+  optimized integrations and arn:aws:states:::aws-sdk:SERVICE:ACTION SDK integrations.
+- S3 user guide "Using EventBridge": source aws.s3, detail-type Object Created / Object
+  Deleted, detail.bucket.name, detail.object.key.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+# CloudFormation type -> node kind.
+RESOURCE_KINDS: Dict[str, str] = {
+    "AWS::S3::Bucket": "bucket",
+    "AWS::SQS::Queue": "queue",
+    "AWS::SNS::Topic": "topic",
+    "AWS::DynamoDB::Table": "table",
+    "AWS::DynamoDB::GlobalTable": "table",
+    "AWS::Serverless::SimpleTable": "table",
+    "AWS::Kinesis::Stream": "stream",
+    "AWS::Events::EventBus": "bus",
+    "AWS::StepFunctions::StateMachine": "statemachine",
+    "AWS::Serverless::StateMachine": "statemachine",
+    "AWS::KinesisFirehose::DeliveryStream": "firehose",
+    "AWS::Lambda::Function": "function",
+    "AWS::Serverless::Function": "function",
+}
+
+# The default EventBridge bus has no resource; loopcheck gives it this node id.
+DEFAULT_BUS = "default"
+
+# IAM write action -> the node kind it writes, and what it emits there (DynamoDB: the stream
+# record event names it can cause; others: "message" / "event" / "record" / "invoke").
+WRITE_ACTIONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
+    "sqs:SendMessage": ("queue", ("message",)),
+    "sns:Publish": ("topic", ("message",)),
+    "dynamodb:PutItem": ("table", ("INSERT", "MODIFY")),
+    "dynamodb:UpdateItem": ("table", ("INSERT", "MODIFY")),
+    "dynamodb:DeleteItem": ("table", ("REMOVE",)),
+    "dynamodb:BatchWriteItem": ("table", ("INSERT", "MODIFY", "REMOVE")),
+    "dynamodb:PartiQLInsert": ("table", ("INSERT",)),
+    "dynamodb:PartiQLUpdate": ("table", ("INSERT", "MODIFY")),
+    "dynamodb:PartiQLDelete": ("table", ("REMOVE",)),
+    "kinesis:PutRecord": ("stream", ("record",)),
+    "kinesis:PutRecords": ("stream", ("record",)),
+    "events:PutEvents": ("bus", ("event",)),
+    "states:StartExecution": ("statemachine", ("invoke",)),
+    "states:StartSyncExecution": ("statemachine", ("invoke",)),
+    "lambda:InvokeFunction": ("function", ("invoke",)),
+    "firehose:PutRecord": ("firehose", ("record",)),
+    "firehose:PutRecordBatch": ("firehose", ("record",)),
+}
+# TransactWriteItems needs the per-item actions (PutItem/UpdateItem/DeleteItem) in IAM.
+
+# Handler-code API (facts.Write service, api) -> IAM action, and the DynamoDB event names.
+API_ACTIONS: Dict[Tuple[str, str], str] = {
+    ("sqs", "SendMessage"): "sqs:SendMessage",
+    ("sqs", "SendMessageBatch"): "sqs:SendMessage",
+    ("sns", "Publish"): "sns:Publish",
+    ("sns", "PublishBatch"): "sns:Publish",
+    ("dynamodb", "PutItem"): "dynamodb:PutItem",
+    ("dynamodb", "UpdateItem"): "dynamodb:UpdateItem",
+    ("dynamodb", "DeleteItem"): "dynamodb:DeleteItem",
+    ("dynamodb", "BatchWriteItem"): "dynamodb:BatchWriteItem",
+    ("dynamodb", "TransactWriteItems"): "dynamodb:PutItem",
+    ("dynamodb", "ExecuteStatement"): "dynamodb:PartiQLUpdate",
+    ("kinesis", "PutRecord"): "kinesis:PutRecord",
+    ("kinesis", "PutRecords"): "kinesis:PutRecords",
+    ("events", "PutEvents"): "events:PutEvents",
+    ("states", "StartExecution"): "states:StartExecution",
+    ("states", "StartSyncExecution"): "states:StartSyncExecution",
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("lambda", "InvokeAsync"): "lambda:InvokeFunction",
+    ("firehose", "PutRecord"): "firehose:PutRecord",
+    ("firehose", "PutRecordBatch"): "firehose:PutRecordBatch",
+}
+API_EVENT_NAMES: Dict[str, Tuple[str, ...]] = {
+    "PutItem": ("INSERT", "MODIFY"),
+    "UpdateItem": ("INSERT", "MODIFY"),
+    "DeleteItem": ("REMOVE",),
+    "BatchWriteItem": ("INSERT", "MODIFY", "REMOVE"),
+    "TransactWriteItems": ("INSERT", "MODIFY", "REMOVE"),
+    "ExecuteStatement": ("INSERT", "MODIFY", "REMOVE"),
+}
+
+# Step Functions task Resource (after arn:aws:states:::) -> IAM-style action it performs.
+# `.sync` / `.waitForTaskToken` suffixes are stripped first; aws-sdk:SERVICE:ACTION maps to
+# SERVICE:Action.
+STATES_TASKS: Dict[str, str] = {
+    "lambda:invoke": "lambda:InvokeFunction",
+    "sqs:sendMessage": "sqs:SendMessage",
+    "sns:publish": "sns:Publish",
+    "dynamodb:putItem": "dynamodb:PutItem",
+    "dynamodb:updateItem": "dynamodb:UpdateItem",
+    "dynamodb:deleteItem": "dynamodb:DeleteItem",
+    "events:putEvents": "events:PutEvents",
+    "states:startExecution": "states:StartExecution",
+    "kinesis:putRecord": "kinesis:PutRecord",
+    "firehose:putRecord": "firehose:PutRecord",
+    "s3:putObject": "s3:PutObject",
+}
+# Task parameter naming the target, per action.
+STATES_TARGET_PARAMETER: Dict[str, Tuple[str, ...]] = {
+    "lambda:InvokeFunction": ("FunctionName",),
+    "sqs:SendMessage": ("QueueUrl",),
+    "sns:Publish": ("TopicArn",),
+    "dynamodb:PutItem": ("TableName",),
+    "dynamodb:UpdateItem": ("TableName",),
+    "dynamodb:DeleteItem": ("TableName",),
+    "events:PutEvents": ("Entries",),
+    "states:StartExecution": ("StateMachineArn",),
+    "kinesis:PutRecord": ("StreamName", "StreamARN"),
+    "firehose:PutRecord": ("DeliveryStreamName",),
+    "s3:PutObject": ("Bucket",),
+}
+
+# Node kinds Lambda's recursive loop detection can stop a loop through (AWS-FACTS "Lambda").
+RUNTIME_COVERED = frozenset({"function", "queue", "topic", "bucket"})
+KIND_SERVICE = {
+    "table": "DynamoDB", "stream": "Kinesis", "bus": "EventBridge",
+    "statemachine": "Step Functions", "firehose": "Firehose",
+}
+
+# S3 -> EventBridge: emitted detail-type per S3 IAM action (S3 user guide, EventBridge).
+S3_DETAIL_TYPES: Dict[str, Tuple[str, ...]] = {
+    "s3:PutObject": ("Object Created",),
+    "s3:DeleteObject": ("Object Deleted",),
+    "s3:DeleteObjectVersion": ("Object Deleted",),
+    "s3:PutObjectTagging": ("Object Tags Added",),
+    "s3:DeleteObjectTagging": ("Object Tags Deleted",),
+    "s3:PutObjectAcl": ("Object ACL Updated",),
+    "s3:RestoreObject": ("Object Restore Initiated", "Object Restore Completed"),
+}
+
+# SAM connectors: the write actions `Permissions: [Write]` grants per destination kind, and
+# the resource ARN shape ("bucket-objects": arn:aws:s3:::NAME/*). Source: AWS SAM developer
+# guide, "AWS SAM connector reference" (supported source and destination resource types).
+CONNECTOR_WRITE: Dict[str, Tuple[Tuple[str, ...], str]] = {
+    "bucket": (("s3:PutObject", "s3:PutObjectAcl", "s3:PutObjectLegalHold", "s3:PutObjectRetention",
+                "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObject",
+                "s3:DeleteObjectVersion", "s3:AbortMultipartUpload"), "bucket-objects"),
+    "queue": (("sqs:SendMessage", "sqs:DeleteMessage"), "arn"),
+    "topic": (("sns:Publish",), "arn"),
+    "table": (("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+               "dynamodb:BatchWriteItem", "dynamodb:PartiQLDelete", "dynamodb:PartiQLInsert",
+               "dynamodb:PartiQLUpdate"), "arn"),
+    "stream": (("kinesis:PutRecord", "kinesis:PutRecords"), "arn"),
+    "bus": (("events:PutEvents",), "arn"),
+    "statemachine": (("states:StartExecution", "states:StopExecution"), "arn"),
+    "function": (("lambda:InvokeAsync", "lambda:InvokeFunction"), "arn"),
+    "firehose": (("firehose:PutRecord", "firehose:PutRecordBatch"), "arn"),
+}
+
+# CloudWatch metrics whose alarm tells a person a function is looping (AWS/Lambda namespace).
+ALARM_METRICS = frozenset({"ConcurrentExecutions", "Invocations"})

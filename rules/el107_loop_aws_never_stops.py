@@ -1,0 +1,44 @@
+"""EL107: an unguarded loop through DynamoDB, Kinesis, EventBridge, Step Functions or
+Firehose, which Lambda's recursive loop detection never sees."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.hops import uncovered_services
+from loopcheck.loops import LOOP
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    for loop in ctx.loops:
+        if loop.level != LOOP or not loop.uncovered:
+            continue
+        writer = loop.writers[0]
+        through = ", ".join(uncovered_services(ctx.graph, loop))
+        yield ctx.loop_finding(
+            RULE, writer, ctx.actor_path(writer),
+            f"recursive loop {loop.path_text} through {through}: {writer}'s writes can trigger it "
+            "again, no guard stops them, and nothing at runtime will stop it",
+            loop,
+        )
+
+
+RULE = Rule(
+    id="EL107",
+    title="Unguarded loop AWS never stops",
+    rationale=(
+        "Lambda's recursive loop detection only follows Lambda, SQS, SNS and S3. A loop that "
+        "passes through a DynamoDB stream, Kinesis, EventBridge, Step Functions or Firehose "
+        "runs, scales and bills until a person notices, whatever RecursiveLoop says."
+    ),
+    remediation=(
+        "break the loop: write somewhere the trigger does not watch; filter the trigger so "
+        "it cannot match the writer's output (event source mapping FilterCriteria on "
+        "eventName, an EventBridge pattern on a source the writer never uses); or skip your "
+        "own records in code before writing. Meanwhile set ReservedConcurrentExecutions and "
+        "alarm on the function's ConcurrentExecutions."
+    ),
+    check=check,
+)

@@ -1,0 +1,44 @@
+"""IL109: a function on a loop AWS never stops, with no CloudWatch alarm on its
+ConcurrentExecutions or Invocations."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.loops import GUARDED
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    reported = set()
+    for loop in ctx.loops:
+        if loop.level < GUARDED or not loop.uncovered:
+            continue
+        for function_id in loop.functions:
+            if function_id in ctx.model.alarmed or function_id in reported:
+                continue
+            reported.add(function_id)
+            yield ctx.finding(
+                RULE, function_id, ctx.model.functions[function_id].path,
+                f"{function_id} is on {loop.path_text}, which nothing at runtime stops, and no "
+                "CloudWatch alarm watches its ConcurrentExecutions or Invocations",
+                cycle=loop.cycle,
+                notes=[f"no AWS::CloudWatch::Alarm on ConcurrentExecutions or Invocations names {function_id}"],
+            )
+
+
+RULE = Rule(
+    id="IL109",
+    title="Loop AWS never stops, without an alarm",
+    rationale=(
+        "Loops through DynamoDB, Kinesis, EventBridge or Step Functions are invisible to "
+        "Lambda's recursive loop detection. If a guard ever fails, an alarm on the function's "
+        "concurrency or invocations is what tells a person."
+    ),
+    remediation=(
+        "add an AWS::CloudWatch::Alarm on the AWS/Lambda ConcurrentExecutions (or Invocations) "
+        "metric with Dimensions [{Name: FunctionName, Value: !Ref TheFunction}]."
+    ),
+    check=check,
+)

@@ -1,0 +1,43 @@
+"""WL108: the DynamoDB dedupe design without TTL on its table: the table grows forever."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    reported = set()
+    for loop in ctx.loops:
+        for hop in loop.hops:
+            table = ctx.model.resources.get(hop.dedupe) if hop.dedupe else None
+            if table is None or table.id in reported:
+                continue
+            ttl = table.properties.get("TimeToLiveSpecification")
+            if isinstance(ttl, dict) and ttl.get("Enabled") in (True, "true", "True"):
+                continue
+            reported.add(table.id)
+            yield ctx.finding(
+                RULE, table.id, table.path,
+                f"{table.id} dedupes object keys for the loop {loop.path_text} but has no TTL: "
+                "every key is kept forever",
+                cycle=loop.cycle, notes=[f"guard: {hop.why}"],
+            )
+
+
+RULE = Rule(
+    id="WL108",
+    title="Dedupe table without TTL",
+    rationale=(
+        "The dedupe design records every object key in a DynamoDB table so a repeated put "
+        "emits no new stream record. Without TimeToLiveSpecification the table only grows, "
+        "and its storage bill with it."
+    ),
+    remediation=(
+        "enable TimeToLiveSpecification on the table and write an expiry attribute with each "
+        "key (TTL deletes arrive as REMOVE records: keep the consumer's filter on INSERT)."
+    ),
+    check=check,
+)
