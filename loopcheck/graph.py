@@ -239,6 +239,8 @@ def _service_effects(model: Model, writer: str, allows: List[Statement], denies:
             if kind in ("function", "statemachine") and not _names_service(statement, action):
                 continue  # `*` alone is not taken to mean a function invokes itself
             for resource, toks in zip(statement.resources, statement.resource_tokens):
+                if kind in ("function", "statemachine") and not _names_one(toks):
+                    continue  # nor is invoking `function:*`: that needs the code to show it
                 for target in _reached(targets, kind, toks):
                     if any(_denied(d, action, toks) for d in denies):
                         continue
@@ -255,6 +257,18 @@ def _service_effects(model: Model, writer: str, allows: List[Statement], denies:
             for target in kind_targets:
                 effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
                 effect.unknown = list(unknown)
+
+
+def _names_one(toks: Tokens) -> bool:
+    """Whether an invoke/start-execution grant names its function or state machine: a grant
+    on every function (`*`, `...:function:*`) would make every function with AWSLambdaRole a
+    self-invoking loop; only handler code can show which one it really invokes."""
+    for marker in (tuple("function:"), tuple("stateMachine:")):
+        for index in range(len(toks) - len(marker) + 1):
+            if toks[index:index + len(marker)] == marker:
+                rest = toks[index + len(marker):]
+                return bool(rest) and rest[0] is not STAR
+    return False
 
 
 def _denied(deny: Statement, action: str, target: Tokens) -> bool:

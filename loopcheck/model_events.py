@@ -163,7 +163,7 @@ class _EventPaths:
 
     def run(self) -> None:
         for logical_id, resource in self.raw.items():
-            if isinstance(resource, dict) and resource.get("Type") in RESOURCE_KINDS:
+            if isinstance(resource, dict) and _type_of(resource) in RESOURCE_KINDS:
                 kind = RESOURCE_KINDS[resource["Type"]]
                 if kind not in ("bucket", "function"):
                     self.model.resources[str(logical_id)] = Resource(
@@ -189,7 +189,7 @@ class _EventPaths:
         for logical_id, resource in self.raw.items():
             if not isinstance(resource, dict):
                 continue
-            handler = handlers.get(resource.get("Type"))
+            handler = handlers.get(_type_of(resource))
             if handler is not None:
                 handler(str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
         for function in self.model.functions.values():
@@ -499,6 +499,12 @@ def _tasks(definition: Dict[str, Any], depth: int = 0) -> List[Tuple[str, Dict[s
             if key in state:
                 out.extend(_tasks(_dict(state[key]), depth + 1))
     return out
+
+
+def _type_of(resource: Dict[str, Any]) -> str:
+    """A resource's Type when it is a string (malformed templates put anything there)."""
+    rtype = resource.get("Type")
+    return rtype if isinstance(rtype, str) else ""
 
 
 def add_event_paths(builder: Any, model: Model) -> None:

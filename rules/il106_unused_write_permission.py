@@ -9,12 +9,14 @@ from loopcheck.rulebase import Rule, RuleContext
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
+    reported = set()
     for loop in ctx.loops:
         if not loop.closed_only_by_unused_permission:
             continue
         for hop in loop.hops:
-            if not hop.unused_permission:
+            if not hop.unused_permission or (hop.writer, hop.bucket) in reported:
                 continue
+            reported.add((hop.writer, hop.bucket))  # one piece of advice per permission
             function = ctx.model.functions[hop.writer]
             yield ctx.loop_finding(
                 RULE, hop.writer, function.path,

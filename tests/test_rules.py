@@ -319,3 +319,15 @@ def test_curated_managed_policies_by_name_and_arn(findings_of):
     for policy in ("AWSLambdaBasicExecutionRole", "AWSLambdaKinesisExecutionRole",
                    "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"):
         assert findings_of(sam(f"Policies:\n  - {policy}\n")) == [], policy
+
+
+def test_invoke_permission_on_every_function_is_not_a_self_invocation_loop(findings_of):
+    # AWSLambdaRole grants lambda:InvokeFunction on "*": only code naming a target shows a loop
+    assert findings_of(sam("Policies:\n  - AWSLambdaRole\n")) == []
+    scoped = "Policies:\n  - LambdaInvokePolicy:\n      FunctionName: !Ref Fn\n"
+    assert "EL101" in rules_of(findings_of(sam(scoped)))
+
+
+def test_resource_type_of_the_wrong_type_is_ignored(findings_of):
+    template = sam(CRUD, extra="Odd:\n  Type: {Ref: Something}\n")
+    assert rules_of(findings_of(template)) == ["EL101"]
