@@ -78,17 +78,22 @@ class EventGraph:
             return []
         import networkx  # only templates with both kinds of edges pay for the import
 
-        digraph = networkx.DiGraph()
-        for trigger in self.triggers:
-            digraph.add_edge(trigger.bucket, trigger.function)
-        for link in self.model.event_triggers:
-            if link.service != "destination":
-                digraph.add_edge(link.source, link.consumer)
-        for writer, target in self.effects:
-            digraph.add_edge(writer, target)
+        # Nodes are numbered in template order: networkx walks sets of nodes, and integers
+        # (unlike strings) iterate the same way whatever PYTHONHASHSEED is, so which cycles
+        # fall under MAX_CYCLES never changes between runs.
+        edges = [(t.bucket, t.function) for t in self.triggers]
+        edges += [(link.source, link.consumer) for link in self.model.event_triggers
+                  if link.service != "destination"]
+        edges += list(self.effects)
         order = self.model.order
+        names = sorted({n for edge in edges for n in edge}, key=lambda n: (order.get(n, len(order)), n))
+        number = {name: index for index, name in enumerate(names)}
+        digraph = networkx.DiGraph()
+        digraph.add_nodes_from(range(len(names)))
+        digraph.add_edges_from((number[a], number[b]) for a, b in edges)
         found: List[List[str]] = []
-        for ids in networkx.simple_cycles(digraph, length_bound=MAX_CYCLE_LENGTH):
+        for numbered in networkx.simple_cycles(digraph, length_bound=MAX_CYCLE_LENGTH):
+            ids = [names[n] for n in numbered]
             actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
             if not actors:
                 continue

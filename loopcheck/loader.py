@@ -12,6 +12,7 @@ import json
 import json.decoder
 import json.scanner
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional, Union
@@ -295,10 +296,15 @@ def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Loa
     """Read and decode one file. Never raises for bad input: returns LoadError or Skipped."""
     shown = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > max_bytes:
-            return LoadError(shown, f"file is {size} bytes, over the {max_bytes}-byte limit")
-        raw = Path(path).read_bytes()
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            return LoadError(shown, "not a regular file (a device, pipe or socket): not read")
+        if info.st_size > max_bytes:
+            return LoadError(shown, f"file is {info.st_size} bytes, over the {max_bytes}-byte limit")
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)  # a file that grows while read stays bounded
+        if len(raw) > max_bytes:
+            return LoadError(shown, f"file is over the {max_bytes}-byte limit")
     except OSError as exc:
         return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
     looks_like_template = bool(_TEMPLATE_HINT.search(raw))

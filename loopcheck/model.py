@@ -290,16 +290,16 @@ class _Builder:
     def bucket_ids(self, node: Any) -> List[str]:
         return _bucket_ids(self.resolver, self.buckets, self._bucket_by_name, node)
 
-    def function_ids(self, node: Any) -> List[str]:
+    def function_ids(self, node: Any, _via: Tuple[str, ...] = ()) -> List[str]:
         """Functions an ARN or name expression may name (aliases and versions included)."""
         target = self.resolver.refers_to(node)
         if target is not None:
             if target in self.functions:
                 return [target]
             rtype = self.resolver.resource_type(target)
-            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version") and target not in _via:
                 inner = _dict(_dict(self.resources.get(target)).get("Properties")).get("FunctionName")
-                return self.function_ids(inner)
+                return self.function_ids(inner, _via + (target,))
             return []
         found = []
         for pattern in self.resolver.value(node):

@@ -89,14 +89,22 @@ def concat(pieces: List[Pattern]) -> Optional[Pattern]:
 
 
 def _combine(values: List[Value]) -> Value:
-    out: List[Pattern] = []
-    for combo in product(*values):
-        joined = concat(list(combo))
-        if joined is not None and joined not in out:
-            out.append(joined)
-        if len(out) >= MAX_ALTERNATIVES:
+    """Every concatenation of one alternative per value, built left to right so that
+    contradicting Fn::If arms and duplicates drop out at each step: the work stays
+    proportional to the number of parts, never to the product of their alternatives."""
+    combined: List[Pattern] = [Pattern(())]
+    for value in values:
+        step: List[Pattern] = []
+        for head, tail in product(combined, value):
+            joined = concat([head, tail])
+            if joined is not None and joined not in step:
+                step.append(joined)
+                if len(step) >= MAX_ALTERNATIVES:
+                    break
+        combined = step
+        if not combined:
             break
-    return tuple(out)
+    return tuple(combined)
 
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
@@ -170,6 +178,9 @@ class Resolver:
         self.resources = _mapping(template.get("Resources"))
         self.mappings = _mapping(template.get("Mappings"))
         self._names: Dict[str, Value] = {}
+        # Values of intrinsic nodes already resolved, by node identity: YAML aliases share
+        # one node, and a chain of aliased Fn::If must not be walked once per path.
+        self._memo: Dict[int, Tuple[Any, Value]] = {}
         self._resolving: set = set()
         self._unknown_count = 0
 
@@ -248,7 +259,12 @@ class Resolver:
             (key, arg), = node.items()
             handler = _INTRINSICS.get(key)
             if handler is not None:
-                return handler(self, arg, depth + 1)
+                remembered = self._memo.get(id(node))
+                if remembered is not None and remembered[0] is node:
+                    return remembered[1]
+                value = handler(self, arg, depth + 1)
+                self._memo[id(node)] = (node, value)
+                return value
         return self.unknown("not a string")
 
     def _ref(self, arg: Any, depth: int) -> Value:
@@ -437,13 +453,20 @@ def _mapping(node: Any) -> Dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
-def branches(node: Any) -> List[Any]:
+def branches(node: Any, _depth: int = 0) -> List[Any]:
     """The concrete alternatives of a structural node: both arms of `Fn::If`, minus
-    `AWS::NoValue`; any other node is its own single alternative."""
-    if isinstance(node, dict) and len(node) == 1:
+    `AWS::NoValue`; any other node is its own single alternative. Arms that are the same
+    node (YAML aliases) count once, and at most MAX_ALTERNATIVES come back."""
+    if isinstance(node, dict) and len(node) == 1 and _depth <= MAX_DEPTH:
         (key, arg), = node.items()
         if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
-            return branches(arg[1]) + branches(arg[2])
+            arms = [arg[1]] if arg[1] is arg[2] else [arg[1], arg[2]]
+            out: List[Any] = []
+            for arm in arms:
+                for alternative in branches(arm, _depth + 1):
+                    if not any(alternative is seen for seen in out):
+                        out.append(alternative)
+            return out[:MAX_ALTERNATIVES]
         if key == "Ref" and arg == NO_VALUE:
             return []
     return [node]

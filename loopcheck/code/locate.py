@@ -102,6 +102,14 @@ def _inline_text(node: Any, resolver: Resolver) -> Optional[str]:
 
 def locate_code(model: Model, function: Function) -> CodeSource:
     """The handler source of one function (never raises; a reason when not found)."""
+    try:
+        return _locate(model, function)
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of symlinks
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return CodeSource(reason=f"code folder cannot be read ({reason})")
+
+
+def _locate(model: Model, function: Function) -> CodeSource:
     props: Dict[str, Any] = function.properties
     language = _language_of(props.get("Runtime"))
     handler = _split_handler(props.get("Handler"))
