@@ -6,8 +6,8 @@ that looks like a template cannot be read or parsed (and 0/1 otherwise), the bad
 reported with its message, line and column, and the other files of the same scan still
 scanned (a known looping template sits next to the bad file: its EL101 must still be there).
 
-Inputs are generated in tmp_path, so the repository stays small. Cases that expose a
-loopcheck bug found by it was fixed in the same change; a new one is kept, marked xfail(strict=True).
+Inputs are generated in tmp_path, so the repository stays small. The bugs this catalogue
+found are fixed; a new one would be kept here, marked xfail(strict=True) with its reason.
 """
 
 from __future__ import annotations
