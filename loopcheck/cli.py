@@ -32,10 +32,13 @@ def main() -> None:
               help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also list findings suppressed by the template's Metadata, with their reason.")
 def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
-                 output_file: str) -> None:
+                 output_file: str, show_suppressed: bool) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
     result = scan(list(paths), ScanOptions(strict=strict))
+    result.show_suppressed = show_suppressed
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
     report = renderer(output_format)(result)

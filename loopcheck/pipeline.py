@@ -1,8 +1,10 @@
 """The one pipeline every front-end uses: find files, then per template
-load -> resolve -> model -> graph -> loops -> rules.
+load -> resolve -> model -> graph -> loops -> rules -> suppressions.
 
-`analyse_template` is the seam the cfn-lint plugin will use: it takes an already decoded
-template, so cfn-lint's own parse is reused rather than repeated.
+`analyse_template` is the seam the cfn-lint plugin uses: it takes an already decoded
+template, so cfn-lint's own parse is reused rather than repeated. `analyse` is the same with
+everything it computed (suppressed findings, model, graph, loops) for front-ends that need
+more than the findings (`--show-suppressed`, `loopcheck graph`).
 """
 
 from __future__ import annotations
@@ -11,23 +13,38 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence
 
+from loopcheck import suppressions
 from loopcheck.findings import Finding
-from loopcheck.graph import build_graph
+from loopcheck.graph import EventGraph, build_graph
 from loopcheck.loader import DEFAULT_MAX_BYTES, LoadError, Skipped, Template, load_file
-from loopcheck.loops import find_loops
-from loopcheck.model import build_model
+from loopcheck.loops import Loop, find_loops
+from loopcheck.model import Model, build_model
 from loopcheck.rulebase import RuleContext, all_rules
+from loopcheck.suppressions import Suppressed
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
 
 @dataclass
+class AnalysisOptions:
+    """What configuration changes in the analysis of one template (loopcheck.config builds
+    it from `[tool.loopcheck]` / `.loopcheck.yaml`); the defaults change nothing."""
+
+    managed_policies: Mapping[str, List[Dict[str, Any]]] = field(default_factory=dict)
+    skip: FrozenSet[str] = frozenset()  # rule ids not run
+    severity: Mapping[str, str] = field(default_factory=dict)  # rule id -> reported severity
+    suppressions: bool = True  # honour Metadata suppressions in the template
+
+
+@dataclass
 class ScanOptions:
     strict: bool = False  # a named or found YAML/JSON file that is not a template is an error
     max_bytes: int = DEFAULT_MAX_BYTES
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    exclude: Optional[Callable[[str], bool]] = None  # path -> True to leave it out
 
 
 @dataclass
@@ -50,27 +67,62 @@ class ScanResult:
     seconds: float = 0.0
     roots: List[str] = field(default_factory=list)  # the paths the scan was given
     files: List[str] = field(default_factory=list)  # templates analysed, in scan order
+    suppressed: List[Suppressed] = field(default_factory=list)  # kept out of `findings`
+    show_suppressed: bool = False  # reporters list `suppressed` too
+    excluded: List[str] = field(default_factory=list)  # files left out by configuration
+    baseline: Optional[Any] = None  # loopcheck.baseline.Comparison, when --baseline was given
 
 
-def analyse_template(file: str, data: Dict[str, Any]) -> List[Finding]:
-    """Every finding of every rule on one decoded template, in a stable order."""
-    model = build_model(file, data)
+@dataclass
+class Analysis:
+    """Everything the pipeline computed for one template."""
+
+    findings: List[Finding]  # reported, in a stable order
+    suppressed: List[Suppressed]  # suppressed by the template's Metadata
+    model: Model
+    graph: EventGraph
+    loops: List[Loop]
+
+
+def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
+    """Every rule on one decoded template, then its Metadata suppressions, then configured
+    severities (a finding keeps its rule id and reports the configured severity)."""
+    options = options or AnalysisOptions()
+    model = build_model(file, data, managed_policies=options.managed_policies)
     graph = build_graph(model)
-    context = RuleContext(model, graph, find_loops(graph))
+    loops = find_loops(graph)
+    context = RuleContext(model, graph, loops)
     findings: List[Finding] = []
     for rule in all_rules():
-        findings.extend(rule.check(context))
+        if rule.id not in options.skip:
+            findings.extend(rule.check(context))
     findings.sort(key=Finding.sort_key)
-    return findings
+    suppressed: List[Suppressed] = []
+    if options.suppressions:
+        findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
+    for finding in findings + [s.finding for s in suppressed]:
+        finding.severity = options.severity.get(finding.rule, finding.severity)
+    return Analysis(findings, suppressed, model, graph, loops)
 
 
-def discover(paths: Sequence[str]) -> Iterator[tuple]:
+def analyse_template(file: str, data: Dict[str, Any], *,
+                     options: Optional[AnalysisOptions] = None) -> List[Finding]:
+    """Every reported finding on one decoded template, in a stable order (suppressed ones
+    left out)."""
+    return analyse(file, data, options).findings
+
+
+def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = None) -> Iterator[tuple]:
     """(path, error) pairs: every template-looking file under the given paths, in a
-    stable order; a missing path comes back with its error."""
+    stable order; a missing path comes back with its error. Folders `exclude` matches are
+    not entered; files it matches are left out (see scan)."""
     for given in paths:
         if os.path.isdir(given):
             for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS
+                    and not (exclude and exclude(os.path.join(root, d)))
+                )
                 for name in sorted(files):
                     if name.lower().endswith(TEMPLATE_SUFFIXES):
                         yield os.path.join(root, name), None
@@ -83,33 +135,42 @@ def discover(paths: Sequence[str]) -> Iterator[tuple]:
 def scan_file(path: str, options: ScanOptions) -> tuple:
     """(findings, error, skipped) for one file. Never raises: an internal failure becomes an
     error entry that asks for a bug report, and the scan goes on."""
+    analysis, error, skipped = _scan_file(path, options)
+    return (analysis.findings if analysis else []), error, skipped
+
+
+def _scan_file(path: str, options: ScanOptions) -> tuple:
+    """(analysis or None, error, skipped) for one file."""
     try:
         loaded = load_file(path, options.max_bytes)
         if isinstance(loaded, LoadError):
-            return [], ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
+            return None, ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
         if isinstance(loaded, Skipped):
             if options.strict:
-                return [], ErrorEntry(path, f"{loaded.reason} (--strict)"), None
-            return [], None, loaded
+                return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
+            return None, None, loaded
         assert isinstance(loaded, Template)
-        return analyse_template(path, loaded.data), None, None
+        return analyse(path, loaded.data, options.analysis), None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (
             f"internal error ({type(exc).__name__}: {exc}); please report it at "
             "https://github.com/loopcheck/loopcheck/issues with this file if you can share it"
         )
-        return [], ErrorEntry(path, message), None
+        return None, ErrorEntry(path, message), None
 
 
 def scan(paths: Sequence[str], options: Optional[ScanOptions] = None) -> ScanResult:
     options = options or ScanOptions()
     started = time.perf_counter()
     result = ScanResult(roots=list(paths))
-    for path, missing in discover(paths):
+    for path, missing in discover(paths, options.exclude):
         if missing:
             result.errors.append(ErrorEntry(path, missing))
             continue
-        findings, error, skipped = scan_file(path, options)
+        if options.exclude is not None and options.exclude(path):
+            result.excluded.append(path)
+            continue
+        analysis, error, skipped = _scan_file(path, options)
         if error is not None:
             result.errors.append(error)
         elif skipped is not None:
@@ -117,7 +178,8 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None) -> ScanRes
         else:
             result.templates += 1
             result.files.append(path)
-            result.findings.extend(findings)
+            result.findings.extend(analysis.findings)
+            result.suppressed.extend(analysis.suppressed)
     result.seconds = time.perf_counter() - started
     return result
 
