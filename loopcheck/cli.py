@@ -4,6 +4,7 @@ prints with a reporter, and sets the exit status (DESIGN.md "Contracts")."""
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import click
 
@@ -26,18 +27,31 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
               show_default=True, help="Output format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              default="error", show_default=True,
-              help="Exit 1 when a finding at or above this severity is reported.")
+              default=None,
+              help="Exit 1 when a finding at or above this severity is reported "
+                   "[default: the configuration's fail-on, else error].")
 @click.option("--strict", is_flag=True,
               help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
 @click.option("--show-suppressed", is_flag=True,
               help="Also list findings suppressed by the template's Metadata, with their reason.")
-def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
-                 output_file: str, show_suppressed: bool) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
+                   "or .loopcheck.yaml found upward from the scanned paths.")
+def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
+                 output_file: str, show_suppressed: bool, config_file: Optional[str]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
-    result = scan(list(paths), ScanOptions(strict=strict))
+    from loopcheck.config import ConfigError, discover_config
+
+    try:
+        config = discover_config(list(paths), config_file)
+    except ConfigError as exc:
+        click.echo(f"loopcheck: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
+    options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder())
+    result = scan(list(paths), options)
     result.show_suppressed = show_suppressed
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
