@@ -39,10 +39,27 @@ def main() -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
                    "or .loopcheck.yaml found upward from the scanned paths.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings that this baseline file does not hold.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
+              help="Record today's findings in this file (and exit 0 unless a file is unreadable).")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
-                 output_file: str, show_suppressed: bool, config_file: Optional[str]) -> None:
+                 output_file: str, show_suppressed: bool, config_file: Optional[str],
+                 baseline_file: Optional[str], write_baseline_file: Optional[str]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
     from loopcheck.config import ConfigError, discover_config
+
+    if baseline_file and write_baseline_file:
+        raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    baseline_keys = None
+    if baseline_file:
+        from loopcheck import baseline
+
+        try:
+            baseline_keys = baseline.read(baseline_file)
+        except baseline.BaselineError as exc:
+            click.echo(f"loopcheck: baseline error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
 
     try:
         config = discover_config(list(paths), config_file)
@@ -53,6 +70,9 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder())
     result = scan(list(paths), options)
     result.show_suppressed = show_suppressed
+    if baseline_keys is not None:
+        result.findings, result.baseline = baseline.compare(
+            result.findings, result.files, baseline_file, baseline_keys)
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
     report = renderer(output_format)(result)
@@ -65,6 +85,15 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
         from loopcheck.reporters.text import summary
 
         click.echo(summary(result), err=True)
+    if result.baseline is not None:
+        click.echo(result.baseline.summary(), err=True)
+    if write_baseline_file:
+        from loopcheck import baseline
+
+        written = baseline.write(result.findings, write_baseline_file)
+        click.echo(f"loopcheck: wrote {written} finding{'' if written == 1 else 's'} to the "
+                   f"baseline {write_baseline_file}", err=True)
+        fail_on = "never"  # they are accepted now; unreadable files still exit 2
     sys.exit(exit_status(result, fail_on))
 
 
