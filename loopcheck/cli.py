@@ -97,6 +97,30 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     sys.exit(exit_status(result, fail_on))
 
 
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: id, severity, title."""
+    from loopcheck.ruledocs import rules_table
+
+    click.echo(rules_table(), nl=False)
+
+
+@main.command("explain")
+@click.argument("rule_id")
+def explain_command(rule_id: str) -> None:
+    """Explain a rule: what it detects, why it is bad, a failing example and the fix."""
+    from loopcheck.ruledocs import find_rule, render
+
+    rule = find_rule(rule_id)
+    if rule is None:
+        from loopcheck.rulebase import all_rules
+
+        known = ", ".join(r.id for r in all_rules())
+        click.echo(f"loopcheck: no rule {rule_id!r}; rules: {known}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(render(rule))
+
+
 def exit_status(result, fail_on: str) -> int:
     if result.errors:
         return EXIT_ERROR

@@ -29,4 +29,5 @@ RULE = Rule(
         "\"why this loop cannot run away\"}]}}; or fix the loop and remove the entry."
     ),
     check=check,
+    examples=("suppression-without-reason", "suppression-with-reason"),
 )
