@@ -97,6 +97,54 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     sys.exit(exit_status(result, fail_on))
 
 
+@main.command("graph")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (renders in GitHub Markdown) or Graphviz DOT.")
+@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the drawing to this file instead of stdout.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (as for scan; its managed-policies and exclude apply).")
+def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
+                  config_file: Optional[str]) -> None:
+    """Draw the event graph of templates: triggers, writes, loops and guards."""
+    from loopcheck import drawing
+    from loopcheck.config import ConfigError, discover_config
+    from loopcheck.loader import LoadError, Template, load_file
+    from loopcheck.pipeline import analyse, discover
+
+    try:
+        config = discover_config(list(paths), config_file)
+    except ConfigError as exc:
+        click.echo(f"loopcheck: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    exclude = config.excluder()
+    drawings, failed = [], False
+    for path, missing in discover(list(paths), exclude):
+        if missing or (exclude and exclude(path)):
+            if missing:
+                click.echo(f"loopcheck: {path}: {missing}", err=True)
+                failed = True
+            continue
+        loaded = load_file(path)
+        if isinstance(loaded, LoadError):
+            click.echo(f"loopcheck: {path}: unreadable: {loaded.message}", err=True)
+            failed = True
+            continue
+        if not isinstance(loaded, Template):
+            click.echo(f"loopcheck: skipped {path}: {loaded.reason}", err=True)
+            continue
+        analysis = analyse(path, loaded.data, config.analysis_options())
+        drawings.append(drawing.build(analysis, path, f"t{len(drawings)}"))
+    text = drawing.FORMATS[output_format](drawings)
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
+
+
 @main.command("rules")
 def rules_command() -> None:
     """List every rule: id, severity, title."""
