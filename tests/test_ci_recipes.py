@@ -74,5 +74,5 @@ def test_gitlab_job_writes_its_artifacts_and_the_last_scan_decides(tmp_path):
 
 def test_readme_mermaid_sample_is_what_graph_prints():
     (sample,) = _blocks("mermaid")
-    completed = loopcheck("graph", FIXTURES / "s3-same-bucket-loop" / "template.yaml")
+    completed = loopcheck("graph", FIXTURES / "s3-two-function-loop" / "template.yaml")
     assert completed.stdout == sample

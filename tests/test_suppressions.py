@@ -26,7 +26,7 @@ Resources:
     Properties:
       Handler: app.handler
       Runtime: python3.12
-      InlineCode: "x"
+      CodeUri: {{Bucket: artifacts, Key: app.zip}}  # code loopcheck cannot read: permissions decide
       Policies:
         - S3WritePolicy: {{BucketName: !Ref StagingBucket}}
       Events:
@@ -38,7 +38,7 @@ Resources:
     Properties:
       Handler: app.handler
       Runtime: python3.12
-      InlineCode: "x"
+      CodeUri: {{Bucket: artifacts, Key: app.zip}}  # code loopcheck cannot read: permissions decide
       Policies:
         - S3WritePolicy: {{BucketName: !Ref RawBucket}}
       Events:
