@@ -28,22 +28,58 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
               show_default=True, help="Output format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              default="error", show_default=True,
-              help="Exit 1 when a finding at or above this severity is reported.")
+              default=None,
+              help="Exit 1 when a finding at or above this severity is reported "
+                   "[default: the configuration's fail-on, else error].")
 @click.option("--strict", is_flag=True,
               help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
 @click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also list findings suppressed by the template's Metadata, with their reason.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
+                   "or .loopcheck.yaml found upward from the scanned paths.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings that this baseline file does not hold.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
+              help="Record today's findings in this file (and exit 0 unless a file is unreadable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes for scanning many files [default: number of cores].")
-def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
-                 output_file: str, jobs: Optional[int]) -> None:
+def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
+                 output_file: str, show_suppressed: bool, config_file: Optional[str],
+                 baseline_file: Optional[str], write_baseline_file: Optional[str],
+                 jobs: Optional[int]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
+    from loopcheck.config import ConfigError, discover_config
+
+    if baseline_file and write_baseline_file:
+        raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    baseline_keys = None
+    if baseline_file:
+        from loopcheck import baseline
+
+        try:
+            baseline_keys = baseline.read(baseline_file)
+        except baseline.BaselineError as exc:
+            click.echo(f"loopcheck: baseline error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    try:
+        config = discover_config(list(paths), config_file)
+    except ConfigError as exc:
+        click.echo(f"loopcheck: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
+    options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder())
     progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
-    result = scan(list(paths), ScanOptions(strict=strict), jobs=jobs or os.cpu_count() or 1,
-                  progress=progress)
+    result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1, progress=progress)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
+    result.show_suppressed = show_suppressed
+    if baseline_keys is not None:
+        result.findings, result.baseline = baseline.compare(
+            result.findings, result.files, baseline_file, baseline_keys)
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
     report = renderer(output_format)(result)
@@ -56,6 +92,15 @@ def scan_command(paths: tuple, output_format: str, fail_on: str, strict: bool,
         from loopcheck.reporters.text import summary
 
         click.echo(summary(result), err=True)
+    if result.baseline is not None:
+        click.echo(result.baseline.summary(), err=True)
+    if write_baseline_file:
+        from loopcheck import baseline
+
+        written = baseline.write(result.findings, write_baseline_file)
+        click.echo(f"loopcheck: wrote {written} finding{'' if written == 1 else 's'} to the "
+                   f"baseline {write_baseline_file}", err=True)
+        fail_on = "never"  # they are accepted now; unreadable files still exit 2
     sys.exit(exit_status(result, fail_on))
 
 
@@ -68,6 +113,78 @@ def _progress_bar():
             click.echo(f"\rscanning {done}/{total} files", nl=False, err=True)
 
     return show
+
+
+@main.command("graph")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (renders in GitHub Markdown) or Graphviz DOT.")
+@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the drawing to this file instead of stdout.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (as for scan; its managed-policies and exclude apply).")
+def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
+                  config_file: Optional[str]) -> None:
+    """Draw the event graph of templates: triggers, writes, loops and guards."""
+    from loopcheck import drawing
+    from loopcheck.config import ConfigError, discover_config
+    from loopcheck.loader import LoadError, Template, load_file
+    from loopcheck.pipeline import analyse, discover
+
+    try:
+        config = discover_config(list(paths), config_file)
+    except ConfigError as exc:
+        click.echo(f"loopcheck: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    exclude = config.excluder()
+    drawings, failed = [], False
+    for path, missing in discover(list(paths), exclude):
+        if missing or (exclude and exclude(path)):
+            if missing:
+                click.echo(f"loopcheck: {path}: {missing}", err=True)
+                failed = True
+            continue
+        loaded = load_file(path)
+        if isinstance(loaded, LoadError):
+            click.echo(f"loopcheck: {path}: unreadable: {loaded.message}", err=True)
+            failed = True
+            continue
+        if not isinstance(loaded, Template):
+            click.echo(f"loopcheck: skipped {path}: {loaded.reason}", err=True)
+            continue
+        analysis = analyse(path, loaded.data, config.analysis_options())
+        drawings.append(drawing.build(analysis, path, f"t{len(drawings)}"))
+    text = drawing.FORMATS[output_format](drawings)
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: id, severity, title."""
+    from loopcheck.ruledocs import rules_table
+
+    click.echo(rules_table(), nl=False)
+
+
+@main.command("explain")
+@click.argument("rule_id")
+def explain_command(rule_id: str) -> None:
+    """Explain a rule: what it detects, why it is bad, a failing example and the fix."""
+    from loopcheck.ruledocs import find_rule, render
+
+    rule = find_rule(rule_id)
+    if rule is None:
+        from loopcheck.rulebase import all_rules
+
+        known = ", ".join(r.id for r in all_rules())
+        click.echo(f"loopcheck: no rule {rule_id!r}; rules: {known}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(render(rule))
 
 
 def exit_status(result, fail_on: str) -> int:

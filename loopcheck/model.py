@@ -10,7 +10,7 @@ which shape a template used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from loopcheck.iam import Statement, statements_from_document
 from loopcheck.knowledge import sam_policy_templates
@@ -227,8 +227,10 @@ def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[st
 
 
 class _Builder:
-    def __init__(self, file: str, data: Dict[str, Any]):
+    def __init__(self, file: str, data: Dict[str, Any],
+                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None):
         self.file = file
+        self.extra_policies = dict(managed_policies or {})  # by policy name, from configuration
         self.data = data
         self.resources = _dict(data.get("Resources"))
         self.resolver = Resolver(data)
@@ -373,7 +375,12 @@ class _Builder:
                 text = pattern.literal
                 name = managed_policy_name(text) if text else None
                 known = name is not None and (is_aws_managed_arn(text) or "/" not in text)
-                if known and name in MANAGED_POLICIES:
+                extra = self._configured_policy(pattern)
+                if extra is not None:
+                    function.statements += statements_from_document(
+                        self.extra_policies[extra], self.resolver, f"{extra} (configured)", path
+                    )
+                elif known and name in MANAGED_POLICIES:
                     function.statements += statements_from_document(
                         MANAGED_POLICIES[name], self.resolver, f"{name} (AWS managed)", path
                     )
@@ -381,6 +388,17 @@ class _Builder:
                     function.unknown_permissions.append(
                         UnknownPermission(f"managed policy {pattern} is not known to loopcheck", path)
                     )
+
+    def _configured_policy(self, pattern: Pattern) -> Optional[str]:
+        """The configured managed policy a name or ARN names (by its last path segment, so
+        `!Sub arn:aws:iam::${AWS::AccountId}:policy/MyPolicy` finds `MyPolicy`)."""
+        if not self.extra_policies or not pattern.parts or not isinstance(pattern.parts[-1], str):
+            return None
+        tail = pattern.parts[-1]
+        if len(pattern.parts) > 1 and "/" not in tail:
+            return None
+        name = managed_policy_name(tail)
+        return name if name in self.extra_policies else None
 
     def _sam_policies(self, function: Function, node: Any, path: Path) -> None:
         if node is None:
@@ -484,9 +502,11 @@ def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
     return prefix, suffix
 
 
-def build_model(file: str, data: Dict[str, Any]) -> Model:
-    """Typed resources of one decoded template."""
-    return _Builder(file, data).build()
+def build_model(file: str, data: Dict[str, Any],
+                managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None) -> Model:
+    """Typed resources of one decoded template. `managed_policies` adds policy documents
+    (name -> statements) to the curated table, and wins over it for the same name."""
+    return _Builder(file, data, managed_policies).build()
 
 
 __all__ = ["Bucket", "Function", "Model", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",

@@ -1,33 +1,50 @@
 """The one pipeline every front-end uses: find files, then per template
-load -> resolve -> model -> graph -> loops -> rules.
+load -> resolve -> model -> graph -> loops -> rules -> suppressions.
 
-`analyse_template` is the seam the cfn-lint plugin will use: it takes an already decoded
-template, so cfn-lint's own parse is reused rather than repeated.
+`analyse_template` is the seam the cfn-lint plugin uses: it takes an already decoded
+template, so cfn-lint's own parse is reused rather than repeated. `analyse` is the same with
+everything it computed (suppressed findings, model, graph, loops) for front-ends that need
+more than the findings (`--show-suppressed`, `loopcheck graph`).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence
 
+from loopcheck import suppressions
 from loopcheck.findings import Finding
-from loopcheck.graph import build_graph
+from loopcheck.graph import EventGraph, build_graph
 from loopcheck.loader import DEFAULT_MAX_BYTES, LoadError, Skipped, Template, load_file
-from loopcheck.loops import find_loops
-from loopcheck.model import build_model
+from loopcheck.loops import Loop, find_loops
+from loopcheck.model import Model, build_model
 from loopcheck.rulebase import RuleContext, all_rules
+from loopcheck.suppressions import Suppressed
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
 
 @dataclass
+class AnalysisOptions:
+    """What configuration changes in the analysis of one template (loopcheck.config builds
+    it from `[tool.loopcheck]` / `.loopcheck.yaml`); the defaults change nothing."""
+
+    managed_policies: Mapping[str, List[Dict[str, Any]]] = field(default_factory=dict)
+    skip: FrozenSet[str] = frozenset()  # rule ids not run
+    severity: Mapping[str, str] = field(default_factory=dict)  # rule id -> reported severity
+    suppressions: bool = True  # honour Metadata suppressions in the template
+
+
+@dataclass
 class ScanOptions:
     strict: bool = False  # a named or found YAML/JSON file that is not a template is an error
     max_bytes: int = DEFAULT_MAX_BYTES
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    exclude: Optional[Callable[[str], bool]] = None  # path -> True to leave it out
 
 
 @dataclass
@@ -50,27 +67,62 @@ class ScanResult:
     seconds: float = 0.0
     roots: List[str] = field(default_factory=list)  # the paths the scan was given
     files: List[str] = field(default_factory=list)  # templates analysed, in scan order
+    suppressed: List[Suppressed] = field(default_factory=list)  # kept out of `findings`
+    show_suppressed: bool = False  # reporters list `suppressed` too
+    excluded: List[str] = field(default_factory=list)  # files left out by configuration
+    baseline: Optional[Any] = None  # loopcheck.baseline.Comparison, when --baseline was given
 
 
-def analyse_template(file: str, data: Dict[str, Any]) -> List[Finding]:
-    """Every finding of every rule on one decoded template, in a stable order."""
-    model = build_model(file, data)
+@dataclass
+class Analysis:
+    """Everything the pipeline computed for one template."""
+
+    findings: List[Finding]  # reported, in a stable order
+    suppressed: List[Suppressed]  # suppressed by the template's Metadata
+    model: Model
+    graph: EventGraph
+    loops: List[Loop]
+
+
+def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
+    """Every rule on one decoded template, then its Metadata suppressions, then configured
+    severities (a finding keeps its rule id and reports the configured severity)."""
+    options = options or AnalysisOptions()
+    model = build_model(file, data, managed_policies=options.managed_policies)
     graph = build_graph(model)
-    context = RuleContext(model, graph, find_loops(graph))
+    loops = find_loops(graph)
+    context = RuleContext(model, graph, loops)
     findings: List[Finding] = []
     for rule in all_rules():
-        findings.extend(rule.check(context))
+        if rule.id not in options.skip:
+            findings.extend(rule.check(context))
     findings.sort(key=Finding.sort_key)
-    return findings
+    suppressed: List[Suppressed] = []
+    if options.suppressions:
+        findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
+    for finding in findings + [s.finding for s in suppressed]:
+        finding.severity = options.severity.get(finding.rule, finding.severity)
+    return Analysis(findings, suppressed, model, graph, loops)
 
 
-def discover(paths: Sequence[str]) -> Iterator[tuple]:
+def analyse_template(file: str, data: Dict[str, Any], *,
+                     options: Optional[AnalysisOptions] = None) -> List[Finding]:
+    """Every reported finding on one decoded template, in a stable order (suppressed ones
+    left out)."""
+    return analyse(file, data, options).findings
+
+
+def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = None) -> Iterator[tuple]:
     """(path, error) pairs: every template-looking file under the given paths, in a
-    stable order; a missing path comes back with its error."""
+    stable order; a missing path comes back with its error. Folders `exclude` matches are
+    not entered; files it matches are left out (see scan)."""
     for given in paths:
         if os.path.isdir(given):
             for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS
+                    and not (exclude and exclude(os.path.join(root, d)))
+                )
                 for name in sorted(files):
                     if name.lower().endswith(TEMPLATE_SUFFIXES):
                         yield os.path.join(root, name), None
@@ -83,22 +135,37 @@ def discover(paths: Sequence[str]) -> Iterator[tuple]:
 def scan_file(path: str, options: ScanOptions) -> tuple:
     """(findings, error, skipped) for one file. Never raises: an internal failure becomes an
     error entry that asks for a bug report, and the scan goes on."""
+    analysis, error, skipped = _scan_file(path, options)
+    return (analysis.findings if analysis else []), error, skipped
+
+
+def _scan_outcome(path: str, options: ScanOptions) -> tuple:
+    """(findings, suppressed, error, skipped) for one file: what a worker process sends
+    back (the whole Analysis, with its model and graph, would be heavy to pickle)."""
+    analysis, error, skipped = _scan_file(path, options)
+    if analysis is None:
+        return [], [], error, skipped
+    return analysis.findings, analysis.suppressed, error, skipped
+
+
+def _scan_file(path: str, options: ScanOptions) -> tuple:
+    """(analysis or None, error, skipped) for one file."""
     try:
         loaded = load_file(path, options.max_bytes)
         if isinstance(loaded, LoadError):
-            return [], ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
+            return None, ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
         if isinstance(loaded, Skipped):
             if options.strict:
-                return [], ErrorEntry(path, f"{loaded.reason} (--strict)"), None
-            return [], None, loaded
+                return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
+            return None, None, loaded
         assert isinstance(loaded, Template)
-        return analyse_template(path, loaded.data), None, None
+        return analyse(path, loaded.data, options.analysis), None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (
             f"internal error ({type(exc).__name__}: {exc}); please report it at "
             "https://github.com/loopcheck/loopcheck/issues with this file if you can share it"
         )
-        return [], ErrorEntry(path, message), None
+        return None, ErrorEntry(path, message), None
 
 
 # Below this many files, starting worker processes costs more than it saves.
@@ -107,17 +174,18 @@ PARALLEL_THRESHOLD = 16
 
 def _results(paths: List[str], options: ScanOptions, jobs: int,
              progress: Optional[Callable[[int, int], None]]) -> Iterator[tuple]:
-    """scan_file for every path, in the given order, in `jobs` processes when worth it."""
+    """_scan_outcome for every path, in the given order, in `jobs` processes when worth it."""
     total = len(paths)
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
-        outcomes: Iterable[tuple] = (scan_file(path, options) for path in paths)
+        outcomes: Iterable[tuple] = (_scan_outcome(path, options) for path in paths)
         pool = None
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=jobs)
         chunk = max(1, min(32, total // (jobs * 8)))
-        outcomes = pool.map(scan_file, paths, [options] * total, chunksize=chunk)
+        worker_options = replace(options, exclude=None)  # applied here; a closure does not pickle
+        outcomes = pool.map(_scan_outcome, paths, [worker_options] * total, chunksize=chunk)
     try:
         for done, outcome in enumerate(outcomes, 1):
             if progress is not None:
@@ -135,14 +203,19 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
     options = options or ScanOptions()
     started = time.perf_counter()
     result = ScanResult(roots=list(paths))
-    found = list(discover(paths))
-    files = [path for path, missing in found if not missing]
+    found = list(discover(paths, options.exclude))
+    excluded = {path for path, missing in found
+                if not missing and options.exclude is not None and options.exclude(path)}
+    files = [path for path, missing in found if not missing and path not in excluded]
     outcomes = _results(files, options, jobs, progress)
     for path, missing in found:
         if missing:
             result.errors.append(ErrorEntry(path, missing))
             continue
-        findings, error, skipped = next(outcomes)
+        if path in excluded:
+            result.excluded.append(path)
+            continue
+        findings, suppressed, error, skipped = next(outcomes)
         if error is not None:
             result.errors.append(error)
         elif skipped is not None:
@@ -151,6 +224,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.templates += 1
             result.files.append(path)
             result.findings.extend(findings)
+            result.suppressed.extend(suppressed)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from loopcheck.findings import Finding
 from loopcheck.graph import EventGraph
@@ -25,6 +26,19 @@ class Rule:
     rationale: str  # why it is bad
     remediation: str  # how to fix it
     check: Callable[[RuleContext], Iterable[Finding]]
+    # (failing fixture, passing fixture): folders of fixtures/ whose templates document the rule
+    # (`loopcheck explain`, docs/rules/); scripts/generate_rule_docs.py packages the snippets.
+    examples: Tuple[str, str] = ("", "")
+
+    @property
+    def summary(self) -> str:
+        """What the rule detects: its module's docstring, without the leading id."""
+        import sys
+
+        doc = (sys.modules[self.check.__module__].__doc__ or "").strip()
+        doc = re.sub(r"^[A-Z]{2}\d+:\s*", "", doc)
+        doc = " ".join(doc.split())
+        return doc[:1].upper() + doc[1:]
 
     @property
     def severity(self) -> str:

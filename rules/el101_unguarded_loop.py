@@ -38,4 +38,5 @@ RULE = Rule(
         "DynamoDB table with TTL and a stream. Meanwhile set ReservedConcurrentExecutions."
     ),
     check=check,
+    examples=("s3-same-bucket-loop", "s3-two-buckets"),
 )

@@ -40,4 +40,5 @@ RULE = Rule(
         "Allow only for a deliberate, bounded recursion with its own stop condition."
     ),
     check=check,
+    examples=("s3-recursive-loop-allow", "s3-two-buckets"),
 )

@@ -41,4 +41,5 @@ RULE = Rule(
         "alarm on the function's ConcurrentExecutions."
     ),
     check=check,
+    examples=("eventbridge-put-events-loop", "eventbridge-distinct-source"),
 )

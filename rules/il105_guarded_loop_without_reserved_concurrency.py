@@ -42,4 +42,5 @@ RULE = Rule(
         "ConcurrentExecutions metric."
     ),
     check=check,
+    examples=("s3-prefix-scoped", "s3-prefix-scoped-reserved"),
 )

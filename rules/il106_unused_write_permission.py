@@ -39,4 +39,5 @@ RULE = Rule(
         "and write access only to the bucket or prefix the code writes."
     ),
     check=check,
+    examples=("s3-crud-unused-write", "s3-two-buckets"),
 )

@@ -41,4 +41,5 @@ RULE = Rule(
         "metric with Dimensions [{Name: FunctionName, Value: !Ref TheFunction}]."
     ),
     check=check,
+    examples=("eventbridge-put-events-loop", "s3-two-buckets"),
 )

@@ -45,4 +45,5 @@ RULE = Rule(
         "bucket/processed/* with an uploads/ prefix filter); or write to a second bucket."
     ),
     check=check,
+    examples=("s3-prefix-code-in-s3", "s3-prefix-scoped"),
 )

@@ -36,4 +36,5 @@ RULE = Rule(
         "prefix; or write to a second bucket."
     ),
     check=check,
+    examples=("s3-external-role-code-in-s3", "s3-two-buckets"),
 )

@@ -1114,10 +1114,10 @@ def test_overlong_code_location_is_not_an_internal_error(original: str, replacem
 
 def test_internal_error_becomes_an_error_entry_asking_for_a_report(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch):
-    def explode(file, data):
+    def explode(file, data, options=None):
         raise ZeroDivisionError("simulated bug")
 
-    monkeypatch.setattr(loopcheck.pipeline, "analyse_template", explode)
+    monkeypatch.setattr(loopcheck.pipeline, "analyse", explode)  # the stage every scan runs
     loop = add_loop(tmp_path / "loop")
     for fmt in ("json", "text"):
         run = run_cli(loop, fmt=fmt)
@@ -1133,16 +1133,16 @@ def test_internal_error_becomes_an_error_entry_asking_for_a_report(tmp_path: Pat
 
 
 def test_internal_error_in_one_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    real = loopcheck.pipeline.analyse_template
+    real = loopcheck.pipeline.analyse
     first = add_loop(tmp_path / "a")
     second = add_loop(tmp_path / "b")
 
-    def flaky(file, data):
+    def flaky(file, data, options=None):
         if file == str(first):
             raise RuntimeError("boom")
-        return real(file, data)
+        return real(file, data, options)
 
-    monkeypatch.setattr(loopcheck.pipeline, "analyse_template", flaky)
+    monkeypatch.setattr(loopcheck.pipeline, "analyse", flaky)
     run = run_cli(tmp_path)
     assert [e["file"] for e in run.document["errors"]] == [str(first)]
     assert_loop_found(run, second)

@@ -1,4 +1,5 @@
-"""`--format json`: one object, {"tool", "version", "findings", "errors", "skipped"}."""
+"""`--format json`: one object, {"tool", "version", "findings", "errors", "skipped"}, plus
+"suppressed" with --show-suppressed and "baseline" with --baseline."""
 
 from __future__ import annotations
 
@@ -16,4 +17,8 @@ def render(result: ScanResult) -> str:
         "errors": [error.to_dict() for error in result.errors],
         "skipped": [{"file": s.path, "reason": s.reason} for s in result.skipped],
     }
+    if result.show_suppressed:
+        document["suppressed"] = [item.to_dict() for item in result.suppressed]
+    if result.baseline is not None:
+        document["baseline"] = result.baseline.to_dict()
     return json.dumps(document, indent=2) + "\n"

@@ -7,19 +7,29 @@ import textwrap
 from loopcheck.pipeline import ScanResult
 
 
+def _finding_lines(finding, suppressed_by: str = "") -> list:
+    lines = [
+        f"{finding.file}:{finding.line}:{finding.column}: {finding.rule} "
+        f"{finding.severity}: {finding.message}"
+    ]
+    if suppressed_by:
+        lines.append(f"  suppressed: {suppressed_by}")
+    if finding.cycle:
+        lines.append("  loop: " + " -> ".join(finding.cycle))
+    lines.extend("  " + note for note in finding.notes)
+    if finding.fix:
+        wrapped = textwrap.wrap("fix: " + finding.fix, width=92, subsequent_indent="       ")
+        lines.extend("  " + line for line in wrapped)
+    return lines
+
+
 def render(result: ScanResult) -> str:
     lines = []
     for finding in result.findings:
-        lines.append(
-            f"{finding.file}:{finding.line}:{finding.column}: {finding.rule} "
-            f"{finding.severity}: {finding.message}"
-        )
-        if finding.cycle:
-            lines.append("  loop: " + " -> ".join(finding.cycle))
-        lines.extend("  " + note for note in finding.notes)
-        if finding.fix:
-            wrapped = textwrap.wrap("fix: " + finding.fix, width=92, subsequent_indent="       ")
-            lines.extend("  " + line for line in wrapped)
+        lines.extend(_finding_lines(finding))
+    if result.show_suppressed:
+        for item in result.suppressed:
+            lines.extend(_finding_lines(item.finding, item.reason))
     for error in result.errors:
         where = error.file
         if error.line:
@@ -36,8 +46,13 @@ def summary(result: ScanResult) -> str:
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
+    extra = ""
+    if result.suppressed:
+        extra += f", {len(result.suppressed)} suppressed"
+    if result.excluded:
+        extra += f", {len(result.excluded)} excluded"
     return (
         f"{plural(result.templates, 'template')} scanned: {plural(counts['error'], 'error')}, "
         f"{plural(counts['warning'], 'warning')}, {counts['info']} info, "
-        f"{len(result.errors)} unreadable, {len(result.skipped)} skipped ({result.seconds:.2f} s)"
+        f"{len(result.errors)} unreadable, {len(result.skipped)} skipped{extra} ({result.seconds:.2f} s)"
     )

@@ -1,0 +1,167 @@
+"""`loopcheck graph`: the pipeline's event graph drawn as Mermaid or DOT, checked the way a
+reader would see it: Mermaid parsed by the mermaid package itself (Node + jsdom, when
+tests/mermaid/node_modules is installed; .ci/run installs it) and by a strict checker of the
+subset loopcheck emits (always); DOT rendered by Graphviz's `dot` (when installed)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from userrun import FIXTURES, ROOT, loopcheck
+
+MERMAID_DIR = ROOT / "tests" / "mermaid"
+NODE = shutil.which("node")
+DOT = shutil.which("dot")
+
+SAME_BUCKET = FIXTURES / "s3-same-bucket-loop" / "template.yaml"
+SCOPED = FIXTURES / "s3-prefix-scoped" / "template.yaml"  # guarded by a prefix filter
+WHOLE = FIXTURES / "s3-prefix-whole-bucket" / "template.yaml"  # possible loop (warning)
+TWO_FUNCTIONS = FIXTURES / "s3-two-function-loop" / "template.yaml"  # code + permission evidence
+UNUSED = FIXTURES / "s3-crud-unused-write" / "template.yaml"
+ALL = [SAME_BUCKET, SCOPED, WHOLE, TWO_FUNCTIONS, UNUSED, FIXTURES / "s3-two-buckets" / "template.yaml",
+       FIXTURES / "cdk-same-bucket-loop" / "template.json"]
+
+_ID = r"[A-Za-z][A-Za-z0-9_]*"
+_LABEL = r'"[^"\n]*"'
+_LINE_FORMS = [
+    r"flowchart LR",
+    rf"subgraph {_ID}\[{_LABEL}\]",
+    r"end",
+    rf"(?P<node>{_ID})(?:\[\({_LABEL}\)\]|\({_LABEL}\))",
+    rf"(?P<src>{_ID}) (?:-->|==>|-\.->)\|{_LABEL}\| (?P<dst>{_ID})",
+    rf"classDef {_ID} [a-z-]+:[^ ;]+(?:,[a-z-]+:[^ ;,]+)*",
+    rf"class (?P<members>{_ID}(?:,{_ID})*) {_ID}",
+    r"linkStyle (?P<links>\d+(?:,\d+)*) [a-z-]+:[^ ;]+(?:,[a-z-]+:[^ ;,]+)*",
+]
+
+
+def strict_mermaid_check(text: str) -> None:
+    """Every line is one of the forms loopcheck emits; nodes are defined before use; link
+    indexes exist; subgraphs close; labels carry no raw quote or line break."""
+    lines = text.rstrip("\n").split("\n")
+    assert lines[0] == "flowchart LR"
+    nodes, edges, depth = set(), 0, 0
+    for line in lines[1:]:
+        body = line.strip()
+        match = next((m for m in (re.fullmatch(form, body) for form in _LINE_FORMS) if m), None)
+        assert match is not None, f"not a line loopcheck should emit: {line!r}"
+        groups = match.groupdict()
+        if body.startswith("subgraph "):
+            depth += 1
+        elif body == "end":
+            depth -= 1
+            assert depth >= 0
+        elif groups.get("node"):
+            assert groups["node"] not in nodes, f"defined twice: {groups['node']}"
+            nodes.add(groups["node"])
+        elif groups.get("src"):
+            assert groups["src"] in nodes and groups["dst"] in nodes, line
+            edges += 1
+        elif groups.get("members"):
+            assert set(groups["members"].split(",")) <= nodes, line
+        elif groups.get("links"):
+            assert all(int(i) < edges for i in groups["links"].split(",")), line
+    assert depth == 0
+
+
+def alone(tmp_path, template):
+    """The template copied without its handler code, so permissions alone decide (the
+    labels below then do not depend on which handler languages loopcheck analyses)."""
+    target = tmp_path / template.parent.name / template.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(template.read_text())
+    return target
+
+
+def graph(*args):
+    completed = loopcheck("graph", *args)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_mermaid_draws_kinds_labels_evidence_and_the_loop(tmp_path):
+    text = graph(alone(tmp_path, SAME_BUCKET))
+    strict_mermaid_check(text)
+    assert 't0_b_MediaBucket[("MediaBucket<br/>bucket")]' in text  # bucket: cylinder
+    assert 't0_f_ResizeFn("ResizeFn<br/>function")' in text  # function: rounded box
+    assert 't0_b_MediaBucket ==>|"s3:ObjectCreated:*; no key filter"| t0_f_ResizeFn' in text
+    assert 't0_f_ResizeFn ==>|"s3:PutObject [permission]"| t0_b_MediaBucket' in text
+    assert "class t0_b_MediaBucket,t0_f_ResizeFn loop" in text
+    assert "linkStyle 0,1 stroke:#d1242f" in text
+
+
+def test_mermaid_marks_guarded_and_unused_writes_dashed_and_possible_loops_orange(tmp_path):
+    guarded = graph(alone(tmp_path, SCOPED))
+    assert re.search(r'-\.->\|"s3:PutObject \[permission\]; guarded: .*prefix \'uploads/\' never matches"\|',
+                     guarded)
+    assert "loop" not in guarded.split("classDef possible")[1]  # no node is on a loop
+    assert "prefix 'uploads/'" in guarded  # the key filter on the trigger edge
+    possible = graph(alone(tmp_path, WHOLE))
+    assert "class t0_b_DocumentsBucket,t0_f_ConvertFn possible" in possible
+    unused = graph(UNUSED)
+    assert '-.->|"s3:PutObject [permission]; code never writes it"|' in unused
+
+
+def test_evidence_from_handler_code_is_shown():
+    text = graph(TWO_FUNCTIONS)
+    assert 't0_f_IngestFn ==>|"s3:PutObject [both]"| t0_b_StagingBucket' in text
+
+
+def test_several_templates_are_subgraphs(tmp_path):
+    text = graph(*ALL)
+    strict_mermaid_check(text)
+    assert text.count("subgraph ") == len(ALL) and "t6_b_" in text
+
+
+@pytest.mark.skipif(NODE is None or not (MERMAID_DIR / "node_modules" / "mermaid").is_dir(),
+                    reason="needs node and `npm ci` in tests/mermaid (mermaid + jsdom)")
+@pytest.mark.parametrize("paths", [[p] for p in ALL] + [ALL], ids=[p.parent.name for p in ALL] + ["all"])
+def test_mermaid_output_parses_with_mermaid_itself(paths):
+    text = graph(*paths)
+    parsed = subprocess.run([NODE, str(MERMAID_DIR / "parse.mjs")], input=text, capture_output=True,
+                            text=True, check=False, cwd=MERMAID_DIR, timeout=120)
+    assert parsed.returncode == 0, parsed.stdout + parsed.stderr
+    assert json.loads(parsed.stdout.strip().splitlines()[-1]) == {"ok": True, "type": "flowchart-v2"}
+
+
+def test_strict_checker_rejects_what_mermaid_rejects():
+    with pytest.raises(AssertionError):
+        strict_mermaid_check('flowchart LR\n  a("x")\n  a -->|"say "hi""| a\n')
+    with pytest.raises(AssertionError):
+        strict_mermaid_check('flowchart LR\n  a -->|"x"| b\n')  # undefined nodes
+
+
+def test_dot_output(tmp_path):
+    out = tmp_path / "graph.dot"
+    completed = loopcheck("graph", "--format", "dot", "-o", out, alone(tmp_path, SAME_BUCKET),
+                          alone(tmp_path, SCOPED))
+    assert completed.returncode == 0 and completed.stdout == ""
+    text = out.read_text()
+    assert text.startswith("digraph loopcheck {")
+    assert 't0_b_MediaBucket [label="MediaBucket\\nbucket", shape=cylinder' in text
+    assert 't0_f_ResizeFn [label="ResizeFn\\nfunction", shape=box' in text
+    assert re.search(r't0_f_ResizeFn -> t0_b_MediaBucket \[label="s3:PutObject \[permission\]", '
+                     r'color="#d1242f", penwidth=3\];', text)
+    assert re.search(r"t1_f_ConvertFn -> t1_b_DocumentsBucket \[label=\"[^\"]*guarded: [^\"]*\", style=dashed",
+                     text)
+
+
+@pytest.mark.skipif(DOT is None, reason="needs Graphviz (apt-get install graphviz)")
+def test_dot_renders_with_graphviz(tmp_path):
+    text = graph("--format", "dot", *ALL)
+    rendered = subprocess.run([DOT, "-Tsvg"], input=text, capture_output=True, text=True, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    svg = rendered.stdout
+    assert "<svg" in svg and "MediaBucket" in svg and "stroke-dasharray" in svg  # a dashed edge
+
+
+def test_graph_errors_and_skips():
+    completed = loopcheck("graph", "nope.yaml", SAME_BUCKET)
+    assert completed.returncode == 2 and "nope.yaml: no such file or directory" in completed.stderr
+    assert "t0_b_MediaBucket" in completed.stdout  # the readable template is still drawn
+    completed = loopcheck("graph", ROOT / ".pre-commit-hooks.yaml")
+    assert completed.returncode == 0 and "skipped" in completed.stderr
