@@ -11,6 +11,7 @@ import click
 
 from loopcheck import __version__
 from loopcheck.findings import SEVERITY_RANK
+from loopcheck.loader import DEFAULT_MAX_BYTES
 from loopcheck.pipeline import ScanOptions, scan
 from loopcheck.reporters import FORMATS, renderer
 
@@ -46,10 +47,13 @@ def main() -> None:
               help="Record today's findings in this file (and exit 0 unless a file is unreadable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes for scanning many files [default: number of cores].")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="BYTES",
+              help="Larger files are reported as unreadable [default: the configuration's "
+                   "max-file-size, else 5 MB].")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
                  output_file: str, show_suppressed: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
-                 jobs: Optional[int]) -> None:
+                 jobs: Optional[int], max_file_size: Optional[int]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
     from loopcheck.config import ConfigError, discover_config
 
@@ -71,7 +75,8 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
         click.echo(f"loopcheck: configuration error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
-    options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder())
+    options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder(),
+                          max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES)
     progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
     result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1, progress=progress)
     if progress is not None:

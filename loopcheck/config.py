@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
-KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude")
+KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -45,6 +45,7 @@ class Config:
     severity: Dict[str, str] = field(default_factory=dict)
     managed_policies: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     exclude: Tuple[str, ...] = ()
+    max_file_size: Optional[int] = None  # bytes; None: the loader's default (5 MB)
 
     def analysis_options(self):
         from loopcheck.pipeline import AnalysisOptions
@@ -216,6 +217,11 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
 
     if "skip" in table:
         config.skip = tuple(rule_id(v, "skip") for v in string_list("skip"))
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(f"{where}: 'max-file-size' must be a positive number of bytes, not {size!r}")
+        config.max_file_size = size
     if "fail-on" in table:
         if table["fail-on"] not in FAIL_ON:
             raise ConfigError(f"{where}: 'fail-on' must be one of {', '.join(FAIL_ON)}, "
