@@ -99,6 +99,18 @@ MANAGED_POLICIES: Dict[str, List[Dict[str, Any]]] = {
             "Resource": "*",
         },
     ],
+    "AWSLambdaMSKExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers",
+                "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+                "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+                "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+            ],
+            "Resource": "*",
+        },
+    ],
     # Grants invoking any function: matters for direct self-invocation loops.
     "AWSLambdaRole": [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": ["*"]}],
     "AmazonS3ReadOnlyAccess": [
