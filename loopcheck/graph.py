@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
-from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, tokens
+from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.iam import Statement
 from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
@@ -137,27 +137,13 @@ def build_graph(model: Model) -> EventGraph:
         writers += [f for f in model.functions if f not in triggered]
     targets = _event_targets(model)
     _EXACT.clear()
+    buckets = _BucketIndex(events_by_bucket, bucket_tokens)
     for function_id in writers:
         function = model.functions[function_id]
         code[function_id] = function_code(model, function)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
-        for bucket_id, subscribed in events_by_bucket.items():
-            useful = [a for a, emitted in ACTION_EVENTS.items() if matching_events(subscribed, emitted)]
-            objects = [object_tokens(arn) for arn in bucket_tokens[bucket_id]]
-            effect = Effect(function_id, bucket_id, denies=denies)
-            for statement in allows:
-                for action in statement.granted(useful):
-                    for resource, toks in zip(statement.resources, statement.resource_tokens):
-                        if not any(intersects(toks, obj) for obj in objects):
-                            continue
-                        if any(_denied(d, action, toks) for d in denies):
-                            continue
-                        effect.grants.append(WriteGrant(statement, action, resource, toks))
-            if function.unknown_permissions:
-                effect.unknown = list(function.unknown_permissions)
-            if effect.grants or effect.unknown:
-                effects[(function_id, bucket_id)] = effect
+        _bucket_effects(function_id, allows, denies, function.unknown_permissions, buckets, effects)
         _service_effects(model, function_id, allows, denies, targets, effects,
                          function.unknown_permissions, code[function_id])
     for trigger in model.event_triggers:  # destinations and dead-letter queues
@@ -170,6 +156,65 @@ def build_graph(model: Model) -> EventGraph:
             effect = effects.setdefault((task.machine, target), Effect(task.machine, target))
             effect.tasks.append(task)
     return EventGraph(model, model.triggers, effects, bucket_tokens, code)
+
+
+_S3_ARN = tuple("arn:aws:s3:::")
+
+
+class _BucketIndex:
+    """The trigger buckets by the first token of their name, with what each subscribes to,
+    so a policy resource is matched against the few buckets it can name rather than all of
+    them (templates with thousands of resources stay linear)."""
+
+    def __init__(self, events_by_bucket: Dict[str, set], bucket_tokens: Dict[str, List[Tokens]]):
+        self.order = list(events_by_bucket)
+        self.useful = {
+            b: [a for a, emitted in ACTION_EVENTS.items() if matching_events(subscribed, emitted)]
+            for b, subscribed in events_by_bucket.items()
+        }
+        self.objects = {b: [object_tokens(arn) for arn in bucket_tokens[b]] for b in events_by_bucket}
+        self.by_first: Dict[object, List[str]] = {}
+        for bucket_id in self.order:
+            for arn in bucket_tokens[bucket_id]:
+                first = arn[len(_S3_ARN)] if len(arn) > len(_S3_ARN) else None
+                bucket_list = self.by_first.setdefault(first, [])
+                if bucket_id not in bucket_list:
+                    bucket_list.append(bucket_id)
+
+    def candidates(self, toks: Tokens) -> List[str]:
+        """Buckets a resource pattern may reach (a superset; `intersects` decides)."""
+        if toks[:len(_S3_ARN)] == _S3_ARN and len(toks) > len(_S3_ARN):
+            first = toks[len(_S3_ARN)]
+            if first is not STAR and first is not ONE:
+                return self.by_first.get(first, [])
+            return self.order
+        head = literal_prefix(toks)
+        if len(head) < len(toks) and "".join(_S3_ARN).startswith(head):
+            return self.order  # a wildcard before the bucket name: any bucket
+        return []
+
+
+def _bucket_effects(writer: str, allows: List[Statement], denies: List[Statement],
+                    unknown: List[UnknownPermission], buckets: _BucketIndex,
+                    effects: Dict[Tuple[str, str], Effect]) -> None:
+    """Effect edges from one function to the trigger buckets its grants reach. Grants keep
+    the order statement, action, resource within each bucket, as written."""
+    found: Dict[str, List[Tuple[Tuple[int, int, int], WriteGrant]]] = {}
+    for s_index, statement in enumerate(allows):
+        for r_index, (resource, toks) in enumerate(zip(statement.resources, statement.resource_tokens)):
+            for bucket_id in buckets.candidates(toks):
+                actions = statement.granted(buckets.useful[bucket_id])
+                if not actions or not any(intersects(toks, obj) for obj in buckets.objects[bucket_id]):
+                    continue
+                for a_index, action in enumerate(actions):
+                    if not any(_denied(d, action, toks) for d in denies):
+                        found.setdefault(bucket_id, []).append(
+                            ((s_index, a_index, r_index), WriteGrant(statement, action, resource, toks)))
+    for bucket_id in buckets.order:
+        grants = [grant for _, grant in sorted(found.get(bucket_id, []), key=lambda item: item[0])]
+        if grants or unknown:
+            effect = Effect(writer, bucket_id, denies=denies, grants=grants, unknown=list(unknown))
+            effects[(writer, bucket_id)] = effect
 
 
 def _names_service(statement: Statement, action: str) -> bool:
