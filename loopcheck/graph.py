@@ -159,6 +159,7 @@ def build_graph(model: Model) -> EventGraph:
 
 
 _S3_ARN = tuple("arn:aws:s3:::")
+_EVERY_OBJECT = {(STAR,), _S3_ARN + (STAR,)}  # `*`, `arn:aws:s3:::*`: no need to intersect
 
 
 class _BucketIndex:
@@ -174,19 +175,24 @@ class _BucketIndex:
         }
         self.objects = {b: [object_tokens(arn) for arn in bucket_tokens[b]] for b in events_by_bucket}
         self.by_first: Dict[object, List[str]] = {}
+        self.by_name: Dict[Tokens, List[str]] = {}
         for bucket_id in self.order:
             for arn in bucket_tokens[bucket_id]:
-                first = arn[len(_S3_ARN)] if len(arn) > len(_S3_ARN) else None
-                bucket_list = self.by_first.setdefault(first, [])
-                if bucket_id not in bucket_list:
-                    bucket_list.append(bucket_id)
+                name = arn[len(_S3_ARN):]
+                for index, key in ((self.by_first, name[:1]), (self.by_name, name)):
+                    bucket_list = index.setdefault(key, [])
+                    if bucket_id not in bucket_list:
+                        bucket_list.append(bucket_id)
 
     def candidates(self, toks: Tokens) -> List[str]:
         """Buckets a resource pattern may reach (a superset; `intersects` decides)."""
         if toks[:len(_S3_ARN)] == _S3_ARN and len(toks) > len(_S3_ARN):
-            first = toks[len(_S3_ARN)]
-            if first is not STAR and first is not ONE:
-                return self.by_first.get(first, [])
+            rest = toks[len(_S3_ARN):]
+            name = rest[:rest.index("/")] if "/" in rest else rest
+            if name and not any(t is STAR or t is ONE for t in name):
+                return self.by_name.get(name, [])  # the usual case: one bucket, named exactly
+            if rest[0] is not STAR and rest[0] is not ONE:
+                return self.by_first.get(rest[:1], [])
             return self.order
         head = literal_prefix(toks)
         if len(head) < len(toks) and "".join(_S3_ARN).startswith(head):
@@ -202,9 +208,12 @@ def _bucket_effects(writer: str, allows: List[Statement], denies: List[Statement
     found: Dict[str, List[Tuple[Tuple[int, int, int], WriteGrant]]] = {}
     for s_index, statement in enumerate(allows):
         for r_index, (resource, toks) in enumerate(zip(statement.resources, statement.resource_tokens)):
+            everything = toks in _EVERY_OBJECT
             for bucket_id in buckets.candidates(toks):
                 actions = statement.granted(buckets.useful[bucket_id])
-                if not actions or not any(intersects(toks, obj) for obj in buckets.objects[bucket_id]):
+                if not actions:
+                    continue
+                if not everything and not any(intersects(toks, obj) for obj in buckets.objects[bucket_id]):
                     continue
                 for a_index, action in enumerate(actions):
                     if not any(_denied(d, action, toks) for d in denies):
