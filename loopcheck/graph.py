@@ -277,7 +277,22 @@ def _reached(targets: Dict[str, Dict[str, List[Tokens]]], kind: str, toks: Token
                     index.setdefault(arn, []).append(target)
             exact[kind] = index
         return list(dict.fromkeys(exact[kind].get(toks, [])))
-    return [t for t, arns in targets[kind].items() if any(intersects(toks, arn) for arn in arns)]
+    width = next(i for i, t in enumerate(toks) if t is STAR or t is ONE)
+    if width == 0:
+        return [t for t, arns in targets[kind].items() if any(intersects(toks, arn) for arn in arns)]
+    # Only targets whose ARN starts like the pattern can match: index them by that prefix.
+    exact = _EXACT.setdefault(id(targets), {})
+    index_key = f"{kind}/{width}"
+    if index_key not in exact:
+        by_prefix: Dict[Tokens, List[str]] = {}
+        for target, arns in targets[kind].items():
+            for arn in arns:
+                listed = by_prefix.setdefault(arn[:width], [])
+                if target not in listed:
+                    listed.append(target)
+        exact[index_key] = by_prefix
+    candidates = exact[index_key].get(toks[:width], [])
+    return [t for t in candidates if any(intersects(toks, arn) for arn in targets[kind][t])]
 
 
 def _kind_targets(model: Model, targets: Dict[str, Dict[str, List[Tokens]]], action: str) -> List[str]:
