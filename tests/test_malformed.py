@@ -1087,9 +1087,14 @@ def test_code_uri_that_escapes_the_repository_is_not_read(code_uri: str, handler
     loop.write_text(text.replace("Handler: app.handler", f"Handler: {handler}"))
     run = run_cli(loop)
     assert run.document["errors"] == []
-    (finding,) = run.document["findings"]
-    assert (finding["rule"], finding["evidence"]) == ("EL101", "permission"), finding["notes"]
+    findings = {f["rule"]: f for f in run.document["findings"]}
+    finding = findings.pop("EL101")
+    assert finding["evidence"] == "permission", finding["notes"]
     assert not any("and does:" in note for note in finding["notes"])
+    # a folder that exists outside the repository is refused with a warning of its own
+    assert set(findings) <= {"WL902"}
+    if code_uri in ("../../outside/", "{outside}", "/etc", "/", "linked/"):
+        assert "outside the repository" in findings["WL902"]["message"]
     assert run.code == 1
 
 

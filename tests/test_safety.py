@@ -62,8 +62,7 @@ def _project(tmp_path: Path) -> Path:
     (tmp_path / "py" / "helper.py").write_text(f"open({str(marker)!r} + '-helper', 'w').write('ran')\n")
     (tmp_path / "js").mkdir()
     (tmp_path / "js" / "app.js").write_text(
-        f'require("fs").writeFileSync({str(marker)!r} + "-js", "ran");\n'
-        "exports.handler = async () => {};\n"
+        f'require("fs").writeFileSync({str(marker)!r} + "-js", "ran");\nexports.handler = async () => {{}};\n'
     )
     (tmp_path / "template.yaml").write_text(TEMPLATE.replace("{marker!r}", repr(str(marker))))
     return marker
@@ -105,7 +104,9 @@ def _calls(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            )
             yield name, node
 
 
@@ -114,7 +115,9 @@ def test_source_never_evaluates_or_imports_what_it_reads(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for name, node in _calls(tree):
         if isinstance(node.func, ast.Name):  # builtins; `re.compile` and the like are fine
-            assert name not in ("eval", "exec", "compile", "__import__"), f"{path.name}:{node.lineno} calls {name}"
+            assert name not in ("eval", "exec", "compile", "__import__"), (
+                f"{path.name}:{node.lineno} calls {name}"
+            )
         assert name not in ("run_path", "run_module", "exec_module"), f"{path.name}:{node.lineno} calls {name}"
         if name in ("load", "load_all") and isinstance(node.func, ast.Attribute):
             owner = node.func.value

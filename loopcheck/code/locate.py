@@ -32,6 +32,7 @@ class CodeSource:
     inline_text: Optional[str] = None
     inline_name: str = ""  # a file name to show for inline code
     reason: str = ""  # set when there is nothing to analyse
+    escapes: bool = False  # the template names a code folder outside its repository
 
     @property
     def found(self) -> bool:
@@ -136,7 +137,8 @@ def _locate(model: Model, function: Function) -> CodeSource:
     boundary = repository_root(template_dir.resolve())
     if not _inside(folder, boundary):
         return CodeSource(
-            reason=f"code folder {folder} is outside the repository {boundary}: not read"
+            reason=f"code folder {folder} is outside the repository {boundary}: not read",
+            escapes=True,
         )
     entry = _find_entry(folder, handler[0], language)
     if entry is None:
