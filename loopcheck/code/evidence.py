@@ -26,7 +26,7 @@ from loopcheck.code.facts import (
     Write,
 )
 from loopcheck.code.locate import CodeSource, locate_code
-from loopcheck.globs import STAR, Tokens, covers, intersects
+from loopcheck.globs import STAR, Tokens, covers, intersects, literal_prefix
 from loopcheck.model import Function, Model, S3Trigger
 
 EVENT_SOURCE = "<event source>"
@@ -184,22 +184,13 @@ def key_tokens(expr: Optional[KeyExpr], incoming: Optional[S3Trigger]) -> Tokens
         return _replace(key_tokens(expr.source, incoming), expr)
     if isinstance(expr, Stem):
         source = key_tokens(expr.source, incoming)
-        head = _literal_head(source)
+        head = literal_prefix(source)
         return tuple(head) + (STAR,) if head != "".join(map(str, source)) else _drop_extension(head)
     if isinstance(expr, Basename):
         source = key_tokens(expr.source, incoming)
         tail = _literal_tail(source)
         return (STAR,) + tuple(tail.rsplit("/", 1)[-1]) if "/" not in tail else tuple(tail.rsplit("/", 1)[-1])
     return (STAR,)
-
-
-def _literal_head(toks: Tokens) -> str:
-    out = []
-    for tok in toks:
-        if not isinstance(tok, str):
-            break
-        out.append(tok)
-    return "".join(out)
 
 
 def _literal_tail(toks: Tokens) -> str:
@@ -224,7 +215,7 @@ def _replace(source: Tokens, expr: Replace) -> Tokens:
     if all(isinstance(t, str) for t in source):
         text = "".join(source)  # type: ignore[arg-type]
         return tuple(text.replace(expr.old, expr.new, 1 if expr.first_only else -1))
-    head = _literal_head(source)
+    head = literal_prefix(source)
     if head.startswith(expr.old):
         rest = source[len(expr.old):]
         if expr.first_only:
