@@ -439,6 +439,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+def progress(row: Row, rows: Sequence[Row], save: Optional[Path]) -> None:
+    """One line per finished row on stderr (and the rows so far to --save), so a long run
+    that is interrupted still leaves its numbers."""
+    print(f"    {row.name}: loopcheck {row.lc_wall:.3f} s, in-process {row.lc_inproc:.3f} s, "
+          f"floor {row.floor_inproc:.3f} s, cfn-lint {fmt(row.cfn_lint, '.2f')} s", file=sys.stderr, flush=True)
+    if save:
+        save.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+
+
 def wants_plugin(args: argparse.Namespace, resources: int) -> bool:
     return not args.plugin_max_size or resources <= args.plugin_max_size
 
@@ -495,6 +504,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             cfn_lint([path], args.lint_runs, row, plugin and wants_plugin(args, size))
         rows.append(row)
         by_size[size] = row
+        progress(row, rows, args.save)
 
     if not args.no_folders:
         # (name, folder, runs, cfn-lint runs): the corpus takes ~10 s a loopcheck run, minutes a cfn-lint run
@@ -512,6 +522,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if not args.no_cfn_lint:
                 cfn_lint(files, lint_runs, row, plugin and wants_plugin(args, row.resources))
             rows.append(row)
+            progress(row, rows, args.save)
 
     print(f"\nload average at the end: {load_average()} ({os.cpu_count()} cores; other load makes walls noisy)")
     print_tables(rows)

@@ -88,6 +88,7 @@ _OFFLINE = ("Could not find a version", "No matching distribution", "Failed to e
             "Temporary failure in name resolution", "ProxyError")
 
 
+@pytest.mark.slow  # builds a wheel (pip fetches setuptools into an isolated build environment)
 def test_explain_works_from_a_built_wheel(tmp_path):
     """The wheel has no fixtures/: explain reads the packaged loopcheck/rule_examples.json."""
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path),
