@@ -8,7 +8,7 @@ a sufficient check that never claims coverage it cannot show).
 
 from __future__ import annotations
 
-from typing import Iterable, List, Tuple
+from typing import List, Tuple
 
 from loopcheck.values import Pattern
 
@@ -43,10 +43,6 @@ def tokens(pattern: Pattern, wildcards: bool) -> Tokens:
         else:
             out.append(part)
     return tuple(out)
-
-
-def text_tokens(text: str) -> Tokens:
-    return tuple(text)
 
 
 def _single_match(a: object, b: object) -> bool:
@@ -118,8 +114,3 @@ def literal_prefix(toks: Tokens) -> str:
             break
         out.append(tok)
     return "".join(out)
-
-
-def any_intersects(a: Iterable[Tokens], b: Iterable[Tokens]) -> bool:
-    b_list = list(b)
-    return any(intersects(x, y) for x in a for y in b_list)

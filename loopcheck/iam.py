@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Iterable, List, Optional, Tuple
 
-from loopcheck.globs import STAR, Tokens, tokens
+from loopcheck.globs import Tokens, tokens
 from loopcheck.values import Pattern, Resolver, items_of
 
 Path = Tuple[Any, ...]
@@ -98,7 +98,3 @@ def parse_statement(raw: Any, resolver: Resolver, source: str, path: Path) -> Op
         source=source,
         path=path,
     )
-
-
-def is_everything(toks: Tokens) -> bool:
-    return toks == (STAR,)

@@ -32,7 +32,6 @@ from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS, matching_ev
 from loopcheck.model import S3Trigger, TaskWrite, Trigger, UnknownPermission
 
 NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
-LEVEL_NAMES = {NONE: "none", GUARDED: "guarded", POSSIBLE: "possible", LOOP: "loop"}
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 from loopcheck import suppressions
@@ -227,7 +226,3 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.suppressed.extend(suppressed)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def display_path(path: str) -> str:
-    return str(Path(path))
