@@ -32,10 +32,13 @@ RULE = Rule(
         "all with RecursiveLoop: Allow."
     ),
     remediation=(
-        "write to a second bucket; or filter the notification on a prefix/suffix the output "
-        "key cannot match (and scope the write permission to that output prefix); or skip "
-        "objects without your metadata marker (HeadObject first); or dedupe keys through a "
-        "DynamoDB table with TTL and a stream. Meanwhile set ReservedConcurrentExecutions."
+        "write to a different resource than the one that triggers the function (a second "
+        "bucket, queue or topic); or filter the trigger so the function's own output cannot "
+        "match it (an S3 prefix/suffix the output key never has, an SNS filter policy, "
+        "FilterCriteria, an EventBridge pattern); or mark what it writes and skip marked input "
+        "(S3 user metadata checked with HeadObject, a message attribute); or dedupe keys "
+        "through a DynamoDB table with TTL and a stream. Meanwhile set "
+        "ReservedConcurrentExecutions."
     ),
     check=check,
     examples=("s3-same-bucket-loop", "s3-two-buckets"),
