@@ -234,6 +234,23 @@ def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],
     return LOOP, f"writes key {shown}, which the {trigger.describe_filter()} matches", None
 
 
+def _arrivals(graph: EventGraph, nodes: List[str], writer_index: int) -> List[S3Trigger]:
+    """The S3 notifications whose objects reach the writer on this cycle: from the nearest
+    bucket upstream, directly or through the queues, topics or bus in between (a handler
+    reading `record.s3.bucket.name` out of an SQS body or an EventBridge detail still means
+    that bucket)."""
+    count = len(nodes)
+    downstream = nodes[writer_index]
+    for step in range(1, count):
+        node = nodes[(writer_index - step) % count]
+        if graph.is_actor(node):
+            return []
+        if graph.model.kind_of(node) == "bucket":
+            return graph.triggers_between(node, downstream)
+        downstream = node
+    return []
+
+
 def find_loops(graph: EventGraph) -> List[Loop]:
     """Every cycle with its hops judged; cycles with an impossible hop are dropped, except
     those closed only by permission the code never uses (advice).
@@ -258,7 +275,7 @@ def find_loops(graph: EventGraph) -> List[Loop]:
             while position != j:
                 chain.append(nodes[position])
                 position = (position + 1) % count
-            incoming = graph.triggers_between(nodes[(i - 1) % count], nodes[i])
+            incoming = _arrivals(graph, nodes, i)
             loop.hops.append(judge_hop(graph, nodes[i], chain, nodes[j], incoming))
         judge_dedupe(graph, loop)
         loop.uncovered = [n for n in nodes if model.kind_of(n) not in RUNTIME_COVERED]
