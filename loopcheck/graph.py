@@ -20,7 +20,10 @@ from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
 from loopcheck.model import Model, S3Trigger, TaskWrite, Trigger, UnknownPermission
 from loopcheck.values import Pattern, Symbol, concat, literal
 
-MAX_CYCLES = 200  # per template; enough to show every distinct loop a person can act on
+# Cycles enumerated per strongly connected component (independent loops never share a
+# budget), and in all per template: both bound the work on pathological graphs.
+MAX_CYCLES = 200
+MAX_CYCLES_TOTAL = 20000
 MAX_CYCLE_LENGTH = 12
 
 
@@ -73,7 +76,7 @@ class EventGraph:
     def cycles(self) -> List[List[str]]:
         """Simple cycles through at least one writer, each rotated to start at the first
         node (in template order) a writer writes, closed (first == last), in a
-        deterministic order; at most MAX_CYCLES."""
+        deterministic order; at most MAX_CYCLES per strongly connected component."""
         if not self.effects:
             return []
         import networkx  # only templates with both kinds of edges pay for the import
@@ -92,7 +95,7 @@ class EventGraph:
         digraph.add_nodes_from(range(len(names)))
         digraph.add_edges_from((number[a], number[b]) for a, b in edges)
         found: List[List[str]] = []
-        for numbered in networkx.simple_cycles(digraph, length_bound=MAX_CYCLE_LENGTH):
+        for numbered in self._bounded_cycles(networkx, digraph):
             ids = [names[n] for n in numbered]
             actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
             if not actors:
@@ -102,10 +105,23 @@ class EventGraph:
             start = min(written, key=lambda i: (order.get(ids[i], 0), i))
             rotated = ids[start:] + ids[:start]
             found.append(rotated + [rotated[0]])
-            if len(found) >= MAX_CYCLES:
-                break
         found.sort(key=lambda c: [order.get(i, 0) for i in c])
         return found
+
+    @staticmethod
+    def _bounded_cycles(networkx, digraph):
+        """Simple cycles, component by component in node order, at most MAX_CYCLES each."""
+        components = sorted((sorted(c) for c in networkx.strongly_connected_components(digraph)
+                             if len(c) > 1 or digraph.has_edge(next(iter(c)), next(iter(c)))),
+                            key=lambda c: c[0])
+        total = 0
+        for component in components:
+            sub = digraph.subgraph(component)
+            for count, cycle in enumerate(networkx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH)):
+                if count >= MAX_CYCLES or total >= MAX_CYCLES_TOTAL:
+                    break
+                total += 1
+                yield cycle
 
 
 def object_tokens(bucket_arn: Tokens, prefix: str = "", suffix: str = "") -> Tokens:
