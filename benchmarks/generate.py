@@ -380,35 +380,44 @@ WEIGHTED_UNITS: Sequence[tuple] = (
 LOOP_PERIOD = 60  # one unit in LOOP_PERIOD is a loop of each kind
 
 
+def unit_cfn_loop(i: int, rng: random.Random) -> Resources:
+    """Raw CloudFormation loop: the role may put objects anywhere in the notifying bucket (EL101)."""
+    return unit_cfn_s3_lambda(i, rng, loop=True)
+
+
+# unit index % LOOP_PERIOD -> the loop placed there; each is exactly one unguarded cycle (one EL101)
+LOOP_UNITS: Dict[int, Unit] = {1: unit_same_bucket_loop, 21: unit_two_function_loop, 41: unit_cfn_loop}
+
+
 def _unit_for(index: int, rng: random.Random) -> Unit:
-    phase = index % LOOP_PERIOD
     if index == 0:
         return unit_prefix_scoped
-    if phase == 1:
-        return unit_same_bucket_loop
-    if phase == 21:
-        return unit_two_function_loop
-    if phase == 41:
-        return lambda i, r: unit_cfn_s3_lambda(i, r, loop=True)
+    if index % LOOP_PERIOD in LOOP_UNITS:
+        return LOOP_UNITS[index % LOOP_PERIOD]
     units, weights = zip(*WEIGHTED_UNITS)
     return rng.choices(units, weights)[0]
 
 
 def generate(resources: int, seed: int = DEFAULT_SEED) -> Dict[str, Any]:
-    """A template (with `Fn` nodes) of exactly `resources` resources."""
+    """A template (with `Fn` nodes) of exactly `resources` resources. Its `Metadata` records
+    how many unguarded loops were placed in it (`UnguardedLoops`), for checking the findings."""
     rng = random.Random(f"{seed}-{resources}")
     body: Resources = {}
-    index = 0
+    index = loops = 0
     while len(body) < resources:
-        unit = _unit_for(index, rng)(index, rng)
+        make = _unit_for(index, rng)
+        unit = make(index, rng)
         if len(body) + len(unit) > resources:
             unit = filler(index, rng)
+        elif make in LOOP_UNITS.values():
+            loops += 1
         body.update(unit)
         index += 1
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": f"loopcheck benchmark: {resources} resources, seed {seed}",
+        "Metadata": {"Benchmark": {"Seed": seed, "UnguardedLoops": loops}},
         "Parameters": {
             "Env": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "staging", "prod"]},
             "AlarmEmail": {"Type": "String", "Default": "ops@example.com"},
@@ -500,6 +509,11 @@ def handler(event, context):
     "archive.py": "def handler(event, context):\n    return None\n",
     "api.py": "def handler(event, context):\n    return {'statusCode': 200}\n",
 }
+
+
+def expected_loops(resources: int, seed: int = DEFAULT_SEED) -> int:
+    """How many unguarded loops (EL101 findings) the template of this size holds."""
+    return int(generate(resources, seed)["Metadata"]["Benchmark"]["UnguardedLoops"])
 
 
 def write_templates(sizes: Sequence[int], out_dir: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED,
