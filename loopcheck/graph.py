@@ -154,9 +154,10 @@ def build_graph(model: Model) -> EventGraph:
     targets = _event_targets(model)
     _EXACT.clear()
     buckets = _BucketIndex(events_by_bucket, bucket_tokens)
+    analysed_handlers: Dict[tuple, object] = {}
     for function_id in writers:
         function = model.functions[function_id]
-        code[function_id] = function_code(model, function)
+        code[function_id] = function_code(model, function, analysed_handlers)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
         _bucket_effects(function_id, allows, denies, function.unknown_permissions, buckets, effects)

@@ -10,7 +10,7 @@ a verdict more exact, never silently safe.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from loopcheck.code.facts import (
     AnyText,
@@ -91,16 +91,25 @@ def _run_analyser(source: CodeSource) -> CodeFacts:
     return js_facts.analyse_js(source.entry, source.function_name, source.root)
 
 
-def function_code(model: Model, function: Function) -> FunctionCode:
-    """Locate, analyse and resolve one function's code. Never raises."""
+def function_code(model: Model, function: Function,
+                  analysed: Optional[Dict[tuple, CodeFacts]] = None) -> FunctionCode:
+    """Locate, analyse and resolve one function's code. Never raises. `analysed` keeps the
+    facts of handlers already read in this template: functions sharing a handler file are
+    analysed once (resolution stays per function: each has its own environment)."""
     source = locate_code(model, function)
     if not source.found:
         return FunctionCode(source, None)
-    try:
-        facts = _run_analyser(source)
-    except Exception as exc:  # noqa: BLE001 - an analyser bug must not stop the scan
-        facts = CodeFacts(language=source.language or "", analysed=False,
-                          problems=[f"internal error analysing code ({type(exc).__name__}: {exc})"])
+    key = (source.language, str(source.entry), str(source.root), source.function_name, source.inline_text,
+           source.inline_name)  # inline code is named after its function: not shared
+    facts = analysed.get(key) if analysed is not None else None
+    if facts is None:
+        try:
+            facts = _run_analyser(source)
+        except Exception as exc:  # noqa: BLE001 - an analyser bug must not stop the scan
+            facts = CodeFacts(language=source.language or "", analysed=False,
+                              problems=[f"internal error analysing code ({type(exc).__name__}: {exc})"])
+        if analysed is not None:
+            analysed[key] = facts
     code = FunctionCode(source, facts)
     if facts.analysed:
         code.s3_writes = [_resolve(model, function, w) for w in facts.writes if w.service == "s3"]
