@@ -155,9 +155,10 @@ def build_graph(model: Model) -> EventGraph:
     _EXACT.clear()
     buckets = _BucketIndex(events_by_bucket, bucket_tokens)
     analysed_handlers: Dict[tuple, object] = {}
+    resolved_paths: Dict[str, object] = {}
     for function_id in writers:
         function = model.functions[function_id]
-        code[function_id] = function_code(model, function, analysed_handlers)
+        code[function_id] = function_code(model, function, analysed_handlers, resolved_paths)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
         _bucket_effects(function_id, allows, denies, function.unknown_permissions, buckets, effects)
@@ -186,10 +187,17 @@ class _BucketIndex:
 
     def __init__(self, events_by_bucket: Dict[str, set], bucket_tokens: Dict[str, List[Tokens]]):
         self.order = list(events_by_bucket)
-        self.useful = {
-            b: [a for a, emitted in ACTION_EVENTS.items() if matching_events(subscribed, emitted)]
-            for b, subscribed in events_by_bucket.items()
-        }
+        self.position = {b: index for index, b in enumerate(self.order)}
+        # Buckets subscribing to the same events share one tuple, so a statement's grants
+        # are checked once per distinct tuple, not once per bucket.
+        shared: Dict[frozenset, Tuple[str, ...]] = {}
+        self.useful: Dict[str, Tuple[str, ...]] = {}
+        for b, subscribed in events_by_bucket.items():
+            key = frozenset(subscribed)
+            if key not in shared:
+                shared[key] = tuple(a for a, emitted in ACTION_EVENTS.items()
+                                    if matching_events(subscribed, emitted))
+            self.useful[b] = shared[key]
         self.objects = {b: [object_tokens(arn) for arn in bucket_tokens[b]] for b in events_by_bucket}
         self.by_first: Dict[object, List[str]] = {}
         self.by_name: Dict[Tokens, List[str]] = {}
@@ -224,10 +232,14 @@ def _bucket_effects(writer: str, allows: List[Statement], denies: List[Statement
     the order statement, action, resource within each bucket, as written."""
     found: Dict[str, List[Tuple[Tuple[int, int, int], WriteGrant]]] = {}
     for s_index, statement in enumerate(allows):
+        granted: Dict[int, Tuple[str, ...]] = {}  # per distinct list of useful actions
         for r_index, (resource, toks) in enumerate(zip(statement.resources, statement.resource_tokens)):
             everything = toks in _EVERY_OBJECT
             for bucket_id in buckets.candidates(toks):
-                actions = statement.granted(buckets.useful[bucket_id])
+                useful = buckets.useful[bucket_id]
+                actions = granted.get(id(useful))
+                if actions is None:
+                    actions = granted[id(useful)] = statement.granted(useful)
                 if not actions:
                     continue
                 if not everything and not any(intersects(toks, obj) for obj in buckets.objects[bucket_id]):
@@ -236,7 +248,8 @@ def _bucket_effects(writer: str, allows: List[Statement], denies: List[Statement
                     if not any(_denied(d, action, toks) for d in denies):
                         found.setdefault(bucket_id, []).append(
                             ((s_index, a_index, r_index), WriteGrant(statement, action, resource, toks)))
-    for bucket_id in buckets.order:
+    # Unknown permissions may reach every trigger bucket; otherwise only the ones found.
+    for bucket_id in buckets.order if unknown else sorted(found, key=buckets.position.__getitem__):
         grants = [grant for _, grant in sorted(found.get(bucket_id, []), key=lambda item: item[0])]
         if grants or unknown:
             effect = Effect(writer, bucket_id, denies=denies, grants=grants, unknown=list(unknown))

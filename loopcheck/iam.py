@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Iterable, List, Optional, Tuple
 
 from loopcheck.globs import Tokens, tokens
@@ -32,12 +33,18 @@ class Statement:
 
     def grants(self, action: str) -> bool:
         """Whether this statement's action part covers `action` (e.g. `s3:PutObject`)."""
-        wanted = action.lower()
-        hit = any(fnmatchcase(wanted, pattern) for pattern in self.actions)
-        return hit != self.not_action
+        return _action_matches(self.actions, action) != self.not_action
 
     def granted(self, candidates: Iterable[str]) -> Tuple[str, ...]:
         return tuple(action for action in candidates if self.grants(action))
+
+
+@lru_cache(maxsize=65536)
+def _action_matches(patterns: Tuple[str, ...], action: str) -> bool:
+    # Memoised: a template repeats the same few action lists (policy templates, managed
+    # policies) in hundreds of statements, each asked about the same few actions.
+    wanted = action.lower()
+    return any(fnmatchcase(wanted, pattern) for pattern in patterns)
 
 
 def _strings(node: Any, resolver: Resolver) -> List[Pattern]:

@@ -19,6 +19,7 @@ from typing import Any, List, Optional, Union
 
 import yaml
 
+from loopcheck.gcpause import gc_paused
 from loopcheck.nodes import MDict, MList, MStr, locate
 
 try:
@@ -82,77 +83,106 @@ class _DuplicateKey(Exception):
 
 
 class _TemplateLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """PyYAML loader that builds marked nodes and understands CloudFormation tags."""
+    """PyYAML's (C) parser and composer; `_Builder` turns the node tree into marked values."""
 
-    def __init__(self, stream: Any):
-        super().__init__(stream)
-        self.unknown_tags: List[str] = []
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+# CloudFormation reads `2010-09-09` as a string, not a date.
+_TEXT_TAGS = frozenset({_STR, "tag:yaml.org,2002:timestamp"})
 
 
 def _mark(node: yaml.Node) -> tuple:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _construct_str(loader: _TemplateLoader, node: yaml.Node) -> MStr:
-    value = MStr(loader.construct_scalar(node))
-    value.mark = _mark(node)
-    return value
+class _Builder:
+    """Marked values from a composed node tree, in one pass.
 
+    PyYAML's constructor machinery (a generator per mapping, a memo per node) costs as much
+    as the C parse itself; this walks the nodes once. A node reached again through an alias
+    is built once (`_shared`), so aliases cannot blow up exponentially.
+    """
 
-def _construct_seq(loader: _TemplateLoader, node: yaml.Node) -> MList:
-    items = MList(loader.construct_object(child, deep=True) for child in node.value)
-    items.mark = _mark(node)
-    return items
+    def __init__(self, loader: _TemplateLoader):
+        self.loader = loader
+        self.unknown_tags: List[str] = []
+        self._shared: dict = {}
 
+    def build(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if type(node) is yaml.ScalarNode:
+            if tag in _TEXT_TAGS:
+                text = MStr(node.value)
+                text.mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+                return text
+            if tag[0] == "!":
+                return self._tagged(tag[1:], node)
+            return self.loader.construct_object(node)  # numbers, booleans, null
+        built = self._shared.get(id(node))
+        if built is not None:
+            return built
+        if tag == _MAP:
+            built = self._mapping(node)
+        elif tag == _SEQ:
+            built = self._sequence(node)
+        elif tag[0] == "!":
+            built = self._tagged(tag[1:], node)
+        else:  # !!set, !!omap...: rare; PyYAML builds them unmarked
+            built = self.loader.construct_object(node, deep=True)
+        self._shared[id(node)] = built
+        return built
 
-def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> MDict:
-    loader.flatten_mapping(node)
-    mapping = MDict()
-    mapping.mark = _mark(node)
-    first_lines = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a scalar", key_node.start_mark
-            )
-        # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
-        # numbers or booleans that would compare equal to each other.
-        key = _construct_str(loader, key_node)
-        if key in first_lines:
-            line, column = _mark(key_node)
-            raise _DuplicateKey(str(key), line, column, first_lines[key])
-        first_lines[key] = key_node.start_mark.line + 1
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
+    def _sequence(self, node: yaml.SequenceNode) -> MList:
+        build = self.build
+        items = MList([build(child) for child in node.value])
+        items.mark = _mark(node)
+        return items
 
+    def _mapping(self, node: yaml.MappingNode) -> MDict:
+        if any(key_node.tag == _MERGE for key_node, _ in node.value):
+            self.loader.flatten_mapping(node)
+        build = self.build
+        mapping = MDict()
+        mapping.mark = _mark(node)
+        first_lines = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a scalar", key_node.start_mark
+                )
+            # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
+            # numbers or booleans that would compare equal to each other.
+            key = MStr(key_node.value)
+            key.mark = line, column = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in first_lines:
+                raise _DuplicateKey(str(key), line, column, first_lines[key])
+            first_lines[key] = line
+            mapping[key] = build(value_node)
+        return mapping
 
-def _construct_tag(loader: _TemplateLoader, tag_suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = _construct_str(loader, node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = _construct_seq(loader, node)
-    else:
-        value = _construct_map(loader, node)
-    long_name = SHORT_TAGS.get(tag_suffix)
-    if long_name is None:
-        loader.unknown_tags.append(f"!{tag_suffix} (line {_mark(node)[0]})")
-        return value
-    if long_name == "Fn::GetAtt" and isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        parts = MList([MStr(resource), MStr(attribute)])
-        parts[0].mark = parts[1].mark = parts.mark = value.mark
-        value = parts
-    wrapped = MDict({long_name: value})
-    wrapped.mark = _mark(node)
-    return wrapped
-
-
-_TemplateLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-# CloudFormation reads `2010-09-09` as a string, not a date.
-_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
-_TemplateLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-_TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_TemplateLoader.add_multi_constructor("!", _construct_tag)
+    def _tagged(self, tag_suffix: str, node: yaml.Node) -> Any:
+        if type(node) is yaml.ScalarNode:
+            value: Any = MStr(node.value)
+            value.mark = _mark(node)
+        elif type(node) is yaml.SequenceNode:
+            value = self._sequence(node)
+        else:
+            value = self._mapping(node)
+        long_name = SHORT_TAGS.get(tag_suffix)
+        if long_name is None:
+            self.unknown_tags.append(f"!{tag_suffix} (line {_mark(node)[0]})")
+            return value
+        if long_name == "Fn::GetAtt" and isinstance(value, str):
+            resource, _, attribute = value.partition(".")
+            parts = MList([MStr(resource), MStr(attribute)])
+            parts[0].mark = parts[1].mark = parts.mark = value.mark
+            value = parts
+        wrapped = MDict({long_name: value})
+        wrapped.mark = _mark(node)
+        return wrapped
 
 
 def _position(text: str, offset: int) -> tuple:
@@ -259,8 +289,11 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
         except RecursionError:
             return _too_deep(path, looks_like_template)
     loader = _TemplateLoader(text)
+    builder = _Builder(loader)
     try:
-        data = loader.get_single_data()
+        with gc_paused():
+            node = loader.get_single_node()
+            data = builder.build(node) if node is not None else None
     except _DuplicateKey as exc:
         return LoadError(path, str(exc), exc.line, exc.column)
     except yaml.YAMLError as exc:
@@ -289,7 +322,7 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
         return _too_deep(path, looks_like_template)
     finally:
         loader.dispose()
-    return _classify(path, data, loader.unknown_tags)
+    return _classify(path, data, builder.unknown_tags)
 
 
 def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:

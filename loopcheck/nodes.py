@@ -7,7 +7,7 @@ The loader builds these; every later stage reads them like plain dicts, lists an
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 Mark = Tuple[int, int]  # (line, column), both 1-based
 
@@ -17,6 +17,7 @@ class MDict(dict):
 
     mark: Mark = (0, 0)
     end: int = 0  # offset just past it, where the JSON fallback knows it
+    key_marks: Optional[Dict[Any, Optional[Mark]]] = None  # built by _key_mark when first needed
 
 
 class MList(list):
@@ -45,6 +46,12 @@ def mark_of(node: Any) -> Optional[Mark]:
 
 
 def _key_mark(mapping: dict, key: Any) -> Optional[Mark]:
+    # A dict hands back values, not the key objects that carry the marks: index the keys
+    # once per mapping (Resources of a large template is located hundreds of times).
+    if isinstance(mapping, MDict):
+        if mapping.key_marks is None or len(mapping.key_marks) != len(mapping):
+            mapping.key_marks = {candidate: mark_of(candidate) for candidate in mapping}
+        return mapping.key_marks.get(key)
     for candidate in mapping:
         if candidate == key:
             return mark_of(candidate)

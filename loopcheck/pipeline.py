@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Map
 
 from loopcheck import suppressions
 from loopcheck.findings import Finding
+from loopcheck.gcpause import gc_paused
 from loopcheck.graph import EventGraph, build_graph
 from loopcheck.loader import DEFAULT_MAX_BYTES, LoadError, Skipped, Template, load_file
 from loopcheck.loops import Loop, find_loops
@@ -86,6 +87,11 @@ class Analysis:
 def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
     """Every rule on one decoded template, then its Metadata suppressions, then configured
     severities (a finding keeps its rule id and reports the configured severity)."""
+    with gc_paused():
+        return _analyse(file, data, options)
+
+
+def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]) -> Analysis:
     options = options or AnalysisOptions()
     model = build_model(file, data, managed_policies=options.managed_policies)
     graph = build_graph(model)

@@ -10,6 +10,7 @@ a verdict more exact, never silently safe.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from loopcheck.code.facts import (
@@ -92,11 +93,13 @@ def _run_analyser(source: CodeSource) -> CodeFacts:
 
 
 def function_code(model: Model, function: Function,
-                  analysed: Optional[Dict[tuple, CodeFacts]] = None) -> FunctionCode:
+                  analysed: Optional[Dict[tuple, CodeFacts]] = None,
+                  paths: Optional[Dict[str, Path]] = None) -> FunctionCode:
     """Locate, analyse and resolve one function's code. Never raises. `analysed` keeps the
     facts of handlers already read in this template: functions sharing a handler file are
-    analysed once (resolution stays per function: each has its own environment)."""
-    source = locate_code(model, function)
+    analysed once (resolution stays per function: each has its own environment). `paths`
+    keeps the folders already resolved in this template."""
+    source = locate_code(model, function, paths)
     if not source.found:
         return FunctionCode(source, None)
     key = (source.language, str(source.entry), str(source.root), source.function_name, source.inline_text,

@@ -65,9 +65,17 @@ def repository_root(start: Path) -> Path:
     return start
 
 
-def _inside(path: Path, root: Path) -> bool:
+def _resolved(path: Path, cache: Dict[str, Path]) -> Path:
+    """`path.resolve()`, once per path and template: hundreds of functions share a folder."""
+    key = str(path)
+    if key not in cache:
+        cache[key] = path.resolve()
+    return cache[key]
+
+
+def _inside(path: Path, root: Path, cache: Dict[str, Path]) -> bool:
     try:
-        path.resolve().relative_to(root.resolve())
+        _resolved(path, cache).relative_to(_resolved(root, cache))
         return True
     except ValueError:
         return False
@@ -101,16 +109,17 @@ def _inline_text(node: Any, resolver: Resolver) -> Optional[str]:
     return str(alternatives[0]) if alternatives else None
 
 
-def locate_code(model: Model, function: Function) -> CodeSource:
-    """The handler source of one function (never raises; a reason when not found)."""
+def locate_code(model: Model, function: Function, paths: Optional[Dict[str, Path]] = None) -> CodeSource:
+    """The handler source of one function (never raises; a reason when not found). `paths`
+    caches resolved folders across the functions of one template."""
     try:
-        return _locate(model, function)
+        return _locate(model, function, {} if paths is None else paths)
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of symlinks
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         return CodeSource(reason=f"code folder cannot be read ({reason})")
 
 
-def _locate(model: Model, function: Function) -> CodeSource:
+def _locate(model: Model, function: Function, paths: Dict[str, Path]) -> CodeSource:
     props: Dict[str, Any] = function.properties
     language = _language_of(props.get("Runtime"))
     handler = _split_handler(props.get("Handler"))
@@ -134,8 +143,12 @@ def _locate(model: Model, function: Function) -> CodeSource:
     folder = _code_folder(model, function, code, template_dir)
     if isinstance(folder, str):
         return CodeSource(reason=folder)
-    boundary = repository_root(template_dir.resolve())
-    if not _inside(folder, boundary):
+    resolved_dir = _resolved(template_dir, paths)
+    root_key = "repository root of " + str(resolved_dir)
+    if root_key not in paths:
+        paths[root_key] = repository_root(resolved_dir)
+    boundary = paths[root_key]
+    if not _inside(folder, boundary, paths):
         return CodeSource(
             reason=f"code folder {folder} is outside the repository {boundary}: not read",
             escapes=True,
