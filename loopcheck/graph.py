@@ -10,9 +10,10 @@ which loopcheck.loops decides per cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
+from loopcheck.cycles import is_cyclic, simple_cycles, strongly_connected
 from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.iam import Statement
 from loopcheck.knowledge.event_paths import WRITE_ACTIONS
@@ -25,6 +26,7 @@ from loopcheck.values import Pattern, Symbol, concat, literal
 MAX_CYCLES = 200
 MAX_CYCLES_TOTAL = 20000
 MAX_CYCLE_LENGTH = 12
+MAX_SEARCH_STEPS = 200_000  # edges followed per component while enumerating its cycles
 
 
 @dataclass
@@ -79,11 +81,8 @@ class EventGraph:
         deterministic order; at most MAX_CYCLES per strongly connected component."""
         if not self.effects:
             return []
-        import networkx  # only templates with both kinds of edges pay for the import
-
-        # Nodes are numbered in template order: networkx walks sets of nodes, and integers
-        # (unlike strings) iterate the same way whatever PYTHONHASHSEED is, so which cycles
-        # fall under MAX_CYCLES never changes between runs.
+        # Nodes are numbered in template order and successor lists sorted, so which cycles
+        # fall under MAX_CYCLES never depends on PYTHONHASHSEED.
         edges = [(t.bucket, t.function) for t in self.triggers]
         edges += [(link.source, link.consumer) for link in self.model.event_triggers
                   if link.service != "destination"]
@@ -91,11 +90,12 @@ class EventGraph:
         order = self.model.order
         names = sorted({n for edge in edges for n in edge}, key=lambda n: (order.get(n, len(order)), n))
         number = {name: index for index, name in enumerate(names)}
-        digraph = networkx.DiGraph()
-        digraph.add_nodes_from(range(len(names)))
-        digraph.add_edges_from((number[a], number[b]) for a, b in edges)
+        successors: List[List[int]] = [[] for _ in names]
+        for a, b in edges:
+            successors[number[a]].append(number[b])
+        successors = [sorted(set(nexts)) for nexts in successors]
         found: List[List[str]] = []
-        for numbered in self._bounded_cycles(networkx, digraph):
+        for numbered in _bounded_cycles(successors):
             ids = [names[n] for n in numbered]
             actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
             if not actors:
@@ -108,20 +108,21 @@ class EventGraph:
         found.sort(key=lambda c: [order.get(i, 0) for i in c])
         return found
 
-    @staticmethod
-    def _bounded_cycles(networkx, digraph):
-        """Simple cycles, component by component in node order, at most MAX_CYCLES each."""
-        components = sorted((sorted(c) for c in networkx.strongly_connected_components(digraph)
-                             if len(c) > 1 or digraph.has_edge(next(iter(c)), next(iter(c)))),
-                            key=lambda c: c[0])
-        total = 0
-        for component in components:
-            sub = digraph.subgraph(component)
-            for count, cycle in enumerate(networkx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH)):
-                if count >= MAX_CYCLES or total >= MAX_CYCLES_TOTAL:
-                    break
-                total += 1
-                yield cycle
+
+def _bounded_cycles(successors: List[List[int]]) -> Iterator[List[int]]:
+    """Simple cycles, component by component in node order, at most MAX_CYCLES each and
+    MAX_CYCLES_TOTAL in all."""
+    components = [c for c in strongly_connected(successors) if is_cyclic(c, successors)]
+    components.sort(key=lambda c: c[0])
+    total = 0
+    for component in components:
+        if total >= MAX_CYCLES_TOTAL:
+            return
+        for cycle in simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
+                                   max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - total),
+                                   max_steps=MAX_SEARCH_STEPS):
+            total += 1
+            yield cycle
 
 
 def object_tokens(bucket_arn: Tokens, prefix: str = "", suffix: str = "") -> Tokens:

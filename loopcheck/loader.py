@@ -1,8 +1,8 @@
 """Stage 1, load: read one file into marked values, or say why it is not a template.
 
-YAML goes through PyYAML's C parser with CloudFormation's short-form tags turned into their
-long form (`!Ref X` -> {"Ref": "X"}); JSON goes through the same parser when it can (it
-keeps positions for free) and through a position-keeping `json` decoder when YAML rejects
+YAML goes through PyYAML's C parser, its events built into values by loopcheck.yaml_values
+(CloudFormation's short-form tags turned into their long form); JSON goes through the same
+parser when it can (it keeps positions for free) and through a position-keeping `json` decoder when YAML rejects
 valid JSON (tabs). Nothing here imports cfn-lint: start-up time matters for pre-commit.
 """
 
@@ -21,27 +21,10 @@ import yaml
 
 from loopcheck.gcpause import gc_paused
 from loopcheck.nodes import MDict, MList, MStr, locate
-
-try:
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml: slower, same result
-    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+from loopcheck.yaml_values import Builder, TemplateLoader
+from loopcheck.yaml_values import DuplicateKey as _DuplicateKey
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-
-# Short-form tags CloudFormation accepts, and the long form each stands for.
-SHORT_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{
-        name: "Fn::" + name
-        for name in (
-            "Sub", "GetAtt", "Join", "If", "Select", "Split", "FindInMap", "ImportValue",
-            "GetAZs", "Base64", "Cidr", "Equals", "And", "Or", "Not", "Transform",
-            "Length", "ToJsonString",
-        )
-    },
-}
 
 _TEMPLATE_HINT = re.compile(rb"AWSTemplateFormatVersion|AWS::Serverless|AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 
@@ -74,115 +57,6 @@ class LoadError:
 
 
 LoadResult = Union[Template, Skipped, LoadError]
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int, column: int, first_line: int):
-        super().__init__(f"duplicate key '{key}' (first defined on line {first_line})")
-        self.line, self.column = line, column
-
-
-class _TemplateLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """PyYAML's (C) parser and composer; `_Builder` turns the node tree into marked values."""
-
-
-_STR = "tag:yaml.org,2002:str"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-_MERGE = "tag:yaml.org,2002:merge"
-# CloudFormation reads `2010-09-09` as a string, not a date.
-_TEXT_TAGS = frozenset({_STR, "tag:yaml.org,2002:timestamp"})
-
-
-def _mark(node: yaml.Node) -> tuple:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-class _Builder:
-    """Marked values from a composed node tree, in one pass.
-
-    PyYAML's constructor machinery (a generator per mapping, a memo per node) costs as much
-    as the C parse itself; this walks the nodes once. A node reached again through an alias
-    is built once (`_shared`), so aliases cannot blow up exponentially.
-    """
-
-    def __init__(self, loader: _TemplateLoader):
-        self.loader = loader
-        self.unknown_tags: List[str] = []
-        self._shared: dict = {}
-
-    def build(self, node: yaml.Node) -> Any:
-        tag = node.tag
-        if type(node) is yaml.ScalarNode:
-            if tag in _TEXT_TAGS:
-                text = MStr(node.value)
-                text.mark = (node.start_mark.line + 1, node.start_mark.column + 1)
-                return text
-            if tag[0] == "!":
-                return self._tagged(tag[1:], node)
-            return self.loader.construct_object(node)  # numbers, booleans, null
-        built = self._shared.get(id(node))
-        if built is not None:
-            return built
-        if tag == _MAP:
-            built = self._mapping(node)
-        elif tag == _SEQ:
-            built = self._sequence(node)
-        elif tag[0] == "!":
-            built = self._tagged(tag[1:], node)
-        else:  # !!set, !!omap...: rare; PyYAML builds them unmarked
-            built = self.loader.construct_object(node, deep=True)
-        self._shared[id(node)] = built
-        return built
-
-    def _sequence(self, node: yaml.SequenceNode) -> MList:
-        build = self.build
-        items = MList([build(child) for child in node.value])
-        items.mark = _mark(node)
-        return items
-
-    def _mapping(self, node: yaml.MappingNode) -> MDict:
-        if any(key_node.tag == _MERGE for key_node, _ in node.value):
-            self.loader.flatten_mapping(node)
-        build = self.build
-        mapping = MDict()
-        mapping.mark = _mark(node)
-        first_lines = {}
-        for key_node, value_node in node.value:
-            if type(key_node) is not yaml.ScalarNode:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a scalar", key_node.start_mark
-                )
-            # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
-            # numbers or booleans that would compare equal to each other.
-            key = MStr(key_node.value)
-            key.mark = line, column = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in first_lines:
-                raise _DuplicateKey(str(key), line, column, first_lines[key])
-            first_lines[key] = line
-            mapping[key] = build(value_node)
-        return mapping
-
-    def _tagged(self, tag_suffix: str, node: yaml.Node) -> Any:
-        if type(node) is yaml.ScalarNode:
-            value: Any = MStr(node.value)
-            value.mark = _mark(node)
-        elif type(node) is yaml.SequenceNode:
-            value = self._sequence(node)
-        else:
-            value = self._mapping(node)
-        long_name = SHORT_TAGS.get(tag_suffix)
-        if long_name is None:
-            self.unknown_tags.append(f"!{tag_suffix} (line {_mark(node)[0]})")
-            return value
-        if long_name == "Fn::GetAtt" and isinstance(value, str):
-            resource, _, attribute = value.partition(".")
-            parts = MList([MStr(resource), MStr(attribute)])
-            parts[0].mark = parts[1].mark = parts.mark = value.mark
-            value = parts
-        wrapped = MDict({long_name: value})
-        wrapped.mark = _mark(node)
-        return wrapped
 
 
 def _position(text: str, offset: int) -> tuple:
@@ -288,12 +162,11 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
             return LoadError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
         except RecursionError:
             return _too_deep(path, looks_like_template)
-    loader = _TemplateLoader(text)
-    builder = _Builder(loader)
+    loader = TemplateLoader(text)
+    builder = Builder(loader)
     try:
         with gc_paused():
-            node = loader.get_single_node()
-            data = builder.build(node) if node is not None else None
+            data = builder.build()
     except _DuplicateKey as exc:
         return LoadError(path, str(exc), exc.line, exc.column)
     except yaml.YAMLError as exc:

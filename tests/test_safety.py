@@ -130,9 +130,10 @@ def test_source_never_evaluates_or_imports_what_it_reads(path):
 
 
 def test_the_loader_builds_on_a_safe_yaml_loader():
-    from loopcheck import loader
+    from loopcheck import yaml_values
 
-    assert issubclass(loader._TemplateLoader, (__import__("yaml").SafeLoader, __import__("yaml").CSafeLoader))
+    safe = (__import__("yaml").SafeLoader, __import__("yaml").CSafeLoader)
+    assert issubclass(yaml_values.TemplateLoader, safe)
 
 
 def test_file_size_limit_is_configurable(tmp_path):

@@ -1,0 +1,287 @@
+"""YAML text -> marked values (loopcheck.nodes), built straight from libyaml's parse events.
+
+PyYAML's usual path composes a tree of nodes (two Mark objects each) and then constructs
+values from it: the whole node tree and the whole value tree exist at once, and the
+constructor's machinery costs as much as the C parse. Building from the event stream skips
+both: each event is read once and dropped, so the values are the only tree in memory.
+
+CloudFormation's short-form tags become their long form (`!Ref X` -> {"Ref": "X"}); keys
+are kept as text; `2010-09-09` stays a string; anchors, aliases and merge keys (`<<`) work
+as in PyYAML. An alias shares the value its anchor built, so alias bombs cannot expand.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+from yaml import events
+
+from loopcheck.nodes import MDict, MList, MStr
+
+try:
+    BaseLoader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml: slower, same result
+    BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+
+# Short-form tags CloudFormation accepts, and the long form each stands for.
+SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: "Fn::" + name
+        for name in (
+            "Sub", "GetAtt", "Join", "If", "Select", "Split", "FindInMap", "ImportValue",
+            "GetAZs", "Base64", "Cidr", "Equals", "And", "Or", "Not", "Transform",
+            "Length", "ToJsonString",
+        )
+    },
+}
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_STR = _YAML_TAG + "str"
+_MERGE = _YAML_TAG + "merge"
+# CloudFormation reads `2010-09-09` as a string, not a date.
+_TEXT_TAGS = frozenset({_STR, _YAML_TAG + "timestamp"})
+# Standard tags of a collection: built as the plain mapping or sequence they are written as.
+_COLLECTION_TAGS = frozenset({None, "!"} | {_YAML_TAG + t for t in ("map", "seq", "omap", "pairs", "set")})
+
+
+class DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, column: int, first_line: int):
+        super().__init__(f"duplicate key '{key}' (first defined on line {first_line})")
+        self.line, self.column = line, column
+
+
+class TemplateLoader(BaseLoader):  # type: ignore[misc,valid-type]
+    """PyYAML's (C) parser and safe scalar constructors; nothing else of PyYAML is used."""
+
+
+def _mark(event: events.Event) -> Tuple[int, int]:
+    return (event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+class _Open:
+    """A mapping or sequence being filled, with what its end needs to know."""
+
+    __slots__ = ("value", "is_map", "key", "tag", "anchor", "merges", "start")
+
+    def __init__(self, value: Any, is_map: bool, tag: Optional[str], anchor: Optional[str],
+                 start: events.Event):
+        self.value = value
+        self.is_map = is_map
+        self.key: Optional[MStr] = None  # a mapping's key waiting for its value
+        self.tag = tag
+        self.anchor = anchor
+        self.merges: List[Tuple[Any, events.Event]] = []  # `<<` values, in order
+        self.start = start
+
+
+class Builder:
+    """One document's marked values from a loader's events. `build` returns None for an
+    empty stream; YAML errors are raised as yaml.YAMLError with a problem mark."""
+
+    def __init__(self, loader: TemplateLoader):
+        self.loader = loader
+        self.unknown_tags: List[str] = []
+        self.anchors: Dict[str, Any] = {}
+
+    def build(self) -> Any:
+        try:
+            return self._build()
+        except (yaml.constructor.ConstructorError, DuplicateKey):
+            # PyYAML reads the whole stream before it builds a value, so a syntax error
+            # anywhere is reported before a bad key or tag: keep that order.
+            self._drain()
+            raise
+
+    def _drain(self) -> None:
+        documents = 1
+        while True:
+            event = self.loader.get_event()
+            if isinstance(event, events.StreamEndEvent):
+                return
+            if isinstance(event, events.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream", None,
+                        "but found another document", event.start_mark)
+
+    def _build(self) -> Any:
+        loader = self.loader
+        get_event = loader.get_event
+        resolve = loader.resolve
+        scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+        starts = (events.MappingStartEvent, events.SequenceStartEvent)
+        ends = (events.MappingEndEvent, events.SequenceEndEvent)
+        stack: List[_Open] = []
+        top: Optional[_Open] = None
+        root: Any = None
+        documents = 0
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is scalar_event:
+                if top is not None and top.is_map and top.key is None:
+                    self._key(top, event)
+                    continue
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                if tag in _TEXT_TAGS:
+                    value: Any = MStr(event.value)
+                    value.mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+                elif tag[0] == "!":
+                    value = MStr(event.value)
+                    value.mark = _mark(event)
+                    value = self._tagged(tag[1:], value, event)
+                else:
+                    value = self._scalar(tag, event)
+                if event.anchor is not None:
+                    self._anchor(event.anchor, value, event)
+            elif kind in starts:
+                if top is not None and top.is_map and top.key is None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a scalar", event.start_mark)
+                is_map = kind is events.MappingStartEvent
+                container = MDict() if is_map else MList()
+                container.mark = _mark(event)
+                if top is not None:
+                    stack.append(top)
+                top = _Open(container, is_map, event.tag, event.anchor, event)
+                continue
+            elif kind in ends:
+                assert top is not None
+                value = self._close(top)
+                top = stack.pop() if stack else None
+            elif kind is alias_event:
+                if event.anchor not in self.anchors:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                value = self.anchors[event.anchor]
+                if top is not None and top.is_map and top.key is None:
+                    self._alias_key(top, value, event)
+                    continue
+            elif kind is events.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream", None,
+                        "but found another document", event.start_mark)
+                continue
+            elif kind is events.StreamEndEvent:
+                return root
+            else:  # stream start, document end
+                continue
+            if top is None:
+                root = value
+            elif top.is_map:
+                self._put(top, value, event)
+            else:
+                top.value.append(value)
+
+    def _key(self, top: _Open, event: events.ScalarEvent) -> None:
+        # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
+        # numbers or booleans that would compare equal to each other.
+        key = MStr(event.value)
+        key.mark = _mark(event)
+        if event.tag is None and event.implicit[0] and event.value == "<<":
+            key = _MergeKey(event.value)
+            key.mark = _mark(event)
+        if event.anchor is not None:
+            self._anchor(event.anchor, key, event)
+        top.key = key
+
+    def _alias_key(self, top: _Open, value: Any, event: events.AliasEvent) -> None:
+        if not isinstance(value, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a scalar", event.start_mark)
+        key = MStr(value)
+        key.mark = _mark(event)
+        top.key = key
+
+    def _put(self, top: _Open, value: Any, event: events.Event) -> None:
+        key = top.key
+        top.key = None
+        mapping = top.value
+        if isinstance(key, _MergeKey):
+            top.merges.append((value, event))
+            return
+        if key in mapping:
+            first = next(k for k in mapping if k == key)
+            line, column = key.mark
+            raise DuplicateKey(str(key), line, column, getattr(first, "mark", (0, 0))[0])
+        mapping[key] = value
+
+    def _close(self, top: _Open) -> Any:
+        value = top.value
+        if top.merges:
+            value = self._merged(top)
+        tag = top.tag
+        if tag not in _COLLECTION_TAGS:
+            if tag[0] != "!":
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"could not determine a constructor for the tag {tag!r}",
+                    top.start.start_mark)
+            value = self._tagged(tag[1:], value, top.start)
+        if top.anchor is not None:
+            self._anchor(top.anchor, value, top.start)
+        return value
+
+    def _merged(self, top: _Open) -> MDict:
+        """PyYAML's merge semantics: the mapping's own keys win, then earlier merged
+        mappings over later ones; merged keys come first."""
+        sources: List[dict] = []
+        for merged, event in top.merges:
+            if isinstance(merged, dict):
+                sources.append(merged)
+            elif isinstance(merged, list) and all(isinstance(item, dict) for item in merged):
+                sources.extend(merged)
+            else:
+                found = "sequence" if isinstance(merged, list) else "scalar"
+                if isinstance(merged, list):
+                    message = "expected a mapping for merging, but found a non-mapping item"
+                else:
+                    message = f"expected a mapping or list of mappings for merging, but found {found}"
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", top.start.start_mark, message, event.start_mark)
+        result = MDict()
+        result.mark = top.value.mark
+        for source in reversed(sources):
+            result.update(source)
+        result.update(top.value)
+        return result
+
+    def _anchor(self, anchor: str, value: Any, event: events.Event) -> None:
+        if anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {anchor!r}", None, "second occurrence", event.start_mark)
+        self.anchors[anchor] = value
+
+    def _scalar(self, tag: str, event: events.ScalarEvent) -> Any:
+        """Numbers, booleans, null (and other standard scalar tags) as PyYAML builds them."""
+        constructor = self.loader.yaml_constructors.get(tag)
+        if constructor is None or not tag.startswith(_YAML_TAG):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"could not determine a constructor for the tag {tag!r}", event.start_mark)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        return constructor(self.loader, node)
+
+    def _tagged(self, tag_suffix: str, value: Any, event: events.Event) -> Any:
+        long_name = SHORT_TAGS.get(tag_suffix)
+        if long_name is None:
+            self.unknown_tags.append(f"!{tag_suffix} (line {_mark(event)[0]})")
+            return value
+        if long_name == "Fn::GetAtt" and isinstance(value, str):
+            resource, _, attribute = value.partition(".")
+            parts = MList([MStr(resource), MStr(attribute)])
+            parts[0].mark = parts[1].mark = parts.mark = value.mark
+            value = parts
+        wrapped = MDict({long_name: value})
+        wrapped.mark = _mark(event)
+        return wrapped
+
+
+class _MergeKey(MStr):
+    """The `<<` key: its value is merged into the mapping, not stored under it."""
