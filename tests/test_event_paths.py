@@ -454,6 +454,64 @@ def test_dedupe_where_the_consumer_writes_the_table(findings_of):
     assert "EL107" in rules(findings_of, _dedupe(filter_insert=False, f2_writes_table=True))
 
 
+RECORD_CODE = """\
+    import os, time
+    import boto3
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+    def handler(event, context):
+        for record in event["Records"]:
+            key = record["s3"]["object"]["key"]
+            table.put_item(ITEM)
+"""
+
+
+def _dedupe_with_code(item: str, f2_writes_table: bool = False) -> str:
+    """_dedupe with RecordFn's code: `item` is what its put_item passes."""
+    text = _dedupe(filter_insert=False, f2_writes_table=f2_writes_table)
+    source = textwrap.dedent(RECORD_CODE).replace("ITEM", item)
+    code = "      InlineCode: |\n" + textwrap.indent(source, " " * 8)
+    env = "      Environment:\n        Variables:\n          TABLE: !Ref Table\n"
+    head = "  Record:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+    start = text.index(head) + len(head)
+    return text[:start] + "      Handler: index.handler\n      Runtime: python3.12\n" + code + env + text[
+        text.index("      Policies:", start):]
+
+
+def test_dedupe_holds_when_the_code_puts_the_same_item(findings_of):
+    found = without_alarm_advice(findings_of, HEAD + _dedupe_with_code('Item={"pk": key, "kind": "upload"}'))
+    assert sorted(f.rule for f in found) == ["IL105", "IL105"]
+    assert any("puts the same item for the same key" in note for note in found[0].notes)
+
+
+def test_dedupe_holds_when_the_put_only_creates_items(findings_of):
+    item = 'Item={"pk": key, "exp": int(time.time()) + 60}, ConditionExpression="attribute_not_exists(pk)"'
+    found = without_alarm_advice(findings_of, HEAD + _dedupe_with_code(item))
+    assert sorted(f.rule for f in found) == ["IL105", "IL105"]
+    assert any("only creates items" in note for note in found[0].notes)
+
+
+def test_dedupe_with_an_item_that_changes_on_every_put_is_a_loop(findings_of):
+    template = _dedupe_with_code('Item={"pk": key, "at": int(time.time())}')
+    found = without_alarm_advice(findings_of, HEAD + template)
+    assert [f.rule for f in found] == ["EL107"]
+    assert any("changes on every put" in note and "time.time()" in note for note in found[0].notes)
+
+
+def test_dedupe_with_an_item_the_code_does_not_show_stays_a_warning(findings_of):
+    found = without_alarm_advice(findings_of, HEAD + _dedupe_with_code("Item=make_item(key)"))
+    assert [f.rule for f in found] == ["WL102"]
+
+
+def test_dedupe_with_a_stable_item_but_a_consumer_writing_the_table(findings_of):
+    template = _dedupe_with_code('Item={"pk": key}', f2_writes_table=True)
+    found = without_alarm_advice(findings_of, HEAD + template)
+    assert sorted((f.rule, tuple(f.cycle)) for f in found) == [
+        ("EL107", ("Table", "Process", "Table")),
+        ("WL102", ("Bucket", "Record", "Table", "Process", "Bucket")),
+    ]
+    assert "Process also writes Table" in found[[f.rule for f in found].index("WL102")].message
+
+
 # -- mitigations --------------------------------------------------------------------------------
 
 
