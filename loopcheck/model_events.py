@@ -15,6 +15,8 @@ import json
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
+from loopcheck.filters import Resolved
+from loopcheck.globs import tokens
 from loopcheck.iam import statements_from_document
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
@@ -125,6 +127,29 @@ def _json(node: Any) -> Any:
     return node
 
 
+def _resolve_values(resolver: Any, node: Any, depth: int = 0) -> Any:
+    """A pattern with its intrinsic values (`[!Ref Bucket]`, `{prefix: !Sub ...}`) replaced by
+    what they resolve to: a literal string, or a Resolved glob when symbols remain. An
+    intrinsic with several alternatives (Fn::If) is left as written: it matches MAYBE."""
+    if depth > 20:
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (key, _arg), = node.items()
+        if key == "Ref" or str(key).startswith("Fn::"):
+            values = resolver.value(node)
+            if len(values) != 1:
+                return node
+            pattern = values[0]
+            if pattern.literal is not None:
+                return pattern.literal
+            return Resolved(tokens(pattern, wildcards=False), str(pattern))
+    if isinstance(node, dict):
+        return {key: _resolve_values(resolver, value, depth + 1) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve_values(resolver, item, depth + 1) for item in node]
+    return node
+
+
 def _criteria(node: Any) -> List[Dict[str, Any]]:
     """FilterCriteria.Filters[].Pattern, ORed."""
     out = []
@@ -232,7 +257,7 @@ class _EventPaths:
                 self.add(source, consumer, etype.lower(), path, f"SAM {etype} event",
                          _criteria(props.get("FilterCriteria")))
         elif etype in ("EventBridgeRule", "CloudWatchEvent"):
-            pattern = _json(props.get("Pattern"))
+            pattern = _resolve_values(self.model.resolver, _json(props.get("Pattern")))
             for bus in _bus_ids(self.model, props.get("EventBusName")):
                 self.add(bus, consumer, "events", path, f"SAM {etype} event",
                          [pattern] if isinstance(pattern, dict) else [])
@@ -280,7 +305,7 @@ class _EventPaths:
     def _rule(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
         if props.get("EventPattern") is None:
             return  # a schedule: nothing in the template triggers it
-        pattern = _json(props.get("EventPattern"))
+        pattern = _resolve_values(self.model.resolver, _json(props.get("EventPattern")))
         targets = props.get("Targets")
         for bus in _bus_ids(self.model, props.get("EventBusName")):
             for index, target in enumerate(targets if isinstance(targets, list) else []):

@@ -246,6 +246,40 @@ def test_s3_to_eventbridge_pattern_excludes_the_writes(findings_of, pattern):
     assert rules(findings_of, template) == ["IL105"]
 
 
+OTHER_BUCKET = res("Other", "AWS::S3::Bucket")
+
+
+@pytest.mark.parametrize("name", ["!Ref Bucket", "!Sub '${Bucket}'", "{Ref: Bucket}"])
+def test_s3_to_eventbridge_pattern_naming_the_bucket_by_intrinsic_matches(findings_of, name):
+    """`name: [!Ref Bucket]` resolves to the bucket's name: an exact match, not a maybe."""
+    template = _s3_eventbridge(f"detail:\n  bucket:\n    name: [{name}]\n") + OTHER_BUCKET
+    assert rules(findings_of, template) == ["EL107"]
+
+
+@pytest.mark.parametrize("pattern", [
+    "detail:\n  bucket:\n    name: [!Ref Other]\n",
+    "detail:\n  bucket:\n    name: [{prefix: !Sub '${Other}'}]\n",
+    "detail:\n  bucket:\n    name: [{anything-but: [!Ref Bucket]}]\n",
+])
+def test_s3_to_eventbridge_pattern_naming_another_bucket_by_intrinsic_is_guarded(findings_of, pattern):
+    assert rules(findings_of, _s3_eventbridge(pattern) + OTHER_BUCKET) == ["IL105"]
+
+
+def test_s3_to_eventbridge_pattern_with_a_parameter_default(findings_of):
+    params = "Parameters:\n  Name: {Type: String, Default: media}\n"
+    template = _s3_eventbridge("detail:\n  bucket:\n    name: [!Ref Name]\n").replace(
+        "      NotificationConfiguration:", "      BucketName: media\n      NotificationConfiguration:", 1)
+    found = findings_of(params + HEAD + template)
+    assert [f.rule for f in found if f.rule != "IL109"] == ["EL107"]
+
+
+def test_intrinsic_with_alternatives_in_a_pattern_stays_a_maybe(findings_of):
+    cond = "Conditions:\n  Prod: !Equals [!Ref 'AWS::Region', eu-west-1]\n"
+    pattern = "detail:\n  bucket:\n    name: [!If [Prod, !Ref Bucket, !Ref Other]]\n"
+    found = findings_of(cond + HEAD + _s3_eventbridge(pattern) + OTHER_BUCKET)
+    assert [f.rule for f in found if f.rule != "IL109"] == ["WL102"]
+
+
 # -- DynamoDB streams and Kinesis -----------------------------------------------------------------
 
 DDB_EVENT = """\
