@@ -45,6 +45,18 @@ class Emission:
         return False, None
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """A pattern value written as an intrinsic (`name: [!Ref Bucket]`), resolved to the
+    string it stands for (symbols kept, as the writer's emission keeps them)."""
+
+    tokens: Tokens
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _flatten(pattern: Dict[str, Any], head: str = "") -> Iterable[Tuple[str, Any]]:
     for key, value in pattern.items():
         path = f"{head}.{key}" if head else str(key)
@@ -57,12 +69,14 @@ def _flatten(pattern: Dict[str, Any], head: str = "") -> Iterable[Tuple[str, Any
 def _shape(condition: Any) -> Optional[Tokens]:
     if isinstance(condition, str):
         return tuple(condition)
+    if isinstance(condition, Resolved):
+        return condition.tokens
     if isinstance(condition, dict) and len(condition) == 1:
         (op, arg), = condition.items()
-        if op == "prefix" and isinstance(arg, str):
-            return tuple(arg) + (STAR,)
-        if op == "suffix" and isinstance(arg, str):
-            return (STAR,) + tuple(arg)
+        if op == "prefix" and isinstance(arg, (str, Resolved)):
+            return _shape(arg) + (STAR,)
+        if op == "suffix" and isinstance(arg, (str, Resolved)):
+            return (STAR,) + _shape(arg)
         if op == "wildcard" and isinstance(arg, str):
             out: List[object] = []
             for char in arg:

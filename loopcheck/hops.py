@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from loopcheck.code.evidence import SERVICE_KINDS, key_tokens
+from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
 from loopcheck.filters import MAYBE, NO, YES, Emission, literals, match_any
 from loopcheck.globs import STAR, Tokens, tokens
 from loopcheck.graph import Effect, EventGraph
@@ -306,10 +307,74 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
             hop.why = (f"dedupe through {hop.bucket}: {hop.consumer} skips all but INSERT records "
                        f"({guards[0].text}) before writing back")
             continue
+        verdict, where, why = _item_change(graph, hop.writer, hop.bucket)
+        consumer_writes = _writes_table(graph, hop.consumer, hop.bucket)
+        if verdict == CHANGING:  # the hop keeps the level its trigger gave it: a loop
+            hop.why = (f"dedupe through {hop.bucket} does not hold: {hop.writer}'s item changes on every put "
+                       f"({where}: {why}), so a repeated key is a MODIFY record, and {hop.consumer} "
+                       "accepts MODIFY")
+            continue
+        if verdict in (STABLE, INSERT_ONLY) and consumer_writes:
+            hop.level = min(hop.level, POSSIBLE)
+            hop.why = (f"dedupe through {hop.bucket} holds only while the item stays as {hop.writer} wrote "
+                       f"it, but {hop.consumer} also writes {hop.bucket}: {hop.writer}'s repeated put may then "
+                       f"change the item (a MODIFY record) or find it deleted (an INSERT), and "
+                       f"{hop.consumer} accepts both")
+            continue
+        if verdict == INSERT_ONLY:
+            hop.level = GUARDED
+            hop.why = (f"dedupe through {hop.bucket}: {hop.writer}'s put only creates items ({where}: {why}): "
+                       f"a key already in the table is rejected and writes no stream record; holds while "
+                       f"{hop.consumer} writes back under the key it got")
+            continue
+        if verdict == STABLE:
+            hop.level = GUARDED
+            hop.why = (f"dedupe through {hop.bucket}: {hop.writer} puts the same item for the same key "
+                       f"({where}: only literals, environment values and the object key), and a put "
+                       f"that changes nothing writes no stream record; holds while {hop.consumer} writes "
+                       f"back under the key it got")
+            continue
         hop.level = min(hop.level, POSSIBLE)
         hop.why = (f"dedupe through {hop.bucket} holds only if {hop.writer} puts an identical item for a "
                    f"key it has seen (no stream record); an item that changes on every put (a timestamp, "
                    f"a counter) is a MODIFY record, and {hop.consumer} accepts MODIFY")
+
+
+def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, str]:
+    """(verdict, file:line, why) of the writer's puts into the table, from its code
+    (loopcheck.code.item_change): any write that changes on every call decides; all of them
+    stable or insert-only give the weaker of the two; anything else (no code, a write the
+    analyser could not classify, calls it could not follow) is UNKNOWN."""
+    code = graph.code.get(writer)
+    if code is None or not code.analysed or not code.facts.complete:
+        return UNKNOWN, "", ""
+    writes = [w for w in code.other_writes
+              if SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)]
+    if not writes:
+        return UNKNOWN, "", ""
+    for resolved in writes:
+        if resolved.write.details.get("Item") == CHANGING:
+            return CHANGING, _where(resolved), resolved.write.details.get("ItemWhy", "")
+    verdicts = [w.write.details.get("Item", UNKNOWN) for w in writes]
+    if UNKNOWN in verdicts or any(v not in (STABLE, INSERT_ONLY) for v in verdicts):
+        return UNKNOWN, "", ""
+    pick = next((w for w in writes if w.write.details.get("Item") == STABLE), writes[0])
+    return pick.write.details["Item"], _where(pick), pick.write.details.get("ItemWhy", "")
+
+
+def _where(resolved) -> str:
+    return f"{resolved.write.file}:{resolved.write.line}"
+
+
+def _writes_table(graph: EventGraph, function: str, table: str) -> bool:
+    """Whether a function may write the table: its code says so when it was read completely,
+    else its permissions (any grant on the table, or permissions loopcheck cannot see)."""
+    code = graph.code.get(function)
+    if code is not None and code.analysed and code.facts.complete:
+        return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)
+                   for w in code.other_writes)
+    effect = graph.effects.get((function, table))
+    return bool(effect and (effect.grants or effect.unknown))
 
 
 def uncovered_services(graph: EventGraph, loop: Loop) -> List[str]:

@@ -15,15 +15,17 @@ import json
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
+from loopcheck.filters import Resolved
+from loopcheck.globs import tokens
 from loopcheck.iam import statements_from_document
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
-    CONNECTOR_WRITE,
     DEFAULT_BUS,
     RESOURCE_KINDS,
     STATES_TARGET_PARAMETER,
     STATES_TASKS,
 )
+from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model import (
     SAM_FUNCTION,
     Function,
@@ -125,6 +127,29 @@ def _json(node: Any) -> Any:
     return node
 
 
+def _resolve_values(resolver: Any, node: Any, depth: int = 0) -> Any:
+    """A pattern with its intrinsic values (`[!Ref Bucket]`, `{prefix: !Sub ...}`) replaced by
+    what they resolve to: a literal string, or a Resolved glob when symbols remain. An
+    intrinsic with several alternatives (Fn::If) is left as written: it matches MAYBE."""
+    if depth > 20:
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (key, _arg), = node.items()
+        if key == "Ref" or str(key).startswith("Fn::"):
+            values = resolver.value(node)
+            if len(values) != 1:
+                return node
+            pattern = values[0]
+            if pattern.literal is not None:
+                return pattern.literal
+            return Resolved(tokens(pattern, wildcards=False), str(pattern))
+    if isinstance(node, dict):
+        return {key: _resolve_values(resolver, value, depth + 1) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve_values(resolver, item, depth + 1) for item in node]
+    return node
+
+
 def _criteria(node: Any) -> List[Dict[str, Any]]:
     """FilterCriteria.Filters[].Pattern, ORed."""
     out = []
@@ -210,7 +235,7 @@ class _EventPaths:
                          "DeadLetterQueue", why="dead-letter queue: every failed async invocation")
             for name, connector in _dict(props.get("Connectors")).items():
                 cprops = _dict(_dict(connector).get("Properties"))
-                self._connector_grant(function.id, cprops, base + ("Connectors", name))
+                self._connector_grant(function.id, cprops, base + ("Connectors", name), str(name))
         dead = _dict(props.get("DeadLetterConfig"))
         for target in self.ids(dead.get("TargetArn"), "queue", "topic"):
             self.add(function.id, target, "destination", base + ("DeadLetterConfig",),
@@ -232,7 +257,7 @@ class _EventPaths:
                 self.add(source, consumer, etype.lower(), path, f"SAM {etype} event",
                          _criteria(props.get("FilterCriteria")))
         elif etype in ("EventBridgeRule", "CloudWatchEvent"):
-            pattern = _json(props.get("Pattern"))
+            pattern = _resolve_values(self.model.resolver, _json(props.get("Pattern")))
             for bus in _bus_ids(self.model, props.get("EventBusName")):
                 self.add(bus, consumer, "events", path, f"SAM {etype} event",
                          [pattern] if isinstance(pattern, dict) else [])
@@ -280,7 +305,7 @@ class _EventPaths:
     def _rule(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
         if props.get("EventPattern") is None:
             return  # a schedule: nothing in the template triggers it
-        pattern = _json(props.get("EventPattern"))
+        pattern = _resolve_values(self.model.resolver, _json(props.get("EventPattern")))
         targets = props.get("Targets")
         for bus in _bus_ids(self.model, props.get("EventBusName")):
             for index, target in enumerate(targets if isinstance(targets, list) else []):
@@ -359,39 +384,77 @@ class _EventPaths:
 
     # -- connectors -----------------------------------------------------------------------
     def _connector(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
+        """AWS::Serverless::Connector: the source by Id, or by Type with RoleName (or Arn)."""
         source = _dict(props.get("Source"))
-        source_ids = [source["Id"]] if isinstance(source.get("Id"), str) else []
-        for source_id in source_ids:
-            if source_id in self.model.functions:
-                self._connector_grant(source_id, props, path + ("Properties",))
+        for source_id in self._connector_sources(source):
+            self._connector_grant(source_id, props, path + ("Properties",), logical_id)
 
-    def _connector_grant(self, function_id: str, props: Dict[str, Any], path: Path) -> None:
-        if "Write" not in items_of(props.get("Permissions")):
-            return
-        destinations = props.get("Destination")
-        for destination in items_of(destinations):
+    def _connector_sources(self, source: Dict[str, Any]) -> List[str]:
+        """Functions a connector's Source names. SAM puts the policy on the source's role, so
+        a source given by RoleName is every function of this template with that role (a SAM
+        function's generated role is `<Id>Role`). State machines are not returned: their
+        writes come from their definition's tasks, whatever their role allows."""
+        if isinstance(source.get("Id"), str):
+            return [source["Id"]] if source["Id"] in self.model.functions else []
+        if "RoleName" in source:
+            return self._functions_with_role(source["RoleName"])
+        if "Arn" in source:
+            return self.ids(source["Arn"], "function")
+        return []
+
+    def _functions_with_role(self, node: Any) -> List[str]:
+        resolver = self.model.resolver
+        target = resolver.refers_to(node)
+        if isinstance(node, dict) and isinstance(node.get("Ref"), str) and target is None:
+            target = node["Ref"]  # a role SAM generates (`<FunctionId>Role`) is not in the template
+        if target is not None:
+            role_ids = [target]
+        else:
+            names = {p.parts for p in resolver.value(node)}
+            role_ids = [r for r, res in self.raw.items() if isinstance(res, dict)
+                        and res.get("Type") == "AWS::IAM::Role"
+                        and isinstance(_dict(res.get("Properties")).get("RoleName"), (str, dict))
+                        and any(p.parts in names
+                                for p in resolver.value(_dict(res.get("Properties")).get("RoleName")))]
+        found = []
+        for function in self.model.functions.values():
+            role = function.properties.get("Role")
+            own = resolver.refers_to(role) if role is not None else f"{function.id}Role"
+            if own in role_ids and function.id not in found:
+                found.append(function.id)
+        return found
+
+    def _connector_grant(self, function_id: str, props: Dict[str, Any], path: Path, name: str = "") -> None:
+        """The statements SAM's connector profile gives the source's role, for each
+        destination (one reference or a list) and each of Read / Write."""
+        permissions = [p for p in items_of(props.get("Permissions")) if p in PERMISSIONS]
+        for destination in items_of(props.get("Destination")):
             destination = _dict(destination)
             if isinstance(destination.get("Id"), str):
                 target_id = destination["Id"]
-                arn_node: Any = {"Fn::GetAtt": [target_id, "Arn"]}
                 kind = self.model.kind_of(target_id)
-                name_node: Any = {"Ref": target_id}
+                arn_node: Any = {"Fn::GetAtt": [target_id, "Arn"]}
+                name_node: Any = {"Fn::GetAtt": [target_id, "Name"]} if kind == "statemachine" else {
+                    "Ref": target_id}
             else:
                 rtype = destination.get("Type")
                 kind = RESOURCE_KINDS.get(rtype, "unknown") if isinstance(rtype, str) else "unknown"
                 arn_node = destination.get("Arn")
-                name_node = destination.get("Name", arn_node)
-            if kind not in CONNECTOR_WRITE:
-                continue
-            actions, shape = CONNECTOR_WRITE[kind]
-            if shape == "bucket-objects":
-                resource: Any = {"Fn::Sub": ["arn:aws:s3:::${Name}/*", {"Name": name_node}]}
-            else:
-                resource = arn_node
-            document = {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
-            self.model.functions[function_id].statements += statements_from_document(
-                document, self.model.resolver, "SAM connector", path
-            )
+                name_node = destination.get("Name")
+                if arn_node is None and name_node is not None and kind == "bucket":
+                    arn_node = {"Fn::Sub": ["arn:aws:s3:::${Name}", {"Name": name_node}]}
+            profile = CONNECTOR_GRANTS.get(("function", kind), {})
+            statements = []
+            for permission in permissions:
+                for actions, resources in profile.get(permission, ()):
+                    nodes = [_connector_resource(text, arn_node, name_node) for text in resources]
+                    if all(n is not None for n in nodes):
+                        statements.append({"Effect": "Allow", "Action": list(actions), "Resource": nodes})
+            if statements:
+                source = f"SAM connector {name}" if name else "SAM connector"
+                self.model.functions[function_id].statements += statements_from_document(
+                    {"Statement": statements}, self.model.resolver, source, path
+                )
 
     # -- Step Functions ---------------------------------------------------------------------
     def _state_machine(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -443,6 +506,22 @@ class _EventPaths:
             return
         targets = self.ids(target_node) if target_node is not None else None
         self.model.tasks.append(TaskWrite(machine, action, targets, path + ("States", state), state, details))
+
+
+def _connector_resource(text: str, arn: Any, name: Any) -> Any:
+    """A connector profile's resource with its %{Destination.Arn} / %{Destination.Name}
+    filled in (None when the destination does not give the one it needs)."""
+    variables = {}
+    for placeholder, key, node in (("%{Destination.Arn}", "DestinationArn", arn),
+                                   ("%{Destination.Name}", "DestinationName", name)):
+        if placeholder in text:
+            if node is None:
+                return None
+            if text == placeholder:
+                return node
+            text = text.replace(placeholder, "${" + key + "}")
+            variables[key] = node
+    return {"Fn::Sub": [text, variables]} if variables else text
 
 
 def _placeholder(node: Any, subs: Dict[str, Any]) -> Any:

@@ -139,8 +139,8 @@ class RuleContext:
             lines.append(
                 f"{hop.writer} may write {hop.bucket}: {statement.source} "
                 f"({self.position(statement.path)}) grants "
-                + (f"{hop.grant.action} on {hop.grant.resource}" if hop.write or hop.unused_permission
-                   else hop.why)
+                + (f"{hop.grant.action} on {hop.grant.resource}"
+                   if hop.write or hop.unused_permission or hop.dedupe else hop.why)
             )
         elif hop.unknown is not None:
             lines.append(
@@ -153,7 +153,7 @@ class RuleContext:
             write = hop.write.write
             lines.append(
                 f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
-                + (f": {hop.why}" if hop.why else "")
+                + (f": {hop.why}" if hop.why and not hop.dedupe else "")  # dedupe: its own line
             )
         elif hop.unused_permission:
             lines.append(f"  but its code never writes {hop.bucket}")

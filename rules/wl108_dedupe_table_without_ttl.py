@@ -40,4 +40,5 @@ RULE = Rule(
         "key (TTL deletes arrive as REMOVE records: keep the consumer's filter on INSERT)."
     ),
     check=check,
+    examples=("dynamodb-dedupe-no-ttl", "dynamodb-dedupe-guard"),
 )

@@ -385,7 +385,7 @@ def test_v2_sample() -> None:
     assert first.key == Concat((Lit("processed/"), IncomingKey()))
     assert [g.kind for g in first.guards] == ["event-name", "metadata"]
     assert facts.writes[1].key == Concat((Lit("reports/"), AnyText("now() result"), Lit(".csv")))
-    assert facts.writes[5].details == {"Table": "client"}
+    assert facts.writes[5].details == {"Table": "client", "Item": "stable"}  # only the incoming key
     assert facts.writes[6].details == {"MessageAttributes": "kind,size"}
 
 

@@ -246,6 +246,40 @@ def test_s3_to_eventbridge_pattern_excludes_the_writes(findings_of, pattern):
     assert rules(findings_of, template) == ["IL105"]
 
 
+OTHER_BUCKET = res("Other", "AWS::S3::Bucket")
+
+
+@pytest.mark.parametrize("name", ["!Ref Bucket", "!Sub '${Bucket}'", "{Ref: Bucket}"])
+def test_s3_to_eventbridge_pattern_naming_the_bucket_by_intrinsic_matches(findings_of, name):
+    """`name: [!Ref Bucket]` resolves to the bucket's name: an exact match, not a maybe."""
+    template = _s3_eventbridge(f"detail:\n  bucket:\n    name: [{name}]\n") + OTHER_BUCKET
+    assert rules(findings_of, template) == ["EL107"]
+
+
+@pytest.mark.parametrize("pattern", [
+    "detail:\n  bucket:\n    name: [!Ref Other]\n",
+    "detail:\n  bucket:\n    name: [{prefix: !Sub '${Other}'}]\n",
+    "detail:\n  bucket:\n    name: [{anything-but: [!Ref Bucket]}]\n",
+])
+def test_s3_to_eventbridge_pattern_naming_another_bucket_by_intrinsic_is_guarded(findings_of, pattern):
+    assert rules(findings_of, _s3_eventbridge(pattern) + OTHER_BUCKET) == ["IL105"]
+
+
+def test_s3_to_eventbridge_pattern_with_a_parameter_default(findings_of):
+    params = "Parameters:\n  Name: {Type: String, Default: media}\n"
+    template = _s3_eventbridge("detail:\n  bucket:\n    name: [!Ref Name]\n").replace(
+        "      NotificationConfiguration:", "      BucketName: media\n      NotificationConfiguration:", 1)
+    found = findings_of(params + HEAD + template)
+    assert [f.rule for f in found if f.rule != "IL109"] == ["EL107"]
+
+
+def test_intrinsic_with_alternatives_in_a_pattern_stays_a_maybe(findings_of):
+    cond = "Conditions:\n  Prod: !Equals [!Ref 'AWS::Region', eu-west-1]\n"
+    pattern = "detail:\n  bucket:\n    name: [!If [Prod, !Ref Bucket, !Ref Other]]\n"
+    found = findings_of(cond + HEAD + _s3_eventbridge(pattern) + OTHER_BUCKET)
+    assert [f.rule for f in found if f.rule != "IL109"] == ["WL102"]
+
+
 # -- DynamoDB streams and Kinesis -----------------------------------------------------------------
 
 DDB_EVENT = """\
@@ -452,6 +486,64 @@ def test_dedupe_where_the_consumer_writes_the_table(findings_of):
     found = without_alarm_advice(findings_of, HEAD + _dedupe(filter_insert=True, f2_writes_table=True))
     assert [f.cycle for f in found if f.rule == "WL102"] == [["Table", "Process", "Table"]]
     assert "EL107" in rules(findings_of, _dedupe(filter_insert=False, f2_writes_table=True))
+
+
+RECORD_CODE = """\
+    import os, time
+    import boto3
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+    def handler(event, context):
+        for record in event["Records"]:
+            key = record["s3"]["object"]["key"]
+            table.put_item(ITEM)
+"""
+
+
+def _dedupe_with_code(item: str, f2_writes_table: bool = False) -> str:
+    """_dedupe with RecordFn's code: `item` is what its put_item passes."""
+    text = _dedupe(filter_insert=False, f2_writes_table=f2_writes_table)
+    source = textwrap.dedent(RECORD_CODE).replace("ITEM", item)
+    code = "      InlineCode: |\n" + textwrap.indent(source, " " * 8)
+    env = "      Environment:\n        Variables:\n          TABLE: !Ref Table\n"
+    head = "  Record:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+    start = text.index(head) + len(head)
+    return text[:start] + "      Handler: index.handler\n      Runtime: python3.12\n" + code + env + text[
+        text.index("      Policies:", start):]
+
+
+def test_dedupe_holds_when_the_code_puts_the_same_item(findings_of):
+    found = without_alarm_advice(findings_of, HEAD + _dedupe_with_code('Item={"pk": key, "kind": "upload"}'))
+    assert sorted(f.rule for f in found) == ["IL105", "IL105"]
+    assert any("puts the same item for the same key" in note for note in found[0].notes)
+
+
+def test_dedupe_holds_when_the_put_only_creates_items(findings_of):
+    item = 'Item={"pk": key, "exp": int(time.time()) + 60}, ConditionExpression="attribute_not_exists(pk)"'
+    found = without_alarm_advice(findings_of, HEAD + _dedupe_with_code(item))
+    assert sorted(f.rule for f in found) == ["IL105", "IL105"]
+    assert any("only creates items" in note for note in found[0].notes)
+
+
+def test_dedupe_with_an_item_that_changes_on_every_put_is_a_loop(findings_of):
+    template = _dedupe_with_code('Item={"pk": key, "at": int(time.time())}')
+    found = without_alarm_advice(findings_of, HEAD + template)
+    assert [f.rule for f in found] == ["EL107"]
+    assert any("changes on every put" in note and "time.time()" in note for note in found[0].notes)
+
+
+def test_dedupe_with_an_item_the_code_does_not_show_stays_a_warning(findings_of):
+    found = without_alarm_advice(findings_of, HEAD + _dedupe_with_code("Item=make_item(key)"))
+    assert [f.rule for f in found] == ["WL102"]
+
+
+def test_dedupe_with_a_stable_item_but_a_consumer_writing_the_table(findings_of):
+    template = _dedupe_with_code('Item={"pk": key}', f2_writes_table=True)
+    found = without_alarm_advice(findings_of, HEAD + template)
+    assert sorted((f.rule, tuple(f.cycle)) for f in found) == [
+        ("EL107", ("Table", "Process", "Table")),
+        ("WL102", ("Bucket", "Record", "Table", "Process", "Bucket")),
+    ]
+    assert "Process also writes Table" in found[[f.rule for f in found].index("WL102")].message
 
 
 # -- mitigations --------------------------------------------------------------------------------

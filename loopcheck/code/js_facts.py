@@ -36,6 +36,17 @@ from loopcheck.code.facts import (
     Target,
     Write,
 )
+from loopcheck.code.item_change import (
+    CHANGING,
+    INSERT_ONLY,
+    JS_CHANGING_CALLS,
+    JS_CHANGING_CONSTRUCTORS,
+    STABLE,
+    UNKNOWN,
+    classify_update,
+    combine,
+    condition_is_insert_only,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; tree-sitter is imported lazily
     from tree_sitter import Node
@@ -2318,7 +2329,8 @@ class _Writes:
         if service == "events":
             return self._events_target(params)
         if service == "dynamodb":
-            return self._dynamodb_target(api, params), {"Table": "client"}
+            return self._dynamodb_target(api, params), {"Table": "client",
+                                                        **_ItemChange(self.evaluator).details(api, params)}
         details: Dict[str, str] = {}
         if service == "sns":
             details = self._attribute_names(params)
@@ -2383,6 +2395,136 @@ class _Writes:
         if len(targets) == 1:
             return targets.pop()
         return Target("unknown", "several tables" if targets else "no table")
+
+
+class _ItemChange:
+    """Whether a PutItem / UpdateItem writes something new on every call (see
+    loopcheck.code.item_change): read from the syntax of the values, following constants."""
+
+    _CONVERSIONS = frozenset({"Math.floor", "Math.round", "Math.ceil", "Math.trunc", "String", "Number",
+                              "BigInt", "parseInt", "parseFloat", "JSON.stringify"})
+
+    def __init__(self, evaluator: _Evaluator) -> None:
+        self.evaluator = evaluator
+        self.depth = 0
+
+    def details(self, api: str, params: Value) -> Dict[str, str]:
+        if api not in ("PutItem", "UpdateItem") or not isinstance(params, ObjectLit):
+            return {}
+        condition = self.evaluator.object_property(params, "ConditionExpression")
+        if isinstance(condition, Text) and condition_is_insert_only(condition.text):
+            return {"Item": INSERT_ONLY, "ItemWhy": f"ConditionExpression {condition.text.strip()[:60]}"}
+        if api == "PutItem":
+            verdict, why = self.of_property(params, "Item")
+        else:
+            expression = self.evaluator.object_property(params, "UpdateExpression")
+            values = self.evaluator.object_property(params, "ExpressionAttributeValues")
+
+            def value_of(name: str) -> Tuple[str, str]:
+                return self.of_property(values, name) if isinstance(values, ObjectLit) else (UNKNOWN, "")
+
+            key_verdict, key_why = self.of_property(params, "Key")
+            verdict, why = (classify_update(expression.text, value_of) if isinstance(expression, Text)
+                            else (UNKNOWN, ""))
+            if key_verdict == CHANGING:
+                verdict, why = CHANGING, f"the Key is {key_why}"
+            elif verdict == STABLE:
+                verdict = key_verdict
+        return {"Item": verdict, **({"ItemWhy": why} if why else {})} if verdict else {}
+
+    def of_property(self, obj: ObjectLit, name: str) -> Tuple[str, str]:
+        """The verdict of one property of an object literal (its last `name: value` pair)."""
+        found: Optional[Node] = None
+        for element in _kids(obj.node):
+            if element.type == "pair" and _property_name(_field(element, "key")) == name:
+                found = _field(element, "value")
+            elif element.type == "shorthand_property_identifier" and _text(element) == name:
+                found = element
+            elif element.type == "spread_element":
+                found = None
+        return self.of_node(obj.mod, found) if found is not None else (UNKNOWN, "")
+
+    def of_value(self, value: Optional[Value]) -> Tuple[str, str]:
+        if isinstance(value, (Text, NumberLit, Env)):
+            return STABLE, ""
+        if isinstance(value, EventPart):
+            return (STABLE, "") if _is_key_path(value.path) else (UNKNOWN, "")
+        if isinstance(value, Computed):
+            return _expr_change(value.expr)
+        if isinstance(value, (ObjectLit, ArrayLit)):
+            return self.of_node(value.mod, value.node)
+        return UNKNOWN, ""
+
+    def of_node(self, mod: int, node: Optional[Node]) -> Tuple[str, str]:
+        """The verdict of an expression written into an item, from its syntax."""
+        node = _strip(node)
+        if node is None or self.depth > 40:
+            return UNKNOWN, ""
+        self.depth += 1
+        try:
+            return self._of_node(mod, node)
+        finally:
+            self.depth -= 1
+
+    def _of_node(self, mod: int, node: Node) -> Tuple[str, str]:
+        kind = node.type
+        if kind in ("string", "number", "true", "false", "null"):
+            return STABLE, ""
+        if kind == "new_expression":
+            constructor = _text(_field(node, "constructor"))
+            if constructor in JS_CHANGING_CONSTRUCTORS and not _args(node):
+                return CHANGING, f"new {constructor}()"
+            return UNKNOWN, ""
+        if kind == "call_expression":
+            callee = _strip(_field(node, "function"))
+            name = _text(callee)
+            if name in JS_CHANGING_CALLS:
+                return CHANGING, f"{name}()"
+            if callee is not None and callee.type == "member_expression":  # new Date().toISOString()
+                verdict, why = self.of_node(mod, _field(callee, "object"))
+                if verdict == CHANGING:
+                    return verdict, why
+            if name in self._CONVERSIONS:
+                return self._combined(mod, _args(node))
+            return UNKNOWN, ""
+        if kind == "binary_expression":
+            return self._combined(mod, [_field(node, "left"), _field(node, "right")])
+        if kind == "template_string":
+            return self._combined(mod, [_strip(_kids(k)[0]) if _kids(k) else None for k in _kids(node)
+                                        if k.type == "template_substitution"])
+        if kind in ("object", "array"):
+            parts: List[Optional[Node]] = []
+            for element in _kids(node):
+                if element.type == "pair":
+                    parts.append(_field(element, "value"))
+                elif element.type in ("spread_element", "method_definition"):
+                    return UNKNOWN, ""
+                else:
+                    parts.append(element)
+            return self._combined(mod, parts)
+        known = self.of_value(self.evaluator.value(mod, node))  # constants, env, the incoming key
+        if known[0] == UNKNOWN and kind in ("identifier", "shorthand_property_identifier"):
+            binding = self.evaluator.scopes.find(node, _text(node))
+            constant = binding is not None and binding.kind == "decl" and binding.detail == "const"
+            if constant and not binding.path:
+                return self.of_node(mod, _field(binding.node, "value"))  # const now = Date.now()
+        return known
+
+    def _combined(self, mod: int, nodes: List[Optional[Node]]) -> Tuple[str, str]:
+        found = [self.of_node(mod, n) for n in nodes]
+        return combine(v for v, _ in found), next((why for v, why in found if v == CHANGING), "")
+
+
+def _expr_change(expr: KeyExpr) -> Tuple[str, str]:
+    """A computed text: stable when built only of literals and the incoming key."""
+    if isinstance(expr, (Lit, IncomingKey)):
+        return STABLE, ""
+    if isinstance(expr, Concat):
+        found = [_expr_change(part) for part in expr.parts]
+        return combine(v for v, _ in found), ""
+    if isinstance(expr, (Replace, Stem, Basename)):
+        return _expr_change(expr.source)
+    return UNKNOWN, ""
 
 
 def _target_of(value: Value) -> Target:

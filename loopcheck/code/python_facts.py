@@ -55,6 +55,16 @@ from loopcheck.code.facts import (
     Target,
     Write,
 )
+from loopcheck.code.item_change import (
+    CHANGING,
+    INSERT_ONLY,
+    PYTHON_CHANGING_CALLS,
+    STABLE,
+    UNKNOWN,
+    classify_update,
+    combine,
+    condition_is_insert_only,
+)
 
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 50
@@ -102,6 +112,17 @@ class _Unknown:
     """A value the analyser cannot name; `why` ends up in messages."""
 
     why: str
+
+
+@dataclass(frozen=True)
+class _Changing:
+    """A value that differs on every call (time.time(), uuid4(), ...), and anything computed
+    from it; as text it is AnyText marked CHANGING_TEXT (see loopcheck.code.item_change)."""
+
+    why: str
+
+
+CHANGING_TEXT = "changes on every call: "
 
 
 @dataclass(frozen=True)
@@ -606,6 +627,8 @@ def _describe(value: object) -> str:
         return f"the constant {value.value!r}"
     if isinstance(value, _Ext):
         return f"{value.qualname} (outside the analysed code)"
+    if isinstance(value, _Changing):
+        return CHANGING_TEXT + value.why
     return "not a value the analyser can follow"
 
 
@@ -617,6 +640,8 @@ def _key_of(value: object) -> KeyExpr:
         return value.source
     if isinstance(value, _Env):
         return AnyText(f"environment variable {value.name}")
+    if isinstance(value, _Changing):
+        return AnyText(CHANGING_TEXT + value.why)
     if isinstance(value, _Const) and value.value is not None:
         return Lit(str(value.value))
     return AnyText(_describe(value))
@@ -1591,7 +1616,8 @@ class _Analyser:
             return _percent_format(left.text, right)
         if isinstance(op, ast.Div) and isinstance(left, _PathVal):
             return _PathVal(_path_join([left.source, _key_of(right)]))
-        return _Unknown("the result of arithmetic")
+        changing = next((v for v in (left, right) if isinstance(v, _Changing)), None)
+        return changing or _Unknown("the result of arithmetic")
 
     def _arguments(self, node: ast.Call, frame: _Frame) -> _Args:
         positional: List[object] = []
@@ -1642,6 +1668,8 @@ class _Analyser:
             return self._resource_attr(owner, name)
         if isinstance(owner, _PathVal):
             return self._path_attr(owner, name)
+        if isinstance(owner, _Changing):  # uuid4().hex, datetime.now().isoformat
+            return owner
         return _Member(owner, name)
 
     @staticmethod
@@ -1752,6 +1780,8 @@ class _Analyser:
             return self._instantiate(callee.info, args, frame)
         if isinstance(callee, _Ext):
             return self._call_external(callee.qualname, args, node, frame)
+        if isinstance(callee, _Changing):  # datetime.now().isoformat()
+            return callee
         if isinstance(callee, _Member):
             return self._call_method(callee.receiver, callee.name, args, node, frame)
         if isinstance(callee, _Dynamic):
@@ -1857,6 +1887,10 @@ class _Analyser:
 
     def _call_external(self, qualname: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
         """Calls into the standard library, builtins and boto3."""
+        if qualname in PYTHON_CHANGING_CALLS:
+            return _Changing(f"{qualname}()")
+        if qualname in _CONVERSIONS and args.positional and isinstance(args.positional[0], _Changing):
+            return args.positional[0]  # int(time.time()), Decimal(str(uuid4()))
         handler = _EXTERNAL_CALLS.get(qualname)
         if handler is not None:
             return handler(self, args, node, frame)
@@ -2075,7 +2109,7 @@ class _Analyser:
     def _details(spec: _Api, args: _Args, form: str) -> Dict[str, str]:
         """Literals the event-path rules use (EventBridge source, SNS attributes, table form)."""
         if spec.service == "dynamodb":
-            return {"Table": form}
+            return {"Table": form, **_item_change(spec.api, args)}
         if spec.api == "PutEvents":
             entries = args.get("Entries")
             first = entries.items[0] if isinstance(entries, _Tuple) and entries.items else None
@@ -2234,6 +2268,58 @@ def _value_kind(value: object) -> Optional[str]:
         if path in (("source",), ("detail-type",)):
             return "source"
     return None
+
+
+_CONVERSIONS = frozenset({"int", "float", "round", "str", "decimal.Decimal", "math.floor", "math.ceil"})
+
+
+def _item_change(api: str, args: _Args) -> Dict[str, str]:
+    """details "Item" (item_change verdict) and "ItemWhy" for a PutItem / UpdateItem."""
+    if api not in ("PutItem", "UpdateItem"):
+        return {}
+    condition = _lit_text(args.get("ConditionExpression"))
+    if condition_is_insert_only(condition):
+        return {"Item": INSERT_ONLY, "ItemWhy": f"ConditionExpression {condition.strip()[:60]}"}
+    if api == "PutItem":
+        verdict, why = _value_change(args.get("Item"))
+    else:
+        expression = _lit_text(args.get("UpdateExpression"))
+        values = args.get("ExpressionAttributeValues")
+        key_verdict, key_why = _value_change(args.get("Key"))
+        verdict, why = (classify_update(expression, lambda name: _value_change(_dict_get(values, name)))
+                        if expression else (UNKNOWN, ""))
+        if key_verdict == CHANGING:
+            verdict, why = CHANGING, f"the Key is {key_why}"
+        elif verdict == STABLE:
+            verdict = key_verdict
+    return {"Item": verdict, **({"ItemWhy": why} if why else {})} if verdict else {}
+
+
+def _value_change(value: object) -> Tuple[str, str]:
+    """(verdict, why) of an abstract value written into an item: CHANGING with its cause,
+    STABLE (literals, environment variables, the incoming object key), or UNKNOWN."""
+    if isinstance(value, _Changing):
+        return CHANGING, value.why
+    if isinstance(value, AnyText):
+        if value.why.startswith(CHANGING_TEXT):
+            return CHANGING, value.why[len(CHANGING_TEXT):]
+        return UNKNOWN, ""
+    if isinstance(value, (Lit, _Const, _Env, IncomingKey)):
+        return STABLE, ""
+    parts: Sequence[object] = ()
+    if isinstance(value, Concat):
+        parts = value.parts
+    elif isinstance(value, (Replace, Stem, Basename)):
+        parts = (value.source,)
+    elif isinstance(value, _Dict):
+        parts = [v for pair in value.items for v in pair]
+    elif isinstance(value, _Tuple):
+        parts = value.items
+    if not parts:
+        return UNKNOWN, ""
+    found = [_value_change(part) for part in parts]
+    verdict = combine(v for v, _ in found)
+    return verdict, next((why for v, why in found if v == CHANGING), "")
 
 
 def _text_operands(left: object, right: object) -> bool:

@@ -143,24 +143,7 @@ S3_DETAIL_TYPES: Dict[str, Tuple[str, ...]] = {
     "s3:RestoreObject": ("Object Restore Initiated", "Object Restore Completed"),
 }
 
-# SAM connectors: the write actions `Permissions: [Write]` grants per destination kind, and
-# the resource ARN shape ("bucket-objects": arn:aws:s3:::NAME/*). Source: AWS SAM developer
-# guide, "AWS SAM connector reference" (supported source and destination resource types).
-CONNECTOR_WRITE: Dict[str, Tuple[Tuple[str, ...], str]] = {
-    "bucket": (("s3:PutObject", "s3:PutObjectAcl", "s3:PutObjectLegalHold", "s3:PutObjectRetention",
-                "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObject",
-                "s3:DeleteObjectVersion", "s3:AbortMultipartUpload"), "bucket-objects"),
-    "queue": (("sqs:SendMessage", "sqs:DeleteMessage"), "arn"),
-    "topic": (("sns:Publish",), "arn"),
-    "table": (("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-               "dynamodb:BatchWriteItem", "dynamodb:PartiQLDelete", "dynamodb:PartiQLInsert",
-               "dynamodb:PartiQLUpdate"), "arn"),
-    "stream": (("kinesis:PutRecord", "kinesis:PutRecords"), "arn"),
-    "bus": (("events:PutEvents",), "arn"),
-    "statemachine": (("states:StartExecution", "states:StopExecution"), "arn"),
-    "function": (("lambda:InvokeAsync", "lambda:InvokeFunction"), "arn"),
-    "firehose": (("firehose:PutRecord", "firehose:PutRecordBatch"), "arn"),
-}
+# SAM connectors: knowledge.sam_connectors (SAM's connector profiles).
 
 # CloudWatch metrics whose alarm tells a person a function is looping (AWS/Lambda namespace).
 ALARM_METRICS = frozenset({"ConcurrentExecutions", "Invocations"})
