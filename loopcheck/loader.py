@@ -20,7 +20,7 @@ from typing import Any, List, Optional, Union
 import yaml
 
 from loopcheck.gcpause import gc_paused
-from loopcheck.nodes import MDict, MList, MStr, locate
+from loopcheck.nodes import MDict, MList, locate, marks, pack
 from loopcheck.yaml_values import Builder, TemplateLoader
 from loopcheck.yaml_values import DuplicateKey as _DuplicateKey
 
@@ -64,6 +64,23 @@ def _position(text: str, offset: int) -> tuple:
     return (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
 
 
+class _JSONStr(str):
+    """A string the JSON fallback has just read, with where it starts and ends; its
+    container keeps the position and stores it as a plain str."""
+
+    mark: tuple = (0, 0)
+    end: int = 0
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, _JSONStr) else value
+
+
+def _packed_mark(value: Any) -> int:
+    mark = getattr(value, "mark", None)
+    return pack(*mark) if mark else 0
+
+
 class _MarkingJSONDecoder(json.JSONDecoder):
     """A json decoder that marks objects, arrays, strings and keys with their position.
 
@@ -85,13 +102,15 @@ class _MarkingJSONDecoder(json.JSONDecoder):
 
         def parse_array(s_and_end, scan_once):
             values, end = base_array(s_and_end, scan_once)
-            items = MList(values)
+            items = MList(_plain(v) for v in values)
+            items.item_marks = marks()
+            items.item_marks.extend(_packed_mark(v) for v in values)
             items.mark, items.end = _position(text, s_and_end[1] - 1), end
             return items, end
 
         def parse_string(s, end, strict):
             value, new_end = base_string(s, end, strict)
-            marked = MStr(value)
+            marked = _JSONStr(value)
             marked.mark, marked.end = _position(text, end - 1), new_end
             return marked, new_end
 
@@ -102,19 +121,21 @@ class _MarkingJSONDecoder(json.JSONDecoder):
 def _json_pairs(pairs: list, text: str, start: int) -> MDict:
     mapping = MDict()
     mapping.mark = _position(text, start)
+    mapping.key_marks = marks()
     first_lines = {}
     cursor = start + 1
     for key, value in pairs:
+        line, column = mapping.mark
         found = re.compile(re.escape(json.dumps(key)) + r"\s*:").search(text, cursor)
         if found is not None:
-            key = MStr(key)
-            key.mark = _position(text, found.start())
+            line, column = _position(text, found.start())
             cursor = found.end()
-        line, column = getattr(key, "mark", mapping.mark)
+        key = str(key)
         if key in first_lines:
-            raise _DuplicateKey(str(key), line, column, first_lines[key])
+            raise _DuplicateKey(key, line, column, first_lines[key])
         first_lines[key] = line
-        mapping[key] = value
+        mapping[key] = _plain(value)
+        mapping.key_marks.append(pack(line, column) if found is not None else 0)
         cursor = getattr(value, "end", cursor)
     return mapping
 

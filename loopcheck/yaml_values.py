@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 from yaml import events
 
-from loopcheck.nodes import MDict, MList, MStr
+from loopcheck.nodes import MDict, MList, marks, pack, unpack
 
 try:
     BaseLoader = yaml.CSafeLoader
@@ -61,16 +61,36 @@ def _mark(event: events.Event) -> Tuple[int, int]:
     return (event.start_mark.line + 1, event.start_mark.column + 1)
 
 
+def _packed(event: events.Event) -> int:
+    return pack(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+_MERGE_KEY = object()  # the `<<` key: its value is merged into the mapping, not stored
+
+
+def _mapping(mark: Tuple[int, int]) -> MDict:
+    mapping = MDict()
+    mapping.mark, mapping.key_marks = mark, marks()
+    return mapping
+
+
+def _sequence(mark: Tuple[int, int]) -> MList:
+    sequence = MList()
+    sequence.mark, sequence.item_marks = mark, marks()
+    return sequence
+
+
 class _Open:
     """A mapping or sequence being filled, with what its end needs to know."""
 
-    __slots__ = ("value", "is_map", "key", "tag", "anchor", "merges", "start")
+    __slots__ = ("value", "is_map", "key", "key_at", "tag", "anchor", "merges", "start")
 
     def __init__(self, value: Any, is_map: bool, tag: Optional[str], anchor: Optional[str],
                  start: events.Event):
         self.value = value
         self.is_map = is_map
-        self.key: Optional[MStr] = None  # a mapping's key waiting for its value
+        self.key: Any = None  # a mapping's key waiting for its value (str or _MERGE_KEY)
+        self.key_at = 0  # its packed position
         self.tag = tag
         self.anchor = anchor
         self.merges: List[Tuple[Any, events.Event]] = []  # `<<` values, in order
@@ -130,23 +150,20 @@ class Builder:
                 if tag is None or tag == "!":
                     tag = resolve(yaml.ScalarNode, event.value, event.implicit)
                 if tag in _TEXT_TAGS:
-                    value: Any = MStr(event.value)
-                    value.mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+                    value: Any = event.value
                 elif tag[0] == "!":
-                    value = MStr(event.value)
-                    value.mark = _mark(event)
-                    value = self._tagged(tag[1:], value, event)
+                    value = self._tagged(tag[1:], event.value, event)
                 else:
                     value = self._scalar(tag, event)
                 if event.anchor is not None:
                     self._anchor(event.anchor, value, event)
+                at = _packed(event)
             elif kind in starts:
                 if top is not None and top.is_map and top.key is None:
                     raise yaml.constructor.ConstructorError(
                         None, None, "a mapping key must be a scalar", event.start_mark)
                 is_map = kind is events.MappingStartEvent
-                container = MDict() if is_map else MList()
-                container.mark = _mark(event)
+                container = _mapping(_mark(event)) if is_map else _sequence(_mark(event))
                 if top is not None:
                     stack.append(top)
                 top = _Open(container, is_map, event.tag, event.anchor, event)
@@ -154,6 +171,7 @@ class Builder:
             elif kind in ends:
                 assert top is not None
                 value = self._close(top)
+                at = _packed(top.start)
                 top = stack.pop() if stack else None
             elif kind is alias_event:
                 if event.anchor not in self.anchors:
@@ -163,6 +181,7 @@ class Builder:
                 if top is not None and top.is_map and top.key is None:
                     self._alias_key(top, value, event)
                     continue
+                at = _packed(event)
             elif kind is events.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -180,39 +199,37 @@ class Builder:
                 self._put(top, value, event)
             else:
                 top.value.append(value)
+                top.value.item_marks.append(at)
 
     def _key(self, top: _Open, event: events.ScalarEvent) -> None:
         # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
         # numbers or booleans that would compare equal to each other.
-        key = MStr(event.value)
-        key.mark = _mark(event)
-        if event.tag is None and event.implicit[0] and event.value == "<<":
-            key = _MergeKey(event.value)
-            key.mark = _mark(event)
-        if event.anchor is not None:
+        key: Any = event.value
+        if event.tag is None and event.implicit[0] and key == "<<":
+            key = _MERGE_KEY
+        elif event.anchor is not None:
             self._anchor(event.anchor, key, event)
-        top.key = key
+        top.key, top.key_at = key, _packed(event)
 
     def _alias_key(self, top: _Open, value: Any, event: events.AliasEvent) -> None:
         if not isinstance(value, str):
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a scalar", event.start_mark)
-        key = MStr(value)
-        key.mark = _mark(event)
-        top.key = key
+        top.key, top.key_at = value, _packed(event)
 
     def _put(self, top: _Open, value: Any, event: events.Event) -> None:
         key = top.key
         top.key = None
         mapping = top.value
-        if isinstance(key, _MergeKey):
+        if key is _MERGE_KEY:
             top.merges.append((value, event))
             return
         if key in mapping:
-            first = next(k for k in mapping if k == key)
-            line, column = key.mark
-            raise DuplicateKey(str(key), line, column, getattr(first, "mark", (0, 0))[0])
+            line, column = unpack(top.key_at) or (0, 0)
+            first_line = mapping.key_mark(key)
+            raise DuplicateKey(str(key), line, column, first_line[0] if first_line else 0)
         mapping[key] = value
+        mapping.key_marks.append(top.key_at)
 
     def _close(self, top: _Open) -> Any:
         value = top.value
@@ -246,11 +263,17 @@ class Builder:
                     message = f"expected a mapping or list of mappings for merging, but found {found}"
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", top.start.start_mark, message, event.start_mark)
-        result = MDict()
-        result.mark = top.value.mark
+        positions = {}
+        for source in [top.value] + sources:  # the mapping's own keys first, then in order
+            for key in source:
+                positions.setdefault(key, source)
+        result = _mapping(top.value.mark)
         for source in reversed(sources):
             result.update(source)
         result.update(top.value)
+        for key in result:  # each key at the place it was written in the mapping that wins
+            found = positions[key].key_mark(key) if isinstance(positions[key], MDict) else None
+            result.key_marks.append(pack(*found) if found else 0)
         return result
 
     def _anchor(self, anchor: str, value: Any, event: events.Event) -> None:
@@ -273,15 +296,13 @@ class Builder:
         if long_name is None:
             self.unknown_tags.append(f"!{tag_suffix} (line {_mark(event)[0]})")
             return value
+        at = _packed(event)
         if long_name == "Fn::GetAtt" and isinstance(value, str):
             resource, _, attribute = value.partition(".")
-            parts = MList([MStr(resource), MStr(attribute)])
-            parts[0].mark = parts[1].mark = parts.mark = value.mark
-            value = parts
-        wrapped = MDict({long_name: value})
-        wrapped.mark = _mark(event)
+            value = _sequence(_mark(event))
+            value.extend((resource, attribute))
+            value.item_marks.extend((at, at))
+        wrapped = _mapping(_mark(event))
+        wrapped[long_name] = value
+        wrapped.key_marks.append(at)
         return wrapped
-
-
-class _MergeKey(MStr):
-    """The `<<` key: its value is merged into the mapping, not stored under it."""

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from loopcheck.loader import LoadError, Skipped, Template, load_file, parse_text
-from loopcheck.nodes import MDict, MList, MStr, locate, mark_of
+from loopcheck.nodes import MDict, MList, locate, mark_of
 
 
 def load(text, path="template.yaml", looks_like_template=True):
@@ -61,9 +61,9 @@ def test_short_form_tag_becomes_long_form(short, long):
 def test_getatt_scalar_parts_are_marked_strings():
     data = template("Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata: !GetAtt Fn.Arn\n")
     parts = data["Resources"]["X"]["Metadata"]["Fn::GetAtt"]
-    assert isinstance(parts, MList)
-    assert all(isinstance(part, MStr) for part in parts)
-    assert [mark_of(parts), mark_of(parts[0]), mark_of(parts[1])] == [(4, 15)] * 3
+    assert isinstance(parts, MList) and parts == ["Fn", "Arn"]
+    path = ["Resources", "X", "Metadata", "Fn::GetAtt"]
+    assert [mark_of(parts), locate(data, path + [0]), locate(data, path + [1])] == [(4, 15)] * 3
 
 
 def test_unknown_tag_keeps_value_and_is_recorded():
@@ -106,7 +106,8 @@ def test_marks_on_nested_values():
         "          Value: b\n"
     )
     props = data["Resources"]["Bucket"]["Properties"]
-    assert mark_of(props["BucketName"]) == (5, 19)
+    assert type(props["BucketName"]) is str  # strings stay plain: their container keeps the place
+    assert locate(data, ["Resources", "Bucket", "Properties", "BucketName"]) == (5, 7)
     assert mark_of(props["Tags"]) == (7, 9)
     assert mark_of(props["Tags"][0]) == (7, 11)
     assert locate(data, ["Resources", "Bucket", "Properties", "Tags", 0, "Value"]) == (8, 11)
@@ -121,7 +122,6 @@ def test_locate_stops_at_deepest_existing_node():
 def test_mark_of_plain_values_and_foreign_nodes():
     assert mark_of(3) is None
     assert mark_of("plain") is None
-    assert mark_of(MStr("unmarked")) is None
     foreign = SimpleNamespace(start_mark=SimpleNamespace(line=4, column=2))  # cfn-lint style, 0-based
     assert mark_of(foreign) == (5, 3)
 
@@ -140,7 +140,7 @@ def test_json_template_loads_with_marks():
     data = template(JSON_TEMPLATE, "template.json")
     assert data["Resources"]["Bucket"]["Type"] == "AWS::S3::Bucket"
     assert locate(data, ["Resources", "Bucket"]) == (4, 5)
-    assert mark_of(data["Resources"]["Bucket"]["Type"]) == (4, 24)
+    assert locate(data, ["Resources", "Bucket", "Type"]) == (4, 16)
     assert mark_of(data["Resources"]["Bucket"]["Properties"]["Tags"]) == (4, 66)
 
 
@@ -169,9 +169,9 @@ def test_tab_indented_json_loads_with_value_marks(text, shift):
     assert isinstance(data, MDict) and isinstance(bucket["Properties"]["Tags"], MList)
     assert mark_of(data) == (1, 2 + shift)
     assert mark_of(bucket) == (3, 13)
-    assert mark_of(bucket["Type"]) == (4, 12)
+    assert locate(data, ["Resources", "Bucket", "Type"]) == (4, 4)
     assert mark_of(bucket["Properties"]["Tags"]) == (5, 27)
-    assert mark_of(bucket["Properties"]["Tags"][1]) == (5, 33)
+    assert locate(data, ["Resources", "Bucket", "Properties", "Tags", 1]) == (5, 33)
 
 
 def test_json_fallback_locate_returns_key_position():
@@ -385,3 +385,32 @@ def test_nul_bytes_in_template_are_a_load_error(tmp_path):
     result = load_file(path)
     assert isinstance(result, LoadError)
     assert "binary" in result.message
+
+
+def test_merge_keys_follow_pyyaml_and_keep_each_key_where_it_was_written():
+    data = template(
+        "Resources:\n"
+        "  X:\n"
+        "    Type: AWS::S3::Bucket\n"
+        "    Metadata:\n"
+        "      base: &base {A: base-a, B: base-b}\n"
+        "      other: &other {B: other-b, C: other-c}\n"
+        "      merged:\n"
+        "        <<: [*base, *other]\n"
+        "        C: own-c\n"
+    )
+    merged = data["Resources"]["X"]["Metadata"]["merged"]
+    assert merged == {"A": "base-a", "B": "base-b", "C": "own-c"}  # own keys, then earlier merges win
+    where = ["Resources", "X", "Metadata", "merged"]
+    assert locate(data, where + ["A"]) == (5, 20)
+    assert locate(data, where + ["B"]) == (5, 31)
+    assert locate(data, where + ["C"]) == (9, 9)
+
+
+def test_an_alias_shares_its_anchor_value_rather_than_copying_it():
+    data = template(
+        "Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata:\n"
+        "      a: &shared [1, 2]\n      b: *shared\n"
+    )
+    metadata = data["Resources"]["X"]["Metadata"]
+    assert metadata["a"] is metadata["b"]
