@@ -1,0 +1,239 @@
+"""Cross-stack links: which templates of one scan refer to each other, by literal names.
+
+Templates are linked (and then analysed as one, see loopcheck.stacks) when:
+
+- an `Outputs` entry with a literal `Export.Name` answers every `Fn::ImportValue` of that
+  name (the import becomes the exported value, resolved in the exporting template);
+- a nested stack (`AWS::CloudFormation::Stack` `TemplateURL`, `AWS::Serverless::Application`
+  `Location`) whose template is a local file of the scan is instantiated with the
+  `Parameters` its parent passes, and `Fn::GetAtt Stack.Outputs.X` becomes the child's
+  output value;
+- an `AWS::SSM::Parameter` with a literal `Name` answers `{{resolve:ssm:NAME}}` and
+  `AWS::SSM::Parameter::Value<...>` parameters whose default is that name (two templates
+  reading the same parameter name already agree: both read the same string);
+- a resource with a literal physical name (BucketName, QueueName, ...) defined in exactly
+  one template is the resource another template names by that literal.
+
+Which templates are linked is decided from `LinkKeys`, which workers compute next to their
+per-file analysis, so the parent re-reads only templates that take part in a link.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+from loopcheck.values import _NAME_PROPERTY, Resolver
+
+NESTED_STACK = "AWS::CloudFormation::Stack"
+SAR_APPLICATION = "AWS::Serverless::Application"
+SSM_PARAMETER = "AWS::SSM::Parameter"
+_SSM_REF = re.compile(r"\{\{resolve:ssm:([^}:]+)(?::\d+)?\}\}")
+_SSM_TYPE = "AWS::SSM::Parameter::Value<"
+_PSEUDO_PER_STACK = ("AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
+_SEGMENTS = re.compile(r"[:/]")
+MAX_NESTING = 5  # nested stacks deeper than this are not followed
+MAX_INSTANCES = 64  # template instances in one linked group
+MAX_GROUP = 40  # templates in one linked group; a larger group is not analysed (noted)
+
+
+@dataclass(frozen=True)
+class LinkKeys:
+    """What one template offers to and asks of other templates, by literal name only."""
+
+    exports: Tuple[str, ...] = ()
+    imports: Tuple[str, ...] = ()
+    children: Tuple[str, ...] = ()  # absolute paths of local nested-stack templates
+    ssm: Tuple[str, ...] = ()  # SSM parameter names it publishes or reads
+    names: Tuple[str, ...] = ()  # literal physical names of resources it defines
+    mentions: FrozenSet[str] = frozenset()  # literal strings (and ARN/URL segments) it holds
+
+    @property
+    def empty(self) -> bool:
+        return not (self.exports or self.imports or self.children or self.ssm or self.names)
+
+
+def _dict(node: Any) -> Dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _literals(resolver: Resolver, node: Any) -> List[str]:
+    return [p.literal for p in resolver.value(node) if p.literal]
+
+
+def local_template(parent_file: str, location: Any) -> Optional[str]:
+    """The absolute path a nested stack's TemplateURL/Location names, when it is a local
+    file (as `sam build` / `aws cloudformation package` accept), else None."""
+    if not isinstance(location, str) or not location.strip():
+        return None
+    if "://" in location or location.startswith(("s3.", "https:", "http:")):
+        return None
+    base = os.path.dirname(os.path.abspath(parent_file))
+    return os.path.normpath(os.path.join(base, location))
+
+
+def _strings(node: Any, out: Set[str], depth: int = 0) -> None:
+    if depth > 40:
+        return
+    if isinstance(node, str):
+        if 3 <= len(node) <= 256:
+            out.add(node)
+            if ":" in node or "/" in node:
+                out.update(s for s in _SEGMENTS.split(node) if len(s) >= 3)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _strings(value, out, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _strings(value, out, depth + 1)
+
+
+def link_keys(file: str, data: Dict[str, Any]) -> LinkKeys:
+    """The link keys of one decoded template (cheap: one resolver, one walk of its strings)."""
+    resolver = Resolver(data)
+    exports, imports, children, ssm, names = [], [], [], [], []
+    for output in _dict(data.get("Outputs")).values():
+        export = _dict(_dict(output).get("Export"))
+        if "Name" in export:
+            exports += _literals(resolver, export["Name"])
+    for logical_id, resource in _dict(data.get("Resources")).items():
+        resource = _dict(resource)
+        rtype = resource.get("Type")
+        props = _dict(resource.get("Properties"))
+        if rtype == NESTED_STACK:
+            child = local_template(file, props.get("TemplateURL"))
+        elif rtype == SAR_APPLICATION:
+            child = local_template(file, props.get("Location"))
+        else:
+            child = None
+        if child:
+            children.append(child)
+        if rtype == SSM_PARAMETER and "Name" in props:
+            ssm += _literals(resolver, props["Name"])
+        if isinstance(rtype, str) and rtype in _NAME_PROPERTY and _NAME_PROPERTY[rtype] in props:
+            names += [p.literal for p in resolver.resource_name(str(logical_id)) if p.literal]
+    for param in _dict(data.get("Parameters")).values():
+        param = _dict(param)
+        if str(param.get("Type", "")).startswith(_SSM_TYPE) and isinstance(param.get("Default"), str):
+            ssm.append(param["Default"])
+    strings: Set[str] = set()
+    _strings(data.get("Resources"), strings)
+    _strings(data.get("Parameters"), strings)
+    _strings(data.get("Conditions"), strings)
+    for text in strings:
+        if "{{resolve:ssm:" in text:
+            ssm += _SSM_REF.findall(text)
+    _find_imports(data, resolver, imports)
+    return LinkKeys(tuple(sorted(set(exports))), tuple(sorted(set(imports))), tuple(sorted(set(children))),
+                    tuple(sorted(set(ssm))), tuple(sorted(set(names))), frozenset(strings))
+
+
+def _find_imports(node: Any, resolver: Resolver, out: List[str], depth: int = 0) -> None:
+    if depth > 40:
+        return
+    if isinstance(node, dict):
+        if len(node) == 1 and "Fn::ImportValue" in node:
+            out += _literals(resolver, node["Fn::ImportValue"])
+            return
+        for value in node.values():
+            _find_imports(value, resolver, out, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _find_imports(value, resolver, out, depth + 1)
+
+
+# -- which templates link ----------------------------------------------------------------------
+
+
+def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[str]]:
+    """Sets of templates (2+, in scan order) that refer to each other. Export names, nested
+    stacks and SSM parameter names link across the whole scan; a literal physical name
+    links only templates of the same `scope` (the same project), and only when exactly one
+    template of that project defines it: a name several templates create is a copy-pasted
+    placeholder, not a reference."""
+    files = list(keys)
+    parent = {f: f for f in files}
+
+    def find(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    def union(members: Iterable[str]) -> None:
+        members = list(members)
+        for other in members[1:]:
+            a, b = find(members[0]), find(other)
+            if a != b:
+                parent[max(a, b, key=files.index)] = min(a, b, key=files.index)
+
+    by_abspath = {os.path.normpath(os.path.abspath(f)): f for f in files}
+    exporters: Dict[str, List[str]] = {}
+    importers: Dict[str, List[str]] = {}
+    ssm_users: Dict[str, List[str]] = {}
+    definers: Dict[Tuple[str, str], List[str]] = {}
+    for f in files:
+        k = keys[f]
+        for name in k.exports:
+            exporters.setdefault(name, []).append(f)
+        for name in k.imports:
+            importers.setdefault(name, []).append(f)
+        for name in k.ssm:
+            ssm_users.setdefault(name, []).append(f)
+        for name in k.names:
+            definers.setdefault((scope(f), name), []).append(f)
+        for child in k.children:
+            if child in by_abspath:
+                union([f, by_abspath[child]])
+    for name, users in importers.items():
+        if name in exporters:
+            union(exporters[name] + users)
+    for users in ssm_users.values():
+        if len(users) > 1:
+            union(users)
+    mentioned: Dict[Tuple[str, str], List[str]] = {}
+    for f in files:
+        for text in keys[f].mentions:
+            key = (scope(f), text)
+            if key in definers:
+                mentioned.setdefault(key, []).append(f)
+    for key, users in mentioned.items():
+        owners = definers[key]
+        if len(owners) == 1 and any(u != owners[0] for u in users):
+            union(owners + users)
+    out: Dict[str, List[str]] = {}
+    for f in files:
+        out.setdefault(find(f), []).append(f)
+    return [members for members in out.values() if len(members) > 1]
+
+
+def project_scope(roots: Sequence[str]) -> Callable[[str], str]:
+    """The project a template belongs to, for name links: the nearest folder above it that
+    holds `.git`, else the scan path it was found under. A folder of unrelated projects
+    (a corpus) is scanned with one `.git` per project, or not linked by names at all."""
+    absolute_roots = [os.path.abspath(r) for r in roots]
+    cache: Dict[str, str] = {}
+
+    def scope(file: str) -> str:
+        folder = os.path.dirname(os.path.abspath(file))
+        if folder in cache:
+            return cache[folder]
+        probe = folder
+        found = ""
+        while True:
+            if os.path.exists(os.path.join(probe, ".git")):
+                found = probe
+                break
+            up = os.path.dirname(probe)
+            if up == probe:
+                break
+            probe = up
+        if not found:
+            found = next((r for r in absolute_roots if folder == r or folder.startswith(r + os.sep)),
+                         folder)
+        cache[folder] = found
+        return found
+
+    return scope
