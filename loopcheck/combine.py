@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from loopcheck.links import NESTED_STACK, SAR_APPLICATION, SSM_PARAMETER, local_template
+from loopcheck.links import (
+    MAX_INSTANCES,
+    MAX_NESTING,
+    NESTED_STACK,
+    SAR_APPLICATION,
+    SSM_PARAMETER,
+    local_template,
+)
 from loopcheck.model import SAM_FUNCTION, _merge_globals
 from loopcheck.nodes import MDict, MList, MStr
 from loopcheck.values import Resolver
@@ -106,7 +113,7 @@ class _Combiner:
         instance = Instance(len(self.instances), source, Resolver(source.data), nested=nested)
         self.instances.append(instance)
         for stack_id, child, _params in self._children_of(source):
-            if len(chain) >= 5 or _abs(child.file) in chain or len(self.instances) >= 64:
+            if len(chain) >= MAX_NESTING or _abs(child.file) in chain or len(self.instances) >= MAX_INSTANCES:
                 continue
             instance.children[stack_id] = self._instantiate(child, True, chain + (_abs(child.file),))
         return instance

@@ -34,6 +34,7 @@ _SSM_REF = re.compile(r"\{\{resolve:ssm:([^}:]+)(?::\d+)?\}\}")
 _SSM_TYPE = "AWS::SSM::Parameter::Value<"
 _PSEUDO_PER_STACK = ("AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
 _SEGMENTS = re.compile(r"[:/]")
+_WELL_KNOWN_SSM = ("/aws/", "/cdk-bootstrap/")  # read by every stack of a kind: no link
 MAX_NESTING = 5  # nested stacks deeper than this are not followed
 MAX_INSTANCES = 64  # template instances in one linked group
 MAX_GROUP = 40  # templates in one linked group; a larger group is not analysed (noted)
@@ -46,13 +47,15 @@ class LinkKeys:
     exports: Tuple[str, ...] = ()
     imports: Tuple[str, ...] = ()
     children: Tuple[str, ...] = ()  # absolute paths of local nested-stack templates
-    ssm: Tuple[str, ...] = ()  # SSM parameter names it publishes or reads
+    ssm: Tuple[str, ...] = ()  # SSM parameter names it reads
+    published: Tuple[str, ...] = ()  # SSM parameter names it creates (AWS::SSM::Parameter)
     names: Tuple[str, ...] = ()  # literal physical names of resources it defines
     mentions: FrozenSet[str] = frozenset()  # literal strings (and ARN/URL segments) it holds
 
     @property
     def empty(self) -> bool:
-        return not (self.exports or self.imports or self.children or self.ssm or self.names)
+        return not (self.exports or self.imports or self.children or self.ssm or self.published
+                    or self.names)
 
 
 def _dict(node: Any) -> Dict[str, Any]:
@@ -93,7 +96,7 @@ def _strings(node: Any, out: Set[str], depth: int = 0) -> None:
 def link_keys(file: str, data: Dict[str, Any]) -> LinkKeys:
     """The link keys of one decoded template (cheap: one resolver, one walk of its strings)."""
     resolver = Resolver(data)
-    exports, imports, children, ssm, names = [], [], [], [], []
+    exports, imports, children, ssm, published, names = [], [], [], [], [], []
     for output in _dict(data.get("Outputs")).values():
         export = _dict(_dict(output).get("Export"))
         if "Name" in export:
@@ -111,7 +114,7 @@ def link_keys(file: str, data: Dict[str, Any]) -> LinkKeys:
         if child:
             children.append(child)
         if rtype == SSM_PARAMETER and "Name" in props:
-            ssm += _literals(resolver, props["Name"])
+            published += _literals(resolver, props["Name"])
         if isinstance(rtype, str) and rtype in _NAME_PROPERTY and _NAME_PROPERTY[rtype] in props:
             names += [p.literal for p in resolver.resource_name(str(logical_id)) if p.literal]
     for param in _dict(data.get("Parameters")).values():
@@ -127,7 +130,8 @@ def link_keys(file: str, data: Dict[str, Any]) -> LinkKeys:
             ssm += _SSM_REF.findall(text)
     _find_imports(data, resolver, imports)
     return LinkKeys(tuple(sorted(set(exports))), tuple(sorted(set(imports))), tuple(sorted(set(children))),
-                    tuple(sorted(set(ssm))), tuple(sorted(set(names))), frozenset(strings))
+                    tuple(sorted(set(ssm))), tuple(sorted(set(published))), tuple(sorted(set(names))),
+                    frozenset(strings))
 
 
 def _find_imports(node: Any, resolver: Resolver, out: List[str], depth: int = 0) -> None:
@@ -148,12 +152,18 @@ def _find_imports(node: Any, resolver: Resolver, out: List[str], depth: int = 0)
 
 
 def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[str]]:
-    """Sets of templates (2+, in scan order) that refer to each other. Export names, nested
-    stacks and SSM parameter names link across the whole scan; a literal physical name
-    links only templates of the same `scope` (the same project), and only when exactly one
-    template of that project defines it: a name several templates create is a copy-pasted
-    placeholder, not a reference."""
+    """Sets of templates (2+, in scan order) that refer to each other.
+
+    Explicit links join templates anywhere in the scan: an export and its imports, a parent
+    and its nested template, an SSM parameter a template publishes and the templates that
+    read it. Links by a shared name join only templates of the same `scope` (project): two
+    templates reading the same SSM parameter, and a literal physical name one template
+    defines and another mentions, and only when exactly one template of that project
+    defines it (a name several templates create is a copy-pasted placeholder, not a
+    reference). Parameters every stack of a kind reads (AWS's public `/aws/service/...`,
+    CDK's `/cdk-bootstrap/.../version`) link nothing."""
     files = list(keys)
+    position = {f: i for i, f in enumerate(files)}
     parent = {f: f for f in files}
 
     def find(f: str) -> str:
@@ -166,13 +176,15 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
         members = list(members)
         for other in members[1:]:
             a, b = find(members[0]), find(other)
-            if a != b:
-                parent[max(a, b, key=files.index)] = min(a, b, key=files.index)
+            if a != b:  # the earlier file is the root: groups come out in scan order
+                first, second = sorted((a, b), key=position.__getitem__)
+                parent[second] = first
 
     by_abspath = {os.path.normpath(os.path.abspath(f)): f for f in files}
     exporters: Dict[str, List[str]] = {}
     importers: Dict[str, List[str]] = {}
-    ssm_users: Dict[str, List[str]] = {}
+    publishers: Dict[str, List[str]] = {}
+    readers: Dict[Tuple[str, str], List[str]] = {}
     definers: Dict[Tuple[str, str], List[str]] = {}
     for f in files:
         k = keys[f]
@@ -180,8 +192,11 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
             exporters.setdefault(name, []).append(f)
         for name in k.imports:
             importers.setdefault(name, []).append(f)
+        for name in k.published:
+            publishers.setdefault(name, []).append(f)
         for name in k.ssm:
-            ssm_users.setdefault(name, []).append(f)
+            if not name.startswith(_WELL_KNOWN_SSM):
+                readers.setdefault((scope(f), name), []).append(f)
         for name in k.names:
             definers.setdefault((scope(f), name), []).append(f)
         for child in k.children:
@@ -190,9 +205,8 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
     for name, users in importers.items():
         if name in exporters:
             union(exporters[name] + users)
-    for users in ssm_users.values():
-        if len(users) > 1:
-            union(users)
+    for (_, name), users in readers.items():
+        union(publishers.get(name, []) + users)
     mentioned: Dict[Tuple[str, str], List[str]] = {}
     for f in files:
         for text in keys[f].mentions:
@@ -210,30 +224,35 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
 
 
 def project_scope(roots: Sequence[str]) -> Callable[[str], str]:
-    """The project a template belongs to, for name links: the nearest folder above it that
-    holds `.git`, else the scan path it was found under. A folder of unrelated projects
-    (a corpus) is scanned with one `.git` per project, or not linked by names at all."""
-    absolute_roots = [os.path.abspath(r) for r in roots]
+    """The project a template belongs to, for links by name: the nearest folder above it
+    that holds `.git` (a repository); outside any repository, the first folder below the
+    scan path it was found under (a folder of unrelated projects, like a corpus, keeps them
+    apart), or the scan path itself for a template directly in it."""
+    absolute_roots = sorted((os.path.abspath(r) for r in roots), key=len, reverse=True)
     cache: Dict[str, str] = {}
+
+    def fallback(folder: str) -> str:
+        for root in absolute_roots:
+            if folder == root:
+                return root
+            if folder.startswith(root.rstrip(os.sep) + os.sep):
+                first = folder[len(root.rstrip(os.sep)) + 1:].split(os.sep, 1)[0]
+                return os.path.join(root, first)
+        return folder  # a file named on the command line: its own folder
 
     def scope(file: str) -> str:
         folder = os.path.dirname(os.path.abspath(file))
-        if folder in cache:
-            return cache[folder]
-        probe = folder
-        found = ""
-        while True:
-            if os.path.exists(os.path.join(probe, ".git")):
-                found = probe
-                break
-            up = os.path.dirname(probe)
-            if up == probe:
-                break
-            probe = up
-        if not found:
-            found = next((r for r in absolute_roots if folder == r or folder.startswith(r + os.sep)),
-                         folder)
-        cache[folder] = found
-        return found
+        if folder not in cache:
+            probe, found = folder, ""
+            while True:
+                if os.path.exists(os.path.join(probe, ".git")):
+                    found = probe
+                    break
+                up = os.path.dirname(probe)
+                if up == probe:
+                    break
+                probe = up
+            cache[folder] = found or fallback(folder)
+        return cache[folder]
 
     return scope
