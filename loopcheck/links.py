@@ -52,11 +52,6 @@ class LinkKeys:
     names: Tuple[str, ...] = ()  # literal physical names of resources it defines
     mentions: FrozenSet[str] = frozenset()  # literal strings (and ARN/URL segments) it holds
 
-    @property
-    def empty(self) -> bool:
-        return not (self.exports or self.imports or self.children or self.ssm or self.published
-                    or self.names)
-
 
 def _dict(node: Any) -> Dict[str, Any]:
     return node if isinstance(node, dict) else {}

@@ -244,7 +244,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.files.append(path)
             result.findings.extend(findings)
             result.suppressed.extend(suppressed)
-            if link is not None and not link.empty:
+            if link is not None:  # a template with no keys of its own may still be a nested child
                 keys[path] = link
     if linking and len(keys) > 1:
         from loopcheck.stacks import cross_stack
