@@ -95,6 +95,9 @@ class _Combiner:
         self._busy: set = set()
         self._fresh = 0
         self.extra_conditions: Dict[str, Any] = {}
+        # (node id, instance) -> its rewrite: a node shared through YAML aliases is rewritten
+        # once and stays shared (an alias bomb stays linear); the node is kept alive with it.
+        self._memo: Dict[Tuple[int, int], Tuple[Any, Any]] = {}
 
     # -- instances ----------------------------------------------------------------------
     def _children_of(self, source: Source) -> List[Tuple[str, Source, Dict[str, Any]]]:
@@ -190,6 +193,17 @@ class _Combiner:
     def rewrite(self, node: Any, instance: Instance, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             return {"Fn::GetAZs": "too deep"}  # an opaque value: resolves to unknown
+        if isinstance(node, (dict, list)):
+            key = (id(node), instance.number)
+            remembered = self._memo.get(key)
+            if remembered is not None and remembered[0] is node:
+                return remembered[1]
+            value = self._rewrite(node, instance, depth)
+            self._memo[key] = (node, value)
+            return value
+        return self._rewrite(node, instance, depth)
+
+    def _rewrite(self, node: Any, instance: Instance, depth: int) -> Any:
         if isinstance(node, dict):
             if len(node) == 1:
                 (key, arg), = node.items()

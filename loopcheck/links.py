@@ -34,6 +34,9 @@ _SSM_REF = re.compile(r"\{\{resolve:ssm:([^}:]+)(?::\d+)?\}\}")
 _SSM_TYPE = "AWS::SSM::Parameter::Value<"
 _PSEUDO_PER_STACK = ("AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
 _SEGMENTS = re.compile(r"[:/]")
+_SPACE = re.compile(r"\s")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
+_MIN_NAME = 5  # shorter literal names ("test", "logs") are placeholders more often than links
 _WELL_KNOWN_SSM = ("/aws/", "/cdk-bootstrap/")  # read by every stack of a kind: no link
 MAX_NESTING = 5  # nested stacks deeper than this are not followed
 MAX_INSTANCES = 64  # template instances in one linked group
@@ -72,25 +75,44 @@ def local_template(parent_file: str, location: Any) -> Optional[str]:
     return os.path.normpath(os.path.join(base, location))
 
 
-def _strings(node: Any, out: Set[str], depth: int = 0) -> None:
+def _walk(node: Any, resolver: Resolver, out: Set[str], imports: List[str], seen: Set[int],
+          depth: int = 0) -> None:
+    """Collect strings that may be (or hold, as an ARN or URL segment) a physical name, and
+    the names of `Fn::ImportValue`s, in one walk. Names never have spaces, `:` or `/`, so a
+    string with `:`/`/` (an ARN, a URL) gives its segments instead. A node shared through
+    YAML aliases is walked once (an alias bomb stays linear)."""
     if depth > 40:
         return
+    if isinstance(node, (dict, list)):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, str):
-        if 3 <= len(node) <= 256:
-            out.add(node)
+        if 3 <= len(node) <= 512 and not _SPACE.search(node):
             if ":" in node or "/" in node:
-                out.update(s for s in _SEGMENTS.split(node) if len(s) >= 3)
+                out.update(s for s in _SEGMENTS.split(node) if _MIN_NAME <= len(s) <= 255)
+            elif _MIN_NAME <= len(node) <= 255:
+                out.add(node)
     elif isinstance(node, dict):
+        if len(node) == 1 and "Fn::ImportValue" in node:
+            imports += _literals(resolver, node["Fn::ImportValue"])
         for value in node.values():
-            _strings(value, out, depth + 1)
+            _walk(value, resolver, out, imports, seen, depth + 1)
     elif isinstance(node, list):
         for value in node:
-            _strings(value, out, depth + 1)
+            _walk(value, resolver, out, imports, seen, depth + 1)
 
 
-def link_keys(file: str, data: Dict[str, Any]) -> LinkKeys:
-    """The link keys of one decoded template (cheap: one resolver, one walk of its strings)."""
-    resolver = Resolver(data)
+def _linkable_name(name: str) -> bool:
+    """A literal physical name distinctive enough to mean one resource: not a region name,
+    not a short word ("test", "data")."""
+    return len(name) >= _MIN_NAME and not _REGION.fullmatch(name)
+
+
+def link_keys(file: str, data: Dict[str, Any], resolver: Optional[Resolver] = None) -> LinkKeys:
+    """The link keys of one decoded template (cheap: one walk of its strings; pass the
+    model's resolver to reuse the names it already resolved)."""
+    resolver = resolver or Resolver(data)
     exports, imports, children, ssm, published, names = [], [], [], [], [], []
     for output in _dict(data.get("Outputs")).values():
         export = _dict(_dict(output).get("Export"))
@@ -111,36 +133,22 @@ def link_keys(file: str, data: Dict[str, Any]) -> LinkKeys:
         if rtype == SSM_PARAMETER and "Name" in props:
             published += _literals(resolver, props["Name"])
         if isinstance(rtype, str) and rtype in _NAME_PROPERTY and _NAME_PROPERTY[rtype] in props:
-            names += [p.literal for p in resolver.resource_name(str(logical_id)) if p.literal]
+            names += [p.literal for p in resolver.resource_name(str(logical_id))
+                      if p.literal and _linkable_name(p.literal)]
     for param in _dict(data.get("Parameters")).values():
         param = _dict(param)
         if str(param.get("Type", "")).startswith(_SSM_TYPE) and isinstance(param.get("Default"), str):
             ssm.append(param["Default"])
     strings: Set[str] = set()
-    _strings(data.get("Resources"), strings)
-    _strings(data.get("Parameters"), strings)
-    _strings(data.get("Conditions"), strings)
+    seen: Set[int] = set()
+    for section in ("Resources", "Parameters", "Conditions", "Outputs"):
+        _walk(data.get(section), resolver, strings, imports if section != "Parameters" else [], seen)
     for text in strings:
         if "{{resolve:ssm:" in text:
             ssm += _SSM_REF.findall(text)
-    _find_imports(data, resolver, imports)
     return LinkKeys(tuple(sorted(set(exports))), tuple(sorted(set(imports))), tuple(sorted(set(children))),
                     tuple(sorted(set(ssm))), tuple(sorted(set(published))), tuple(sorted(set(names))),
                     frozenset(strings))
-
-
-def _find_imports(node: Any, resolver: Resolver, out: List[str], depth: int = 0) -> None:
-    if depth > 40:
-        return
-    if isinstance(node, dict):
-        if len(node) == 1 and "Fn::ImportValue" in node:
-            out += _literals(resolver, node["Fn::ImportValue"])
-            return
-        for value in node.values():
-            _find_imports(value, resolver, out, depth + 1)
-    elif isinstance(node, list):
-        for value in node:
-            _find_imports(value, resolver, out, depth + 1)
 
 
 # -- which templates link ----------------------------------------------------------------------
@@ -159,6 +167,7 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
     CDK's `/cdk-bootstrap/.../version`) link nothing."""
     files = list(keys)
     position = {f: i for i, f in enumerate(files)}
+    project = {f: scope(f) for f in files}
     parent = {f: f for f in files}
 
     def find(f: str) -> str:
@@ -191,9 +200,9 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
             publishers.setdefault(name, []).append(f)
         for name in k.ssm:
             if not name.startswith(_WELL_KNOWN_SSM):
-                readers.setdefault((scope(f), name), []).append(f)
+                readers.setdefault((project[f], name), []).append(f)
         for name in k.names:
-            definers.setdefault((scope(f), name), []).append(f)
+            definers.setdefault((project[f], name), []).append(f)
         for child in k.children:
             if child in by_abspath:
                 union([f, by_abspath[child]])
@@ -205,7 +214,7 @@ def groups(keys: Dict[str, LinkKeys], scope: Callable[[str], str]) -> List[List[
     mentioned: Dict[Tuple[str, str], List[str]] = {}
     for f in files:
         for text in keys[f].mentions:
-            key = (scope(f), text)
+            key = (project[f], text)
             if key in definers:
                 mentioned.setdefault(key, []).append(f)
     for key, users in mentioned.items():

@@ -157,7 +157,7 @@ def _scan_outcome(path: str, options: ScanOptions) -> tuple:
         from loopcheck.links import link_keys
 
         try:
-            keys = link_keys(path, analysis.model.data)
+            keys = link_keys(path, analysis.model.data, analysis.model.resolver)
         except Exception:  # noqa: BLE001 - linking is extra; the file's own findings stand
             keys = None
     return analysis.findings, analysis.suppressed, error, skipped, keys

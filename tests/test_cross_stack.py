@@ -406,3 +406,20 @@ def test_fixture_flipped_to_json_gives_the_same_findings(tmp_path):
                 for f in scan([str(folder)]).findings]
 
     assert shape(tmp_path / "yaml") == shape(flipped) != []
+
+
+def test_alias_bomb_in_a_linked_template_stays_fast(tmp_path):
+    """9 levels of 9 aliases in a linked template: walked and rewritten once per node."""
+    lines = ["Metadata:\n", "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"]
+    for level in range(1, 9):
+        refs = ", ".join([f"*l{level - 1}"] * 9)
+        lines.append(f"  l{level}: &l{level} [{refs}]\n")
+    worker = WORKER.replace("{bucket}", "inbox-bucket").replace(
+        "      Events:", "      Tags:\n        Laughs: !Join ['', *l8]\n      Events:")
+    _write(tmp_path, {"storage.yaml": STORAGE, "worker.yaml": "".join(lines) + textwrap.dedent(worker)})
+    import time
+
+    started = time.perf_counter()
+    result = scan([str(tmp_path)])
+    assert time.perf_counter() - started < 10
+    assert len(_cross(result)) == 1
