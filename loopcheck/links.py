@@ -40,7 +40,7 @@ _MIN_NAME = 5  # shorter literal names ("test", "logs") are placeholders more of
 _WELL_KNOWN_SSM = ("/aws/", "/cdk-bootstrap/")  # read by every stack of a kind: no link
 MAX_NESTING = 5  # nested stacks deeper than this are not followed
 MAX_INSTANCES = 64  # template instances in one linked group
-MAX_GROUP = 40  # templates in one linked group; a larger group is not analysed (noted)
+MAX_GROUP = 40  # templates in one linked group; a larger group is not analysed as one
 
 
 @dataclass(frozen=True)
