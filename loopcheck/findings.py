@@ -23,12 +23,14 @@ class Finding:
     notes: List[str] = field(default_factory=list)  # evidence, one hop per line
     fix: str = ""
     evidence: str = "permission"  # what the verdict rests on: permission | code | both
+    # The file of each cycle entry, for a loop across stacks (loopcheck.stacks); else empty.
+    cycle_files: List[str] = field(default_factory=list)
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.rule, self.cycle, self.message)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        data = {
             "rule": self.rule,
             "severity": self.severity,
             "file": self.file,
@@ -42,3 +44,6 @@ class Finding:
             "notes": list(self.notes),
             "fix": self.fix,
         }
+        if self.cycle_files:  # only loops across stacks carry it: other output stays as it was
+            data["cycle_files"] = list(self.cycle_files)
+        return data

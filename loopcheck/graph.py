@@ -174,7 +174,37 @@ def build_graph(model: Model) -> EventGraph:
         for target in task.targets if task.targets is not None else _kind_targets(model, targets, task.action):
             effect = effects.setdefault((task.machine, target), Effect(task.machine, target))
             effect.tasks.append(task)
+    if model.scope:
+        _named_across_stacks(model, effects, code, bucket_tokens, targets)
     return EventGraph(model, model.triggers, effects, bucket_tokens, code)
+
+
+def _named_across_stacks(model: Model, effects: Dict[Tuple[str, str], Effect],
+                         code: Dict[str, FunctionCode],
+                         bucket_tokens: Dict[str, List[Tokens]],
+                         targets: Dict[str, Dict[str, List[Tokens]]]) -> None:
+    """In a template combined from several stacks (loopcheck.stacks), a write into another
+    stack must name its target: a grant whose resource starts with the target's own ARN, a
+    Lambda destination or Step Functions task that resolves to it, or handler code whose
+    write resolves to it. A wildcard grant (`arn:aws:s3:::*`, `sqs:*` on `*`) or permissions
+    loopcheck cannot see would otherwise join every stack of the scan to every other one.
+    The account's default event bus belongs to no stack: writes to it must name it too."""
+    for key in list(effects):
+        writer, target = key
+        if model.scope.get(writer) is not None and model.scope.get(writer) == model.scope.get(target):
+            continue
+        effect = effects[key]
+        function_code_ = code.get(writer)
+        written = function_code_.s3_writes + function_code_.other_writes if function_code_ else []
+        if any(r.buckets and target in r.buckets for r in written):
+            continue  # the code names it: keep every grant that lets that write through
+        arns = bucket_tokens.get(target) or targets.get(model.kind_of(target), {}).get(target, [])
+        effect.grants = [g for g in effect.grants
+                         if any(a and g.resource_tokens[:len(a)] == a for a in arns)]
+        effect.unknown = []
+        effect.tasks = [t for t in effect.tasks if t.targets is not None]
+        if not (effect.grants or effect.tasks or effect.destinations):
+            del effects[key]
 
 
 _S3_ARN = tuple("arn:aws:s3:::")

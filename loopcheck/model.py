@@ -171,6 +171,14 @@ class Model:
     tasks: List[TaskWrite] = field(default_factory=list)
     alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
     by_pattern: Dict[Tuple[Any, ...], str] = field(default_factory=dict)  # name/ARN/URL -> id
+    # Set for a template combined from several (loopcheck.stacks): where each logical id was
+    # written, and which stack instance it belongs to. Empty for one template.
+    files: Dict[str, str] = field(default_factory=dict)
+    scope: Dict[str, int] = field(default_factory=dict)
+
+    def file_of(self, node_id: str) -> str:
+        """The file that defines a logical id (the template's own file for one template)."""
+        return self.files.get(node_id, self.file)
 
     def kind_of(self, node_id: str) -> str:
         if node_id in self.functions:
@@ -503,10 +511,14 @@ def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
 
 
 def build_model(file: str, data: Dict[str, Any],
-                managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None) -> Model:
+                managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
+                files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
-    (name -> statements) to the curated table, and wins over it for the same name."""
-    return _Builder(file, data, managed_policies).build()
+    (name -> statements) to the curated table, and wins over it for the same name. `files`
+    and `scope` describe a combined template (see Model.files)."""
+    model = _Builder(file, data, managed_policies).build()
+    model.files, model.scope = dict(files or {}), dict(scope or {})
+    return model
 
 
 __all__ = ["Bucket", "Function", "Model", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",

@@ -37,6 +37,7 @@ class AnalysisOptions:
     skip: FrozenSet[str] = frozenset()  # rule ids not run
     severity: Mapping[str, str] = field(default_factory=dict)  # rule id -> reported severity
     suppressions: bool = True  # honour Metadata suppressions in the template
+    cross_stack: bool = True  # link the templates of one scan (loopcheck.stacks)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ScanOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     exclude: Optional[Callable[[str], bool]] = None  # path -> True to leave it out
+    link_keys: bool = False  # workers also return what cross-stack linking needs (scan sets it)
 
 
 @dataclass
@@ -93,7 +95,13 @@ def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] 
 
 def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]) -> Analysis:
     options = options or AnalysisOptions()
-    model = build_model(file, data, managed_policies=options.managed_policies)
+    return analyse_model(build_model(file, data, managed_policies=options.managed_policies), options)
+
+
+def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
+    """The stages after the model: graph, loops, rules, suppressions, severities (the
+    cross-stack stage enters here with a model of several templates combined)."""
+    data = model.data
     graph = build_graph(model)
     loops = find_loops(graph)
     context = RuleContext(model, graph, loops)
@@ -145,12 +153,20 @@ def scan_file(path: str, options: ScanOptions) -> tuple:
 
 
 def _scan_outcome(path: str, options: ScanOptions) -> tuple:
-    """(findings, suppressed, error, skipped) for one file: what a worker process sends
-    back (the whole Analysis, with its model and graph, would be heavy to pickle)."""
+    """(findings, suppressed, error, skipped, link keys) for one file: what a worker process
+    sends back (the whole Analysis, with its model and graph, would be heavy to pickle)."""
     analysis, error, skipped = _scan_file(path, options)
     if analysis is None:
-        return [], [], error, skipped
-    return analysis.findings, analysis.suppressed, error, skipped
+        return [], [], error, skipped, None
+    keys = None
+    if options.link_keys:
+        from loopcheck.links import link_keys
+
+        try:
+            keys = link_keys(path, analysis.model.data, analysis.model.resolver)
+        except Exception:  # noqa: BLE001 - linking is extra; the file's own findings stand
+            keys = None
+    return analysis.findings, analysis.suppressed, error, skipped, keys
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
@@ -212,6 +228,10 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
     excluded = {path for path, missing in found
                 if not missing and options.exclude is not None and options.exclude(path)}
     files = [path for path, missing in found if not missing and path not in excluded]
+    linking = options.analysis.cross_stack and len(files) > 1
+    if linking:
+        options = replace(options, link_keys=True)
+    keys: Dict[str, Any] = {}
     outcomes = _results(files, options, jobs, progress)
     for path, missing in found:
         if missing:
@@ -220,7 +240,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
         if path in excluded:
             result.excluded.append(path)
             continue
-        findings, suppressed, error, skipped = next(outcomes)
+        findings, suppressed, error, skipped, link = next(outcomes)
         if error is not None:
             result.errors.append(error)
         elif skipped is not None:
@@ -230,5 +250,15 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.files.append(path)
             result.findings.extend(findings)
             result.suppressed.extend(suppressed)
+            if link is not None:  # a template with no keys of its own may still be a nested child
+                keys[path] = link
+    if linking and len(keys) > 1:
+        from loopcheck.stacks import cross_stack
+
+        found_findings, found_suppressed, problems = cross_stack(
+            keys, list(paths), options, result.findings + [s.finding for s in result.suppressed])
+        result.findings.extend(found_findings)
+        result.suppressed.extend(found_suppressed)
+        result.errors.extend(problems)
     result.seconds = time.perf_counter() - started
     return result

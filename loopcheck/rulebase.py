@@ -53,9 +53,16 @@ class RuleContext:
     graph: EventGraph
     loops: List[Loop]
 
+    def file_of(self, path: Sequence[Any]) -> str:
+        """The file a JSON path is in: the template's, or for a combined template (cross-stack)
+        the file of the resource the path starts at."""
+        if len(path) > 1 and path[0] == "Resources":
+            return self.model.file_of(str(path[1]))
+        return self.model.file
+
     def position(self, path: Sequence[Any]) -> str:
         line, _column = locate(self.model.data, path)
-        return f"{self.model.file}:{line}"
+        return f"{self.file_of(path)}:{line}"
 
     def finding(
         self, rule: Rule, resource: str, path: Sequence[Any], message: str,
@@ -65,7 +72,7 @@ class RuleContext:
         """A finding of `rule` at `path`; notes and evidence usually come from a loop."""
         line, column = locate(self.model.data, path)
         return Finding(
-            rule=rule.id, severity=rule.severity, file=self.model.file, line=line,
+            rule=rule.id, severity=rule.severity, file=self.file_of(path), line=line,
             column=column, resource=resource, path=list(path), message=message,
             cycle=list(cycle or []), notes=list(notes or []), fix=rule.remediation,
             evidence=evidence,

@@ -1,6 +1,7 @@
 """Shared by the snapshot tests and scripts/update_fixture_snapshots.py: how a fixture's
 pinned output is produced (the CLI run from inside the fixture's folder, so paths in the
-output are the template's own name)."""
+output are the template's own name). A fixture of several templates (a cross-stack one,
+with no template.yaml) is scanned as its folder: `loopcheck scan .`."""
 
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ def fixture_template(folder: Path) -> Path:
     raise FileNotFoundError(f"no template in {folder}")
 
 
+def is_multi_template(folder: Path) -> bool:
+    """A fixture of several templates (cross-stack): no template.yaml, *.yaml files instead."""
+    try:
+        fixture_template(folder)
+    except FileNotFoundError:
+        return len(list(folder.glob("*.yaml"))) > 1
+    return False
+
+
+def fixture_target(folder: Path) -> Path:
+    """What a fixture's snapshot scans: its template, or its folder when it has several."""
+    return folder if is_multi_template(folder) else fixture_template(folder)
+
+
 def run_cli(args: List[str], cwd: Path) -> Tuple[int, str]:
     runner = CliRunner()
     previous = os.getcwd()
@@ -36,9 +51,11 @@ def run_cli(args: List[str], cwd: Path) -> Tuple[int, str]:
 
 
 def render_fixture(template: Path) -> Tuple[str, str]:
-    """(text output, JSON output with the version blanked) of scanning one fixture."""
-    _, text = run_cli(["scan", template.name], template.parent)
-    _, raw = run_cli(["scan", "--format", "json", template.name], template.parent)
+    """(text output, JSON output with the version blanked) of scanning one fixture: one
+    template file, or a folder of templates (scanned as `.` from inside it)."""
+    name, cwd = (".", template) if template.is_dir() else (template.name, template.parent)
+    _, text = run_cli(["scan", "--jobs", "1", name], cwd)
+    _, raw = run_cli(["scan", "--jobs", "1", "--format", "json", name], cwd)
     document = json.loads(raw)
     document["version"] = "<version>"
     return text, json.dumps(document, indent=2) + "\n"

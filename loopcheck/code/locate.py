@@ -139,7 +139,7 @@ def _locate(model: Model, function: Function, paths: Dict[str, Path]) -> CodeSou
                           inline_name=f"{function.id} inline code ({handler[0]}{suffix})")
     if handler is None:
         return CodeSource(reason="no Handler")
-    template_dir = Path(model.file).parent
+    template_dir = Path(model.file_of(function.id)).parent
     folder = _code_folder(model, function, code, template_dir)
     if isinstance(folder, str):
         return CodeSource(reason=folder)

@@ -14,7 +14,10 @@ def _finding_lines(finding, suppressed_by: str = "") -> list:
     ]
     if suppressed_by:
         lines.append(f"  suppressed: {suppressed_by}")
-    if finding.cycle:
+    if finding.cycle and finding.cycle_files:
+        lines.append("  loop: " + " -> ".join(f"{node} [{file}]"
+                                             for node, file in zip(finding.cycle, finding.cycle_files)))
+    elif finding.cycle:
         lines.append("  loop: " + " -> ".join(finding.cycle))
     lines.extend("  " + note for note in finding.notes)
     if finding.fix:
