@@ -25,7 +25,7 @@ from loopcheck.links import (
     local_template,
 )
 from loopcheck.model import SAM_FUNCTION, _merge_globals
-from loopcheck.nodes import MDict, MList, MStr
+from loopcheck.nodes import MDict, MList, marks, pack
 from loopcheck.values import Resolver
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
@@ -69,9 +69,15 @@ class Combined:
 
 
 def _copy_mark(new: Any, old: Any) -> Any:
+    """The old container's position, and its keys' or items' when the new one has as many
+    (a rewrite keeps keys and items in order)."""
     mark = getattr(old, "mark", None)
     if mark is not None:
         new.mark = mark
+    for attribute in ("key_marks", "item_marks"):
+        positions = getattr(old, attribute, None)
+        if positions is not None and len(positions) == len(new):
+            setattr(new, attribute, positions)
     return new
 
 
@@ -154,7 +160,8 @@ class _Combiner:
         parameters: Dict[str, Any] = {}
         mappings: Dict[str, Any] = {}
         conditions: Dict[str, Any] = {}
-        resources: Dict[str, Any] = MDict()
+        resources = MDict()
+        resources.key_marks = marks()
         files: Dict[str, str] = {}
         scope: Dict[str, int] = {}
         names: Dict[str, str] = {}
@@ -182,8 +189,10 @@ class _Combiner:
                     merged = _merge_globals(globals_function, _dict(resource.get("Properties")))
                     resource = _mdict({**resource, "Properties": _mdict(merged, resource.get("Properties"))},
                                       resource)
-                key = _copy_mark(MStr(qid), logical_id)
-                resources[key] = self.rewrite(resource, instance)
+                written = data["Resources"]
+                mark = written.key_mark(logical_id) if isinstance(written, MDict) else None
+                resources[qid] = self.rewrite(resource, instance)
+                resources.key_marks.append(pack(*mark) if mark else 0)
         conditions.update(self.extra_conditions)
         data = MDict({"Parameters": parameters, "Mappings": mappings, "Conditions": conditions,
                       "Resources": resources})
@@ -322,7 +331,7 @@ class _Combiner:
             extra[variable] = value
             return "${" + variable + "}"
 
-        rewritten = _copy_mark(MStr(_SUB_VAR.sub(replace, text)), text)
+        rewritten = _SUB_VAR.sub(replace, text)
         whole = _SUB_VAR.fullmatch(rewritten)
         if not local and whole and whole.group(1) in extra:
             return extra[whole.group(1)]  # `!Sub '${Param}'` bound to a node: the node itself
