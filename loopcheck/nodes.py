@@ -15,15 +15,15 @@ from typing import Any, Optional, Sequence, Tuple
 
 Mark = Tuple[int, int]  # (line, column), both 1-based
 
-_COLUMN_BITS = 24  # a 5 MB file cannot hold a longer line
+COLUMN_BITS = 24  # a 5 MB file cannot hold a longer line
 
 
 def pack(line: int, column: int) -> int:
-    return (line << _COLUMN_BITS) | column
+    return (line << COLUMN_BITS) | column
 
 
 def unpack(packed: int) -> Optional[Mark]:
-    return (packed >> _COLUMN_BITS, packed & ((1 << _COLUMN_BITS) - 1)) if packed else None
+    return (packed >> COLUMN_BITS, packed & ((1 << COLUMN_BITS) - 1)) if packed else None
 
 
 def marks() -> array:

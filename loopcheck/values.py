@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
 
@@ -68,7 +69,10 @@ class Pattern:
 Value = Tuple[Pattern, ...]
 
 
+@lru_cache(maxsize=4096)
 def literal(text: str) -> Pattern:
+    # Patterns are immutable and the same pieces (`arn:aws:s3:::`, `/*`, `:`) recur
+    # thousands of times: share them rather than build each again.
     return Pattern((text,) if text else ())
 
 
@@ -77,13 +81,17 @@ def concat(pieces: List[Pattern]) -> Optional[Pattern]:
     parts: List[Part] = []
     conditions: set = set()
     for piece in pieces:
-        conditions |= piece.conditions
+        if piece.conditions:
+            conditions |= piece.conditions
         for part in piece.parts:
-            if isinstance(part, str) and parts and isinstance(parts[-1], str):
-                parts[-1] = parts[-1] + part
-            elif part != "":
-                parts.append(part)
-    if any("!" + c in conditions for c in conditions if not c.startswith("!")):
+            if type(part) is str:
+                if not part:
+                    continue
+                if parts and type(parts[-1]) is str:
+                    parts[-1] += part
+                    continue
+            parts.append(part)
+    if conditions and any("!" + c in conditions for c in conditions if not c.startswith("!")):
         return None
     return Pattern(tuple(parts), frozenset(conditions))
 
@@ -92,6 +100,9 @@ def _combine(values: List[Value]) -> Value:
     """Every concatenation of one alternative per value, built left to right so that
     contradicting Fn::If arms and duplicates drop out at each step: the work stays
     proportional to the number of parts, never to the product of their alternatives."""
+    if all(len(value) == 1 for value in values):  # the usual case: no alternatives
+        joined = concat([value[0] for value in values])
+        return (joined,) if joined is not None else ()
     combined: List[Pattern] = [Pattern(())]
     for value in values:
         step: List[Pattern] = []
@@ -181,6 +192,7 @@ class Resolver:
         # Values of intrinsic nodes already resolved, by node identity: YAML aliases share
         # one node, and a chain of aliased Fn::If must not be walked once per path.
         self._memo: Dict[int, Tuple[Any, Value]] = {}
+        self._subs: Dict[str, Value] = {}  # Fn::Sub text without variables -> its value
         self._resolving: set = set()
         self._unknown_count = 0
 
@@ -310,11 +322,18 @@ class Resolver:
         return (Pattern((Symbol("resource", logical_id, attribute),)),)
 
     def _sub(self, arg: Any, depth: int) -> Value:
-        variables: Dict[str, Any] = {}
-        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
-            arg, variables = arg[0], arg[1]
-        if not isinstance(arg, str):
-            return self.unknown("malformed Fn::Sub")
+        if isinstance(arg, str):
+            # The same text means the same value throughout a template (SAM policy templates
+            # repeat `arn:${AWS::Partition}:...` once per function): resolve it once.
+            known = self._subs.get(arg)
+            if known is None:
+                known = self._subs[arg] = self._sub_text(arg, {}, depth)
+            return known
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict):
+            return self._sub_text(arg[0], arg[1], depth)
+        return self.unknown("malformed Fn::Sub")
+
+    def _sub_text(self, arg: str, variables: Dict[str, Any], depth: int) -> Value:
         pieces: List[Value] = []
         position = 0
         for match in _SUB_VAR.finditer(arg):

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 from yaml import events
 
-from loopcheck.nodes import MDict, MList, marks, pack, unpack
+from loopcheck.nodes import COLUMN_BITS, MDict, MList, marks, pack, unpack
 
 try:
     BaseLoader = yaml.CSafeLoader
@@ -129,12 +129,18 @@ class Builder:
                         "but found another document", event.start_mark)
 
     def _build(self) -> Any:
+        # The hot loop of loading: one pass per event, the common cases inline (a plain key,
+        # a new key, a string value); anchors, merges, duplicates and tags go to methods.
         loader = self.loader
         get_event = loader.get_event
         resolve = loader.resolve
         scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
         starts = (events.MappingStartEvent, events.SequenceStartEvent)
         ends = (events.MappingEndEvent, events.SequenceEndEvent)
+        # First characters PyYAML's implicit resolvers look at (true, null, 12, 1.5, <<...):
+        # a plain scalar starting otherwise is a string without asking the resolver.
+        resolved_starts = frozenset(k for k in loader.yaml_implicit_resolvers if k)
+        ask_always = None in loader.yaml_implicit_resolvers  # a resolver for any character
         stack: List[_Open] = []
         top: Optional[_Open] = None
         root: Any = None
@@ -143,21 +149,31 @@ class Builder:
             event = get_event()
             kind = type(event)
             if kind is scalar_event:
+                text = event.value
                 if top is not None and top.is_map and top.key is None:
-                    self._key(top, event)
+                    if event.anchor is not None or text == "<<":
+                        self._key(top, event)
+                    else:
+                        mark = event.start_mark
+                        top.key = text
+                        top.key_at = ((mark.line + 1) << COLUMN_BITS) | (mark.column + 1)
                     continue
                 tag = event.tag
-                if tag is None or tag == "!":
-                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
-                if tag in _TEXT_TAGS:
-                    value: Any = event.value
-                elif tag[0] == "!":
-                    value = self._tagged(tag[1:], event.value, event)
+                if tag is None and not ask_always and (
+                        not event.implicit[0] or (text and text[0] not in resolved_starts)):
+                    value: Any = text
                 else:
-                    value = self._scalar(tag, event)
+                    if tag is None or tag == "!":
+                        tag = resolve(yaml.ScalarNode, text, event.implicit)
+                    if tag in _TEXT_TAGS:
+                        value = text
+                    elif tag[0] == "!":
+                        value = self._tagged(tag[1:], text, event)
+                    else:
+                        value = self._scalar(tag, event)
                 if event.anchor is not None:
                     self._anchor(event.anchor, value, event)
-                at = _packed(event)
+                start = event.start_mark
             elif kind in starts:
                 if top is not None and top.is_map and top.key is None:
                     raise yaml.constructor.ConstructorError(
@@ -171,7 +187,7 @@ class Builder:
             elif kind in ends:
                 assert top is not None
                 value = self._close(top)
-                at = _packed(top.start)
+                start = top.start.start_mark
                 top = stack.pop() if stack else None
             elif kind is alias_event:
                 if event.anchor not in self.anchors:
@@ -181,7 +197,7 @@ class Builder:
                 if top is not None and top.is_map and top.key is None:
                     self._alias_key(top, value, event)
                     continue
-                at = _packed(event)
+                start = event.start_mark
             elif kind is events.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -196,10 +212,17 @@ class Builder:
             if top is None:
                 root = value
             elif top.is_map:
-                self._put(top, value, event)
+                key = top.key
+                mapping = top.value
+                if key is _MERGE_KEY or key in mapping:
+                    self._put(top, value, event)
+                else:
+                    mapping[key] = value
+                    mapping.key_marks.append(top.key_at)
+                    top.key = None
             else:
                 top.value.append(value)
-                top.value.item_marks.append(at)
+                top.value.item_marks.append(((start.line + 1) << COLUMN_BITS) | (start.column + 1))
 
     def _key(self, top: _Open, event: events.ScalarEvent) -> None:
         # CloudFormation keys are strings as written: `1`, `true` and `on` are text, not
