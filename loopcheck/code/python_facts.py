@@ -333,6 +333,7 @@ class _Module:
         self.depth = depth
         self.is_package = False
         self.frame = _Frame(self, {}, None, "module")
+        self.may_yield = "yield" in text  # no function here is a generator otherwise
 
     def column(self, node: ast.AST) -> int:
         """1-based column in characters (ast counts UTF-8 bytes)."""
@@ -1818,7 +1819,7 @@ class _Analyser:
             self._walk_block(func.node.body, frame, caller.guards)
         finally:
             self._stack.pop()
-        if self._is_generator(func.node):
+        if func.module.may_yield and self._is_generator(func.node):
             return _Unknown(f"a generator from {_function_name(func)}()")
         return _merge_all(frame.returns) if frame.returns else _NONE
 
