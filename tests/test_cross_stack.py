@@ -197,9 +197,9 @@ def test_nested_stack_whose_parent_passes_another_bucket_is_clean(tmp_path):
     assert _cross(scan([str(tmp_path)])) == []
 
 
-def test_same_literal_bucket_name_in_two_templates(tmp_path):
-    (tmp_path / ".git").mkdir()  # one repository: one project
-    bucket = """
+# A bucket notifying a topic by its literal name, and a stack subscribing a function to a
+# topic of that name that writes the bucket by its literal name.
+LANDING_BUCKET = """
     Resources:
       Landing:
         Type: AWS::S3::Bucket
@@ -210,7 +210,7 @@ def test_same_literal_bucket_name_in_two_templates(tmp_path):
               - Event: s3:ObjectCreated:*
                 Topic: !Sub 'arn:aws:sns:${AWS::Region}:${AWS::AccountId}:acme-landing-events'
     """
-    consumer = """
+LANDING_CONSUMER = """
     Transform: AWS::Serverless-2016-10-31
     Resources:
       LandingEvents:
@@ -234,7 +234,11 @@ def test_same_literal_bucket_name_in_two_templates(tmp_path):
               Properties:
                 Topic: !Ref LandingEvents
     """
-    _write(tmp_path, {"team-a/bucket.yaml": bucket, "team-b/consumer.yaml": consumer})
+
+
+def test_same_literal_bucket_name_in_two_templates(tmp_path):
+    (tmp_path / ".git").mkdir()  # one repository: one project
+    _write(tmp_path, {"team-a/bucket.yaml": LANDING_BUCKET, "team-b/consumer.yaml": LANDING_CONSUMER})
     found = _cross(scan([str(tmp_path)]))
     assert [f.cycle for f in found] == [["Landing", "LandingEvents", "CopyFn", "Landing"]]
     assert found[0].cycle_files[0].endswith("bucket.yaml") and found[0].cycle_files[2].endswith("consumer.yaml")
@@ -244,45 +248,10 @@ def test_same_literal_name_in_two_unrelated_projects_links_nothing(tmp_path):
     """Outside a repository, the first folder below the scan path is the project: a corpus
     of unrelated examples does not link by name."""
     project = tmp_path / "corpus"
-    bucket = """
-    Resources:
-      Landing:
-        Type: AWS::S3::Bucket
-        Properties:
-          BucketName: acme-landing-zone
-          NotificationConfiguration:
-            TopicConfigurations:
-              - Event: s3:ObjectCreated:*
-                Topic: !Sub 'arn:aws:sns:${AWS::Region}:${AWS::AccountId}:acme-landing-events'
-    """
-    consumer = """
-    Transform: AWS::Serverless-2016-10-31
-    Resources:
-      LandingEvents:
-        Type: AWS::SNS::Topic
-        Properties:
-          TopicName: acme-landing-events
-      CopyFn:
-        Type: AWS::Serverless::Function
-        Properties:
-          CodeUri: s3://code/copy.zip
-          Handler: app.handler
-          Runtime: python3.12
-          Policies:
-            - Statement:
-                - Effect: Allow
-                  Action: s3:PutObject
-                  Resource: arn:aws:s3:::acme-landing-zone/*
-          Events:
-            Landed:
-              Type: SNS
-              Properties:
-                Topic: !Ref LandingEvents
-    """
-    _write(project, {"one/bucket.yaml": bucket, "two/consumer.yaml": consumer})
+    _write(project, {"one/bucket.yaml": LANDING_BUCKET, "two/consumer.yaml": LANDING_CONSUMER})
     assert _cross(scan([str(project)])) == []
     # the same two files in one project folder do link
-    _write(project, {"one/consumer.yaml": consumer})
+    _write(project, {"one/consumer.yaml": LANDING_CONSUMER})
     (project / "two" / "consumer.yaml").unlink()
     assert len(_cross(scan([str(project)]))) == 1
 
