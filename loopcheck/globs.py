@@ -8,6 +8,7 @@ a sufficient check that never claims coverage it cannot show).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import List, Tuple
 
 from loopcheck.values import Pattern
@@ -27,6 +28,7 @@ ONE = _Wildcard("?")
 Tokens = Tuple[object, ...]
 
 
+@lru_cache(maxsize=8192)
 def tokens(pattern: Pattern, wildcards: bool) -> Tokens:
     """Tokens of a pattern; with `wildcards`, literal `*` and `?` match anything (IAM)."""
     out: List[object] = []

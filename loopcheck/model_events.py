@@ -58,7 +58,7 @@ def _index(model: Model) -> None:
         if node_id not in ids:
             ids.append(node_id)
 
-    for node_id in list(model.functions) + list(model.buckets) + list(model.resources):
+    for node_id in dict.fromkeys([*model.functions, *model.buckets, *model.resources]):
         if node_id == DEFAULT_BUS:
             continue
         rtype = resolver.resource_type(node_id) or ""

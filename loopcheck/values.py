@@ -193,6 +193,7 @@ class Resolver:
         # one node, and a chain of aliased Fn::If must not be walked once per path.
         self._memo: Dict[int, Tuple[Any, Value]] = {}
         self._subs: Dict[str, Value] = {}  # Fn::Sub text without variables -> its value
+        self._arns: Dict[str, Value] = {}  # logical id -> its ARN patterns
         self._resolving: set = set()
         self._unknown_count = 0
 
@@ -238,6 +239,12 @@ class Resolver:
         return resolved
 
     def resource_arn(self, logical_id: str) -> Value:
+        known = self._arns.get(logical_id)
+        if known is None:
+            known = self._arns[logical_id] = self._resource_arn(logical_id)
+        return known
+
+    def _resource_arn(self, logical_id: str) -> Value:
         rtype = self.resource_type(logical_id)
         prefix = _ARN_PREFIX.get(rtype or "")
         if prefix is None:
