@@ -87,6 +87,8 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
             result.findings, result.files, baseline_file, baseline_keys)
     for skipped in result.skipped:
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
+    for note in result.notes:
+        click.echo(f"loopcheck: note: {note}", err=True)
     report = renderer(output_format)(result)
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:

@@ -8,7 +8,7 @@ networkx took more than a third of a pre-commit run's start-up. Nodes are the in
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Sequence, Set
+from typing import Dict, List, Sequence, Set, Tuple
 
 
 def strongly_connected(successors: Sequence[Sequence[int]]) -> List[List[int]]:
@@ -67,17 +67,24 @@ def is_cyclic(component: Sequence[int], successors: Sequence[Sequence[int]]) -> 
 
 
 def simple_cycles(component: Sequence[int], successors: Sequence[Sequence[int]], *,
-                  max_length: int, max_count: int, max_steps: int) -> Iterator[List[int]]:
-    """Simple cycles inside one strongly connected component, each listed once, from its
-    smallest node; at most `max_count` of them, of at most `max_length` nodes, and at most
-    `max_steps` edges followed in all (dense graphs hold exponentially many cycles)."""
+                  max_length: int, max_count: int, max_steps: int) -> Tuple[List[List[int]], bool]:
+    """(cycles, complete): the simple cycles inside one strongly connected component, each
+    listed once, from its smallest node; at most `max_count` of them, of at most
+    `max_length` nodes, and at most `max_steps` edges followed in all (dense graphs hold
+    exponentially many cycles). `complete` is False when a bound stopped the search."""
+    found: List[List[int]] = []
+    complete = _search(component, successors, found, max_length, max_count, max_steps)
+    return found, complete
+
+
+def _search(component: Sequence[int], successors: Sequence[Sequence[int]], found: List[List[int]],
+            max_length: int, max_count: int, max_steps: int) -> bool:
     members: Set[int] = set(component)
     predecessors: Dict[int, List[int]] = {}
     for node in component:
         for nxt in successors[node]:
             if nxt in members:
                 predecessors.setdefault(nxt, []).append(node)
-    found = 0
     steps = 0
     for start in component:  # sorted: cycles from smaller starts come first
         allowed = _reaching(start, members, predecessors)
@@ -87,14 +94,13 @@ def simple_cycles(component: Sequence[int], successors: Sequence[Sequence[int]],
         work = [iter(successors[start])]
         while work:
             if steps >= max_steps:
-                return
+                return False
             for nxt in work[-1]:
                 steps += 1
                 if nxt == start:
-                    yield list(path)
-                    found += 1
-                    if found >= max_count:
-                        return
+                    if len(found) >= max_count:
+                        return False
+                    found.append(list(path))
                 elif nxt in allowed and nxt not in on_path and len(path) < max_length:
                     path.append(nxt)
                     on_path.add(nxt)
@@ -104,6 +110,7 @@ def simple_cycles(component: Sequence[int], successors: Sequence[Sequence[int]],
                 work.pop()
                 on_path.discard(path.pop())
         members.discard(start)
+    return True
 
 
 def _reaching(start: int, members: Set[int], predecessors: Dict[int, List[int]]) -> Set[int]:

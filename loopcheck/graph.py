@@ -10,7 +10,7 @@ which loopcheck.loops decides per cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, List, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
 from loopcheck.cycles import is_cyclic, simple_cycles, strongly_connected
@@ -62,6 +62,7 @@ class EventGraph:
     effects: Dict[Tuple[str, str], Effect]
     bucket_tokens: Dict[str, List[Tokens]]  # bucket ARN tokens per name alternative
     code: Dict[str, FunctionCode] = field(default_factory=dict)  # per triggered function
+    cycles_cut: str = ""  # set by cycles() when a bound stopped the search: why
 
     def triggers_between(self, bucket: str, function: str) -> List[S3Trigger]:
         return [t for t in self.triggers if t.bucket == bucket and t.function == function]
@@ -95,7 +96,11 @@ class EventGraph:
             successors[number[a]].append(number[b])
         successors = [sorted(set(nexts)) for nexts in successors]
         found: List[List[str]] = []
-        for numbered in _bounded_cycles(successors):
+        numbered_cycles, cut = _bounded_cycles(successors)
+        if cut:
+            self.cycles_cut = (f"{cut} group{'s' if cut > 1 else ''} of connected resources with more "
+                               f"than {MAX_CYCLES} cycles, or too many paths to search")
+        for numbered in numbered_cycles:
             ids = [names[n] for n in numbered]
             actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
             if not actors:
@@ -109,20 +114,23 @@ class EventGraph:
         return found
 
 
-def _bounded_cycles(successors: List[List[int]]) -> Iterator[List[int]]:
-    """Simple cycles, component by component in node order, at most MAX_CYCLES each and
-    MAX_CYCLES_TOTAL in all."""
+def _bounded_cycles(successors: List[List[int]]) -> Tuple[List[List[int]], int]:
+    """(cycles, components cut short): simple cycles, component by component in node
+    order, at most MAX_CYCLES each and MAX_CYCLES_TOTAL in all."""
     components = [c for c in strongly_connected(successors) if is_cyclic(c, successors)]
     components.sort(key=lambda c: c[0])
-    total = 0
+    found: List[List[int]] = []
+    cut = 0
     for component in components:
-        if total >= MAX_CYCLES_TOTAL:
-            return
-        for cycle in simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
-                                   max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - total),
-                                   max_steps=MAX_SEARCH_STEPS):
-            total += 1
-            yield cycle
+        if len(found) >= MAX_CYCLES_TOTAL:
+            cut += 1
+            continue
+        cycles, complete = simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
+                                         max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - len(found)),
+                                         max_steps=MAX_SEARCH_STEPS)
+        found += cycles
+        cut += not complete
+    return found, cut
 
 
 def object_tokens(bucket_arn: Tokens, prefix: str = "", suffix: str = "") -> Tokens:

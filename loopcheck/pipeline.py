@@ -73,6 +73,7 @@ class ScanResult:
     show_suppressed: bool = False  # reporters list `suppressed` too
     excluded: List[str] = field(default_factory=list)  # files left out by configuration
     baseline: Optional[Any] = None  # loopcheck.baseline.Comparison, when --baseline was given
+    notes: List[str] = field(default_factory=list)  # where the analysis stopped short, for stderr
 
 
 @dataclass
@@ -84,6 +85,20 @@ class Analysis:
     model: Model
     graph: EventGraph
     loops: List[Loop]
+    notes: List[str] = field(default_factory=list)  # where the analysis stopped short
+
+
+@dataclass
+class FileOutcome:
+    """What the scan of one file sends back, from a worker process too (the whole Analysis,
+    with its model and graph, would be heavy to pickle)."""
+
+    findings: List[Finding] = field(default_factory=list)
+    suppressed: List[Suppressed] = field(default_factory=list)
+    error: Optional[ErrorEntry] = None
+    skipped: Optional[Skipped] = None
+    link: Optional[Any] = None  # loopcheck.links.LinkKeys, when the scan links templates
+    notes: List[str] = field(default_factory=list)
 
 
 def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
@@ -115,7 +130,11 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
         findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = options.severity.get(finding.rule, finding.severity)
-    return Analysis(findings, suppressed, model, graph, loops)
+    notes = []
+    if graph.cycles_cut:
+        notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
+                     "fix the ones reported and scan again")
+    return Analysis(findings, suppressed, model, graph, loops, notes)
 
 
 def analyse_template(file: str, data: Dict[str, Any], *,
@@ -152,12 +171,11 @@ def scan_file(path: str, options: ScanOptions) -> tuple:
     return (analysis.findings if analysis else []), error, skipped
 
 
-def _scan_outcome(path: str, options: ScanOptions) -> tuple:
-    """(findings, suppressed, error, skipped, link keys) for one file: what a worker process
-    sends back (the whole Analysis, with its model and graph, would be heavy to pickle)."""
+def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
+    """The FileOutcome of one file."""
     analysis, error, skipped = _scan_file(path, options)
     if analysis is None:
-        return [], [], error, skipped, None
+        return FileOutcome(error=error, skipped=skipped)
     keys = None
     if options.link_keys:
         from loopcheck.links import link_keys
@@ -166,7 +184,7 @@ def _scan_outcome(path: str, options: ScanOptions) -> tuple:
             keys = link_keys(path, analysis.model.data, analysis.model.resolver)
         except Exception:  # noqa: BLE001 - linking is extra; the file's own findings stand
             keys = None
-    return analysis.findings, analysis.suppressed, error, skipped, keys
+    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes)
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
@@ -194,11 +212,11 @@ PARALLEL_THRESHOLD = 16
 
 
 def _results(paths: List[str], options: ScanOptions, jobs: int,
-             progress: Optional[Callable[[int, int], None]]) -> Iterator[tuple]:
+             progress: Optional[Callable[[int, int], None]]) -> Iterator[FileOutcome]:
     """_scan_outcome for every path, in the given order, in `jobs` processes when worth it."""
     total = len(paths)
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
-        outcomes: Iterable[tuple] = (_scan_outcome(path, options) for path in paths)
+        outcomes: Iterable[FileOutcome] = (_scan_outcome(path, options) for path in paths)
         pool = None
     else:
         from concurrent.futures import ProcessPoolExecutor
@@ -240,25 +258,27 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
         if path in excluded:
             result.excluded.append(path)
             continue
-        findings, suppressed, error, skipped, link = next(outcomes)
-        if error is not None:
-            result.errors.append(error)
-        elif skipped is not None:
-            result.skipped.append(skipped)
+        outcome = next(outcomes)
+        if outcome.error is not None:
+            result.errors.append(outcome.error)
+        elif outcome.skipped is not None:
+            result.skipped.append(outcome.skipped)
         else:
             result.templates += 1
             result.files.append(path)
-            result.findings.extend(findings)
-            result.suppressed.extend(suppressed)
-            if link is not None:  # a template with no keys of its own may still be a nested child
-                keys[path] = link
+            result.findings.extend(outcome.findings)
+            result.suppressed.extend(outcome.suppressed)
+            result.notes.extend(outcome.notes)
+            if outcome.link is not None:  # a template with no keys of its own may still be a nested child
+                keys[path] = outcome.link
     if linking and len(keys) > 1:
         from loopcheck.stacks import cross_stack
 
-        found_findings, found_suppressed, problems = cross_stack(
+        found_findings, found_suppressed, problems, notes = cross_stack(
             keys, list(paths), options, result.findings + [s.finding for s in result.suppressed])
         result.findings.extend(found_findings)
         result.suppressed.extend(found_suppressed)
         result.errors.extend(problems)
+        result.notes.extend(notes)
     result.seconds = time.perf_counter() - started
     return result

@@ -29,8 +29,8 @@ _QUALIFIED = re.compile(r"\b[A-Za-z0-9]+Zq\d+\b")
 
 
 def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
-                per_file: List[Finding]) -> Tuple[List[Finding], List[Suppressed], List[Any]]:
-    """(findings, suppressed, errors) of every linked group of templates, in scan order.
+                per_file: List[Finding]) -> Tuple[List[Finding], List[Suppressed], List[Any], List[str]]:
+    """(findings, suppressed, errors, notes) of every linked group of templates, in scan order.
     `options` is the scan's ScanOptions; `per_file` what the per-file pass found (reported
     or suppressed), so a cycle is never reported twice."""
     from loopcheck.pipeline import ErrorEntry
@@ -39,9 +39,12 @@ def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
     findings: List[Finding] = []
     suppressed: List[Suppressed] = []
     errors: List[Any] = []
+    notes: List[str] = []
     for group in groups(keys, project_scope(roots)):
-        if len(group) > MAX_GROUP:
-            continue  # a folder of unrelated templates sharing names: not one application
+        if len(group) > MAX_GROUP:  # a folder of unrelated templates sharing names: not one application
+            notes.append(f"{group[0]} and {len(group) - 1} more templates refer to each other: more than "
+                         f"{MAX_GROUP}, so loops across them are not looked for")
+            continue
         try:
             found, hidden = _analyse_group(group, options, seen)
         except Exception as exc:  # noqa: BLE001 - the guard that keeps the scan's other output
@@ -51,7 +54,7 @@ def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
             continue
         findings.extend(found)
         suppressed.extend(hidden)
-    return findings, suppressed, errors
+    return findings, suppressed, errors, notes
 
 
 def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[List[Finding], List[Suppressed]]:

@@ -392,3 +392,33 @@ def test_alias_bomb_in_a_linked_template_stays_fast(tmp_path):
     result = scan([str(tmp_path)])
     assert time.perf_counter() - started < 10
     assert len(_cross(result)) == 1
+
+
+def test_a_linked_set_too_large_to_combine_is_said_not_skipped_silently(tmp_path):
+    from loopcheck.links import MAX_GROUP
+
+    exporter = """
+    Resources:
+      Shared:
+        Type: AWS::SNS::Topic
+    Outputs:
+      SharedArn:
+        Value: !Ref Shared
+        Export: {Name: acme-shared-topic}
+    """
+    importer = """
+    Resources:
+      Sub:
+        Type: AWS::SNS::Subscription
+        Properties:
+          TopicArn: !ImportValue acme-shared-topic
+          Protocol: email
+          Endpoint: ops@example.com
+    """
+    files = {"exporter.yaml": exporter}
+    files.update({f"importer{i:02d}.yaml": importer for i in range(MAX_GROUP)})
+    result = scan([str(_write(tmp_path, files))])
+    assert result.templates == MAX_GROUP + 1
+    assert any(f"more than {MAX_GROUP}" in note for note in result.notes), result.notes
+    small = scan([str(tmp_path / "exporter.yaml"), str(tmp_path / "importer00.yaml")])
+    assert small.notes == []

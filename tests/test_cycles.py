@@ -59,7 +59,7 @@ def test_components_and_cycles_match_the_oracle(seed):
     max_length = rng.choice([2, 3, 12])
     ours = [cycle for c in components if is_cyclic(c, successors)
             for cycle in simple_cycles(c, successors, max_length=max_length, max_count=10**6,
-                                       max_steps=10**7)]
+                                       max_steps=10**7)[0]]
     assert len(ours) == len({_canonical(c) for c in ours}), "a cycle was listed twice"
     assert {_canonical(c) for c in ours} == _oracle_cycles(successors, max_length)
     assert all(c[0] == min(c) for c in ours), "each cycle starts at its smallest node"
@@ -69,17 +69,19 @@ def test_self_loop_is_a_cycle_and_a_lone_node_is_not():
     successors = [[0], [], [1]]
     cyclic = [c for c in strongly_connected(successors) if is_cyclic(c, successors)]
     assert cyclic == [[0]]
-    assert list(simple_cycles([0], successors, max_length=12, max_count=5, max_steps=100)) == [[0]]
+    assert simple_cycles([0], successors, max_length=12, max_count=5, max_steps=100) == ([[0]], True)
 
 
 def test_count_and_work_bounds_hold_on_a_complete_graph():
     nodes = 9
     successors = [[b for b in range(nodes) if b != a] for a in range(nodes)]
     component = list(range(nodes))
-    assert len(list(simple_cycles(component, successors, max_length=12, max_count=200,
-                                  max_steps=10**7))) == 200
-    few_steps = list(simple_cycles(component, successors, max_length=12, max_count=10**6, max_steps=50))
-    assert 0 < len(few_steps) < 50
+    capped, complete = simple_cycles(component, successors, max_length=12, max_count=200, max_steps=10**7)
+    assert len(capped) == 200 and not complete
+    few_steps, complete = simple_cycles(component, successors, max_length=12, max_count=10**6, max_steps=50)
+    assert 0 < len(few_steps) < 50 and not complete
+    triangle = [[1], [2], [0]]
+    assert simple_cycles([0, 1, 2], triangle, max_length=12, max_count=1, max_steps=100) == ([[0, 1, 2]], True)
 
 
 def test_long_chain_does_not_hit_the_recursion_limit():
@@ -87,5 +89,5 @@ def test_long_chain_does_not_hit_the_recursion_limit():
     successors = [[n + 1] for n in range(length - 1)] + [[0]]
     components = strongly_connected(successors)
     assert components == [list(range(length))]
-    assert list(simple_cycles(components[0], successors, max_length=length, max_count=5,
-                              max_steps=10**6)) == [list(range(length))]
+    assert simple_cycles(components[0], successors, max_length=length, max_count=5,
+                         max_steps=10**6) == ([list(range(length))], True)
