@@ -21,7 +21,7 @@ import yaml
 
 from loopcheck.gcpause import gc_paused
 from loopcheck.nodes import MDict, MList, locate, marks, pack
-from loopcheck.yaml_values import Builder, TemplateLoader
+from loopcheck.yaml_values import Builder, NestingTooDeep, TemplateLoader
 from loopcheck.yaml_values import DuplicateKey as _DuplicateKey
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -212,7 +212,7 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
         if mark is None:
             return LoadError(path, f"invalid YAML: {reason}")
         return LoadError(path, f"invalid YAML: {reason}", mark.line + 1, mark.column + 1)
-    except RecursionError:
+    except (RecursionError, NestingTooDeep):
         return _too_deep(path, looks_like_template)
     finally:
         loader.dispose()

@@ -47,6 +47,15 @@ _TEXT_TAGS = frozenset({_STR, _YAML_TAG + "timestamp"})
 _COLLECTION_TAGS = frozenset({None, "!"} | {_YAML_TAG + t for t in ("map", "seq", "omap", "pairs", "set")})
 
 
+# Mappings and sequences nested deeper than this are refused, as recent libyaml refuses them
+# (older libyaml builds have no limit, and later stages walk values recursively).
+MAX_NESTING = 1000
+
+
+class NestingTooDeep(Exception):
+    """A document nested deeper than MAX_NESTING."""
+
+
 class DuplicateKey(Exception):
     def __init__(self, key: str, line: int, column: int, first_line: int):
         super().__init__(f"duplicate key '{key}' (first defined on line {first_line})")
@@ -182,6 +191,8 @@ class Builder:
                 container = _mapping(_mark(event)) if is_map else _sequence(_mark(event))
                 if top is not None:
                     stack.append(top)
+                    if len(stack) >= MAX_NESTING:
+                        raise NestingTooDeep()
                 top = _Open(container, is_map, event.tag, event.anchor, event)
                 continue
             elif kind in ends:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import List, Tuple
 
-from click.testing import CliRunner
+from clirunner import cli_runner
 
 from loopcheck.cli import main
 
@@ -40,7 +40,7 @@ def fixture_target(folder: Path) -> Path:
 
 
 def run_cli(args: List[str], cwd: Path) -> Tuple[int, str]:
-    runner = CliRunner()
+    runner = cli_runner()
     previous = os.getcwd()
     os.chdir(cwd)
     try:

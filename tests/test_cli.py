@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirunner import cli_runner
 
 from loopcheck import __version__
 from loopcheck.cli import main
@@ -23,7 +23,7 @@ INFO = FIXTURES / "s3-prefix-scoped" / "template.yaml"
 
 
 def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = cli_runner().invoke(main, [str(a) for a in args])
     return result.exit_code, result.stdout, result.stderr
 
 

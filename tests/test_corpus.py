@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from click.testing import CliRunner
+from clirunner import cli_runner
 
 from loopcheck.cli import main
 from loopcheck.pipeline import TEMPLATE_SUFFIXES
@@ -45,7 +45,7 @@ def corpus_files() -> List[Path]:
 @pytest.fixture(scope="module")
 def report() -> Dict[str, Any]:
     started = time.perf_counter()
-    result = CliRunner().invoke(main, ["scan", "--format", "json", str(CORPUS)])
+    result = cli_runner().invoke(main, ["scan", "--format", "json", str(CORPUS)])
     elapsed = time.perf_counter() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.stdout + result.stderr

@@ -414,3 +414,16 @@ def test_an_alias_shares_its_anchor_value_rather_than_copying_it():
     )
     metadata = data["Resources"]["X"]["Metadata"]
     assert metadata["a"] is metadata["b"]
+
+
+def test_nesting_beyond_the_limit_is_an_error_whatever_libyaml_allows():
+    from loopcheck.yaml_values import MAX_NESTING
+
+    def nested(depth: int) -> str:
+        return "Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata: " + "[" * depth + "]" * depth + "\n"
+
+    shallow = load(nested(MAX_NESTING - 10))
+    assert isinstance(shallow, Template)
+    deep = load(nested(MAX_NESTING + 10))
+    assert isinstance(deep, LoadError)
+    assert "nesting" in deep.message

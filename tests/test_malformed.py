@@ -12,6 +12,7 @@ found are fixed; a new one would be kept here, marked xfail(strict=True) with it
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import json
@@ -30,7 +31,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Union
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from clirunner import cli_runner
 
 import loopcheck.pipeline
 from loopcheck.cli import main
@@ -63,7 +64,7 @@ class Run:
 
 
 def run_cli(*paths: Union[str, Path], fmt: str = "json", extra: Sequence[str] = ()) -> Run:
-    result = CliRunner().invoke(main, ["scan", "--format", fmt, *extra, *[str(p) for p in paths]])
+    result = cli_runner().invoke(main, ["scan", "--format", fmt, *extra, *[str(p) for p in paths]])
     # The only exception the CLI may end with is its own sys.exit.
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"the CLI raised {result.exception!r}") from result.exception
@@ -170,6 +171,25 @@ BIG_STRING = HEADER + "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Metadata
     "x" * (DEFAULT_MAX_BYTES + 16)) + "'\n"
 LOOP_TEXT = (LOOP_FIXTURE / "template.yaml").read_text(encoding="utf-8")
 C_LOADER = hasattr(yaml, "CSafeLoader")
+DEEP_FLOW = Error(r"invalid YAML: while increasing flow level exceeded maximum nesting depth", 5, 1012)
+DEEP_BLOCK = Error(r"invalid YAML: while increasing block level exceeded maximum nesting depth", 6, 1999)
+
+
+def _c_loader_limits_nesting() -> bool:
+    """Recent libyaml refuses documents nested over 1,000 deep with its own message; older
+    builds (PyYAML's wheels for Python 3.9) have no limit, and loopcheck's own applies."""
+    if not C_LOADER:
+        return False
+    try:
+        yaml.load("[" * 1100 + "]" * 1100, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return True
+    except RecursionError:
+        return False
+    return False
+
+
+C_LOADER_LIMITS_NESTING = _c_loader_limits_nesting()
 
 LOADER_CASES = [
     # -- invalid YAML ---------------------------------------------------------------------
@@ -254,13 +274,11 @@ LOADER_CASES = [
     Case("yaml-flow-nesting-10000", "deepflow.yaml",
          HEADER + "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Metadata: "
          + nested_text(10_000, "[", "]") + "\n",
-         Error(r"invalid YAML: while increasing flow level exceeded maximum nesting depth", 5, 1012)
-         if C_LOADER else Error(r"nesting too deep to read", None, None)),
+         DEEP_FLOW if C_LOADER_LIMITS_NESTING else Error(r"nesting too deep to read", None, None)),
     Case("yaml-block-nesting-10000", "deepblock.yaml",
          HEADER + "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Metadata:\n      "
          + "- " * 10_000 + "x\n",
-         Error(r"invalid YAML: while increasing block level exceeded maximum nesting depth", 6, 1999)
-         if C_LOADER else Error(r"nesting too deep to read", None, None)),
+         DEEP_BLOCK if C_LOADER_LIMITS_NESTING else Error(r"nesting too deep to read", None, None)),
     Case("json-array-nesting-10000", "deeparray.json",
          '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket", '
          '"Metadata": ' + nested_text(10_000, "[", "]") + "}}}",
@@ -1039,9 +1057,19 @@ BROKEN_HANDLERS = {
 }
 
 
+def _python_parses(source: bytes) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return False
+    return True
+
+
 @pytest.mark.parametrize("name", sorted(BROKEN_HANDLERS))
 def test_broken_handler_falls_back_to_permissions(name: str, tmp_path: Path):
     filename, content = BROKEN_HANDLERS[name]
+    if name == "python-long-expression" and _python_parses(content):
+        pytest.skip("this Python's parser reads the expression: the handler is analysed, not broken")
     loop = add_loop(tmp_path / "stack")
     (loop.parent / "src" / "app.py").unlink()
     if filename.endswith("/"):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from clirunner import cli_runner
 
 from loopcheck import __version__
 from loopcheck.cli import main
@@ -40,7 +40,7 @@ def _no_srcroot_override(monkeypatch):
 
 
 def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = cli_runner().invoke(main, [str(a) for a in args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.stdout, result.stderr
 

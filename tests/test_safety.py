@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirunner import cli_runner
 
 from loopcheck.cli import main
 
@@ -69,7 +69,7 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _scan(*args: str):
-    result = CliRunner().invoke(main, ["scan", "--format", "json", *args])
+    result = cli_runner().invoke(main, ["scan", "--format", "json", *args])
     return result.exit_code, json.loads(result.stdout)
 
 
