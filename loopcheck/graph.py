@@ -202,8 +202,8 @@ def _named_across_stacks(model: Model, effects: Dict[Tuple[str, str], Effect],
         if model.scope.get(writer) is not None and model.scope.get(writer) == model.scope.get(target):
             continue
         effect = effects[key]
-        function_code_ = code.get(writer)
-        written = function_code_.s3_writes + function_code_.other_writes if function_code_ else []
+        writer_code = code.get(writer)
+        written = writer_code.s3_writes + writer_code.other_writes if writer_code else []
         if any(r.buckets and target in r.buckets for r in written):
             continue  # the code names it: keep every grant that lets that write through
         arns = bucket_tokens.get(target) or targets.get(model.kind_of(target), {}).get(target, [])

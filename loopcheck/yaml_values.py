@@ -74,6 +74,11 @@ def _packed(event: events.Event) -> int:
     return pack(event.start_mark.line + 1, event.start_mark.column + 1)
 
 
+def _another_document(event: events.Event) -> None:
+    raise yaml.composer.ComposerError(
+        "expected a single document in the stream", None, "but found another document", event.start_mark)
+
+
 _MERGE_KEY = object()  # the `<<` key: its value is merged into the mapping, not stored
 
 
@@ -125,17 +130,13 @@ class Builder:
             raise
 
     def _drain(self) -> None:
-        documents = 1
+        """Read the rest of the stream (inside its one document) for a syntax error."""
         while True:
             event = self.loader.get_event()
             if isinstance(event, events.StreamEndEvent):
                 return
             if isinstance(event, events.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise yaml.composer.ComposerError(
-                        "expected a single document in the stream", None,
-                        "but found another document", event.start_mark)
+                _another_document(event)
 
     def _build(self) -> Any:
         # The hot loop of loading: one pass per event, the common cases inline (a plain key,
@@ -212,9 +213,7 @@ class Builder:
             elif kind is events.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise yaml.composer.ComposerError(
-                        "expected a single document in the stream", None,
-                        "but found another document", event.start_mark)
+                    _another_document(event)
                 continue
             elif kind is events.StreamEndEvent:
                 return root
