@@ -154,7 +154,7 @@ class _External:
                 self.model.event_triggers.append(Trigger(
                     bus, function, "events", where, f"EventBridge rule {rule}",
                     [pattern] if isinstance(pattern, dict) else [],
-                    outside=Outside("permission", principal, "rule target")))
+                    outside=Outside("permission", principal, f"target of EventBridge rule {rule}")))
 
     # -- custom resources ----------------------------------------------------------------
     def _custom_resource(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:

@@ -128,8 +128,8 @@ class RuleContext:
                     f"{link.function} on {events} with {link.describe_filter()}")
         else:
             verb = _VERBS.get(link.service, "triggers")
-            text = (f"{link.source}{where} {verb} {link.consumer} "
-                    f"({link.origin}) with {link.describe()}")
+            origin = "" if outside else f" ({link.origin})"
+            text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
         text = f"{text} ({outside})" if outside else text
         return f"{text}: {why}" if why else text
 
