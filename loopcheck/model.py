@@ -44,7 +44,7 @@ class Outside:
 
     kind: str  # "permission" | "custom resource"
     name: str  # the service principal, or the custom resource's logical id
-    what: str  # "notification" | "subscription" | "rule target"
+    what: str  # "notification" | "subscription" | "target of EventBridge rule <Id>"
     assumed: str = ""  # what loopcheck takes for what it cannot see, when it says so
 
     def describe(self, where: str) -> str:

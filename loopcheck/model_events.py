@@ -221,6 +221,8 @@ class _EventPaths:
         for function in self.model.functions.values():
             self._function(function)
         _event_bucket_targets(self.model)
+        # Last: a permission or custom resource adds a trigger only where none of the above
+        # connects the same pair. (Imported here: model_external reads this module's helpers.)
         from loopcheck.model_external import add_external_triggers
 
         add_external_triggers(self)

@@ -131,10 +131,11 @@ class _External:
         if target is not None:
             return [target] if target in rules else []
         found: List[str] = []
-        arns = [str(p) for p in self.resolver.value(node) if ":rule/" in str(p)]
+        # A part loopcheck cannot read prints as `<unknown>` on both sides: never a match.
+        arns = [str(p) for p in self.resolver.value(node) if ":rule/" in str(p) and not p.is_unknown]
         for rule in rules:
             name = _dict(_dict(self.paths.raw[rule]).get("Properties")).get("Name")
-            names = [str(p) for p in self.resolver.value(name)] if name is not None else []
+            names = [str(p) for p in self.resolver.value(name) if not p.is_unknown] if name is not None else []
             if any(arn.endswith("/" + n) for arn in arns for n in names if n):
                 found.append(rule)
         return found
