@@ -427,3 +427,12 @@ def test_raw_cloudformation_rule_targeting_a_state_machine(findings_of):
 def test_format_glob():
     assert _format_glob("States.Format('out/{}.json', $.key)") == tuple("out/") + (STAR,) + tuple(".json")
     assert _format_glob("$.detail.object.key") is None
+
+
+def test_a_named_grant_alone_makes_the_permission_trigger_an_error(findings_of):
+    """Code in S3 cannot be read: the grant that names the trigger bucket decides."""
+    no_code = ("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+               "      Handler: index.handler\n      Runtime: python3.12\n      CodeUri: s3://artifacts/fn.zip\n"
+               "      Policies:\n        - S3CrudPolicy:\n            BucketName: !Ref Drop\n")
+    found = findings(findings_of, res("Drop", "AWS::S3::Bucket"), no_code, permission())
+    assert [f.rule for f in found] == ["EL101"]
