@@ -29,6 +29,7 @@ from loopcheck.knowledge.event_paths import (
 from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
 from loopcheck.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop, _judge
 from loopcheck.model import S3Trigger, Trigger
+from loopcheck.model_events import s3_task_events
 from loopcheck.values import concat, literal
 
 _VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
@@ -191,6 +192,8 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             fields["detail-type"] = literals(task.details["DetailType"])
         if kind == "bus":
             emission = Emission(fields, custom_source=True)
+        elif kind == "bucket":  # an S3 write: its event types, and its key when the task shows it
+            emission = Emission(key=task.key or (STAR,), s3_events=s3_task_events(task.action))
         elif task.action in WRITE_ACTIONS:
             emission = _from_permission(task.action, kind)
         else:

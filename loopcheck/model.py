@@ -37,6 +37,24 @@ class Bucket:
     names: Value  # every name the bucket may have
 
 
+@dataclass(frozen=True)
+class Outside:
+    """A trigger the template does not configure but shows (loopcheck.model_external): a
+    Lambda permission for the service, or a custom resource that appears to configure it."""
+
+    kind: str  # "permission" | "custom resource"
+    name: str  # the service principal, or the custom resource's logical id
+    what: str  # "notification" | "subscription" | "target of EventBridge rule <Id>"
+    assumed: str = ""  # what loopcheck takes for what it cannot see, when it says so
+
+    def describe(self, where: str) -> str:
+        if self.kind == "permission":
+            text = f"permission for {self.name} ({where}): the {self.what} is configured outside the template"
+        else:
+            text = f"custom resource {self.name} ({where}) appears to configure the {self.what}"
+        return f"{text}; {self.assumed}" if self.assumed else text
+
+
 @dataclass
 class S3Trigger:
     """A bucket notifying a function on some event types, with an optional key filter."""
@@ -48,6 +66,7 @@ class S3Trigger:
     suffix: Optional[str]
     path: Path
     origin: str  # "SAM S3 event" | "NotificationConfiguration" | "CDK bucket notifications"
+    outside: Optional[Outside] = None  # set when the template does not configure it
 
     @property
     def has_filter(self) -> bool:
@@ -126,6 +145,7 @@ class Trigger:
     patterns: List[Dict[str, Any]] = field(default_factory=list)
     scope: str = ""  # SNS FilterPolicyScope: MessageAttributes (default) | MessageBody
     why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
+    outside: Optional[Outside] = None  # set when the template does not configure it
 
     def describe(self) -> str:
         if not self.patterns:
@@ -154,6 +174,11 @@ class TaskWrite:
     path: Path
     state: str
     details: Dict[str, str] = field(default_factory=dict)
+    # The JSONPath (or JSONata expression) that names the target at run time, when the
+    # definition does not name it (`"Bucket.$": "$.detail.bucket.name"`), and for an S3
+    # write the key it writes as a glob (None: not known).
+    target_path: str = ""
+    key: Optional[Tuple[Any, ...]] = None
 
 
 @dataclass
@@ -521,5 +546,5 @@ def build_model(file: str, data: Dict[str, Any],
     return model
 
 
-__all__ = ["Bucket", "Function", "Model", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",
+__all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",
            "UnknownPermission", "build_model"]

@@ -16,7 +16,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.filters import Resolved
-from loopcheck.globs import tokens
+from loopcheck.globs import STAR, tokens
 from loopcheck.iam import statements_from_document
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
@@ -25,6 +25,7 @@ from loopcheck.knowledge.event_paths import (
     STATES_TARGET_PARAMETER,
     STATES_TASKS,
 )
+from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model import (
     SAM_FUNCTION,
@@ -219,6 +220,12 @@ class _EventPaths:
                 handler(str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
         for function in self.model.functions.values():
             self._function(function)
+        _event_bucket_targets(self.model)
+        # Last: a permission or custom resource adds a trigger only where none of the above
+        # connects the same pair. (Imported here: model_external reads this module's helpers.)
+        from loopcheck.model_external import add_external_triggers
+
+        add_external_triggers(self)
 
     # -- functions (SAM events, destinations, dead-letter queues, connectors) ---------------
     def _function(self, function: Function) -> None:
@@ -505,7 +512,79 @@ class _EventPaths:
         if action is None:
             return
         targets = self.ids(target_node) if target_node is not None else None
-        self.model.tasks.append(TaskWrite(machine, action, targets, path + ("States", state), state, details))
+        task = TaskWrite(machine, action, targets, path + ("States", state), state, details)
+        _runtime_target(task, params, self.model.resolver, subs)
+        self.model.tasks.append(task)
+
+
+# The task parameter paths that name the bucket of the S3 event that started the execution
+# (EventBridge's `detail.bucket.name`, S3 user guide "Using EventBridge"), in JSONPath and
+# JSONata. The execution's input is the event itself when a rule starts the state machine.
+_EVENT_BUCKET_PATH = re.compile(
+    r"(\$|\$\$\.Execution\.Input)\.detail\.bucket\.name"
+    r"|\{%\s*\$states\.input\.detail\.bucket\.name\s*%\}")
+
+
+def _runtime_target(task: TaskWrite, params: Dict[str, Any], resolver: Any, subs: Dict[str, Any]) -> None:
+    """What the definition says about a target named at run time (`"Bucket.$": "$.detail.
+    bucket.name"`, or JSONata's `"{% $states.input.detail.bucket.name %}"`), and for an S3
+    write the key it writes, as a glob."""
+    if not task.action.startswith("s3:"):
+        return
+    for key in ("Bucket.$", "Bucket"):
+        value = params.get(key)
+        if isinstance(value, str) and (key.endswith(".$") or value.startswith("{%")):
+            task.target_path = value.strip()
+    written = params.get("Key")
+    if written is not None and not (isinstance(written, str) and written.startswith("{%")):
+        values = resolver.value(_placeholder(written, subs))
+        task.key = tokens(values[0], wildcards=False) if len(values) == 1 and not values[0].is_unknown else None
+    elif isinstance(params.get("Key.$"), str):
+        task.key = _format_glob(params["Key.$"])
+
+
+def s3_task_events(action: str) -> Tuple[str, ...]:
+    """The S3 event types a task's S3 action emits (`s3:PutObject`, `s3:CopyObject`...)."""
+    return API_EVENTS.get(action.partition(":")[2], ()) or ACTION_EVENTS.get(action, ())
+
+
+def _format_glob(path: str) -> Optional[Tuple[Any, ...]]:
+    """The key a `States.Format('text-{}', ...)` intrinsic builds, as a glob (each `{}` any
+    text); None for any other JSONPath (the key comes from the input: unknown)."""
+    match = re.fullmatch(r"\s*States\.Format\(\s*'((?:[^'\\]|\\.)*)'.*\)\s*", path, re.S)
+    if not match:
+        return None
+    out: List[Any] = []
+    for index, piece in enumerate(match.group(1).replace("\\", "").split("{}")):
+        if index:
+            out.append(STAR)
+        out.extend(piece)
+    return tuple(out)
+
+
+def _event_bucket_targets(model: Model) -> None:
+    """A task writing the bucket its input event names (`$.detail.bucket.name`) writes the
+    buckets whose EventBridge events reach its state machine: a bucket with EventBridge
+    enabled sends to the default bus, and a rule on that bus (or a bus it forwards to)
+    starts the machine. Which of those events the rule lets through is judged later, on
+    the loop (loopcheck.hops), against the rule's pattern."""
+    for task in model.tasks:
+        if task.targets or not _EVENT_BUCKET_PATH.fullmatch(task.target_path or ""):
+            continue
+        if not s3_task_events(task.action):
+            continue  # a read (HeadObject, GetObject): no event
+        buses = {task.machine}
+        frontier = [task.machine]
+        while frontier:  # the buses whose events reach the machine, through forwarding rules
+            node = frontier.pop()
+            for link in model.event_triggers:
+                if link.consumer == node and link.service == "events" and link.source not in buses:
+                    buses.add(link.source)
+                    frontier.append(link.source)
+        found = [t.bucket for t in model.triggers
+                 if t.function in buses and model.kind_of(t.function) == "bus" and t.bucket in model.buckets]
+        if found:
+            task.targets = list(dict.fromkeys(found))
 
 
 def _connector_resource(text: str, arn: Any, name: Any) -> Any:
@@ -591,4 +670,4 @@ def add_event_paths(builder: Any, model: Model) -> None:
     _EventPaths(builder, model).run()
 
 
-__all__ = ["add_event_paths", "resource_ids"]
+__all__ = ["add_event_paths", "resource_ids", "s3_task_events"]

@@ -119,14 +119,18 @@ class RuleContext:
                 "~16 billed invocations")
 
     def _link_note(self, link: Any, why: str) -> str:
+        # A trigger configured outside the template: where the template shows it instead.
+        outside = link.outside.describe(self.position(link.path)) if link.outside else ""
+        where = "" if outside else f" ({self.position(link.path)})"
         if isinstance(link, S3Trigger):
             events = ", ".join(link.events) or "no event types"
-            text = (f"{link.bucket} ({self.position(link.path)}) notifies "
+            text = (f"{link.bucket}{where} notifies "
                     f"{link.function} on {events} with {link.describe_filter()}")
         else:
             verb = _VERBS.get(link.service, "triggers")
-            text = (f"{link.source} ({self.position(link.path)}) {verb} {link.consumer} "
-                    f"({link.origin}) with {link.describe()}")
+            origin = "" if outside else f" ({link.origin})"
+            text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
+        text = f"{text} ({outside})" if outside else text
         return f"{text}: {why}" if why else text
 
     def _write_note(self, hop: Hop) -> List[str]:
@@ -138,8 +142,9 @@ class RuleContext:
                          f"({self.position(hop.destination.path)}): {hop.destination.why}")
             return lines
         if hop.task is not None:
+            named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
             lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
-                         f"({self.position(hop.task.path)}) calls {hop.task.action}")
+                         f"({self.position(hop.task.path)}) calls {hop.task.action}{named}")
             return lines
         if hop.grant is not None:
             statement = hop.grant.statement
