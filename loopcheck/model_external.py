@@ -60,6 +60,11 @@ class _External:
         self.connected: Set[Tuple[str, str]] = {(t.bucket, t.function) for t in self.model.triggers}
         self.connected |= {(t.source, t.consumer) for t in self.model.event_triggers if t.service == "sns"}
         self.claimed: Dict[Tuple[str, str], str] = {}
+        self.rules = [str(r) for r, res in paths.raw.items()
+                      if isinstance(res, dict) and _type_of(res) == "AWS::Events::Rule"]
+        # (rule, function) pairs a rule's own Targets connect.
+        self.targeted = {(t.path[1], t.consumer) for t in self.model.event_triggers
+                         if t.service == "events" and len(t.path) > 1 and t.path[0] == "Resources"}
 
     def run(self) -> None:
         for logical_id, resource in self.paths.raw.items():
@@ -125,8 +130,7 @@ class _External:
     def _rule_ids(self, node: Any) -> List[str]:
         """EventBridge rules of the template an ARN names: by Ref/GetAtt, or by an ARN whose
         last segment is the rule's Name."""
-        rules = [str(r) for r, res in self.paths.raw.items()
-                 if isinstance(res, dict) and _type_of(res) == "AWS::Events::Rule"]
+        rules = self.rules
         target = self.resolver.refers_to(node)
         if target is not None:
             return [target] if target in rules else []
@@ -144,18 +148,14 @@ class _External:
         props = _dict(_dict(self.paths.raw[rule]).get("Properties"))
         if props.get("EventPattern") is None:
             return  # a schedule: nothing the template writes runs it
-        rule_path = ("Resources", rule)
+        if (rule, function) in self.targeted or not self._free((rule, function), owner):
+            return  # the rule's own Targets name the function, or another permission did
         pattern = _resolve_values(self.resolver, _json(props.get("EventPattern")))
         for bus in _bus_ids(self.model, props.get("EventBusName")):
-            pair = (bus, function)
-            if any(t.source == bus and t.consumer == function and t.path[:2] == rule_path
-                   for t in self.model.event_triggers):
-                continue  # the rule's own Targets name the function
-            if self._free(pair, owner):
-                self.model.event_triggers.append(Trigger(
-                    bus, function, "events", where, f"EventBridge rule {rule}",
-                    [pattern] if isinstance(pattern, dict) else [],
-                    outside=Outside("permission", principal, f"target of EventBridge rule {rule}")))
+            self.model.event_triggers.append(Trigger(
+                bus, function, "events", where, f"EventBridge rule {rule}",
+                [pattern] if isinstance(pattern, dict) else [],
+                outside=Outside("permission", principal, f"target of EventBridge rule {rule}")))
 
     # -- custom resources ----------------------------------------------------------------
     def _custom_resource(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:

@@ -436,3 +436,14 @@ def test_a_named_grant_alone_makes_the_permission_trigger_an_error(findings_of):
                "      Policies:\n        - S3CrudPolicy:\n            BucketName: !Ref Drop\n")
     found = findings(findings_of, res("Drop", "AWS::S3::Bucket"), no_code, permission())
     assert [f.rule for f in found] == ["EL101"]
+
+
+def test_two_rules_permitted_for_one_function_keep_both_patterns():
+    second = "EventPattern:\n  source: [example.orders]\n"
+    model = model_of(fn(), res("OnUpload", "AWS::Events::Rule", RULE),
+                     res("OnOrder", "AWS::Events::Rule", second),
+                     permission(principal="events.amazonaws.com", source="!GetAtt OnUpload.Arn"),
+                     permission(principal="events.amazonaws.com", source="!GetAtt OnOrder.Arn", name="P2"))
+    patterns = [t.patterns for t in model.event_triggers if t.outside]
+    assert patterns == [[{"source": ["aws.s3"], "detail-type": ["Object Created"]}],
+                        [{"source": ["example.orders"]}]]
