@@ -154,6 +154,7 @@ class TaskWrite:
     path: Path
     state: str
     details: Dict[str, str] = field(default_factory=dict)
+    written_at: str = ""  # `file:line` when the task is in a DefinitionUri file, not the template
 
 
 @dataclass
@@ -170,6 +171,8 @@ class Model:
     event_triggers: List[Trigger] = field(default_factory=list)
     tasks: List[TaskWrite] = field(default_factory=list)
     alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
+    # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
+    unknown_definitions: Dict[str, str] = field(default_factory=dict)
     by_pattern: Dict[Tuple[Any, ...], str] = field(default_factory=dict)  # name/ARN/URL -> id
     # Set for a template combined from several (loopcheck.stacks): where each logical id was
     # written, and which stack instance it belongs to. Empty for one template.

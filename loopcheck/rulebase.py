@@ -139,7 +139,7 @@ class RuleContext:
             return lines
         if hop.task is not None:
             lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
-                         f"({self.position(hop.task.path)}) calls {hop.task.action}")
+                         f"({hop.task.written_at or self.position(hop.task.path)}) calls {hop.task.action}")
             return lines
         if hop.grant is not None:
             statement = hop.grant.statement

@@ -165,6 +165,13 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
         return _outside(folder, boundary)
     module, function_name = handler
     entry: Optional[Path] = None
+    if not folder.is_dir():
+        source, source_root, _ = (_from_build(folder / (module + ".js"), boundary, paths)
+                                  if language != "python" else (None, None, ""))
+        if source is None or source_root is None:
+            return CodeSource(reason=f"not found at {_shown(folder)}")
+        return CodeSource(language=_language_of_file(source), entry=source, root=source_root,
+                          function_name=function_name)
     if metadata.get("BuildMethod") == "esbuild":
         found = _esbuild_entry(folder, module, metadata)
         if isinstance(found, str):
@@ -206,9 +213,7 @@ def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], templa
     folder = Path(location) if os.path.isabs(location) else template_dir / location
     if folder.is_file():
         return f"code is an archive ({folder.name})"
-    if not folder.is_dir():
-        return f"not found at {_shown(folder)}"
-    return folder
+    return folder  # it may be missing: a build output folder, found from its sources below
 
 
 def _esbuild_entry(folder: Path, module: str, metadata: Dict[str, Any]):
