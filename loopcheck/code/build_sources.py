@@ -215,6 +215,10 @@ def image_sources(dockerfile: Dockerfile, image_path: str, context: Path,
                 inner = posixpath.normpath(posixpath.join("/", relative))
                 found += [p for p in image_sources(dockerfile, inner, context, copy.stage, depth + 1)
                           if p not in found]
+    if not found and depth > 0:  # inside a build stage: made by its build from copied sources
+        relative = _beside_context_files(stage, image_path)
+        if relative is not None:
+            found.append(context / relative)
     return found
 
 
@@ -236,8 +240,24 @@ def _copied_from(copy: _Copy, source: str, image_path: str, context: Path) -> Op
             rest = image_path[len(dest.rstrip("/")) + 1:]
             return posixpath.join(source, rest) if source not in (".", "") else rest
         return None
-    landing = posixpath.join(dest, posixpath.basename(source)) if copy.dest_is_folder else dest
-    return source if landing == image_path else None
+    # `COPY app.py /var/task` puts app.py inside /var/task when that folder exists in the
+    # image, which the Dockerfile alone does not say: take either reading
+    landing = posixpath.join(dest, posixpath.basename(source))
+    return source if image_path == landing or not copy.dest_is_folder and image_path == dest else None
+
+
+def _beside_context_files(stage: _Stage, image_path: str) -> Optional[str]:
+    """A path no COPY makes (a build step does) in a folder that holds files copied from
+    the top of the build context (`WORKDIR /app`, `COPY package.json tsconfig.json ./`,
+    `RUN npm run build` makes /app/dist/...): the same place in the context."""
+    for copy in reversed(stage.copies):
+        if copy.stage is not None or not copy.dest_is_folder:
+            continue
+        if not all("/" not in posixpath.normpath(s.lstrip("./") or ".") for s in copy.sources):
+            continue
+        if image_path.startswith(copy.dest.rstrip("/") + "/"):
+            return image_path[len(copy.dest.rstrip("/")) + 1:]
+    return None
 
 
 def handler_of_command(words: Optional[List[str]]) -> Optional[str]:

@@ -297,6 +297,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
         if task_root and task_root not in task_roots:
             task_roots.append(task_root)
     built: List[Path] = []
+    looked: List[Path] = []
     for task_root in task_roots:
         for suffix in PYTHON_SUFFIXES + JS_SUFFIXES:
             relative = module.replace(".", "/") if suffix == ".py" and "/" not in module else module
@@ -304,6 +305,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
             for candidate in build_sources.image_sources(dockerfile, image_path, context):
                 if not _inside(candidate, boundary, paths):
                     continue
+                looked.append(candidate)
                 if candidate.is_file():
                     return CodeSource(language=_language_of_file(candidate), entry=candidate,
                                       root=_module_root(candidate, relative), function_name=function_name)
@@ -316,8 +318,8 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
                               function_name=function_name)
     if dockerfile.problem:
         return CodeSource(reason=dockerfile.problem)
-    if built:
-        return CodeSource(reason=f"not found at {_shown(built[0])}")
+    if looked:
+        return CodeSource(reason=f"not found at {_shown(looked[0])}")
     return CodeSource(reason=f"not found at {_shown(dockerfile_path)} (no COPY or ADD brings {module})")
 
 
