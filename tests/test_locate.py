@@ -122,6 +122,8 @@ def test_without_code_uri_the_loop_rests_on_the_code_beside_the_template(repo: P
     ("CodeUri: src/\nHandler: com.example.App::handle\nRuntime: java21\n", "unsupported language java21"),
     ("CodeUri: src/\nHandler: bootstrap\nRuntime: provided.al2023\n", "unsupported language provided.al2023"),
     ("CodeUri: nowhere/\nHandler: app.handler\nRuntime: python3.12\n", "not found at nowhere"),
+    ("CodeUri: https://example.com/f.zip\nHandler: app.handler\nRuntime: python3.12\n",
+     "not found at https://example.com/f.zip"),
     ("CodeUri: src/\nHandler: missing.handler\nRuntime: nodejs20.x\n", "not found at src/missing.js"),
     ("PackageType: Image\nImageUri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/f:1\n", IMAGE_WITHOUT_CONTEXT),
     ("PackageType: Image\n", IMAGE_WITHOUT_CONTEXT),
@@ -361,6 +363,18 @@ def test_built_output_without_its_sources_is_read_as_is(repo: Path):
              "dist/app.js": "exports.handler = async () => {};\n"}
     source = _locate(repo, _function("CodeUri: dist/\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
     assert source.entry == Path("dist/app.js") and source.language == "javascript"
+
+
+def test_tsconfig_without_root_dir_uses_the_folder_holding_every_source(repo: Path):
+    """tsc's default rootDir: the common folder of its inputs (here lambdas/), not the
+    tsconfig's own folder; declarations, node_modules and the outDir are no inputs."""
+    files = {"tsconfig.json": '{"compilerOptions": {"outDir": "dist"}}',
+             "lambdas/orders/place.ts": TS, "lambdas/shared.ts": "export const x = 1;\n",
+             "types/global.d.ts": "declare const y: number;\n",
+             "node_modules/pkg/index.ts": TS, "dist/stale.ts": TS}
+    source = _locate(repo, _function("CodeUri: dist/orders\nHandler: place.handler\nRuntime: nodejs20.x\n"),
+                     files)
+    assert source.entry == Path("lambdas/orders/place.ts") and source.root == Path("lambdas")
 
 
 def test_tsconfig_without_out_dir(repo: Path):

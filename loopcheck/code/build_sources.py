@@ -345,8 +345,35 @@ def _read_tsconfig(path: Path, boundary: Path) -> Optional[TsConfig]:
     root_dir = options.get("rootDir")
     if not isinstance(root_dir, str):
         root_dir = _root_from_include(data.get("include"))
-    return TsConfig(path, folder / out_dir if isinstance(out_dir, str) else None,
-                    folder / root_dir if isinstance(root_dir, str) else folder)
+    out = folder / out_dir if isinstance(out_dir, str) else None
+    if isinstance(root_dir, str):
+        return TsConfig(path, out, folder / root_dir)
+    return TsConfig(path, out, _common_source_folder(folder, out, data.get("files")))
+
+
+_WALK_LIMIT = 20000  # folders and files looked at for tsc's default rootDir
+
+
+def _common_source_folder(folder: Path, out_dir: Optional[Path], files: object) -> Path:
+    """tsc's default rootDir: the deepest folder holding every input file (`files`, else the
+    .ts files below the tsconfig, leaving out node_modules, the outDir and declarations)."""
+    if isinstance(files, list) and files and all(isinstance(f, str) for f in files):
+        found = [folder / f for f in files]
+    else:
+        found = []
+        skip = {"node_modules", ".git"}
+        out_resolved = out_dir.resolve() if out_dir is not None else None
+        seen = 0
+        for current, dirs, names in os.walk(folder):
+            seen += len(dirs) + len(names)
+            if seen > _WALK_LIMIT:
+                return folder
+            dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith(".")
+                             and (out_resolved is None or (Path(current) / d).resolve() != out_resolved))
+            found += [Path(current) / n for n in names
+                      if n.endswith(TS_SOURCE_SUFFIXES) and not n.endswith(".d.ts")]
+    common = common_folder(found)
+    return common if common is not None else folder
 
 
 def _root_from_include(include: object) -> Optional[str]:

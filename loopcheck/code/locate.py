@@ -210,6 +210,8 @@ def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], templa
         return "no Code"
     if location.startswith("s3://"):
         return CODE_IN_S3
+    if "://" in location:
+        return f"not found at {location}"
     folder = Path(location) if os.path.isabs(location) else template_dir / location
     if folder.is_file():
         return f"code is an archive ({folder.name})"
