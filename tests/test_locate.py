@@ -229,6 +229,24 @@ def test_image_copying_nothing_the_handler_needs(repo: Path):
     assert source.reason == "not found at img/Dockerfile (no COPY or ADD brings app)"
 
 
+@pytest.mark.parametrize("base, reason", [
+    ("public.ecr.aws/lambda/java:21", "unsupported language java21"),
+    ("public.ecr.aws/lambda/provided:al2023", "unsupported language provided.al2023"),
+    ("amazon/aws-lambda-ruby:3.3", "unsupported language ruby3.3"),
+    ("public.ecr.aws/lambda/dotnet:8@sha256:0123", "unsupported language dotnet8"),
+])
+def test_image_of_an_unsupported_runtime(repo: Path, base: str, reason: str):
+    dockerfile = f'FROM {base}\nCOPY app.rb ./\nCMD ["app.lambda_handler"]\n'
+    assert _image(repo, dockerfile, {"img/app.rb": "def lambda_handler; end\n"}).reason == reason
+
+
+def test_image_base_runtime_follows_stages():
+    parsed = build_sources.parse_dockerfile(
+        "FROM public.ecr.aws/lambda/nodejs:20 AS base\nFROM base\nCMD [\"a.b\"]\n", "Dockerfile")
+    assert build_sources.base_runtime(parsed) == "nodejs20"
+    assert build_sources.base_runtime(build_sources.parse_dockerfile("FROM node:20\n", "D")) is None
+
+
 def test_image_without_cmd(repo: Path):
     dockerfile = "FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\n"
     source = _image(repo, dockerfile, {"img/app.py": PY_HANDLER})

@@ -41,6 +41,7 @@ class _Copy:
 class _Stage:
     name: str
     workdir: str
+    image: str = ""  # the FROM image (of the first stage in a FROM-stage chain)
     copies: List[_Copy] = field(default_factory=list)
     cmd: Optional[List[str]] = None
     cmd_line: int = 0
@@ -134,10 +135,11 @@ def parse_dockerfile(text: str, display: str) -> Dockerfile:
             name = words[2] if len(words) >= 3 and words[1].lower() == "as" else str(len(stages))
             parent = next((s for s in stages if s.name == image), None)
             if parent is not None:  # FROM an earlier stage: its files and CMD come along
-                stage = _Stage(name, parent.workdir, list(parent.copies), parent.cmd, parent.cmd_line)
+                stage = _Stage(name, parent.workdir, parent.image, list(parent.copies), parent.cmd,
+                               parent.cmd_line)
             else:
                 workdir = LAMBDA_TASK_ROOT if "lambda" in image.lower() else "/"
-                stage = _Stage(name, workdir)
+                stage = _Stage(name, workdir, image)
             stages.append(stage)
             continue
         if not stages:
@@ -258,6 +260,22 @@ def _beside_context_files(stage: _Stage, image_path: str) -> Optional[str]:
         if image_path.startswith(copy.dest.rstrip("/") + "/"):
             return image_path[len(copy.dest.rstrip("/")) + 1:]
     return None
+
+
+_LAMBDA_BASE = re.compile(r"(?:^|/)(?:lambda/|aws-lambda-)([a-z]+)(?::([\w.-]+))?$")
+
+
+def base_runtime(dockerfile: Dockerfile) -> Optional[str]:
+    """The runtime an AWS Lambda base image of the final stage stands for
+    (`public.ecr.aws/lambda/java:21` -> `java21`, `lambda/provided:al2023` -> `provided.al2023`);
+    None for any other image."""
+    image = dockerfile.final.image if dockerfile.final else ""
+    match = _LAMBDA_BASE.search(image.split("@")[0])
+    if match is None:
+        return None
+    name, tag = match.group(1), match.group(2) or ""
+    tag = "" if tag == "latest" else tag
+    return f"{name}.{tag}" if name == "provided" and tag else name + tag
 
 
 def handler_of_command(words: Optional[List[str]]) -> Optional[str]:

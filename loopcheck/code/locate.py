@@ -281,6 +281,9 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
     if text is None:
         return CodeSource(reason=f"not found at {_shown(dockerfile_path)}")
     dockerfile = build_sources.parse_dockerfile(text, _shown(dockerfile_path))
+    runtime = build_sources.base_runtime(dockerfile)
+    if runtime is not None and _language_of(runtime) is None:
+        return CodeSource(reason=f"unsupported language {runtime}")
     image_config = function.properties.get("ImageConfig")
     image_config = image_config if isinstance(image_config, dict) else {}
     command = image_config.get("Command")
