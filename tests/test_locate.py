@@ -12,7 +12,7 @@ from typing import Dict, Optional
 import pytest
 
 from loopcheck.code import build_sources
-from loopcheck.code.locate import IMAGE_WITHOUT_CONTEXT, CodeSource, locate_code
+from loopcheck.code.locate import IMAGE_WITHOUT_CONTEXT, CodeSource, locate_code, problem_reason
 from loopcheck.loader import Template, load_file
 from loopcheck.model import Model, build_model
 from loopcheck.pipeline import analyse_template
@@ -514,3 +514,12 @@ def test_definition_uri_loop_note_names_the_definition_file():
     fixture = Path(__file__).resolve().parent.parent / "fixtures" / "step-functions-definition-uri-loop"
     text = (fixture / "expected.txt").read_text()
     assert "task QueueFollowUp (statemachine/pipeline.asl.json:" in text
+
+
+@pytest.mark.parametrize("problem, reason", [
+    ("src/app.py:3: syntax error: expected ':'", "could not be parsed (src/app.py:3)"),
+    ("C:/x/b.js:12: syntax error", "could not be parsed (C:/x/b.js:12)"),
+    ("handler 'main' not found in src/app.js", "handler 'main' not found in src/app.js"),
+])
+def test_analyser_problems_as_short_reasons(problem: str, reason: str):
+    assert problem_reason(problem) == reason

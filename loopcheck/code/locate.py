@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -20,7 +21,7 @@ from loopcheck.localfiles import inside, read_text, repository_root, resolved
 from loopcheck.model import SAM_FUNCTION, Function, Model
 from loopcheck.values import Resolver
 
-__all__ = ["CodeSource", "locate_code", "repository_root"]
+__all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 
 PYTHON_SUFFIXES = (".py",)
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
@@ -101,6 +102,16 @@ def locate_code(model: Model, function: Function, paths: Optional[Dict[str, Path
     except (OSError, ValueError, RuntimeError) as exc:  # a name too long, a NUL byte, a loop of symlinks
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         return CodeSource(reason=f"code folder cannot be read ({reason})")
+
+
+_SYNTAX_ERROR = re.compile(r"^(.+?):(\d+): syntax error\b")
+
+
+def problem_reason(problem: str) -> str:
+    """An analyser's problem as a short reason: `app.py:3: syntax error: ...` becomes
+    `could not be parsed (app.py:3)`; any other problem is kept as it is."""
+    match = _SYNTAX_ERROR.match(problem)
+    return f"could not be parsed ({match.group(1)}:{match.group(2)})" if match else problem
 
 
 IMAGE_WITHOUT_CONTEXT = "container image without a build context (Metadata.DockerContext)"
