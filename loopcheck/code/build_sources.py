@@ -345,7 +345,10 @@ def find_tsconfig(start: Path, boundary: Path, cache: Dict[str, object]) -> Opti
         if (folder / "tsconfig.json").is_file():
             # spelled from `start` (`dist/..`), so the paths shown stay as the user gave them
             shown = Path(os.path.normpath(start.joinpath(*[".."] * up))) if up else start
-            found = _read_tsconfig(shown / "tsconfig.json", boundary)
+            read_key = "tsconfig " + str(folder)
+            if read_key not in cache:  # functions in many folders share one tsconfig
+                cache[read_key] = _read_tsconfig(shown / "tsconfig.json", boundary)
+            found = cache[read_key]  # type: ignore[assignment]
             break
     cache[key] = found
     return found

@@ -255,6 +255,14 @@ def _from_build(built: Path, boundary: Path, paths: Dict[str, Any]
                 ) -> Tuple[Optional[Path], Optional[Path], str]:
     """(source, its root, a note for a not-found reason) for a built JavaScript file, which
     may not exist: its source map first, then the tsconfig.json whose outDir holds it."""
+    key = "built from " + str(built)
+    if key not in paths:  # hundreds of functions may share one handler file
+        paths[key] = _built_from(built, boundary, paths)
+    return paths[key]
+
+
+def _built_from(built: Path, boundary: Path, paths: Dict[str, Any]
+                ) -> Tuple[Optional[Path], Optional[Path], str]:
     if built.is_file():
         source, sources = build_sources.sources_by_map(built, boundary)
         if source is not None:
