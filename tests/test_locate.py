@@ -523,3 +523,46 @@ def test_definition_uri_loop_note_names_the_definition_file():
 ])
 def test_analyser_problems_as_short_reasons(problem: str, reason: str):
     assert problem_reason(problem) == reason
+
+
+@pytest.mark.parametrize("props, metadata", [
+    ("PackageType: Image\n", "DockerContext: [a, b]\n"),
+    ("PackageType: Image\n", "DockerContext: .\nDockerfile: {x: 1}\n"),
+    ("PackageType: Image\nImageConfig: [1]\n", "DockerContext: img\n"),
+    ("PackageType: Image\nImageConfig: {Command: [1, 2]}\n", "DockerContext: img\n"),
+    ("PackageType: Image\nImageConfig: {Command: '', WorkingDirectory: 3}\n", "DockerContext: img\n"),
+    ("PackageType: Image\n", "DockerContext: \"im\\0g\"\n"),
+    ("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n", "BuildMethod: esbuild\nBuildProperties: x\n"),
+    ("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n",
+     "BuildMethod: esbuild\nBuildProperties: {EntryPoints: app.ts}\n"),
+    ("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n",
+     "BuildMethod: esbuild\nBuildProperties: {EntryPoints: [1, null, ../../../etc/passwd]}\n"),
+    ("Handler: app.handler\nRuntime: {Ref: R}\n", ""),
+])
+def test_odd_values_give_a_reason_not_an_exception(repo: Path, props: str, metadata: str):
+    files = {"img/Dockerfile": 'FROM public.ecr.aws/lambda/python:3.12\nCOPY . .\nCMD ["app.handler"]\n',
+             "fn/app.ts": TS, "img/app.py": PY_HANDLER}
+    source = _locate(repo, _function(props, metadata), files)
+    assert source.found or source.reason
+
+
+@pytest.mark.parametrize("uri", ["3", "[a, b]", "''", "\"a\\0b\"", "/", "sm"])
+def test_odd_definition_uris_leave_the_definition_unknown(repo: Path, uri: str):
+    (repo / "sm").mkdir()
+    model = _machine(repo, uri)
+    assert model.tasks == [] and model.unknown_definitions["Machine"]
+
+
+def test_tasks_of_a_nested_definition_file_point_into_it(repo: Path):
+    definition = DEFINITION_YAML.replace("Fan:\n    Type: Parallel", "Fan:\n    Type: Parallel\n    Comment: x")
+    model = _machine(repo, "./sm/../sm/flow.asl.yaml", {"sm/flow.asl.yaml": definition})
+    (task,) = model.tasks
+    assert task.written_at == "sm/flow.asl.yaml:11"
+
+
+def test_esbuild_entry_point_outside_the_repository_is_not_read(repo: Path):
+    (repo.parent / "secret.ts").write_text(TS)
+    metadata = ESBUILD.format(points="    - ../../secret.ts\n")
+    source = _locate(repo, _function("CodeUri: fn/\nHandler: secret.handler\nRuntime: nodejs20.x\n", metadata),
+                     {"fn/app.ts": TS})
+    assert not source.found and source.escapes

@@ -1,10 +1,20 @@
 """Where a function's handler code is: a file under its code folder, inline text, or nowhere
-loopcheck can read (an S3 object, a container image, a zip), with the reason.
+loopcheck can read (an S3 object, an image without its build context, a zip, another
+language), with a short reason.
 
-SAM: `CodeUri` (Globals merged) + `Handler`, or `InlineCode`. CloudFormation: `Code.ZipFile`
-(string, or `Fn::Join`/`Fn::Sub` of lines), or a local `Code` path left for
-`aws cloudformation package`. CDK: `Metadata: aws:asset:path`, relative to the template in
-`cdk.out`. A folder outside the repository that holds the template is refused.
+SAM: `CodeUri` (Globals merged) + `Handler`; no `CodeUri` means the template's own folder, as
+`sam build` does; `InlineCode`; `Metadata.BuildMethod: esbuild` with its `EntryPoints`;
+`PackageType: Image` with `Metadata.DockerContext` (+ `Dockerfile`), the handler from
+`ImageConfig.Command` or the Dockerfile's `CMD` and its file from the `COPY`/`ADD` lines.
+CloudFormation: `Code.ZipFile` (string, or `Fn::Join`/`Fn::Sub` of lines), or a local `Code`
+path left for `aws cloudformation package`. CDK: `Metadata: aws:asset:path`, relative to the
+template in `cdk.out`. Built JavaScript (`dist/`, present or not) is traced back to the sources
+its source map or tsconfig.json names (loopcheck.code.build_sources), and those are read.
+Nothing outside the repository that holds the template is read.
+
+Reasons when nothing is found: `not found at <path>`, `container image without a build
+context (Metadata.DockerContext)`, `code in S3`, `unsupported language <runtime>`, a code
+folder outside the repository, `could not be parsed (<file>:<line>)`, an archive.
 """
 
 from __future__ import annotations
