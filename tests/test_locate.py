@@ -566,3 +566,18 @@ def test_esbuild_entry_point_outside_the_repository_is_not_read(repo: Path):
     source = _locate(repo, _function("CodeUri: fn/\nHandler: secret.handler\nRuntime: nodejs20.x\n", metadata),
                      {"fn/app.ts": TS})
     assert not source.found and source.escapes
+
+
+def test_unknown_definition_is_a_note_on_stderr(repo: Path):
+    from clirunner import cli_runner
+
+    from loopcheck.cli import main
+
+    _machine(repo, "sm/missing.asl.json")
+    result = cli_runner().invoke(main, ["scan", "template.yaml"])
+    assert ("loopcheck: note: template.yaml: state machine Machine: definition unknown "
+            "(not found at sm/missing.asl.json), its tasks not read") in result.stderr
+    (repo / "sm").mkdir()
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    (repo / "sm" / "missing.asl.json").write_text(json.dumps(definition))
+    assert "loopcheck: note:" not in cli_runner().invoke(main, ["scan", "template.yaml"]).stderr
