@@ -179,6 +179,7 @@ class TaskWrite:
     # write the key it writes as a glob (None: not known).
     target_path: str = ""
     key: Optional[Tuple[Any, ...]] = None
+    written_at: str = ""  # `file:line` when the task is in a DefinitionUri file, not the template
 
 
 @dataclass
@@ -195,6 +196,8 @@ class Model:
     event_triggers: List[Trigger] = field(default_factory=list)
     tasks: List[TaskWrite] = field(default_factory=list)
     alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
+    # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
+    unknown_definitions: Dict[str, str] = field(default_factory=dict)
     by_pattern: Dict[Tuple[Any, ...], str] = field(default_factory=dict)  # name/ARN/URL -> id
     # Set for a template combined from several (loopcheck.stacks): where each logical id was
     # written, and which stack instance it belongs to. Empty for one template.

@@ -471,15 +471,24 @@ class _EventPaths:
         substitutions = _dict(props.get("DefinitionSubstitutions"))
         definition = props.get("Definition")
         where = base + ("Definition",)
-        if definition is None:
+        written: Any = None  # a DefinitionUri file: each task says where in it it is written
+        if definition is None and "DefinitionUri" in props:
+            from loopcheck.definition_file import read_definition
+
+            written = read_definition(self.model.file_of(logical_id), props.get("DefinitionUri"))
+            definition, where = written.definition, base + ("DefinitionUri",)
+            if written.why_unknown:
+                self.model.unknown_definitions[logical_id] = written.why_unknown
+        elif definition is None:
             definition, extra = _definition_string(props.get("DefinitionString"))
             substitutions = {**extra, **substitutions}
             where = base + ("DefinitionString",)
         for state, task in _tasks(_dict(definition)):
-            self._task(logical_id, state, task, substitutions, where)
+            self._task(logical_id, state, task, substitutions, where,
+                       written.where(task) if written is not None else "")
 
     def _task(self, machine: str, state: str, task: Dict[str, Any], subs: Dict[str, Any],
-              path: Path) -> None:
+              path: Path, written_at: str = "") -> None:
         resource = _placeholder(task.get("Resource"), subs)
         params = _dict(task.get("Parameters") or task.get("Arguments"))
         texts = [p.literal for p in self.model.resolver.value(resource)]
@@ -512,7 +521,8 @@ class _EventPaths:
         if action is None:
             return
         targets = self.ids(target_node) if target_node is not None else None
-        task = TaskWrite(machine, action, targets, path + ("States", state), state, details)
+        task_path = path if written_at else path + ("States", state)
+        task = TaskWrite(machine, action, targets, task_path, state, details, written_at=written_at)
         _runtime_target(task, params, self.model.resolver, subs)
         self.model.tasks.append(task)
 

@@ -110,7 +110,12 @@ def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] 
 
 def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]) -> Analysis:
     options = options or AnalysisOptions()
-    return analyse_model(build_model(file, data, managed_policies=options.managed_policies), options)
+    model = build_model(file, data, managed_policies=options.managed_policies)
+    analysis = analyse_model(model, options)
+    # A state machine whose DefinitionUri could not be read has no tasks: its loops are unseen.
+    analysis.notes.extend(f"{file}: state machine {machine}: definition unknown ({why}), its tasks not read"
+                          for machine, why in model.unknown_definitions.items())
+    return analysis
 
 
 def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:

@@ -143,8 +143,9 @@ class RuleContext:
             return lines
         if hop.task is not None:
             named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
+            where = hop.task.written_at or self.position(hop.task.path)
             lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
-                         f"({self.position(hop.task.path)}) calls {hop.task.action}{named}")
+                         f"({where}) calls {hop.task.action}{named}")
             return lines
         if hop.grant is not None:
             statement = hop.grant.statement

@@ -26,7 +26,7 @@ from loopcheck.code.facts import (
     Stem,
     Write,
 )
-from loopcheck.code.locate import CodeSource, locate_code
+from loopcheck.code.locate import CodeSource, locate_code, problem_reason
 from loopcheck.globs import STAR, Tokens, covers, intersects, literal_prefix
 from loopcheck.model import Function, Model, S3Trigger
 from loopcheck.values import concat, literal
@@ -81,7 +81,7 @@ class FunctionCode:
     @property
     def why_not(self) -> str:
         if self.facts is not None and self.facts.problems:
-            return "; ".join(self.facts.problems[:2])
+            return "; ".join(problem_reason(p) for p in self.facts.problems[:2])
         return self.source.reason or "code not analysed"
 
 

@@ -1,21 +1,37 @@
 """Where a function's handler code is: a file under its code folder, inline text, or nowhere
-loopcheck can read (an S3 object, a container image, a zip), with the reason.
+loopcheck can read (an S3 object, an image without its build context, a zip, another
+language), with a short reason.
 
-SAM: `CodeUri` (Globals merged) + `Handler`, or `InlineCode`. CloudFormation: `Code.ZipFile`
-(string, or `Fn::Join`/`Fn::Sub` of lines), or a local `Code` path left for
-`aws cloudformation package`. CDK: `Metadata: aws:asset:path`, relative to the template in
-`cdk.out`. A folder outside the repository that holds the template is refused.
+SAM: `CodeUri` (Globals merged) + `Handler`; no `CodeUri` means the template's own folder, as
+`sam build` does; `InlineCode`; `Metadata.BuildMethod: esbuild` with its `EntryPoints`;
+`PackageType: Image` with `Metadata.DockerContext` (+ `Dockerfile`), the handler from
+`ImageConfig.Command` or the Dockerfile's `CMD` and its file from the `COPY`/`ADD` lines.
+CloudFormation: `Code.ZipFile` (string, or `Fn::Join`/`Fn::Sub` of lines), or a local `Code`
+path left for `aws cloudformation package`. CDK: `Metadata: aws:asset:path`, relative to the
+template in `cdk.out`. Built JavaScript (`dist/`, present or not) is traced back to the sources
+its source map or tsconfig.json names (loopcheck.code.build_sources), and those are read.
+Nothing outside the repository that holds the template is read.
+
+Reasons when nothing is found: `not found at <path>`, `container image without a build
+context (Metadata.DockerContext)`, `code in S3`, `unsupported language <runtime>`, a code
+folder outside the repository, `could not be parsed (<file>:<line>)`, an archive.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from loopcheck.model import Function, Model
+from loopcheck.code import build_sources
+from loopcheck.localfiles import inside, read_text, repository_root, resolved
+from loopcheck.model import SAM_FUNCTION, Function, Model
 from loopcheck.values import Resolver
+
+__all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 
 PYTHON_SUFFIXES = (".py",)
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
@@ -56,29 +72,8 @@ def _split_handler(handler: Any) -> Optional[Tuple[str, str]]:
     return module, function_name
 
 
-def repository_root(start: Path) -> Path:
-    """The folder holding `.git` above `start`, else `start` itself: code folders a template
-    names must stay inside it."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
-
-
-def _resolved(path: Path, cache: Dict[str, Path]) -> Path:
-    """`path.resolve()`, once per path and template: hundreds of functions share a folder."""
-    key = str(path)
-    if key not in cache:
-        cache[key] = path.resolve()
-    return cache[key]
-
-
-def _inside(path: Path, root: Path, cache: Dict[str, Path]) -> bool:
-    try:
-        _resolved(path, cache).relative_to(_resolved(root, cache))
-        return True
-    except ValueError:
-        return False
+def _inside(path: Path, root: Path, cache: Dict[str, Any]) -> bool:
+    return inside(path, root, cache)
 
 
 def _find_entry(folder: Path, module: str, language: Optional[str]) -> Optional[Path]:
@@ -114,19 +109,61 @@ def locate_code(model: Model, function: Function, paths: Optional[Dict[str, Path
     caches resolved folders across the functions of one template."""
     try:
         return _locate(model, function, {} if paths is None else paths)
-    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of symlinks
+    except (OSError, ValueError, RuntimeError) as exc:  # a name too long, a NUL byte, a loop of symlinks
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         return CodeSource(reason=f"code folder cannot be read ({reason})")
 
 
-def _locate(model: Model, function: Function, paths: Dict[str, Path]) -> CodeSource:
+_SYNTAX_ERROR = re.compile(r"^(.+?):(\d+): syntax error\b")
+
+
+def problem_reason(problem: str) -> str:
+    """An analyser's problem as a short reason: `app.py:3: syntax error: ...` becomes
+    `could not be parsed (app.py:3)`; any other problem is kept as it is."""
+    match = _SYNTAX_ERROR.match(problem)
+    return f"could not be parsed ({match.group(1)}:{match.group(2)})" if match else problem
+
+
+IMAGE_WITHOUT_CONTEXT = "container image without a build context (Metadata.DockerContext)"
+CODE_IN_S3 = "code in S3"
+
+
+def _shown(path: Path) -> str:
+    """A path as the messages show it: relative to where the template was named from."""
+    return os.path.normpath(str(path))
+
+
+def _metadata(model: Model, function: Function) -> Dict[str, Any]:
+    resource = model.data.get("Resources", {}).get(function.id, {})
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _boundary(template_dir: Path, paths: Dict[str, Any]) -> Path:
+    resolved_dir = resolved(template_dir, paths)
+    root_key = "repository root of " + str(resolved_dir)
+    if root_key not in paths:
+        paths[root_key] = repository_root(resolved_dir)
+    return paths[root_key]
+
+
+def _outside(folder: Path, boundary: Path) -> CodeSource:
+    return CodeSource(reason=f"code folder {folder} is outside the repository {boundary}: not read",
+                      escapes=True)
+
+
+def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSource:
     props: Dict[str, Any] = function.properties
-    language = _language_of(props.get("Runtime"))
+    runtime = props.get("Runtime")
+    language = _language_of(runtime)
     handler = _split_handler(props.get("Handler"))
-    if props.get("PackageType") == "Image" or "ImageUri" in props:
-        return CodeSource(reason="container image")
-    inline = props.get("InlineCode")
     code = props.get("Code")
+    template_dir = Path(model.file_of(function.id)).parent
+    metadata = _metadata(model, function)
+    image_uri = "ImageUri" in props or isinstance(code, dict) and "ImageUri" in code
+    if props.get("PackageType") == "Image" or image_uri:
+        return _image(function, metadata, template_dir, paths)
+    inline = props.get("InlineCode")
     if inline is None and isinstance(code, dict) and "ZipFile" in code:
         inline = code["ZipFile"]
     if inline is not None:
@@ -137,47 +174,194 @@ def _locate(model: Model, function: Function, paths: Dict[str, Path]) -> CodeSou
         suffix = ".py" if inline_language == "python" else ".js"
         return CodeSource(language=inline_language, function_name=handler[1], inline_text=text,
                           inline_name=f"{function.id} inline code ({handler[0]}{suffix})")
+    if isinstance(runtime, str) and language is None:
+        return CodeSource(reason=f"unsupported language {runtime}")
     if handler is None:
         return CodeSource(reason="no Handler")
-    template_dir = Path(model.file_of(function.id)).parent
-    folder = _code_folder(model, function, code, template_dir)
+    folder = _code_folder(function, code, metadata, template_dir)
     if isinstance(folder, str):
         return CodeSource(reason=folder)
-    resolved_dir = _resolved(template_dir, paths)
-    root_key = "repository root of " + str(resolved_dir)
-    if root_key not in paths:
-        paths[root_key] = repository_root(resolved_dir)
-    boundary = paths[root_key]
+    boundary = _boundary(template_dir, paths)
     if not _inside(folder, boundary, paths):
-        return CodeSource(
-            reason=f"code folder {folder} is outside the repository {boundary}: not read",
-            escapes=True,
-        )
-    entry = _find_entry(folder, handler[0], language)
+        return _outside(folder, boundary)
+    module, function_name = handler
+    entry: Optional[Path] = None
+    if not folder.is_dir():
+        source, source_root, _ = (_from_build(folder / (module + ".js"), boundary, paths)
+                                  if language != "python" else (None, None, ""))
+        if source is None or source_root is None:
+            return CodeSource(reason=f"not found at {_shown(folder)}")
+        return CodeSource(language=_language_of_file(source), entry=source, root=source_root,
+                          function_name=function_name)
+    if metadata.get("BuildMethod") == "esbuild":
+        found = _esbuild_entry(folder, module, metadata)
+        if isinstance(found, str):
+            return CodeSource(reason=found)
+        entry = found
     if entry is None:
-        return CodeSource(reason=f"handler file for {props.get('Handler')} not found in {folder}")
-    return CodeSource(language=_language_of_file(entry), entry=entry, root=folder,
-                      function_name=handler[1])
+        entry = _find_entry(folder, module, language)
+    root = folder
+    note = ""
+    if entry is None or entry.suffix in build_sources.BUILT_SUFFIXES:
+        built = entry if entry is not None else folder / (module + ".js")
+        source, source_root, note = _from_build(built, boundary, paths)
+        if source is not None and source_root is not None:
+            entry, root = source, source_root
+    if entry is None:
+        suffix = ".py" if language == "python" else ".js" if language else ".*"
+        shown = module.replace(".", "/") if language == "python" and "/" not in module else module
+        return CodeSource(reason=f"not found at {_shown(folder / (shown + suffix))}{note}")
+    if not _inside(entry, boundary, paths):
+        return _outside(entry, boundary)
+    return CodeSource(language=_language_of_file(entry), entry=entry, root=root, function_name=function_name)
 
 
-def _code_folder(model: Model, function: Function, code: Any, template_dir: Path):
+def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path):
     """The code folder as a Path, or a string saying why there is none."""
-    resource = model.data.get("Resources", {}).get(function.id, {})
-    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
-    asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+    asset = metadata.get("aws:asset:path")
     if isinstance(asset, str):
         folder = template_dir / asset
-        return folder if folder.is_dir() else f"CDK asset {asset} not found next to the template"
+        return folder if folder.is_dir() else f"not found at {_shown(folder)} (CDK asset)"
+    if "CodeUri" not in function.properties and function.type == SAM_FUNCTION:
+        return template_dir  # `sam build` builds a function without CodeUri from the template's folder
     location = function.properties.get("CodeUri") if "CodeUri" in function.properties else code
     if isinstance(location, dict):
-        return "code in S3"
+        return CODE_IN_S3
     if not isinstance(location, str):
-        return "no CodeUri"
+        return "no Code"
     if location.startswith("s3://"):
-        return "code in S3"
+        return CODE_IN_S3
+    if "://" in location:
+        return f"not found at {location}"
     folder = Path(location) if os.path.isabs(location) else template_dir / location
     if folder.is_file():
         return f"code is an archive ({folder.name})"
-    if not folder.is_dir():
-        return f"code folder {location} not found"
+    return folder  # it may be missing: a build output folder, found from its sources below
+
+
+def _esbuild_entry(folder: Path, module: str, metadata: Dict[str, Any]):
+    """`BuildMethod: esbuild`: the entry point (relative to CodeUri) the handler's module is
+    built from (same path, same name, or the only one); None when EntryPoints names none;
+    a reason when the one it names is missing."""
+    properties = metadata.get("BuildProperties")
+    points = properties.get("EntryPoints") if isinstance(properties, dict) else None
+    points = [p for p in points if isinstance(p, str)] if isinstance(points, list) else []
+    if not points:
+        return None
+
+    def stem(text: str) -> str:
+        return os.path.splitext(os.path.normpath(text))[0]
+
+    chosen = (next((p for p in points if stem(p) == os.path.normpath(module)), None)
+              or next((p for p in points if os.path.basename(stem(p)) == os.path.basename(module)), None)
+              or (points[0] if len(points) == 1 else None))
+    if chosen is None:
+        return f"not found at {_shown(folder / module)} (no esbuild EntryPoints entry for it)"
+    entry = folder / chosen
+    return entry if entry.is_file() else f"not found at {_shown(entry)}"
+
+
+def _from_build(built: Path, boundary: Path, paths: Dict[str, Any]
+                ) -> Tuple[Optional[Path], Optional[Path], str]:
+    """(source, its root, a note for a not-found reason) for a built JavaScript file, which
+    may not exist: its source map first, then the tsconfig.json whose outDir holds it."""
+    key = "built from " + str(built)
+    if key not in paths:  # hundreds of functions may share one handler file
+        paths[key] = _built_from(built, boundary, paths)
+    return paths[key]
+
+
+def _built_from(built: Path, boundary: Path, paths: Dict[str, Any]
+                ) -> Tuple[Optional[Path], Optional[Path], str]:
+    if built.is_file():
+        source, sources = build_sources.sources_by_map(built, boundary)
+        if source is not None:
+            return source, build_sources.common_folder(sources) or source.parent, ""
+    tsconfig = build_sources.find_tsconfig(built.parent, boundary, paths)
+    if tsconfig is None:
+        return None, None, ""
+    if tsconfig.out_dir is None:
+        return None, None, f" ({_shown(tsconfig.path)} has no outDir)"
+    source = build_sources.source_by_tsconfig(built, tsconfig)
+    if source is None or not _inside(source, boundary, paths):
+        return None, None, ""
+    return source, tsconfig.root_dir, ""
+
+
+def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
+           paths: Dict[str, Any]) -> CodeSource:
+    """A container image function: the handler from ImageConfig.Command or the Dockerfile's
+    CMD, its file from the Dockerfile's COPY/ADD lines, inside Metadata.DockerContext (SAM)
+    or aws:asset:path (CDK)."""
+    context_text = metadata.get("DockerContext", metadata.get("aws:asset:path"))
+    if not isinstance(context_text, str):
+        return CodeSource(reason=IMAGE_WITHOUT_CONTEXT)
+    context = template_dir / context_text
+    boundary = _boundary(template_dir, paths)
+    if not _inside(context, boundary, paths):
+        return _outside(context, boundary)
+    if not context.is_dir():
+        return CodeSource(reason=f"not found at {_shown(context)} (Metadata.DockerContext)")
+    name = metadata.get("Dockerfile", metadata.get("aws:asset:dockerfile-path", "Dockerfile"))
+    dockerfile_path = context / (name if isinstance(name, str) else "Dockerfile")
+    if not _inside(dockerfile_path, boundary, paths):
+        return _outside(dockerfile_path, boundary)
+    text = read_text(dockerfile_path, boundary)
+    if text is None:
+        return CodeSource(reason=f"not found at {_shown(dockerfile_path)}")
+    dockerfile = build_sources.parse_dockerfile(text, _shown(dockerfile_path))
+    runtime = build_sources.base_runtime(dockerfile)
+    if runtime is not None and _language_of(runtime) is None:
+        return CodeSource(reason=f"unsupported language {runtime}")
+    image_config = function.properties.get("ImageConfig")
+    image_config = image_config if isinstance(image_config, dict) else {}
+    command = image_config.get("Command")
+    if isinstance(command, str):
+        command = [command]
+    overridden = isinstance(command, list) and all(isinstance(w, str) for w in command)
+    words = command if overridden else dockerfile.cmd
+    handler = _split_handler(build_sources.handler_of_command(words))
+    if handler is None:
+        return CodeSource(reason=dockerfile.problem or f"no handler in the CMD of {_shown(dockerfile_path)}")
+    module, function_name = handler
+    task_roots = []
+    working = image_config.get("WorkingDirectory")
+    for task_root in (working if isinstance(working, str) else None,
+                      dockerfile.final.workdir if dockerfile.final else None, build_sources.LAMBDA_TASK_ROOT):
+        if task_root and task_root not in task_roots:
+            task_roots.append(task_root)
+    built: List[Path] = []
+    looked: List[Path] = []
+    for task_root in task_roots:
+        for suffix in PYTHON_SUFFIXES + JS_SUFFIXES:
+            relative = module.replace(".", "/") if suffix == ".py" and "/" not in module else module
+            image_path = posixpath.normpath(posixpath.join(task_root, relative + suffix))
+            for candidate in build_sources.image_sources(dockerfile, image_path, context):
+                if not _inside(candidate, boundary, paths):
+                    continue
+                looked.append(candidate)
+                if candidate.is_file():
+                    return CodeSource(language=_language_of_file(candidate), entry=candidate,
+                                      root=_module_root(candidate, relative), function_name=function_name)
+                if suffix in build_sources.BUILT_SUFFIXES and candidate not in built:
+                    built.append(candidate)
+    for candidate in built:  # a build step in the image makes it: find what it is built from
+        source, source_root, _ = _from_build(candidate, boundary, paths)
+        if source is not None and source_root is not None:
+            return CodeSource(language=_language_of_file(source), entry=source, root=source_root,
+                              function_name=function_name)
+    if dockerfile.problem:
+        return CodeSource(reason=dockerfile.problem)
+    if looked:
+        return CodeSource(reason=f"not found at {_shown(looked[0])}")
+    return CodeSource(reason=f"not found at {_shown(dockerfile_path)} (no COPY or ADD brings {module})")
+
+
+def _module_root(entry: Path, relative_module: str) -> Path:
+    """The folder the handler's module path starts from (`src/pkg/app.py` for `pkg/app`:
+    `src`), which is where its own imports are found."""
+    depth = len([p for p in relative_module.split("/") if p not in ("", ".")])
+    folder = entry.parent
+    for _ in range(depth - 1):
+        folder = folder.parent
     return folder
