@@ -447,3 +447,11 @@ def test_two_rules_permitted_for_one_function_keep_both_patterns():
     patterns = [t.patterns for t in model.event_triggers if t.outside]
     assert patterns == [[{"source": ["aws.s3"], "detail-type": ["Object Created"]}],
                         [{"source": ["example.orders"]}]]
+
+
+def test_custom_resource_inputs_named_the_helpers_way():
+    custom = res("Notify", "Custom::S3EventNotifier",
+                 "ServiceToken: !GetAtt Helper.Arn\nS3Bucket: !Ref Drop\nEventLambdaArn: !GetAtt Fn.Arn\n"
+                 "S3Event: s3:ObjectCreated:Put\nS3Prefix: in/\nLogPrefix: ignored/\n")
+    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER, custom)
+    assert outside_s3(model) == [("Drop", "Fn", ("s3:ObjectCreated:Put",), "in/", None)]
