@@ -95,7 +95,7 @@ class _External:
             return  # SourceAccount alone: any bucket, topic or rule of the account
         functions = self.paths.ids(props.get("FunctionName"), "function")
         kind = PRINCIPALS[principal]
-        where = path
+        where = path  # the permission itself: that is where the template shows the trigger
         for function in functions:
             if kind == "bucket":
                 for bucket in self.paths.builder.bucket_ids(source):
