@@ -95,7 +95,7 @@ class _External:
             return  # SourceAccount alone: any bucket, topic or rule of the account
         functions = self.paths.ids(props.get("FunctionName"), "function")
         kind = PRINCIPALS[principal]
-        where = path
+        where = path  # the permission itself: that is where the template shows the trigger
         for function in functions:
             if kind == "bucket":
                 for bucket in self.paths.builder.bucket_ids(source):
@@ -182,12 +182,12 @@ class _External:
                 for function in self.paths.ids(arn, "function"):
                     self._custom_trigger(logical_id, buckets, function, events, prefix, suffix, where, "")
             return
-        events = _event_types(_find(named, ("Events", "Event"))) or DEFAULT_S3_EVENTS
-        events = tuple(e for e in events if e.startswith("s3:")) or DEFAULT_S3_EVENTS
-        prefix, suffix = _key_filter(_find(named, ("FilterRules", "Rules")))
-        prefix = prefix or _text(_find(named, ("Prefix", "prefix")))
-        suffix = suffix or _text(_find(named, ("Suffix", "suffix")))
-        said = _find(named, ("Events", "Event")) is not None or prefix or suffix
+        given = tuple(e for e in _event_types(_find(named, _EVENT_KEYS)) if e.startswith("s3:"))
+        events = given or DEFAULT_S3_EVENTS
+        prefix, suffix = _key_filter(_find(named, ("filterrules", "rules")))
+        prefix = prefix or _text(_find(named, _PREFIX_KEYS))
+        suffix = suffix or _text(_find(named, _SUFFIX_KEYS))
+        said = given or prefix or suffix
         assumed = "" if said else "its properties name no event types or key filter: these are assumed"
         for function in functions:
             self._custom_trigger(logical_id, buckets, function, events, prefix, suffix, path, assumed)
@@ -202,6 +202,11 @@ class _External:
 
 
 _CONFIGURATION_KEYS = ("LambdaFunctionConfigurations", "LambdaConfigurations")
+# How helpers name their inputs (compared lower-case): `Events`, `S3Event`, `Prefix`,
+# `S3Prefix`, `KeyPrefix`... A name outside these lists is not read as a filter.
+_EVENT_KEYS = ("events", "event", "s3event", "s3events", "eventtype", "eventtypes", "notificationevents")
+_PREFIX_KEYS = ("prefix", "s3prefix", "keyprefix", "filterprefix", "objectprefix")
+_SUFFIX_KEYS = ("suffix", "s3suffix", "keysuffix", "filtersuffix", "objectsuffix")
 
 
 def _values(node: Any, path: Path, depth: int = 0) -> Iterator[Tuple[Any, Path]]:
@@ -234,13 +239,13 @@ def _entry_rules(entry: Dict[str, Any]) -> Any:
 
 
 def _find(node: Any, keys: Tuple[str, ...], depth: int = 0) -> Any:
-    """The first value under one of `keys`, anywhere in the properties."""
+    """The first value under one of `keys` (lower-case), anywhere in the properties."""
     if depth > 12:
         return None
     if isinstance(node, dict):
-        for key in keys:
-            if key in node:
-                return node[key]
+        for key, value in node.items():
+            if str(key).lower() in keys:
+                return value
         for value in node.values():
             found = _find(value, keys, depth + 1)
             if found is not None:

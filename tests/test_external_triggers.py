@@ -447,3 +447,27 @@ def test_two_rules_permitted_for_one_function_keep_both_patterns():
     patterns = [t.patterns for t in model.event_triggers if t.outside]
     assert patterns == [[{"source": ["aws.s3"], "detail-type": ["Object Created"]}],
                         [{"source": ["example.orders"]}]]
+
+
+def test_custom_resource_inputs_named_the_helpers_way():
+    custom = res("Notify", "Custom::S3EventNotifier",
+                 "ServiceToken: !GetAtt Helper.Arn\nS3Bucket: !Ref Drop\nEventLambdaArn: !GetAtt Fn.Arn\n"
+                 "S3Event: s3:ObjectCreated:Put\nS3Prefix: in/\nLogPrefix: ignored/\n")
+    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER, custom)
+    assert outside_s3(model) == [("Drop", "Fn", ("s3:ObjectCreated:Put",), "in/", None)]
+
+
+def test_permission_for_a_bucket_exported_by_another_stack(tmp_path):
+    """The permission names the bucket through Fn::ImportValue: scanned with the exporting
+    template, the loop crosses the two stacks."""
+    from loopcheck.pipeline import scan
+
+    (tmp_path / "storage.yaml").write_text(
+        "Resources:\n  Drop:\n    Type: AWS::S3::Bucket\n"
+        "Outputs:\n  DropName:\n    Value: !Ref Drop\n    Export:\n      Name: drop-name\n")
+    policies = "- S3CrudPolicy:\n    BucketName: !ImportValue drop-name\n"
+    source = "!Sub ['arn:aws:s3:::${Name}', {Name: !ImportValue drop-name}]"
+    (tmp_path / "processing.yaml").write_text(HEAD + fn(policies=policies) + permission(source=source))
+    result = scan([str(tmp_path)])
+    errors = [f for f in result.findings if f.severity == "error"]
+    assert [(f.rule, f.cycle) for f in errors] == [("EL101", ["Drop", "Fn", "Drop"])]
