@@ -50,10 +50,12 @@ def main() -> None:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="BYTES",
               help="Larger files are reported as unreadable [default: the configuration's "
                    "max-file-size, else 5 MB].")
+@click.option("--no-gitignore", is_flag=True,
+              help="Also walk folders and files that .gitignore or .git/info/exclude ignore.")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
                  output_file: str, show_suppressed: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
-                 jobs: Optional[int], max_file_size: Optional[int]) -> None:
+                 jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
     from loopcheck.config import ConfigError, discover_config
 
@@ -76,7 +78,8 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
         sys.exit(EXIT_ERROR)
     fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
     options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder(),
-                          max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES)
+                          max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
+                          gitignore=config.gitignore and not no_gitignore)
     progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
     result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1, progress=progress)
     if progress is not None:
@@ -145,7 +148,7 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
         sys.exit(EXIT_ERROR)
     exclude = config.excluder()
     drawings, failed = [], False
-    for path, missing in discover(list(paths), exclude):
+    for path, missing in discover(list(paths), exclude, config.gitignore):
         if missing or (exclude and exclude(path)):
             if missing:
                 click.echo(f"loopcheck: {path}: {missing}", err=True)

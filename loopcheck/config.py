@@ -6,6 +6,7 @@ from the scanned paths (or named with `--config FILE`).
     fail-on = "warning"                    # as --fail-on (the flag wins)
     severity = { WL102 = "error" }         # reported severity; the rule id stays
     exclude = ["cdk.out/**", "tests/**"]   # globs, relative to the config file's folder
+    gitignore = false                      # also walk what git ignores (as --no-gitignore)
     managed-policies = { MyPolicy = [ { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } ] }
 
 `.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
@@ -25,7 +26,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
-KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size")
+KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -46,6 +47,7 @@ class Config:
     managed_policies: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     exclude: Tuple[str, ...] = ()
     max_file_size: Optional[int] = None  # bytes; None: the loader's default (5 MB)
+    gitignore: bool = True  # folders are walked as git sees them; false: as --no-gitignore
 
     def analysis_options(self):
         from loopcheck.pipeline import AnalysisOptions
@@ -237,6 +239,10 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
                 raise ConfigError(f"{where}: 'severity.{rule}' must be one of {', '.join(SEVERITIES)}, "
                                   f"not {severity!r}")
             config.severity[rule] = severity
+    if "gitignore" in table:
+        if not isinstance(table["gitignore"], bool):
+            raise ConfigError(f"{where}: 'gitignore' must be true or false, not {table['gitignore']!r}")
+        config.gitignore = table["gitignore"]
     if "exclude" in table:
         config.exclude = tuple(string_list("exclude"))
     if "managed-policies" in table:

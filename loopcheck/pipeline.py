@@ -9,12 +9,12 @@ more than the findings (`--show-suppressed`, `loopcheck graph`).
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 from loopcheck import suppressions
+from loopcheck.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the pipeline's names for them
 from loopcheck.findings import Finding
 from loopcheck.gcpause import gc_paused
 from loopcheck.graph import EventGraph, build_graph
@@ -23,9 +23,6 @@ from loopcheck.loops import Loop, find_loops
 from loopcheck.model import Model, build_model
 from loopcheck.rulebase import RuleContext, all_rules
 from loopcheck.suppressions import Suppressed
-
-TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-_SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
 
 @dataclass
@@ -47,6 +44,7 @@ class ScanOptions:
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     exclude: Optional[Callable[[str], bool]] = None  # path -> True to leave it out
     link_keys: bool = False  # workers also return what cross-stack linking needs (scan sets it)
+    gitignore: bool = True  # folders are walked as git sees them (loopcheck.ignore)
 
 
 @dataclass
@@ -149,26 +147,6 @@ def analyse_template(file: str, data: Dict[str, Any], *,
     return analyse(file, data, options).findings
 
 
-def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = None) -> Iterator[tuple]:
-    """(path, error) pairs: every template-looking file under the given paths, in a
-    stable order; a missing path comes back with its error. Folders `exclude` matches are
-    not entered; files it matches are left out (see scan)."""
-    for given in paths:
-        if os.path.isdir(given):
-            for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(
-                    d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS
-                    and not (exclude and exclude(os.path.join(root, d)))
-                )
-                for name in sorted(files):
-                    if name.lower().endswith(TEMPLATE_SUFFIXES):
-                        yield os.path.join(root, name), None
-        elif os.path.exists(given):
-            yield given, None
-        else:
-            yield given, "no such file or directory"
-
-
 def scan_file(path: str, options: ScanOptions) -> tuple:
     """(findings, error, skipped) for one file. Never raises: an internal failure becomes an
     error entry that asks for a bug report, and the scan goes on."""
@@ -247,7 +225,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
     options = options or ScanOptions()
     started = time.perf_counter()
     result = ScanResult(roots=list(paths))
-    found = list(discover(paths, options.exclude))
+    found = list(discover(paths, options.exclude, options.gitignore))
     excluded = {path for path, missing in found
                 if not missing and options.exclude is not None and options.exclude(path)}
     files = [path for path, missing in found if not missing and path not in excluded]

@@ -163,5 +163,5 @@ def test_graph_errors_and_skips():
     completed = loopcheck("graph", "nope.yaml", SAME_BUCKET)
     assert completed.returncode == 2 and "nope.yaml: no such file or directory" in completed.stderr
     assert "t0_b_MediaBucket" in completed.stdout  # the readable template is still drawn
-    completed = loopcheck("graph", ROOT / ".pre-commit-hooks.yaml")
+    completed = loopcheck("graph", ROOT / "action.yml")  # YAML, not a template
     assert completed.returncode == 0 and "skipped" in completed.stderr
