@@ -25,7 +25,7 @@ def main() -> None:
 
 
 @main.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
               show_default=True, help="Output format.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
@@ -56,8 +56,11 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
                  output_file: str, show_suppressed: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
                  jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
-    """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template)."""
+    """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
+    with no PATH, the current folder."""
     from loopcheck.config import ConfigError, discover_config
+
+    paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
 
     if baseline_file and write_baseline_file:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")

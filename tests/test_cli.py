@@ -194,3 +194,14 @@ def test_a_cut_short_cycle_search_is_said_on_stderr_and_never_in_the_json(tmp_pa
     small.write_text(_dense_template(1, 2))  # two loops: nothing cut short
     code, _, err = run("scan", small)
     assert code == 1 and "note: " not in err
+
+
+def test_scan_without_a_path_scans_the_current_folder(tmp_path, monkeypatch):
+    fixture = Path(__file__).parent.parent / "fixtures" / "named-grant-no-code" / "template.yaml"
+    shutil.copy(fixture, tmp_path / "template.yaml")
+    monkeypatch.chdir(tmp_path)
+    from loopcheck.cli import main
+
+    result = cli_runner().invoke(main, ["scan", "--format", "json"])
+    assert result.exit_code == 1  # the loop in ./template.yaml was found
+    assert [f["file"] for f in json.loads(result.stdout)["findings"]] == ["./template.yaml"]
