@@ -1,5 +1,6 @@
 """loopcheck.loader (parse_text, load_file) and loopcheck.nodes (locate, mark_of)."""
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -76,7 +77,7 @@ def test_unknown_tag_keeps_value_and_is_recorded():
 # -- scalars, JSON, marks -----------------------------------------------------------------
 
 def test_unquoted_template_version_stays_a_string():
-    data = template("AWSTemplateFormatVersion: 2010-09-09\nResources: {}\n")
+    data = template("AWSTemplateFormatVersion: 2010-09-09\nResources: {B: {Type: AWS::S3::Bucket}}\n")
     assert data["AWSTemplateFormatVersion"] == "2010-09-09"
     assert isinstance(data["AWSTemplateFormatVersion"], str)
 
@@ -223,41 +224,81 @@ def test_invalid_json_not_like_a_template_is_skipped():
     assert isinstance(result, Skipped)
 
 
-def test_duplicate_key_in_yaml():
+def _duplicates(result):
+    assert isinstance(result, Template), result
+    return [(d.path, d.line, d.column, d.first_line, d.first_column) for d in result.data.duplicates]
+
+
+def test_duplicate_key_in_yaml_keeps_the_last_value_and_is_recorded():
     result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Bucket:\n    Type: AWS::SQS::Queue\n")
-    assert isinstance(result, LoadError)
-    assert result.message == "duplicate key 'Bucket' (first defined on line 2)"
-    assert (result.line, result.column) == (4, 3)
+    assert result.data["Resources"] == {"Bucket": {"Type": "AWS::SQS::Queue"}}
+    assert _duplicates(result) == [(["Resources", "Bucket"], 4, 3, 2, 3)]
+    # The key is located at the occurrence whose value is kept.
+    assert locate(result.data, ["Resources", "Bucket"]) == (4, 3)
+    assert locate(result.data, ["Resources", "Bucket", "Type"]) == (5, 5)
 
 
 def test_duplicate_nested_key_in_yaml():
     result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n")
-    assert isinstance(result, LoadError)
-    assert "'Type'" in result.message and "line 3" in result.message
-    assert result.line == 4
+    assert result.data["Resources"]["Bucket"]["Type"] == "AWS::SQS::Queue"
+    assert _duplicates(result) == [(["Resources", "Bucket", "Type"], 4, 5, 3, 5)]
+
+
+def test_duplicate_key_written_three_times_names_the_first_line_each_time():
+    result = load("Resources:\n  B:\n    Type: A\n    Type: B\n    Type: C\n    Other: 1\n")
+    assert result.data["Resources"]["B"] == {"Type": "C", "Other": 1}
+    assert list(result.data["Resources"]["B"]) == ["Type", "Other"]  # the first place is kept
+    assert _duplicates(result) == [(["Resources", "B", "Type"], 4, 5, 3, 5),
+                                   (["Resources", "B", "Type"], 5, 5, 3, 5)]
+    assert locate(result.data, ["Resources", "B", "Type"]) == (5, 5)
+    assert locate(result.data, ["Resources", "B", "Other"]) == (6, 5)
+
+
+def test_duplicate_key_path_through_sequences_and_short_form_tags():
+    result = load("Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n"
+                  "        - Key: a\n          Key: b\n"
+                  "      Name: !If [C, {x: 1, x: 2}, y]\n")
+    assert _duplicates(result) == [
+        (["Resources", "B", "Properties", "Tags", 0, "Key"], 7, 11, 6, 11),
+        (["Resources", "B", "Properties", "Name", "Fn::If", 1, "x"], 8, 28, 8, 22),
+    ]
+    assert result.data["Resources"]["B"]["Properties"]["Name"] == {"Fn::If": ["C", {"x": 2}, "y"]}
+
+
+def test_duplicate_key_in_a_merged_mapping_keeps_merge_semantics():
+    result = load("Resources:\n  B:\n    <<: {Type: X, A: 1}\n    A: 2\n    A: 3\n")
+    assert result.data["Resources"]["B"] == {"Type": "X", "A": 3}
+    assert _duplicates(result) == [(["Resources", "B", "A"], 5, 5, 4, 5)]
 
 
 def test_duplicate_key_in_json():
-    text = '{\n  "Resources": {\n    "Bucket": {},\n    "Bucket": {}\n  }\n}\n'
+    text = '{\n  "Resources": {\n    "Bucket": {"Type": "A"},\n    "Bucket": {"Type": "B"}\n  }\n}\n'
     result = load(text, "template.json")
-    assert isinstance(result, LoadError)
-    assert result.message == "duplicate key 'Bucket' (first defined on line 3)"
-    assert (result.line, result.column) == (4, 5)
+    assert result.data["Resources"]["Bucket"] == {"Type": "B"}
+    assert _duplicates(result) == [(["Resources", "Bucket"], 4, 5, 3, 5)]
 
 
 def test_duplicate_key_in_json_fallback():
-    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {},\n\t\t"Bucket": {}\n\t}\n}\n'
+    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {"Type": "A"},\n\t\t"Bucket": {"Type": "B", "Type": "C"}\n\t}\n}\n'
     result = load(text, "template.json")
-    assert isinstance(result, LoadError)
-    assert result.message == "duplicate key 'Bucket' (first defined on line 3)"
-    assert result.line == 4
+    assert result.data["Resources"]["Bucket"] == {"Type": "C"}
+    assert _duplicates(result) == [(["Resources", "Bucket", "Type"], 4, 27, 4, 14),
+                                   (["Resources", "Bucket"], 4, 3, 3, 3)]
+    assert locate(result.data, ["Resources", "Bucket"]) == (4, 3)
+    assert locate(result.data, ["Resources", "Bucket", "Type"]) == (4, 27)
 
 
-def test_duplicate_key_in_json_fallback_is_still_an_error():
-    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {},\n\t\t"Bucket": {}\n\t}\n}\n'
-    result = load(text, "template.json")
-    assert isinstance(result, LoadError)
-    assert result.message.startswith("duplicate key 'Bucket'")
+def test_duplicate_keys_past_the_cap_are_counted_not_kept():
+    from loopcheck.yaml_values import MAX_DUPLICATES
+
+    lines = "".join(f"    k{i}: 1\n" for i in range(MAX_DUPLICATES + 7)) * 2
+    for text, name in (("Resources:\n  B:\n" + lines, "t.yaml"),
+                       ("\t" + json.dumps({"Resources": {"B": {}}})[:-3]
+                        + ", ".join(f'"k{i}": 1' for i in list(range(MAX_DUPLICATES + 7)) * 2) + "}}}",
+                        "t.json")):
+        result = load(text, name)
+        assert len(result.data.duplicates) == MAX_DUPLICATES, name
+        assert result.data.duplicates_cut == 7, name
 
 
 NOT_TEMPLATES = {
@@ -289,11 +330,30 @@ def test_non_template_files_are_skipped(tmp_path, name):
     assert "not a CloudFormation template" in result.reason
 
 
-def test_resources_as_a_list_is_a_load_error():
+def test_resources_not_a_mapping_is_not_a_template():
     result = load("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Bucket\n")
-    assert isinstance(result, LoadError)
-    assert result.message == "Resources is not a mapping"
-    assert (result.line, result.column) == (2, 1)  # the Resources key itself
+    assert isinstance(result, Skipped)
+    assert result.reason == "not a CloudFormation template (Resources is a list, not a mapping)"
+    result = load("Resources: AWS::S3::Bucket\n")
+    assert result.reason == "not a CloudFormation template (Resources is a string, not a mapping)"
+    assert not result.empty
+
+
+def test_codedeploy_appspec_is_not_a_template():
+    appspec = ("version: 0.0\nResources:\n  - ApiFunction:\n      Type: AWS::Lambda::Function\n"
+               "      Properties:\n        Name: api\n        Alias: live\n"
+               "        CurrentVersion: 1\n        TargetVersion: 2\n"
+               "Hooks:\n  - BeforeAllowTraffic: CheckFunction\n")
+    result = load(appspec, "appspec.yml")
+    assert isinstance(result, Skipped)
+    assert result.reason == "not a CloudFormation template (a CodeDeploy AppSpec file)"
+
+
+@pytest.mark.parametrize("resources", ["", " ~", " {}", " null"])
+def test_template_with_no_resources_is_skipped_as_empty(resources):
+    result = load(f"AWSTemplateFormatVersion: '2010-09-09'\nResources:{resources}\nOutputs: {{}}\n")
+    assert isinstance(result, Skipped) and result.empty
+    assert result.reason == "a template with no resources"
 
 
 def test_multi_document_template_is_a_load_error():
