@@ -279,7 +279,8 @@ def test_duplicate_key_in_json():
 
 
 def test_duplicate_key_in_json_fallback():
-    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {"Type": "A"},\n\t\t"Bucket": {"Type": "B", "Type": "C"}\n\t}\n}\n'
+    text = ('\t{\n\t"Resources": {\n\t\t"Bucket": {"Type": "A"},\n'
+            '\t\t"Bucket": {"Type": "B", "Type": "C"}\n\t}\n}\n')
     result = load(text, "template.json")
     assert result.data["Resources"]["Bucket"] == {"Type": "C"}
     assert _duplicates(result) == [(["Resources", "Bucket", "Type"], 4, 27, 4, 14),
