@@ -488,3 +488,96 @@ def test_nesting_beyond_the_limit_is_an_error_whatever_libyaml_allows():
     deep = load(nested(MAX_NESTING + 10))
     assert isinstance(deep, LoadError)
     assert "nesting" in deep.message
+
+
+# -- the JSON fallback (valid JSON that YAML rejects) -----------------------------------------
+
+
+def _fallback_json(resources: int) -> str:
+    """A JSON template YAML refuses twice over (a tab before the brace, an escaped surrogate
+    pair), ~330 bytes per resource."""
+    body = {f"Bucket{i}": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": f"bucket-{i}", "Tags": [{"Key": "emoji", "Value": "SMILE"},
+                                             {"Key": "n", "Value": i, "Enabled": True, "Extra": None}]}}
+            for i in range(resources)}
+    text = json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": body}, indent=2)
+    return "\t" + text.replace('"SMILE"', '"\\ud83d\\ude00"')
+
+
+def test_json_fallback_reads_surrogate_pairs_with_positions():
+    text = _fallback_json(3)
+    result = load(text, "template.json")
+    assert isinstance(result, Template)
+    tags = result.data["Resources"]["Bucket2"]["Properties"]["Tags"]
+    assert tags[0]["Value"] == "\U0001F600"
+    lines = text.splitlines()
+    line = next(n for n, written in enumerate(lines, 1) if '"Bucket2"' in written)
+    assert locate(result.data, ["Resources", "Bucket2"]) == (line, lines[line - 1].index('"') + 1)
+    enabled = next(n for n, written in enumerate(lines, 1) if '"Enabled"' in written and n > line)
+    assert locate(result.data, ["Resources", "Bucket2", "Properties", "Tags", 1, "Enabled"])[0] == enabled
+
+
+def test_json_fallback_work_grows_linearly_with_the_file():
+    """The position bookkeeping once counted newlines from the start of the file for every
+    string (a 1.2 MB file took minutes). 4x the file must cost about 4x the CPU time, not
+    16x: a loose ratio, best of two runs each, never a wall-clock limit."""
+    import time
+
+    def cpu(text):
+        best = None
+        for _ in range(2):
+            started = time.process_time()
+            result = load(text, "template.json")
+            spent = time.process_time() - started
+            best = spent if best is None else min(best, spent)
+        assert isinstance(result, Template) and not result.data.duplicates
+        return best
+
+    small, large = _fallback_json(1800), _fallback_json(7200)
+    assert len(large) > 2_000_000  # multi-MB
+    ratio = cpu(large) / max(cpu(small), 1e-3)
+    assert ratio < 8, f"4x the text took {ratio:.1f}x the time"
+
+
+# -- encodings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf_16_and_32_templates_with_a_bom_are_read(tmp_path, encoding):
+    import codecs
+
+    text = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+           "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}.get(encoding, b"")
+    path = tmp_path / "template.yaml"
+    path.write_bytes(bom + text.encode(encoding))  # "utf-16"/"utf-32" write their own BOM
+    result = load_file(path)
+    assert isinstance(result, Template), result
+    assert result.data["Resources"]["Bucket"]["Type"] == "AWS::S3::Bucket"
+    assert locate(result.data, ["Resources", "Bucket", "Type"]) == (4, 5)
+
+
+def test_utf_16_bom_followed_by_broken_bytes_is_unreadable(tmp_path):
+    path = tmp_path / "template.yaml"
+    text = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"  # 42 characters, 84 bytes
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le") + b"\x00")
+    result = load_file(path)
+    assert isinstance(result, LoadError)
+    assert result.message == "not UTF-16-LE text after its byte order mark (byte offset 86)"
+
+
+# -- trailing commas ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, closing, position", [
+    ('{"Resources": {"B": {"Type": "AWS::S3::Bucket",}}}', "}", (1, 47)),
+    ('{"Resources": {"B": {"Type": "AWS::S3::Bucket",\n\n   }}}', "}", (1, 47)),
+    ('{"Resources": {"B": {"Type": "AWS::S3::Bucket", "DependsOn": ["A",]}}}', "]", (1, 66)),
+])
+def test_trailing_comma_in_json_says_cloudformation_rejects_it(text, closing, position):
+    for fallback in ("", "\t"):  # the .json check, and the fallback reader
+        result = load(fallback + text, "template.json")
+        assert isinstance(result, LoadError)
+        assert result.message == (f"invalid JSON: trailing comma before '{closing}' "
+                                  "(CloudFormation rejects trailing commas in JSON)")
+        assert (result.line, result.column) == (position[0], position[1] + len(fallback))
