@@ -1,6 +1,7 @@
 """loopcheck.loader (parse_text, load_file) and loopcheck.nodes (locate, mark_of)."""
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -581,3 +582,77 @@ def test_trailing_comma_in_json_says_cloudformation_rejects_it(text, closing, po
         assert result.message == (f"invalid JSON: trailing comma before '{closing}' "
                                   "(CloudFormation rejects trailing commas in JSON)")
         assert (result.line, result.column) == (position[0], position[1] + len(fallback))
+
+
+# -- duplicate keys through the whole pipeline (rule WL112) -------------------------------------
+
+
+def _scan(tmp_path, text, name="template.yaml", *extra):
+    from clirunner import cli_runner
+
+    from loopcheck.cli import main
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = cli_runner().invoke(main, ["scan", "--format", "json", *extra, str(path)])
+    return result.exit_code, json.loads(result.stdout), path
+
+
+def test_wl112_names_resource_path_both_lines_and_analyses_the_last_value(tmp_path):
+    text = ("AWSTemplateFormatVersion: '2010-09-09'\n"
+            "Resources:\n"
+            "  Queue:\n"
+            "    Type: AWS::SQS::Queue\n"
+            "    Properties:\n"
+            "      VisibilityTimeout: 30\n"
+            "      VisibilityTimeout: 60\n"
+            "  Queue:\n"
+            "    Type: AWS::SNS::Topic\n")
+    code, document, path = _scan(tmp_path, text)
+    assert code == 0 and document["errors"] == [] and document["skipped"] == []
+    found = [(f["rule"], f["severity"], f["resource"], f["path"], f["line"], f["column"], f["message"])
+             for f in document["findings"]]
+    assert found == [
+        ("WL112", "warning", "Queue", ["Resources", "Queue", "Properties", "VisibilityTimeout"], 7, 7,
+         "duplicate key 'VisibilityTimeout': its value here replaces the one on line 6, which is ignored"),
+        ("WL112", "warning", "Queue", ["Resources", "Queue"], 8, 3,
+         "duplicate key 'Queue': its value here replaces the one on line 3, which is ignored"),
+    ]
+
+
+def test_wl112_outside_resources_has_no_resource(tmp_path):
+    text = ("Parameters:\n  Stage: {Type: String}\n  Stage: {Type: Number}\n"
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    _code, document, _path = _scan(tmp_path, text)
+    (finding,) = document["findings"]
+    assert (finding["resource"], finding["path"], finding["line"]) == ("", ["Parameters", "Stage"], 3)
+
+
+def test_wl112_can_be_suppressed_and_skipped_like_any_rule(tmp_path):
+    text = ("Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+            "    Metadata:\n      loopcheck:\n        ignore:\n"
+            "          - {rule: WL112, reason: both tags are generated and equal}\n"
+            "    Properties:\n      Tags: {a: 1, a: 1}\n")
+    _code, document, _path = _scan(tmp_path, text)
+    assert document["findings"] == []
+    (tmp_path / ".loopcheck.yaml").write_text("skip: [WL112]\n")
+    text = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n  B:\n    Type: AWS::S3::Bucket\n"
+    _code, document, _path = _scan(tmp_path, text, "other.yaml")
+    assert document["findings"] == []
+
+
+def test_wl112_changes_the_verdict_the_way_deployment_does(tmp_path):
+    """The last `Events` wins: a loop whose trigger is replaced by a later empty `Events` is
+    not reported, one whose trigger is written last is (as SAM CLI would deploy them)."""
+    import shutil
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "s3-same-bucket-loop"
+    shutil.copytree(fixture / "src", tmp_path / "src")
+    original = (fixture / "template.yaml").read_text()
+    assert original.count("      Events:\n") == 1 and original.endswith("Events: s3:ObjectCreated:*\n")
+    trigger_last = original.replace("      Events:\n", "      Events: {}\n      Events:\n")
+    _code, document, _path = _scan(tmp_path, trigger_last, "last.yaml")
+    assert sorted(f["rule"] for f in document["findings"]) == ["EL101", "WL112"]
+    trigger_replaced = original + "      Events: {}\n"
+    _code, document, _path = _scan(tmp_path, trigger_replaced, "replaced.yaml")
+    assert [f["rule"] for f in document["findings"]] == ["WL112"]
