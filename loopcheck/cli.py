@@ -122,7 +122,8 @@ def _config(paths: List[str], config_file: Optional[str]):
     except ConfigError as exc:
         _fail(f"configuration error: {exc}")
     except OSError as exc:  # the environment, not a bug: a folder that vanished, a loop...
-        _fail(f"configuration error: {exc.filename or ''}: {exc.strerror or exc}")
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"configuration error: {where}{exc.strerror or exc}")
 
 
 def _check_output(output_file: Optional[str]) -> None:

@@ -7,7 +7,9 @@ both: each event is read once and dropped, so the values are the only tree in me
 
 CloudFormation's short-form tags become their long form (`!Ref X` -> {"Ref": "X"}); keys
 are kept as text; `2010-09-09` stays a string; anchors, aliases and merge keys (`<<`) work
-as in PyYAML. An alias shares the value its anchor built, so alias bombs cannot expand.
+as in PyYAML. An alias shares the value its anchor built, so alias bombs cannot expand. A
+key written twice keeps its last value, as in PyYAML (so SAM CLI), and is recorded in
+`Builder.duplicates` for rule WL112.
 """
 
 from __future__ import annotations
