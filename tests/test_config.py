@@ -276,3 +276,21 @@ def test_unreadable_config_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as raised:
         load_config(str(config))
     assert str(raised.value) == f"{config}: cannot be read (Permission denied)"
+
+
+def test_oserror_during_the_lookup_is_one_line_not_an_internal_error(tmp_path, monkeypatch):
+    import errno
+
+    from clirunner import cli_runner
+
+    import loopcheck.config
+    from loopcheck.cli import main
+
+    def vanished(paths, named=None):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(tmp_path / "gone"))
+
+    monkeypatch.setattr(loopcheck.config, "discover_config", vanished)
+    template = write(tmp_path / "template.yaml", LOOP)
+    result = cli_runner().invoke(main, ["scan", str(template)])
+    assert result.exit_code == 2
+    assert result.stderr == f"loopcheck: configuration error: {tmp_path / 'gone'}: No such file or directory\n"
