@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
+from loopcheck import userfiles
 from loopcheck.findings import Finding
+from loopcheck.userfiles import UserFileError, read_text, write_text
 
 FORMAT = 1
 Key = Tuple[str, str, str, Tuple[str, ...]]  # file, rule, resource ("" for loops), cycle
@@ -72,19 +74,30 @@ def render(findings: Iterable[Finding], baseline_path: str) -> str:
 
 
 def write(findings: Sequence[Finding], baseline_path: str) -> int:
-    """Write the baseline file; the number of entries written."""
-    with open(baseline_path, "w", encoding="utf-8") as handle:
-        handle.write(render(findings, baseline_path))
+    """Write the baseline file; the number of entries written. BaselineError when it cannot
+    be written (a missing folder, a full disk, a FIFO)."""
+    try:
+        write_text(baseline_path, render(findings, baseline_path))
+    except UserFileError as exc:
+        raise BaselineError(str(exc)) from exc
     return len(findings)
 
 
-def read(baseline_path: str) -> List[Key]:
+def check_writable(baseline_path: str) -> None:
+    """BaselineError now, before a scan, if the baseline could not be written after it."""
     try:
-        with open(baseline_path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as exc:
-        raise BaselineError(f"{baseline_path}: cannot be read ({exc.strerror or exc})") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+        userfiles.check_writable(baseline_path)
+    except UserFileError as exc:
+        raise BaselineError(str(exc)) from exc
+
+
+def read(baseline_path: str) -> List[Key]:
+    """The entries of a baseline file: a regular file of at most 50 MB (loopcheck.userfiles)."""
+    try:
+        document = json.loads(read_text(baseline_path))
+    except UserFileError as exc:
+        raise BaselineError(str(exc)) from exc
+    except (ValueError, RecursionError) as exc:
         raise BaselineError(f"{baseline_path}: not a loopcheck baseline (invalid JSON: {exc})") from exc
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or document.get("tool") != "loopcheck":

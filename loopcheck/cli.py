@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
+from typing import List, NoReturn, Optional
 
 import click
 
@@ -34,16 +34,16 @@ def main() -> None:
                    "[default: the configuration's fail-on, else error].")
 @click.option("--strict", is_flag=True,
               help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
-@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
+@click.option("--output", "-o", "output_file", type=click.Path(),
               help="Write the report to this file instead of stdout.")
 @click.option("--show-suppressed", is_flag=True,
               help="Also list findings suppressed by the template's Metadata, with their reason.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+@click.option("--config", "config_file", type=click.Path(),
               help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
                    "or .loopcheck.yaml found upward from the scanned paths.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+@click.option("--baseline", "baseline_file", type=click.Path(),
               help="Report only findings that this baseline file does not hold.")
-@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(),
               help="Record today's findings in this file (and exit 0 unless a file is unreadable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes for scanning many files [default: number of cores].")
@@ -58,27 +58,24 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
                  jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
     with no PATH, the current folder."""
-    from loopcheck.config import ConfigError, discover_config
-
     paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
-
     if baseline_file and write_baseline_file:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    # Every named file is checked before the scan: a FIFO or a device is refused, not waited on.
+    _check_output(output_file)
     baseline_keys = None
-    if baseline_file:
+    if baseline_file or write_baseline_file:
         from loopcheck import baseline
 
         try:
-            baseline_keys = baseline.read(baseline_file)
+            if baseline_file:
+                baseline_keys = baseline.read(baseline_file)
+            else:
+                baseline.check_writable(write_baseline_file)
         except baseline.BaselineError as exc:
-            click.echo(f"loopcheck: baseline error: {exc}", err=True)
-            sys.exit(EXIT_ERROR)
+            _fail(f"baseline error: {exc}")
 
-    try:
-        config = discover_config(list(paths), config_file)
-    except ConfigError as exc:
-        click.echo(f"loopcheck: configuration error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+    config = _config(list(paths), config_file)
     fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
     options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder(),
                           max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
@@ -96,11 +93,7 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     for note in result.notes:
         click.echo(f"loopcheck: note: {note}", err=True)
     report = renderer(output_format)(result)
-    if output_file:
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(report)
-    else:
-        click.echo(report, nl=False)
+    _emit(report, output_file)
     if output_format == "text":
         from loopcheck.reporters.text import summary
 
@@ -110,11 +103,56 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     if write_baseline_file:
         from loopcheck import baseline
 
-        written = baseline.write(result.findings, write_baseline_file)
+        try:
+            written = baseline.write(result.findings, write_baseline_file)
+        except baseline.BaselineError as exc:
+            _fail(f"baseline error: {exc}")
         click.echo(f"loopcheck: wrote {written} finding{'' if written == 1 else 's'} to the "
                    f"baseline {write_baseline_file}", err=True)
         fail_on = "never"  # they are accepted now; unreadable files still exit 2
     sys.exit(exit_status(result, fail_on))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"loopcheck: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _config(paths: List[str], config_file: Optional[str]):
+    """The scan's configuration, or exit 2 with one line."""
+    from loopcheck.config import ConfigError, discover_config
+
+    try:
+        return discover_config(paths, config_file)
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    except OSError as exc:  # the environment, not a bug: a folder that vanished, a loop...
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"configuration error: {where}{exc.strerror or exc}")
+
+
+def _check_output(output_file: Optional[str]) -> None:
+    if output_file:
+        from loopcheck.userfiles import UserFileError, check_writable
+
+        try:
+            check_writable(output_file)
+        except UserFileError as exc:
+            _fail(f"output error: {exc}")
+
+
+def _emit(text: str, output_file: Optional[str]) -> None:
+    """The report on stdout, or in the --output file (one line and exit 2 if it cannot be
+    written: a missing folder, a full disk)."""
+    if not output_file:
+        click.echo(text, nl=False)
+        return
+    from loopcheck.userfiles import UserFileError, write_text
+
+    try:
+        write_text(output_file, text)
+    except UserFileError as exc:
+        _fail(f"output error: {exc}")
 
 
 def _progress_bar():
@@ -132,23 +170,19 @@ def _progress_bar():
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid",
               show_default=True, help="Mermaid (renders in GitHub Markdown) or Graphviz DOT.")
-@click.option("--output", "-o", "output_file", type=click.Path(dir_okay=False, writable=True),
+@click.option("--output", "-o", "output_file", type=click.Path(),
               help="Write the drawing to this file instead of stdout.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+@click.option("--config", "config_file", type=click.Path(),
               help="Configuration file (as for scan; its managed-policies and exclude apply).")
 def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
                   config_file: Optional[str]) -> None:
     """Draw the event graph of templates: triggers, writes, loops and guards."""
     from loopcheck import drawing
-    from loopcheck.config import ConfigError, discover_config
     from loopcheck.loader import LoadError, Template, load_file
     from loopcheck.pipeline import analyse, discover
 
-    try:
-        config = discover_config(list(paths), config_file)
-    except ConfigError as exc:
-        click.echo(f"loopcheck: configuration error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+    _check_output(output_file)
+    config = _config(list(paths), config_file)
     exclude = config.excluder()
     drawings, failed = [], False
     for path, missing in discover(list(paths), exclude, config.gitignore):
@@ -168,11 +202,7 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
         analysis = analyse(path, loaded.data, config.analysis_options())
         drawings.append(drawing.build(analysis, path, f"t{len(drawings)}"))
     text = drawing.FORMATS[output_format](drawings)
-    if output_file:
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output_file)
     sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
 
 
@@ -215,6 +245,10 @@ def run() -> None:
     the per-file guard (start-up, a reporter) exits 2 with a message, never 1 with a traceback."""
     try:
         main()
+    except OSError as exc:  # the environment (stdout on a full disk...), not a bug: one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"loopcheck: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001
         click.echo(
             f"loopcheck: internal error ({type(exc).__name__}: {exc}); please report it at "

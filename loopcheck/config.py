@@ -12,17 +12,22 @@ from the scanned paths (or named with `--config FILE`).
 `.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
 `.loopcheck.yaml` (or `.loopcheck.yml`) is taken before `pyproject.toml`, and a pyproject.toml
 without a `[tool.loopcheck]` table is passed over. An unknown key or a bad value is a
-ConfigError naming the file and the key (the CLI exits 2).
+ConfigError naming the file and the key (the CLI exits 2). Only regular files of at most
+50 MB are read (loopcheck.userfiles); a folder on the way up that cannot be looked into is
+passed over.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from loopcheck.userfiles import UserFileError, read_text
 
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
@@ -104,28 +109,32 @@ def _glob_regex(pattern: str) -> re.Pattern:
     return re.compile(body if anchored else "(?:.*/)?" + body)
 
 
+def _read(path: Path) -> str:
+    """The file's text: a regular file under userfiles' size cap, else a ConfigError."""
+    try:
+        return read_text(str(path))
+    except UserFileError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def _load_toml(path: Path) -> Dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.9/3.10
         import tomli as tomllib
+    text = _read(path)
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from exc
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+        raise ConfigError(f"{path}: invalid TOML ({exc})".replace("\n", " ")) from exc
 
 
 def _load_yaml(path: Path) -> Any:
     import yaml
 
+    text = _read(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from exc
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML ({exc})".replace("\n", " ")) from exc
 
@@ -139,7 +148,7 @@ def load_config(path: str) -> Config:
     """The configuration in one file: a pyproject.toml's [tool.loopcheck], another TOML file's
     [tool.loopcheck] or top level, or a YAML file's top level."""
     file = Path(path)
-    if not file.is_file():
+    if not os.path.lexists(path):
         raise ConfigError(f"{path}: no such configuration file")
     where = str(file)
     if file.suffix == ".toml":
@@ -170,12 +179,30 @@ def find_config(paths: Sequence[str]) -> Optional[Path]:
         folder = Path(starts[0])
     for candidate in [folder, *folder.parents]:
         for name in YAML_NAMES:
-            if (candidate / name).is_file():
+            if _present(candidate, name):
                 return candidate / name
         pyproject = candidate / PYPROJECT
-        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+        if _present(candidate, PYPROJECT) and _pyproject_table(pyproject) is not None:
             return pyproject
     return None
+
+
+def _present(folder: Path, name: str) -> bool:
+    """Whether `folder` holds a regular file `name` (a FIFO or device of that name is passed
+    over). A folder that cannot be looked into is passed over too, unless it can be listed
+    and the name is in it: then the configuration exists but cannot be read (ConfigError)."""
+    try:
+        return stat.S_ISREG(os.stat(folder / name).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:  # no search permission on the folder, a symlink loop...
+        try:
+            listed = name in os.listdir(folder)
+        except OSError:
+            return False
+        if not listed:
+            return False
+        raise ConfigError(f"{folder / name}: cannot be read ({exc.strerror or exc})") from exc
 
 
 def discover_config(paths: Sequence[str], named: Optional[str] = None) -> Config:

@@ -177,7 +177,7 @@ def _scan_file(path: str, options: ScanOptions) -> tuple:
         if isinstance(loaded, LoadError):
             return None, ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
         if isinstance(loaded, Skipped):
-            if options.strict:
+            if options.strict and not loaded.empty:  # a template with no resources is one
                 return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
             return None, None, loaded
         assert isinstance(loaded, Template)

@@ -7,11 +7,15 @@ both: each event is read once and dropped, so the values are the only tree in me
 
 CloudFormation's short-form tags become their long form (`!Ref X` -> {"Ref": "X"}); keys
 are kept as text; `2010-09-09` stays a string; anchors, aliases and merge keys (`<<`) work
-as in PyYAML. An alias shares the value its anchor built, so alias bombs cannot expand.
+as in PyYAML. An alias shares the value its anchor built, so alias bombs cannot expand. A
+key written twice keeps its last value, as in PyYAML (so SAM CLI), and is recorded in
+`Builder.duplicates` for rule WL112.
 """
 
 from __future__ import annotations
 
+import operator
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
@@ -56,10 +60,39 @@ class NestingTooDeep(Exception):
     """A document nested deeper than MAX_NESTING."""
 
 
-class DuplicateKey(Exception):
-    def __init__(self, key: str, line: int, column: int, first_line: int):
-        super().__init__(f"duplicate key '{key}' (first defined on line {first_line})")
-        self.line, self.column = line, column
+# Duplicate keys recorded per document; past this many only their number is kept (a hostile
+# file can hold millions, and each becomes a finding).
+MAX_DUPLICATES = 100
+
+
+@dataclass
+class Duplicate:
+    """A mapping key written twice. The last value is kept, as PyYAML (SAM CLI) and Python's
+    json keep it; `path` is the key's JSON path, the position that of the second occurrence."""
+
+    path: List[Any]
+    line: int
+    column: int
+    first_line: int
+    first_column: int
+
+
+class Duplicates:
+    """The duplicate keys of one document: at most MAX_DUPLICATES kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.found: List[Duplicate] = []
+        self.cut = 0
+
+    def add(self, duplicate: Duplicate) -> None:
+        if len(self.found) < MAX_DUPLICATES:
+            self.found.append(duplicate)
+        else:
+            self.cut += 1
+
+    @property
+    def full(self) -> bool:
+        return len(self.found) >= MAX_DUPLICATES
 
 
 class TemplateLoader(BaseLoader):  # type: ignore[misc,valid-type]
@@ -97,7 +130,7 @@ def _sequence(mark: Tuple[int, int]) -> MList:
 class _Open:
     """A mapping or sequence being filled, with what its end needs to know."""
 
-    __slots__ = ("value", "is_map", "key", "key_at", "tag", "anchor", "merges", "start")
+    __slots__ = ("value", "is_map", "key", "key_at", "tag", "anchor", "merges", "start", "moved")
 
     def __init__(self, value: Any, is_map: bool, tag: Optional[str], anchor: Optional[str],
                  start: events.Event):
@@ -109,6 +142,7 @@ class _Open:
         self.anchor = anchor
         self.merges: List[Tuple[Any, events.Event]] = []  # `<<` values, in order
         self.start = start
+        self.moved: List[Tuple[Any, int]] = []  # (duplicate key, its last position): see _close
 
 
 class Builder:
@@ -119,11 +153,13 @@ class Builder:
         self.loader = loader
         self.unknown_tags: List[str] = []
         self.anchors: Dict[str, Any] = {}
+        self.duplicates = Duplicates()
+        self._stack: List[_Open] = []
 
     def build(self) -> Any:
         try:
             return self._build()
-        except (yaml.constructor.ConstructorError, DuplicateKey):
+        except yaml.constructor.ConstructorError:
             # PyYAML reads the whole stream before it builds a value, so a syntax error
             # anywhere is reported before a bad key or tag: keep that order.
             self._drain()
@@ -151,7 +187,7 @@ class Builder:
         # a plain scalar starting otherwise is a string without asking the resolver.
         resolved_starts = frozenset(k for k in loader.yaml_implicit_resolvers if k)
         ask_always = None in loader.yaml_implicit_resolvers  # a resolver for any character
-        stack: List[_Open] = []
+        stack: List[_Open] = self._stack
         top: Optional[_Open] = None
         root: Any = None
         documents = 0
@@ -258,14 +294,48 @@ class Builder:
             top.merges.append((value, event))
             return
         if key in mapping:
-            line, column = unpack(top.key_at) or (0, 0)
-            first_line = mapping.key_mark(key)
-            raise DuplicateKey(str(key), line, column, first_line[0] if first_line else 0)
+            # The last value wins, as in PyYAML; the key keeps its place in the order and
+            # takes the last position (patched in _close, once per mapping).
+            self._duplicate(top, key)
+            mapping[key] = value
+            top.moved.append((key, top.key_at))
+            return
         mapping[key] = value
         mapping.key_marks.append(top.key_at)
 
+    def _duplicate(self, top: _Open, key: Any) -> None:
+        if self.duplicates.full:
+            self.duplicates.cut += 1
+            return
+        line, column = unpack(top.key_at) or (0, 0)
+        # Not MDict.key_mark: it caches an index of the keys, and this mapping still grows.
+        mapping = top.value
+        place = operator.indexOf(mapping, key)  # its place in the key order (C speed; <= MAX_DUPLICATES times)
+        first_line, first_column = unpack(mapping.key_marks[place]) or (0, 0)
+        self.duplicates.add(Duplicate(self._path(top) + [key], line, column, first_line, first_column))
+
+    def _path(self, top: _Open) -> List[Any]:
+        """The JSON path of the mapping `top` is filling, from the open containers above it
+        (a short-form tag on one stands for its long-form key)."""
+        path: List[Any] = []
+        for open_ in self._stack + [top]:
+            tag = open_.tag
+            if tag and tag[0] == "!" and tag[1:] in SHORT_TAGS:
+                path.append(SHORT_TAGS[tag[1:]])
+            if open_ is top:
+                break
+            if open_.is_map:
+                path.append("<<" if open_.key is _MERGE_KEY else open_.key)
+            else:
+                path.append(len(open_.value))
+        return path
+
     def _close(self, top: _Open) -> Any:
         value = top.value
+        if top.moved:
+            index = {key: i for i, key in enumerate(value)}
+            for key, at in top.moved:
+                value.key_marks[index[key]] = at
         if top.merges:
             value = self._merged(top)
         tag = top.tag

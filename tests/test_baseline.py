@@ -95,3 +95,24 @@ def test_bad_baseline_is_a_usage_error(tmp_path):
     assert bad.returncode == 2 and "not a loopcheck baseline" in bad.stderr
     both = loopcheck("scan", "--baseline", "bad.json", "--write-baseline", "x.json", ".", cwd=root)
     assert both.returncode == 2 and "cannot be used together" in both.stderr
+
+
+def test_oversized_baseline_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    import pytest
+
+    from loopcheck import baseline, userfiles
+
+    monkeypatch.setattr(userfiles, "MAX_READ_BYTES", 1000)
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps({"tool": "loopcheck", "format": 1, "findings": []}) + " " * 2000)
+    with pytest.raises(baseline.BaselineError) as raised:
+        baseline.read(str(path))
+    assert str(raised.value) == f"{path}: file is {path.stat().st_size} bytes, over the 1000-byte limit"
+
+
+def test_write_baseline_into_a_missing_folder_is_refused_before_the_scan(tmp_path):
+    root = project(tmp_path)
+    completed = loopcheck("scan", "--write-baseline", "nope/baseline.json", ".", cwd=root)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr == (f"loopcheck: baseline error: nope/baseline.json: cannot be written "
+                                f"(no such folder {root / 'nope'})\n")

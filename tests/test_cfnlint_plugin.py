@@ -31,11 +31,21 @@ cfnlint = pytest.importorskip("cfnlint")
 plugin = pytest.importorskip("loopcheck.cfnlint_plugin")
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES: List[str] = sorted(
+ALL_TEMPLATES: List[str] = sorted(
     str(path.relative_to(ROOT))
     for folder in (ROOT / "fixtures").iterdir() if folder.is_dir()
     for path in folder.iterdir() if path.name in ("template.yaml", "template.yml", "template.json")
 )
+
+
+def _has_duplicate_keys(template: str) -> bool:
+    return bool(getattr(load_file(str(ROOT / template)).data, "duplicates", None))
+
+
+# cfn-lint refuses a template with a duplicate key (E0000) before any rule runs, so the plugin
+# never sees it: those fixtures are compared in test_duplicate_keys_stop_at_cfn_lints_parser.
+DUPLICATE_KEY_TEMPLATES = [t for t in ALL_TEMPLATES if _has_duplicate_keys(t)]
+TEMPLATES = [t for t in ALL_TEMPLATES if t not in DUPLICATE_KEY_TEMPLATES]
 IDS = [Path(t).parent.name for t in TEMPLATES]
 LOOPCHECK_IDS = {rule.id for rule in all_rules()}
 CFN_LINT_VERSION = tuple(int(part) for part in re.findall(r"\d+", version("cfn-lint"))[:3])
@@ -159,6 +169,18 @@ def test_fixture_gives_the_cli_findings(template, cli_findings, cfn_lint_run):
         assert finding["path"][:2] == ["Resources", finding["resource"]]
         if finding["cycle"]:
             assert cycle_in(finding["message"]) == finding["cycle"]
+
+
+def test_duplicate_keys_stop_at_cfn_lints_parser():
+    """cfn-lint reports a duplicate key itself (E0000, both lines) and runs no rule, the
+    plugin's included; loopcheck's CLI reads the same file with WL112 instead."""
+    assert DUPLICATE_KEY_TEMPLATES
+    status, matches = cfn_lint(DUPLICATE_KEY_TEMPLATES, ROOT)
+    assert status & EXIT_BIT["error"]
+    assert ours(matches) == []
+    for template in DUPLICATE_KEY_TEMPLATES:
+        own = [m for m in matches if m["Filename"] == template]
+        assert own and all(m["Rule"]["Id"] == "E0000" and "Duplicate found" in m["Message"] for m in own)
 
 
 def test_fixtures_exercise_the_comparison(cli_findings, cfn_lint_run):

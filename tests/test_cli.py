@@ -205,3 +205,125 @@ def test_scan_without_a_path_scans_the_current_folder(tmp_path, monkeypatch):
     result = cli_runner().invoke(main, ["scan", "--format", "json"])
     assert result.exit_code == 1  # the loop in ./template.yaml was found
     assert [f["file"] for f in json.loads(result.stdout)["findings"]] == ["./template.yaml"]
+# -- files named on the command line: special files, missing folders, full disks -----------
+
+
+def _special_files(tmp_path):
+    """name -> a path that is not a regular file (each kind, and a symlink to one)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    link = tmp_path / "link-to-zero"
+    link.symlink_to("/dev/zero")
+    return {"fifo": (fifo, "a FIFO (named pipe)"), "zero": (Path("/dev/zero"), "a character device"),
+            "directory": (folder, "a directory"), "symlink": (link, "a character device")}
+
+
+SPECIAL = ["fifo", "zero", "directory", "symlink"]
+NAMED_FILE_OPTIONS = {"--baseline": ("baseline error", "not read"),
+                      "--config": ("configuration error", "not read"),
+                      "--output": ("output error", "not written"),
+                      "--write-baseline": ("baseline error", "not written")}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("kind", SPECIAL)
+@pytest.mark.parametrize("option", sorted(NAMED_FILE_OPTIONS))
+def test_special_files_named_as_options_are_refused_in_one_line(tmp_path, option, kind):
+    """Refused before the scan, never read (a FIFO would block, /dev/zero grow without end)
+    and never written: one line naming the path, exit 2."""
+    from userrun import executable
+
+    path, described = _special_files(tmp_path)[kind]
+    completed = subprocess.run([executable(), "scan", option, str(path), str(LOOP)],
+                               capture_output=True, text=True, timeout=60)
+    heading, verb = NAMED_FILE_OPTIONS[option]
+    assert completed.returncode == 2
+    assert completed.stderr == f"loopcheck: {heading}: {path}: {described}, not a regular file: {verb}\n"
+    assert completed.stdout == ""  # refused before the scan
+
+
+def test_output_into_a_missing_folder_is_one_line(tmp_path):
+    target = tmp_path / "nope" / "report.txt"
+    code, stdout, stderr = run("scan", "-o", target, LOOP)
+    assert code == 2 and stdout == ""
+    assert stderr == f"loopcheck: output error: {target}: cannot be written (no such folder {target.parent})\n"
+
+
+def test_output_write_failure_is_one_line_not_an_internal_error(tmp_path, monkeypatch):
+    """A full disk (/dev/full is refused as a device; here the write itself fails)."""
+    import errno
+
+    from loopcheck import userfiles
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(userfiles, "open", full, raising=False)
+    target = tmp_path / "report.json"
+    code, _stdout, stderr = run("scan", "--format", "json", "-o", target, LOOP)
+    assert code == 2
+    assert stderr.splitlines()[-1] == (
+        f"loopcheck: output error: {target}: cannot be written (No space left on device)")
+    assert "internal error" not in stderr
+
+
+def test_output_to_dev_full_is_refused_in_one_line():
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    code, _stdout, stderr = run("scan", "-o", "/dev/full", LOOP)
+    assert code == 2
+    assert stderr == "loopcheck: output error: /dev/full: a character device, not a regular file: not written\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="no /dev/stdout")
+def test_output_to_dev_stdout_and_dev_null_still_work():
+    from userrun import loopcheck
+
+    through_stdout = loopcheck("scan", "--format", "json", "-o", "/dev/stdout", LOOP)
+    assert through_stdout.returncode == 1, through_stdout.stderr
+    assert [f["rule"] for f in json.loads(through_stdout.stdout)["findings"]] == ["EL101"]
+    to_null = loopcheck("scan", "-o", os.devnull, LOOP)
+    assert to_null.returncode == 1 and to_null.stdout == ""
+
+
+def test_stdout_on_a_full_disk_is_one_line(monkeypatch, capsys):
+    """An OSError outside the per-file guard is the environment's: one line, exit 2."""
+    import errno
+
+    import loopcheck.cli as cli
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "<stdout>")
+
+    monkeypatch.setattr(cli, "main", full)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == "loopcheck: error: <stdout>: No space left on device\n"
+
+
+def test_python_dash_m_goes_through_the_same_guard(monkeypatch, capsys):
+    """`python -m loopcheck` exits 2 with one line on a failure, as `loopcheck` does."""
+    import runpy
+
+    import loopcheck.cli as cli
+
+    def broken():
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(cli, "main", broken)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("loopcheck", run_name="__main__")
+    assert exited.value.code == 2
+    assert "loopcheck: internal error (ZeroDivisionError: simulated bug)" in capsys.readouterr().err
+
+
+def test_python_dash_m_bad_output_is_one_line(tmp_path):
+    target = tmp_path / "missing" / "out.txt"
+    completed = subprocess.run([sys.executable, "-m", "loopcheck", "scan", "-o", str(target), str(LOOP)],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        f"loopcheck: output error: {target}: cannot be written (no such folder {target.parent})"]

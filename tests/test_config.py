@@ -195,3 +195,103 @@ def test_whole_policy_document_is_accepted_in_yaml(tmp_path):
     loaded = load_config(str(config))
     statement = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}
     assert loaded.managed_policies == {"MediaWriter": [statement]}
+
+
+# -- configuration files that cannot be used ------------------------------------------------
+
+
+def _unenterable(monkeypatch, folder: Path):
+    """`folder` can be listed but not entered (no search permission): stat of anything in
+    it fails, as it does for a user without the x bit (the tests may run as root)."""
+    import errno
+    import os
+
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if Path(os.fspath(path)).parent == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
+def test_folder_that_cannot_be_entered_is_passed_over(tmp_path, monkeypatch):
+    write(tmp_path / ".loopcheck.yaml", "fail-on: never\n")
+    template = write(tmp_path / "locked" / "template.yaml", LOOP)
+    _unenterable(monkeypatch, tmp_path / "locked")
+    assert find_config([str(template)]) == tmp_path / ".loopcheck.yaml"
+
+
+def test_listed_config_in_a_folder_that_cannot_be_entered_is_one_line(tmp_path, monkeypatch):
+    write(tmp_path / "locked" / ".loopcheck.yaml", "fail-on: never\n")
+    template = write(tmp_path / "locked" / "template.yaml", LOOP)
+    _unenterable(monkeypatch, tmp_path / "locked")
+    with pytest.raises(ConfigError) as raised:
+        find_config([str(template)])
+    assert str(raised.value) == f"{tmp_path / 'locked' / '.loopcheck.yaml'}: cannot be read (Permission denied)"
+
+
+def test_file_in_a_folder_that_cannot_be_entered_is_still_scanned(tmp_path, monkeypatch):
+    """Once an internal error from the configuration lookup; now the file is reported as
+    unreadable by the scan, like any file that cannot be read."""
+    from clirunner import cli_runner
+
+    from loopcheck.cli import main
+
+    template = write(tmp_path / "locked" / "template.yaml", LOOP)
+    other = write(tmp_path / "open" / "template.yaml", LOOP)
+    _unenterable(monkeypatch, tmp_path / "locked")
+    result = cli_runner().invoke(main, ["scan", "--format", "json", str(template), str(other)])
+    assert result.exit_code == 2, result.stderr
+    document = json.loads(result.stdout)
+    # Its wording is discovery's (pipeline.discover: os.path.exists says no on EACCES).
+    assert [e["file"] for e in document["errors"]] == [str(template)]
+    assert "internal error" not in document["errors"][0]["message"]
+    assert [f["rule"] for f in document["findings"]] == ["EL101"]  # the other file
+
+
+def test_oversized_config_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    from loopcheck import userfiles
+
+    monkeypatch.setattr(userfiles, "MAX_READ_BYTES", 100)
+    config = write(tmp_path / ".loopcheck.yaml", "fail-on: never\n" + "#" * 200 + "\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(config))
+    assert str(raised.value) == f"{config}: file is {config.stat().st_size} bytes, over the 100-byte limit"
+
+
+def test_unreadable_config_is_one_line(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    config = write(tmp_path / "loopcheck.toml", "skip = []\n")
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):
+        if os.fspath(path) == str(config):
+            raise PermissionError(errno.EACCES, "Permission denied", str(config))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(ConfigError) as raised:
+        load_config(str(config))
+    assert str(raised.value) == f"{config}: cannot be read (Permission denied)"
+
+
+def test_oserror_during_the_lookup_is_one_line_not_an_internal_error(tmp_path, monkeypatch):
+    import errno
+
+    from clirunner import cli_runner
+
+    import loopcheck.config
+    from loopcheck.cli import main
+
+    def vanished(paths, named=None):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(tmp_path / "gone"))
+
+    monkeypatch.setattr(loopcheck.config, "discover_config", vanished)
+    template = write(tmp_path / "template.yaml", LOOP)
+    result = cli_runner().invoke(main, ["scan", str(template)])
+    assert result.exit_code == 2
+    assert result.stderr == f"loopcheck: configuration error: {tmp_path / 'gone'}: No such file or directory\n"

@@ -44,7 +44,10 @@ def test_yaml_and_json_renderings_give_the_same_findings(folder):
     flipped_name = "flipped.json" if template.suffix != ".json" else "flipped.yaml"
     a = parse_text(template.name, original, True)
     b = parse_text(flipped_name, flipped, True)
-    assert _position_free(analyse_template("t", a.data)) == _position_free(analyse_template("t", b.data))
+    # A flipped template cannot hold a duplicate key (cfn-flip keeps the last value, as
+    # loopcheck does): every other finding must be the same.
+    original_findings = [f for f in analyse_template("t", a.data) if f.rule != "WL112"]
+    assert _position_free(original_findings) == _position_free(analyse_template("t", b.data))
 
 
 def test_fixture_set_has_guarded_and_failing_designs():

@@ -1,5 +1,7 @@
 """loopcheck.loader (parse_text, load_file) and loopcheck.nodes (locate, mark_of)."""
 
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -76,7 +78,7 @@ def test_unknown_tag_keeps_value_and_is_recorded():
 # -- scalars, JSON, marks -----------------------------------------------------------------
 
 def test_unquoted_template_version_stays_a_string():
-    data = template("AWSTemplateFormatVersion: 2010-09-09\nResources: {}\n")
+    data = template("AWSTemplateFormatVersion: 2010-09-09\nResources: {B: {Type: AWS::S3::Bucket}}\n")
     assert data["AWSTemplateFormatVersion"] == "2010-09-09"
     assert isinstance(data["AWSTemplateFormatVersion"], str)
 
@@ -223,41 +225,82 @@ def test_invalid_json_not_like_a_template_is_skipped():
     assert isinstance(result, Skipped)
 
 
-def test_duplicate_key_in_yaml():
+def _duplicates(result):
+    assert isinstance(result, Template), result
+    return [(d.path, d.line, d.column, d.first_line, d.first_column) for d in result.data.duplicates]
+
+
+def test_duplicate_key_in_yaml_keeps_the_last_value_and_is_recorded():
     result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Bucket:\n    Type: AWS::SQS::Queue\n")
-    assert isinstance(result, LoadError)
-    assert result.message == "duplicate key 'Bucket' (first defined on line 2)"
-    assert (result.line, result.column) == (4, 3)
+    assert result.data["Resources"] == {"Bucket": {"Type": "AWS::SQS::Queue"}}
+    assert _duplicates(result) == [(["Resources", "Bucket"], 4, 3, 2, 3)]
+    # The key is located at the occurrence whose value is kept.
+    assert locate(result.data, ["Resources", "Bucket"]) == (4, 3)
+    assert locate(result.data, ["Resources", "Bucket", "Type"]) == (5, 5)
 
 
 def test_duplicate_nested_key_in_yaml():
     result = load("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n")
-    assert isinstance(result, LoadError)
-    assert "'Type'" in result.message and "line 3" in result.message
-    assert result.line == 4
+    assert result.data["Resources"]["Bucket"]["Type"] == "AWS::SQS::Queue"
+    assert _duplicates(result) == [(["Resources", "Bucket", "Type"], 4, 5, 3, 5)]
+
+
+def test_duplicate_key_written_three_times_names_the_first_line_each_time():
+    result = load("Resources:\n  B:\n    Type: A\n    Type: B\n    Type: C\n    Other: 1\n")
+    assert result.data["Resources"]["B"] == {"Type": "C", "Other": 1}
+    assert list(result.data["Resources"]["B"]) == ["Type", "Other"]  # the first place is kept
+    assert _duplicates(result) == [(["Resources", "B", "Type"], 4, 5, 3, 5),
+                                   (["Resources", "B", "Type"], 5, 5, 3, 5)]
+    assert locate(result.data, ["Resources", "B", "Type"]) == (5, 5)
+    assert locate(result.data, ["Resources", "B", "Other"]) == (6, 5)
+
+
+def test_duplicate_key_path_through_sequences_and_short_form_tags():
+    result = load("Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n"
+                  "        - Key: a\n          Key: b\n"
+                  "      Name: !If [C, {x: 1, x: 2}, y]\n")
+    assert _duplicates(result) == [
+        (["Resources", "B", "Properties", "Tags", 0, "Key"], 7, 11, 6, 11),
+        (["Resources", "B", "Properties", "Name", "Fn::If", 1, "x"], 8, 28, 8, 22),
+    ]
+    assert result.data["Resources"]["B"]["Properties"]["Name"] == {"Fn::If": ["C", {"x": 2}, "y"]}
+
+
+def test_duplicate_key_in_a_merged_mapping_keeps_merge_semantics():
+    result = load("Resources:\n  B:\n    <<: {Type: X, A: 1}\n    A: 2\n    A: 3\n")
+    assert result.data["Resources"]["B"] == {"Type": "X", "A": 3}
+    assert _duplicates(result) == [(["Resources", "B", "A"], 5, 5, 4, 5)]
 
 
 def test_duplicate_key_in_json():
-    text = '{\n  "Resources": {\n    "Bucket": {},\n    "Bucket": {}\n  }\n}\n'
+    text = '{\n  "Resources": {\n    "Bucket": {"Type": "A"},\n    "Bucket": {"Type": "B"}\n  }\n}\n'
     result = load(text, "template.json")
-    assert isinstance(result, LoadError)
-    assert result.message == "duplicate key 'Bucket' (first defined on line 3)"
-    assert (result.line, result.column) == (4, 5)
+    assert result.data["Resources"]["Bucket"] == {"Type": "B"}
+    assert _duplicates(result) == [(["Resources", "Bucket"], 4, 5, 3, 5)]
 
 
 def test_duplicate_key_in_json_fallback():
-    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {},\n\t\t"Bucket": {}\n\t}\n}\n'
+    text = ('\t{\n\t"Resources": {\n\t\t"Bucket": {"Type": "A"},\n'
+            '\t\t"Bucket": {"Type": "B", "Type": "C"}\n\t}\n}\n')
     result = load(text, "template.json")
-    assert isinstance(result, LoadError)
-    assert result.message == "duplicate key 'Bucket' (first defined on line 3)"
-    assert result.line == 4
+    assert result.data["Resources"]["Bucket"] == {"Type": "C"}
+    assert _duplicates(result) == [(["Resources", "Bucket", "Type"], 4, 27, 4, 14),
+                                   (["Resources", "Bucket"], 4, 3, 3, 3)]
+    assert locate(result.data, ["Resources", "Bucket"]) == (4, 3)
+    assert locate(result.data, ["Resources", "Bucket", "Type"]) == (4, 27)
 
 
-def test_duplicate_key_in_json_fallback_is_still_an_error():
-    text = '\t{\n\t"Resources": {\n\t\t"Bucket": {},\n\t\t"Bucket": {}\n\t}\n}\n'
-    result = load(text, "template.json")
-    assert isinstance(result, LoadError)
-    assert result.message.startswith("duplicate key 'Bucket'")
+def test_duplicate_keys_past_the_cap_are_counted_not_kept():
+    from loopcheck.yaml_values import MAX_DUPLICATES
+
+    lines = "".join(f"    k{i}: 1\n" for i in range(MAX_DUPLICATES + 7)) * 2
+    for text, name in (("Resources:\n  B:\n" + lines, "t.yaml"),
+                       ("\t" + json.dumps({"Resources": {"B": {}}})[:-3]
+                        + ", ".join(f'"k{i}": 1' for i in list(range(MAX_DUPLICATES + 7)) * 2) + "}}}",
+                        "t.json")):
+        result = load(text, name)
+        assert len(result.data.duplicates) == MAX_DUPLICATES, name
+        assert result.data.duplicates_cut == 7, name
 
 
 NOT_TEMPLATES = {
@@ -289,11 +332,30 @@ def test_non_template_files_are_skipped(tmp_path, name):
     assert "not a CloudFormation template" in result.reason
 
 
-def test_resources_as_a_list_is_a_load_error():
+def test_resources_not_a_mapping_is_not_a_template():
     result = load("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Bucket\n")
-    assert isinstance(result, LoadError)
-    assert result.message == "Resources is not a mapping"
-    assert (result.line, result.column) == (2, 1)  # the Resources key itself
+    assert isinstance(result, Skipped)
+    assert result.reason == "not a CloudFormation template (Resources is a list, not a mapping)"
+    result = load("Resources: AWS::S3::Bucket\n")
+    assert result.reason == "not a CloudFormation template (Resources is a string, not a mapping)"
+    assert not result.empty
+
+
+def test_codedeploy_appspec_is_not_a_template():
+    appspec = ("version: 0.0\nResources:\n  - ApiFunction:\n      Type: AWS::Lambda::Function\n"
+               "      Properties:\n        Name: api\n        Alias: live\n"
+               "        CurrentVersion: 1\n        TargetVersion: 2\n"
+               "Hooks:\n  - BeforeAllowTraffic: CheckFunction\n")
+    result = load(appspec, "appspec.yml")
+    assert isinstance(result, Skipped)
+    assert result.reason == "not a CloudFormation template (a CodeDeploy AppSpec file)"
+
+
+@pytest.mark.parametrize("resources", ["", " ~", " {}", " null"])
+def test_template_with_no_resources_is_skipped_as_empty(resources):
+    result = load(f"AWSTemplateFormatVersion: '2010-09-09'\nResources:{resources}\nOutputs: {{}}\n")
+    assert isinstance(result, Skipped) and result.empty
+    assert result.reason == "a template with no resources"
 
 
 def test_multi_document_template_is_a_load_error():
@@ -427,3 +489,170 @@ def test_nesting_beyond_the_limit_is_an_error_whatever_libyaml_allows():
     deep = load(nested(MAX_NESTING + 10))
     assert isinstance(deep, LoadError)
     assert "nesting" in deep.message
+
+
+# -- the JSON fallback (valid JSON that YAML rejects) -----------------------------------------
+
+
+def _fallback_json(resources: int) -> str:
+    """A JSON template YAML refuses twice over (a tab before the brace, an escaped surrogate
+    pair), ~330 bytes per resource."""
+    body = {f"Bucket{i}": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": f"bucket-{i}", "Tags": [{"Key": "emoji", "Value": "SMILE"},
+                                             {"Key": "n", "Value": i, "Enabled": True, "Extra": None}]}}
+            for i in range(resources)}
+    text = json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": body}, indent=2)
+    return "\t" + text.replace('"SMILE"', '"\\ud83d\\ude00"')
+
+
+def test_json_fallback_reads_surrogate_pairs_with_positions():
+    text = _fallback_json(3)
+    result = load(text, "template.json")
+    assert isinstance(result, Template)
+    tags = result.data["Resources"]["Bucket2"]["Properties"]["Tags"]
+    assert tags[0]["Value"] == "\U0001F600"
+    lines = text.splitlines()
+    line = next(n for n, written in enumerate(lines, 1) if '"Bucket2"' in written)
+    assert locate(result.data, ["Resources", "Bucket2"]) == (line, lines[line - 1].index('"') + 1)
+    enabled = next(n for n, written in enumerate(lines, 1) if '"Enabled"' in written and n > line)
+    assert locate(result.data, ["Resources", "Bucket2", "Properties", "Tags", 1, "Enabled"])[0] == enabled
+
+
+def test_json_fallback_work_grows_linearly_with_the_file():
+    """The position bookkeeping once counted newlines from the start of the file for every
+    string (a 1.2 MB file took minutes). 4x the file must cost about 4x the CPU time, not
+    16x: a loose ratio, best of two runs each, never a wall-clock limit."""
+    import time
+
+    def cpu(text):
+        best = None
+        for _ in range(2):
+            started = time.process_time()
+            result = load(text, "template.json")
+            spent = time.process_time() - started
+            best = spent if best is None else min(best, spent)
+        assert isinstance(result, Template) and not result.data.duplicates
+        return best
+
+    small, large = _fallback_json(1800), _fallback_json(7200)
+    assert len(large) > 2_000_000  # multi-MB
+    ratio = cpu(large) / max(cpu(small), 1e-3)
+    assert ratio < 8, f"4x the text took {ratio:.1f}x the time"
+
+
+# -- encodings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf_16_and_32_templates_with_a_bom_are_read(tmp_path, encoding):
+    import codecs
+
+    text = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+           "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}.get(encoding, b"")
+    path = tmp_path / "template.yaml"
+    path.write_bytes(bom + text.encode(encoding))  # "utf-16"/"utf-32" write their own BOM
+    result = load_file(path)
+    assert isinstance(result, Template), result
+    assert result.data["Resources"]["Bucket"]["Type"] == "AWS::S3::Bucket"
+    assert locate(result.data, ["Resources", "Bucket", "Type"]) == (4, 5)
+
+
+def test_utf_16_bom_followed_by_broken_bytes_is_unreadable(tmp_path):
+    path = tmp_path / "template.yaml"
+    text = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"  # 42 characters, 84 bytes
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le") + b"\x00")
+    result = load_file(path)
+    assert isinstance(result, LoadError)
+    assert result.message == "not UTF-16-LE text after its byte order mark (byte offset 86)"
+
+
+# -- trailing commas ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, closing, position", [
+    ('{"Resources": {"B": {"Type": "AWS::S3::Bucket",}}}', "}", (1, 47)),
+    ('{"Resources": {"B": {"Type": "AWS::S3::Bucket",\n\n   }}}', "}", (1, 47)),
+    ('{"Resources": {"B": {"Type": "AWS::S3::Bucket", "DependsOn": ["A",]}}}', "]", (1, 66)),
+])
+def test_trailing_comma_in_json_says_cloudformation_rejects_it(text, closing, position):
+    for fallback in ("", "\t"):  # the .json check, and the fallback reader
+        result = load(fallback + text, "template.json")
+        assert isinstance(result, LoadError)
+        assert result.message == (f"invalid JSON: trailing comma before '{closing}' "
+                                  "(CloudFormation rejects trailing commas in JSON)")
+        assert (result.line, result.column) == (position[0], position[1] + len(fallback))
+
+
+# -- duplicate keys through the whole pipeline (rule WL112) -------------------------------------
+
+
+def _scan(tmp_path, text, name="template.yaml", *extra):
+    from clirunner import cli_runner
+
+    from loopcheck.cli import main
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = cli_runner().invoke(main, ["scan", "--format", "json", *extra, str(path)])
+    return result.exit_code, json.loads(result.stdout), path
+
+
+def test_wl112_names_resource_path_both_lines_and_analyses_the_last_value(tmp_path):
+    text = ("AWSTemplateFormatVersion: '2010-09-09'\n"
+            "Resources:\n"
+            "  Queue:\n"
+            "    Type: AWS::SQS::Queue\n"
+            "    Properties:\n"
+            "      VisibilityTimeout: 30\n"
+            "      VisibilityTimeout: 60\n"
+            "  Queue:\n"
+            "    Type: AWS::SNS::Topic\n")
+    code, document, path = _scan(tmp_path, text)
+    assert code == 0 and document["errors"] == [] and document["skipped"] == []
+    found = [(f["rule"], f["severity"], f["resource"], f["path"], f["line"], f["column"], f["message"])
+             for f in document["findings"]]
+    assert found == [
+        ("WL112", "warning", "Queue", ["Resources", "Queue", "Properties", "VisibilityTimeout"], 7, 7,
+         "duplicate key 'VisibilityTimeout': its value here replaces the one on line 6, which is ignored"),
+        ("WL112", "warning", "Queue", ["Resources", "Queue"], 8, 3,
+         "duplicate key 'Queue': its value here replaces the one on line 3, which is ignored"),
+    ]
+
+
+def test_wl112_outside_resources_has_no_resource(tmp_path):
+    text = ("Parameters:\n  Stage: {Type: String}\n  Stage: {Type: Number}\n"
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+    _code, document, _path = _scan(tmp_path, text)
+    (finding,) = document["findings"]
+    assert (finding["resource"], finding["path"], finding["line"]) == ("", ["Parameters", "Stage"], 3)
+
+
+def test_wl112_can_be_suppressed_and_skipped_like_any_rule(tmp_path):
+    text = ("Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+            "    Metadata:\n      loopcheck:\n        ignore:\n"
+            "          - {rule: WL112, reason: both tags are generated and equal}\n"
+            "    Properties:\n      Tags: {a: 1, a: 1}\n")
+    _code, document, _path = _scan(tmp_path, text)
+    assert document["findings"] == []
+    (tmp_path / ".loopcheck.yaml").write_text("skip: [WL112]\n")
+    text = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n  B:\n    Type: AWS::S3::Bucket\n"
+    _code, document, _path = _scan(tmp_path, text, "other.yaml")
+    assert document["findings"] == []
+
+
+def test_wl112_changes_the_verdict_the_way_deployment_does(tmp_path):
+    """The last `Events` wins: a loop whose trigger is replaced by a later empty `Events` is
+    not reported, one whose trigger is written last is (as SAM CLI would deploy them)."""
+    import shutil
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "s3-same-bucket-loop"
+    shutil.copytree(fixture / "src", tmp_path / "src")
+    original = (fixture / "template.yaml").read_text()
+    assert original.count("      Events:\n") == 1 and original.endswith("Events: s3:ObjectCreated:*\n")
+    trigger_last = original.replace("      Events:\n", "      Events: {}\n      Events:\n")
+    _code, document, _path = _scan(tmp_path, trigger_last, "last.yaml")
+    assert sorted(f["rule"] for f in document["findings"]) == ["EL101", "WL112"]
+    trigger_replaced = original + "      Events: {}\n"
+    _code, document, _path = _scan(tmp_path, trigger_replaced, "replaced.yaml")
+    assert [f["rule"] for f in document["findings"]] == ["WL112"]

@@ -51,7 +51,7 @@ def resolver():
 
 def expr(yaml_text):
     """One decoded YAML expression, short-form tags included."""
-    return parse(f"Resources: {{}}\nValue: {yaml_text}\n")["Value"]
+    return parse(f"Resources: {{X: {{Type: T}}}}\nValue: {yaml_text}\n")["Value"]  # not empty: skipped
 
 
 def rendered(resolver, yaml_text):
