@@ -18,7 +18,7 @@ import yaml
 
 from loopcheck.localfiles import inside, read_text, repository_root
 from loopcheck.nodes import mark_of
-from loopcheck.yaml_values import Builder, DuplicateKey, NestingTooDeep, TemplateLoader
+from loopcheck.yaml_values import Builder, NestingTooDeep, TemplateLoader
 
 
 @dataclass
@@ -54,7 +54,7 @@ def read_definition(template_file: str, uri: Any) -> DefinitionFile:
     loader = TemplateLoader(text)
     try:
         data = Builder(loader).build()
-    except (DuplicateKey, yaml.YAMLError, NestingTooDeep, RecursionError) as exc:
+    except (yaml.YAMLError, NestingTooDeep, RecursionError) as exc:
         data = _plain_json(text)
         if data is None:
             return DefinitionFile({}, shown, f"could not be parsed ({shown}:{_line_of(exc)})")
