@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 from loopcheck import suppressions
+from loopcheck.code.evidence import code_notes
 from loopcheck.findings import Finding
 from loopcheck.gcpause import gc_paused
 from loopcheck.graph import EventGraph, build_graph
@@ -130,7 +131,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
         findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = options.severity.get(finding.rule, finding.severity)
-    notes = []
+    notes = code_notes(model.file, graph.code)  # where handler analysis stopped short
     if graph.cycles_cut:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")
