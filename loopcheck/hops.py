@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
+from loopcheck.breadth import broad_grant_reason
 from loopcheck.code.evidence import SERVICE_KINDS, key_tokens
 from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
 from loopcheck.filters import MAYBE, NO, YES, Emission, literals, match_any
@@ -217,8 +218,14 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
                 continue
             unknown = None if grant else effect.unknown[0]
             level = LOOP if grant else POSSIBLE
+            broad = ""
+            if grant is not None and resolved.buckets is None:  # the code does not name its target
+                broad = broad_grant_reason(model, grant.action, grant.resource_tokens, str(grant.resource),
+                                           first, code_read=True)
+                if broad:
+                    level, broad = POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
             out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
-                            why="", write=resolved),
+                            why="", write=resolved, broad=broad),
                         _from_code(resolved.write.service, resolved.write.api, resolved.write.details, kind)))
         decided = reached or code.facts.complete
         if not reached and code.facts.complete and effect.grants:
@@ -232,8 +239,9 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         note = code.why_not
     if not decided:
         for grant in effect.grants:
-            hop = Hop(writer, first, consumer, LOOP, grant=grant, why=f"{grant.action} on {grant.resource}",
-                      code_note=note)
+            broad = broad_grant_reason(model, grant.action, grant.resource_tokens, str(grant.resource), first)
+            hop = Hop(writer, first, consumer, POSSIBLE if broad else LOOP, grant=grant,
+                      why=f"{grant.action} on {grant.resource}", code_note=note, broad=broad)
             out.append((hop, _from_permission(grant.action, kind)))
         if effect.unknown:
             unknown = effect.unknown[0]
@@ -267,7 +275,7 @@ def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,
         hop.chain = tuple(chain)
         hop = _follow(graph, hop, edges, emission) if hop.level > NONE else hop
         unused_first = best.level == NONE and hop.unused_permission and not best.unused_permission
-        if hop.level > best.level or unused_first:
+        if hop.rank > best.rank or unused_first:
             best = hop
     return best
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from loopcheck.breadth import broad_grant_reason
 from loopcheck.code.evidence import (
     S3_API_ACTION,
     FunctionCode,
@@ -28,6 +29,7 @@ from loopcheck.code.evidence import (
 from loopcheck.code.facts import Guard
 from loopcheck.globs import STAR, covers, intersects
 from loopcheck.graph import Effect, EventGraph, WriteGrant, object_tokens
+from loopcheck.knowledge.event_paths import DELETE_ACTIONS, DELETE_APIS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS, matching_events
 from loopcheck.model import S3Trigger, TaskWrite, Trigger, UnknownPermission
 
@@ -54,12 +56,28 @@ class Hop:
     task: Optional[TaskWrite] = None  # the Step Functions task that writes
     destination: Optional[Trigger] = None  # the Lambda destination / DLQ that writes
     dedupe: str = ""  # the table, when this hop is the DynamoDB dedupe design
+    broad: str = ""  # why the grant alone cannot make this hop a loop (loopcheck.breadth)
 
     @property
     def evidence(self) -> str:
         if self.write is None:
             return "permission"
         return "both" if self.grant is not None else "code"
+
+    @property
+    def deletes_only(self) -> bool:
+        """The write this hop rests on removes data (DeleteObject, DeleteItem)."""
+        if self.write is not None:
+            return (self.write.write.service, self.write.write.api) in DELETE_APIS
+        if self.task is not None:
+            return self.task.action in DELETE_ACTIONS
+        return self.grant is not None and self.destination is None and self.grant.action in DELETE_ACTIONS
+
+    @property
+    def rank(self) -> Tuple[int, bool, bool]:
+        """For picking a hop's strongest evidence: its level; at the same level, a grant that
+        names the target over a wildcard, and a write that adds data over a delete."""
+        return self.level, not self.broad, not self.deletes_only
 
 
 @dataclass
@@ -86,6 +104,17 @@ class Loop:
     @property
     def rests_on_unknown_permissions(self) -> bool:
         return any(hop.level == POSSIBLE and hop.unknown is not None for hop in self.hops)
+
+    @property
+    def is_cascade(self) -> bool:
+        """Every write back only deletes: the chain ends when the data is gone."""
+        return bool(self.hops) and all(hop.deletes_only for hop in self.hops)
+
+    @property
+    def rests_on_broad_grant(self) -> bool:
+        """Possible only because a wildcard or invoke grant reaches a node the code does not
+        show it writes (the evidence policy: such a grant is never proof of a loop)."""
+        return any(hop.level == POSSIBLE and hop.broad for hop in self.hops)
 
     @property
     def closed_only_by_unused_permission(self) -> bool:
@@ -127,8 +156,14 @@ def _judge_by_permission(graph: EventGraph, effect: Effect, consumer: str) -> Ho
             if not events:
                 continue
             level, why = _filter_verdict(trigger, grant, arns, effect.denies)
-            if level > best.level:
-                best = Hop(writer, bucket, consumer, level, trigger, grant, events, why=why)
+            broad = ""
+            if level == LOOP:
+                broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens,
+                                           str(grant.resource), bucket, bucket_arns=arns)
+                level = POSSIBLE if broad else LOOP
+            hop = Hop(writer, bucket, consumer, level, trigger, grant, events, why=why, broad=broad)
+            if hop.rank > best.rank:
+                best = hop
         if effect.unknown and best.level < POSSIBLE and trigger.events:
             unknown = effect.unknown[0]
             best = Hop(writer, bucket, consumer, POSSIBLE, trigger, None, trigger.events, unknown,
@@ -188,9 +223,14 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
                 if not allowed:
                     continue
                 level, why, guard = _code_verdict(resolved, arrival, trigger)
-                if level > best.level:
-                    best = Hop(writer, bucket, consumer, level, trigger, grant, events,
-                               None if grant else (effect.unknown or [None])[0], why, resolved, guard)
+                broad = ""
+                if level == LOOP and resolved.buckets is None:  # the code does not name its bucket
+                    level, broad = _unnamed_write(graph, grant, bucket, resolved)
+                hop = Hop(writer, bucket, consumer, level, trigger, grant, events,
+                          None if grant else (effect.unknown or [None])[0], why, resolved, guard,
+                          broad=broad)
+                if hop.rank > best.rank:
+                    best = hop
     if best.level == NONE and not reached and not code.facts.complete:
         hop = _judge_by_permission(graph, effect, consumer)  # a missing write proves nothing
         hop.code_note = "some calls could not be analysed"
@@ -200,6 +240,19 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
         best.grant = effect.grants[0]
         best.why = f"{best.grant.action} on {best.grant.resource}, but the code never writes {bucket}"
     return best
+
+
+def _unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], bucket: str,
+                   resolved: ResolvedWrite) -> Tuple[int, str]:
+    """A code write whose bucket the code does not name is a loop only when a grant names the
+    trigger bucket; through a wildcard grant, or permissions loopcheck cannot see, it may be."""
+    if grant is None:
+        return POSSIBLE, ""
+    broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens, str(grant.resource),
+                               bucket, bucket_arns=graph.bucket_tokens.get(bucket, []), code_read=True)
+    if not broad:
+        return LOOP, ""
+    return POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
 
 
 def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],

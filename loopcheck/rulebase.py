@@ -166,6 +166,8 @@ class RuleContext:
             lines.append(f"  but its code never writes {hop.bucket}")
         elif hop.code_note:
             lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
+        if hop.broad and hop.level == POSSIBLE:
+            lines.append(f"  not proof of a loop: {hop.broad}")
         if hop.dedupe:
             lines.append(f"  {hop.why}")
         return lines

@@ -11,7 +11,7 @@ from loopcheck.rulebase import Rule, RuleContext
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
-        if loop.level != LOOP or loop.uncovered:
+        if loop.level != LOOP or loop.uncovered or loop.is_cascade:
             continue  # loops through services AWS never stops are EL107's
         function = loop.writers[0]
         yield ctx.loop_finding(

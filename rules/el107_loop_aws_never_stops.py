@@ -13,7 +13,7 @@ from loopcheck.rulebase import Rule, RuleContext
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
-        if loop.level != LOOP or not loop.uncovered:
+        if loop.level != LOOP or not loop.uncovered or loop.is_cascade:
             continue
         writer = loop.writers[0]
         through = ", ".join(uncovered_services(ctx.graph, loop))

@@ -12,7 +12,7 @@ from loopcheck.rulebase import Rule, RuleContext
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
-        if loop.level != POSSIBLE or loop.rests_on_unknown_permissions:
+        if loop.level != POSSIBLE or loop.rests_on_unknown_permissions or loop.rests_on_broad_grant:
             continue
         function = loop.writers[0]
         yield ctx.loop_finding(

@@ -392,8 +392,11 @@ def test_step_functions_loop(findings_of):
         + fn("Fn", START)
     )
     found = without_alarm_advice(findings_of, HEAD + template)
-    assert [f.rule for f in found] == ["EL107"]
+    # Fn's code is not there: its StartExecution grant names the machine, but which workflow
+    # it starts, on which event, is only in its code (fixtures/step-functions-loop has code).
+    assert [f.rule for f in found] == ["WL110"]
     assert found[0].cycle[0] == found[0].cycle[-1]
+    assert "states:StartExecution grant" in " ".join(found[0].notes)
 
 
 def test_step_functions_definition_string_sub(findings_of):
@@ -405,13 +408,13 @@ def test_step_functions_definition_string_sub(findings_of):
             """)
         + fn("Fn", START)
     )
-    assert rules(findings_of, template) == ["EL107"]
+    assert rules(findings_of, template) == ["WL110"]  # the loop is found; no code shows the start
 
 
 def test_lambda_self_invoke(findings_of):
     template = fn("Fn", "FunctionName: worker\nPolicies:\n  - LambdaInvokePolicy: {FunctionName: worker}\n")
     found = without_alarm_advice(findings_of, HEAD + template)
-    assert [f.rule for f in found] == ["EL101"]
+    assert [f.rule for f in found] == ["WL110"]  # an invoke grant with no code read: a doubt
     assert found[0].cycle == ["Fn", "Fn"]
 
 

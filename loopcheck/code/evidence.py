@@ -29,6 +29,7 @@ from loopcheck.code.facts import (
 from loopcheck.code.locate import CodeSource, locate_code
 from loopcheck.globs import STAR, Tokens, covers, intersects, literal_prefix
 from loopcheck.model import Function, Model, S3Trigger
+from loopcheck.values import concat, literal
 
 EVENT_SOURCE = "<event source>"
 
@@ -48,10 +49,17 @@ class ResolvedWrite:
     write: Write
     buckets: Optional[List[str]]  # None: unresolved, any bucket the permissions allow
     target_text: str  # how the code names the target, for messages
+    # A name computed from the incoming bucket's: incoming bucket -> the template buckets of
+    # that name (none: a bucket outside the template).
+    derived: Optional[Dict[str, List[str]]] = None
 
     def reaches(self, bucket: str, incoming_bucket: Optional[str]) -> bool:
         if self.buckets is None:
             return True
+        if self.derived is not None:
+            if incoming_bucket is None:
+                return bucket in self.buckets
+            return bucket in self.derived.get(incoming_bucket, ())
         if EVENT_SOURCE in self.buckets:
             return bucket == incoming_bucket
         return bucket in self.buckets
@@ -160,6 +168,10 @@ def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWr
 
     if target.kind == "self":
         return ResolvedWrite(write, [function.id], "the function itself")
+    if target.kind == "event-source":  # the queue, topic or stream the record came from
+        found = [t.source for t in model.event_triggers
+                 if t.consumer == function.id and model.kind_of(t.source) == kind]
+        return ResolvedWrite(write, list(dict.fromkeys(found)), f"the {kind} the event came from")
     if target.kind == "literal":
         found = ids(target.value)
         if not found and "/" in target.value and kind == "queue":  # a queue URL: match by name
@@ -180,6 +192,8 @@ def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
     target = write.target
     if target.kind == "literal":
         return ResolvedWrite(write, model.bucket_ids(target.value), f"'{target.value}'")
+    if target.kind == "event-source" and target.affixes != ("", ""):
+        return _derived_bucket(model, write, target.affixes)
     if target.kind == "event-source":
         return ResolvedWrite(write, [EVENT_SOURCE], "the bucket of the incoming event")
     if target.kind == "env":
@@ -191,6 +205,28 @@ def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
             return ResolvedWrite(write, buckets, f"env {target.value} (= {names})")
         return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
     return ResolvedWrite(write, None, f"an unresolved bucket ({target.value or 'computed'})")
+
+
+def _derived_bucket(model: Model, write: Write, affixes: Tuple[str, str]) -> ResolvedWrite:
+    """`bucket + "-resized"`: for each bucket, the template's buckets named that way."""
+    before, after = affixes
+    by_name: Dict[tuple, List[str]] = {}
+    for bucket_id, bucket in model.buckets.items():
+        for name in bucket.names:
+            by_name.setdefault(name.parts, []).append(bucket_id)
+    derived: Dict[str, List[str]] = {}
+    for bucket_id, bucket in model.buckets.items():
+        for name in bucket.names:
+            joined = concat([literal(before), name, literal(after)])
+            for other in by_name.get(joined.parts, []) if joined is not None else ():
+                derived.setdefault(bucket_id, [])
+                if other not in derived[bucket_id]:
+                    derived[bucket_id].append(other)
+    reached = sorted({b for targets in derived.values() for b in targets}, key=lambda b: model.order.get(b, 0))
+    shown = " + ".join(part for part in (f"'{before}'" if before else "", "the incoming bucket's name",
+                                         f"'{after}'" if after else "") if part)
+    where = ", ".join(reached) if reached else "a bucket outside the template"
+    return ResolvedWrite(write, reached, f"{shown} (= {where})", derived)
 
 
 # -- keys ------------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ class Target:
 
     kind: str
     value: str = ""
+    # "event-source" only: text joined before and after the incoming bucket's name
+    # (`bucket + "-resized"` is another bucket: the template's bucket of that name, if any).
+    affixes: Tuple[str, str] = ("", "")
 
 
 # -- what key an S3 write uses: a small expression the evaluator can reason about ---------
@@ -51,6 +54,37 @@ class AnyText:
     """A part whose value is not known (user input, a uuid, a timestamp...)."""
 
     why: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingBucket(AnyText):
+    """The name of the bucket whose event invoked the function: unknown text in a key, but
+    in a bucket name it says which bucket (`bucket + "-out"` is not the incoming bucket)."""
+
+
+# Event fields that name the queue, topic or stream that delivered the record: a write to
+# one of them goes back to where the event came from. Array indexes are "*".
+SOURCE_ARN_PATHS = {
+    ("Records", "*", "Sns", "TopicArn"),
+    ("Records", "*", "eventSourceARN"),
+    ("Records", "*", "EventSourceArn"),
+}
+
+
+def event_source_target(expr: object) -> Optional[Target]:
+    """A bucket name built from the incoming bucket's name and literal text, as a Target."""
+    if isinstance(expr, IncomingBucket):
+        return Target("event-source")
+    if not isinstance(expr, Concat):
+        return None
+    found = [i for i, part in enumerate(expr.parts) if isinstance(part, IncomingBucket)]
+    others = [part for part in expr.parts if not isinstance(part, IncomingBucket)]
+    if len(found) != 1 or not all(isinstance(part, Lit) for part in others):
+        return None
+    at = found[0]
+    before = "".join(part.text for part in expr.parts[:at])  # type: ignore[union-attr]
+    after = "".join(part.text for part in expr.parts[at + 1:])  # type: ignore[union-attr]
+    return Target("event-source", affixes=(before, after))
 
 
 @dataclass(frozen=True)

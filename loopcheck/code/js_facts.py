@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 
 from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
+    SOURCE_ARN_PATHS,
     AnyText,
     Basename,
     CodeFacts,
     Concat,
     Guard,
+    IncomingBucket,
     IncomingKey,
     KeyExpr,
     Lit,
@@ -37,6 +39,7 @@ from loopcheck.code.facts import (
     Stem,
     Target,
     Write,
+    event_source_target,
 )
 from loopcheck.code.item_change import (
     CHANGING,
@@ -433,7 +436,7 @@ def _key_of(value: Value) -> KeyExpr:
     if isinstance(value, EventPart) and _is_key_path(value.path):
         return IncomingKey()
     if isinstance(value, EventPart) and _is_bucket_path(value.path):
-        return AnyText("event bucket name")
+        return IncomingBucket("event bucket name")
     if isinstance(value, EventPart):
         return AnyText("event field " + ".".join(value.path).replace(".[]", "[]"))
     if isinstance(value, Env):
@@ -2764,14 +2767,16 @@ def _target_of(value: Value) -> Target:
         return Target("literal", value.text)
     if isinstance(value, Env):
         return Target("self") if value.name == "AWS_LAMBDA_FUNCTION_NAME" else Target("env", value.name)
-    if isinstance(value, EventPart) and _is_bucket_path(value.path):
+    if isinstance(value, EventPart) and (
+            _is_bucket_path(value.path) or tuple("*" if p == "[]" else p for p in value.path)
+            in SOURCE_ARN_PATHS):
         return Target("event-source")
     if isinstance(value, ContextPart) and value.path in (("functionName",), ("invokedFunctionArn",)):
         return Target("self")
     if isinstance(value, Unknown):
         return Target("unknown", value.why or "not resolved")
     if isinstance(value, Computed):
-        return Target("unknown", "computed text")
+        return event_source_target(value.expr) or Target("unknown", "computed text")
     return Target("unknown", f"a {type(value).__name__.lower()}, not a name")
 
 

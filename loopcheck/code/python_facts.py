@@ -45,11 +45,13 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Option
 
 from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
+    SOURCE_ARN_PATHS,
     AnyText,
     Basename,
     CodeFacts,
     Concat,
     Guard,
+    IncomingBucket,
     IncomingKey,
     KeyExpr,
     Lit,
@@ -57,6 +59,7 @@ from loopcheck.code.facts import (
     Stem,
     Target,
     Write,
+    event_source_target,
 )
 from loopcheck.code.item_change import (
     CHANGING,
@@ -643,6 +646,8 @@ def _key_of(value: object) -> KeyExpr:
         return AnyText(CHANGING_TEXT + value.why)
     if isinstance(value, _Const) and value.value is not None:
         return Lit(str(value.value))
+    if isinstance(value, _Event) and _strip_json(value.path) in _BUCKET_PATHS:
+        return IncomingBucket(_describe(value))
     return AnyText(_describe(value))
 
 
@@ -652,11 +657,11 @@ def _target_of(value: object) -> Target:
         return Target("literal", value.text)
     if isinstance(value, _Env):
         return Target("self") if value.name == "AWS_LAMBDA_FUNCTION_NAME" else Target("env", value.name)
-    if isinstance(value, _Event) and _strip_json(value.path) in _BUCKET_PATHS:
+    if isinstance(value, _Event) and _strip_json(value.path) in _BUCKET_PATHS | SOURCE_ARN_PATHS:
         return Target("event-source")
     if isinstance(value, _SelfName):
         return Target("self")
-    return Target("unknown", _describe(value))
+    return event_source_target(value) or Target("unknown", _describe(value))
 
 
 def _merge(first: object, second: object) -> object:

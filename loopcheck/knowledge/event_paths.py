@@ -125,6 +125,13 @@ STATES_TARGET_PARAMETER: Dict[str, Tuple[str, ...]] = {
     "s3:PutObject": ("Bucket",),
 }
 
+# Writes that only remove data: a chain of them ends when the data is gone (a delete emits
+# ObjectRemoved / REMOVE, and deleting what is already deleted emits nothing: S3 event
+# notifications and DynamoDB Streams record changes only).
+DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion", "dynamodb:DeleteItem",
+                            "dynamodb:PartiQLDelete"})
+DELETE_APIS = frozenset({("s3", "DeleteObject"), ("s3", "DeleteObjects"), ("dynamodb", "DeleteItem")})
+
 # Node kinds Lambda's recursive loop detection can stop a loop through (AWS-FACTS "Lambda").
 RUNTIME_COVERED = frozenset({"function", "queue", "topic", "bucket"})
 KIND_SERVICE = {

@@ -1,0 +1,49 @@
+"""WL110: a loop that only a broad grant shows: a wildcard permission (or an invoke/start
+grant) reaches the trigger, and no code that loopcheck could read writes it."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from loopcheck.findings import Finding
+from loopcheck.loops import POSSIBLE
+from loopcheck.rulebase import Rule, RuleContext
+
+
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    for loop in ctx.loops:
+        if loop.level != POSSIBLE or loop.rests_on_unknown_permissions or not loop.rests_on_broad_grant:
+            continue
+        hop = next(h for h in loop.hops if h.level == POSSIBLE and h.broad)
+        if hop.write is not None:
+            unread = "its code does not name what it writes"
+        elif hop.code_note:
+            unread = f"its code was not read: {hop.code_note}"
+        else:
+            unread = "its code does not show the write"
+        yield ctx.loop_finding(
+            RULE, loop.writers[0], ctx.actor_path(loop.writers[0]),
+            f"possible recursive loop {loop.path_text}: only a broad grant lets {hop.writer} write "
+            f"{hop.bucket}, and {unread}",
+            loop,
+        )
+
+
+RULE = Rule(
+    id="WL110",
+    title="Loop shown only by a broad grant",
+    rationale=(
+        "A wildcard permission (`s3:PutObject` on `*`, `sqs:*` on `*`, a full-access managed "
+        "policy) or a Lambda invoke / Step Functions start grant reaches the resource that "
+        "triggers the function, but nothing shows the function writes it: the handler code "
+        "could not be read, or it does not name its target. Most such grants are just broad, "
+        "so this is a doubt, not an error; reading the code settles it."
+    ),
+    remediation=(
+        "let loopcheck read the handler (a CodeUri with the sources; Metadata.DockerContext for "
+        "an image; BuildProperties.EntryPoints for esbuild), and scope the grant to the resources "
+        "the function really writes (name the output bucket, queue or topic instead of `*`)."
+    ),
+    check=check,
+    examples=("wildcard-grant-no-code", "s3-two-buckets"),
+)
