@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 from loopcheck import suppressions
+from loopcheck.code.evidence import code_notes
 from loopcheck.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the pipeline's names for them
 from loopcheck.findings import Finding
 from loopcheck.gcpause import gc_paused
@@ -133,7 +134,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
         findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = options.severity.get(finding.rule, finding.severity)
-    notes = []
+    notes = code_notes(model.file, graph.code)  # where handler analysis stopped short
     if graph.cycles_cut:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")

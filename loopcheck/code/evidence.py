@@ -84,6 +84,27 @@ class FunctionCode:
             return "; ".join(problem_reason(p) for p in self.facts.problems[:2])
         return self.source.reason or "code not analysed"
 
+    @property
+    def why_incomplete(self) -> str:
+        """Why a write missing from analysed code proves nothing (facts.complete is False)."""
+        if self.facts is not None and self.facts.notes:
+            return self.facts.notes[0]
+        return "some calls could not be analysed"
+
+
+def code_notes(template: str, code: Dict[str, FunctionCode]) -> List[str]:
+    """The `loopcheck: note:` lines for the limits that cut handler analysis short (an import
+    not followed, a budget used up), one per function and limit, in function order: the
+    verdicts on those functions come from their permissions."""
+    notes: List[str] = []
+    for function_id in sorted(code):
+        facts = code[function_id].facts
+        for note in facts.notes if facts is not None else []:
+            if facts.analysed:
+                note += "; a write there would be missed, so permissions decide where the code shows none"
+            notes.append(f"{template}: {function_id}: {note}")
+    return notes
+
 
 def _run_analyser(source: CodeSource) -> CodeFacts:
     if source.language == "python":

@@ -191,6 +191,11 @@ class CodeFacts:
     writes: List[Write] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)  # "app.py:12: syntax error ..." etc.
     analysed: bool = True  # False: nothing trustworthy; permissions decide
-    # False when some call could not be analysed (an SDK method chosen at run time): the
+    # False when some call could not be analysed (an SDK method chosen at run time) or some
+    # code was not read (an import not followed: too deep, too many files, not found): the
     # writes found are real, but the absence of a write proves nothing.
     complete: bool = True
+    # Where a limit cut the analysis short (an import not followed, a budget used up), one
+    # line each, for the `loopcheck: note:` lines on stderr; also listed in problems.
+    notes: List[str] = field(default_factory=list)
+    work_units: int = 0  # what the analysis spent of its budget (loopcheck.code.budget)

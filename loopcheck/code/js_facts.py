@@ -14,6 +14,7 @@ target or an AnyText key part: never a guess.
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import os
 import pathlib
@@ -22,6 +23,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
+from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
     SOURCE_ARN_PATHS,
     AnyText,
@@ -63,6 +65,7 @@ __all__ = ["analyse_js", "analyse_js_source"]
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 40
 MAX_NODES_PER_WALK = 500_000
+MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code
 MAX_EVAL_DEPTH = 60  # nested evaluations (variables, members, parameters) before giving up
 MAX_CALLER_DEPTH = 4  # helper -> caller -> caller ... followed for guards at call sites
 MAX_EVENT_PATH = 10
@@ -641,49 +644,85 @@ class _Binding:
     detail: str = ""
 
 
+_Named = Tuple[str, Tuple[str, ...]]  # a name a pattern binds, and its destructuring path
+
+
 class _Scopes:
     """Name lookup: the innermost declaration of a name visible from an identifier. Each
     block's declarations are indexed once (bundled code has blocks of thousands of statements)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
         self._blocks: Dict[Node, Dict[str, _Binding]] = {}
+        self._budget = budget
+        self._parents: Dict[Node, Optional[Node]] = {}
+        self._found: Dict[Tuple[Node, str], Optional[_Binding]] = {}
+
+    def parent(self, node: Node) -> Optional[Node]:
+        """node.parent, remembered: tree-sitter finds a parent by descending from the root,
+        so climbing out of deeply nested code would cost the square of the depth."""
+        if node in self._parents:
+            return self._parents[node]
+        self._budget.tick()
+        found = node.parent
+        if len(self._parents) < MAX_CACHED_PARENTS:
+            self._parents[node] = found
+        return found
 
     def find(self, ident: Node, name: str) -> Optional[_Binding]:
-        """None: a global."""
-        child, scope = ident, ident.parent
+        """None: a global. What a name means from a block on up is remembered: looking names
+        up from deeply nested code would otherwise climb the whole nest for each of them."""
+        child, scope = ident, self.parent(ident)
+        passed: List[Node] = []  # blocks climbed through, whose answer is the one found
+        found: Optional[_Binding] = None
         while scope is not None:
+            self._budget.tick()
             if scope.type in _BLOCKS:
+                if (scope, name) in self._found:
+                    found = self._found[(scope, name)]
+                    break
+                passed.append(scope)
                 found = self._declarations(scope).get(name)
             else:
                 found = _declared_in(scope, child, name)
             if found is not None:
-                return found
-            child, scope = scope, scope.parent
-        return None
+                break
+            child, scope = scope, self.parent(scope)
+        if len(self._found) < MAX_CACHED_PARENTS:
+            self._found.update(((block, name), found) for block in passed)
+        return found
 
     def _declarations(self, block: Node) -> Dict[str, _Binding]:
         if block not in self._blocks:
             table: Dict[str, _Binding] = {}
             for statement in _kids(block):
-                for name in _names_declared_by(statement):
-                    binding = None if name in table else _declared_by(statement, name)
-                    if binding is not None:
-                        table[name] = binding
+                self._budget.tick()
+                for binding in _statement_bindings(statement):
+                    table.setdefault(binding.var, binding)  # the first declaration wins
             self._blocks[block] = table
         return self._blocks[block]
 
 
-def _names_declared_by(statement: Node) -> List[str]:
-    """Candidate names a statement may declare (checked with _declared_by)."""
+def _statement_bindings(statement: Node) -> List[_Binding]:
+    """Every binding one statement of a block makes, in source order (a name may repeat:
+    the first one counts). Reads the declaring patterns only, never the initialisers."""
     kind = statement.type
+    if kind in ("lexical_declaration", "variable_declaration"):
+        decl_kind = _text(_field(statement, "kind")) or "var"
+        return [_Binding("decl", declarator, name, path, detail=decl_kind)
+                for declarator in _kids(statement) if declarator.type == "variable_declarator"
+                for name, path in _pattern_bindings(_field(declarator, "name"))]
+    if kind in ("function_declaration", "generator_function_declaration"):
+        name = _field(statement, "name")
+        return [_Binding("function", statement, _text(name))] if name is not None else []
+    if kind in ("class_declaration", "abstract_class_declaration", "enum_declaration"):
+        name = _field(statement, "name")
+        return [_Binding("other", statement, _text(name))] if name is not None else []
+    if kind == "import_statement":
+        return _import_bindings(statement)
     if kind == "export_statement":
         declaration = _field(statement, "declaration")
-        return [] if declaration is None else _names_declared_by(declaration)
-    if kind in ("lexical_declaration", "variable_declaration", "import_statement"):
-        wanted = ("identifier", "shorthand_property_identifier_pattern")
-        return [_text(node) for node in _walk(statement) if node.type in wanted]
-    name = _field(statement, "name")
-    return [_text(name)] if name is not None else []
+        return [] if declaration is None else _statement_bindings(declaration)
+    return []
 
 
 def _declared_in(scope: Node, child: Node, name: str) -> Optional[_Binding]:
@@ -704,48 +743,32 @@ def _declared_in(scope: Node, child: Node, name: str) -> Optional[_Binding]:
 
 def _declared_by(statement: Node, name: str) -> Optional[_Binding]:
     """The binding of name made by one statement of a block, if any."""
-    kind = statement.type
-    if kind in ("lexical_declaration", "variable_declaration"):
-        decl_kind = _text(_field(statement, "kind")) or "var"
-        for declarator in _kids(statement):
-            if declarator.type == "variable_declarator":
-                path = _pattern_path(_field(declarator, "name"), name)
-                if path is not None:
-                    return _Binding("decl", declarator, name, path, detail=decl_kind)
-        return None
-    if kind in ("function_declaration", "generator_function_declaration"):
-        return _Binding("function", statement, name) if _text(_field(statement, "name")) == name else None
-    if kind in ("class_declaration", "abstract_class_declaration", "enum_declaration"):
-        return _Binding("other", statement, name) if _text(_field(statement, "name")) == name else None
-    if kind == "import_statement":
-        return _import_binding(statement, name)
-    if kind == "export_statement":
-        declaration = _field(statement, "declaration")
-        return None if declaration is None else _declared_by(declaration, name)
-    return None
+    return next((binding for binding in _statement_bindings(statement) if binding.var == name), None)
 
 
-def _import_binding(statement: Node, name: str) -> Optional[_Binding]:
+def _import_bindings(statement: Node) -> List[_Binding]:
+    found: List[_Binding] = []
     for clause in _kids(statement):
         if clause.type == "import_require_clause":
             ident = _kids(clause)[0] if _kids(clause) else None
-            if _text(ident) == name:
-                return _Binding("import", statement, name, detail="require")
+            if ident is not None:
+                found.append(_Binding("import", statement, _text(ident), detail="require"))
         if clause.type != "import_clause":
             continue
         for part in _kids(clause):
-            if part.type == "identifier" and _text(part) == name:
-                return _Binding("import", statement, name, detail="default")
-            if part.type == "namespace_import" and _kids(part) and _text(_kids(part)[-1]) == name:
-                return _Binding("import", statement, name, detail="*")
+            if part.type == "identifier":
+                found.append(_Binding("import", statement, _text(part), detail="default"))
+            if part.type == "namespace_import" and _kids(part):
+                found.append(_Binding("import", statement, _text(_kids(part)[-1]), detail="*"))
             if part.type == "named_imports":
                 for spec in _kids(part):
                     imported = _field(spec, "name")
                     local = _field(spec, "alias") or imported
-                    if _text(local) == name:
-                        label = _string_text(imported) if imported.type == "string" else _text(imported)
-                        return _Binding("import", statement, name, detail=label)
-    return None
+                    if local is None or imported is None:
+                        continue
+                    label = _string_text(imported) if imported.type == "string" else _text(imported)
+                    found.append(_Binding("import", statement, _text(local), detail=label))
+    return found
 
 
 def _param_binding(function: Node, name: str) -> Optional[_Binding]:
@@ -802,6 +825,40 @@ def _object_pattern_path(pattern: Node, name: str) -> Optional[Tuple[str, ...]]:
     return None
 
 
+def _pattern_bindings(pattern: Optional[Node], prefix: Tuple[str, ...] = ()) -> List[_Named]:
+    """Every (name, path) a binding pattern binds, in the order _pattern_path searches it:
+    for each name, its first pair is the one _pattern_path(pattern, name) gives."""
+    if pattern is None:
+        return []
+    kind = pattern.type
+    if kind in ("identifier", "shorthand_property_identifier_pattern"):
+        return [(_text(pattern), prefix)]
+    if kind in ("required_parameter", "optional_parameter"):
+        return _pattern_bindings(_field(pattern, "pattern"), prefix)
+    if kind == "assignment_pattern":
+        return _pattern_bindings(_field(pattern, "left"), prefix)
+    if kind == "rest_pattern":
+        return _pattern_bindings(_kids(pattern)[0] if _kids(pattern) else None, prefix + ("*rest",))
+    found: List[_Named] = []
+    if kind == "object_pattern":
+        for element in _kids(pattern):
+            kind = element.type
+            if kind == "shorthand_property_identifier_pattern":
+                found.append((_text(element), prefix + (_text(element),)))
+            elif kind == "object_assignment_pattern":
+                left = _text(_field(element, "left"))
+                found.append((left, prefix + (left,)))
+            elif kind == "pair_pattern":
+                step = _property_name(_field(element, "key")) or "*computed"
+                found.extend(_pattern_bindings(_field(element, "value"), prefix + (step,)))
+            elif kind == "rest_pattern":
+                found.extend(_pattern_bindings(element, prefix))
+    elif kind == "array_pattern":
+        for index, element in enumerate(_kids(pattern)):
+            found.extend(_pattern_bindings(element, prefix + (str(index),)))
+    return found
+
+
 def _declaration_scope(declarator: Node) -> Node:
     """The block (or function) a declaration belongs to: where later assignments are looked for."""
     node = declarator.parent
@@ -823,6 +880,7 @@ class _Source:
     root: Node
     data: bytes
     depth: int
+    index: Optional[_Index] = None
 
 
 def _language_of(path: str) -> Optional[str]:
@@ -862,21 +920,156 @@ def _normalise_package(spec: str) -> str:
     return "path" if spec == "path/posix" else spec
 
 
-def _import_specifiers(root: Node) -> List[str]:
-    """Every module specifier a file names in import / export-from / require() / import()."""
-    found: List[str] = []
-    for node in _walk(root):
-        source: Optional[Node] = None
-        if node.type in ("import_statement", "export_statement", "import_require_clause"):
-            source = _field(node, "source")
-        elif node.type == "call_expression":
-            callee = _field(node, "function")
-            if callee is not None and (callee.type == "import" or _text(callee) == "require"):
-                args = _args(node)
-                source = args[0] if args else None
+_REFERENCES = frozenset({"identifier", "property_identifier", "shorthand_property_identifier"})
+
+
+_INDEXED = _REFERENCES | {
+    "call_expression", "new_expression", "assignment_expression", "augmented_assignment_expression",
+    "update_expression", "function_declaration", "generator_function_declaration", "method_definition",
+    "variable_declarator", "pair", "import_statement", "export_statement", "import_require_clause",
+}
+
+
+def _named_nodes(root: Node, budget: Budget) -> Iterator[Node]:
+    """Every named node under root (root first), depth-first in source order, one work unit
+    each. A tree cursor: no list of children is built per node."""
+    cursor = root.walk()
+    seen = 0
+    while True:
+        node = cursor.node
+        if node.is_named:
+            seen += 1
+            if seen == 1024:
+                budget.tick(seen)
+                seen = 0
+            yield node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():  # the cursor never leaves root
+                budget.tick(seen)
+                return
+
+
+def _is_require_name(callee: Node) -> bool:
+    return callee.type == "identifier" and _text(callee) == "require"  # never the text of a large callee
+
+
+def _is_object_assign(callee: Node) -> bool:
+    obj = _field(callee, "object")  # checked first: the text of `(function(){...}).call` is the whole function
+    return obj is not None and obj.type == "identifier" and _text(callee) == "Object.assign"
+
+
+class _Index:
+    """What the analysis looks up in one module, gathered in one walk of its tree: looking
+    things up per name by re-walking a scope made bundled code quadratic.
+
+    Updates of a name (and property assignments to it) are kept in source order with their
+    start offsets, so the ones inside any scope are a slice found by bisection.
+    """
+
+    def __init__(self, root: Node, budget: Budget) -> None:
+        self.specifiers: List[str] = []  # import / export-from / require() / import() sources
+        self.calls: List[Node] = []  # call and new expressions, in source order
+        self.references: List[Node] = []  # identifiers that may name a function (see _CallIndex)
+        self.candidates: Set[str] = set()  # names that may refer to a function of this module
+        # name -> (offsets, entries): a plain `name = x` (the assignment) or None for any other update
+        self.assignments: Dict[str, Tuple[List[int], List[Optional[Node]]]] = {}
+        # name -> (offsets, entries): (property, assignment) for `name.p = x`; property None for
+        # a change that cannot be followed (Object.assign(name, ...), `name.p += x`, name[computed])
+        self.mutations: Dict[str, Tuple[List[int], List[Tuple[Optional[str], Node]]]] = {}
+        for node in _named_nodes(root, budget):
+            kind = node.type
+            if kind not in _INDEXED:
+                continue
+            if kind in _REFERENCES:
+                self.references.append(node)
+            elif kind in ("call_expression", "new_expression"):
+                self.calls.append(node)
+                if kind == "call_expression":
+                    self._call(node)
+            elif kind == "assignment_expression":
+                self._assignment(node)
+            elif kind in ("augmented_assignment_expression", "update_expression"):
+                self._update(node)
+            elif kind in ("function_declaration", "generator_function_declaration", "method_definition"):
+                self.candidates.add(_text(_field(node, "name")))
+            elif kind in ("variable_declarator", "pair"):
+                value = _strip(_field(node, "value"))
+                if value is not None and (value.type in _FUNCTIONS or _is_require(value)):
+                    target = _field(node, "name") or _field(node, "key")
+                    self.candidates.update(_text(n) for n in _walk(target) if n.child_count == 0)
+            if kind == "import_statement":
+                self.candidates.update(_text(n) for n in _walk(node) if n.type == "identifier")
+            if kind in ("import_statement", "export_statement", "import_require_clause"):
+                self._specifier(_field(node, "source"))
+        self.candidates.discard("")
+
+    def _specifier(self, source: Optional[Node]) -> None:
         if source is not None and source.type == "string":
-            found.append(_string_text(source))
-    return found
+            self.specifiers.append(_string_text(source))
+
+    def _call(self, node: Node) -> None:
+        callee = _field(node, "function")
+        if callee is None:
+            return
+        args = _args(node)
+        if callee.type == "import" or _is_require_name(callee):
+            self._specifier(args[0] if args else None)
+        elif callee.type == "member_expression" and _is_object_assign(callee):
+            if args and args[0].type == "identifier":
+                self._add(self.mutations, _text(args[0]), node.start_byte, (None, node))
+
+    def _assignment(self, node: Node) -> None:
+        left = _field(node, "left")
+        exported = _exports_target(left)
+        if exported:
+            self.candidates.add(exported)
+        if left is not None and left.type == "identifier":
+            self._add(self.assignments, _text(left), node.start_byte, node)
+        elif left is not None and left.type in ("object_pattern", "array_pattern"):
+            for name, _ in _pattern_bindings(left):
+                self._add(self.assignments, name, node.start_byte, None)
+        self._mutation(node)
+
+    def _update(self, node: Node) -> None:
+        target = _field(node, "left") or _field(node, "argument")
+        if target is not None and target.type == "identifier":
+            self._add(self.assignments, _text(target), node.start_byte, None)
+        if node.type == "augmented_assignment_expression":
+            self._mutation(node)
+
+    def _mutation(self, node: Node) -> None:
+        left = _strip(_field(node, "left"))
+        if left is None or left.type not in ("member_expression", "subscript_expression"):
+            return
+        obj = _field(left, "object")
+        if obj is None or obj.type != "identifier":
+            return
+        if left.type == "member_expression":
+            prop: Optional[str] = _text(_field(left, "property"))
+        else:
+            index = _field(left, "index")
+            prop = _string_text(index) if index is not None and index.type == "string" else None
+        if node.type == "augmented_assignment_expression":
+            prop = None
+        self._add(self.mutations, _text(obj), node.start_byte, (prop, node))
+
+    @staticmethod
+    def _add(table: Dict[str, Tuple[List[int], List[Any]]], name: str, offset: int, entry: Any) -> None:
+        offsets, entries = table.setdefault(name, ([], []))
+        offsets.append(offset)
+        entries.append(entry)
+
+    @staticmethod
+    def inside(table: Dict[str, Tuple[List[int], List[Any]]], name: str, scope: Node) -> List[Any]:
+        """The entries of name whose node starts inside scope, in source order."""
+        found = table.get(name)
+        if found is None:
+            return []
+        offsets, entries = found
+        first = bisect.bisect_left(offsets, scope.start_byte)
+        return entries[first:bisect.bisect_left(offsets, scope.end_byte, first)]
 
 
 class _Program:
@@ -893,6 +1086,11 @@ class _Program:
         self.imports: Dict[Tuple[int, str], Union[int, str]] = {}
         self._parsers: Dict[str, Any] = {}
         self._by_real: Dict[pathlib.Path, int] = {}
+        self.budget = Budget()  # grows with every file read; OutOfBudget abandons the analysis
+        # imports of code that was not read (too deep, too many files, not found...): the
+        # writes found are real, but a missing write proves nothing
+        self.unfollowed: List[str] = []
+        self.reading = ""
 
     def add(self, display: str, real: Optional[pathlib.Path], data: bytes, language: str, depth: int) -> int:
         """Parse one file's bytes and register it; syntax errors are recorded, not raised."""
@@ -900,11 +1098,15 @@ class _Program:
             self._parsers[language] = _make_parser(language)
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
+        self.budget.add_file(len(data))
+        self.reading = self.reading or display  # the entry file, for a note
         tree = self._parsers[language].parse(data)
+        self.budget.tick(len(data) // 8)  # parsing is work too (and the clock is read)
         line = _first_syntax_error(tree.root_node)
         if line is not None:
             self.syntax_errors.append(f"{display}:{line}: syntax error")
-        self.sources.append(_Source(display, real, tree, tree.root_node, data, depth))
+        self.sources.append(_Source(display, real, tree, tree.root_node, data, depth,
+                                    _Index(tree.root_node, self.budget)))
         if real is not None:
             self._by_real[real] = len(self.sources) - 1
         return len(self.sources) - 1
@@ -934,7 +1136,7 @@ class _Program:
         index = 0
         while index < len(self.sources):
             source = self.sources[index]
-            for spec in _import_specifiers(source.root):
+            for spec in source.index.specifiers if source.index is not None else []:
                 if _is_relative(spec) and (index, spec) not in self.imports:
                     self.imports[(index, spec)] = self._import(index, source, spec)
             index += 1
@@ -955,7 +1157,17 @@ class _Program:
                 loaded = self.load(pathlib.Path(found), display, source.depth + 1)
         if isinstance(loaded, str):
             self.problems.append(f"{source.display}: import {spec!r}: {loaded}")
+            if not self._is_data_file(source.real.parent, spec):
+                self.unfollowed.append(f"{source.display}: import {spec!r}: {loaded}")
         return loaded
+
+    @staticmethod
+    def _is_data_file(directory: pathlib.Path, spec: str) -> bool:
+        """require("./config.json"), import "./styles.css": a file that holds no code."""
+        suffix = os.path.splitext(spec)[1].lower()
+        if not suffix or suffix in _LANGUAGE_BY_SUFFIX:
+            return False
+        return os.path.isfile(os.path.join(str(directory), spec))
 
     @staticmethod
     def _resolve(directory: pathlib.Path, spec: str) -> Optional[str]:
@@ -993,7 +1205,8 @@ class _Evaluator:
 
     def __init__(self, program: _Program) -> None:
         self.program = program
-        self.scopes = _Scopes()
+        self.budget = program.budget
+        self.scopes = _Scopes(program.budget)
         self.handler: Optional[Tuple[int, Node]] = None
         self.calls: Optional[_CallIndex] = None  # set once built; parameters are unknown before
         self._memo: Dict[Tuple[int, Node], Value] = {}
@@ -1001,6 +1214,9 @@ class _Evaluator:
         self._assignments: Dict[Tuple[Node, str], Optional[List[Node]]] = {}
         self._mutations: Dict[Tuple[Node, str], Optional[Dict[str, List[Node]]]] = {}
         self._exporting: Set[Tuple[int, str]] = set()
+        self._export_tables: Dict[int, Dict[str, List[_ExportEntry]]] = {}
+        self._whole: Dict[int, bool] = {}
+        self._scope_index: Dict[Node, Optional[_Index]] = {}
 
     def forget(self) -> None:
         """Drop cached values (computed before parameters could be resolved)."""
@@ -1016,6 +1232,7 @@ class _Evaluator:
             return self._memo[key]
         if key in self._active or len(self._active) >= MAX_EVAL_DEPTH:
             return Unknown("too deep to follow")
+        self.budget.tick()
         self._active.add(key)
         try:
             result = self._compute(mod, node)
@@ -1104,22 +1321,22 @@ class _Evaluator:
             self._assignments[key] = self._scan_assignments(scope, name)
         return self._assignments[key]
 
-    @staticmethod
-    def _scan_assignments(scope: Node, name: str) -> Optional[List[Node]]:
-        found: List[Node] = []
-        for node in _walk(scope):
-            if node.type == "assignment_expression":
-                left = _field(node, "left")
-                if left is not None and left.type == "identifier" and _text(left) == name:
-                    found.append(node)
-                elif left is not None and left.type in ("object_pattern", "array_pattern"):
-                    if _pattern_path(left, name) is not None:
-                        return None
-            elif node.type in ("augmented_assignment_expression", "update_expression"):
-                target = _field(node, "left") or _field(node, "argument")
-                if target is not None and target.type == "identifier" and _text(target) == name:
-                    return None
-        return found
+    def _scan_assignments(self, scope: Node, name: str) -> Optional[List[Node]]:
+        index = self._index_of(scope)
+        found = _Index.inside(index.assignments, name, scope) if index is not None else []
+        self.budget.tick(len(found))
+        return None if None in found else found
+
+    def _index_of(self, scope: Node) -> Optional[_Index]:
+        """The index of the module a scope belongs to (a value may come from another module
+        than the name that holds it, so the scope's own tree is looked up)."""
+        if scope not in self._scope_index:
+            tree_root = scope
+            while self.scopes.parent(tree_root) is not None:
+                tree_root = self.scopes.parent(tree_root)
+            self._scope_index[scope] = next(
+                (source.index for source in self.program.sources if source.root == tree_root), None)
+        return self._scope_index[scope]
 
     def _destructure(self, mod: int, value: Value, path: Tuple[str, ...]) -> Value:
         for step in path:
@@ -1324,25 +1541,12 @@ class _Evaluator:
         return Unknown(f"{prop} reassigned")
 
     def _scan_mutations(self, scope: Node, var: str) -> Optional[Dict[str, List[Node]]]:
+        index = self._index_of(scope)
+        found = _Index.inside(index.mutations, var, scope) if index is not None else []
+        self.budget.tick(len(found))
         changes: Dict[str, List[Node]] = {}
-        for node in _walk(scope):
-            if node.type == "call_expression" and _text(_field(node, "function")) == "Object.assign":
-                args = _args(node)
-                if args and _text(args[0]) == var:
-                    return None
-            if node.type not in ("assignment_expression", "augmented_assignment_expression"):
-                continue
-            left = _strip(_field(node, "left"))
-            if left is None or left.type not in ("member_expression", "subscript_expression"):
-                continue
-            if _text(_field(left, "object")) != var:
-                continue
-            if left.type == "member_expression":
-                prop: Optional[str] = _text(_field(left, "property"))
-            else:
-                index = _field(left, "index")
-                prop = _string_text(index) if index is not None and index.type == "string" else None
-            if prop is None or node.type == "augmented_assignment_expression":
+        for prop, node in found:
+            if prop is None:
                 return None
             changes.setdefault(prop, []).append(node)
         return changes
@@ -1667,7 +1871,7 @@ class _Evaluator:
             if found is not None:
                 return self.value(*found)
             whole = self.export_node(mod, "default")
-            if name != "default" and whole is not None and _exports_whole(self.program.sources[mod].root):
+            if name != "default" and whole is not None and self._exports_whole(mod):
                 return self.member(mod, self.value(*whole), name)
             return ModuleNs(mod) if name == "default" else Unknown(f"{name} is not exported")
         finally:
@@ -1675,39 +1879,65 @@ class _Evaluator:
 
     def export_node(self, mod: int, name: str) -> Optional[Tuple[int, Node]]:
         """The expression (or declaration) module mod exports under name; the last wins."""
-        found: Optional[Tuple[int, Node]] = None
-        for statement in _kids(self.program.sources[mod].root):
-            if statement.type == "export_statement":
-                node = self._esm_export(mod, statement, name)
-            elif statement.type == "expression_statement":
-                node = self._cjs_export(mod, statement, name)
-            else:
-                node = None
-            found = node if node is not None else found
-        return found
+        for direct, reexport in reversed(self._export_table(mod).get(name, [])):
+            if direct is not None:
+                return direct
+            found = self._reexport(mod, *reexport) if reexport is not None else None
+            if found is not None:
+                return found
+        return None
 
-    def _esm_export(self, mod: int, statement: Node, name: str) -> Optional[Tuple[int, Node]]:
+    def _export_table(self, mod: int) -> Dict[str, List[_ExportEntry]]:
+        """Every name module mod exports, with each statement that exports it in order, read
+        once (a bundle has thousands of top-level statements and imports many names)."""
+        if mod not in self._export_tables:
+            table: Dict[str, List[_ExportEntry]] = {}
+            for statement in _kids(self.program.sources[mod].root):
+                self.budget.tick()
+                if statement.type == "export_statement":
+                    entries = self._esm_exports(mod, statement)
+                elif statement.type == "expression_statement":
+                    entries = _cjs_exports(mod, statement)
+                else:
+                    continue
+                for name, entry in entries.items():
+                    table.setdefault(name, []).append(entry)
+            self._export_tables[mod] = table
+        return self._export_tables[mod]
+
+    @staticmethod
+    def _esm_exports(mod: int, statement: Node) -> Dict[str, _ExportEntry]:
+        """name -> what one `export ...` statement exports under it (the first match in it)."""
         declaration = _field(statement, "declaration")
         is_default = any(child.type == "default" for child in statement.children)
         if declaration is not None:
             if is_default:
-                return (mod, declaration) if name == "default" else None
+                return {"default": ((mod, declaration), None)}
             if declaration.type in _FUNCTIONS:
-                return (mod, declaration) if _text(_field(declaration, "name")) == name else None
+                return {_text(_field(declaration, "name")): ((mod, declaration), None)}
+            found: Dict[str, _ExportEntry] = {}
             for declarator in _kids(declaration):
-                if declarator.type == "variable_declarator" and _text(_field(declarator, "name")) == name:
-                    return mod, _field(declarator, "name")
-            return None
+                name = _field(declarator, "name")
+                if declarator.type == "variable_declarator":
+                    found.setdefault(_text(name), ((mod, name), None))
+            return found
         value = _field(statement, "value")
         if value is not None:
-            return (mod, value) if is_default and name == "default" else None
+            return {"default": ((mod, value), None)} if is_default else {}
         clause = next((kid for kid in _kids(statement) if kid.type == "export_clause"), None)
+        found = {}
         for spec in _kids(clause):
             local = _field(spec, "name")
             exported = _field(spec, "alias") or local
-            if _text(exported) == name:
-                return self._reexport(mod, statement, local) if _field(statement, "source") else (mod, local)
-        return None
+            reexport = _field(statement, "source") is not None
+            found.setdefault(_text(exported), (None, (statement, local)) if reexport else ((mod, local), None))
+        return found
+
+    def _exports_whole(self, mod: int) -> bool:
+        if mod not in self._whole:
+            self.budget.tick(len(_kids(self.program.sources[mod].root)))
+            self._whole[mod] = _exports_whole(self.program.sources[mod].root)
+        return self._whole[mod]
 
     def _reexport(self, mod: int, statement: Node, local: Node) -> Optional[Tuple[int, Node]]:
         spec = _string_text(_field(statement, "source"))
@@ -1715,21 +1945,6 @@ class _Evaluator:
         if not isinstance(target, int) or (target, _text(local)) in self._exporting:
             return None
         return self.export_node(target, _text(local))
-
-    @staticmethod
-    def _cjs_export(mod: int, statement: Node, name: str) -> Optional[Tuple[int, Node]]:
-        expression = _kids(statement)[0] if _kids(statement) else None
-        if expression is None or expression.type != "assignment_expression":
-            return None
-        target = _exports_target(_field(expression, "left"))
-        right = _field(expression, "right")
-        if target is None or right is None:
-            return None
-        if target == name or (target == "" and name == "default"):
-            return mod, right
-        if target == "" and _strip(right) is not None and _strip(right).type == "object":
-            return _object_member_node(mod, _strip(right), name)
-        return None
 
     # -- the handler -------------------------------------------------------------------------
 
@@ -1774,15 +1989,35 @@ class _Evaluator:
         return None
 
 
-def _object_member_node(mod: int, obj: Node, name: str) -> Optional[Tuple[int, Node]]:
-    found: Optional[Tuple[int, Node]] = None
-    for element in _kids(obj):
-        if element.type == "pair" and _property_name(_field(element, "key")) == name:
-            found = (mod, _field(element, "value"))
-        elif element.type == "shorthand_property_identifier" and _text(element) == name:
-            found = (mod, element)
-        elif element.type == "method_definition" and _text(_field(element, "name")) == name:
-            found = (mod, element)
+# what an export statement gives a name: the node, or (statement, local) of a re-export
+_ExportEntry = Tuple[Optional[Tuple[int, Node]], Optional[Tuple[Node, Node]]]
+
+
+def _cjs_exports(mod: int, statement: Node) -> Dict[str, _ExportEntry]:
+    """name -> what one `module.exports... = x` statement exports under it."""
+    expression = _kids(statement)[0] if _kids(statement) else None
+    if expression is None or expression.type != "assignment_expression":
+        return {}
+    target = _exports_target(_field(expression, "left"))
+    right = _field(expression, "right")
+    if target is None or right is None:
+        return {}
+    if target != "":
+        return {target: ((mod, right), None)}
+    found: Dict[str, _ExportEntry] = {"default": ((mod, right), None)}
+    whole = _strip(right)
+    if whole is not None and whole.type == "object":
+        for element in _kids(whole):  # the last of a name wins
+            if element.type == "pair":
+                name, node = _property_name(_field(element, "key")), _field(element, "value")
+            elif element.type == "shorthand_property_identifier":
+                name, node = _text(element), element
+            elif element.type == "method_definition":
+                name, node = _text(_field(element, "name")), element
+            else:
+                continue
+            if name is not None and name != "default":
+                found[name] = ((mod, node), None)
     return found
 
 
@@ -1828,10 +2063,9 @@ class _CallIndex:
     def build(self) -> None:
         names = self._candidate_names()
         for mod, source in enumerate(self.evaluator.program.sources):
-            for node in _walk(source.root):
-                if node.type in ("identifier", "property_identifier", "shorthand_property_identifier"):
-                    if _text(node) in names:
-                        self._reference(mod, node)
+            for node in source.index.references if source.index is not None else []:
+                if _text(node) in names:
+                    self._reference(mod, node)
 
     def sites_of(self, mod: int, function: Node) -> Optional[List[_Site]]:
         key = (mod, function)
@@ -1842,20 +2076,8 @@ class _CallIndex:
         variables, properties and exports, and names imported from sibling modules."""
         names: Set[str] = set()
         for source in self.evaluator.program.sources:
-            for node in _walk(source.root):
-                kind = node.type
-                if kind in ("function_declaration", "generator_function_declaration", "method_definition"):
-                    names.add(_text(_field(node, "name")))
-                elif kind in ("variable_declarator", "pair"):
-                    value = _strip(_field(node, "value"))
-                    if value is not None and (value.type in _FUNCTIONS or _is_require(value)):
-                        target = _field(node, "name") or _field(node, "key")
-                        names.update(_text(n) for n in _walk(target) if n.child_count == 0)
-                elif kind == "import_statement":
-                    names.update(_text(n) for n in _walk(node) if n.type == "identifier")
-                elif kind == "assignment_expression" and _exports_target(_field(node, "left")):
-                    names.add(_exports_target(_field(node, "left")) or "")
-        names.discard("")
+            if source.index is not None:
+                names |= source.index.candidates
         return names
 
     def _reference(self, mod: int, node: Node) -> None:
@@ -1878,7 +2100,7 @@ class _CallIndex:
 def _is_require(node: Node) -> bool:
     """require("./x") or import("./x") of a sibling module."""
     callee = _field(node, "function") if node.type == "call_expression" else None
-    if callee is None or not (callee.type == "import" or _text(callee) == "require"):
+    if callee is None or not (callee.type == "import" or _is_require_name(callee)):
         return False
     args = _args(node)
     return bool(args) and args[0].type == "string" and _is_relative(_string_text(args[0]))
@@ -1956,7 +2178,9 @@ class _Guards:
 
     def __init__(self, evaluator: _Evaluator) -> None:
         self.evaluator = evaluator
+        self.budget = evaluator.budget
         self._order: Dict[Guard, Tuple[int, int]] = {}  # (module, offset) of a guard's test
+        self._exiting: Dict[Tuple[int, Node], Set[Guard]] = {}  # a statement's exit guards, once
 
     def at(self, mod: int, node: Node) -> Tuple[Guard, ...]:
         """The guards dominating node, in source order."""
@@ -1964,6 +2188,7 @@ class _Guards:
         return tuple(sorted(found, key=lambda guard: (self._order.get(guard, (0, 0)), guard.line)))
 
     def _dominating(self, mod: int, node: Node, depth: int, visiting: frozenset) -> Set[Guard]:
+        self.budget.tick()
         found, boundary = self._local(mod, node)
         if boundary is None or depth >= MAX_CALLER_DEPTH or (mod, boundary) == self.evaluator.handler:
             return found
@@ -1981,8 +2206,10 @@ class _Guards:
     def _local(self, mod: int, node: Node) -> Tuple[Set[Guard], Optional[Node]]:
         """Guards inside the function holding node, and that function (None at top level)."""
         guards: Set[Guard] = set()
-        child, parent = node, node.parent
+        parents = self.evaluator.scopes
+        child, parent = node, parents.parent(node)
         while parent is not None:
+            self.budget.tick()
             if parent.type in _FUNCTIONS:
                 is_callback = parent.parent is not None and parent.parent.type == "arguments"
                 if (mod, parent) == self.evaluator.handler or not is_callback:
@@ -1991,14 +2218,18 @@ class _Guards:
                 for statement in _kids(parent):
                     if statement.end_byte > child.start_byte:
                         break
-                    guards |= self._exit_guards(mod, statement)
+                    self.budget.tick()
+                    key = (mod, statement)
+                    if key not in self._exiting:
+                        self._exiting[key] = self._exit_guards(mod, statement)
+                    guards |= self._exiting[key]
             elif parent.type == "if_statement":
                 condition = _field(parent, "condition")
                 if child == _field(parent, "consequence"):
                     guards |= self.classify(mod, condition, exits_when_true=False)
                 elif child == _field(parent, "alternative"):
                     guards |= self.classify(mod, condition, exits_when_true=True)
-            child, parent = parent, parent.parent
+            child, parent = parent, parents.parent(parent)
         return guards, None
 
     def _exit_guards(self, mod: int, statement: Node) -> Set[Guard]:
@@ -2039,6 +2270,7 @@ class _Guards:
 
     def _reads(self, mod: int, atom: Node, wanted: Any) -> bool:
         for node in _walk(atom, limit=300):
+            self.budget.tick()
             if node.type in ("identifier", "member_expression", "subscript_expression"):
                 if wanted(self.evaluator.value(mod, node)):
                     return True
@@ -2224,7 +2456,7 @@ class _Writes:
 
     def find(self) -> List[Write]:
         for mod, source in enumerate(self.evaluator.program.sources):
-            for node in _walk(source.root):
+            for node in source.index.calls if source.index is not None else []:
                 if node.type == "call_expression":
                     self._call(mod, node)
                 elif node.type == "new_expression":
@@ -2587,7 +2819,21 @@ def _analyse_program(program: _Program, function_name: str, language: str) -> Co
         problems.append(f"{files[0]}: code too deeply nested")
         return CodeFacts(language, files, [], problems, analysed=False)
     return CodeFacts(language, files, writes, problems, analysed=True,
-                     complete=not finder.incomplete)
+                     complete=not finder.incomplete and not program.unfollowed, notes=list(program.unfollowed))
+
+
+def _out_of_budget(program: _Program, language: str) -> CodeFacts:
+    """The facts of an analysis that used up its budget: nothing trustworthy (a write not
+    reached yet, a guard not seen yet), so permissions decide."""
+    files = [source.display for source in program.sources]
+    note = program.budget.note(files[0] if files else program.reading)
+    return CodeFacts(language, files, [], [note] + program.syntax_errors + program.problems,
+                     analysed=False, complete=False, notes=[note])
+
+
+def _spent(facts: CodeFacts, program: _Program) -> CodeFacts:
+    facts.work_units = program.budget.used
+    return facts
 
 
 def analyse_js(
@@ -2595,16 +2841,19 @@ def analyse_js(
 ) -> CodeFacts:
     """Facts about the handler `function_name` exported by entry_file, following relative
     imports inside root (at most max_depth imports away). Never runs the code; never raises for
-    bad code (syntax errors give analysed=False)."""
+    bad code (syntax errors give analysed=False; a budget used up too, with a note)."""
     language = _facts_language(_language_of(str(entry_file)))
     if not _tree_sitter_available():
         return CodeFacts(language, analysed=False, problems=["tree-sitter not installed"])
     program = _Program(pathlib.Path(root), max_depth)
-    entry = program.load(pathlib.Path(entry_file), str(entry_file), 0)
-    if isinstance(entry, str):
-        return CodeFacts(language, analysed=False, problems=[entry])
-    program.follow_imports()
-    return _analyse_program(program, function_name, language)
+    try:
+        entry = program.load(pathlib.Path(entry_file), str(entry_file), 0)
+        if isinstance(entry, str):
+            return CodeFacts(language, analysed=False, problems=[entry])
+        program.follow_imports()
+        return _spent(_analyse_program(program, function_name, language), program)
+    except OutOfBudget:
+        return _spent(_out_of_budget(program, language), program)
 
 
 def analyse_js_source(text: str, filename: str, function_name: str, typescript: bool = False) -> CodeFacts:
@@ -2618,7 +2867,9 @@ def analyse_js_source(text: str, filename: str, function_name: str, typescript: 
         return CodeFacts(language, analysed=False, problems=[f"{filename}: larger than {MAX_FILE_BYTES} bytes"])
     program = _Program(None, 0)
     grammar = "tsx" if typescript and filename.endswith(".tsx") else language
-    program.add(filename, None, data, grammar, 0)
-    program.follow_imports()
-    return _analyse_program(program, function_name, language)
-
+    try:
+        program.add(filename, None, data, grammar, 0)
+        program.follow_imports()
+        return _spent(_analyse_program(program, function_name, language), program)
+    except OutOfBudget:
+        return _spent(_out_of_budget(program, language), program)

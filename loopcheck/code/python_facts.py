@@ -25,7 +25,9 @@ wrappers outside the code folder (clients made by third-party libraries), string
 slicing and case changes of keys, mutation of lists, and globals rebound after the first use.
 
 Work is bounded: files of at most MAX_FILE_BYTES, at most MAX_FILES files, imports followed at
-most `max_depth` deep, calls followed MAX_CALL_DEPTH deep and MAX_STEPS evaluation steps.
+most `max_depth` deep, calls followed MAX_CALL_DEPTH deep, and a work budget that grows with
+the code read (loopcheck.code.budget: statements walked and expressions evaluated, and CPU
+time). An import not followed makes the facts incomplete; a budget used up, unanalysed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
     SOURCE_ARN_PATHS,
     AnyText,
@@ -72,7 +75,6 @@ from loopcheck.code.item_change import (
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 50
 MAX_CALL_DEPTH = 6
-MAX_STEPS = 400_000
 MAX_PREDICATE_DEPTH = 2
 GUARD_TEXT_LIMIT = 80
 MAX_KEY_SIZE = 2000  # literal characters plus parts in one key expression; beyond it: AnyText
@@ -377,10 +379,6 @@ class _Outcome(NamedTuple):
     guards: Tuple[Guard, ...] = ()  # guards that hold for the statements after it
 
 
-class _OutOfBudget(Exception):
-    """The step budget ran out."""
-
-
 @dataclass
 class _Args:
     """The arguments of one call, evaluated."""
@@ -683,11 +681,47 @@ def _merge_all(values: Sequence[object]) -> object:
     return result
 
 
-def _merge_vars(first: Dict[str, object], second: Dict[str, object]) -> Dict[str, object]:
-    merged = dict(first)
-    for name, value in second.items():
-        merged[name] = _merge(first[name], value) if name in first else value
+class _Vars(dict):
+    """A scope's variables, logging every name set; copies share the log. A branch then
+    merges only the names set since it began (merging every variable of a long function at
+    each of its `if`s was quadratic)."""
+
+    __slots__ = ("log",)
+
+    def __init__(self, items: Dict[str, object], log: Optional[List[str]] = None):
+        super().__init__(items)
+        self.log: List[str] = [] if log is None else log
+
+    def __setitem__(self, name: str, value: object) -> None:
+        self.log.append(name)
+        super().__setitem__(name, value)
+
+
+def _copy_vars(variables: Dict[str, object]) -> _Vars:
+    return _Vars(variables, variables.log if isinstance(variables, _Vars) else None)
+
+
+def _merge_vars(
+    first: Dict[str, object], second: Dict[str, object], names: Optional[Iterable[str]] = None
+) -> Dict[str, object]:
+    """first and second merged; `names`, when given, are the only names whose values may
+    differ between the two (the rest are the very same objects)."""
+    merged = _copy_vars(first)
+    pairs = second.items() if names is None else ((name, second[name]) for name in names if name in second)
+    for name, value in pairs:
+        # both sides mostly still hold what they held before the branch: the same object
+        old = first.get(name, merged)  # merged: a marker for "absent"
+        if old is not value:
+            merged[name] = value if old is merged else _merge(old, value)
     return merged
+
+
+def _set_since(before: _Vars, start: int, *after: Dict[str, object]) -> Optional[Iterable[str]]:
+    """The names set in `after` (copies of before) since the log was `start` long, in the
+    order they were first set; None when one of them does not share before's log."""
+    if any(not isinstance(variables, _Vars) or variables.log is not before.log for variables in after):
+        return None
+    return dict.fromkeys(before.log[start:])
 
 
 def _lit_text(value: object) -> Optional[str]:
@@ -1033,10 +1067,11 @@ class _Analyser:
         self.problems: List[str] = []
         self.analysed = True
         self.complete = True  # False once a call could not be analysed: a missing write proves nothing
+        self.notes: List[str] = []  # limits that cut the analysis short (see CodeFacts.notes)
+        self.budget = Budget()  # grows with every file read
         self.writes: Dict[Tuple[object, ...], Write] = {}
         self.modules: Dict[Path, _Module] = {}
         self._quiet = 0
-        self._steps = 0
         self._stack: List[ast.AST] = []
         self._walked: set = set()
         self._seen: Dict[int, object] = {}
@@ -1047,19 +1082,24 @@ class _Analyser:
 
     def run(self, text: str, display: str, function_name: str, path: Optional[Path]) -> CodeFacts:
         """Analyse the entry file `text` and its handler `function_name`."""
+        self.budget.add_file(len(text))
         tree, problem = _parse(text, display)
         self.files.append(display)
         if tree is None:
             return CodeFacts(language="python", files=self.files, problems=[problem or ""], analysed=False)
         try:
+            self.budget.tick(len(text) // 8)  # parsing is work too (and the clock is read)
             module = _Module(display, tree, text, path.parent if path else None, 0)
             if path is not None:
                 self.modules[path] = module
             self._execute(module)
             self._call_handler(module, function_name)
             self._walk_unreached()
-        except _OutOfBudget:
-            self._fail(f"{display}: analysis stopped after {MAX_STEPS} steps; results incomplete")
+        except OutOfBudget:
+            note = self.budget.note(display)
+            self._fail(note)
+            self.notes.append(note)
+            self.complete = False
         except RecursionError:
             self._fail(f"{display}: code nested too deeply to analyse; results incomplete")
         return self._facts()
@@ -1068,7 +1108,7 @@ class _Analyser:
         order = {name: index for index, name in enumerate(self.files)}
         writes = sorted(self.writes.values(), key=lambda w: (order.get(w.file, len(order)), w.line, w.column))
         return CodeFacts("python", list(self.files), writes, list(self.problems), self.analysed,
-                         complete=self.complete)
+                         complete=self.complete, notes=list(self.notes), work_units=self.budget.used)
 
     def _fail(self, problem: str) -> None:
         self.problems.append(problem)
@@ -1081,9 +1121,15 @@ class _Analyser:
                 self.problems.append(text)
 
     def _tick(self) -> None:
-        self._steps += 1
-        if self._steps > MAX_STEPS:
-            raise _OutOfBudget()
+        self.budget.tick()
+
+    def _unfollowed(self, frame: _Frame, node: ast.AST, message: str) -> None:
+        """Code that was not read: what it writes is unknown, so a missing write proves nothing."""
+        self._note(frame, node, message)
+        self.complete = False
+        text = f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}"
+        if text not in self.notes:
+            self.notes.append(text)
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -1222,14 +1268,15 @@ class _Analyser:
         self._eval(stmt.test, frame)
         when_true = self._guards_from_test(stmt.test, frame, True)
         when_false = self._guards_from_test(stmt.test, frame, False)
-        before = frame.vars
-        frame.vars = dict(before)
+        before = frame.vars if isinstance(frame.vars, _Vars) else _Vars(frame.vars)
+        start = len(before.log)
+        frame.vars = _copy_vars(before)
         body_falls = self._walk_block(stmt.body, frame, guards + when_true)
-        after_body, frame.vars = frame.vars, dict(before)
+        after_body, frame.vars = frame.vars, _copy_vars(before)
         else_falls = self._walk_block(stmt.orelse, frame, guards + when_false)
         after_else = frame.vars
         if body_falls and else_falls:
-            frame.vars = _merge_vars(after_body, after_else)
+            frame.vars = _merge_vars(after_body, after_else, _set_since(before, start, after_body, after_else))
             return _Outcome()
         if body_falls:
             frame.vars = after_body
@@ -1241,7 +1288,7 @@ class _Analyser:
         """A loop body: one quiet pass finds what later iterations start from, then the real
         pass; afterwards variables may hold what they held before (zero iterations)."""
         guards = frame.guards
-        before = dict(frame.vars)
+        before = _copy_vars(frame.vars)
         with self._quietly():
             bind()
             self._walk_block(body, frame, guards)
@@ -1276,7 +1323,7 @@ class _Analyser:
         """Handlers start from what the body may have done so far; the block leaves only if
         the body and every handler do (or the finally clause does)."""
         guards = frame.guards
-        before = dict(frame.vars)
+        before = _copy_vars(frame.vars)
         falls = self._walk_block(stmt.body, frame, guards) and self._walk_block(stmt.orelse, frame, guards)
         after_body = frame.vars
         ends = [after_body] if falls else []
@@ -1298,7 +1345,7 @@ class _Analyser:
         before = frame.vars
         ends = [before]
         for case in stmt.cases:  # type: ignore[attr-defined]
-            frame.vars = dict(before)
+            frame.vars = _copy_vars(before)
             for node in ast.walk(case.pattern):
                 for name in (getattr(node, "name", None), getattr(node, "rest", None)):
                     if isinstance(name, str):
@@ -1344,8 +1391,18 @@ class _Analyser:
                         if not name.startswith("_"):
                             self._bind_name(name, value, frame)
                 continue
+            if isinstance(source, _ModuleRef) and self._missing_submodule(source.module, alias.name):
+                where = "." * stmt.level + (stmt.module or "")
+                self._unfollowed(frame, stmt, f"import of {alias.name} from {where}: not in the code folder")
             self._bind_name(alias.asname or alias.name, self._attribute(source, alias.name), frame)
         return _Outcome()
+
+    def _missing_submodule(self, package: _Module, name: str) -> bool:
+        """`from <package of the code folder> import name` where name is neither defined by
+        the package nor a module in it: code the function needs that is not there to read."""
+        if not package.is_package or package.package_dir is None or name in package.frame.vars:
+            return False
+        return self.sources.locate(package.package_dir, [name])[0] is None
 
     # -- imports ---------------------------------------------------------------------------------
 
@@ -1356,16 +1413,19 @@ class _Analyser:
         base = self.sources.package_base(frame.module.package_dir, level)
         if base is None or (level == 0 and parts and self.sources.is_external(parts[0])):
             if level and self.sources.root is not None:
-                self._note(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
+                self._unfollowed(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
             return _Ext(dotted) if level == 0 else _Unknown(f"module {dotted} not analysed")
         module: Optional[_Module] = None
         for end in range(1 if parts else 0, len(parts) + 1):
             located, escapes = self.sources.locate(base, parts[:end])
             if escapes:
-                self._note(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
+                self._unfollowed(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
                 return _Unknown(f"module {dotted} is outside the code folder")
+            if located is None and level == 0:
+                return _Ext(dotted)  # an installed package, a layer: not the function's own code
             if located is None:
-                return _Ext(dotted) if level == 0 else _Unknown(f"module {dotted} not found")
+                self._unfollowed(frame, stmt, f"import of {dotted}: not found in the function's code folder")
+                return _Unknown(f"module {dotted} not found")
             module = self._load(located, frame, stmt, dotted)
             if module is None:
                 return _Unknown(f"module {dotted} not analysed")
@@ -1378,12 +1438,12 @@ class _Analyser:
             return self.modules[path]
         depth = frame.module.depth + 1
         if depth > self.sources.max_depth:
-            self._note(
+            self._unfollowed(
                 frame, stmt, f"import of {dotted} not followed (more than {self.sources.max_depth} deep)"
             )
             return None
         if len(self.files) >= MAX_FILES:
-            self._note(frame, stmt, f"import of {dotted} not followed (more than {MAX_FILES} files)")
+            self._unfollowed(frame, stmt, f"import of {dotted} not followed (more than {MAX_FILES} files)")
             return None
         if path.is_dir():
             module = _Module(self.sources.display(path), ast.Module(body=[], type_ignores=[]), "", path, depth)
@@ -1395,8 +1455,10 @@ class _Analyser:
         if text is None:
             self._fail(problem or f"{display}: not read")
             return None
+        self.budget.add_file(len(text))
         self.files.append(display)
         tree, problem = _parse(text, display)
+        self.budget.tick(len(text) // 8)
         if tree is None:
             self._fail(problem or f"{display}: not parsed")
             return None
