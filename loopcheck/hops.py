@@ -237,7 +237,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
                             why=f"{grant.action} on {grant.resource}, but the code never writes {first}"),
                         Emission()))
         if not decided:
-            note = "some calls could not be analysed"
+            note = code.why_incomplete
     elif code is not None:
         note = code.why_not
     if not decided:

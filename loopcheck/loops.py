@@ -233,7 +233,7 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
                     best = hop
     if best.level == NONE and not reached and not code.facts.complete:
         hop = _judge_by_permission(graph, effect, consumer)  # a missing write proves nothing
-        hop.code_note = "some calls could not be analysed"
+        hop.code_note = code.why_incomplete
         return hop
     if best.level == NONE and effect.grants and not reached:
         best.unused_permission = True
