@@ -17,8 +17,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         hop = next(h for h in loop.hops if h.level == POSSIBLE and h.broad)
         if hop.write is not None:
             unread = "its code does not name what it writes"
-        elif hop.code_note:
-            unread = f"its code was not read: {hop.code_note}"
+        elif hop.code_note:  # why, in the notes: the message stays the same in every front-end
+            unread = "its code could not be read"
         else:
             unread = "its code does not show the write"
         yield ctx.loop_finding(

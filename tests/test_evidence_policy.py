@@ -66,7 +66,8 @@ def test_a_wildcard_grant_without_code_is_a_warning(tmp_path, resource):
     finding = findings[0]
     assert finding.severity == "warning"
     assert "only a broad grant" in finding.message
-    assert "not found at" in finding.message  # says why the code was not read
+    assert "its code could not be read" in finding.message
+    assert any("not found at" in note for note in finding.notes)  # and why
     assert any("only through a wildcard" in note for note in finding.notes)
 
 
