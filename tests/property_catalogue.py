@@ -382,7 +382,7 @@ Resources:
                 NotAction: [s3:GetObject]
                 NotResource: arn:aws:s3:::other/*
       ManagedPolicyArns:
-        - arn:aws:iam::aws:policy/AWSLambdaExecute
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
         - {Ref: ManagedPolicy}
   ManagedPolicy:
     Type: AWS::IAM::ManagedPolicy
@@ -434,15 +434,15 @@ Resources:
           TOPIC: {Ref: Topic}
           TABLE: {Ref: Table}
       Policies:
-        - AWSLambdaExecute
+        - AWSLambdaBasicExecutionRole
         - S3CrudPolicy:
             BucketName: {Ref: SamBucket}
         - SQSSendMessagePolicy:
             QueueName: {"Fn::GetAtt": [Queue, QueueName]}
         - Statement:
             - Effect: Allow
-              Action: [sns:Publish, events:PutEvents]
-              Resource: "*"
+              Action: [sns:Publish]
+              Resource: {Ref: Topic}
             - Effect: Deny
               NotAction: sns:Subscribe
               NotResource: arn:aws:sns:us-east-1:123456789012:other

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -129,7 +130,17 @@ def with_value(value: Any, rows: Sequence[Tuple[str, str]], data: Any = None) ->
     return data
 
 
+def _keys_all_text(node: Any) -> bool:
+    if isinstance(node, dict):
+        return all(isinstance(k, str) and _keys_all_text(v) for k, v in node.items())
+    return all(_keys_all_text(item) for item in node) if isinstance(node, list) else True
+
+
 def text_of(data: Dict[str, Any]) -> str:
+    """The template as JSON (fast to write and read), or as YAML when a mapping has a key
+    JSON cannot hold (a number)."""
+    if _keys_all_text(data):
+        return json.dumps(data, indent=1)
     return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False, width=1000)
 
 
@@ -143,7 +154,12 @@ def depth_groups() -> Dict[int, List[Tuple[str, str]]]:
 DEPTHS = sorted(depth_groups())
 
 
-def analysed(text: str, name: str = "template.yaml"):
+def name_of(text: str) -> str:
+    return "template.json" if text.startswith("{") else "template.yaml"
+
+
+def analysed(text: str):
+    name = name_of(text)
     loaded = parse_text(name, text, True)
     assert isinstance(loaded, Template), loaded
     return analyse(name, loaded.data)
@@ -265,34 +281,75 @@ def test_pipeline_reads_every_shape(shape, depth):
     analysed(text_of(with_value(SHAPES[shape], depth_groups()[depth])))
 
 
+def leaf_rows() -> List[Tuple[str, str]]:
+    """Rows no other row goes through: setting them all at once keeps every parent valid."""
+    paths = [steps(path) for _, path in CATALOGUE]
+    return [row for row, own in zip(CATALOGUE, paths)
+            if not any(len(other) > len(own) and other[:len(own)] == own for other in paths)]
+
+
 def _cfn_template(text: str, filename: Any):
-    """A cfn-lint Template after cfn-lint's own transform step, as rules receive it (None
-    when the SAM transform refuses the template: cfn-lint then runs no rule)."""
+    """A cfn-lint Template after cfn-lint's own transform step, as rules receive it; None
+    when that step refuses the template or fails (cfn-lint then runs no rule: a resource
+    `Type` that is a mapping breaks cfn-lint's own Globals merge, before any plugin)."""
     from cfnlint.decode import decode_str
     from cfnlint.template import Template as CfnTemplate
 
     data, errors = decode_str(text)
     assert not errors, errors
     cfn = CfnTemplate(filename, data, ["us-east-1"])
-    return None if cfn.transform() else cfn
+    try:
+        refused = cfn.transform()
+    except Exception:  # noqa: BLE001 - cfn-lint's own failure, not the plugin's
+        return None
+    return None if refused else cfn
 
 
+def through_the_plugin(text: str, folder: Path) -> int:
+    """Every loopcheck rule of the plugin on the template, with the file to read again and,
+    where cfn-lint transforms SAM first (< 1.54), as from stdin too. The number of matches."""
+    plugin = pytest.importorskip("loopcheck.cfnlint_plugin")
+    (folder / name_of(text)).write_text(text)
+    count = 0
+    for filename in (name_of(text), None) if plugin_transforms_sam() else (name_of(text),):
+        cfn = _cfn_template(text, filename)
+        for cls in plugin.RULE_CLASSES if cfn is not None else ():
+            for match in cls().match(cfn):
+                assert match.message and match.path[0] == "Resources"
+                count += 1
+    return count
+
+
+def plugin_transforms_sam() -> bool:
+    from importlib.metadata import version
+
+    return tuple(int(p) for p in re.findall(r"\d+", version("cfn-lint"))[:2]) < (1, 54)
+
+
+@pytest.mark.parametrize("shape", SHAPE_IDS)
+def test_cfn_lint_plugin_reads_every_shape(shape, tmp_path, monkeypatch):
+    """The plugin on cfn-lint's own decoded template (its node types, its transform step in
+    the older era), every leaf row set to the shape at once."""
+    pytest.importorskip("cfnlint")
+    monkeypatch.chdir(tmp_path)
+    through_the_plugin(text_of(with_value(SHAPES[shape], leaf_rows())), tmp_path)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", DEPTHS)
 @pytest.mark.parametrize("shape", SHAPE_IDS)
-def test_cfn_lint_plugin_reads_every_shape(shape, depth, tmp_path, monkeypatch):
-    """The plugin on cfn-lint's own decoded template (its node types, its transform step in
-    the older era), both with the file to read again and as from stdin."""
-    plugin = pytest.importorskip("loopcheck.cfnlint_plugin")
+def test_cfn_lint_plugin_reads_every_shape_at_every_depth(shape, depth, tmp_path, monkeypatch):
+    """As above, every row (containers too), one depth at a time (slow: about 300 runs)."""
+    pytest.importorskip("cfnlint")
     monkeypatch.chdir(tmp_path)
-    text = text_of(with_value(SHAPES[shape], depth_groups()[depth]))
-    (tmp_path / "template.yaml").write_text(text)
-    for filename in ("template.yaml", None):
-        cfn = _cfn_template(text, filename)
-        if cfn is None:
-            continue
-        for cls in plugin.RULE_CLASSES:
-            for match in cls().match(cfn):
-                assert match.linenumber >= 1
+    through_the_plugin(text_of(with_value(SHAPES[shape], depth_groups()[depth])), tmp_path)
+
+
+def test_base_template_through_the_plugin(tmp_path, monkeypatch):
+    """The plugin reports the base template's loops: the shapes above reach a real analysis."""
+    pytest.importorskip("cfnlint")
+    monkeypatch.chdir(tmp_path)
+    assert through_the_plugin(text_of(base()), tmp_path) >= 10
 
 
 # -- the crashes the catalogue found, each on its own --------------------------------------
@@ -307,8 +364,9 @@ def test_alarm_metric_name_of_any_shape_scans(row, shape, tmp_path):
     """An alarm whose MetricName is an intrinsic or a list (directly or in Metrics[]) was
     an internal error (`unhashable type`): now that alarm counts for nothing and the rest
     of the template is still analysed."""
-    template = tmp_path / "template.yaml"
-    template.write_text(text_of(with_value(SHAPES[shape], [row])))
+    text = text_of(with_value(SHAPES[shape], [row]))
+    template = tmp_path / name_of(text)
+    template.write_text(text)
     result = cli_runner().invoke(main, ["scan", "--format", "json", str(template)])
     assert "internal error" not in result.stdout + result.stderr
     assert result.exit_code == 1  # the loops of the base template are still found
@@ -318,23 +376,113 @@ def test_alarm_metric_name_of_any_shape_scans(row, shape, tmp_path):
     assert set(alarmed) == {"RawFn", "SamFn"} - ({"RawFn"} if "Metrics" not in row[1] else {"SamFn"})
 
 
-def test_alarm_metric_name_through_the_real_cfn_lint(tmp_path):
-    """The same alarms through cfn-lint with the plugin: no E0002 (the plugin's internal
-    error), and loopcheck's findings are reported."""
-    import json
+ALARM_TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Prefix:
+    Type: String
+    Default: app
+Conditions:
+  HasPrefix: !Not [!Equals [!Ref Prefix, ""]]
+Resources:
+  Media:
+    Type: AWS::S3::Bucket
+  Resize:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            for record in event["Records"]:
+                bucket = record["s3"]["bucket"]["name"]
+                s3.put_object(Bucket=bucket, Key="small-" + record["s3"]["object"]["key"], Body=b"")
+      Policies:
+        - S3CrudPolicy:
+            BucketName: !Ref Media
+      Events:
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Media
+            Events: s3:ObjectCreated:*
+  SubAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: !Sub "${Prefix}/Lambda"
+      MetricName: !Sub "${Prefix}-Errors"
+      Dimensions: [{Name: FunctionName, Value: !Ref Resize}]
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanThreshold
+  IfAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      MetricName: !If [HasPrefix, !Join ["-", [!Ref Prefix, Errors]], Errors]
+      Namespace: AWS/Lambda
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanThreshold
+  MetricsAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Metrics:
+        - Id: errors
+          MetricStat:
+            Metric:
+              Namespace: AWS/Lambda
+              MetricName: !Ref Prefix
+              Dimensions: [{Name: FunctionName, Value: !Ref Resize}]
+            Period: 60
+            Stat: Sum
+        - Id: listed
+          MetricStat:
+            Metric:
+              Namespace: AWS/Lambda
+              MetricName: [Invocations, Errors]
+            Period: 60
+            Stat: Sum
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanThreshold
+"""
+
+
+def test_alarm_with_intrinsic_metric_names_through_the_cli(tmp_path):
+    """Issue 12's shape: `!Sub`, `!If`/`!Join`, `!Ref` and a list as MetricName (directly
+    and in Metrics[]): the loop is reported, with no internal error; none of these alarms
+    counts as an alarm on the function's concurrency."""
+    template = tmp_path / "template.yaml"
+    template.write_text(ALARM_TEMPLATE)
+    result = cli_runner().invoke(main, ["scan", "--format", "json", str(template)])
+    assert "internal error" not in result.stdout + result.stderr
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    assert ("EL101", "Resize") in {(f["rule"], f["resource"]) for f in report["findings"]}
+    assert analysed(ALARM_TEMPLATE).model.alarmed == {}
+
+
+def test_alarm_with_intrinsic_metric_names_through_the_real_cfn_lint(tmp_path):
+    """The same template through cfn-lint with the plugin: no E0002 (`unhashable type:
+    'dict_node'`), and the loop is reported."""
     import subprocess
     import sys
 
     pytest.importorskip("cfnlint")
-    direct = [row for row in ALARM_ROWS if "Metrics" not in row[1]]
-    data = with_value(SHAPES["If-of-shapes"], [row for row in ALARM_ROWS if row not in direct],
-                      with_value(SHAPES["Sub"], direct))
-    (tmp_path / "template.yaml").write_text(text_of(data))
+    (tmp_path / "template.yaml").write_text(ALARM_TEMPLATE)
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
          "--format", "json", "--include-checks", "I", "--append-rules", "loopcheck.cfnlint_plugin",
          "--", "template.yaml"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    matches = json.loads(done.stdout)
-    assert [m for m in matches if m["Rule"]["Id"] == "E0002"] == []
-    assert any(m["Rule"]["Id"].startswith("EL") for m in matches)
+    rules = {m["Rule"]["Id"] for m in json.loads(done.stdout)}
+    assert "E0002" not in rules, done.stdout
+    assert "EL101" in rules
