@@ -248,7 +248,7 @@ NOT_PROPERTIES: Dict[str, str] = {
     "Outputs": "the template section", "Export": "an output's export", "Transform": "the template section",
     "Default": "a parameter's default", "Value": "an output's value, a tag's, a filter rule's",
     "Ref": "an intrinsic", "Fn::Sub": "an intrinsic", "Fn::GetAtt": "an intrinsic",
-    "Fn::If": "an intrinsic", "Fn::Join": "an intrinsic",
+    "Fn::If": "an intrinsic", "Fn::Join": "an intrinsic", "Fn::ImportValue": "an intrinsic",
     "Item": "a code fact's detail", "ItemWhy": "a code fact's detail",
     "MessageAttributes": "a code fact's detail",
     "Tags": "cfn-lint < 1.54's transformed template: SAM's lambda:createdBy tag",
