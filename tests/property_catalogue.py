@@ -72,15 +72,15 @@ CATALOGUE: List[Tuple[str, str]] = [
     # -- SAM Globals, merged into each AWS::Serverless::Function
     (TEMPLATE, "Globals"),
     (TEMPLATE, "Globals.Function"),
-    (TEMPLATE, "Globals.Function.Runtime"),
     (TEMPLATE, "Globals.Function.Environment"),
     (TEMPLATE, "Globals.Function.Environment.Variables"),
     # -- functions: code, runtime controls, permissions
     *_rows(FUNCTIONS, "Properties.FunctionName", "Properties.Runtime", "Properties.Handler",
            "Properties.PackageType", "Properties.RecursiveLoop", "Properties.ReservedConcurrentExecutions",
            "Properties.Role", "Properties.Environment", "Properties.Environment.Variables",
-           "Properties.Environment.Variables.*", "Properties.DeadLetterConfig",
-           "Properties.DeadLetterConfig.TargetArn"),
+           "Properties.Environment.Variables.*"),
+    (LAMBDA_FUNCTION, "Properties.DeadLetterConfig"),
+    (LAMBDA_FUNCTION, "Properties.DeadLetterConfig.TargetArn"),
     (LAMBDA_FUNCTION, "Properties.Code"),
     (LAMBDA_FUNCTION, "Properties.Code.ZipFile"),
     (SAM_FUNCTION, "Properties.InlineCode"),
@@ -277,7 +277,6 @@ Mappings:
       Value: mapped
 Globals:
   Function:
-    Runtime: python3.12
     Environment:
       Variables:
         STAGE: {Ref: Stage}
@@ -414,6 +413,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       FunctionName: {"Fn::Sub": "${AWS::StackName}-sam"}
+      Runtime: python3.12
       Handler: index.handler
       PackageType: Zip
       RecursiveLoop: Allow
@@ -498,8 +498,6 @@ Resources:
             Destination: {Ref: Topic}
       DeadLetterQueue:
         Type: SQS
-        TargetArn: {"Fn::GetAtt": [Dlq, Arn]}
-      DeadLetterConfig:
         TargetArn: {"Fn::GetAtt": [Dlq, Arn]}
       Connectors:
         ToTable:
@@ -649,8 +647,9 @@ Resources:
         - Type: AWS::S3::Bucket
           Arn: {"Fn::GetAtt": [Bucket, Arn]}
         - Type: AWS::S3::Bucket
+          Arn: {"Fn::Sub": "arn:aws:s3:::${AWS::StackName}-media"}
           Name: {"Fn::Sub": "${AWS::StackName}-media"}
-        - Id: Topic
+        - Id: Table
       Permissions: [Read, Write]
   ConnectorByArn:
     Type: AWS::Serverless::Connector
@@ -658,6 +657,7 @@ Resources:
       Source:
         Type: AWS::Lambda::Function
         Arn: {"Fn::GetAtt": [RawFn, Arn]}
+        RoleName: {Ref: Role}
       Destination:
         Type: AWS::SQS::Queue
         Arn: {"Fn::GetAtt": [Queue, Arn]}
