@@ -12,7 +12,9 @@ model, the rules and the front-ends read; BASE_TEMPLATE sets each to a valid val
   each other, and their parents keep valid values), one template per shape and depth; the
   rows where a crash was found also run one by one.
 
-scripts/test_cfnlint_eras.sh runs this file under the older cfn-lint era too.
+scripts/test_cfnlint_eras.sh runs the plugin tests here under the older cfn-lint era too
+(the every-depth plugin matrix is marked slow: run it in that era's venv with
+`pytest tests/test_property_catalogue.py -m slow`).
 """
 
 from __future__ import annotations
