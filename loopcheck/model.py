@@ -19,6 +19,7 @@ from loopcheck.knowledge.managed_policies import (
     is_aws_managed_arn,
     managed_policy_name,
 )
+from loopcheck.props import is_intrinsic, literal_list, literal_str, mapping
 from loopcheck.values import Pattern, Resolver, Value, branches, items_of
 
 Path = Tuple[Any, ...]
@@ -101,7 +102,7 @@ class Function:
     @property
     def recursive_loop(self) -> str:
         value = self.properties.get("RecursiveLoop", "Terminate")
-        return value if isinstance(value, str) else "Terminate"
+        return literal_str(value) or "Terminate"
 
     @property
     def reserved_concurrency(self) -> Optional[Any]:
@@ -122,9 +123,8 @@ class Resource:
 
     @property
     def has_stream(self) -> bool:
-        spec = self.properties.get("StreamSpecification")
-        return self.kind == "stream" or isinstance(spec, dict) and bool(spec.get("StreamViewType")
-                                                                        or spec.get("StreamEnabled"))
+        spec = mapping(self.properties.get("StreamSpecification"))
+        return self.kind == "stream" or bool(spec.get("StreamViewType") or spec.get("StreamEnabled"))
 
 
 @dataclass
@@ -244,8 +244,8 @@ def _bucket_ids(resolver: Resolver, buckets: Dict[str, Bucket], by_name: Dict[Tu
     return found
 
 
-def _dict(node: Any) -> Dict[str, Any]:
-    return node if isinstance(node, dict) else {}
+# A literal mapping or {}: the accessor of loopcheck.props, by the name this stage's readers use.
+_dict = mapping
 
 
 def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[str, Any]:
@@ -300,7 +300,7 @@ class _Builder:
                     self._function_by_pattern.setdefault(pattern.parts, str(logical_id))
             elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 for role in items_of(_dict(resource.get("Properties")).get("Roles")):
-                    role_id = self.resolver.refers_to(role) or (role if isinstance(role, str) else None)
+                    role_id = self.resolver.refers_to(role) or literal_str(role)
                     if role_id:
                         self._policies_by_role.setdefault(str(role_id), []).append(str(logical_id))
         for function in self.functions.values():
@@ -376,17 +376,17 @@ class _Builder:
             role_path = ("Resources", role_id, "Properties")
             role_props = _dict(_dict(self.resources.get(role_id)).get("Properties"))
             policies = role_props.get("Policies")
-            for index, policy in enumerate(policies if isinstance(policies, list) else []):
+            for index, policy in enumerate(literal_list(policies)):
                 for entry in branches(policy):
                     entry = _dict(entry)
-                    name = entry.get("PolicyName")
-                    source = f"policy {name if isinstance(name, str) else index} of {role_id}"
+                    name = literal_str(entry.get("PolicyName"))
+                    source = f"policy {index if name is None else name} of {role_id}"
                     function.statements += statements_from_document(
                         entry.get("PolicyDocument"), self.resolver, source,
                         role_path + ("Policies", index, "PolicyDocument"),
                     )
             arns = role_props.get("ManagedPolicyArns")
-            for index, arn in enumerate(arns if isinstance(arns, list) else []):
+            for index, arn in enumerate(literal_list(arns)):
                 self._managed(function, arn, role_path + ("ManagedPolicyArns", index))
             for policy_id in self._policies_by_role.get(role_id, []):
                 policy_props = _dict(_dict(self.resources.get(policy_id)).get("Properties"))
@@ -443,21 +443,19 @@ class _Builder:
         for index, item in enumerate(items):
             item_path = path + (index,) if isinstance(node, list) else path
             for entry in branches(item):
-                if isinstance(entry, str):
+                if literal_str(entry) is not None or is_intrinsic(entry):  # a managed policy's name or ARN
                     self._managed(function, entry, item_path)
-                elif isinstance(entry, dict) and "Statement" in entry:
+                elif "Statement" in mapping(entry):
                     function.statements += statements_from_document(
                         entry, self.resolver, f"inline policy of {function.id}", item_path
                     )
-                elif isinstance(entry, dict) and len(entry) == 1:
+                elif len(mapping(entry)) == 1:
                     (name, arguments), = entry.items()
                     expanded = sam_policy_templates.expand(str(name), arguments)
                     if expanded is not None:
                         function.statements += statements_from_document(
                             expanded, self.resolver, str(name), item_path
                         )
-                    elif str(name).startswith("Fn::") or name == "Ref":
-                        self._managed(function, entry, item_path)
                     else:
                         function.unknown_permissions.append(
                             UnknownPermission(f"policy template {name} is not known to loopcheck", item_path)
@@ -487,7 +485,7 @@ class _Builder:
         config = _dict(_dict(resource.get("Properties")).get("NotificationConfiguration"))
         base = ("Resources", bucket_id, "Properties", "NotificationConfiguration", "LambdaConfigurations")
         entries = config.get("LambdaConfigurations")
-        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        for index, entry in enumerate(literal_list(entries)):
             for alternative in branches(entry):
                 alternative = _dict(alternative)
                 prefix, suffix = _key_filter(_dict(_dict(alternative.get("Filter")).get("S3Key")).get("Rules"))
@@ -505,7 +503,7 @@ class _Builder:
                 "LambdaFunctionConfigurations")
         entries = config.get("LambdaFunctionConfigurations")
         for bucket_id in self.bucket_ids(props.get("BucketName")):
-            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            for index, entry in enumerate(literal_list(entries)):
                 entry = _dict(entry)
                 prefix, suffix = _key_filter(_dict(_dict(entry.get("Filter")).get("Key")).get("FilterRules"))
                 types = _event_types(entry.get("Events"))
@@ -519,8 +517,9 @@ class _Builder:
 def _event_types(node: Any) -> Tuple[str, ...]:
     out = []
     for item in items_of(node):
-        if isinstance(item, str) and item not in out:
-            out.append(str(item))
+        text = literal_str(item)
+        if text is not None and text not in out:
+            out.append(str(text))
     return tuple(out)
 
 
@@ -528,8 +527,8 @@ def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
     prefix = suffix = None
     for rule in items_of(rules):
         rule = _dict(rule)
-        name, value = rule.get("Name"), rule.get("Value")
-        if not isinstance(name, str) or not isinstance(value, (str, int)):
+        name, value = literal_str(rule.get("Name")), literal_str(rule.get("Value"), numbers=True)
+        if name is None or value is None:
             continue
         if name.lower() == "prefix":
             prefix = str(value)

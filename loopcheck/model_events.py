@@ -39,6 +39,7 @@ from loopcheck.model import (
     _event_types,
     _key_filter,
 )
+from loopcheck.props import is_intrinsic, literal_list, literal_str
 from loopcheck.values import Pattern, Symbol, branches, items_of
 
 Path = Tuple[Any, ...]
@@ -123,7 +124,7 @@ def _json(node: Any) -> Any:
             return json.loads(node)
         except ValueError:
             return {"$unparsed": node}
-    if isinstance(node, dict) and len(node) == 1 and next(iter(node)).startswith("Fn::"):
+    if is_intrinsic(node):
         return {"$unparsed": "intrinsic"}
     return node
 
@@ -292,8 +293,8 @@ class _EventPaths:
                 self.add(source, consumer, service, path, "event source mapping", patterns)
 
     def _subscription(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        protocol = props.get("Protocol")
-        kinds = {"lambda": ("function",), "sqs": ("queue",)}.get(protocol if isinstance(protocol, str) else "")
+        protocol = literal_str(props.get("Protocol"))
+        kinds = {"lambda": ("function",), "sqs": ("queue",)}.get(protocol or "")
         if not kinds:
             return
         patterns = _sns_patterns(props.get("FilterPolicy"), props.get("FilterPolicyScope"))
@@ -304,7 +305,7 @@ class _EventPaths:
     def _topic(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
         for index, item in enumerate(items_of(props.get("Subscription"))):
             item = _dict(item)
-            kinds = {"lambda": ("function",), "sqs": ("queue",)}.get(str(item.get("Protocol")))
+            kinds = {"lambda": ("function",), "sqs": ("queue",)}.get(literal_str(item.get("Protocol")) or "")
             for consumer in self.ids(item.get("Endpoint"), *kinds) if kinds else ():
                 self.add(logical_id, consumer, "sns", path + ("Properties", "Subscription", index),
                          "SNS topic subscription")
@@ -315,7 +316,7 @@ class _EventPaths:
         pattern = _resolve_values(self.model.resolver, _json(props.get("EventPattern")))
         targets = props.get("Targets")
         for bus in _bus_ids(self.model, props.get("EventBusName")):
-            for index, target in enumerate(targets if isinstance(targets, list) else []):
+            for index, target in enumerate(literal_list(targets)):
                 for consumer in self.ids(_dict(target).get("Arn"), "function", "queue", "topic",
                                          "statemachine", "stream", "bus", "firehose"):
                     self.add(bus, consumer, "events", path + ("Properties", "Targets", index),
@@ -323,7 +324,7 @@ class _EventPaths:
 
     def _s3_to(self, bucket: str, entries: Any, path: Path, arn_key: str, kinds: Tuple[str, ...],
                event_key: str, filter_keys: Tuple[str, str], origin: str) -> None:
-        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        for index, entry in enumerate(literal_list(entries)):
             for alternative in branches(entry):
                 alternative = _dict(alternative)
                 rules = _dict(_dict(alternative.get("Filter")).get(filter_keys[0])).get(filter_keys[1])
@@ -372,8 +373,7 @@ class _EventPaths:
             config = _dict(props.get(key))
             if not config:
                 continue
-            prefix = config.get("Prefix")
-            why = prefix if isinstance(prefix, str) else ""
+            why = literal_str(config.get("Prefix")) or ""
             for bucket in self.builder.bucket_ids(config.get("BucketARN")):
                 self.add(logical_id, bucket, "firehose", path + ("Properties", key),
                          "Firehose S3 destination", why=why)
@@ -382,7 +382,7 @@ class _EventPaths:
         metrics = [props] + [_dict(_dict(m.get("MetricStat")).get("Metric"))
                              for m in map(_dict, items_of(props.get("Metrics")))]
         for metric in metrics:
-            if metric.get("MetricName") not in ALARM_METRICS:
+            if literal_str(metric.get("MetricName")) not in ALARM_METRICS:  # an intrinsic: not known
                 continue
             for dimension in map(_dict, items_of(metric.get("Dimensions"))):
                 if dimension.get("Name") == "FunctionName":
@@ -401,8 +401,9 @@ class _EventPaths:
         a source given by RoleName is every function of this template with that role (a SAM
         function's generated role is `<Id>Role`). State machines are not returned: their
         writes come from their definition's tasks, whatever their role allows."""
-        if isinstance(source.get("Id"), str):
-            return [source["Id"]] if source["Id"] in self.model.functions else []
+        source_id = literal_str(source.get("Id"))
+        if source_id is not None:
+            return [source_id] if source_id in self.model.functions else []
         if "RoleName" in source:
             return self._functions_with_role(source["RoleName"])
         if "Arn" in source:
@@ -412,7 +413,7 @@ class _EventPaths:
     def _functions_with_role(self, node: Any) -> List[str]:
         resolver = self.model.resolver
         target = resolver.refers_to(node)
-        if isinstance(node, dict) and isinstance(node.get("Ref"), str) and target is None:
+        if is_intrinsic(node) and literal_str(node.get("Ref")) and target is None:
             target = node["Ref"]  # a role SAM generates (`<FunctionId>Role`) is not in the template
         if target is not None:
             role_ids = [target]
@@ -434,18 +435,17 @@ class _EventPaths:
     def _connector_grant(self, function_id: str, props: Dict[str, Any], path: Path, name: str = "") -> None:
         """The statements SAM's connector profile gives the source's role, for each
         destination (one reference or a list) and each of Read / Write."""
-        permissions = [p for p in items_of(props.get("Permissions")) if p in PERMISSIONS]
+        permissions = [p for p in items_of(props.get("Permissions")) if literal_str(p) in PERMISSIONS]
         for destination in items_of(props.get("Destination")):
             destination = _dict(destination)
-            if isinstance(destination.get("Id"), str):
-                target_id = destination["Id"]
+            target_id = literal_str(destination.get("Id"))
+            if target_id is not None:
                 kind = self.model.kind_of(target_id)
                 arn_node: Any = {"Fn::GetAtt": [target_id, "Arn"]}
                 name_node: Any = {"Fn::GetAtt": [target_id, "Name"]} if kind == "statemachine" else {
                     "Ref": target_id}
             else:
-                rtype = destination.get("Type")
-                kind = RESOURCE_KINDS.get(rtype, "unknown") if isinstance(rtype, str) else "unknown"
+                kind = RESOURCE_KINDS.get(literal_str(destination.get("Type")) or "", "unknown")
                 arn_node = destination.get("Arn")
                 name_node = destination.get("Name")
                 if arn_node is None and name_node is not None and kind == "bucket":
@@ -509,11 +509,11 @@ class _EventPaths:
                         target_node = _placeholder(params[key], subs) if not key.endswith(".$") else None
                         break
             if action == "events:PutEvents":
-                entries = params.get("Entries")
-                entry = _dict(entries[0]) if isinstance(entries, list) and entries else {}
+                entries = literal_list(params.get("Entries"))
+                entry = _dict(entries[0]) if entries else {}
                 target_node = _placeholder(entry.get("EventBusName", "default"), subs)
                 details = {k: v for k, v in entry.items()
-                           if k in ("Source", "DetailType") and isinstance(v, str)}
+                           if k in ("Source", "DetailType") and literal_str(v) is not None}
             else:
                 details = {}
         else:
@@ -671,8 +671,7 @@ def _tasks(definition: Dict[str, Any], depth: int = 0) -> List[Tuple[str, Dict[s
 
 def _type_of(resource: Dict[str, Any]) -> str:
     """A resource's Type when it is a string (malformed templates put anything there)."""
-    rtype = resource.get("Type")
-    return rtype if isinstance(rtype, str) else ""
+    return literal_str(resource.get("Type")) or ""
 
 
 def add_event_paths(builder: Any, model: Model) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from loopcheck.findings import Finding
+from loopcheck.props import mapping
 from loopcheck.rulebase import Rule, RuleContext
 
 
@@ -15,8 +16,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             table = ctx.model.resources.get(hop.dedupe) if hop.dedupe else None
             if table is None or table.id in reported:
                 continue
-            ttl = table.properties.get("TimeToLiveSpecification")
-            if isinstance(ttl, dict) and ttl.get("Enabled") in (True, "true", "True"):
+            ttl = mapping(table.properties.get("TimeToLiveSpecification"))
+            if ttl.get("Enabled") in (True, "true", "True"):
                 continue
             reported.add(table.id)
             yield ctx.finding(

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Runs tests/test_cfnlint_plugin.py once per cfn-lint era, each in a fresh venv in a temp dir:
+# Runs tests/test_cfnlint_plugin.py, and the cfn-lint tests of tests/test_property_catalogue.py
+# (every value shape of every leaf property through the plugin; its slow every-depth matrix
+# is left to a direct run), once per cfn-lint era, each in a
+# fresh venv in a temp dir:
 #   cfn-lint==1.53.3  the last era that runs the SAM transform before its rules
 #                     (rules see AWS::Lambda::Function, generated roles, no CodeUri);
 #   cfn-lint>=1.54    the newest release: rules see the SAM template, Globals merged.
@@ -30,6 +33,8 @@ for requirement in "$@"; do
   echo "== $requirement (cfn-lint $installed)"
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_cfnlint_plugin.py
   result=$?
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_property_catalogue.py -m "not slow" -k "cfn_lint or plugin"
+  [ "$?" -eq 0 ] || result=1
   echo "== $requirement: pytest exit $result, $((SECONDS - started)) s with install"
   [ "$result" -eq 0 ] || status=1
 done

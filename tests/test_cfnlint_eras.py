@@ -1,5 +1,6 @@
 """The cfn-lint plugin under the other cfn-lint era: the main run has the newest cfn-lint
-(>= 1.54, no SAM transform); this runs tests/test_cfnlint_plugin.py again in a fresh venv
+(>= 1.54, no SAM transform); this runs tests/test_cfnlint_plugin.py (and the plugin tests of
+tests/test_property_catalogue.py) again in a fresh venv
 with cfn-lint 1.53.3 (the era SAM CLI pins, which transforms SAM before its rules)."""
 
 from __future__ import annotations
