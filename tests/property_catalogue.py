@@ -239,6 +239,22 @@ CATALOGUE: List[Tuple[str, str]] = [
     ("AWS::Serverless::StateMachine", "Properties.Events.*.Properties"),
     ("AWS::Serverless::StateMachine", "Properties.Events.*.Properties.Pattern"),
     ("AWS::Serverless::StateMachine", "Properties.Events.*.Properties.EventBusName"),
+    ("AWS::Serverless::StateMachine", "Properties.DefinitionUri"),
+    # -- where SAM builds keep the code: images and esbuild
+    (SAM_FUNCTION, "Metadata.DockerContext"),
+    (SAM_FUNCTION, "Metadata.Dockerfile"),
+    (SAM_FUNCTION, "Metadata.BuildMethod"),
+    (SAM_FUNCTION, "Metadata.BuildProperties"),
+    (SAM_FUNCTION, "Metadata.BuildProperties.EntryPoints"),
+    (SAM_FUNCTION, "Metadata.BuildProperties.EntryPoints[]"),
+    (SAM_FUNCTION, "Properties.ImageConfig"),
+    (SAM_FUNCTION, "Properties.ImageConfig.Command"),
+    (SAM_FUNCTION, "Properties.ImageConfig.WorkingDirectory"),
+    # -- triggers configured outside the template: a Lambda permission for a service
+    ("AWS::Lambda::Permission", "Properties.Principal"),
+    ("AWS::Lambda::Permission", "Properties.SourceArn"),
+    ("AWS::Lambda::Permission", "Properties.FunctionName"),
+    ("AWS::Lambda::Permission", "Properties.Action"),
 ]
 
 # Keys the reading modules use that are not template properties, and why.
@@ -525,9 +541,38 @@ Resources:
         S3Key: asset.zip
   ImageFn:
     Type: AWS::Serverless::Function
+    Metadata:
+      DockerContext: ./image-missing
+      Dockerfile: Dockerfile
     Properties:
       PackageType: Image
       ImageUri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest
+      ImageConfig:
+        Command: [app.handler]
+        WorkingDirectory: /var/task
+  EsbuildFn:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        EntryPoints: [src/app.ts]
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: esbuild-missing/
+      Handler: app.handler
+  BucketPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: {Ref: EsbuildFn}
+      Principal: s3.amazonaws.com
+      SourceArn: {"Fn::GetAtt": [SamBucket, Arn]}
+  FileMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/missing.asl.json
+      DefinitionSubstitutions:
+        QueueUrl: {Ref: Queue}
   Queue:
     Type: AWS::SQS::Queue
     Properties:
