@@ -123,8 +123,8 @@ def test_directories_are_walked_for_every_template_suffix(tmp_path):
 
 
 def test_usage_errors_exit_2():
-    assert run("scan")[0] == 2
     assert run("scan", "--format", "xml", CLEAN)[0] == 2
+    assert run("scan", "--no-such-flag", CLEAN)[0] == 2
 
 
 def test_version_and_help():
