@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
-from loopcheck.cycles import is_cyclic, simple_cycles, strongly_connected
+from loopcheck.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
 from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.iam import Statement
 from loopcheck.knowledge.event_paths import WRITE_ACTIONS
@@ -22,11 +22,37 @@ from loopcheck.model import Model, S3Trigger, TaskWrite, Trigger, UnknownPermiss
 from loopcheck.values import Pattern, Symbol, concat, literal
 
 # Cycles enumerated per strongly connected component (independent loops never share a
-# budget), and in all per template: both bound the work on pathological graphs.
+# budget), and in all per template: both bound the work on pathological graphs. The length
+# bound only keeps reports readable: the search's work does not grow with cycle length.
 MAX_CYCLES = 200
 MAX_CYCLES_TOTAL = 20000
-MAX_CYCLE_LENGTH = 12
-MAX_SEARCH_STEPS = 200_000  # edges followed per component while enumerating its cycles
+MAX_CYCLE_LENGTH = 256  # resources on one loop (a ring of 128 functions through queues)
+MAX_SEARCH_STEPS = 200_000  # steps per component while enumerating its cycles
+MAX_SEARCH_STEPS_TOTAL = 2_000_000  # and per template
+TOTAL = "total"  # a component not searched because the template's budget was spent
+
+_BOUND_TEXT = {
+    LENGTH: f"a loop through more than {MAX_CYCLE_LENGTH} resources (the cycle-length bound)",
+    COUNT: f"more than {MAX_CYCLES} loops (the cycle-count bound)",
+    STEPS: f"more paths than {MAX_SEARCH_STEPS:,} search steps cover (the search-step bound)",
+    TOTAL: (f"loops not searched: the template's bounds ({MAX_CYCLES_TOTAL:,} loops, "
+            f"{MAX_SEARCH_STEPS_TOTAL:,} search steps) were spent"),
+}
+
+
+@dataclass
+class CutComponent:
+    """A strongly connected component whose cycles were not all listed, and why."""
+
+    nodes: List[str]  # in template order
+    bounds: List[str]  # cycles.LENGTH, COUNT, STEPS, or TOTAL
+    listed: int  # cycles listed from it
+
+    def describe(self) -> str:
+        shown = ", ".join(self.nodes[:3])
+        more = f" and {len(self.nodes) - 3} more" if len(self.nodes) > 3 else ""
+        why = "; ".join(_BOUND_TEXT[b] for b in self.bounds)
+        return f"the group {shown}{more} ({len(self.nodes)} resources) holds {why}"
 
 
 @dataclass
@@ -63,6 +89,7 @@ class EventGraph:
     bucket_tokens: Dict[str, List[Tokens]]  # bucket ARN tokens per name alternative
     code: Dict[str, FunctionCode] = field(default_factory=dict)  # per triggered function
     cycles_cut: str = ""  # set by cycles() when a bound stopped the search: why
+    cut_components: List[CutComponent] = field(default_factory=list)  # set by cycles()
 
     def triggers_between(self, bucket: str, function: str) -> List[S3Trigger]:
         return [t for t in self.triggers if t.bucket == bucket and t.function == function]
@@ -97,9 +124,17 @@ class EventGraph:
         successors = [sorted(set(nexts)) for nexts in successors]
         found: List[List[str]] = []
         numbered_cycles, cut = _bounded_cycles(successors)
+        self.cut_components = [
+            CutComponent(sorted((names[n] for n in nodes), key=lambda n: (order.get(n, len(order)), n)),
+                         bounds, listed)
+            for nodes, bounds, listed in cut
+        ]
+        self.cycles_cut = ""
         if cut:
-            self.cycles_cut = (f"{cut} group{'s' if cut > 1 else ''} of connected resources with more "
-                               f"than {MAX_CYCLES} cycles, or too many paths to search")
+            shown = [c.describe() for c in self.cut_components[:3]]
+            if len(cut) > 3:
+                shown.append(f"{len(cut) - 3} more groups")
+            self.cycles_cut = "; ".join(shown)
         for numbered in numbered_cycles:
             ids = [names[n] for n in numbered]
             actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
@@ -114,22 +149,29 @@ class EventGraph:
         return found
 
 
-def _bounded_cycles(successors: List[List[int]]) -> Tuple[List[List[int]], int]:
-    """(cycles, components cut short): simple cycles, component by component in node
-    order, at most MAX_CYCLES each and MAX_CYCLES_TOTAL in all."""
+_Cut = Tuple[List[int], List[str], int]  # a component, the bounds that cut it, cycles listed
+
+
+def _bounded_cycles(successors: List[List[int]]) -> Tuple[List[List[int]], List[_Cut]]:
+    """(cycles, components cut short as (nodes, bounds, cycles listed)): simple cycles,
+    component by component in node order, at most MAX_CYCLES each and MAX_CYCLES_TOTAL in
+    all, within the search-step budgets."""
     components = [c for c in strongly_connected(successors) if is_cyclic(c, successors)]
     components.sort(key=lambda c: c[0])
     found: List[List[int]] = []
-    cut = 0
+    cut: List[_Cut] = []
+    steps = 0
     for component in components:
-        if len(found) >= MAX_CYCLES_TOTAL:
-            cut += 1
+        if len(found) >= MAX_CYCLES_TOTAL or steps >= MAX_SEARCH_STEPS_TOTAL:
+            cut.append((component, [TOTAL], 0))
             continue
-        cycles, complete = simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
-                                         max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - len(found)),
-                                         max_steps=MAX_SEARCH_STEPS)
-        found += cycles
-        cut += not complete
+        search = simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
+                               max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - len(found)),
+                               max_steps=min(MAX_SEARCH_STEPS, MAX_SEARCH_STEPS_TOTAL - steps))
+        found += search.cycles
+        steps += search.steps
+        if search.cut:
+            cut.append((component, search.cut, len(search.cycles)))
     return found, cut
 
 
