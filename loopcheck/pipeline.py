@@ -130,7 +130,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
         findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = options.severity.get(finding.rule, finding.severity)
-    notes = []
+    notes = [f"{model.file}: {note}" for note in graph.notes]
     if graph.cycles_cut:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")
