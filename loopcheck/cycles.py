@@ -93,8 +93,9 @@ def simple_cycles(component: Sequence[int], successors: Sequence[Sequence[int]],
     """The simple cycles inside one strongly connected component, each listed once, from its
     smallest node, in depth-first order over sorted successors; at most `max_count` of them,
     of at most `max_length` nodes, within `max_steps` steps (edges followed, nodes copied
-    into listed cycles; dense graphs hold exponentially many cycles). LENGTH is in `cut` only
-    when a longer cycle really exists and was left out."""
+    into listed cycles, blocking bookkeeping; dense graphs hold exponentially many cycles; a
+    search that needs more is cut). LENGTH is in `cut` only when a longer cycle really
+    exists and was left out."""
     search = Search()
     members: Set[int] = set(component)
     predecessors: Dict[int, List[int]] = {}
@@ -105,7 +106,8 @@ def simple_cycles(component: Sequence[int], successors: Sequence[Sequence[int]],
     for start in component:  # sorted: cycles from smaller starts come first
         allowed = _reaching(start, members, predecessors)
         search.steps += len(allowed)
-        stop = _cycles_from(start, allowed, successors, search, max_length, max_count, max_steps)
+        stop = STEPS if search.steps > max_steps else _cycles_from(
+            start, allowed, successors, search, max_length, max_count, max_steps)
         if stop:
             search.cut.append(stop)
             break
@@ -129,19 +131,23 @@ def _cycles_from(start: int, allowed: Set[int], successors: Sequence[Sequence[in
         pushed = False
         for nxt in frame[1]:
             search.steps += 1
-            if search.steps >= max_steps:
+            if search.steps > max_steps:
                 return STEPS
             if nxt == start:
                 if len(found) >= max_count:
                     return COUNT
                 found.append(list(path))
                 search.steps += len(path)
+                if search.steps > max_steps:
+                    return STEPS
                 frame[2] = True
             elif nxt in allowed and nxt not in blocked:
                 if len(path) >= max_length:
                     frame[2] = True
                     if LENGTH not in search.cut and _closes(nxt, start, allowed, set(path), successors, search):
                         search.cut.append(LENGTH)
+                    if search.steps > max_steps:
+                        return STEPS
                     continue
                 path.append(nxt)
                 blocked.add(nxt)
@@ -161,6 +167,8 @@ def _cycles_from(start: int, allowed: Set[int], successors: Sequence[Sequence[in
                 if nxt in allowed:
                     waiting.setdefault(nxt, set()).add(node)
             search.steps += len(successors[node])
+            if search.steps > max_steps:
+                return STEPS
     return ""
 
 

@@ -128,6 +128,13 @@ class EventGraph:
         """Functions and state machines run code of their own: they are the writers."""
         return node in self.model.functions or self.model.kind_of(node) == "statemachine"
 
+    def edges(self) -> List[Tuple[str, str]]:
+        """Every edge: S3 notifications, other triggers, then effects (writes)."""
+        edges = [(t.bucket, t.function) for t in self.triggers]
+        edges += [(link.source, link.consumer) for link in self.model.event_triggers
+                  if link.service != "destination"]
+        return edges + list(self.effects)
+
     def cycles(self) -> List[List[str]]:
         """Simple cycles through at least one writer, each rotated to start at the first
         node (in template order) a writer writes, closed (first == last), in a
@@ -136,10 +143,7 @@ class EventGraph:
             return []
         # Nodes are numbered in template order and successor lists sorted, so which cycles
         # fall under MAX_CYCLES never depends on PYTHONHASHSEED.
-        edges = [(t.bucket, t.function) for t in self.triggers]
-        edges += [(link.source, link.consumer) for link in self.model.event_triggers
-                  if link.service != "destination"]
-        edges += list(self.effects)
+        edges = self.edges()
         order = self.model.order
         names = sorted({n for edge in edges for n in edge}, key=lambda n: (order.get(n, len(order)), n))
         number = {name: index for index, name in enumerate(names)}

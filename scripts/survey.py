@@ -346,7 +346,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("MIRRORS must be a folder of <owner>+<name>/repo mirrors")
     loopcheck = args.loopcheck.split() if args.loopcheck else [sys.executable, "-m", "loopcheck"]
     work = args.work or Path(tempfile.mkdtemp(prefix="loopcheck-survey-"))
-    folders = sorted(p for p in args.mirrors.iterdir() if p.is_dir())
+    folders = sorted(p for p in args.mirrors.iterdir() if p.is_dir() and not p.name.startswith("."))
     if args.repos:
         folders = [p for p in folders if any(part in p.name for part in args.repos)]
     print(_HEADER, flush=True)
