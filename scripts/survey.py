@@ -8,7 +8,7 @@ then `loopcheck scan --format json` runs on it with `--jobs 1` and with `--jobs 
 
 Printed per repository: templates scanned, findings by severity, unreadable and skipped
 files, internal errors, wall time and peak RSS of each run, the slowest file (with
-`--time-files`, which times every template alone, in one process), and whether the two JSON
+`--time-files`, which times every template alone, in one process, in CPU seconds), and whether the two JSON
 outputs agree; then a total line, and every internal error with its file and message.
 
     python scripts/survey.py /work/.mirror --work /tmp/survey
@@ -43,6 +43,7 @@ class Run:
     """One `loopcheck scan` process."""
 
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system of the process and the workers it waited for
     peak_rss_mb: float = 0.0
     status: int = 0
     output: Optional[Dict[str, Any]] = None
@@ -63,6 +64,7 @@ class RepoReport:
     internal: List[Dict[str, str]] = field(default_factory=list)  # {"file", "message"}
     seconds_jobs1: float = 0.0
     seconds_jobs2: float = 0.0
+    cpu_jobs1: float = 0.0  # CPU seconds: steadier than wall time on a shared machine
     rss_jobs1_mb: float = 0.0
     rss_jobs2_mb: float = 0.0
     agree: Optional[bool] = None
@@ -158,7 +160,7 @@ def run_scan(loopcheck: Sequence[str], target: Path, jobs: int, out_file: Path) 
     except ValueError:
         output = None
     rss = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return Run(seconds, rss, process.returncode, output, err)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, rss, process.returncode, output, err)
 
 
 def _comparable(output: Optional[Dict[str, Any]]) -> Any:
@@ -180,7 +182,8 @@ def count_templates(root: Path) -> int:
 
 
 def time_files(python: str, root: Path) -> List[Tuple[str, float]]:
-    """Seconds per template, each scanned alone in one separate process (import paid once)."""
+    """CPU seconds per template, each scanned alone in one separate process (import paid
+    once; CPU rather than wall time, which other processes on the machine inflate)."""
     result = subprocess.run([python, __file__, "--time-files-of", str(root)],
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -197,9 +200,9 @@ def _time_files_here(root: str) -> None:
     for path, error in discover([root]):
         if error is not None:
             continue
-        started = time.perf_counter()
+        started = time.process_time()
         scan_file(path, options)
-        times.append((path, time.perf_counter() - started))
+        times.append((path, time.process_time() - started))
     json.dump(times, sys.stdout)
 
 
@@ -264,6 +267,7 @@ def survey_repo(folder: Path, args: argparse.Namespace, loopcheck: List[str], wo
     first = run_scan(loopcheck, dest, 1, work / folder.name / "jobs1.json")
     second = run_scan(loopcheck, dest, 2, work / folder.name / "jobs2.json")
     report.seconds_jobs1, report.rss_jobs1_mb = first.seconds, first.peak_rss_mb
+    report.cpu_jobs1 = first.cpu_seconds
     report.seconds_jobs2, report.rss_jobs2_mb = second.seconds, second.peak_rss_mb
     report.notes = [line for line in first.stderr.splitlines() if "note:" in line]
     if first.output is None:
@@ -295,7 +299,7 @@ def survey_repo(folder: Path, args: argparse.Namespace, loopcheck: List[str], wo
 
 
 _HEADER = (f"{'repository':<52} {'tmpl':>6} {'err':>4} {'warn':>4} {'info':>4} {'unrd':>5} {'skip':>5} "
-           f"{'intl':>4} {'j1 s':>7} {'j2 s':>7} {'j1 MB':>6} {'j2 MB':>6} {'agree':>5}  slowest")
+           f"{'intl':>4} {'j1 s':>7} {'j1 cpu':>7} {'j2 s':>7} {'j1 MB':>6} {'j2 MB':>6} {'agree':>5}  slowest")
 
 
 def _line(r: RepoReport) -> str:
@@ -304,7 +308,8 @@ def _line(r: RepoReport) -> str:
     slowest = f"{r.slowest[0]} ({r.slowest[1]:.2f} s)" if r.slowest else "-"
     agree = {True: "yes", False: "NO", None: "-"}[r.agree]
     return (f"{r.repo:<52} {r.templates:>6} {r.errors:>4} {r.warnings:>4} {r.infos:>4} {r.unreadable:>5} "
-            f"{r.skipped:>5} {len(r.internal):>4} {r.seconds_jobs1:>7.2f} {r.seconds_jobs2:>7.2f} "
+            f"{r.skipped:>5} {len(r.internal):>4} {r.seconds_jobs1:>7.2f} {r.cpu_jobs1:>7.2f} "
+            f"{r.seconds_jobs2:>7.2f} "
             f"{r.rss_jobs1_mb:>6.0f} {r.rss_jobs2_mb:>6.0f} {agree:>5}  {slowest}")
 
 
@@ -313,7 +318,7 @@ def _total(reports: List[RepoReport]) -> str:
     total = RepoReport(f"TOTAL ({len(done)} repositories)")
     for r in done:
         for name in ("templates", "errors", "warnings", "infos", "unreadable", "skipped",
-                     "seconds_jobs1", "seconds_jobs2"):
+                     "seconds_jobs1", "cpu_jobs1", "seconds_jobs2"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
         total.internal += r.internal
         total.rss_jobs1_mb = max(total.rss_jobs1_mb, r.rss_jobs1_mb)
@@ -363,9 +368,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for item in r.internal:
             print(f"internal error: {r.repo}: {item['file']}: {item['message']}")
         for path, seconds in r.slow_files:
-            print(f"slow file: {r.repo}: {path}: {seconds:.2f} s")
+            print(f"slow file: {r.repo}: {path}: {seconds:.2f} s CPU")
         if max(r.seconds_jobs1, r.seconds_jobs2) > 60:
-            print(f"slow repository: {r.repo}: {r.seconds_jobs1:.1f} s (--jobs 1), "
+            print(f"slow repository: {r.repo}: {r.seconds_jobs1:.1f} s (--jobs 1, {r.cpu_jobs1:.1f} s CPU), "
                   f"{r.seconds_jobs2:.1f} s (--jobs 2)")
         if r.agree is False:
             print(f"disagreement: {r.repo}: --jobs 1 and --jobs 2 printed different JSON")
