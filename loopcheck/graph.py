@@ -35,13 +35,15 @@ MAX_GRANT_CHECKS = 50_000
 MAX_GRANTS_PER_EFFECT = 64  # grants kept per function and bucket (real templates: at most 4)
 TOTAL = "total"  # a component not searched because the template's budget was spent
 
-_BOUND_TEXT = {
-    LENGTH: f"a loop through more than {MAX_CYCLE_LENGTH} resources (the cycle-length bound)",
-    COUNT: f"more than {MAX_CYCLES} loops (the cycle-count bound)",
-    STEPS: f"more paths than {MAX_SEARCH_STEPS:,} search steps cover (the search-step bound)",
-    TOTAL: (f"loops not searched: the template's bounds ({MAX_CYCLES_TOTAL:,} loops, "
-            f"{MAX_SEARCH_STEPS_TOTAL:,} search steps) were spent"),
-}
+def _bound_text(bound: str) -> str:
+    """What a bound is, in a note or a finding (read when used: tests lower the bounds)."""
+    return {
+        LENGTH: f"a loop through more than {MAX_CYCLE_LENGTH} resources (the cycle-length bound)",
+        COUNT: f"more than {MAX_CYCLES} loops (the cycle-count bound)",
+        STEPS: f"more paths than {MAX_SEARCH_STEPS:,} search steps cover (the search-step bound)",
+        TOTAL: (f"loops not searched: the template's bounds ({MAX_CYCLES_TOTAL:,} loops, "
+                f"{MAX_SEARCH_STEPS_TOTAL:,} search steps) were spent"),
+    }[bound]
 
 
 @dataclass
@@ -55,7 +57,7 @@ class CutComponent:
     def describe(self) -> str:
         shown = ", ".join(self.nodes[:3])
         more = f" and {len(self.nodes) - 3} more" if len(self.nodes) > 3 else ""
-        why = "; ".join(_BOUND_TEXT[b] for b in self.bounds)
+        why = "; ".join(_bound_text(b) for b in self.bounds)
         return f"the group {shown}{more} ({len(self.nodes)} resources) holds {why}"
 
 

@@ -64,6 +64,8 @@ def _possible_ring(graph: EventGraph, cut: CutComponent) -> tuple:
             for nxt in successors[node]:
                 paths += 1
                 if graph.is_actor(nxt):
+                    if nxt in next_writers[writer]:
+                        continue  # one possible hop to it is enough
                     hop = _judge(graph, writer, chain, nxt, incoming, paths > MAX_PATHS)
                     if hop.level >= POSSIBLE:
                         judged.setdefault((writer, nxt), hop)
