@@ -54,11 +54,15 @@ class CutComponent:
     bounds: List[str]  # cycles.LENGTH, COUNT, STEPS, or TOTAL
     listed: int  # cycles listed from it
 
+    @property
+    def why(self) -> str:
+        """The bounds that cut it, in words."""
+        return "; ".join(_bound_text(b) for b in self.bounds)
+
     def describe(self) -> str:
         shown = ", ".join(self.nodes[:3])
         more = f" and {len(self.nodes) - 3} more" if len(self.nodes) > 3 else ""
-        why = "; ".join(_bound_text(b) for b in self.bounds)
-        return f"the group {shown}{more} ({len(self.nodes)} resources) holds {why}"
+        return f"the group {shown}{more} ({len(self.nodes)} resources) holds {self.why}"
 
 
 @dataclass

@@ -27,7 +27,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if not ring:
             continue
         first = ring[0]
-        listed = f"listed {cut.listed} of its loops" if cut.listed else "listed none of its loops"
+        listed = f"listed {cut.listed} of them" if cut.listed else "listed none of them"
         shown = ", ".join(ring[:6]) + (f" and {len(ring) - 6} more" if len(ring) > 6 else "")
         notes = [f"{hop.writer} -> {' -> '.join(hop.chain + (hop.consumer,)) if hop.chain else hop.consumer}: "
                  f"{hop.why or 'possible'}" for hop in hops[:MAX_NOTES]]
@@ -35,8 +35,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             notes.append(f"... and {len(hops) - MAX_NOTES} more hops")
         yield ctx.finding(
             RULE, first, ctx.actor_path(first),
-            f"loops not all listed: {cut.describe()}; loopcheck {listed}, and judged hop by hop "
-            f"{shown} can still trigger one another round a loop no guard stops",
+            # The group is named by its size and the functions on the ring: where buckets and
+            # queues sit in the file differs once SAM is transformed (the cfn-lint plugin).
+            f"loops not all listed: a group of {len(cut.nodes)} connected resources holds {cut.why}; "
+            f"loopcheck {listed}, and judged hop by hop {shown} can still trigger one another "
+            "round a loop no guard stops",
             notes=notes,
         )
 
