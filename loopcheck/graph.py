@@ -10,23 +10,59 @@ which loopcheck.loops decides per cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from loopcheck.code.evidence import FunctionCode, function_code
-from loopcheck.cycles import is_cyclic, simple_cycles, strongly_connected
+from loopcheck.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
 from loopcheck.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.iam import Statement
 from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
-from loopcheck.model import Model, S3Trigger, TaskWrite, Trigger, UnknownPermission
+from loopcheck.model import Model, Path, S3Trigger, TaskWrite, Trigger, UnknownPermission
 from loopcheck.values import Pattern, Symbol, concat, literal
 
 # Cycles enumerated per strongly connected component (independent loops never share a
-# budget), and in all per template: both bound the work on pathological graphs.
+# budget), and in all per template: both bound the work on pathological graphs. The length
+# bound only keeps reports readable: the search's work does not grow with cycle length.
 MAX_CYCLES = 200
 MAX_CYCLES_TOTAL = 20000
-MAX_CYCLE_LENGTH = 12
-MAX_SEARCH_STEPS = 200_000  # edges followed per component while enumerating its cycles
+MAX_CYCLE_LENGTH = 256  # resources on one loop (a ring of 128 functions through queues)
+MAX_SEARCH_STEPS = 200_000  # steps per component while enumerating its cycles
+MAX_SEARCH_STEPS_TOTAL = 2_000_000  # and per template
+# Glob checks of one function's S3 resource patterns against the trigger buckets they may
+# name (after the name index has narrowed them); a check costs microseconds.
+MAX_GRANT_CHECKS = 50_000
+MAX_GRANTS_PER_EFFECT = 64  # grants kept per function and bucket (real templates: at most 4)
+TOTAL = "total"  # a component not searched because the template's budget was spent
+
+def _bound_text(bound: str) -> str:
+    """What a bound is, in a note or a finding (read when used: tests lower the bounds)."""
+    return {
+        LENGTH: f"a loop through more than {MAX_CYCLE_LENGTH} resources (the cycle-length bound)",
+        COUNT: f"more than {MAX_CYCLES} loops (the cycle-count bound)",
+        STEPS: f"more paths than {MAX_SEARCH_STEPS:,} search steps cover (the search-step bound)",
+        TOTAL: (f"loops not searched: the template's bounds ({MAX_CYCLES_TOTAL:,} loops, "
+                f"{MAX_SEARCH_STEPS_TOTAL:,} search steps) were spent"),
+    }[bound]
+
+
+@dataclass
+class CutComponent:
+    """A strongly connected component whose cycles were not all listed, and why."""
+
+    nodes: List[str]  # in template order
+    bounds: List[str]  # cycles.LENGTH, COUNT, STEPS, or TOTAL
+    listed: int  # cycles listed from it
+
+    @property
+    def why(self) -> str:
+        """The bounds that cut it, in words."""
+        return "; ".join(_bound_text(b) for b in self.bounds)
+
+    def describe(self) -> str:
+        shown = ", ".join(self.nodes[:3])
+        more = f" and {len(self.nodes) - 3} more" if len(self.nodes) > 3 else ""
+        return f"the group {shown}{more} ({len(self.nodes)} resources) holds {self.why}"
 
 
 @dataclass
@@ -63,18 +99,47 @@ class EventGraph:
     bucket_tokens: Dict[str, List[Tokens]]  # bucket ARN tokens per name alternative
     code: Dict[str, FunctionCode] = field(default_factory=dict)  # per triggered function
     cycles_cut: str = ""  # set by cycles() when a bound stopped the search: why
+    cut_components: List[CutComponent] = field(default_factory=list)  # set by cycles()
+    notes: List[str] = field(default_factory=list)  # where building the edges stopped short
+    _s3_index: Optional[Dict[Tuple[str, str], List[S3Trigger]]] = field(default=None, repr=False)
+    _link_index: Optional[Dict[Tuple[str, str], List[Trigger]]] = field(default=None, repr=False)
+    _function_ids: Optional[frozenset] = field(default=None, repr=False)
 
     def triggers_between(self, bucket: str, function: str) -> List[S3Trigger]:
-        return [t for t in self.triggers if t.bucket == bucket and t.function == function]
+        """The S3 notifications from a bucket to a function (or queue, topic), in template
+        order; indexed once, as every hop of every cycle asks."""
+        if self._s3_index is None:
+            self._s3_index = {}
+            for t in self.triggers:
+                self._s3_index.setdefault((t.bucket, t.function), []).append(t)
+        return list(self._s3_index.get((bucket, function), ()))
 
     def links_between(self, source: str, consumer: str) -> List[Trigger]:
         """Non-S3 trigger edges from one node to the next (destinations are effects)."""
-        return [t for t in self.model.event_triggers
-                if t.source == source and t.consumer == consumer and t.service != "destination"]
+        if self._link_index is None:
+            self._link_index = {}
+            for t in self.model.event_triggers:
+                if t.service != "destination":
+                    self._link_index.setdefault((t.source, t.consumer), []).append(t)
+        return list(self._link_index.get((source, consumer), ()))
+
+    @property
+    def function_ids(self) -> frozenset:
+        """The template's functions, as one shared set (every Loop holds it)."""
+        if self._function_ids is None:
+            self._function_ids = frozenset(self.model.functions)
+        return self._function_ids
 
     def is_actor(self, node: str) -> bool:
         """Functions and state machines run code of their own: they are the writers."""
         return node in self.model.functions or self.model.kind_of(node) == "statemachine"
+
+    def edges(self) -> List[Tuple[str, str]]:
+        """Every edge: S3 notifications, other triggers, then effects (writes)."""
+        edges = [(t.bucket, t.function) for t in self.triggers]
+        edges += [(link.source, link.consumer) for link in self.model.event_triggers
+                  if link.service != "destination"]
+        return edges + list(self.effects)
 
     def cycles(self) -> List[List[str]]:
         """Simple cycles through at least one writer, each rotated to start at the first
@@ -84,10 +149,7 @@ class EventGraph:
             return []
         # Nodes are numbered in template order and successor lists sorted, so which cycles
         # fall under MAX_CYCLES never depends on PYTHONHASHSEED.
-        edges = [(t.bucket, t.function) for t in self.triggers]
-        edges += [(link.source, link.consumer) for link in self.model.event_triggers
-                  if link.service != "destination"]
-        edges += list(self.effects)
+        edges = self.edges()
         order = self.model.order
         names = sorted({n for edge in edges for n in edge}, key=lambda n: (order.get(n, len(order)), n))
         number = {name: index for index, name in enumerate(names)}
@@ -97,9 +159,17 @@ class EventGraph:
         successors = [sorted(set(nexts)) for nexts in successors]
         found: List[List[str]] = []
         numbered_cycles, cut = _bounded_cycles(successors)
+        self.cut_components = [
+            CutComponent(sorted((names[n] for n in nodes), key=lambda n: (order.get(n, len(order)), n)),
+                         bounds, listed)
+            for nodes, bounds, listed in cut
+        ]
+        self.cycles_cut = ""
         if cut:
-            self.cycles_cut = (f"{cut} group{'s' if cut > 1 else ''} of connected resources with more "
-                               f"than {MAX_CYCLES} cycles, or too many paths to search")
+            shown = [c.describe() for c in self.cut_components[:3]]
+            if len(cut) > 3:
+                shown.append(f"{len(cut) - 3} more groups")
+            self.cycles_cut = "; ".join(shown)
         for numbered in numbered_cycles:
             ids = [names[n] for n in numbered]
             actors = [i for i, node in enumerate(ids) if self.is_actor(node)]
@@ -114,22 +184,29 @@ class EventGraph:
         return found
 
 
-def _bounded_cycles(successors: List[List[int]]) -> Tuple[List[List[int]], int]:
-    """(cycles, components cut short): simple cycles, component by component in node
-    order, at most MAX_CYCLES each and MAX_CYCLES_TOTAL in all."""
+_Cut = Tuple[List[int], List[str], int]  # a component, the bounds that cut it, cycles listed
+
+
+def _bounded_cycles(successors: List[List[int]]) -> Tuple[List[List[int]], List[_Cut]]:
+    """(cycles, components cut short as (nodes, bounds, cycles listed)): simple cycles,
+    component by component in node order, at most MAX_CYCLES each and MAX_CYCLES_TOTAL in
+    all, within the search-step budgets."""
     components = [c for c in strongly_connected(successors) if is_cyclic(c, successors)]
     components.sort(key=lambda c: c[0])
     found: List[List[int]] = []
-    cut = 0
+    cut: List[_Cut] = []
+    steps = 0
     for component in components:
-        if len(found) >= MAX_CYCLES_TOTAL:
-            cut += 1
+        if len(found) >= MAX_CYCLES_TOTAL or steps >= MAX_SEARCH_STEPS_TOTAL:
+            cut.append((component, [TOTAL], 0))
             continue
-        cycles, complete = simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
-                                         max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - len(found)),
-                                         max_steps=MAX_SEARCH_STEPS)
-        found += cycles
-        cut += not complete
+        search = simple_cycles(component, successors, max_length=MAX_CYCLE_LENGTH,
+                               max_count=min(MAX_CYCLES, MAX_CYCLES_TOTAL - len(found)),
+                               max_steps=min(MAX_SEARCH_STEPS, MAX_SEARCH_STEPS_TOTAL - steps))
+        found += search.cycles
+        steps += search.steps
+        if search.cut:
+            cut.append((component, search.cut, len(search.cycles)))
     return found, cut
 
 
@@ -163,6 +240,7 @@ def build_graph(model: Model) -> EventGraph:
     targets = _event_targets(model)
     _EXACT.clear()
     buckets = _BucketIndex(events_by_bucket, bucket_tokens)
+    notes: List[str] = []
     analysed_handlers: Dict[tuple, object] = {}
     resolved_paths: Dict[str, object] = {}
     for function_id in writers:
@@ -170,7 +248,10 @@ def build_graph(model: Model) -> EventGraph:
         code[function_id] = function_code(model, function, analysed_handlers, resolved_paths)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
-        _bucket_effects(function_id, allows, denies, function.unknown_permissions, buckets, effects)
+        note = _bucket_effects(function_id, function.path, allows, denies, function.unknown_permissions,
+                               buckets, effects)
+        if note:
+            notes.append(note)
         _service_effects(model, function_id, allows, denies, targets, effects,
                          function.unknown_permissions, code[function_id])
     for trigger in model.event_triggers:  # destinations and dead-letter queues
@@ -184,7 +265,7 @@ def build_graph(model: Model) -> EventGraph:
             effect.tasks.append(task)
     if model.scope:
         _named_across_stacks(model, effects, code, bucket_tokens, targets)
-    return EventGraph(model, model.triggers, effects, bucket_tokens, code)
+    return EventGraph(model, model.triggers, effects, bucket_tokens, code, notes=notes)
 
 
 def _named_across_stacks(model: Model, effects: Dict[Tuple[str, str], Effect],
@@ -238,8 +319,10 @@ class _BucketIndex:
                                     if matching_events(subscribed, emitted))
             self.useful[b] = shared[key]
         self.objects = {b: [object_tokens(arn) for arn in bucket_tokens[b]] for b in events_by_bucket}
+        self.arns = bucket_tokens
         self.by_first: Dict[object, List[str]] = {}
         self.by_name: Dict[Tokens, List[str]] = {}
+        self.by_start: Dict[int, Dict[Tokens, List[str]]] = {}  # built per width when asked
         for bucket_id in self.order:
             for arn in bucket_tokens[bucket_id]:
                 name = arn[len(_S3_ARN):]
@@ -255,44 +338,115 @@ class _BucketIndex:
             name = rest[:rest.index("/")] if "/" in rest else rest
             if name and not any(t is STAR or t is ONE for t in name):
                 return self.by_name.get(name, [])  # the usual case: one bucket, named exactly
-            if rest[0] is not STAR and rest[0] is not ONE:
+            width = next(i for i, t in enumerate(rest) if t is STAR or t is ONE)
+            if width == 0:
+                return self.order
+            if width == 1:
                 return self.by_first.get(rest[:1], [])
-            return self.order
+            # The tokens before the first wildcard must be the start of the bucket name
+            # (a bucket's name tokens hold no wildcards): index the names by that start.
+            return self._by_start(width).get(rest[:width], [])
         head = literal_prefix(toks)
         if len(head) < len(toks) and "".join(_S3_ARN).startswith(head):
             return self.order  # a wildcard before the bucket name: any bucket
         return []
 
+    def _by_start(self, width: int) -> Dict[Tokens, List[str]]:
+        index = self.by_start.get(width)
+        if index is None:
+            index = self.by_start[width] = {}
+            for bucket_id in self.order:
+                for arn in self.arns[bucket_id]:
+                    name = arn[len(_S3_ARN):]
+                    if len(name) >= width:
+                        listed = index.setdefault(name[:width], [])
+                        if bucket_id not in listed:
+                            listed.append(bucket_id)
+        return index
 
-def _bucket_effects(writer: str, allows: List[Statement], denies: List[Statement],
+
+def _bucket_effects(writer: str, path: Path, allows: List[Statement], denies: List[Statement],
                     unknown: List[UnknownPermission], buckets: _BucketIndex,
-                    effects: Dict[Tuple[str, str], Effect]) -> None:
+                    effects: Dict[Tuple[str, str], Effect]) -> str:
     """Effect edges from one function to the trigger buckets its grants reach. Grants keep
-    the order statement, action, resource within each bucket, as written."""
+    the order statement, action, resource within each bucket, as written.
+
+    Two bounds keep a policy of thousands of wildcard patterns linear: MAX_GRANT_CHECKS
+    pattern-against-bucket checks per function (each a glob intersection), and
+    MAX_GRANTS_PER_EFFECT grants kept per bucket (every loop through the bucket judges each
+    one). A bucket either bound leaves unread is taken as writable through permissions
+    loopcheck did not read (its hops are at least possible), and the returned note says so;
+    "" when nothing was left unread."""
     found: Dict[str, List[Tuple[Tuple[int, int, int], WriteGrant]]] = {}
+    checks = 0
+    unchecked: Dict[str, None] = {}  # buckets that patterns past the check bound may reach
+    unchecked_patterns = 0
+    full: Dict[str, None] = {}  # buckets with MAX_GRANTS_PER_EFFECT grants already
     for s_index, statement in enumerate(allows):
         granted: Dict[int, Tuple[str, ...]] = {}  # per distinct list of useful actions
         for r_index, (resource, toks) in enumerate(zip(statement.resources, statement.resource_tokens)):
             everything = toks in _EVERY_OBJECT
-            for bucket_id in buckets.candidates(toks):
+            candidates = buckets.candidates(toks)
+            if checks >= MAX_GRANT_CHECKS and not everything:
+                unchecked_patterns += 1
+                if len(unchecked) < len(buckets.order):
+                    unchecked.update(dict.fromkeys(candidates))
+                continue
+            allowed: Dict[str, bool] = {}  # action -> not denied on this pattern (any bucket)
+            shared: Dict[str, WriteGrant] = {}  # one grant object per action, for every bucket
+            for bucket_id in candidates:
+                if bucket_id in full:
+                    continue
                 useful = buckets.useful[bucket_id]
                 actions = granted.get(id(useful))
                 if actions is None:
                     actions = granted[id(useful)] = statement.granted(useful)
                 if not actions:
                     continue
-                if not everything and not any(intersects(toks, obj) for obj in buckets.objects[bucket_id]):
-                    continue
+                if not everything:
+                    checks += 1
+                    if not any(intersects(toks, obj) for obj in buckets.objects[bucket_id]):
+                        continue
                 for a_index, action in enumerate(actions):
-                    if not any(_denied(d, action, toks) for d in denies):
-                        found.setdefault(bucket_id, []).append(
-                            ((s_index, a_index, r_index), WriteGrant(statement, action, resource, toks)))
-    # Unknown permissions may reach every trigger bucket; otherwise only the ones found.
-    for bucket_id in buckets.order if unknown else sorted(found, key=buckets.position.__getitem__):
+                    if action not in allowed:
+                        allowed[action] = not any(_denied(d, action, toks) for d in denies)
+                    if allowed[action]:
+                        grant = shared.get(action)
+                        if grant is None:
+                            grant = shared[action] = WriteGrant(statement, action, resource, toks)
+                        kept = found.setdefault(bucket_id, [])
+                        if len(kept) >= MAX_GRANTS_PER_EFFECT:
+                            full[bucket_id] = None
+                            break
+                        kept.append(((s_index, a_index, r_index), grant))
+    unread = dict(unchecked)
+    unread.update(full)
+    note = ""
+    budget: List[UnknownPermission] = []
+    if unread:
+        why = []
+        if unchecked_patterns:
+            why.append(f"{unchecked_patterns} S3 resource pattern(s) left unchecked after "
+                       f"{MAX_GRANT_CHECKS:,} pattern-bucket checks (the grant-check bound)")
+        if full:
+            why.append(f"{len(full)} bucket(s) reached by more than {MAX_GRANTS_PER_EFFECT} grants, "
+                       "the rest not read (the grants-per-bucket bound)")
+        budget = [UnknownPermission("its policy was not read in full: " + "; ".join(why), path)]
+        note = (f"{writer}'s S3 grants were not read in full: " + "; ".join(why)
+                + f"; the {len(unread)} bucket(s) concerned are taken as writable")
+    # Unknown permissions may reach every trigger bucket; otherwise only the ones found (and
+    # the ones unchecked patterns may name).
+    if unknown:
+        reach = buckets.order
+    else:
+        reach = sorted(set(found) | set(unchecked), key=buckets.position.__getitem__)
+    for bucket_id in reach:
         grants = [grant for _, grant in sorted(found.get(bucket_id, []), key=lambda item: item[0])]
-        if grants or unknown:
-            effect = Effect(writer, bucket_id, denies=denies, grants=grants, unknown=list(unknown))
-            effects[(writer, bucket_id)] = effect
+        doubt = unknown or (budget if bucket_id in unread else [])
+        if grants or doubt:
+            effects[(writer, bucket_id)] = Effect(writer, bucket_id, denies=denies, grants=grants,
+                                                  unknown=list(doubt))
+    return note
 
 
 def _names_service(statement: Statement, action: str) -> bool:

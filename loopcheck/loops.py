@@ -317,7 +317,7 @@ def find_loops(graph: EventGraph) -> List[Loop]:
     loops = []
     for cycle in graph.cycles():
         loop = Loop(cycle)
-        loop.function_ids = frozenset(model.functions)
+        loop.function_ids = graph.function_ids
         nodes = cycle[:-1]
         count = len(nodes)
         actors = [i for i in range(count) if graph.is_actor(nodes[i])]

@@ -135,6 +135,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = options.severity.get(finding.rule, finding.severity)
     notes = code_notes(model.file, graph.code)  # where handler analysis stopped short
+    notes += [f"{model.file}: {note}" for note in graph.notes]
     if graph.cycles_cut:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")
