@@ -33,6 +33,7 @@ from loopcheck.model import (
     _key_filter,
 )
 from loopcheck.model_events import _bus_ids, _json, _resolve_values, _type_of
+from loopcheck.props import literal_str
 
 Path = Tuple[Any, ...]
 
@@ -259,7 +260,7 @@ def _find(node: Any, keys: Tuple[str, ...], depth: int = 0) -> Any:
 
 
 def _text(node: Any) -> Optional[str]:
-    return node if isinstance(node, str) and node else None
+    return literal_str(node) or None
 
 
 __all__ = ["add_external_triggers"]

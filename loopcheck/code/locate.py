@@ -29,6 +29,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck.code import build_sources
 from loopcheck.localfiles import inside, read_text, repository_root, resolved
 from loopcheck.model import SAM_FUNCTION, Function, Model
+from loopcheck.props import literal_list, literal_str, mapping
 from loopcheck.values import Resolver
 
 __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
@@ -135,8 +136,7 @@ def _shown(path: Path) -> str:
 
 def _metadata(model: Model, function: Function) -> Dict[str, Any]:
     resource = model.data.get("Resources", {}).get(function.id, {})
-    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
-    return metadata if isinstance(metadata, dict) else {}
+    return mapping(mapping(resource).get("Metadata"))
 
 
 def _boundary(template_dir: Path, paths: Dict[str, Any]) -> Path:
@@ -243,9 +243,8 @@ def _esbuild_entry(folder: Path, module: str, metadata: Dict[str, Any]):
     """`BuildMethod: esbuild`: the entry point (relative to CodeUri) the handler's module is
     built from (same path, same name, or the only one); None when EntryPoints names none;
     a reason when the one it names is missing."""
-    properties = metadata.get("BuildProperties")
-    points = properties.get("EntryPoints") if isinstance(properties, dict) else None
-    points = [p for p in points if isinstance(p, str)] if isinstance(points, list) else []
+    points = [p for p in literal_list(mapping(metadata.get("BuildProperties")).get("EntryPoints"))
+              if literal_str(p)]
     if not points:
         return None
 
@@ -313,12 +312,11 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
     runtime = build_sources.base_runtime(dockerfile)
     if runtime is not None and _language_of(runtime) is None:
         return CodeSource(reason=f"unsupported language {runtime}")
-    image_config = function.properties.get("ImageConfig")
-    image_config = image_config if isinstance(image_config, dict) else {}
+    image_config = mapping(function.properties.get("ImageConfig"))
     command = image_config.get("Command")
-    if isinstance(command, str):
+    if literal_str(command) is not None:
         command = [command]
-    overridden = isinstance(command, list) and all(isinstance(w, str) for w in command)
+    overridden = bool(literal_list(command)) and all(literal_str(w) is not None for w in command)
     words = command if overridden else dockerfile.cmd
     handler = _split_handler(build_sources.handler_of_command(words))
     if handler is None:
@@ -326,7 +324,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
     module, function_name = handler
     task_roots = []
     working = image_config.get("WorkingDirectory")
-    for task_root in (working if isinstance(working, str) else None,
+    for task_root in (literal_str(working),
                       dockerfile.final.workdir if dockerfile.final else None, build_sources.LAMBDA_TASK_ROOT):
         if task_root and task_root not in task_roots:
             task_roots.append(task_root)
