@@ -27,7 +27,7 @@ from loopcheck.knowledge.event_paths import (
     WRITE_ACTIONS,
 )
 from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
-from loopcheck.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop, _judge
+from loopcheck.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop, _judge, unnamed_write
 from loopcheck.model import S3Trigger, Trigger
 from loopcheck.model_events import s3_task_events
 from loopcheck.values import concat, literal
@@ -222,11 +222,8 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             unknown = None if grant else effect.unknown[0]
             level = LOOP if grant else POSSIBLE
             broad = ""
-            if grant is not None and resolved.buckets is None:  # the code does not name its target
-                broad = broad_grant_reason(model, grant.action, grant.resource_tokens, str(grant.resource),
-                                           first, code_read=True)
-                if broad:
-                    level, broad = POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
+            if resolved.buckets is None:  # the code does not name its target
+                level, broad = unnamed_write(graph, grant, first, resolved)
             out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
                             why="", write=resolved, broad=broad),
                         _from_code(resolved.write.service, resolved.write.api, resolved.write.details, kind)))

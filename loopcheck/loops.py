@@ -225,7 +225,7 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
                 level, why, guard = _code_verdict(resolved, arrival, trigger)
                 broad = ""
                 if level == LOOP and resolved.buckets is None:  # the code does not name its bucket
-                    level, broad = _unnamed_write(graph, grant, bucket, resolved)
+                    level, broad = unnamed_write(graph, grant, bucket, resolved)
                 hop = Hop(writer, bucket, consumer, level, trigger, grant, events,
                           None if grant else (effect.unknown or [None])[0], why, resolved, guard,
                           broad=broad)
@@ -242,14 +242,16 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
     return best
 
 
-def _unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], bucket: str,
-                   resolved: ResolvedWrite) -> Tuple[int, str]:
-    """A code write whose bucket the code does not name is a loop only when a grant names the
-    trigger bucket; through a wildcard grant, or permissions loopcheck cannot see, it may be."""
+def unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], target: str,
+                  resolved: ResolvedWrite) -> Tuple[int, str]:
+    """A code write whose target the code does not name (a bucket, queue, topic... computed at
+    run time) is a loop only when a grant names the trigger itself; through a wildcard grant,
+    or permissions loopcheck cannot see, it may be. (level, why the grant is not enough)."""
     if grant is None:
         return POSSIBLE, ""
+    arns = graph.bucket_tokens.get(target, []) if graph.model.kind_of(target) == "bucket" else None
     broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens, str(grant.resource),
-                               bucket, bucket_arns=graph.bucket_tokens.get(bucket, []), code_read=True)
+                               target, bucket_arns=arns, code_read=True)
     if not broad:
         return LOOP, ""
     return POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
