@@ -163,7 +163,7 @@ def time_scan(root: Path, extra: List[str], runs: int) -> tuple:
 
 def time_discovery(root: Path, gitignore: bool, runs: int) -> tuple:
     """(median seconds, files found) of the folder walk alone, in this process."""
-    from loopcheck.discovery import discover
+    from loopcheck.load.discovery import discover
 
     times, found = [], []
     previous = os.getcwd()

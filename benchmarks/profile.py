@@ -29,8 +29,8 @@ from generate import DEFAULT_OUT, DEFAULT_SEED, write_templates  # noqa: E402
 
 def profile(path: str) -> cProfile.Profile:
     """Profile one load_file + analyse_template of `path` (after a warm-up pass)."""
-    from loopcheck.loader import Template, load_file
-    from loopcheck.pipeline import analyse_template
+    from loopcheck.load.loader import Template, load_file
+    from loopcheck.pipeline.analysis import analyse_template
 
     def once() -> int:
         loaded = load_file(path)

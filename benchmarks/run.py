@@ -236,15 +236,15 @@ def loopcheck_children(paths: Sequence[str], runs: int, row: Row) -> None:
 
 def row_files(paths: Sequence[str]) -> List[str]:
     """The template files behind the paths, as loopcheck discovers them."""
-    from loopcheck.pipeline import discover
+    from loopcheck.app.scan import discover
 
     return [path for path, missing in discover(paths) if not missing]
 
 
 def loopcheck_inprocess(path: str, runs: int, row: Row) -> None:
     """load_file and analyse_template timed apart, after one warm-up; the floor likewise."""
-    from loopcheck.loader import Template, load_file
-    from loopcheck.pipeline import analyse_template
+    from loopcheck.load.loader import Template, load_file
+    from loopcheck.pipeline.analysis import analyse_template
 
     loads, analyses, floors, paused = [], [], [], []
     for attempt in range(runs + 1):
@@ -279,7 +279,7 @@ def loopcheck_inprocess(path: str, runs: int, row: Row) -> None:
 
 def folder_inprocess(folder: str, files: Sequence[str], runs: int, row: Row) -> None:
     """A whole folder in-process: pipeline.scan against the floor over the same files."""
-    from loopcheck.pipeline import scan
+    from loopcheck.app.scan import scan
 
     scans, floors = [], []
     for attempt in range(runs + 1):

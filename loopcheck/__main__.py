@@ -1,6 +1,6 @@
 """Lets `python -m loopcheck` run the CLI, behind the same last guard as the `loopcheck`
-command (loopcheck.cli.run): a failure exits 2 with one line, never 1 with a traceback."""
+command (loopcheck.app.cli.run): a failure exits 2 with one line, never 1 with a traceback."""
 
-from loopcheck.cli import run
+from loopcheck.app.cli import run
 
 run()

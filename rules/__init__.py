@@ -1,5 +1,5 @@
-"""loopcheck's rules, one module per rule, each exposing `RULE` (a loopcheck.rulebase.Rule).
+"""loopcheck's rules, one module per rule, each exposing `RULE` (a loopcheck.rulebase.rule.Rule).
 
-Installed as `loopcheck.rules`; loopcheck.rulebase discovers every module here, so adding a
+Installed as `loopcheck.rules`; loopcheck.rulebase.rule discovers every module here, so adding a
 rule is adding a file (and its fixtures).
 """

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.findings import Finding
-from loopcheck.rulebase import Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.findings import Finding
-from loopcheck.props import mapping
-from loopcheck.rulebase import Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext, mapping
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:

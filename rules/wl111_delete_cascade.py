@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.findings import Finding
-from loopcheck.loops import LOOP
-from loopcheck.rulebase import Rule, RuleContext
+from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:

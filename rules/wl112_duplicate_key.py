@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable
 
-from loopcheck.findings import Finding
-from loopcheck.rulebase import Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    # The loader records duplicates on the template's top-level mapping (loopcheck.loader.
+    # The loader records duplicates on the template's top-level mapping (loopcheck.load.loader.
     # TemplateData); a combined cross-stack model or cfn-lint's decoded template has none.
     data = ctx.model.data
     duplicates = getattr(data, "duplicates", None) or []

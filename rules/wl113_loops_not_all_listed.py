@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.cut_groups import possible_ring
-from loopcheck.findings import Finding
-from loopcheck.rulebase import Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext, possible_ring
 
 MAX_NOTES = 12
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck import suppressions
-from loopcheck.findings import Finding
-from loopcheck.rulebase import Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext, suppressions
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:

@@ -1,9 +1,9 @@
 """Regenerate the rule documentation from the rule modules and their example fixtures:
 
-    python scripts/generate_rule_docs.py          # writes docs/rules/<ID>.md and loopcheck/rule_examples.json
+    python scripts/generate_rule_docs.py          # docs/rules/<ID>.md, loopcheck/app/rule_examples.json
     python scripts/generate_rule_docs.py --check  # exit 1 if either is out of date
 
-loopcheck/rule_examples.json is package data: `loopcheck explain` reads it, so it works from
+loopcheck/app/rule_examples.json is package data: `loopcheck explain` reads it, so it works from
 an installed wheel (which has no fixtures/). tests/test_ruledocs.py runs the --check.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loopcheck import ruledocs  # noqa: E402
-from loopcheck.rulebase import all_rules  # noqa: E402
+from loopcheck.app import ruledocs  # noqa: E402
+from loopcheck.rulebase.rule import all_rules  # noqa: E402
 
 DOCS = ROOT / "docs" / "rules"
 

@@ -170,7 +170,7 @@ def _comparable(output: Optional[Dict[str, Any]]) -> Any:
 def count_templates(root: Path) -> int:
     """Template-looking files loopcheck's own discovery finds under `root`."""
     try:
-        from loopcheck.pipeline import discover
+        from loopcheck.app.scan import discover
 
         return sum(1 for _path, error in discover([str(root)]) if error is None)
     except ImportError:  # loopcheck not importable here: the same walk, roughly
@@ -193,7 +193,7 @@ def time_files(python: str, root: Path) -> List[Tuple[str, float]]:
 
 def _time_files_here(root: str) -> None:
     """The --time-files-of helper: runs inside the loopcheck environment."""
-    from loopcheck.pipeline import ScanOptions, discover, scan_file
+    from loopcheck.app.scan import ScanOptions, discover, scan_file
 
     options = ScanOptions()
     times = []

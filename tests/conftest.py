@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loopcheck.loader import Template, parse_text
-from loopcheck.pipeline import analyse_template
+from loopcheck.load.loader import Template, parse_text
+from loopcheck.pipeline.analysis import analyse_template
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import List, Tuple
 
 from clirunner import cli_runner
 
-from loopcheck.cli import main
+from loopcheck.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES: List[Path] = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())

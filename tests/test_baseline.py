@@ -7,7 +7,7 @@ import shutil
 
 from userrun import FIXTURES, loopcheck
 
-from loopcheck.baseline import canonical_cycle
+from loopcheck.app.baseline import canonical_cycle
 
 LOOP = FIXTURES / "s3-same-bucket-loop" / "template.yaml"
 TWO_FUNCTIONS = FIXTURES / "s3-two-function-loop" / "template.yaml"
@@ -100,7 +100,8 @@ def test_bad_baseline_is_a_usage_error(tmp_path):
 def test_oversized_baseline_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
     import pytest
 
-    from loopcheck import baseline, userfiles
+    from loopcheck.app import baseline
+    from loopcheck.load import userfiles
 
     monkeypatch.setattr(userfiles, "MAX_READ_BYTES", 1000)
     path = tmp_path / "baseline.json"

@@ -21,14 +21,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
-from loopcheck.loader import Template as LoadedTemplate
-from loopcheck.loader import load_file
-from loopcheck.nodes import locate
-from loopcheck.pipeline import ScanOptions, scan_file
-from loopcheck.rulebase import all_rules
+from loopcheck.app.scan import ScanOptions, scan_file
+from loopcheck.load.loader import Template as LoadedTemplate
+from loopcheck.load.loader import load_file
+from loopcheck.load.nodes import locate
+from loopcheck.rulebase.rule import all_rules
 
 cfnlint = pytest.importorskip("cfnlint")
-plugin = pytest.importorskip("loopcheck.cfnlint_plugin")
+plugin = pytest.importorskip("loopcheck.app.cfnlint_plugin")
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_TEMPLATES: List[str] = sorted(
@@ -369,11 +369,11 @@ def test_rule_classes_share_one_analysis_and_report_an_internal_error_once(monke
 def test_cli_never_imports_cfn_lint():
     probe = (
         "import sys\n"
-        "from loopcheck.cli import main\n"
+        "from loopcheck.app.cli import main\n"
         f"sys.argv = ['loopcheck', 'scan', '--format', 'json', {TEMPLATES[0]!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "assert not [m for m in sys.modules if m.split('.')[0] == 'cfnlint'], 'cfnlint imported'\n"
-        "assert 'loopcheck.cfnlint_plugin' not in sys.modules\n"
+        "assert 'loopcheck.app.cfnlint_plugin' not in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -13,7 +13,7 @@ import pytest
 from clirunner import cli_runner
 
 from loopcheck import __version__
-from loopcheck.cli import main
+from loopcheck.app.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LOOP = FIXTURES / "s3-same-bucket-loop" / "template.yaml"
@@ -147,7 +147,9 @@ def test_rules_ship_inside_the_package_and_no_top_level_rules_module():
 
     import loopcheck.rules
 
-    assert Path(loopcheck.rules.__file__).parent.parent.name == "loopcheck"
+    # rules/ at the top of the repository is mapped to loopcheck.rules (pyproject package-dir).
+    assert loopcheck.rules.__name__ == "loopcheck.rules"
+    assert Path(loopcheck.rules.__file__).parent.name == "rules"
     top_level = metadata.distribution("loopcheck").read_text("top_level.txt")
     if top_level is not None:  # absent for some editable installs
         assert top_level.split() == ["loopcheck"]
@@ -158,13 +160,16 @@ def test_every_package_in_the_source_tree_is_installed():
     a wheel (pre-commit and CI install wheels)."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     root = Path(__file__).resolve().parent.parent
-    declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    declared = set(setuptools["packages"])
     found = {
         ".".join(Path(folder).relative_to(root).parts)
-        for folder, _, files in os.walk(root / "loopcheck", followlinks=True)  # rules/ is a symlink
+        for folder, _, files in os.walk(root / "loopcheck")
         if "__init__.py" in files
     }
-    assert found == declared
+    assert setuptools["package-dir"] == {"loopcheck.rules": "rules"}
+    assert (root / "rules" / "__init__.py").is_file()
+    assert found | {"loopcheck.rules"} == declared
 
 
 def _dense_template(buckets: int, functions: int) -> str:
@@ -200,7 +205,7 @@ def test_scan_without_a_path_scans_the_current_folder(tmp_path, monkeypatch):
     fixture = Path(__file__).parent.parent / "fixtures" / "named-grant-no-code" / "template.yaml"
     shutil.copy(fixture, tmp_path / "template.yaml")
     monkeypatch.chdir(tmp_path)
-    from loopcheck.cli import main
+    from loopcheck.app.cli import main
 
     result = cli_runner().invoke(main, ["scan", "--format", "json"])
     assert result.exit_code == 1  # the loop in ./template.yaml was found
@@ -255,7 +260,7 @@ def test_output_write_failure_is_one_line_not_an_internal_error(tmp_path, monkey
     """A full disk (/dev/full is refused as a device; here the write itself fails)."""
     import errno
 
-    from loopcheck import userfiles
+    from loopcheck.load import userfiles
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -292,7 +297,7 @@ def test_stdout_on_a_full_disk_is_one_line(monkeypatch, capsys):
     """An OSError outside the per-file guard is the environment's: one line, exit 2."""
     import errno
 
-    import loopcheck.cli as cli
+    import loopcheck.app.cli as cli
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "<stdout>")
@@ -308,7 +313,7 @@ def test_python_dash_m_goes_through_the_same_guard(monkeypatch, capsys):
     """`python -m loopcheck` exits 2 with one line on a failure, as `loopcheck` does."""
     import runpy
 
-    import loopcheck.cli as cli
+    import loopcheck.app.cli as cli
 
     def broken():
         raise ZeroDivisionError("simulated bug")

@@ -15,12 +15,12 @@ import handler_bundles as hb
 import pytest
 from clirunner import cli_runner
 
-from loopcheck.cli import main
+from loopcheck.app.cli import main
 from loopcheck.code import budget, js_facts, python_facts
 from loopcheck.code.js_facts import analyse_js, analyse_js_source
 from loopcheck.code.python_facts import analyse_python, analyse_python_source
-from loopcheck.loader import Template, load_file
-from loopcheck.pipeline import analyse
+from loopcheck.load.loader import Template, load_file
+from loopcheck.pipeline.analysis import analyse
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31

@@ -6,8 +6,8 @@ import re
 import textwrap
 from pathlib import Path
 
-from loopcheck.loader import Template, load_file
-from loopcheck.pipeline import analyse_template
+from loopcheck.load.loader import Template, load_file
+from loopcheck.pipeline.analysis import analyse_template
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from userrun import FIXTURES, loopcheck
 
-from loopcheck.config import Config, ConfigError, discover_config, find_config, load_config
+from loopcheck.app.config import Config, ConfigError, discover_config, find_config, load_config
 
 LOOP = (FIXTURES / "s3-same-bucket-loop" / "template.yaml").read_text()
 FILTERED = (FIXTURES / "s3-prefix-code-in-s3" / "template.yaml").read_text()  # WL102 warning
@@ -237,7 +237,7 @@ def test_file_in_a_folder_that_cannot_be_entered_is_still_scanned(tmp_path, monk
     unreadable by the scan, like any file that cannot be read."""
     from clirunner import cli_runner
 
-    from loopcheck.cli import main
+    from loopcheck.app.cli import main
 
     template = write(tmp_path / "locked" / "template.yaml", LOOP)
     other = write(tmp_path / "open" / "template.yaml", LOOP)
@@ -252,7 +252,7 @@ def test_file_in_a_folder_that_cannot_be_entered_is_still_scanned(tmp_path, monk
 
 
 def test_oversized_config_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
-    from loopcheck import userfiles
+    from loopcheck.load import userfiles
 
     monkeypatch.setattr(userfiles, "MAX_READ_BYTES", 100)
     config = write(tmp_path / ".loopcheck.yaml", "fail-on: never\n" + "#" * 200 + "\n")
@@ -284,13 +284,13 @@ def test_oserror_during_the_lookup_is_one_line_not_an_internal_error(tmp_path, m
 
     from clirunner import cli_runner
 
-    import loopcheck.config
-    from loopcheck.cli import main
+    import loopcheck.app.config
+    from loopcheck.app.cli import main
 
     def vanished(paths, named=None):
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(tmp_path / "gone"))
 
-    monkeypatch.setattr(loopcheck.config, "discover_config", vanished)
+    monkeypatch.setattr(loopcheck.app.config, "discover_config", vanished)
     template = write(tmp_path / "template.yaml", LOOP)
     result = cli_runner().invoke(main, ["scan", str(template)])
     assert result.exit_code == 2

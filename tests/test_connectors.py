@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from test_event_paths import DDB_EVENT, HEAD, SNS_EVENT, SQS_EVENT, TABLE, fn, res, rules
 
-from loopcheck.loader import parse_text
-from loopcheck.model import build_model
+from loopcheck.load.loader import parse_text
+from loopcheck.model.resources import build_model
 
 S3_EVENT = "U:\n  Type: S3\n  Properties:\n    Bucket: !Ref Bucket\n    Events: s3:ObjectCreated:*\n"
 BUCKET = res("Bucket", "AWS::S3::Bucket")

@@ -17,8 +17,8 @@ from typing import Any, Dict, List
 import pytest
 from clirunner import cli_runner
 
-from loopcheck.cli import main
-from loopcheck.pipeline import TEMPLATE_SUFFIXES
+from loopcheck.app.cli import main
+from loopcheck.app.scan import TEMPLATE_SUFFIXES
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

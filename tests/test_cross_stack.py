@@ -1,4 +1,4 @@
-"""Loops across stacks (loopcheck.stacks): found when the linked templates are scanned
+"""Loops across stacks (loopcheck.stacks.cross_stack): found when the linked templates are scanned
 together, each hop's file named; never found from one template alone, nor between
 templates that do not refer to each other."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cfn_flip import to_json
 
-from loopcheck.pipeline import scan
+from loopcheck.app.scan import scan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT_FIXTURE = ROOT / "fixtures" / "two-stack-export-loop"
@@ -395,7 +395,7 @@ def test_alias_bomb_in_a_linked_template_stays_fast(tmp_path):
 
 
 def test_a_linked_set_too_large_to_combine_is_said_not_skipped_silently(tmp_path):
-    from loopcheck.links import MAX_GROUP
+    from loopcheck.stacks.links import MAX_GROUP
 
     exporter = """
     Resources:

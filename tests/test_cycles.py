@@ -1,4 +1,4 @@
-"""The in-house bounded cycle search (loopcheck.cycles) against a brute-force oracle."""
+"""The in-house bounded cycle search (loopcheck.graph.cycles) against a brute-force oracle."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import List, Set, Tuple
 
 import pytest
 
-from loopcheck.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
+from loopcheck.graph.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
 
 
 def _canonical(cycle: List[int]) -> Tuple[int, ...]:

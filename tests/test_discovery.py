@@ -1,4 +1,4 @@
-"""Which files a folder scan reads (loopcheck.discovery, loopcheck.ignore): what git ignores
+"""Which files a folder scan reads (loopcheck.load.discovery, loopcheck.load.ignore): what git ignores
 is not walked (nested .gitignore files, .git/info/exclude, a worktree's shared exclude file),
 unless --no-gitignore or `gitignore: false`; a file or folder named on the command line is
 read even if ignored; loopcheck's own files are never reported as skipped; a folder that
@@ -22,8 +22,8 @@ from typing import Dict, List, Sequence
 import pytest
 from clirunner import cli_runner
 
-from loopcheck.cli import main
-from loopcheck.discovery import discover
+from loopcheck.app.cli import main
+from loopcheck.load.discovery import discover
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LOOP = FIXTURES / "s3-same-bucket-loop"

@@ -553,8 +553,8 @@ def test_dedupe_with_a_stable_item_but_a_consumer_writing_the_table(findings_of)
 
 
 def test_alarm_on_concurrency_is_recognised(findings_of):
-    from loopcheck.loader import Template, parse_text
-    from loopcheck.model import build_model
+    from loopcheck.load.loader import Template, parse_text
+    from loopcheck.model.resources import build_model
 
     text = HEAD + fn("Fn", "Policies: []\n") + res("Alarm", "AWS::CloudWatch::Alarm", """\
         Namespace: AWS/Lambda

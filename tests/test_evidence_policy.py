@@ -12,11 +12,11 @@ from typing import Any, Dict, List, Optional
 import pytest
 import yaml
 
-from loopcheck.breadth import broad_grant_reason, names_bucket
-from loopcheck.globs import tokens
-from loopcheck.loader import Template, load_file
-from loopcheck.pipeline import analyse_template
-from loopcheck.values import Pattern
+from loopcheck.judge.breadth import broad_grant_reason, names_bucket
+from loopcheck.load.loader import Template, load_file
+from loopcheck.pipeline.analysis import analyse_template
+from loopcheck.resolve.globs import tokens
+from loopcheck.resolve.values import Pattern
 
 
 def scan(tmp_path: Path, resources: Dict[str, Any], code: Optional[Dict[str, str]] = None,

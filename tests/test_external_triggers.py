@@ -1,4 +1,4 @@
-"""Triggers the template shows but does not configure (loopcheck.model_external): Lambda
+"""Triggers the template shows but does not configure (loopcheck.model.external): Lambda
 permissions for S3, SNS and EventBridge, and custom resources that apply a bucket
 notification; and the S3 -> EventBridge -> state machine path whose task writes the bucket
 its input event names. One small inline template per case, positive and negative."""
@@ -9,12 +9,12 @@ import textwrap
 
 import pytest
 
-from loopcheck.globs import STAR
-from loopcheck.graph import build_graph
-from loopcheck.loader import Template, parse_text
-from loopcheck.loops import GUARDED, find_loops
-from loopcheck.model import build_model
-from loopcheck.model_events import _format_glob
+from loopcheck.graph.event_graph import build_graph
+from loopcheck.judge.loops import GUARDED, find_loops
+from loopcheck.load.loader import Template, parse_text
+from loopcheck.model.events import _format_glob
+from loopcheck.model.resources import build_model
+from loopcheck.resolve.globs import STAR
 
 HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
 
@@ -460,7 +460,7 @@ def test_custom_resource_inputs_named_the_helpers_way():
 def test_permission_for_a_bucket_exported_by_another_stack(tmp_path):
     """The permission names the bucket through Fn::ImportValue: scanned with the exporting
     template, the loop crosses the two stacks."""
-    from loopcheck.pipeline import scan
+    from loopcheck.app.scan import scan
 
     (tmp_path / "storage.yaml").write_text(
         "Resources:\n  Drop:\n    Type: AWS::S3::Bucket\n"

@@ -11,8 +11,8 @@ import pytest
 from cfn_flip import to_json, to_yaml
 from snapshots import FIXTURES, fixture_target, fixture_template, is_multi_template, render_fixture
 
-from loopcheck.loader import parse_text
-from loopcheck.pipeline import analyse_template
+from loopcheck.load.loader import parse_text
+from loopcheck.pipeline.analysis import analyse_template
 
 IDS = [folder.name for folder in FIXTURES]
 SINGLE = [folder for folder in FIXTURES if not is_multi_template(folder)]

@@ -30,10 +30,11 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, Phase, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from loopcheck.findings import Finding  # noqa: E402
-from loopcheck.loader import Template, parse_text  # noqa: E402
-from loopcheck.pipeline import ScanResult, analyse_template  # noqa: E402
-from loopcheck.reporters import renderer  # noqa: E402
+from loopcheck.load.loader import Template, parse_text  # noqa: E402
+from loopcheck.pipeline.analysis import analyse_template  # noqa: E402
+from loopcheck.pipeline.result import ScanResult  # noqa: E402
+from loopcheck.report import renderer  # noqa: E402
+from loopcheck.rulebase.finding import Finding  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

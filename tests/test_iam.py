@@ -1,14 +1,14 @@
-"""loopcheck.globs and loopcheck.iam: action and resource matching, policy documents, and
+"""loopcheck.resolve.globs and loopcheck.model.iam: action and resource matching, policy documents, and
 the permission side of the pipeline end to end."""
 
 import pytest
 
-from loopcheck.globs import ONE, STAR, covers, intersects, literal_prefix, tokens
-from loopcheck.graph import object_tokens
-from loopcheck.iam import Statement, statements_from_document
-from loopcheck.loader import Template, parse_text
-from loopcheck.pipeline import analyse_template
-from loopcheck.values import Pattern, Resolver, Symbol, literal
+from loopcheck.graph.event_graph import object_tokens
+from loopcheck.load.loader import Template, parse_text
+from loopcheck.model.iam import Statement, statements_from_document
+from loopcheck.pipeline.analysis import analyse_template
+from loopcheck.resolve.globs import ONE, STAR, covers, intersects, literal_prefix, tokens
+from loopcheck.resolve.values import Pattern, Resolver, Symbol, literal
 
 
 def iam(text):

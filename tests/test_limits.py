@@ -13,11 +13,11 @@ from typing import List, Tuple
 
 import pytest
 
-import loopcheck.graph as graph_module
-from loopcheck.cycles import COUNT, LENGTH, STEPS
-from loopcheck.graph import MAX_CYCLE_LENGTH, TOTAL
-from loopcheck.loader import Template, load_file
-from loopcheck.pipeline import Analysis, analyse
+import loopcheck.graph.event_graph as graph_module
+from loopcheck.graph.cycles import COUNT, LENGTH, STEPS
+from loopcheck.graph.event_graph import MAX_CYCLE_LENGTH, TOTAL
+from loopcheck.load.loader import Template, load_file
+from loopcheck.pipeline.analysis import Analysis, analyse
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

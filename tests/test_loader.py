@@ -1,4 +1,4 @@
-"""loopcheck.loader (parse_text, load_file) and loopcheck.nodes (locate, mark_of)."""
+"""loopcheck.load.loader (parse_text, load_file) and loopcheck.load.nodes (locate, mark_of)."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from loopcheck.loader import LoadError, Skipped, Template, load_file, parse_text
-from loopcheck.nodes import MDict, MList, locate, mark_of
+from loopcheck.load.loader import LoadError, Skipped, Template, load_file, parse_text
+from loopcheck.load.nodes import MDict, MList, locate, mark_of
 
 
 def load(text, path="template.yaml", looks_like_template=True):
@@ -291,7 +291,7 @@ def test_duplicate_key_in_json_fallback():
 
 
 def test_duplicate_keys_past_the_cap_are_counted_not_kept():
-    from loopcheck.yaml_values import MAX_DUPLICATES
+    from loopcheck.load.yaml_values import MAX_DUPLICATES
 
     lines = "".join(f"    k{i}: 1\n" for i in range(MAX_DUPLICATES + 7)) * 2
     for text, name in (("Resources:\n  B:\n" + lines, "t.yaml"),
@@ -479,7 +479,7 @@ def test_an_alias_shares_its_anchor_value_rather_than_copying_it():
 
 
 def test_nesting_beyond_the_limit_is_an_error_whatever_libyaml_allows():
-    from loopcheck.yaml_values import MAX_NESTING
+    from loopcheck.load.yaml_values import MAX_NESTING
 
     def nested(depth: int) -> str:
         return "Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Metadata: " + "[" * depth + "]" * depth + "\n"
@@ -590,7 +590,7 @@ def test_trailing_comma_in_json_says_cloudformation_rejects_it(text, closing, po
 def _scan(tmp_path, text, name="template.yaml", *extra):
     from clirunner import cli_runner
 
-    from loopcheck.cli import main
+    from loopcheck.app.cli import main
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

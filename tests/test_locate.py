@@ -13,9 +13,9 @@ import pytest
 
 from loopcheck.code import build_sources
 from loopcheck.code.locate import IMAGE_WITHOUT_CONTEXT, CodeSource, locate_code, problem_reason
-from loopcheck.loader import Template, load_file
-from loopcheck.model import Model, build_model
-from loopcheck.pipeline import analyse_template
+from loopcheck.load.loader import Template, load_file
+from loopcheck.model.resources import Model, build_model
+from loopcheck.pipeline.analysis import analyse_template
 
 HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
 
@@ -571,7 +571,7 @@ def test_esbuild_entry_point_outside_the_repository_is_not_read(repo: Path):
 def test_unknown_definition_is_a_note_on_stderr(repo: Path):
     from clirunner import cli_runner
 
-    from loopcheck.cli import main
+    from loopcheck.app.cli import main
 
     _machine(repo, "sm/missing.asl.json")
     result = cli_runner().invoke(main, ["scan", "template.yaml"])

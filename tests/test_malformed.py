@@ -33,9 +33,9 @@ import pytest
 import yaml
 from clirunner import cli_runner
 
-import loopcheck.pipeline
-from loopcheck.cli import main
-from loopcheck.loader import DEFAULT_MAX_BYTES
+import loopcheck.app.scan
+from loopcheck.app.cli import main
+from loopcheck.load.loader import DEFAULT_MAX_BYTES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LOOP_FIXTURE = FIXTURES / "s3-same-bucket-loop"
@@ -1180,7 +1180,7 @@ def test_internal_error_becomes_an_error_entry_asking_for_a_report(tmp_path: Pat
     def explode(file, data, options=None):
         raise ZeroDivisionError("simulated bug")
 
-    monkeypatch.setattr(loopcheck.pipeline, "analyse", explode)  # the stage every scan runs
+    monkeypatch.setattr(loopcheck.app.scan, "analyse", explode)  # the stage every scan runs
     loop = add_loop(tmp_path / "loop")
     for fmt in ("json", "text"):
         run = run_cli(loop, fmt=fmt)
@@ -1196,7 +1196,7 @@ def test_internal_error_becomes_an_error_entry_asking_for_a_report(tmp_path: Pat
 
 
 def test_internal_error_in_one_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    real = loopcheck.pipeline.analyse
+    real = loopcheck.pipeline.analysis.analyse
     first = add_loop(tmp_path / "a")
     second = add_loop(tmp_path / "b")
 
@@ -1205,7 +1205,7 @@ def test_internal_error_in_one_file_does_not_stop_the_others(tmp_path: Path, mon
             raise RuntimeError("boom")
         return real(file, data, options)
 
-    monkeypatch.setattr(loopcheck.pipeline, "analyse", flaky)
+    monkeypatch.setattr(loopcheck.app.scan, "analyse", flaky)
     run = run_cli(tmp_path)
     assert [e["file"] for e in run.document["errors"]] == [str(first)]
     assert_loop_found(run, second)

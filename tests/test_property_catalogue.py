@@ -32,11 +32,12 @@ import yaml
 from clirunner import cli_runner
 from property_catalogue import BASE_TEMPLATE, CATALOGUE, NOT_PROPERTIES, TEMPLATE
 
-from loopcheck import props
-from loopcheck.cli import main
-from loopcheck.loader import Template, parse_text
-from loopcheck.pipeline import ScanOptions, analyse, scan_file
-from loopcheck.values import _NAME_PROPERTY
+from loopcheck.app.cli import main
+from loopcheck.app.scan import ScanOptions, scan_file
+from loopcheck.load.loader import Template, parse_text
+from loopcheck.pipeline.analysis import analyse
+from loopcheck.resolve import props
+from loopcheck.resolve.values import _NAME_PROPERTY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,9 +198,10 @@ def test_accessor_reads_literals():
 # -- the catalogue -------------------------------------------------------------------------
 
 READING_MODULES = [
-    "loopcheck/model.py", "loopcheck/model_events.py", "loopcheck/iam.py", "loopcheck/values.py",
-    "loopcheck/suppressions.py", "loopcheck/code/locate.py", "loopcheck/code/evidence.py",
-    "loopcheck/cfnlint_plugin.py", "loopcheck/links.py", "loopcheck/combine.py", "loopcheck/model_external.py",
+    "loopcheck/model/resources.py", "loopcheck/model/events.py", "loopcheck/model/iam.py",
+    "loopcheck/resolve/values.py", "loopcheck/rulebase/suppressions.py", "loopcheck/code/locate.py",
+    "loopcheck/code/evidence.py", "loopcheck/app/cfnlint_plugin.py", "loopcheck/stacks/links.py",
+    "loopcheck/stacks/combine.py", "loopcheck/model/external.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "rules").glob("*.py")),
 ]
 # Lookups by a key that is a property name: `x.get("Key")`, `x["Key"]`, `"Key" in x`.
@@ -311,7 +313,7 @@ def _cfn_template(text: str, filename: Any):
 def through_the_plugin(text: str, folder: Path) -> int:
     """Every loopcheck rule of the plugin on the template, with the file to read again and,
     where cfn-lint transforms SAM first (< 1.54), as from stdin too. The number of matches."""
-    plugin = pytest.importorskip("loopcheck.cfnlint_plugin")
+    plugin = pytest.importorskip("loopcheck.app.cfnlint_plugin")
     (folder / name_of(text)).write_text(text)
     count = 0
     for filename in (name_of(text), None) if plugin_transforms_sam() else (name_of(text),):

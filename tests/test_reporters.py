@@ -18,11 +18,11 @@ import yaml
 from clirunner import cli_runner
 
 from loopcheck import __version__
-from loopcheck.cli import main
-from loopcheck.findings import Finding
-from loopcheck.pipeline import ErrorEntry, ScanResult
-from loopcheck.reporters import FORMATS, github, junit
-from loopcheck.rulebase import all_rules
+from loopcheck.app.cli import main
+from loopcheck.pipeline.result import ErrorEntry, ScanResult
+from loopcheck.report import FORMATS, github, junit
+from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.rule import all_rules
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"

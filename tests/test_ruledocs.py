@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from userrun import FIXTURES, ROOT, loopcheck
 
-from loopcheck.rulebase import all_rules
+from loopcheck.rulebase.rule import all_rules
 
 
 def test_committed_rule_docs_are_up_to_date():
@@ -73,15 +73,15 @@ def test_scan_does_not_import_docs_or_drawing_code():
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from loopcheck.cli import main\n"
+        "from loopcheck.app.cli import main\n"
         f"CliRunner().invoke(main, ['scan', {str(FIXTURES / 's3-same-bucket-loop')!r}])\n"
         "print(sorted(m for m in sys.modules if m.startswith('loopcheck.')))\n"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT / "tests").stdout
-    assert "loopcheck.ruledocs" not in loaded
-    assert "loopcheck.drawing" not in loaded
-    assert "loopcheck.baseline" not in loaded
+    assert "loopcheck.app.ruledocs" not in loaded
+    assert "loopcheck.report.drawing" not in loaded
+    assert "loopcheck.app.baseline" not in loaded
 
 
 _OFFLINE = ("Could not find a version", "No matching distribution", "Failed to establish",
@@ -90,7 +90,7 @@ _OFFLINE = ("Could not find a version", "No matching distribution", "Failed to e
 
 @pytest.mark.slow  # builds a wheel (pip fetches setuptools into an isolated build environment)
 def test_explain_works_from_a_built_wheel(tmp_path):
-    """The wheel has no fixtures/: explain reads the packaged loopcheck/rule_examples.json."""
+    """The wheel has no fixtures/: explain reads the packaged loopcheck/app/rule_examples.json."""
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path),
                             str(ROOT)], capture_output=True, text=True, check=False, timeout=600)
     if built.returncode != 0 and any(m in built.stderr for m in _OFFLINE):
@@ -99,10 +99,12 @@ def test_explain_works_from_a_built_wheel(tmp_path):
     (wheel,) = tmp_path.glob("loopcheck-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        assert "loopcheck/rule_examples.json" in names
+        assert "loopcheck/app/rule_examples.json" in names
+        assert "loopcheck/rules/el101_unguarded_loop.py" in names  # rules/ mapped by package-dir
+        assert not any(name.startswith("rules/") for name in names)
         assert not any(name.startswith("fixtures/") for name in names)
         archive.extractall(tmp_path / "site")
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import loopcheck.cli as c; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import loopcheck.app.cli as c; "
             "print(c.__file__); sys.argv = ['loopcheck', 'explain', 'EL104']; c.main()")
     completed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], cwd=tmp_path,
                                capture_output=True, text=True, check=False)

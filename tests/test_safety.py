@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from clirunner import cli_runner
 
-from loopcheck.cli import main
+from loopcheck.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -130,7 +130,7 @@ def test_source_never_evaluates_or_imports_what_it_reads(path):
 
 
 def test_the_loader_builds_on_a_safe_yaml_loader():
-    from loopcheck import yaml_values
+    from loopcheck.load import yaml_values
 
     safe = (__import__("yaml").SafeLoader, __import__("yaml").CSafeLoader)
     assert issubclass(yaml_values.TemplateLoader, safe)

@@ -8,8 +8,8 @@ import textwrap
 
 from userrun import loopcheck
 
-from loopcheck.loader import Template, parse_text
-from loopcheck.pipeline import AnalysisOptions, analyse
+from loopcheck.load.loader import Template, parse_text
+from loopcheck.pipeline.analysis import AnalysisOptions, analyse
 
 LOOP = """\
 Transform: AWS::Serverless-2016-10-31

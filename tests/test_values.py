@@ -1,9 +1,9 @@
-"""loopcheck.values: Resolver.value and friends turn intrinsics into string patterns."""
+"""loopcheck.resolve.values: Resolver.value and friends turn intrinsics into string patterns."""
 
 import pytest
 
-from loopcheck.loader import Template, parse_text
-from loopcheck.values import Pattern, Resolver, Symbol, branches, items_of, literal
+from loopcheck.load.loader import Template, parse_text
+from loopcheck.resolve.values import Pattern, Resolver, Symbol, branches, items_of, literal
 
 TEMPLATE = """
 Parameters:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from loopcheck.localfiles import inside, read_text
+from loopcheck.load.localfiles import inside, read_text
 
 LAMBDA_TASK_ROOT = "/var/task"  # the Lambda base images' working folder and $LAMBDA_TASK_ROOT
 BUILT_SUFFIXES = (".js", ".mjs", ".cjs")

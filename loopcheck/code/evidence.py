@@ -27,9 +27,9 @@ from loopcheck.code.facts import (
     Write,
 )
 from loopcheck.code.locate import CodeSource, locate_code, problem_reason
-from loopcheck.globs import STAR, Tokens, covers, intersects, literal_prefix
-from loopcheck.model import Function, Model, S3Trigger
-from loopcheck.values import concat, literal
+from loopcheck.model.resources import Function, Model, S3Trigger
+from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, literal_prefix
+from loopcheck.resolve.values import concat, literal
 
 EVENT_SOURCE = "<event source>"
 

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.code import build_sources
-from loopcheck.localfiles import inside, read_text, repository_root, resolved
-from loopcheck.model import SAM_FUNCTION, Function, Model
-from loopcheck.props import literal_list, literal_str, mapping
-from loopcheck.values import Resolver
+from loopcheck.load.localfiles import inside, read_text, repository_root, resolved
+from loopcheck.model.resources import SAM_FUNCTION, Function, Model
+from loopcheck.resolve.props import literal_list, literal_str, mapping
+from loopcheck.resolve.values import Resolver
 
 __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 

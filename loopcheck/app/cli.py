@@ -1,0 +1,259 @@
+"""Command-line front-end: `loopcheck scan PATH...`. Parses options, runs the pipeline,
+prints with a reporter, and sets the exit status (DESIGN.md "Contracts")."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, NoReturn, Optional
+
+import click
+
+from loopcheck import __version__
+from loopcheck.app.scan import ScanOptions, scan
+from loopcheck.load.loader import DEFAULT_MAX_BYTES
+from loopcheck.report import FORMATS, renderer
+from loopcheck.rulebase.finding import SEVERITY_RANK
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="loopcheck")
+def main() -> None:
+    """Find recursive-invocation loops in AWS SAM and CloudFormation templates."""
+
+
+@main.command("scan")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              default=None,
+              help="Exit 1 when a finding at or above this severity is reported "
+                   "[default: the configuration's fail-on, else error].")
+@click.option("--strict", is_flag=True,
+              help="Treat YAML/JSON files that are not templates as errors instead of skipping them.")
+@click.option("--output", "-o", "output_file", type=click.Path(),
+              help="Write the report to this file instead of stdout.")
+@click.option("--show-suppressed", is_flag=True,
+              help="Also list findings suppressed by the template's Metadata, with their reason.")
+@click.option("--config", "config_file", type=click.Path(),
+              help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
+                   "or .loopcheck.yaml found upward from the scanned paths.")
+@click.option("--baseline", "baseline_file", type=click.Path(),
+              help="Report only findings that this baseline file does not hold.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(),
+              help="Record today's findings in this file (and exit 0 unless a file is unreadable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for scanning many files [default: number of cores].")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="BYTES",
+              help="Larger files are reported as unreadable [default: the configuration's "
+                   "max-file-size, else 5 MB].")
+@click.option("--no-gitignore", is_flag=True,
+              help="Also walk folders and files that .gitignore or .git/info/exclude ignore.")
+def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
+                 output_file: str, show_suppressed: bool, config_file: Optional[str],
+                 baseline_file: Optional[str], write_baseline_file: Optional[str],
+                 jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
+    """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
+    with no PATH, the current folder."""
+    paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
+    if baseline_file and write_baseline_file:
+        raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    # Every named file is checked before the scan: a FIFO or a device is refused, not waited on.
+    _check_output(output_file)
+    baseline_keys = None
+    if baseline_file or write_baseline_file:
+        from loopcheck.app import baseline
+
+        try:
+            if baseline_file:
+                baseline_keys = baseline.read(baseline_file)
+            else:
+                baseline.check_writable(write_baseline_file)
+        except baseline.BaselineError as exc:
+            _fail(f"baseline error: {exc}")
+
+    config = _config(list(paths), config_file)
+    fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
+    options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder(),
+                          max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
+                          gitignore=config.gitignore and not no_gitignore)
+    progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
+    result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1, progress=progress)
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
+    result.show_suppressed = show_suppressed
+    if baseline_keys is not None:
+        result.findings, result.baseline = baseline.compare(
+            result.findings, result.files, baseline_file, baseline_keys)
+    for skipped in result.skipped:
+        click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
+    for note in result.notes:
+        click.echo(f"loopcheck: note: {note}", err=True)
+    report = renderer(output_format)(result)
+    _emit(report, output_file)
+    if output_format == "text":
+        from loopcheck.report.text import summary
+
+        click.echo(summary(result), err=True)
+    if result.baseline is not None:
+        click.echo(result.baseline.summary(), err=True)
+    if write_baseline_file:
+        from loopcheck.app import baseline
+
+        try:
+            written = baseline.write(result.findings, write_baseline_file)
+        except baseline.BaselineError as exc:
+            _fail(f"baseline error: {exc}")
+        click.echo(f"loopcheck: wrote {written} finding{'' if written == 1 else 's'} to the "
+                   f"baseline {write_baseline_file}", err=True)
+        fail_on = "never"  # they are accepted now; unreadable files still exit 2
+    sys.exit(exit_status(result, fail_on))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"loopcheck: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _config(paths: List[str], config_file: Optional[str]):
+    """The scan's configuration, or exit 2 with one line."""
+    from loopcheck.app.config import ConfigError, discover_config
+
+    try:
+        return discover_config(paths, config_file)
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+    except OSError as exc:  # the environment, not a bug: a folder that vanished, a loop...
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"configuration error: {where}{exc.strerror or exc}")
+
+
+def _check_output(output_file: Optional[str]) -> None:
+    if output_file:
+        from loopcheck.load.userfiles import UserFileError, check_writable
+
+        try:
+            check_writable(output_file)
+        except UserFileError as exc:
+            _fail(f"output error: {exc}")
+
+
+def _emit(text: str, output_file: Optional[str]) -> None:
+    """The report on stdout, or in the --output file (one line and exit 2 if it cannot be
+    written: a missing folder, a full disk)."""
+    if not output_file:
+        click.echo(text, nl=False)
+        return
+    from loopcheck.load.userfiles import UserFileError, write_text
+
+    try:
+        write_text(output_file, text)
+    except UserFileError as exc:
+        _fail(f"output error: {exc}")
+
+
+def _progress_bar():
+    """A one-line counter on the terminal, for scans long enough to need one."""
+    shown_from = 50
+
+    def show(done: int, total: int) -> None:
+        if total >= shown_from and (done % 10 == 0 or done == total):
+            click.echo(f"\rscanning {done}/{total} files", nl=False, err=True)
+
+    return show
+
+
+@main.command("graph")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (renders in GitHub Markdown) or Graphviz DOT.")
+@click.option("--output", "-o", "output_file", type=click.Path(),
+              help="Write the drawing to this file instead of stdout.")
+@click.option("--config", "config_file", type=click.Path(),
+              help="Configuration file (as for scan; its managed-policies and exclude apply).")
+def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
+                  config_file: Optional[str]) -> None:
+    """Draw the event graph of templates: triggers, writes, loops and guards."""
+    from loopcheck.app.scan import discover
+    from loopcheck.load.loader import LoadError, Template, load_file
+    from loopcheck.pipeline.analysis import analyse
+    from loopcheck.report import drawing
+
+    _check_output(output_file)
+    config = _config(list(paths), config_file)
+    exclude = config.excluder()
+    drawings, failed = [], False
+    for path, missing in discover(list(paths), exclude, config.gitignore):
+        if missing or (exclude and exclude(path)):
+            if missing:
+                click.echo(f"loopcheck: {path}: {missing}", err=True)
+                failed = True
+            continue
+        loaded = load_file(path)
+        if isinstance(loaded, LoadError):
+            click.echo(f"loopcheck: {path}: unreadable: {loaded.message}", err=True)
+            failed = True
+            continue
+        if not isinstance(loaded, Template):
+            click.echo(f"loopcheck: skipped {path}: {loaded.reason}", err=True)
+            continue
+        analysis = analyse(path, loaded.data, config.analysis_options())
+        drawings.append(drawing.build(analysis, path, f"t{len(drawings)}"))
+    text = drawing.FORMATS[output_format](drawings)
+    _emit(text, output_file)
+    sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: id, severity, title."""
+    from loopcheck.app.ruledocs import rules_table
+
+    click.echo(rules_table(), nl=False)
+
+
+@main.command("explain")
+@click.argument("rule_id")
+def explain_command(rule_id: str) -> None:
+    """Explain a rule: what it detects, why it is bad, a failing example and the fix."""
+    from loopcheck.app.ruledocs import find_rule, render
+
+    rule = find_rule(rule_id)
+    if rule is None:
+        from loopcheck.rulebase.rule import all_rules
+
+        known = ", ".join(r.id for r in all_rules())
+        click.echo(f"loopcheck: no rule {rule_id!r}; rules: {known}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(render(rule))
+
+
+def exit_status(result, fail_on: str) -> int:
+    if result.errors:
+        return EXIT_ERROR
+    if fail_on == "never":
+        return EXIT_CLEAN
+    threshold = SEVERITY_RANK[fail_on]
+    failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def run() -> None:
+    """The `loopcheck` command: `main` behind a last guard, so that even a failure outside
+    the per-file guard (start-up, a reporter) exits 2 with a message, never 1 with a traceback."""
+    try:
+        main()
+    except OSError as exc:  # the environment (stdout on a full disk...), not a bug: one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"loopcheck: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:  # noqa: BLE001
+        click.echo(
+            f"loopcheck: internal error ({type(exc).__name__}: {exc}); please report it at "
+            "https://github.com/loopcheck/loopcheck/issues",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)

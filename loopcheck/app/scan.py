@@ -1,0 +1,160 @@
+"""The scan driver: find the template files under the given paths, analyse each (in worker
+processes when there are many), link the templates of one scan (loopcheck.stacks), and
+collect one ScanResult in discovery order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+
+from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
+from loopcheck.load.loader import DEFAULT_MAX_BYTES, LoadError, Skipped, Template, load_file
+from loopcheck.pipeline.analysis import AnalysisOptions, analyse
+from loopcheck.pipeline.result import ErrorEntry, ScanResult
+from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.suppressions import Suppressed
+
+
+@dataclass
+class ScanOptions:
+    strict: bool = False  # a named or found YAML/JSON file that is not a template is an error
+    max_bytes: int = DEFAULT_MAX_BYTES
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    exclude: Optional[Callable[[str], bool]] = None  # path -> True to leave it out
+    link_keys: bool = False  # workers also return what cross-stack linking needs (scan sets it)
+    gitignore: bool = True  # folders are walked as git sees them (loopcheck.load.ignore)
+
+
+@dataclass
+class FileOutcome:
+    """What the scan of one file sends back, from a worker process too (the whole Analysis,
+    with its model and graph, would be heavy to pickle)."""
+
+    findings: List[Finding] = field(default_factory=list)
+    suppressed: List[Suppressed] = field(default_factory=list)
+    error: Optional[ErrorEntry] = None
+    skipped: Optional[Skipped] = None
+    link: Optional[Any] = None  # loopcheck.stacks.links.LinkKeys, when the scan links templates
+    notes: List[str] = field(default_factory=list)
+
+
+def scan_file(path: str, options: ScanOptions) -> tuple:
+    """(findings, error, skipped) for one file. Never raises: an internal failure becomes an
+    error entry that asks for a bug report, and the scan goes on."""
+    analysis, error, skipped = _scan_file(path, options)
+    return (analysis.findings if analysis else []), error, skipped
+
+
+def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
+    """The FileOutcome of one file."""
+    analysis, error, skipped = _scan_file(path, options)
+    if analysis is None:
+        return FileOutcome(error=error, skipped=skipped)
+    keys = None
+    if options.link_keys:
+        from loopcheck.stacks.links import link_keys
+
+        try:
+            keys = link_keys(path, analysis.model.data, analysis.model.resolver)
+        except Exception:  # noqa: BLE001 - linking is extra; the file's own findings stand
+            keys = None
+    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes)
+
+
+def _scan_file(path: str, options: ScanOptions) -> tuple:
+    """(analysis or None, error, skipped) for one file."""
+    try:
+        loaded = load_file(path, options.max_bytes)
+        if isinstance(loaded, LoadError):
+            return None, ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
+        if isinstance(loaded, Skipped):
+            if options.strict and not loaded.empty:  # a template with no resources is one
+                return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
+            return None, None, loaded
+        assert isinstance(loaded, Template)
+        return analyse(path, loaded.data, options.analysis), None, None
+    except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
+        message = (
+            f"internal error ({type(exc).__name__}: {exc}); please report it at "
+            "https://github.com/loopcheck/loopcheck/issues with this file if you can share it"
+        )
+        return None, ErrorEntry(path, message), None
+
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 16
+
+
+def _results(paths: List[str], options: ScanOptions, jobs: int,
+             progress: Optional[Callable[[int, int], None]]) -> Iterator[FileOutcome]:
+    """_scan_outcome for every path, in the given order, in `jobs` processes when worth it."""
+    total = len(paths)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+        outcomes: Iterable[FileOutcome] = (_scan_outcome(path, options) for path in paths)
+        pool = None
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        chunk = max(1, min(32, total // (jobs * 8)))
+        worker_options = replace(options, exclude=None)  # applied here; a closure does not pickle
+        outcomes = pool.map(_scan_outcome, paths, [worker_options] * total, chunksize=chunk)
+    try:
+        for done, outcome in enumerate(outcomes, 1):
+            if progress is not None:
+                progress(done, total)
+            yield outcome
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int = 1,
+         progress: Optional[Callable[[int, int], None]] = None) -> ScanResult:
+    """Scan files and folders. Output order is the discovery order whatever `jobs` is, so
+    `--jobs 1` and `--jobs N` print the same bytes."""
+    options = options or ScanOptions()
+    started = time.perf_counter()
+    result = ScanResult(roots=list(paths))
+    found = list(discover(paths, options.exclude, options.gitignore))
+    excluded = {path for path, missing in found
+                if not missing and options.exclude is not None and options.exclude(path)}
+    files = [path for path, missing in found if not missing and path not in excluded]
+    linking = options.analysis.cross_stack and len(files) > 1
+    if linking:
+        options = replace(options, link_keys=True)
+    keys: Dict[str, Any] = {}
+    outcomes = _results(files, options, jobs, progress)
+    for path, missing in found:
+        if missing:
+            result.errors.append(ErrorEntry(path, missing))
+            continue
+        if path in excluded:
+            result.excluded.append(path)
+            continue
+        outcome = next(outcomes)
+        if outcome.error is not None:
+            result.errors.append(outcome.error)
+        elif outcome.skipped is not None:
+            result.skipped.append(outcome.skipped)
+        else:
+            result.templates += 1
+            result.files.append(path)
+            result.findings.extend(outcome.findings)
+            result.suppressed.extend(outcome.suppressed)
+            result.notes.extend(outcome.notes)
+            if outcome.link is not None:  # a template with no keys of its own may still be a nested child
+                keys[path] = outcome.link
+    if linking and len(keys) > 1:
+        from loopcheck.stacks.cross_stack import cross_stack
+
+        found_findings, found_suppressed, problems, notes = cross_stack(
+            keys, list(paths), options, result.findings + [s.finding for s in result.suppressed])
+        result.findings.extend(found_findings)
+        result.suppressed.extend(found_suppressed)
+        result.errors.extend(problems)
+        result.notes.extend(notes)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,390 @@
+"""Per-service hop matchers: what a writer emits into the first node of a hop, and whether
+each trigger along the way (to the next writer) lets it through.
+
+The S3 case is loopcheck.judge.loops' bucket judging (permissions or code, key filters, guards).
+The other services: the writer's effect comes from IAM grants, handler-code writes,
+Step Functions tasks or Lambda destinations; the emission (a DynamoDB event name, an
+EventBridge source/detail-type, SNS message attributes, an S3 key) meets each filter on the
+way (loopcheck.resolve.filters): a filter that provably drops everything the writer emits guards the
+hop; one that may let it through leaves it possible.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from loopcheck.code.evidence import SERVICE_KINDS, key_tokens
+from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
+from loopcheck.graph.event_graph import Effect, EventGraph
+from loopcheck.judge.breadth import broad_grant_reason
+from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop, _judge, unnamed_write
+from loopcheck.knowledge.event_paths import (
+    API_ACTIONS,
+    API_EVENT_NAMES,
+    KIND_SERVICE,
+    S3_DETAIL_TYPES,
+    WRITE_ACTIONS,
+)
+from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
+from loopcheck.model.events import s3_task_events
+from loopcheck.model.resources import S3Trigger, Trigger
+from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
+from loopcheck.resolve.globs import STAR, Tokens, tokens
+from loopcheck.resolve.values import concat, literal
+
+_VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
+_VERBS = {
+    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
+    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
+}
+
+
+# -- emissions -----------------------------------------------------------------------------
+
+
+def _from_permission(action: str, kind: str) -> Emission:
+    if kind == "table":
+        return Emission({"eventName": literals(*WRITE_ACTIONS[action][1])}, what=action)
+    if kind == "bus":
+        return Emission({"source": None}, custom_source=True, what=f"{action} (any source but aws.*)")
+    return Emission(what=action)
+
+
+def _from_code(service: str, api: str, details: dict, kind: str) -> Emission:
+    if kind == "table":
+        return Emission({"eventName": literals(*API_EVENT_NAMES.get(api, ("INSERT", "MODIFY", "REMOVE")))})
+    if kind == "bus":
+        fields = {"source": literals(details["Source"]) if "Source" in details else None}
+        if "DetailType" in details:
+            fields["detail-type"] = literals(details["DetailType"])
+        return Emission(fields, custom_source=True)
+    if kind == "topic" and "MessageAttributes" in details:
+        names = [n for n in details["MessageAttributes"].split(",") if n]
+        return Emission({f"MessageAttributes.{n}": None for n in names},
+                        absent_prefixes=("MessageAttributes.",))
+    return Emission()
+
+
+def _s3_key_of_grant(grant_tokens: Tokens) -> Tokens:
+    """The key part of an object ARN pattern (after `bucket/`)."""
+    for index, token in enumerate(grant_tokens):
+        if token == "/":
+            return grant_tokens[index + 1:] or (STAR,)
+    return (STAR,)
+
+
+def _s3_emission(graph: EventGraph, hop: Hop, incoming: List[S3Trigger]) -> Emission:
+    if hop.write is not None:
+        key = key_tokens(hop.write.write.key, incoming[0] if incoming else None)
+        events = API_EVENTS.get(hop.write.write.api, ())
+    elif hop.grant is not None:
+        key = _s3_key_of_grant(hop.grant.resource_tokens)
+        events = hop.events or ()
+    else:
+        key, events = (STAR,), hop.events or ()
+    return Emission(key=key, s3_events=tuple(events))
+
+
+def _via_s3(graph: EventGraph, bucket: str, emission: Emission, action_events: Tuple[str, ...]) -> Emission:
+    """What a bucket sends on: to EventBridge (source aws.s3, detail-type, bucket name,
+    object key), or to SNS/SQS (an S3 event message, with no message attributes)."""
+    names: List[Tokens] = []
+    for name in graph.model.buckets[bucket].names if bucket in graph.model.buckets else ():
+        joined = concat([literal(""), name])
+        if joined is not None:
+            names.append(tokens(joined, wildcards=False))
+    detail_types: List[str] = []
+    for event in action_events:
+        for action, kinds in S3_DETAIL_TYPES.items():
+            if matching_events([f"{_EVENT_PREFIX[action]}*"], [event]):
+                detail_types += [k for k in kinds if k not in detail_types]
+    return Emission(
+        {"source": literals("aws.s3"), "detail-type": literals(*detail_types) or None,
+         "detail.bucket.name": names or None,
+         "detail.object.key": [emission.key] if emission.key is not None else None},
+        absent_prefixes=("MessageAttributes.",), what="S3 event",
+    )
+
+
+_EVENT_PREFIX = {
+    "s3:PutObject": "s3:ObjectCreated:", "s3:DeleteObject": "s3:ObjectRemoved:",
+    "s3:DeleteObjectVersion": "s3:ObjectRemoved:", "s3:PutObjectTagging": "s3:ObjectTagging:Put",
+    "s3:DeleteObjectTagging": "s3:ObjectTagging:Delete", "s3:PutObjectAcl": "s3:ObjectAcl:Put",
+    "s3:RestoreObject": "s3:ObjectRestore:",
+}
+
+
+# -- links ---------------------------------------------------------------------------------
+
+
+def _event_link(link: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
+    if link.service == "redrive":
+        return LOOP, link.why, emission
+    if link.service == "firehose":
+        prefix = link.why
+        key = tuple(prefix) + (STAR,) if prefix and "!{" not in prefix else (STAR,)
+        events = ("s3:ObjectCreated:Put", "s3:ObjectCreated:CompleteMultipartUpload")
+        return LOOP, f"objects under '{prefix or '<date>/'}'", Emission(key=key, s3_events=events)
+    if not link.patterns:
+        return LOOP, "", emission
+    verdict = match_any(link.patterns, emission)
+    text = {YES: "everything the writer emits matches it",
+            NO: "the filter drops everything the writer emits",
+            MAYBE: "nothing shows the filter drops what the writer emits"}[verdict]
+    return _VERDICT_LEVEL[verdict], text, emission
+
+
+def _s3_link(graph: EventGraph, trigger: S3Trigger, emission: Emission) -> Tuple[int, str, Emission]:
+    events = matching_events(trigger.events, emission.s3_events) if emission.s3_events else trigger.events
+    if not events:
+        return NONE, "no event type it subscribes to", emission
+    onward = _via_s3(graph, trigger.bucket, emission, tuple(events))
+    key = emission.key if emission.key is not None else (STAR,)
+    shape = tuple(trigger.prefix or "") + (STAR,) + tuple(trigger.suffix or "")
+    from loopcheck.resolve.globs import covers, intersects
+
+    if not trigger.has_filter or covers(shape, key):
+        return LOOP, "", onward
+    if not intersects(shape, key):
+        return GUARDED, f"the {trigger.describe_filter()} never matches the keys written", onward
+    return POSSIBLE, f"the {trigger.describe_filter()} may match the keys written", onward
+
+
+def _follow(graph: EventGraph, hop: Hop, edges: List[Tuple[str, str]], emission: Emission) -> Hop:
+    """Apply every trigger along the hop's remaining edges, keeping the weakest."""
+    for source, consumer in edges:
+        best: Optional[Tuple[int, str, Emission, object]] = None
+        for s3 in graph.triggers_between(source, consumer):
+            level, why, onward = _s3_link(graph, s3, emission)
+            if best is None or level > best[0]:
+                best = (level, why, onward, s3)
+        for link in graph.links_between(source, consumer):
+            level, why, onward = _event_link(link, emission)
+            if best is None or level > best[0]:
+                best = (level, why, onward, link)
+        if best is None:
+            hop.level = NONE
+            return hop
+        level, why, emission, link = best
+        hop.links.append((link, why))
+        if level < hop.level:
+            hop.level = level
+            hop.why = f"{hop.why}; {why}" if hop.why else why
+    return hop
+
+
+# -- the writer's side ---------------------------------------------------------------------
+
+
+def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, consumer: str
+                ) -> List[Tuple[Hop, Emission]]:
+    model = graph.model
+    kind = model.kind_of(first)
+    out: List[Tuple[Hop, Emission]] = []
+    for destination in effect.destinations:
+        out.append((Hop(writer, first, consumer, LOOP, why=destination.why, destination=destination),
+                    Emission(what=destination.origin)))
+    for task in effect.tasks:
+        fields = {}
+        if "Source" in task.details:
+            fields["source"] = literals(task.details["Source"])
+        if "DetailType" in task.details:
+            fields["detail-type"] = literals(task.details["DetailType"])
+        if kind == "bus":
+            emission = Emission(fields, custom_source=True)
+        elif kind == "bucket":  # an S3 write: its event types, and its key when the task shows it
+            emission = Emission(key=task.key or (STAR,), s3_events=s3_task_events(task.action))
+        elif task.action in WRITE_ACTIONS:
+            emission = _from_permission(task.action, kind)
+        else:
+            emission = Emission()
+        if kind == "bus" and "source" not in fields:
+            emission.fields["source"] = None
+        out.append((Hop(writer, first, consumer, LOOP, why=f"task {task.state} calls {task.action}",
+                        task=task), emission))
+    code = graph.code.get(writer)
+    decided = False
+    note = ""
+    if code is not None and code.analysed:
+        reached = False
+        for resolved in code.other_writes:
+            if SERVICE_KINDS.get(resolved.write.service) != kind:
+                continue
+            if resolved.buckets is not None and first not in resolved.buckets:
+                continue
+            reached = True
+            action = API_ACTIONS.get((resolved.write.service, resolved.write.api), "")
+            grant = next((g for g in effect.grants if g.action == action), None)
+            if grant is None and resolved.write.api == "TransactWriteItems":
+                grant = next((g for g in effect.grants if g.action.startswith("dynamodb:")), None)
+            if grant is None and not effect.unknown:
+                continue
+            unknown = None if grant else effect.unknown[0]
+            level = LOOP if grant else POSSIBLE
+            broad = ""
+            if resolved.buckets is None:  # the code does not name its target
+                level, broad = unnamed_write(graph, grant, first, resolved)
+            out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
+                            why="", write=resolved, broad=broad),
+                        _from_code(resolved.write.service, resolved.write.api, resolved.write.details, kind)))
+        decided = reached or code.facts.complete
+        if not reached and code.facts.complete and effect.grants:
+            grant = effect.grants[0]
+            out.append((Hop(writer, first, consumer, NONE, grant=grant, unused_permission=True,
+                            why=f"{grant.action} on {grant.resource}, but the code never writes {first}"),
+                        Emission()))
+        if not decided:
+            note = code.why_incomplete
+    elif code is not None:
+        note = code.why_not
+    if not decided:
+        for grant in effect.grants:
+            broad = broad_grant_reason(model, grant.action, grant.resource_tokens, str(grant.resource), first)
+            hop = Hop(writer, first, consumer, POSSIBLE if broad else LOOP, grant=grant,
+                      why=f"{grant.action} on {grant.resource}", code_note=note, broad=broad)
+            out.append((hop, _from_permission(grant.action, kind)))
+        if effect.unknown:
+            unknown = effect.unknown[0]
+            out.append((Hop(writer, first, consumer, POSSIBLE, unknown=unknown, code_note=note,
+                            why=f"{unknown.reason}: it may write {first}"), Emission()))
+    return out
+
+
+def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,
+              incoming: List[S3Trigger]) -> Hop:
+    """writer -> chain... -> consumer, judged; the weakest link decides."""
+    model = graph.model
+    first = chain[0] if chain else consumer
+    after = chain[1] if len(chain) > 1 else consumer
+    rest = list(zip(chain[1:], chain[2:] + [consumer])) if chain else []
+    effect = graph.effects.get((writer, first))
+    if model.kind_of(first) == "bucket" and writer in model.functions:
+        hop = _judge(graph, writer, first, after, incoming)
+        hop.consumer, hop.chain = consumer, tuple(chain)
+        if hop.trigger is not None:
+            hop.links.append((hop.trigger, ""))
+        if not rest or hop.level == NONE and not hop.unused_permission:
+            return hop
+        emission = _via_s3(graph, first, _s3_emission(graph, hop, incoming), tuple(hop.events or ()))
+        return _follow(graph, hop, rest, emission)
+    if effect is None:
+        return Hop(writer, first, consumer, NONE, chain=tuple(chain))
+    best = Hop(writer, first, consumer, NONE, chain=tuple(chain))
+    edges = list(zip(chain, chain[1:] + [consumer])) if chain else []
+    for hop, emission in _candidates(graph, effect, writer, first, consumer):
+        hop.chain = tuple(chain)
+        hop = _follow(graph, hop, edges, emission) if hop.level > NONE else hop
+        unused_first = best.level == NONE and hop.unused_permission and not best.unused_permission
+        if hop.rank > best.rank or unused_first:
+            best = hop
+    return best
+
+
+# -- the DynamoDB dedupe design ----------------------------------------------------------------
+
+
+def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
+    """bucket -> f1 -> table (stream) -> f2 -> bucket: f1 records each object key, the stream
+    runs f2, f2 writes back under the same key. It holds when f2 (or its mapping) accepts
+    only INSERT records: a repeated put of a key already there is a MODIFY, or no record at
+    all when the item is identical (DynamoDB Streams change data capture)."""
+    hops = loop.hops
+    if len(hops) < 2:
+        return
+    model = graph.model
+    for index, hop in enumerate(hops):
+        before, after = hops[index - 1], hops[(index + 1) % len(hops)]
+        if model.kind_of(hop.bucket) != "table" or hop.level < POSSIBLE:
+            continue
+        if model.kind_of(before.bucket) != "bucket" or after.bucket != before.bucket:
+            continue
+        hop.dedupe = hop.bucket
+        modify = Emission({"eventName": literals("MODIFY")})
+        links = [link for link, _ in hop.links if isinstance(link, Trigger) and link.service == "dynamodb"]
+        if links and all(match_any(link.patterns, modify) == NO for link in links):
+            hop.level = GUARDED
+            hop.why = (f"dedupe through {hop.bucket}: {hop.consumer}'s mapping accepts only INSERT, and "
+                       f"a repeated put of a key already in the table is a MODIFY (or no record when the "
+                       f"item is identical); holds while {hop.consumer} writes back under the key it got")
+            continue
+        guards = [g for g in (after.write.write.guards if after.write else ())
+                  if g.kind == "event-name" and "INSERT" in g.text]
+        if guards:
+            hop.level = GUARDED
+            hop.guard = guards[0]
+            hop.why = (f"dedupe through {hop.bucket}: {hop.consumer} skips all but INSERT records "
+                       f"({guards[0].text}) before writing back")
+            continue
+        verdict, where, why = _item_change(graph, hop.writer, hop.bucket)
+        consumer_writes = _writes_table(graph, hop.consumer, hop.bucket)
+        if verdict == CHANGING:  # the hop keeps the level its trigger gave it: a loop
+            hop.why = (f"dedupe through {hop.bucket} does not hold: {hop.writer}'s item changes on every put "
+                       f"({where}: {why}), so a repeated key is a MODIFY record, and {hop.consumer} "
+                       "accepts MODIFY")
+            continue
+        if verdict in (STABLE, INSERT_ONLY) and consumer_writes:
+            hop.level = min(hop.level, POSSIBLE)
+            hop.why = (f"dedupe through {hop.bucket} holds only while the item stays as {hop.writer} wrote "
+                       f"it, but {hop.consumer} also writes {hop.bucket}: {hop.writer}'s repeated put may then "
+                       f"change the item (a MODIFY record) or find it deleted (an INSERT), and "
+                       f"{hop.consumer} accepts both")
+            continue
+        if verdict == INSERT_ONLY:
+            hop.level = GUARDED
+            hop.why = (f"dedupe through {hop.bucket}: {hop.writer}'s put only creates items ({where}: {why}): "
+                       f"a key already in the table is rejected and writes no stream record; holds while "
+                       f"{hop.consumer} writes back under the key it got")
+            continue
+        if verdict == STABLE:
+            hop.level = GUARDED
+            hop.why = (f"dedupe through {hop.bucket}: {hop.writer} puts the same item for the same key "
+                       f"({where}: only literals, environment values and the object key), and a put "
+                       f"that changes nothing writes no stream record; holds while {hop.consumer} writes "
+                       f"back under the key it got")
+            continue
+        hop.level = min(hop.level, POSSIBLE)
+        hop.why = (f"dedupe through {hop.bucket} holds only if {hop.writer} puts an identical item for a "
+                   f"key it has seen (no stream record); an item that changes on every put (a timestamp, "
+                   f"a counter) is a MODIFY record, and {hop.consumer} accepts MODIFY")
+
+
+def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, str]:
+    """(verdict, file:line, why) of the writer's puts into the table, from its code
+    (loopcheck.code.item_change): any write that changes on every call decides; all of them
+    stable or insert-only give the weaker of the two; anything else (no code, a write the
+    analyser could not classify, calls it could not follow) is UNKNOWN."""
+    code = graph.code.get(writer)
+    if code is None or not code.analysed or not code.facts.complete:
+        return UNKNOWN, "", ""
+    writes = [w for w in code.other_writes
+              if SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)]
+    if not writes:
+        return UNKNOWN, "", ""
+    for resolved in writes:
+        if resolved.write.details.get("Item") == CHANGING:
+            return CHANGING, _where(resolved), resolved.write.details.get("ItemWhy", "")
+    verdicts = [w.write.details.get("Item", UNKNOWN) for w in writes]
+    if UNKNOWN in verdicts or any(v not in (STABLE, INSERT_ONLY) for v in verdicts):
+        return UNKNOWN, "", ""
+    pick = next((w for w in writes if w.write.details.get("Item") == STABLE), writes[0])
+    return pick.write.details["Item"], _where(pick), pick.write.details.get("ItemWhy", "")
+
+
+def _where(resolved) -> str:
+    return f"{resolved.write.file}:{resolved.write.line}"
+
+
+def _writes_table(graph: EventGraph, function: str, table: str) -> bool:
+    """Whether a function may write the table: its code says so when it was read completely,
+    else its permissions (any grant on the table, or permissions loopcheck cannot see)."""
+    code = graph.code.get(function)
+    if code is not None and code.analysed and code.facts.complete:
+        return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)
+                   for w in code.other_writes)
+    effect = graph.effects.get((function, table))
+    return bool(effect and (effect.grants or effect.unknown))
+
+
+def uncovered_services(graph: EventGraph, loop: Loop) -> List[str]:
+    """"DynamoDB (OrdersTable)"-style names of the nodes runtime detection cannot see."""
+    return [f"{KIND_SERVICE.get(graph.model.kind_of(n), n)} ({n})" for n in loop.uncovered]

@@ -1,0 +1,116 @@
+"""Which files a scan reads: the template-looking files under the given paths.
+
+Folders are walked in a stable order (a folder's files by name, then its subfolders by
+name); hidden folders, `node_modules` and `__pycache__` are not entered, nor are folders and
+files git ignores (loopcheck.load.ignore) unless `gitignore` is off. A file named on the command
+line is always taken, ignored or not. loopcheck's own files (its configuration, its
+baselines and JSON reports, pre-commit's configuration) are never taken: they are YAML/JSON
+that is not a template, and reporting them as skipped would only be noise.
+
+A folder that cannot be listed comes back as an error naming it; the walk goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+from loopcheck.load.ignore import IgnoreRules
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+_SKIPPED_DIRS = {"node_modules", "__pycache__"}
+OWN_NAMES = {".loopcheck.yaml", ".loopcheck.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+# loopcheck's JSON documents (a baseline, a `--format json` report) start or end with this
+# key: the report writes it first, the baseline (sorted keys) last.
+_OWN_JSON_HEAD = re.compile(rb'\A\s*\{\s*"tool"\s*:\s*"loopcheck"')
+_OWN_JSON_TAIL = re.compile(rb'"tool"\s*:\s*"loopcheck"\s*\}\s*\Z')
+_SNIFF = 512
+
+Found = Tuple[str, Optional[str]]  # (path, None) or (path, why it cannot be scanned)
+
+
+def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = None,
+             gitignore: bool = True) -> Iterator[Found]:
+    """(path, error) pairs: every template-looking file under the given paths, in a stable
+    order; a missing path or a folder that cannot be listed comes back with its error.
+    Folders `exclude` matches are not entered; files it matches are left out by the caller
+    (pipeline.scan counts them)."""
+    for given in paths:
+        if os.path.isdir(given):
+            rules = IgnoreRules.above(given) if gitignore else None
+            yield from _walk(given, rules, exclude)
+        elif os.path.exists(given):
+            if not is_own_file(given):
+                yield given, None
+        else:
+            yield given, "no such file or directory"
+
+
+def _walk(top: str, rules: Optional[IgnoreRules],
+          exclude: Optional[Callable[[str], bool]]) -> Iterator[Found]:
+    """Depth first without recursion (a deep tree must not exhaust the stack): each folder's
+    files, then its subfolders. Symbolic links to folders are not followed."""
+    stack: List[Tuple[str, str, Optional[IgnoreRules]]] = [(top, os.path.abspath(top), rules)]
+    while stack:
+        folder, absolute, rules = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            yield folder, f"cannot read folder: {exc.strerror or exc}; the templates in it were not scanned"
+            continue
+        if rules is not None:
+            rules = rules.enter(absolute, [entry.name for entry in entries])
+        files, folders = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a link loop: the loader reports it if it looks like a template
+                is_dir = False
+            if not is_dir:
+                files.append(entry)
+            elif not entry.is_symlink() and not entry.name.startswith(".") and entry.name not in _SKIPPED_DIRS:
+                folders.append(entry.name)
+        for entry in sorted(files, key=lambda e: e.name):
+            name = entry.name
+            if not name.lower().endswith(TEMPLATE_SUFFIXES):
+                continue
+            if rules is not None and rules.ignored(os.path.join(absolute, name), False):
+                continue
+            path = os.path.join(folder, name)
+            if not is_own_file(path):
+                yield path, None
+        below = []
+        for name in sorted(folders):
+            path = os.path.join(folder, name)
+            if exclude and exclude(path):
+                continue
+            if rules is not None and rules.ignored(os.path.join(absolute, name), True):
+                continue
+            below.append((path, os.path.join(absolute, name), rules))
+        stack.extend(reversed(below))
+
+
+def is_own_file(path: str) -> bool:
+    """A file of loopcheck's or pre-commit's own, not a template: by name, or (JSON) a
+    loopcheck baseline or report by its first or last bytes."""
+    name = os.path.basename(path)
+    if name in OWN_NAMES:
+        return True
+    if not name.lower().endswith(".json"):
+        return False
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # never open a pipe or a device here
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF)
+            tail = head
+            if info.st_size > _SNIFF:
+                handle.seek(info.st_size - _SNIFF)
+                tail = handle.read(_SNIFF)
+    except OSError:  # the loader reports why it cannot be read
+        return False
+    return bool(_OWN_JSON_HEAD.match(head) or _OWN_JSON_TAIL.search(tail))

@@ -1,0 +1,552 @@
+"""Stage 3, model: the typed resources loop detection needs, from SAM and CloudFormation.
+
+SAM is read natively (cfn-lint >= 1.54 no longer transforms it): `AWS::Serverless::Function`
+with `Globals.Function` merged, its S3 events and its `Policies`. Raw CloudFormation
+(`AWS::S3::Bucket` notifications, `AWS::Lambda::Function`, roles and policies) and CDK's
+`Custom::S3BucketNotifications` land in the same dataclasses, so later stages never care
+which shape a template used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from loopcheck.knowledge import sam_policy_templates
+from loopcheck.knowledge.managed_policies import (
+    MANAGED_POLICIES,
+    is_aws_managed_arn,
+    managed_policy_name,
+)
+from loopcheck.model.iam import Statement, statements_from_document
+from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str, mapping
+from loopcheck.resolve.values import Pattern, Resolver, Value, branches, items_of
+
+Path = Tuple[Any, ...]
+
+SAM_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+FUNCTION_TYPES = (SAM_FUNCTION, LAMBDA_FUNCTION)
+BUCKET = "AWS::S3::Bucket"
+CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
+
+
+@dataclass
+class Bucket:
+    id: str
+    path: Path
+    names: Value  # every name the bucket may have
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A trigger the template does not configure but shows (loopcheck.model.external): a
+    Lambda permission for the service, or a custom resource that appears to configure it."""
+
+    kind: str  # "permission" | "custom resource"
+    name: str  # the service principal, or the custom resource's logical id
+    what: str  # "notification" | "subscription" | "target of EventBridge rule <Id>"
+    assumed: str = ""  # what loopcheck takes for what it cannot see, when it says so
+
+    def describe(self, where: str) -> str:
+        if self.kind == "permission":
+            text = f"permission for {self.name} ({where}): the {self.what} is configured outside the template"
+        else:
+            text = f"custom resource {self.name} ({where}) appears to configure the {self.what}"
+        return f"{text}; {self.assumed}" if self.assumed else text
+
+
+@dataclass
+class S3Trigger:
+    """A bucket notifying a function on some event types, with an optional key filter."""
+
+    bucket: str
+    function: str
+    events: Tuple[str, ...]
+    prefix: Optional[str]
+    suffix: Optional[str]
+    path: Path
+    origin: str  # "SAM S3 event" | "NotificationConfiguration" | "CDK bucket notifications"
+    outside: Optional[Outside] = None  # set when the template does not configure it
+
+    @property
+    def has_filter(self) -> bool:
+        return bool(self.prefix or self.suffix)
+
+    def describe_filter(self) -> str:
+        parts = []
+        if self.prefix:
+            parts.append(f"prefix '{self.prefix}'")
+        if self.suffix:
+            parts.append(f"suffix '{self.suffix}'")
+        return " and ".join(parts) if parts else "no key filter"
+
+
+@dataclass
+class UnknownPermission:
+    """A grant loopcheck cannot see into: an external role, a managed policy not in its table."""
+
+    reason: str
+    path: Path
+
+
+@dataclass
+class Function:
+    id: str
+    path: Path
+    type: str
+    properties: Dict[str, Any]  # Globals merged for SAM
+    statements: List[Statement] = field(default_factory=list)
+    unknown_permissions: List[UnknownPermission] = field(default_factory=list)
+
+    @property
+    def recursive_loop(self) -> str:
+        value = self.properties.get("RecursiveLoop", "Terminate")
+        return literal_str(value) or "Terminate"
+
+    @property
+    def reserved_concurrency(self) -> Optional[Any]:
+        return self.properties.get("ReservedConcurrentExecutions")
+
+
+@dataclass
+class Resource:
+    """A queue, topic, table (with its stream), Kinesis stream, event bus, state machine or
+    Firehose delivery stream: a node events pass through. The default bus has no resource
+    in the template; it is the node `default`."""
+
+    id: str
+    kind: str  # a value of knowledge.event_paths.RESOURCE_KINDS
+    path: Path
+    type: str
+    properties: Dict[str, Any]
+
+    @property
+    def has_stream(self) -> bool:
+        spec = mapping(self.properties.get("StreamSpecification"))
+        return self.kind == "stream" or bool(spec.get("StreamViewType") or spec.get("StreamEnabled"))
+
+
+@dataclass
+class Trigger:
+    """Events moving from a resource to a consumer (a function, state machine, queue, topic
+    or bus) outside S3 notifications to functions: event source mappings, subscriptions,
+    EventBridge rules, destinations, redrive.
+
+    `patterns` are the filter in EventBridge pattern shape, ORed (event source mapping
+    FilterCriteria, a rule's EventPattern, an SNS FilterPolicy); empty means no filter.
+    """
+
+    source: str
+    consumer: str
+    service: str  # "sqs" | "sns" | "dynamodb" | "kinesis" | "events" | "redrive" | "destination" | "firehose"
+    path: Path
+    origin: str  # how the template says it, for messages
+    patterns: List[Dict[str, Any]] = field(default_factory=list)
+    scope: str = ""  # SNS FilterPolicyScope: MessageAttributes (default) | MessageBody
+    why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
+    outside: Optional[Outside] = None  # set when the template does not configure it
+
+    def describe(self) -> str:
+        if not self.patterns:
+            return "no filter"
+        shown = "; ".join(_short_json(p) for p in self.patterns)
+        return f"filter {shown}"
+
+
+def _short_json(node: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(node, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = str(node)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@dataclass
+class TaskWrite:
+    """A state machine task that calls a service (Step Functions definition)."""
+
+    machine: str
+    action: str  # IAM-style action, e.g. "lambda:InvokeFunction"
+    targets: Optional[List[str]]  # resource ids; None: not resolved
+    path: Path
+    state: str
+    details: Dict[str, str] = field(default_factory=dict)
+    # The JSONPath (or JSONata expression) that names the target at run time, when the
+    # definition does not name it (`"Bucket.$": "$.detail.bucket.name"`), and for an S3
+    # write the key it writes as a glob (None: not known).
+    target_path: str = ""
+    key: Optional[Tuple[Any, ...]] = None
+    written_at: str = ""  # `file:line` when the task is in a DefinitionUri file, not the template
+
+
+@dataclass
+class Model:
+    file: str
+    data: Dict[str, Any]
+    resolver: Resolver
+    buckets: Dict[str, Bucket]
+    functions: Dict[str, Function]
+    triggers: List[S3Trigger]
+    order: Dict[str, int]  # logical id -> position in the template
+    bucket_by_name: Dict[Tuple[Any, ...], str] = field(default_factory=dict)
+    resources: Dict[str, Resource] = field(default_factory=dict)  # non-bucket event nodes
+    event_triggers: List[Trigger] = field(default_factory=list)
+    tasks: List[TaskWrite] = field(default_factory=list)
+    alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
+    # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
+    unknown_definitions: Dict[str, str] = field(default_factory=dict)
+    by_pattern: Dict[Tuple[Any, ...], str] = field(default_factory=dict)  # name/ARN/URL -> id
+    # Set for a template combined from several (loopcheck.stacks.cross_stack): where each logical id was
+    # written, and which stack instance it belongs to. Empty for one template.
+    files: Dict[str, str] = field(default_factory=dict)
+    scope: Dict[str, int] = field(default_factory=dict)
+
+    def file_of(self, node_id: str) -> str:
+        """The file that defines a logical id (the template's own file for one template)."""
+        return self.files.get(node_id, self.file)
+
+    def kind_of(self, node_id: str) -> str:
+        if node_id in self.functions:
+            return "function"
+        if node_id in self.buckets:
+            return "bucket"
+        resource = self.resources.get(node_id)
+        return resource.kind if resource else "unknown"
+
+    def resource_ids(self, node: Any) -> List[str]:
+        """Event nodes (buckets, functions, queues, topics, ...) an expression may name."""
+        from loopcheck.model.events import resource_ids
+
+        return resource_ids(self, node)
+
+    def bucket_ids(self, node: Any) -> List[str]:
+        """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
+        return _bucket_ids(self.resolver, self.buckets, self.bucket_by_name, node)
+
+
+def _bucket_ids(resolver: Resolver, buckets: Dict[str, Bucket], by_name: Dict[Tuple[Any, ...], str],
+                node: Any) -> List[str]:
+    target = resolver.refers_to(node)
+    if target is not None:
+        return [target] if target in buckets else []
+    found: List[str] = []
+    for pattern in resolver.value(node):
+        parts = pattern.parts
+        if parts and isinstance(parts[0], str) and parts[0].startswith("arn:aws:s3:::"):
+            head = parts[0][len("arn:aws:s3:::"):]
+            parts = ((head,) if head else ()) + parts[1:]
+        bucket_id = by_name.get(parts)
+        if bucket_id and bucket_id not in found:
+            found.append(bucket_id)
+    return found
+
+
+# A literal mapping or {}: the accessor of loopcheck.resolve.props, by the name this stage's readers use.
+_dict = mapping
+
+
+def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[str, Any]:
+    """SAM's Globals rules: maps merge, lists concatenate, the resource's scalars win."""
+    merged: Dict[str, Any] = dict(global_props)
+    for key, value in own.items():
+        base = merged.get(key)
+        if isinstance(base, dict) and isinstance(value, dict):
+            merged[key] = _merge_globals(base, value)
+        elif isinstance(base, list) and isinstance(value, list):
+            merged[key] = base + value
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Builder:
+    def __init__(self, file: str, data: Dict[str, Any],
+                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None):
+        self.file = file
+        self.extra_policies = dict(managed_policies or {})  # by policy name, from configuration
+        self.data = data
+        self.resources = _dict(data.get("Resources"))
+        self.resolver = Resolver(data)
+        self.buckets: Dict[str, Bucket] = {}
+        self.functions: Dict[str, Function] = {}
+        self.triggers: List[S3Trigger] = []
+        self._bucket_by_name: Dict[Tuple[Any, ...], str] = {}
+        self._function_by_pattern: Dict[Tuple[Any, ...], str] = {}
+        self._policies_by_role: Dict[str, List[str]] = {}
+
+    def build(self) -> Model:
+        globals_function = _dict(_dict(_dict(self.data.get("Globals")).get("Function")))
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            rtype = resource.get("Type")
+            path = ("Resources", logical_id)
+            if rtype == BUCKET:
+                bucket = Bucket(str(logical_id), path, self.resolver.resource_name(logical_id))
+                self.buckets[bucket.id] = bucket
+                for name in bucket.names:
+                    self._bucket_by_name.setdefault(name.parts, bucket.id)
+            elif rtype in FUNCTION_TYPES:
+                props = _dict(resource.get("Properties"))
+                if rtype == SAM_FUNCTION and globals_function:
+                    props = _merge_globals(globals_function, props)
+                self.functions[str(logical_id)] = Function(str(logical_id), path, rtype, props)
+                for pattern in self.resolver.resource_arn(logical_id) + self.resolver.resource_name(
+                    logical_id
+                ):
+                    self._function_by_pattern.setdefault(pattern.parts, str(logical_id))
+            elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                for role in items_of(_dict(resource.get("Properties")).get("Roles")):
+                    role_id = self.resolver.refers_to(role) or literal_str(role)
+                    if role_id:
+                        self._policies_by_role.setdefault(str(role_id), []).append(str(logical_id))
+        for function in self.functions.values():
+            self._permissions(function)
+            if function.type == SAM_FUNCTION:
+                self._sam_events(function)
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            if resource.get("Type") == BUCKET:
+                self._bucket_notifications(str(logical_id), resource)
+            elif resource.get("Type") == CDK_NOTIFICATIONS:
+                self._cdk_notifications(str(logical_id), resource)
+        order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
+        model = Model(
+            self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order,
+            self._bucket_by_name,
+        )
+        from loopcheck.model.events import add_event_paths
+
+        add_event_paths(self, model)
+        return model
+
+    # -- references -----------------------------------------------------------------------
+    def bucket_ids(self, node: Any) -> List[str]:
+        return _bucket_ids(self.resolver, self.buckets, self._bucket_by_name, node)
+
+    def function_ids(self, node: Any, _via: Tuple[str, ...] = ()) -> List[str]:
+        """Functions an ARN or name expression may name (aliases and versions included)."""
+        target = self.resolver.refers_to(node)
+        if target is not None:
+            if target in self.functions:
+                return [target]
+            rtype = self.resolver.resource_type(target)
+            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version") and target not in _via:
+                inner = _dict(_dict(self.resources.get(target)).get("Properties")).get("FunctionName")
+                return self.function_ids(inner, _via + (target,))
+            return []
+        found = []
+        for pattern in self.resolver.value(node):
+            function_id = self._function_by_pattern.get(pattern.parts)
+            if function_id is None and pattern.parts and isinstance(pattern.parts[-1], str):
+                head, sep, _qualifier = pattern.parts[-1].rpartition(":")
+                if sep:  # a qualified ARN: ...:function:name:alias
+                    trimmed = pattern.parts[:-1] + ((head,) if head else ())
+                    function_id = self._function_by_pattern.get(trimmed)
+            if function_id and function_id not in found:
+                found.append(function_id)
+        return found
+
+    # -- permissions ----------------------------------------------------------------------
+    def _permissions(self, function: Function) -> None:
+        props = function.properties
+        prop_path = function.path + ("Properties",)
+        if "Role" in props:
+            self._role(function, props["Role"], prop_path + ("Role",))
+        elif function.type == LAMBDA_FUNCTION:
+            function.unknown_permissions.append(
+                UnknownPermission("the function has no Role", prop_path)
+            )
+        else:
+            self._sam_policies(function, props.get("Policies"), prop_path + ("Policies",))
+
+    def _role(self, function: Function, node: Any, path: Path) -> None:
+        for alternative in branches(node):
+            role_id = self.resolver.refers_to(alternative)
+            if role_id is None or self.resolver.resource_type(role_id) != "AWS::IAM::Role":
+                shown = ", ".join(str(p) for p in self.resolver.value(alternative)) or "?"
+                function.unknown_permissions.append(
+                    UnknownPermission(f"role {shown} is not defined in this template", path)
+                )
+                continue
+            role_path = ("Resources", role_id, "Properties")
+            role_props = _dict(_dict(self.resources.get(role_id)).get("Properties"))
+            policies = role_props.get("Policies")
+            for index, policy in enumerate(literal_list(policies)):
+                for entry in branches(policy):
+                    entry = _dict(entry)
+                    name = literal_str(entry.get("PolicyName"))
+                    source = f"policy {index if name is None else name} of {role_id}"
+                    function.statements += statements_from_document(
+                        entry.get("PolicyDocument"), self.resolver, source,
+                        role_path + ("Policies", index, "PolicyDocument"),
+                    )
+            arns = role_props.get("ManagedPolicyArns")
+            for index, arn in enumerate(literal_list(arns)):
+                self._managed(function, arn, role_path + ("ManagedPolicyArns", index))
+            for policy_id in self._policies_by_role.get(role_id, []):
+                policy_props = _dict(_dict(self.resources.get(policy_id)).get("Properties"))
+                function.statements += statements_from_document(
+                    policy_props.get("PolicyDocument"), self.resolver, f"{policy_id}",
+                    ("Resources", policy_id, "Properties", "PolicyDocument"),
+                )
+
+    def _managed(self, function: Function, node: Any, path: Path) -> None:
+        for alternative in branches(node):
+            policy_id = self.resolver.refers_to(alternative)
+            if policy_id is not None and self.resolver.resource_type(policy_id) == "AWS::IAM::ManagedPolicy":
+                document = _dict(_dict(self.resources.get(policy_id)).get("Properties")).get(
+                    "PolicyDocument"
+                )
+                function.statements += statements_from_document(
+                    document, self.resolver, policy_id,
+                    ("Resources", policy_id, "Properties", "PolicyDocument"),
+                )
+                continue
+            for pattern in self.resolver.value(alternative):
+                text = pattern.literal
+                name = managed_policy_name(text) if text else None
+                known = name is not None and (is_aws_managed_arn(text) or "/" not in text)
+                extra = self._configured_policy(pattern)
+                if extra is not None:
+                    function.statements += statements_from_document(
+                        self.extra_policies[extra], self.resolver, f"{extra} (configured)", path
+                    )
+                elif known and name in MANAGED_POLICIES:
+                    function.statements += statements_from_document(
+                        MANAGED_POLICIES[name], self.resolver, f"{name} (AWS managed)", path
+                    )
+                else:
+                    function.unknown_permissions.append(
+                        UnknownPermission(f"managed policy {pattern} is not known to loopcheck", path)
+                    )
+
+    def _configured_policy(self, pattern: Pattern) -> Optional[str]:
+        """The configured managed policy a name or ARN names (by its last path segment, so
+        `!Sub arn:aws:iam::${AWS::AccountId}:policy/MyPolicy` finds `MyPolicy`)."""
+        if not self.extra_policies or not pattern.parts or not isinstance(pattern.parts[-1], str):
+            return None
+        tail = pattern.parts[-1]
+        if len(pattern.parts) > 1 and "/" not in tail:
+            return None
+        name = managed_policy_name(tail)
+        return name if name in self.extra_policies else None
+
+    def _sam_policies(self, function: Function, node: Any, path: Path) -> None:
+        if node is None:
+            return
+        items = node if isinstance(node, list) else [node]
+        for index, item in enumerate(items):
+            item_path = path + (index,) if isinstance(node, list) else path
+            for entry in branches(item):
+                if literal_str(entry) is not None or is_intrinsic(entry):  # a managed policy's name or ARN
+                    self._managed(function, entry, item_path)
+                elif "Statement" in mapping(entry):
+                    function.statements += statements_from_document(
+                        entry, self.resolver, f"inline policy of {function.id}", item_path
+                    )
+                elif len(mapping(entry)) == 1:
+                    (name, arguments), = entry.items()
+                    expanded = sam_policy_templates.expand(str(name), arguments)
+                    if expanded is not None:
+                        function.statements += statements_from_document(
+                            expanded, self.resolver, str(name), item_path
+                        )
+                    else:
+                        function.unknown_permissions.append(
+                            UnknownPermission(f"policy template {name} is not known to loopcheck", item_path)
+                        )
+                else:
+                    function.unknown_permissions.append(
+                        UnknownPermission("a Policies entry loopcheck cannot read", item_path)
+                    )
+
+    # -- triggers -------------------------------------------------------------------------
+    def _sam_events(self, function: Function) -> None:
+        events = function.properties.get("Events")
+        for name, event in _dict(events).items():
+            event = _dict(event)
+            if event.get("Type") != "S3":
+                continue
+            props = _dict(event.get("Properties"))
+            path = function.path + ("Properties", "Events", name)
+            prefix, suffix = _key_filter(_dict(_dict(props.get("Filter")).get("S3Key")).get("Rules"))
+            types = _event_types(props.get("Events"))
+            for bucket_id in self.bucket_ids(props.get("Bucket")):
+                self.triggers.append(
+                    S3Trigger(bucket_id, function.id, types, prefix, suffix, path, "SAM S3 event")
+                )
+
+    def _bucket_notifications(self, bucket_id: str, resource: Dict[str, Any]) -> None:
+        config = _dict(_dict(resource.get("Properties")).get("NotificationConfiguration"))
+        base = ("Resources", bucket_id, "Properties", "NotificationConfiguration", "LambdaConfigurations")
+        entries = config.get("LambdaConfigurations")
+        for index, entry in enumerate(literal_list(entries)):
+            for alternative in branches(entry):
+                alternative = _dict(alternative)
+                prefix, suffix = _key_filter(_dict(_dict(alternative.get("Filter")).get("S3Key")).get("Rules"))
+                types = _event_types(alternative.get("Event"))
+                for function_id in self.function_ids(alternative.get("Function")):
+                    self.triggers.append(
+                        S3Trigger(bucket_id, function_id, types, prefix, suffix, base + (index,),
+                                  "NotificationConfiguration")
+                    )
+
+    def _cdk_notifications(self, logical_id: str, resource: Dict[str, Any]) -> None:
+        props = _dict(resource.get("Properties"))
+        config = _dict(props.get("NotificationConfiguration"))
+        base = ("Resources", logical_id, "Properties", "NotificationConfiguration",
+                "LambdaFunctionConfigurations")
+        entries = config.get("LambdaFunctionConfigurations")
+        for bucket_id in self.bucket_ids(props.get("BucketName")):
+            for index, entry in enumerate(literal_list(entries)):
+                entry = _dict(entry)
+                prefix, suffix = _key_filter(_dict(_dict(entry.get("Filter")).get("Key")).get("FilterRules"))
+                types = _event_types(entry.get("Events"))
+                for function_id in self.function_ids(entry.get("LambdaFunctionArn")):
+                    self.triggers.append(
+                        S3Trigger(bucket_id, function_id, types, prefix, suffix, base + (index,),
+                                  "CDK bucket notifications")
+                    )
+
+
+def _event_types(node: Any) -> Tuple[str, ...]:
+    out = []
+    for item in items_of(node):
+        text = literal_str(item)
+        if text is not None and text not in out:
+            out.append(str(text))
+    return tuple(out)
+
+
+def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
+    prefix = suffix = None
+    for rule in items_of(rules):
+        rule = _dict(rule)
+        name, value = literal_str(rule.get("Name")), literal_str(rule.get("Value"), numbers=True)
+        if name is None or value is None:
+            continue
+        if name.lower() == "prefix":
+            prefix = str(value)
+        elif name.lower() == "suffix":
+            suffix = str(value)
+    return prefix, suffix
+
+
+def build_model(file: str, data: Dict[str, Any],
+                managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
+                files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
+    """Typed resources of one decoded template. `managed_policies` adds policy documents
+    (name -> statements) to the curated table, and wins over it for the same name. `files`
+    and `scope` describe a combined template (see Model.files)."""
+    model = _Builder(file, data, managed_policies).build()
+    model.files, model.scope = dict(files or {}), dict(scope or {})
+    return model
+
+
+__all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",
+           "UnknownPermission", "build_model"]

@@ -1,0 +1,96 @@
+"""The analysis of one decoded template, the seam every front-end shares:
+resolve -> model -> code -> graph -> judge -> rules -> suppressions -> severities.
+
+`analyse_template` is the seam the cfn-lint plugin uses: it takes an already decoded
+template, so cfn-lint's own parse is reused rather than repeated. `analyse` is the same with
+everything it computed (suppressed findings, model, graph, loops) for front-ends that need
+more than the findings (`--show-suppressed`, `loopcheck graph`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional
+
+from loopcheck.code.evidence import code_notes
+from loopcheck.graph.event_graph import EventGraph, build_graph
+from loopcheck.judge.loops import Loop, find_loops
+from loopcheck.load.gcpause import gc_paused
+from loopcheck.model.resources import Model, build_model
+from loopcheck.rulebase import suppressions
+from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.rule import RuleContext, all_rules
+from loopcheck.rulebase.suppressions import Suppressed
+
+
+@dataclass
+class AnalysisOptions:
+    """What configuration changes in the analysis of one template (loopcheck.app.config builds
+    it from `[tool.loopcheck]` / `.loopcheck.yaml`); the defaults change nothing."""
+
+    managed_policies: Mapping[str, List[Dict[str, Any]]] = field(default_factory=dict)
+    skip: FrozenSet[str] = frozenset()  # rule ids not run
+    severity: Mapping[str, str] = field(default_factory=dict)  # rule id -> reported severity
+    suppressions: bool = True  # honour Metadata suppressions in the template
+    cross_stack: bool = True  # link the templates of one scan (loopcheck.stacks.cross_stack)
+
+
+@dataclass
+class Analysis:
+    """Everything the pipeline computed for one template."""
+
+    findings: List[Finding]  # reported, in a stable order
+    suppressed: List[Suppressed]  # suppressed by the template's Metadata
+    model: Model
+    graph: EventGraph
+    loops: List[Loop]
+    notes: List[str] = field(default_factory=list)  # where the analysis stopped short
+
+
+def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
+    """Every rule on one decoded template, then its Metadata suppressions, then configured
+    severities (a finding keeps its rule id and reports the configured severity)."""
+    with gc_paused():
+        return _analyse(file, data, options)
+
+
+def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]) -> Analysis:
+    options = options or AnalysisOptions()
+    model = build_model(file, data, managed_policies=options.managed_policies)
+    analysis = analyse_model(model, options)
+    # A state machine whose DefinitionUri could not be read has no tasks: its loops are unseen.
+    analysis.notes.extend(f"{file}: state machine {machine}: definition unknown ({why}), its tasks not read"
+                          for machine, why in model.unknown_definitions.items())
+    return analysis
+
+
+def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
+    """The stages after the model: graph, loops, rules, suppressions, severities (the
+    cross-stack stage enters here with a model of several templates combined)."""
+    data = model.data
+    graph = build_graph(model)
+    loops = find_loops(graph)
+    context = RuleContext(model, graph, loops)
+    findings: List[Finding] = []
+    for rule in all_rules():
+        if rule.id not in options.skip:
+            findings.extend(rule.check(context))
+    findings.sort(key=Finding.sort_key)
+    suppressed: List[Suppressed] = []
+    if options.suppressions:
+        findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
+    for finding in findings + [s.finding for s in suppressed]:
+        finding.severity = options.severity.get(finding.rule, finding.severity)
+    notes = code_notes(model.file, graph.code)  # where handler analysis stopped short
+    notes += [f"{model.file}: {note}" for note in graph.notes]
+    if graph.cycles_cut:
+        notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
+                     "fix the ones reported and scan again")
+    return Analysis(findings, suppressed, model, graph, loops, notes)
+
+
+def analyse_template(file: str, data: Dict[str, Any], *,
+                     options: Optional[AnalysisOptions] = None) -> List[Finding]:
+    """Every reported finding on one decoded template, in a stable order (suppressed ones
+    left out)."""
+    return analyse(file, data, options).findings

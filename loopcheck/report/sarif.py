@@ -1,0 +1,251 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+One run; `tool.driver.rules` lists every registered rule (not only those that fired), so a
+viewer can show a rule's help even for alerts it has closed. Each result points at the
+finding's node, lists the loop's hops as `relatedLocations` and as one `codeFlows` thread,
+and carries a `partialFingerprints` entry hashed from (rule, file, cycle) that does not move
+when lines do. Unreadable templates become error notifications of the one invocation, whose
+`executionSuccessful` is then false; skipped non-templates become notes.
+
+URIs are relative to the scan root (`uriBaseId` "%SRCROOT%"): a folder given on the command
+line is its own root, a file's root is its folder, and several roots share their deepest
+common folder. The environment variable LOOPCHECK_SRCROOT, when set, names the root instead
+(the GitHub Action sets it to the workspace, because code scanning resolves URIs against the
+repository root). The output holds no timestamp and no duration, so two runs on the same
+tree give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from loopcheck import __version__
+from loopcheck.pipeline.result import ScanResult
+from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.rule import Rule, all_rules
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/loopcheck/loopcheck"
+SRCROOT = "%SRCROOT%"
+SRCROOT_ENV = "LOOPCHECK_SRCROOT"
+FINGERPRINT_KEY = "loopcheckLoop/v1"
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+PRECISION = {"error": "high", "warning": "medium", "info": "medium"}
+
+# A hop note names its own position as "(path:line)", a code hop as "and does: path:line ".
+_NOTE_POSITION = re.compile(
+    r"\((?P<file>[^()\s]+):(?P<line>\d+)\)|and does: (?P<code>[^()\s]+):(?P<cline>\d+)\b"
+)
+
+
+def render(result: ScanResult) -> str:
+    base = scan_base(result.roots)
+    rules = all_rules()
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    run: Dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "loopcheck",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule) for rule in rules],
+            }
+        },
+        "invocations": [_invocation(result, base)],
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(finding, index, base) for finding in result.findings],
+    }
+    document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# Paths ---------------------------------------------------------------------------------------
+
+
+def scan_base(roots: Sequence[str]) -> str:
+    """The absolute folder URIs are relative to: LOOPCHECK_SRCROOT, else the scan root (a
+    folder root itself, a file root's folder), else the common folder of several roots."""
+    override = os.environ.get(SRCROOT_ENV)
+    if override:
+        return os.path.abspath(override)
+    bases = []
+    for root in roots or ["."]:
+        absolute = os.path.abspath(root)
+        bases.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    try:
+        return os.path.commonpath(bases)
+    except ValueError:  # different drives on Windows: no common folder
+        return bases[0]
+
+
+def artifact_location(path: str, base: str) -> Dict[str, Any]:
+    """{"uri", "uriBaseId"} with a forward-slash URI relative to `base`, or an absolute file
+    URI for a path outside it."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, base)
+    except ValueError:
+        relative = os.pardir
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return {"uri": Path(absolute).as_uri()}
+    return {"uri": Path(relative).as_posix(), "uriBaseId": SRCROOT}
+
+
+def _physical(path: str, base: str, line: Optional[int], column: Optional[int] = None) -> Dict[str, Any]:
+    physical: Dict[str, Any] = {"artifactLocation": artifact_location(path, base)}
+    if line and line > 0:
+        region: Dict[str, Any] = {"startLine": line}
+        if column and column > 0:
+            region["startColumn"] = column
+        physical["region"] = region
+    return physical
+
+
+# Rules ---------------------------------------------------------------------------------------
+
+
+def rule_name(rule: Rule) -> str:
+    """A PascalCase name from the rule's module (el101_unguarded_loop -> UnguardedLoop)."""
+    module = getattr(rule.check, "__module__", "") or ""
+    words = module.rsplit(".", 1)[-1].split("_")
+    if words and words[0].lower() == rule.id.lower():
+        words = words[1:]
+    name = "".join(word[:1].upper() + word[1:] for word in words if word)
+    return name or rule.id
+
+
+def _rule(rule: Rule) -> Dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule_name(rule),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.rationale},
+        "help": {
+            "text": rule.remediation,
+            "markdown": f"**{rule.title}**\n\n{rule.rationale}\n\n**Fix:** {rule.remediation}",
+        },
+        "helpUri": INFORMATION_URI + "#rules",
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "tags": ["aws", "lambda", "s3", "recursive-loop", "reliability", "cost"],
+            "precision": PRECISION[rule.severity],
+        },
+    }
+
+
+# Results -------------------------------------------------------------------------------------
+
+
+def fingerprint(finding: Finding, uri: str) -> str:
+    """A hash of what the alert is about, not where it is: rule, file, and the loop (or the
+    resource when the finding is not about one loop)."""
+    subject = finding.cycle or [finding.resource]
+    text = "\x1f".join([finding.rule, uri, *subject])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hops(finding: Finding) -> List[Tuple[str, str, int, Optional[int]]]:
+    """(message, file, line, column) for each note of the finding: the note's own position
+    when it names one, else the finding's."""
+    out = []
+    for note in finding.notes:
+        message = note.strip()
+        match = _NOTE_POSITION.search(note)
+        if match:
+            path = match.group("file") or match.group("code")
+            line = int(match.group("line") or match.group("cline"))
+            if path == finding.file or os.path.isfile(path):
+                out.append((message, path, line, None))
+                continue
+        out.append((message, finding.file, finding.line, finding.column))
+    return out
+
+
+def _result(finding: Finding, index: Dict[str, int], base: str) -> Dict[str, Any]:
+    location = _physical(finding.file, base, finding.line, finding.column)
+    result: Dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": LEVELS.get(finding.severity, "warning"),
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": location,
+                "logicalLocations": [{"name": finding.resource, "kind": "resource"}],
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, location["artifactLocation"]["uri"])},
+        "properties": {
+            "resource": finding.resource,
+            "path": [str(part) for part in finding.path],
+            "cycle": list(finding.cycle),
+            "evidence": finding.evidence,
+            "fix": finding.fix,
+        },
+    }
+    if finding.rule in index:
+        result["ruleIndex"] = index[finding.rule]
+    steps = hops(finding)
+    if not steps and len(finding.cycle) > 1:  # no notes: name each edge of the loop
+        steps = [(f"{a} -> {b}", finding.file, finding.line, finding.column)
+                 for a, b in zip(finding.cycle, finding.cycle[1:])]
+    if steps:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "message": {"text": message},
+                "physicalLocation": _physical(path, base, line, column),
+            }
+            for number, (message, path, line, column) in enumerate(steps, start=1)
+        ]
+    if finding.cycle and steps:
+        result["codeFlows"] = [
+            {
+                "message": {"text": "loop: " + " -> ".join(finding.cycle)},
+                "threadFlows": [
+                    {
+                        "locations": [
+                            {
+                                "location": {
+                                    "message": {"text": message},
+                                    "physicalLocation": _physical(path, base, line, column),
+                                },
+                                "nestingLevel": 0,
+                                "executionOrder": order,
+                            }
+                            for order, (message, path, line, column) in enumerate(steps, start=1)
+                        ]
+                    }
+                ],
+            }
+        ]
+    return result
+
+
+# Invocation ----------------------------------------------------------------------------------
+
+
+def _invocation(result: ScanResult, base: str) -> Dict[str, Any]:
+    notifications = []
+    for error in result.errors:
+        notifications.append({
+            "level": "error",
+            "message": {"text": f"{error.file}: {error.message}"},
+            "descriptor": {"id": "unreadable"},
+            "locations": [{"physicalLocation": _physical(error.file, base, error.line, error.column)}],
+        })
+    for skipped in result.skipped:
+        notifications.append({
+            "level": "note",
+            "message": {"text": f"skipped {skipped.path}: {skipped.reason}"},
+            "descriptor": {"id": "skipped"},
+            "locations": [{"physicalLocation": _physical(skipped.path, base, None)}],
+        })
+    return {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}

@@ -1,0 +1,20 @@
+"""The rule base: everything a rule module imports. A rule (`loopcheck.rules.<id>_<name>`)
+declares a `Rule` with its metadata and a check over a `RuleContext` (the model, the event
+graph and the judged loops), and returns `Finding`s.
+
+Rules import this package and nothing else of loopcheck, so the stages below can change
+without touching a rule.
+"""
+
+from loopcheck.judge.cut_groups import possible_ring
+from loopcheck.judge.hops import uncovered_services
+from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE
+from loopcheck.resolve.props import mapping
+from loopcheck.rulebase import suppressions
+from loopcheck.rulebase.finding import SEVERITIES, SEVERITY_RANK, Finding
+from loopcheck.rulebase.rule import Rule, RuleContext, all_rules
+
+__all__ = [
+    "GUARDED", "LOOP", "NONE", "POSSIBLE", "SEVERITIES", "SEVERITY_RANK", "Finding", "Rule", "RuleContext",
+    "all_rules", "mapping", "possible_ring", "suppressions", "uncovered_services",
+]

@@ -1,0 +1,205 @@
+"""Rules: the metadata each rule module declares, the context its check reads, and the
+registry that finds every module in loopcheck.rules (the repository's rules/ folder), so the
+core never names a rule."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from loopcheck.graph.event_graph import EventGraph
+from loopcheck.judge.loops import POSSIBLE, Hop, Loop
+from loopcheck.load.nodes import locate
+from loopcheck.model.resources import Model, S3Trigger
+from loopcheck.rulebase.finding import Finding
+
+_SEVERITY_BY_LETTER = {"E": "error", "W": "warning", "I": "info"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # a valid cfn-lint id: severity letter, "L" for loopcheck, digits
+    title: str
+    rationale: str  # why it is bad
+    remediation: str  # how to fix it
+    check: Callable[[RuleContext], Iterable[Finding]]
+    # (failing fixture, passing fixture): folders of fixtures/ whose templates document the rule
+    # (`loopcheck explain`, docs/rules/); scripts/generate_rule_docs.py packages the snippets.
+    examples: Tuple[str, str] = ("", "")
+
+    @property
+    def summary(self) -> str:
+        """What the rule detects: its module's docstring, without the leading id."""
+        import sys
+
+        doc = (sys.modules[self.check.__module__].__doc__ or "").strip()
+        doc = re.sub(r"^[A-Z]{2}\d+:\s*", "", doc)
+        doc = " ".join(doc.split())
+        return doc[:1].upper() + doc[1:]
+
+    @property
+    def severity(self) -> str:
+        return _SEVERITY_BY_LETTER[self.id[0]]
+
+
+@dataclass
+class RuleContext:
+    """What a rule may look at: the model, the graph and the judged loops of one template."""
+
+    model: Model
+    graph: EventGraph
+    loops: List[Loop]
+
+    def file_of(self, path: Sequence[Any]) -> str:
+        """The file a JSON path is in: the template's, or for a combined template (cross-stack)
+        the file of the resource the path starts at."""
+        if len(path) > 1 and path[0] == "Resources":
+            return self.model.file_of(str(path[1]))
+        return self.model.file
+
+    def position(self, path: Sequence[Any]) -> str:
+        line, _column = locate(self.model.data, path)
+        return f"{self.file_of(path)}:{line}"
+
+    def finding(
+        self, rule: Rule, resource: str, path: Sequence[Any], message: str,
+        cycle: Optional[List[str]] = None, notes: Optional[List[str]] = None,
+        evidence: str = "permission",
+    ) -> Finding:
+        """A finding of `rule` at `path`; notes and evidence usually come from a loop."""
+        line, column = locate(self.model.data, path)
+        return Finding(
+            rule=rule.id, severity=rule.severity, file=self.file_of(path), line=line,
+            column=column, resource=resource, path=list(path), message=message,
+            cycle=list(cycle or []), notes=list(notes or []), fix=rule.remediation,
+            evidence=evidence,
+        )
+
+    def loop_finding(self, rule: Rule, resource: str, path: Sequence[Any], message: str,
+                     loop: Loop) -> Finding:
+        """A finding about one loop: its cycle, one note per hop, and its evidence."""
+        return self.finding(rule, resource, path, message, cycle=loop.cycle,
+                            notes=self.loop_notes(loop), evidence=loop.evidence)
+
+    def actor_path(self, actor: str) -> Sequence[Any]:
+        """Where a writer (function or state machine) is defined."""
+        if actor in self.model.functions:
+            return self.model.functions[actor].path
+        resource = self.model.resources.get(actor)
+        return resource.path if resource else ("Resources", actor)
+
+    def loop_notes(self, loop: Loop) -> List[str]:
+        """One line per trigger and per write, each with its own file:line, then what the
+        runtime will do. Reads in loop order: a resource triggers a writer, the writer writes."""
+        notes: List[str] = []
+        for index, hop in enumerate(loop.hops):
+            for link, why in loop.hops[index - 1].links:  # what runs this writer
+                notes.append(self._link_note(link, why))
+            notes.extend(self._write_note(hop))
+        if loop.level < POSSIBLE:
+            return notes
+        notes.append(self.runtime_note(loop))
+        return notes
+
+    def runtime_note(self, loop: Loop) -> str:
+        allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
+        if loop.uncovered:
+            from loopcheck.judge.hops import uncovered_services  # noqa: I001
+
+            return ("runtime: the loop passes through " + ", ".join(uncovered_services(self.graph, loop))
+                    + ", which Lambda's recursive loop detection does not see: nothing at runtime "
+                    "will stop it")
+        if allowed:
+            return ("runtime: RecursiveLoop is Allow on " + ", ".join(allowed)
+                    + ": AWS will not stop this loop")
+        return ("runtime: RecursiveLoop is Terminate (default): AWS stops this after "
+                "~16 billed invocations")
+
+    def _link_note(self, link: Any, why: str) -> str:
+        # A trigger configured outside the template: where the template shows it instead.
+        outside = link.outside.describe(self.position(link.path)) if link.outside else ""
+        where = "" if outside else f" ({self.position(link.path)})"
+        if isinstance(link, S3Trigger):
+            events = ", ".join(link.events) or "no event types"
+            text = (f"{link.bucket}{where} notifies "
+                    f"{link.function} on {events} with {link.describe_filter()}")
+        else:
+            verb = _VERBS.get(link.service, "triggers")
+            origin = "" if outside else f" ({link.origin})"
+            text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
+        text = f"{text} ({outside})" if outside else text
+        return f"{text}: {why}" if why else text
+
+    def _write_note(self, hop: Hop) -> List[str]:
+        """The writer's side of a hop: its permission, then what its code does (or why the
+        code could not be read), each with file:line."""
+        lines = []
+        if hop.destination is not None:
+            lines.append(f"{hop.writer} sends to {hop.bucket} as its {hop.destination.origin} "
+                         f"({self.position(hop.destination.path)}): {hop.destination.why}")
+            return lines
+        if hop.task is not None:
+            named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
+            where = hop.task.written_at or self.position(hop.task.path)
+            lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
+                         f"({where}) calls {hop.task.action}{named}")
+            return lines
+        if hop.grant is not None:
+            statement = hop.grant.statement
+            lines.append(
+                f"{hop.writer} may write {hop.bucket}: {statement.source} "
+                f"({self.position(statement.path)}) grants "
+                + (f"{hop.grant.action} on {hop.grant.resource}"
+                   if hop.write or hop.unused_permission or hop.dedupe else hop.why)
+            )
+        elif hop.unknown is not None:
+            lines.append(
+                f"{hop.writer} may write {hop.bucket}: {hop.unknown.reason} "
+                f"({self.position(hop.unknown.path)})"
+            )
+        else:
+            lines.append(f"{hop.writer} may write {hop.bucket}")
+        if hop.write is not None:
+            write = hop.write.write
+            lines.append(
+                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
+                + (f": {hop.why}" if hop.why and not hop.dedupe else "")  # dedupe: its own line
+            )
+        elif hop.unused_permission:
+            lines.append(f"  but its code never writes {hop.bucket}")
+        elif hop.code_note:
+            lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
+        if hop.broad and hop.level == POSSIBLE:
+            lines.append(f"  not proof of a loop: {hop.broad}")
+        if hop.dedupe:
+            lines.append(f"  {hop.why}")
+        return lines
+
+
+_VERBS = {
+    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
+    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
+}
+
+
+_REGISTRY: Optional[List[Rule]] = None
+
+
+def all_rules() -> List[Rule]:
+    """Every rule module's RULE, by id."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        package = importlib.import_module("loopcheck.rules")
+        rules: Dict[str, Rule] = {}
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"loopcheck.rules.{info.name}")
+            rule = getattr(module, "RULE", None)
+            if isinstance(rule, Rule):
+                if rule.id in rules:
+                    raise RuntimeError(f"two rules share the id {rule.id}")
+                rules[rule.id] = rule
+        _REGISTRY = [rules[key] for key in sorted(rules)]
+    return _REGISTRY

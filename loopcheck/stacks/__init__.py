@@ -1,0 +1,1 @@
+"""Cross-stack stage: loops whose hops live in two or more templates of one scan."""

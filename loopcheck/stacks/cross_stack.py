@@ -1,0 +1,110 @@
+"""Cross-stack stage: loops whose hops live in two or more templates of one scan.
+
+After the per-file pass (loopcheck.app.scan), templates that refer to each other
+(loopcheck.stacks.links: exports and imports, nested stacks, SSM parameters, literal names) are
+combined into one template (loopcheck.stacks.combine) that runs through the same stages as any
+template: model, graph, loops, rules, suppressions. Nothing is judged here.
+
+What is reported: loops that cross two stack instances. A loop inside one template is the
+per-file pass's, and is not reported twice; a loop inside a nested stack that only exists
+with the parameters its parent passes (the per-file pass saw the child's defaults) is
+reported too, unless the per-file pass already reported the same cycle. Findings name the
+original logical ids, each hop's own file, and `cycle_files` beside `cycle`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, Dict, List, Sequence, Set, Tuple
+
+from loopcheck.load.loader import Template, load_file
+from loopcheck.model.resources import build_model
+from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.suppressions import Suppressed
+from loopcheck.stacks.combine import Combined, Source, combine
+from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
+
+_QUALIFIED = re.compile(r"\b[A-Za-z0-9]+Zq\d+\b")
+
+
+def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
+                per_file: List[Finding]) -> Tuple[List[Finding], List[Suppressed], List[Any], List[str]]:
+    """(findings, suppressed, errors, notes) of every linked group of templates, in scan order.
+    `options` is the scan's ScanOptions; `per_file` what the per-file pass found (reported
+    or suppressed), so a cycle is never reported twice."""
+    from loopcheck.pipeline.result import ErrorEntry
+
+    seen = {(f.file, f.rule, tuple(f.cycle)) for f in per_file if f.cycle}
+    findings: List[Finding] = []
+    suppressed: List[Suppressed] = []
+    errors: List[Any] = []
+    notes: List[str] = []
+    for group in groups(keys, project_scope(roots)):
+        if len(group) > MAX_GROUP:  # a folder of unrelated templates sharing names: not one application
+            notes.append(f"{group[0]} and {len(group) - 1} more templates refer to each other: more than "
+                         f"{MAX_GROUP}, so loops across them are not looked for")
+            continue
+        try:
+            found, hidden = _analyse_group(group, options, seen)
+        except Exception as exc:  # noqa: BLE001 - the guard that keeps the scan's other output
+            errors.append(ErrorEntry(group[0], (
+                f"internal error in cross-stack analysis of {', '.join(group)} ({type(exc).__name__}: "
+                f"{exc}); please report it at https://github.com/loopcheck/loopcheck/issues")))
+            continue
+        findings.extend(found)
+        suppressed.extend(hidden)
+    return findings, suppressed, errors, notes
+
+
+def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[List[Finding], List[Suppressed]]:
+    from loopcheck.pipeline.analysis import analyse_model
+
+    sources = []
+    for path in group:
+        loaded = load_file(path, options.max_bytes)
+        if isinstance(loaded, Template):  # read fine in the per-file pass; still, be sure
+            sources.append(Source(path, loaded.data))
+    if len(sources) < 2:
+        return [], []
+    combined = combine(sources)
+    label = " + ".join(s.file for s in sources)
+    model = build_model(label, combined.data, managed_policies=options.analysis.managed_policies,
+                        files=combined.files, scope=combined.scope)
+    analysis = analyse_model(model, options.analysis)
+    kept = [f for f in (_report(f, combined, seen) for f in analysis.findings) if f is not None]
+    hidden = []
+    for item in analysis.suppressed:
+        finding = _report(item.finding, combined, seen)
+        if finding is not None:
+            suppression = replace(item.suppression, resource=combined.names.get(
+                item.suppression.resource, item.suppression.resource))
+            hidden.append(Suppressed(finding, suppression))
+    kept.sort(key=Finding.sort_key)
+    return kept, hidden
+
+
+def _report(finding: Finding, combined: Combined, seen: Set[tuple]) -> Any:
+    """The finding with the original names and files, or None when it is not about a loop
+    across stacks (or the per-file pass reported it)."""
+    if not finding.cycle:
+        return None
+    instances = {combined.scope.get(node) for node in finding.cycle}
+    files = [combined.files.get(node, "") for node in finding.cycle]
+    names = combined.names
+
+    def original(text: str) -> str:
+        return _QUALIFIED.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+
+    cycle = [names.get(node, node) for node in finding.cycle]
+    if len(instances) < 2:
+        instance = combined.instances[next(iter(instances))] if None not in instances else None
+        if instance is None or not instance.nested or (files[0], finding.rule, tuple(cycle)) in seen:
+            return None
+    resource = names.get(finding.resource, finding.resource)
+    path = [names.get(step, step) if isinstance(step, str) else step for step in finding.path]
+    across = ", ".join(dict.fromkeys(f for f in files if f))
+    message = original(finding.message) + (f" (across {across})" if len(set(files)) > 1 else
+                                           f" (in {across} as nested in its parent)")
+    return replace(finding, resource=resource, path=path, message=message, cycle=cycle,
+                   notes=[original(note) for note in finding.notes], cycle_files=files)
