@@ -392,11 +392,18 @@ def scan(tmp_path: Path, resources: Union[Dict[str, Any], Document], code: Optio
     return analyse(str(path), loaded.data).findings
 
 
-def model_and_graph(document: Document, name: str = "template.yaml") -> Tuple[Model, EventGraph]:
-    """The model and event graph of the document (the stages before the judge)."""
-    loaded = parse_text(name, dump(document), True)
+def model_and_graph(document: Document, folder: Optional[Path] = None, code: Optional[Dict[str, str]] = None,
+                    name: str = "template.yaml") -> Tuple[Model, EventGraph]:
+    """The model and event graph of the document (the stages before the judge); with a
+    `folder`, the template and its handler code are written there first, so the code is read."""
+    if folder is None:
+        loaded = parse_text(name, dump(document), True)
+        file = name
+    else:
+        path = write(folder, document, code, name)
+        loaded, file = load_file(path), str(path)
     assert isinstance(loaded, Template), loaded
-    model = build_model(name, loaded.data)
+    model = build_model(file, loaded.data)
     return model, build_graph(model)
 
 
