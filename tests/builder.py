@@ -358,6 +358,22 @@ def ring(functions: int, via: str = "sqs") -> Dict[str, Any]:
     return resources
 
 
+def dense(buckets: int, functions: int, prefix_every_other: bool = False,
+          code_uri: Optional[str] = None) -> Dict[str, Any]:
+    """Resources where every bucket notifies every function and every function may write every
+    bucket: hundreds of simple cycles. With `prefix_every_other`, half the notifications
+    (bucket b to function f where b + f is odd) filter on the prefix in/."""
+    resources: Dict[str, Any] = {f"Bucket{b}": bucket() for b in range(buckets)}
+    for f in range(functions):
+        events = {}
+        for b in range(buckets):
+            odd = prefix_every_other and (b + f) % 2 == 1
+            events[f"From{b}"] = s3_event(f"Bucket{b}", prefix="in/" if odd else None)
+        writes = [s3_write(f"Bucket{b}") for b in range(buckets)]
+        resources[f"Fn{f}"] = function(writes, events, code_uri=code_uri)
+    return resources
+
+
 # -- running the pipeline ------------------------------------------------------------------------
 
 
