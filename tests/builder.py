@@ -91,14 +91,15 @@ def line_of(text: str, needle: str) -> int:
 # -- functions -----------------------------------------------------------------------------------
 
 
-def function(policies: Any = None, events: Optional[Dict[str, Any]] = None, code_uri: Optional[str] = "src/",
-             handler: str = "app.handler", runtime: str = "python3.12", **extra: Any) -> Dict[str, Any]:
-    """A SAM function; `policies` and `events` are left out when None, `extra` adds properties
+def function(policies: Any = None, events: Optional[Dict[str, Any]] = None, code_uri: Any = "src/",
+             handler: Optional[str] = "app.handler", runtime: Optional[str] = "python3.12",
+             **extra: Any) -> Dict[str, Any]:
+    """A SAM function; an argument given as None is left out, `extra` adds properties
     (Environment, ReservedConcurrentExecutions, RecursiveLoop, Role...)."""
     props: Dict[str, Any] = {}
-    if code_uri is not None:
-        props["CodeUri"] = code_uri
-    props.update({"Handler": handler, "Runtime": runtime})
+    for key, value in (("CodeUri", code_uri), ("Handler", handler), ("Runtime", runtime)):
+        if value is not None:
+            props[key] = value
     if policies is not None:
         props["Policies"] = policies
     if events is not None:
