@@ -19,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import builder
 import pytest
 
 from loopcheck.app.scan import ScanOptions, scan_file
@@ -298,44 +299,24 @@ def test_generated_resources_map_to_their_sam_function():
 
 
 # -- behaviour inside cfn-lint -------------------------------------------------------------
-SUPPRESSED = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  MediaBucket:
-    Type: AWS::S3::Bucket
-  ResizeFn:
-    Type: AWS::Serverless::Function
-    Metadata:
-      cfn-lint:
-        config:
-          ignore_checks: [{rule}]
-    Properties:
-      Runtime: python3.12
-      Handler: app.handler
-      CodeUri: src/
-      Policies:
-        - S3CrudPolicy:
-            BucketName: !Ref MediaBucket
-      Events:
-        Upload:
-          Type: S3
-          Properties:
-            Bucket: !Ref MediaBucket
-            Events: s3:ObjectCreated:*
-"""
+def suppressed(rules: List[str]) -> str:
+    """A same-bucket loop whose function tells cfn-lint to ignore `rules` on it."""
+    fn = builder.function([builder.s3_crud("MediaBucket")], {"Upload": builder.s3_event("MediaBucket")})
+    fn["Metadata"] = {"cfn-lint": {"config": {"ignore_checks": rules}}}
+    return builder.dump({"AWSTemplateFormatVersion": "2010-09-09",
+                         **builder.template({"MediaBucket": builder.bucket(), "ResizeFn": fn})})
 
 
 def test_per_resource_suppression_applies(tmp_path):
     """`Metadata: cfn-lint: config: ignore_checks` on the function silences its finding."""
     template = tmp_path / "template.yaml"
-    template.write_text(SUPPRESSED.format(rule="E9999"))
+    template.write_text(suppressed(["E9999"]))
     expected, _, _ = scan_file(str(template), ScanOptions())
     rules = sorted({f.rule for f in expected if f.resource == "ResizeFn"})
     assert rules, "the unsuppressed template has a finding on ResizeFn"
     _, matches = cfn_lint([template.name], tmp_path)
     assert sorted({m["Rule"]["Id"] for m in ours(matches)}) == rules
-    template.write_text(SUPPRESSED.format(rule=", ".join(rules)))
+    template.write_text(suppressed(rules))
     _, matches = cfn_lint([template.name], tmp_path)
     assert ours(matches) == []
 

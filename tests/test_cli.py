@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from builder import dense as dense_resources
+from builder import dump, template
 from clirunner import cli_runner
 
 from loopcheck import __version__
@@ -172,31 +174,17 @@ def test_every_package_in_the_source_tree_is_installed():
     assert found | {"loopcheck.rules"} == declared
 
 
-def _dense_template(buckets: int, functions: int) -> str:
-    """Every bucket notifies every function, and every function may write every bucket."""
-    lines = ["Transform: AWS::Serverless-2016-10-31", "Resources:"]
-    lines += [f"  Bucket{b}:\n    Type: AWS::S3::Bucket" for b in range(buckets)]
-    for f in range(functions):
-        lines += [f"  Fn{f}:", "    Type: AWS::Serverless::Function", "    Properties:",
-                  "      Runtime: python3.12", "      Handler: app.handler", "      CodeUri: s3://b/k.zip",
-                  "      Policies:"]
-        lines += [f"        - S3WritePolicy: {{BucketName: !Ref Bucket{b}}}" for b in range(buckets)]
-        lines += ["      Events:"]
-        lines += [f"        From{b}:\n          Type: S3\n          Properties:\n"
-                  f"            Bucket: !Ref Bucket{b}\n            Events: s3:ObjectCreated:*"
-                  for b in range(buckets)]
-    return "\n".join(lines) + "\n"
-
-
 def test_a_cut_short_cycle_search_is_said_on_stderr_and_never_in_the_json(tmp_path):
     dense = tmp_path / "dense.yaml"
-    dense.write_text(_dense_template(5, 5))  # thousands of simple cycles in one component
+    # thousands of simple cycles in one component
+    dense.write_text(dump(template(dense_resources(5, 5, code_uri="s3://b/k.zip"))))
     code, out, err = run("scan", "--format", "json", dense)
     assert code == 1
     assert "note: " in err and "more loops than loopcheck lists" in err and "dense.yaml" in err
     assert len(json.loads(out)["findings"]) >= 150
     small = tmp_path / "small.yaml"
-    small.write_text(_dense_template(1, 2))  # two loops: nothing cut short
+    # two loops: nothing cut short
+    small.write_text(dump(template(dense_resources(1, 2, code_uri="s3://b/k.zip"))))
     code, _, err = run("scan", small)
     assert code == 1 and "note: " not in err
 

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from builder import S3_EVENT, bucket, dump, function, get_att, sub, template
 from userrun import FIXTURES, loopcheck
 
 from loopcheck.app.config import Config, ConfigError, discover_config, find_config, load_config
@@ -15,29 +16,15 @@ from loopcheck.app.config import Config, ConfigError, discover_config, find_conf
 LOOP = (FIXTURES / "s3-same-bucket-loop" / "template.yaml").read_text()
 FILTERED = (FIXTURES / "s3-prefix-code-in-s3" / "template.yaml").read_text()  # WL102 warning
 
-EXTERNAL_POLICY = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Media:
-    Type: AWS::S3::Bucket
-  FnRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument: {}
-      ManagedPolicyArns:
-        - !Sub arn:aws:iam::${AWS::AccountId}:policy/MediaWriter
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.handler
-      Runtime: python3.12
-      CodeUri: {Bucket: artifacts, Key: app.zip}  # code not readable: permissions decide
-      Role: !GetAtt FnRole.Arn
-      Events:
-        Up:
-          Type: S3
-          Properties: {Bucket: !Ref Media, Events: "s3:ObjectCreated:*"}
-"""
+# A role whose only policy is a customer managed one named by ARN; its code is not readable
+# (a zip in S3), so the permissions decide.
+EXTERNAL_POLICY = dump(template({
+    "Media": bucket(),
+    "FnRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {},
+        "ManagedPolicyArns": [sub("arn:aws:iam::${AWS::AccountId}:policy/MediaWriter")]}},
+    "Fn": function(None, S3_EVENT, code_uri={"Bucket": "artifacts", "Key": "app.zip"}, Role=get_att("FnRole")),
+}))
 
 
 def write(path: Path, text: str) -> Path:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
+from builder import dense, dump, template
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = ["0", "1", "12345"]
@@ -36,31 +37,8 @@ def loopcheck_command() -> List[str]:
 def dense_template(buckets: int = 4, functions: int = 4) -> str:
     """Every bucket notifies every function and every function may write every bucket:
     hundreds of simple cycles, past loopcheck's per-template cap."""
-    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Transform: AWS::Serverless-2016-10-31", "Resources:"]
-    for b in range(buckets):
-        lines += [f"  Bucket{b}:", "    Type: AWS::S3::Bucket"]
-    for f in range(functions):
-        lines += [
-            f"  Fn{f}:",
-            "    Type: AWS::Serverless::Function",
-            "    Properties:",
-            "      Runtime: python3.12",
-            "      Handler: app.handler",
-            "      Policies:",
-        ]
-        lines += [f"        - S3WritePolicy: {{BucketName: !Ref Bucket{b}}}" for b in range(buckets)]
-        lines += ["      Events:"]
-        for b in range(buckets):
-            lines += [
-                f"        From{b}:",
-                "          Type: S3",
-                "          Properties:",
-                f"            Bucket: !Ref Bucket{b}",
-                "            Events: s3:ObjectCreated:*",
-            ]
-            if (b + f) % 2:
-                lines += ["            Filter: {S3Key: {Rules: [{Name: prefix, Value: in/}]}}"]
-    return "\n".join(lines) + "\n"
+    document = template(dense(buckets, functions, prefix_every_other=True))
+    return dump({"AWSTemplateFormatVersion": "2010-09-09", **document})
 
 
 EXTRAS = {

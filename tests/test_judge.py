@@ -1,0 +1,290 @@
+"""Hop judging, directly: templates from tests/builder.py run through the model and the graph,
+then `find_loops`; each test reads the verdicts (the loop's level, each hop's level, why and
+evidence), never the judge's private helpers, so the judge can change inside.
+
+Levels, weakest first: NONE (no loop), GUARDED (a guard breaks it), POSSIBLE (cannot be ruled
+out), LOOP (shown). A loop is as strong as its weakest hop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from builder import (
+    S3_EVENT,
+    bucket,
+    dynamodb_crud,
+    dynamodb_event,
+    environment,
+    function,
+    model_and_graph,
+    policy_template,
+    put_statement,
+    ref,
+    s3_crud,
+    s3_event,
+    s3_read,
+    s3_write,
+    sns_event,
+    sns_publish,
+    sqs_event,
+    sqs_send,
+    sub,
+    table,
+    template,
+    topic,
+)
+
+from loopcheck.judge.loops import Loop, find_loops
+from loopcheck.rulebase import GUARDED, LOOP, NONE, POSSIBLE
+
+
+def loops_of(resources: Dict, tmp_path: Optional[Path] = None, code: Optional[Dict[str, str]] = None
+             ) -> List[Loop]:
+    """The judged loops of a SAM template of `resources`; with tmp_path, its code is read."""
+    _model, graph = model_and_graph(template(resources), tmp_path, code)
+    return find_loops(graph)
+
+
+def only_loop(resources: Dict, tmp_path: Optional[Path] = None, code: Optional[Dict[str, str]] = None) -> Loop:
+    loops = loops_of(resources, tmp_path, code)
+    assert len(loops) == 1, [loop.cycle for loop in loops]
+    return loops[0]
+
+
+def media_writer(policies, events=None, **extra) -> Dict:
+    """Media notifies Fn; Fn holds `policies` (no code folder: permissions decide)."""
+    return {"Media": bucket(), "Fn": function(policies, events or S3_EVENT, code_uri=None, **extra)}
+
+
+# -- permission only --------------------------------------------------------------------------
+
+
+def test_a_grant_naming_the_trigger_is_a_loop_on_permission_alone():
+    loop = only_loop(media_writer([s3_crud("Media")]))
+    assert loop.cycle == ["Media", "Fn", "Media"]
+    assert loop.level == LOOP
+    [hop] = loop.hops
+    assert (hop.writer, hop.consumer, hop.level) == ("Fn", "Fn", LOOP)
+    assert hop.evidence == "permission" and loop.evidence == "permission"
+    assert not hop.broad and not loop.rests_on_broad_grant
+
+
+def test_a_wildcard_grant_alone_is_possible_and_says_it_is_broad():
+    loop = only_loop(media_writer(put_statement("*")))
+    assert loop.level == POSSIBLE
+    assert loop.rests_on_broad_grant and not loop.rests_on_unknown_permissions
+    [hop] = loop.hops
+    assert hop.broad and hop.evidence == "permission"
+
+
+def test_permissions_that_cannot_be_seen_make_the_hop_possible():
+    loop = only_loop(media_writer(["SomeCustomerManagedThing"]))
+    assert loop.level == POSSIBLE and loop.rests_on_unknown_permissions
+    assert "may write Media" in loop.hops[0].why
+
+
+def test_a_read_only_grant_is_no_loop():
+    assert loops_of(media_writer([s3_read("Media")])) == []
+
+
+def test_a_grant_on_another_bucket_is_no_loop():
+    assert loops_of({**media_writer([s3_write("Output")]), "Output": bucket()}) == []
+
+
+def test_writes_of_an_event_type_the_trigger_does_not_subscribe_to_are_no_loop():
+    deletes = put_statement(sub("${Media.Arn}/*"), "s3:DeleteObject")
+    assert loops_of(media_writer(deletes)) == []
+    removed = only_loop(media_writer(deletes, {"Gone": s3_event("Media", "s3:ObjectRemoved:*")}))
+    assert removed.level == LOOP and removed.is_cascade  # deletes on removals end with the data
+
+
+# -- filtered -----------------------------------------------------------------------------------
+
+
+def test_a_key_filter_the_writes_never_match_guards_the_hop():
+    loop = only_loop(media_writer(put_statement(sub("${Media.Arn}/processed/*")),
+                                  {"Up": s3_event("Media", prefix="uploads/")}))
+    assert loop.level == GUARDED
+    [hop] = loop.hops
+    assert hop.level == GUARDED and "prefix 'uploads/'" in hop.why and "never matches" in hop.why
+
+
+def test_a_key_filter_a_whole_bucket_grant_may_match_is_possible():
+    loop = only_loop(media_writer([s3_crud("Media")], {"Up": s3_event("Media", prefix="uploads/")}))
+    assert loop.level == POSSIBLE and "overlaps the prefix 'uploads/'" in loop.hops[0].why
+
+
+def test_an_sns_filter_policy_on_an_attribute_a_permission_cannot_show_stays_possible():
+    resources = {"Notes": topic(),
+                 "Fn": function([sns_publish("Notes")],
+                                {"Note": sns_event("Notes", {"kind": ["order"]})}, code_uri=None)}
+    loop = only_loop(resources)
+    assert loop.level == POSSIBLE and "nothing shows the filter drops" in loop.hops[0].why
+
+
+def test_a_stream_filter_that_drops_every_record_the_writer_makes_guards_the_hop():
+    inserts_only = policy_template("DynamoDBWritePolicy", TableName=ref("Items"))
+    events = {"Changes": dynamodb_event("Items", filters=[{"eventName": ["NOTHING"]}])}
+    loop = only_loop({"Items": table(), "Fn": function([inserts_only], events, code_uri=None)})
+    assert loop.level == GUARDED and "drops everything" in loop.hops[0].why
+
+
+# -- code writes --------------------------------------------------------------------------------
+
+WRITES_BACK = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            s3.put_object(Bucket=bucket, Key="copy-" + record["s3"]["object"]["key"], Body=b"")
+    """
+
+READS_ONLY = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        record = event["Records"][0]
+        s3.get_object(Bucket=record["s3"]["bucket"]["name"], Key=record["s3"]["object"]["key"])
+    """
+
+METADATA_GUARD = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            key = record["s3"]["object"]["key"]
+            head = s3.head_object(Bucket=bucket, Key=key)
+            if head["Metadata"].get("done") == "true":
+                continue
+            s3.put_object(Bucket=bucket, Key=key, Body=b"", Metadata={"done": "true"})
+    """
+
+
+def code_writer(policies) -> Dict:
+    return {"Media": bucket(), "Fn": function(policies, S3_EVENT)}
+
+
+def test_code_that_writes_the_incoming_bucket_is_a_loop_with_both_kinds_of_evidence(tmp_path):
+    loop = only_loop(code_writer([s3_crud("Media")]), tmp_path, {"src/app.py": WRITES_BACK})
+    assert loop.level == LOOP
+    [hop] = loop.hops
+    assert hop.evidence == "both" and loop.evidence == "both"
+
+
+def test_code_makes_a_wildcard_grant_a_loop(tmp_path):
+    loop = only_loop(code_writer(put_statement("*")), tmp_path, {"src/app.py": WRITES_BACK})
+    assert loop.level == LOOP and not loop.rests_on_broad_grant
+
+
+def test_a_written_key_outside_the_filter_guards_the_hop(tmp_path):
+    resources = {"Media": bucket(),
+                 "Fn": function([s3_crud("Media")], {"Up": s3_event("Media", suffix=".jpg")})}
+    loop = only_loop(resources, tmp_path, {"src/app.py": WRITES_BACK.replace('"copy-" + ', "").replace(
+        'record["s3"]["object"]["key"], Body', 'record["s3"]["object"]["key"] + ".webp", Body')})
+    assert loop.level == GUARDED
+
+
+def test_a_metadata_check_before_the_write_guards_the_hop(tmp_path):
+    loop = only_loop(code_writer([s3_crud("Media")]), tmp_path, {"src/app.py": METADATA_GUARD})
+    assert loop.level == GUARDED
+    assert "metadata guard" in loop.hops[0].why and loop.hops[0].evidence == "both"
+
+
+def test_a_permission_the_code_never_uses_closes_the_loop_only_as_advice(tmp_path):
+    loop = only_loop(code_writer([s3_crud("Media")]), tmp_path, {"src/app.py": READS_ONLY})
+    assert loop.level == NONE
+    assert loop.closed_only_by_unused_permission
+    assert loop.hops[0].unused_permission
+
+
+# -- through other services ---------------------------------------------------------------------
+
+
+def test_a_queue_self_loop_is_seen_by_the_runtime():
+    loop = only_loop({"Jobs": {"Type": "AWS::SQS::Queue"},
+                      "Fn": function([sqs_send("Jobs")], {"Jobs": sqs_event("Jobs")}, code_uri=None)})
+    assert loop.cycle == ["Jobs", "Fn", "Jobs"] and loop.level == LOOP
+    assert loop.uncovered == []
+
+
+def test_a_table_stream_loop_is_not_seen_by_the_runtime():
+    events = {"Changes": dynamodb_event("Items")}
+    loop = only_loop({"Items": table(), "Fn": function([dynamodb_crud("Items")], events, code_uri=None)})
+    assert loop.level == LOOP and loop.uncovered == ["Items"]
+
+
+def test_a_hop_through_a_topic_and_a_queue_is_one_hop_with_its_chain():
+    resources = {
+        "Notes": topic(), "Inbox": {"Type": "AWS::SQS::Queue"},
+        "Sub": {"Type": "AWS::SNS::Subscription", "Properties": {
+            "TopicArn": ref("Notes"), "Protocol": "sqs", "Endpoint": {"Fn::GetAtt": ["Inbox", "Arn"]}}},
+        "Fn": function([sns_publish("Notes")], {"In": sqs_event("Inbox")}, code_uri=None),
+    }
+    loop = only_loop(resources)
+    assert loop.cycle == ["Notes", "Inbox", "Fn", "Notes"]
+    [hop] = loop.hops
+    assert (hop.writer, hop.consumer, hop.chain) == ("Fn", "Fn", ("Notes", "Inbox"))
+    assert hop.level == LOOP
+
+
+def test_the_weakest_hop_decides_the_loop():
+    """A -> F1 -> B (whole bucket: a loop hop) and B -> F2 -> A (outside F1's filter: guarded)."""
+    resources = {
+        "A": bucket(), "B": bucket(),
+        "F1": function([s3_write("B")], {"E": s3_event("A", prefix="in/")}, code_uri=None),
+        "F2": function(put_statement(sub("${A.Arn}/out/*")), {"E": s3_event("B")}, code_uri=None),
+    }
+    loop = only_loop(resources)
+    assert sorted(hop.level for hop in loop.hops) == [GUARDED, LOOP]
+    assert loop.level == GUARDED
+    assert loop.writers in (["F1", "F2"], ["F2", "F1"])
+
+
+# -- the DynamoDB dedupe design -------------------------------------------------------------------
+
+RECORD_KEY = """\
+    import os
+    import boto3
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+    def handler(event, context):
+        for record in event["Records"]:
+            table.put_item(Item={"pk": record["s3"]["object"]["key"], "origin": "upload"})
+    """
+
+PROCESS = """\
+    import os
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            key = record["dynamodb"]["Keys"]["pk"]["S"]
+            s3.put_object(Bucket=os.environ["BUCKET"], Key=key, Body=b"done")
+    """
+
+
+def dedupe_resources() -> Dict:
+    return {
+        "Media": bucket(), "Seen": table(stream="KEYS_ONLY", ttl="expires"),
+        "RecordKey": function([policy_template("DynamoDBWritePolicy", TableName=ref("Seen"))], S3_EVENT,
+                              handler="record.handler", Environment=environment(TABLE=ref("Seen"))),
+        "Process": function([s3_crud("Media")], {"NewKeys": dynamodb_event("Seen")},
+                            handler="process.handler", Environment=environment(BUCKET=ref("Media"))),
+    }
+
+
+def test_the_dedupe_table_guards_the_loop(tmp_path):
+    loop = only_loop(dedupe_resources(), tmp_path, {"src/record.py": RECORD_KEY, "src/process.py": PROCESS})
+    assert loop.level == GUARDED
+    guarded = [hop for hop in loop.hops if hop.level == GUARDED]
+    assert [hop.dedupe for hop in guarded] == ["Seen"]
+    assert "dedupe through Seen" in guarded[0].why
+
+
+def test_a_dedupe_item_that_changes_on_every_put_guards_nothing(tmp_path):
+    changing = RECORD_KEY.replace('"origin": "upload"', '"at": str(context.aws_request_id)')
+    loop = only_loop(dedupe_resources(), tmp_path, {"src/record.py": changing, "src/process.py": PROCESS})
+    assert loop.level > GUARDED
+    assert all(not hop.dedupe or hop.level > GUARDED for hop in loop.hops)
