@@ -9,4 +9,5 @@ def handler(event, context):
     record = event["Records"][0]
     bucket = record["s3"]["bucket"]["name"]
     key = record["s3"]["object"]["key"]
-    s3.copy_object(Bucket=bucket, Key="copies/" + os.path.basename(key), CopySource={"Bucket": bucket, "Key": key})
+    source = {"Bucket": bucket, "Key": key}
+    s3.copy_object(Bucket=bucket, Key="copies/" + os.path.basename(key), CopySource=source)
