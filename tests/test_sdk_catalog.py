@@ -34,5 +34,6 @@ def test_s3_rows_name_their_key_and_others_do_not() -> None:
 
 
 def test_identifying_params_of_a_service_are_its_rows_target_parameters() -> None:
-    assert sdk_catalog.identifying_params("dynamodb") == ("TableName", "RequestItems", "TransactItems", "Statement")
+    dynamodb = ("TableName", "RequestItems", "TransactItems", "Statement")
+    assert sdk_catalog.identifying_params("dynamodb") == dynamodb
     assert sdk_catalog.identifying_params("sns") == ("TopicArn", "TargetArn")
