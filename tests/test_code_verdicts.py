@@ -172,3 +172,54 @@ def test_dynamic_sdk_call_means_a_missing_write_proves_nothing(tmp_path):
     """
     findings = scan(tmp_path, code)
     assert [(f.rule, f.evidence) for f in findings] == [("EL101", "permission")]
+
+
+STREAM_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
+      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
+      BillingMode: PAY_PER_REQUEST
+      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: {runtime}
+      Policies:
+        - DynamoDBCrudPolicy: {{TableName: !Ref Orders}}
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: LATEST
+"""
+
+SELECT_ONLY = {
+    "python3.12": ("app.py", 'import boto3\ndb = boto3.client("dynamodb")\n'
+                   "def handler(event, context):\n"
+                   '    return db.execute_statement(Statement="SELECT * FROM Orders")\n'),
+    "nodejs20.x": ("app.js", 'const AWS = require("aws-sdk");\nconst db = new AWS.DynamoDB();\n'
+                   "exports.handler = async () => db.executeStatement("
+                   '{ Statement: "SELECT * FROM Orders" }).promise();\n'),
+}
+
+
+def test_a_stream_function_that_only_selects_has_an_unused_write_permission_in_every_language(tmp_path):
+    """A PartiQL SELECT is no write in Python and in JavaScript alike (it was an unknown write
+    in JavaScript, which hid IL106)."""
+    for runtime, (name, code) in SELECT_ONLY.items():
+        folder = tmp_path / runtime
+        (folder / "src").mkdir(parents=True)
+        (folder / "src" / name).write_text(code)
+        template = folder / "template.yaml"
+        template.write_text(STREAM_TEMPLATE.format(runtime=runtime))
+        loaded = load_file(template)
+        assert isinstance(loaded, Template)
+        findings = analyse_template(str(template), loaded.data)
+        assert [f.rule for f in findings] == ["IL106"], runtime

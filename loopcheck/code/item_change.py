@@ -13,14 +13,16 @@ code analysers record, for each put or update, one of:
                counter, `list_append`): a repeat is a MODIFY record
   ""           anything else (values the analyser cannot follow): unknown, nothing is claimed
 
-Analysers classify the values of their own language (python_facts, js_facts); the
-expression grammar, which is the same for both, is read here.
+Each language's evaluator says what one value is (loopcheck.code.values.Value.change); the
+request (ConditionExpression, Item, UpdateExpression and its values) is read here, once.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Tuple
+
+from loopcheck.code.values import Request, Value
 
 INSERT_ONLY, STABLE, CHANGING, UNKNOWN = "insert-only", "stable", "changing", ""
 
@@ -103,3 +105,36 @@ def combine(verdicts: Iterable[str]) -> str:
     if CHANGING in seen:
         return CHANGING
     return STABLE if seen and all(v == STABLE for v in seen) else UNKNOWN
+
+
+def item_change(api: str, request: Request) -> Dict[str, str]:
+    """details "Item" (the verdict) and "ItemWhy" for a PutItem / UpdateItem request."""
+    if api not in ("PutItem", "UpdateItem"):
+        return {}
+    condition = _literal(request.arg("ConditionExpression"))
+    if condition is not None and condition_is_insert_only(condition):
+        return {"Item": INSERT_ONLY, "ItemWhy": f"ConditionExpression {condition.strip()[:60]}"}
+    if api == "PutItem":
+        verdict, why = _change(request.arg("Item"))
+    else:
+        expression = _literal(request.arg("UpdateExpression"))
+        values = request.arg("ExpressionAttributeValues")
+        key_verdict, key_why = _change(request.arg("Key"))
+
+        def value_of(name: str) -> Tuple[str, str]:
+            return _change(values.field(name) if values is not None else None)
+
+        verdict, why = classify_update(expression, value_of) if expression else (UNKNOWN, "")
+        if key_verdict == CHANGING:
+            verdict, why = CHANGING, f"the Key is {key_why}"
+        elif verdict == STABLE:
+            verdict = key_verdict
+    return {"Item": verdict, **({"ItemWhy": why} if why else {})} if verdict else {}
+
+
+def _literal(value: Optional[Value]) -> Optional[str]:
+    return value.literal() if value is not None else None
+
+
+def _change(value: Optional[Value]) -> Tuple[str, str]:
+    return value.change() if value is not None else (UNKNOWN, "")

@@ -23,6 +23,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
+from loopcheck.code import sdk_catalog
 from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
     SOURCE_ARN_PATHS,
@@ -43,15 +44,15 @@ from loopcheck.code.facts import (
 )
 from loopcheck.code.item_change import (
     CHANGING,
-    INSERT_ONLY,
     JS_CHANGING_CALLS,
     JS_CHANGING_CONSTRUCTORS,
     STABLE,
     UNKNOWN,
-    classify_update,
     combine,
-    condition_is_insert_only,
 )
+from loopcheck.code.requests import read_write
+from loopcheck.code.values import Request
+from loopcheck.code.values import Value as NeutralValue
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; tree-sitter is imported lazily
     from tree_sitter import Node
@@ -191,29 +192,11 @@ _V2_CLIENT_MODULES = {
     "firehose": "Firehose",
 }
 
-# The parameter naming what a write targets, per service (first present wins)
-_TARGET_PARAMS: Dict[str, Tuple[str, ...]] = {
-    "s3": ("Bucket",),
-    "sqs": ("QueueUrl",),
-    "sns": ("TopicArn", "TargetArn"),
-    "dynamodb": ("TableName",),
-    "kinesis": ("StreamName", "StreamARN"),
-    "states": ("stateMachineArn",),
-    "lambda": ("FunctionName",),
-    "firehose": ("DeliveryStreamName",),
-    "events": ("Entries",),
-}
-# Parameters that make a method call on an unidentified object recognisable as an SDK call
-_IDENTIFYING_PARAMS: Dict[str, Tuple[str, ...]] = dict(
-    _TARGET_PARAMS, dynamodb=("TableName", "RequestItems", "TransactItems", "Statement")
-)
-
 _ARRAY_CALLBACKS = frozenset({"forEach", "map", "flatMap", "filter", "some", "every", "find", "reduce"})
 _EXTENSION_PATTERNS = frozenset(
     {r"\.[^.]+$", r"\.[^/.]+$", r"\.[^./]+$", r"\.\w+$", r"\.[^.]*$", r"\.[a-zA-Z0-9]+$", r"\.[a-z0-9]+$"}
 )
 _PLAIN_INTEGER = re.compile(r"0|[1-9][0-9]{0,14}")
-_STATEMENT_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_.-]+)"?', re.I)
 
 # -- syntax tree vocabulary ------------------------------------------------------------------
 
@@ -2519,7 +2502,7 @@ class _Writes:
             if api is None or api in _READ_APIS:
                 continue
             service = _service_of_table(table)
-            identifying = _IDENTIFYING_PARAMS[service]
+            identifying = sdk_catalog.identifying_params(service)
             if any(self.evaluator.object_property(params, name) is not None for name in identifying):
                 return service, api
         return None
@@ -2540,96 +2523,99 @@ class _Writes:
     def _add(self, service: str, api: str, params: Value, mod: int, node: Node) -> None:
         source = self.evaluator.program.sources[mod]
         line, column = _position(source, node)
-        target, details = self._target(service, api, params)
-        key = self._key(api, params) if service == "s3" else None
+        read = read_write(sdk_catalog.row(service, api), _JsRequest(self.evaluator, params, mod))
         guards = self.guards.at(mod, node)
-        write = Write(service, api, target, source.display, line, column, key, guards, details)
-        self.writes.append((mod, write))
+        for target in read.targets:
+            write = Write(service, api, target, source.display, line, column, read.key, guards)
+            write.details = dict(read.details)
+            self.writes.append((mod, write))
 
-    def _param(self, params: Value, name: str) -> Optional[Value]:
-        """params.name; None when params is an object literal without it."""
-        if isinstance(params, ObjectLit):
-            return self.evaluator.object_property(params, name)
-        if isinstance(params, Unknown):
-            return params
-        return Unknown("parameters are not an object")
 
-    def _key(self, api: str, params: Value) -> KeyExpr:
-        if api == "DeleteObjects":
-            return AnyText("several keys")
-        key = self._param(params, "Key")
-        return AnyText("no Key given") if key is None else _key_of(key)
+class _JsValue(NeutralValue):
+    """An abstract value of this evaluator as loopcheck.code.requests reads it; `node` is the
+    expression that computed it, when known (item changes are read from its syntax)."""
 
-    def _target(self, service: str, api: str, params: Value) -> Tuple[Target, Dict[str, str]]:
-        if service == "events":
-            return self._events_target(params)
-        if service == "dynamodb":
-            return self._dynamodb_target(api, params), {"Table": "client",
-                                                        **_ItemChange(self.evaluator).details(api, params)}
-        details: Dict[str, str] = {}
-        if service == "sns":
-            details = self._attribute_names(params)
-        for name in _TARGET_PARAMS[service]:
-            value = self._param(params, name)
-            if value is not None:
-                return _target_of(value), details
-        return Target("unknown", f"no {' or '.join(_TARGET_PARAMS[service])} given"), details
+    def __init__(self, evaluator: _Evaluator, value: Value, mod: int, node: Optional[Node] = None) -> None:
+        self.evaluator = evaluator
+        self.value = value
+        self.mod = mod
+        self.node = node
 
-    def _attribute_names(self, params: Value) -> Dict[str, str]:
-        attributes = self._param(params, "MessageAttributes")
-        keys = self.evaluator.object_keys(attributes) if isinstance(attributes, ObjectLit) else None
-        if keys and all(isinstance(key, Text) for key in keys):
-            return {"MessageAttributes": ",".join(key.text for key in keys if isinstance(key, Text))}
-        return {}
+    def _wrap(self, value: Value, node: Optional[Node] = None, mod: Optional[int] = None) -> _JsValue:
+        return _JsValue(self.evaluator, value, self.mod if mod is None else mod, node)
 
-    def _events_target(self, params: Value) -> Tuple[Target, Dict[str, str]]:
-        """PutEvents: the bus of Entries[0] (the default bus when it names none)."""
-        entries = self._param(params, "Entries")
-        entry = self.evaluator.member(0, entries, "0") if entries is not None else Unknown("no Entries")
-        if not isinstance(entry, ObjectLit):
-            why = entry.why if isinstance(entry, Unknown) and entry.why else "entries not literal"
-            return Target("unknown", why), {}
-        details = {}
-        for name in ("Source", "DetailType", "EventBusName"):
-            value = self.evaluator.object_property(entry, name)
-            if isinstance(value, Text):
-                details[name] = value.text
-        bus = self.evaluator.object_property(entry, "EventBusName")
-        return (Target("literal", "default") if bus is None else _target_of(bus)), details
+    def why(self) -> str:
+        return self.value.why if isinstance(self.value, Unknown) else ""
 
-    def _dynamodb_target(self, api: str, params: Value) -> Target:
-        if api == "BatchWriteItem":
-            items = self._param(params, "RequestItems")
-            keys = self.evaluator.object_keys(items) if isinstance(items, ObjectLit) else None
-            if keys is None or len(keys) != 1:
-                return Target("unknown", "tables not literal" if keys is None else "several tables")
-            return _target_of(keys[0])
-        if api == "TransactWriteItems":
-            return self._transaction_target(self._param(params, "TransactItems"))
-        if api == "ExecuteStatement":
-            statement = self._param(params, "Statement")
-            match = _STATEMENT_TABLE.match(statement.text) if isinstance(statement, Text) else None
-            return Target("literal", match.group(1)) if match else Target("unknown", "statement not literal")
-        value = self._param(params, "TableName")
-        return Target("unknown", "no TableName given") if value is None else _target_of(value)
+    def literal(self) -> Optional[str]:
+        return self.value.text if isinstance(self.value, Text) else None
 
-    def _transaction_target(self, items: Optional[Value]) -> Target:
-        if not isinstance(items, ArrayLit):
-            return Target("unknown", "transaction items not literal")
-        targets = set()
-        for element in _kids(items.node):
-            item = self.evaluator.value(items.mod, element)
-            if not isinstance(item, ObjectLit):
-                return Target("unknown", "transaction item not literal")
-            operations = [self.evaluator.object_property(item, op) for op in ("Put", "Update", "Delete")]
-            operation = next((op for op in operations if op is not None), None)
-            if operation is None:
-                continue  # ConditionCheck: writes nothing
-            table = self._param(operation, "TableName")
-            targets.add(_target_of(table) if table is not None else Target("unknown", "no TableName given"))
-        if len(targets) == 1:
-            return targets.pop()
-        return Target("unknown", "several tables" if targets else "no table")
+    def target(self) -> Target:
+        return _target_of(self.value)
+
+    def key(self) -> KeyExpr:
+        return _key_of(self.value)
+
+    def change(self) -> Tuple[str, str]:
+        if self.node is None:
+            return UNKNOWN, ""
+        return _ItemChange(self.evaluator).of_node(self.mod, self.node)
+
+    def is_record(self) -> bool:
+        return isinstance(self.value, ObjectLit)
+
+    def field(self, name: str) -> Optional[NeutralValue]:
+        if isinstance(self.value, ObjectLit):
+            found = self.evaluator.object_property(self.value, name)
+            if found is None:
+                return None
+            return self._wrap(found, _property_node(self.value, name), self.value.mod)
+        return self._wrap(self.value if isinstance(self.value, Unknown) else Unknown(f"{name} of a non-object"))
+
+    def field_names(self) -> Optional[List[NeutralValue]]:
+        keys = self.evaluator.object_keys(self.value) if isinstance(self.value, ObjectLit) else None
+        return None if keys is None else [self._wrap(key) for key in keys]
+
+    def items(self) -> Optional[List[NeutralValue]]:
+        if not isinstance(self.value, ArrayLit):
+            return None
+        elements = _kids(self.value.node)
+        if any(element.type == "spread_element" for element in elements):
+            return None
+        mod = self.value.mod
+        return [self._wrap(self.evaluator.value(mod, element), element, mod) for element in elements]
+
+    def first(self) -> Optional[NeutralValue]:
+        elements = _kids(self.value.node) if isinstance(self.value, ArrayLit) else []
+        node = elements[0] if elements and elements[0].type != "spread_element" else None
+        mod = self.value.mod if isinstance(self.value, ArrayLit) else self.mod
+        return self._wrap(self.evaluator.member(mod, self.value, "0"), node, mod)
+
+
+class _JsRequest(Request):
+    """The parameters object of an SDK call (v2 method argument, v3 command input)."""
+
+    def __init__(self, evaluator: _Evaluator, params: Value, mod: int) -> None:
+        self.params = _JsValue(evaluator, params, mod)
+
+    def arg(self, name: str) -> Optional[NeutralValue]:
+        if isinstance(self.params.value, (ObjectLit, Unknown)):
+            return self.params.field(name)
+        return self.params._wrap(Unknown("parameters are not an object"))
+
+
+def _property_node(obj: ObjectLit, name: str) -> Optional[Node]:
+    """The expression of an object literal's property `name` (its last `name: value` pair;
+    None after a spread or when absent)."""
+    found: Optional[Node] = None
+    for element in _kids(obj.node):
+        if element.type == "pair" and _property_name(_field(element, "key")) == name:
+            found = _field(element, "value")
+        elif element.type == "shorthand_property_identifier" and _text(element) == name:
+            found = element
+        elif element.type == "spread_element":
+            found = None
+    return found
 
 
 class _ItemChange:
@@ -2642,42 +2628,6 @@ class _ItemChange:
     def __init__(self, evaluator: _Evaluator) -> None:
         self.evaluator = evaluator
         self.depth = 0
-
-    def details(self, api: str, params: Value) -> Dict[str, str]:
-        if api not in ("PutItem", "UpdateItem") or not isinstance(params, ObjectLit):
-            return {}
-        condition = self.evaluator.object_property(params, "ConditionExpression")
-        if isinstance(condition, Text) and condition_is_insert_only(condition.text):
-            return {"Item": INSERT_ONLY, "ItemWhy": f"ConditionExpression {condition.text.strip()[:60]}"}
-        if api == "PutItem":
-            verdict, why = self.of_property(params, "Item")
-        else:
-            expression = self.evaluator.object_property(params, "UpdateExpression")
-            values = self.evaluator.object_property(params, "ExpressionAttributeValues")
-
-            def value_of(name: str) -> Tuple[str, str]:
-                return self.of_property(values, name) if isinstance(values, ObjectLit) else (UNKNOWN, "")
-
-            key_verdict, key_why = self.of_property(params, "Key")
-            verdict, why = (classify_update(expression.text, value_of) if isinstance(expression, Text)
-                            else (UNKNOWN, ""))
-            if key_verdict == CHANGING:
-                verdict, why = CHANGING, f"the Key is {key_why}"
-            elif verdict == STABLE:
-                verdict = key_verdict
-        return {"Item": verdict, **({"ItemWhy": why} if why else {})} if verdict else {}
-
-    def of_property(self, obj: ObjectLit, name: str) -> Tuple[str, str]:
-        """The verdict of one property of an object literal (its last `name: value` pair)."""
-        found: Optional[Node] = None
-        for element in _kids(obj.node):
-            if element.type == "pair" and _property_name(_field(element, "key")) == name:
-                found = _field(element, "value")
-            elif element.type == "shorthand_property_identifier" and _text(element) == name:
-                found = element
-            elif element.type == "spread_element":
-                found = None
-        return self.of_node(obj.mod, found) if found is not None else (UNKNOWN, "")
 
     def of_value(self, value: Optional[Value]) -> Tuple[str, str]:
         if isinstance(value, (Text, NumberLit, Env)):

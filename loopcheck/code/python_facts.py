@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+from loopcheck.code import sdk_catalog
 from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
     SOURCE_ARN_PATHS,
@@ -61,16 +62,10 @@ from loopcheck.code.facts import (
     Write,
     event_source_target,
 )
-from loopcheck.code.item_change import (
-    CHANGING,
-    INSERT_ONLY,
-    PYTHON_CHANGING_CALLS,
-    STABLE,
-    UNKNOWN,
-    classify_update,
-    combine,
-    condition_is_insert_only,
-)
+from loopcheck.code.item_change import CHANGING, PYTHON_CHANGING_CALLS, STABLE, UNKNOWN, combine
+from loopcheck.code.requests import read_write
+from loopcheck.code.sdk_catalog import WriteApi
+from loopcheck.code.values import Request, Value
 
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 50
@@ -403,102 +398,87 @@ class _Args:
         return None
 
 
-# -- what boto3 calls write ----------------------------------------------------------------------
+# -- boto3's method names for the catalog's write APIs (loopcheck.code.sdk_catalog) ----------
 
 
 @dataclass(frozen=True)
-class _Api:
-    """One write API: where its target and key come from."""
+class _Method:
+    """A boto3 method that calls one catalog write API."""
 
     service: str
     api: str
-    targets: Tuple[str, ...] = ()  # parameter names naming the target, first present wins
-    key: str = ""  # S3 key parameter
     positional: Tuple[str, ...] = ()  # parameter order when they may be passed positionally
 
 
-def _s3(api: str, key: str = "Key", positional: Tuple[str, ...] = ()) -> _Api:
-    return _Api("s3", api, ("Bucket",), key, positional)
-
-
-_CLIENT_APIS: Dict[str, Dict[str, _Api]] = {
+_CLIENT_APIS: Dict[str, Dict[str, _Method]] = {
     "s3": {
-        "put_object": _s3("PutObject"),
-        "copy_object": _s3("CopyObject"),
-        "copy": _s3("CopyObject", positional=("CopySource", "Bucket", "Key")),
-        "upload_file": _s3("UploadFile", positional=("Filename", "Bucket", "Key")),
-        "upload_fileobj": _s3("UploadFile", positional=("Fileobj", "Bucket", "Key")),
-        "delete_object": _s3("DeleteObject"),
-        "delete_objects": _s3("DeleteObjects", key="Delete"),
-        "complete_multipart_upload": _s3("CompleteMultipartUpload"),
+        "put_object": _Method("s3", "PutObject"),
+        "copy_object": _Method("s3", "CopyObject"),
+        "copy": _Method("s3", "CopyObject", ("CopySource", "Bucket", "Key")),
+        "upload_file": _Method("s3", "UploadFile", ("Filename", "Bucket", "Key")),
+        "upload_fileobj": _Method("s3", "UploadFile", ("Fileobj", "Bucket", "Key")),
+        "delete_object": _Method("s3", "DeleteObject"),
+        "delete_objects": _Method("s3", "DeleteObjects"),
+        "complete_multipart_upload": _Method("s3", "CompleteMultipartUpload"),
     },
     "sqs": {
-        "send_message": _Api("sqs", "SendMessage", ("QueueUrl",)),
-        "send_message_batch": _Api("sqs", "SendMessageBatch", ("QueueUrl",)),
+        "send_message": _Method("sqs", "SendMessage"),
+        "send_message_batch": _Method("sqs", "SendMessageBatch"),
     },
-    "sns": {
-        "publish": _Api("sns", "Publish", ("TopicArn", "TargetArn")),
-        "publish_batch": _Api("sns", "PublishBatch", ("TopicArn",)),
-    },
+    "sns": {"publish": _Method("sns", "Publish"), "publish_batch": _Method("sns", "PublishBatch")},
     "dynamodb": {
-        "put_item": _Api("dynamodb", "PutItem", ("TableName",)),
-        "update_item": _Api("dynamodb", "UpdateItem", ("TableName",)),
-        "delete_item": _Api("dynamodb", "DeleteItem", ("TableName",)),
-        "batch_write_item": _Api("dynamodb", "BatchWriteItem", ("RequestItems",)),
-        "transact_write_items": _Api("dynamodb", "TransactWriteItems", ("TransactItems",)),
-        "execute_statement": _Api("dynamodb", "ExecuteStatement", ("Statement",)),
+        "put_item": _Method("dynamodb", "PutItem"),
+        "update_item": _Method("dynamodb", "UpdateItem"),
+        "delete_item": _Method("dynamodb", "DeleteItem"),
+        "batch_write_item": _Method("dynamodb", "BatchWriteItem"),
+        "transact_write_items": _Method("dynamodb", "TransactWriteItems"),
+        "execute_statement": _Method("dynamodb", "ExecuteStatement"),
     },
-    "kinesis": {
-        "put_record": _Api("kinesis", "PutRecord", ("StreamName", "StreamARN")),
-        "put_records": _Api("kinesis", "PutRecords", ("StreamName", "StreamARN")),
-    },
-    "events": {"put_events": _Api("events", "PutEvents", ("Entries",))},
+    "kinesis": {"put_record": _Method("kinesis", "PutRecord"), "put_records": _Method("kinesis", "PutRecords")},
+    "events": {"put_events": _Method("events", "PutEvents")},
     "stepfunctions": {
-        "start_execution": _Api("states", "StartExecution", ("stateMachineArn",)),
-        "start_sync_execution": _Api("states", "StartSyncExecution", ("stateMachineArn",)),
+        "start_execution": _Method("states", "StartExecution"),
+        "start_sync_execution": _Method("states", "StartSyncExecution"),
     },
-    "lambda": {
-        "invoke": _Api("lambda", "Invoke", ("FunctionName",)),
-        "invoke_async": _Api("lambda", "InvokeAsync", ("FunctionName",)),
-    },
+    "lambda": {"invoke": _Method("lambda", "Invoke"), "invoke_async": _Method("lambda", "InvokeAsync")},
     "firehose": {
-        "put_record": _Api("firehose", "PutRecord", ("DeliveryStreamName",)),
-        "put_record_batch": _Api("firehose", "PutRecordBatch", ("DeliveryStreamName",)),
+        "put_record": _Method("firehose", "PutRecord"),
+        "put_record_batch": _Method("firehose", "PutRecordBatch"),
     },
 }
 
-# Resource sub-objects: the target (and S3 key) come from the object, the rest from the call.
-_RESOURCE_APIS: Dict[Tuple[str, str], Dict[str, _Api]] = {
+# Resource sub-objects: the target (and an Object's key) come from the object, the rest from the call.
+_RESOURCE_APIS: Dict[Tuple[str, str], Dict[str, _Method]] = {
     ("s3", "Object"): {
-        "put": _Api("s3", "PutObject"),
-        "copy_from": _Api("s3", "CopyObject"),
-        "copy": _Api("s3", "CopyObject"),
-        "upload_file": _Api("s3", "UploadFile"),
-        "upload_fileobj": _Api("s3", "UploadFile"),
-        "delete": _Api("s3", "DeleteObject"),
+        "put": _Method("s3", "PutObject"),
+        "copy_from": _Method("s3", "CopyObject"),
+        "copy": _Method("s3", "CopyObject"),
+        "upload_file": _Method("s3", "UploadFile"),
+        "upload_fileobj": _Method("s3", "UploadFile"),
+        "delete": _Method("s3", "DeleteObject"),
     },
     ("s3", "Bucket"): {
-        "put_object": _Api("s3", "PutObject", key="Key"),
-        "upload_file": _Api("s3", "UploadFile", key="Key", positional=("Filename", "Key")),
-        "upload_fileobj": _Api("s3", "UploadFile", key="Key", positional=("Fileobj", "Key")),
-        "copy": _Api("s3", "CopyObject", key="Key", positional=("CopySource", "Key")),
-        "delete_objects": _Api("s3", "DeleteObjects", key="Delete"),
+        "put_object": _Method("s3", "PutObject"),
+        "upload_file": _Method("s3", "UploadFile", ("Filename", "Key")),
+        "upload_fileobj": _Method("s3", "UploadFile", ("Fileobj", "Key")),
+        "copy": _Method("s3", "CopyObject", ("CopySource", "Key")),
+        "delete_objects": _Method("s3", "DeleteObjects"),
     },
-    ("s3", "Objects"): {"delete": _Api("s3", "DeleteObjects")},
+    ("s3", "Objects"): {"delete": _Method("s3", "DeleteObjects")},
     ("dynamodb", "Table"): {
-        "put_item": _Api("dynamodb", "PutItem"),
-        "update_item": _Api("dynamodb", "UpdateItem"),
-        "delete_item": _Api("dynamodb", "DeleteItem"),
+        "put_item": _Method("dynamodb", "PutItem"),
+        "update_item": _Method("dynamodb", "UpdateItem"),
+        "delete_item": _Method("dynamodb", "DeleteItem"),
     },
     ("dynamodb", "BatchWriter"): {
-        "put_item": _Api("dynamodb", "BatchWriteItem"),
-        "delete_item": _Api("dynamodb", "BatchWriteItem"),
+        "put_item": _Method("dynamodb", "BatchWriteItem"),
+        "delete_item": _Method("dynamodb", "BatchWriteItem"),
     },
     ("sqs", "Queue"): {
-        "send_message": _Api("sqs", "SendMessage"),
-        "send_messages": _Api("sqs", "SendMessageBatch"),
+        "send_message": _Method("sqs", "SendMessage"),
+        "send_messages": _Method("sqs", "SendMessageBatch"),
     },
-    ("sns", "Topic"): {"publish": _Api("sns", "Publish")},
+    ("sns", "Topic"): {"publish": _Method("sns", "Publish")},
 }
 
 # resource.Factory(...) parameters: (target, key) by keyword name, also positional in that order.
@@ -509,10 +489,6 @@ _RESOURCE_FACTORIES: Dict[Tuple[str, str], Tuple[str, ...]] = {
     ("sqs", "Queue"): ("url",),
     ("sns", "Topic"): ("arn",),
 }
-
-_STATEMENT_TABLE = re.compile(
-    r"""^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_.-]+))""", re.I
-)
 
 
 # -- key expressions -------------------------------------------------------------------------------
@@ -2043,9 +2019,9 @@ class _Analyser:
     # -- AWS calls -----------------------------------------------------------------------------
 
     def _client_call(self, client: _Client, name: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
-        spec = _CLIENT_APIS.get(client.service, {}).get(name)
-        if spec is not None:
-            return self._write(spec, args, node, frame, "client")
+        method = _CLIENT_APIS.get(client.service, {}).get(name)
+        if method is not None:
+            return self._write(method, args, node, frame, "client")
         if client.service == "s3" and name in ("head_object", "get_object"):
             incoming = _key_of(args.get("Key") or _NONE) == IncomingKey()
             return _Response((("Metadata", _Metadata(incoming)),))
@@ -2066,10 +2042,10 @@ class _Analyser:
     def _resource_obj_call(
         self, obj: _ResourceObj, name: str, args: _Args, node: ast.Call, frame: _Frame
     ) -> object:
-        spec = _RESOURCE_APIS.get((obj.service, obj.kind), {}).get(name)
-        if spec is not None:
+        method = _RESOURCE_APIS.get((obj.service, obj.kind), {}).get(name)
+        if method is not None:
             key = obj.key if obj.kind in ("Object", "Objects") else None
-            return self._write(spec, args, node, frame, "resource", obj.target, key)
+            return self._write(method, args, node, frame, "resource", obj.target, key)
         if obj.kind == "Bucket" and name == "Object":
             return _ResourceObj("s3", "Object", obj.target, args.get("key", 0) or AnyText("no key argument"))
         if obj.kind == "Objects" and name in ("all", "filter", "limit", "page_size"):
@@ -2087,7 +2063,7 @@ class _Analyser:
 
     def _write(
         self,
-        spec: _Api,
+        method: _Method,
         args: _Args,
         node: ast.Call,
         frame: _Frame,
@@ -2095,121 +2071,38 @@ class _Analyser:
         target: object = None,
         key: object = None,
     ) -> object:
-        """Record the write `spec` describes, target and key resolved from the call."""
-        targets = [target] if target is not None else self._call_targets(spec, args)
-        if spec.service == "s3" and key is None:
-            key = self._key_argument(spec, args)
-        details = self._details(spec, args, form)
-        for slot, each in enumerate(targets):
-            self._record(frame, node, spec, each, key, details, slot)
-        return _Unknown(f"the response of {spec.api}")
-
-    def _call_targets(self, spec: _Api, args: _Args) -> List[object]:
-        """What a client call names as its target(s); DynamoDB batches may name several tables."""
-        if spec.api == "PutEvents":
-            return [self._event_bus(args)]
-        if spec.api in ("BatchWriteItem", "TransactWriteItems", "ExecuteStatement"):
-            return self._dynamodb_tables(spec.api, args)
-        for name in spec.targets:
-            position = spec.positional.index(name) if name in spec.positional else None
-            value = args.get(name, position)
-            if value is not None:
-                return [value]
-        return [_Unknown(f"no {spec.targets[0]} argument")]
-
-    @staticmethod
-    def _event_bus(args: _Args) -> object:
-        entries = args.get("Entries")
-        first = entries.items[0] if isinstance(entries, _Tuple) and entries.items else None
-        if isinstance(entries, _Many):
-            first = entries.element
-        bus = _dict_get(first, "EventBusName")
-        if bus is not None:
-            return bus
-        return Lit("default") if _dict_is_complete(first) else _Unknown("entries the analyser cannot read")
-
-    @staticmethod
-    def _dynamodb_tables(api: str, args: _Args) -> List[object]:
-        if api == "ExecuteStatement":
-            statement = args.get("Statement")
-            if isinstance(statement, Lit):
-                if statement.text.lstrip().upper().startswith("SELECT"):
-                    return []  # a read
-                match = _STATEMENT_TABLE.match(statement.text)
-                if match:
-                    return [Lit(next(group for group in match.groups() if group))]
-            return [_Unknown("a table named inside a PartiQL statement")]
-        if api == "BatchWriteItem":
-            items = args.get("RequestItems")
-            tables = [key for key, _ in items.items] if isinstance(items, _Dict) else []
-        else:
-            items = args.get("TransactItems")
-            entries = (
-                items.items
-                if isinstance(items, _Tuple)
-                else (items.element,)
-                if isinstance(items, _Many)
-                else ()
-            )
-            tables = []
-            for entry in entries:
-                for operation in ("Put", "Update", "Delete"):
-                    table = _dict_get(_dict_get(entry, operation), "TableName")
-                    if table is not None:
-                        tables.append(table)
-        unique = list(dict.fromkeys(tables))
-        return unique or [_Unknown(f"tables listed in the {api} request")]
-
-    @staticmethod
-    def _key_argument(spec: _Api, args: _Args) -> object:
-        position = spec.positional.index(spec.key) if spec.key in spec.positional else None
-        value = args.get(spec.key, position) if spec.key else None
-        if spec.api != "DeleteObjects":
-            return value if value is not None else AnyText(f"no {spec.key or 'Key'} argument")
-        objects = _dict_get(value, "Objects")
-        if isinstance(objects, _Many):
-            return _dict_get(objects.element, "Key") or AnyText("the keys listed in Delete")
-        if isinstance(objects, _Tuple) and len(objects.items) == 1:
-            return _dict_get(objects.items[0], "Key") or AnyText("the keys listed in Delete")
-        return AnyText("the keys listed in Delete")
-
-    @staticmethod
-    def _details(spec: _Api, args: _Args, form: str) -> Dict[str, str]:
-        """Literals the event-path rules use (EventBridge source, SNS attributes, table form)."""
-        if spec.service == "dynamodb":
-            return {"Table": form, **_item_change(spec.api, args)}
-        if spec.api == "PutEvents":
-            entries = args.get("Entries")
-            first = entries.items[0] if isinstance(entries, _Tuple) and entries.items else None
-            found = {name: _dict_get(first, name) for name in ("Source", "DetailType", "EventBusName")}
-            return {name: value.text for name, value in found.items() if isinstance(value, Lit)}
-        if spec.api == "Publish":
-            attributes = args.get("MessageAttributes")
-            if _dict_is_complete(attributes):
-                assert isinstance(attributes, _Dict)
-                return {"MessageAttributes": ",".join(key.text for key, _ in attributes.items)}  # type: ignore
-        return {}
+        """Record the write `method` calls, read by loopcheck.code.requests."""
+        api = sdk_catalog.row(method.service, method.api)
+        read = read_write(
+            api,
+            _PyRequest(args, method.positional),
+            form,
+            _PyValue(target) if target is not None else None,
+            _PyValue(key) if key is not None else None,
+        )
+        if not self._quiet:
+            for slot, each in enumerate(read.targets):
+                self._record(frame, node, api, each, read.key, read.details, slot)
+        return _Unknown(f"the response of {api.api}")
 
     def _record(
         self,
         frame: _Frame,
         node: ast.Call,
-        spec: _Api,
-        target: object,
-        key: object,
+        api: WriteApi,
+        target: Target,
+        key: Optional[KeyExpr],
         details: Dict[str, str],
         slot: int,
     ) -> None:
-        if self._quiet:
-            return
         write = Write(
-            service=spec.service,
-            api=spec.api,
-            target=_target_of(target),
+            service=api.service,
+            api=api.api,
+            target=target,
             file=frame.module.display,
             line=node.lineno,
             column=frame.module.column(node),
-            key=_key_of(key) if spec.service == "s3" else None,
+            key=key,
             guards=frame.guards,
             details=dict(details),
         )
@@ -2341,28 +2234,6 @@ def _value_kind(value: object) -> Optional[str]:
 _CONVERSIONS = frozenset({"int", "float", "round", "str", "decimal.Decimal", "math.floor", "math.ceil"})
 
 
-def _item_change(api: str, args: _Args) -> Dict[str, str]:
-    """details "Item" (item_change verdict) and "ItemWhy" for a PutItem / UpdateItem."""
-    if api not in ("PutItem", "UpdateItem"):
-        return {}
-    condition = _lit_text(args.get("ConditionExpression"))
-    if condition_is_insert_only(condition):
-        return {"Item": INSERT_ONLY, "ItemWhy": f"ConditionExpression {condition.strip()[:60]}"}
-    if api == "PutItem":
-        verdict, why = _value_change(args.get("Item"))
-    else:
-        expression = _lit_text(args.get("UpdateExpression"))
-        values = args.get("ExpressionAttributeValues")
-        key_verdict, key_why = _value_change(args.get("Key"))
-        verdict, why = (classify_update(expression, lambda name: _value_change(_dict_get(values, name)))
-                        if expression else (UNKNOWN, ""))
-        if key_verdict == CHANGING:
-            verdict, why = CHANGING, f"the Key is {key_why}"
-        elif verdict == STABLE:
-            verdict = key_verdict
-    return {"Item": verdict, **({"ItemWhy": why} if why else {})} if verdict else {}
-
-
 def _value_change(value: object) -> Tuple[str, str]:
     """(verdict, why) of an abstract value written into an item: CHANGING with its cause,
     STABLE (literals, environment variables, the incoming object key), or UNKNOWN."""
@@ -2388,6 +2259,67 @@ def _value_change(value: object) -> Tuple[str, str]:
     found = [_value_change(part) for part in parts]
     verdict = combine(v for v, _ in found)
     return verdict, next((why for v, why in found if v == CHANGING), "")
+
+
+class _PyValue(Value):
+    """An abstract value of this analyser as loopcheck.code.requests reads it."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def why(self) -> str:
+        return self.value.why if isinstance(self.value, _Unknown) else ""
+
+    def literal(self) -> Optional[str]:
+        return _lit_text(self.value)
+
+    def target(self) -> Target:
+        return _target_of(self.value)
+
+    def key(self) -> KeyExpr:
+        return _key_of(self.value)
+
+    def change(self) -> Tuple[str, str]:
+        return _value_change(self.value)
+
+    def is_record(self) -> bool:
+        return isinstance(self.value, _Dict)
+
+    def field(self, name: str) -> Optional[Value]:
+        found = _dict_get(self.value, name)
+        if found is not None:
+            return _PyValue(found)
+        if isinstance(self.value, _Dict) and not _dict_is_complete(self.value):
+            return _PyValue(_Unknown("a dict with computed keys"))
+        return None
+
+    def field_names(self) -> Optional[List[Value]]:
+        if not isinstance(self.value, _Dict):
+            return None
+        return [_PyValue(key) for key, _ in self.value.items]
+
+    def items(self) -> Optional[List[Value]]:
+        if isinstance(self.value, _Tuple):
+            return [_PyValue(item) for item in self.value.items]
+        if isinstance(self.value, _Many):
+            return [_PyValue(self.value.element)]
+        return None
+
+
+class _PyRequest(Request):
+    """A boto3 call's arguments, keyword or (in `positional` order) positional."""
+
+    def __init__(self, args: _Args, positional: Tuple[str, ...]) -> None:
+        self.args = args
+        self.positional = positional
+
+    def arg(self, name: str) -> Optional[Value]:
+        position = self.positional.index(name) if name in self.positional else None
+        value = self.args.get(name, position)
+        return _PyValue(value) if value is not None else None
+
+    def missing(self, names: Tuple[str, ...]) -> str:
+        return f"no {names[0]} argument"
 
 
 def _text_operands(left: object, right: object) -> bool:

@@ -1,0 +1,10 @@
+const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
+const s3 = new S3Client({});
+
+exports.handler = async (event) => {
+  for (const record of event.Records) {
+    const key = record.s3.object.key;
+    if (key.startsWith("out/")) continue;
+    await s3.send(new PutObjectCommand({ Bucket: process.env.OUT, Key: "out/" + key, Body: "" }));
+  }
+};

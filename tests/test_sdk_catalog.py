@@ -1,0 +1,39 @@
+"""The SDK write catalog (loopcheck.code.sdk_catalog) and the language method tables that use it."""
+
+from __future__ import annotations
+
+from loopcheck.code import js_facts, python_facts, sdk_catalog
+from loopcheck.code.evidence import S3_API_ACTION
+from loopcheck.knowledge.event_paths import API_ACTIONS
+
+
+def test_every_row_needs_the_iam_action_the_permission_checks_use() -> None:
+    for row in sdk_catalog.CATALOG:
+        known = S3_API_ACTION.get(row.api) if row.service == "s3" else API_ACTIONS.get((row.service, row.api))
+        assert known == row.iam_action, row
+
+
+def test_every_boto3_method_calls_a_catalog_row() -> None:
+    tables = list(python_facts._CLIENT_APIS.values()) + list(python_facts._RESOURCE_APIS.values())
+    methods = [method for table in tables for method in table.values()]
+    assert len(methods) > 40
+    for method in methods:
+        assert (method.service, method.api) in sdk_catalog.BY_API, method
+
+
+def test_every_js_method_and_command_calls_a_catalog_row_or_a_read() -> None:
+    for table, methods in js_facts._METHODS.items():
+        for api in methods.values():
+            assert api in js_facts._READ_APIS or (js_facts._service_of_table(table), api) in sdk_catalog.BY_API
+    assert ("@aws-sdk/client-dynamodb", "ExecuteStatementCommand") in js_facts._V3_COMMANDS
+
+
+def test_s3_rows_name_their_key_and_others_do_not() -> None:
+    for row in sdk_catalog.CATALOG:
+        assert bool(row.key) == (row.service == "s3"), row
+
+
+def test_identifying_params_of_a_service_are_its_rows_target_parameters() -> None:
+    dynamodb = ("TableName", "RequestItems", "TransactItems", "Statement")
+    assert sdk_catalog.identifying_params("dynamodb") == dynamodb
+    assert sdk_catalog.identifying_params("sns") == ("TopicArn", "TargetArn")
