@@ -10,9 +10,9 @@ which loopcheck.judge.loops decides per cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
-from loopcheck.code.evidence import FunctionCode, function_code
+from loopcheck.code.evidence import FunctionCode
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
 from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
@@ -225,27 +225,33 @@ def _bucket_arns(model: Model, bucket_id: str) -> List[Tokens]:
     return out
 
 
-def build_graph(model: Model) -> EventGraph:
+def writers(model: Model) -> List[str]:
+    """The functions whose writes the graph needs, in template order: those some trigger
+    runs, and every other one too when any function, task or destination invokes functions.
+    The pipeline runs the code stage on these before it builds the graph."""
     triggered = {t.function for t in model.triggers if t.function in model.functions}
     triggered |= {t.consumer for t in model.event_triggers if t.consumer in model.functions}
+    found = sorted(triggered, key=lambda f: model.order.get(f, 0))
+    if _any_invoke(model):  # a function invoked by another is triggered too
+        found += [f for f in model.functions if f not in triggered]
+    return found
+
+
+def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
+    """The event graph of a model, with the code stage's result for the functions `writers`
+    names (a function missing from `code` is judged on its permissions alone)."""
     events_by_bucket: Dict[str, set] = {}
     for trigger in model.triggers:
         events_by_bucket.setdefault(trigger.bucket, set()).update(trigger.events)
     bucket_tokens = {b: _bucket_arns(model, b) for b in events_by_bucket}
     effects: Dict[Tuple[str, str], Effect] = {}
-    code: Dict[str, FunctionCode] = {}
-    writers = sorted(triggered, key=lambda f: model.order.get(f, 0))
-    if _any_invoke(model):  # a function invoked by another is triggered too
-        writers += [f for f in model.functions if f not in triggered]
     targets = _event_targets(model)
     _EXACT.clear()
     buckets = _BucketIndex(events_by_bucket, bucket_tokens)
     notes: List[str] = []
-    analysed_handlers: Dict[tuple, object] = {}
-    resolved_paths: Dict[str, object] = {}
-    for function_id in writers:
+    code = {f: code[f] for f in writers(model) if f in code}
+    for function_id in writers(model):
         function = model.functions[function_id]
-        code[function_id] = function_code(model, function, analysed_handlers, resolved_paths)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
         note = _bucket_effects(function_id, function.path, allows, denies, function.unknown_permissions,
@@ -253,7 +259,7 @@ def build_graph(model: Model) -> EventGraph:
         if note:
             notes.append(note)
         _service_effects(model, function_id, allows, denies, targets, effects,
-                         function.unknown_permissions, code[function_id])
+                         function.unknown_permissions, code.get(function_id))
     for trigger in model.event_triggers:  # destinations and dead-letter queues
         if trigger.service == "destination":
             effect = effects.setdefault((trigger.source, trigger.consumer),
@@ -525,7 +531,7 @@ def _kind_targets(model: Model, targets: Dict[str, Dict[str, List[Tokens]]], act
 
 def _service_effects(model: Model, writer: str, allows: List[Statement], denies: List[Statement],
                      targets: Dict[str, Dict[str, List[Tokens]]], effects: Dict[Tuple[str, str], Effect],
-                     unknown: List[UnknownPermission], code: FunctionCode) -> None:
+                     unknown: List[UnknownPermission], code: Optional[FunctionCode]) -> None:
     """Effect edges from one function to queues, topics, tables, streams, buses, state
     machines and functions: from IAM grants, and from code writes (which need no grant to
     be seen: the grant check happens when a hop is judged)."""
@@ -543,7 +549,7 @@ def _service_effects(model: Model, writer: str, allows: List[Statement], denies:
                         continue
                     effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
                     effect.grants.append(WriteGrant(statement, action, resource, toks))
-    for resolved in code.other_writes:
+    for resolved in code.other_writes if code is not None else ():
         for target in resolved.buckets or ():
             if model.kind_of(target) in targets and target in targets[model.kind_of(target)]:
                 effects.setdefault((writer, target), Effect(writer, target, denies=denies))

@@ -1,7 +1,7 @@
 """Per-service hop matchers: what a writer emits into the first node of a hop, and whether
 each trigger along the way (to the next writer) lets it through.
 
-The S3 case is loopcheck.judge.loops' bucket judging (permissions or code, key filters, guards).
+The S3 case is loopcheck.judge.s3_hop's bucket judging (permissions or code, key filters, guards).
 The other services: the writer's effect comes from IAM grants, handler-code writes,
 Step Functions tasks or Lambda destinations; the emission (a DynamoDB event name, an
 EventBridge source/detail-type, SNS message attributes, an S3 key) meets each filter on the
@@ -17,7 +17,8 @@ from loopcheck.code.evidence import SERVICE_KINDS, key_tokens
 from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
 from loopcheck.graph.event_graph import Effect, EventGraph
 from loopcheck.judge.breadth import broad_grant_reason
-from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop, _judge, unnamed_write
+from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
+from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.knowledge.event_paths import (
     API_ACTIONS,
     API_EVENT_NAMES,
@@ -259,7 +260,7 @@ def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,
     rest = list(zip(chain[1:], chain[2:] + [consumer])) if chain else []
     effect = graph.effects.get((writer, first))
     if model.kind_of(first) == "bucket" and writer in model.functions:
-        hop = _judge(graph, writer, first, after, incoming)
+        hop = judge_s3_hop(graph, writer, first, after, incoming)
         hop.consumer, hop.chain = consumer, tuple(chain)
         if hop.trigger is not None:
             hop.links.append((hop.trigger, ""))

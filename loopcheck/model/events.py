@@ -24,20 +24,10 @@ from loopcheck.knowledge.event_paths import (
 )
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
+from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
-from loopcheck.model.resources import (
-    SAM_FUNCTION,
-    Function,
-    Model,
-    Resource,
-    S3Trigger,
-    TaskWrite,
-    Trigger,
-    _dict,
-    _event_types,
-    _key_filter,
-)
-from loopcheck.resolve.filters import Resolved
+from loopcheck.model.readers import _dict, _event_types, _json, _key_filter, _resolve_values, _type_of
+from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Trigger, TaskWrite, Trigger
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str
 from loopcheck.resolve.values import Pattern, Symbol, branches, items_of
@@ -74,30 +64,8 @@ def _index(model: Model) -> None:
 
 
 def resource_ids(model: Model, node: Any, kinds: Optional[Tuple[str, ...]] = None) -> List[str]:
-    """Event nodes an expression may name: by Ref/GetAtt (a table's StreamArn names the
-    table), or by a name, ARN or URL that resolves to the same pattern."""
-    resolver = model.resolver
-    target = resolver.refers_to(node)
-    found: List[str] = []
-    if target is not None:
-        rtype = resolver.resource_type(target)
-        if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
-            inner = _dict(_dict(resolver.resources.get(target)).get("Properties")).get("FunctionName")
-            return resource_ids(model, inner, kinds)
-        found = [target] if model.kind_of(target) != "unknown" else []
-    else:
-        for pattern in resolver.value(node):
-            ids = model.by_pattern.get(pattern.parts)
-            if ids is None and pattern.parts and isinstance(pattern.parts[-1], str):
-                head, sep, _qualifier = pattern.parts[-1].rpartition(":")
-                if sep and ":function:" in str(pattern):  # a qualified Lambda ARN
-                    ids = model.by_pattern.get(pattern.parts[:-1] + ((head,) if head else ()))
-            for node_id in ids or ():
-                if node_id not in found:
-                    found.append(node_id)
-    if DEFAULT_BUS in found:
-        _default_bus(model)
-    return [f for f in found if kinds is None or model.kind_of(f) in kinds]
+    """Event nodes an expression may name (loopcheck.model.types.Model.resource_ids)."""
+    return model.resource_ids(node, kinds)
 
 
 def _default_bus(model: Model) -> str:
@@ -107,49 +75,14 @@ def _default_bus(model: Model) -> str:
     return DEFAULT_BUS
 
 
-def _bus_ids(model: Model, node: Any) -> List[str]:
+def bus_ids(model: Model, node: Any) -> List[str]:
+    """The buses an EventBusName names (none given: the default bus)."""
     if node is None:
-        return [_default_bus(model)]
+        return [DEFAULT_BUS]
     return resource_ids(model, node, ("bus",))
 
 
 # -- filters -------------------------------------------------------------------------------
-
-
-def _json(node: Any) -> Any:
-    """A JSON-or-object property (a filter pattern, a redrive policy) as a plain object;
-    {"$unparsed": ...} when it is built by intrinsics loopcheck cannot read."""
-    if isinstance(node, str):
-        try:
-            return json.loads(node)
-        except ValueError:
-            return {"$unparsed": node}
-    if is_intrinsic(node):
-        return {"$unparsed": "intrinsic"}
-    return node
-
-
-def _resolve_values(resolver: Any, node: Any, depth: int = 0) -> Any:
-    """A pattern with its intrinsic values (`[!Ref Bucket]`, `{prefix: !Sub ...}`) replaced by
-    what they resolve to: a literal string, or a Resolved glob when symbols remain. An
-    intrinsic with several alternatives (Fn::If) is left as written: it matches MAYBE."""
-    if depth > 20:
-        return node
-    if isinstance(node, dict) and len(node) == 1:
-        (key, _arg), = node.items()
-        if key == "Ref" or str(key).startswith("Fn::"):
-            values = resolver.value(node)
-            if len(values) != 1:
-                return node
-            pattern = values[0]
-            if pattern.literal is not None:
-                return pattern.literal
-            return Resolved(tokens(pattern, wildcards=False), str(pattern))
-    if isinstance(node, dict):
-        return {key: _resolve_values(resolver, value, depth + 1) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve_values(resolver, item, depth + 1) for item in node]
-    return node
 
 
 def _criteria(node: Any) -> List[Dict[str, Any]]:
@@ -197,6 +130,7 @@ class _EventPaths:
                         str(logical_id), kind, ("Resources", logical_id), resource["Type"],
                         _dict(resource.get("Properties")),
                     )
+        _default_bus(self.model)  # always a node: handler code may put events on it
         _index(self.model)
         handlers = {
             "AWS::Lambda::EventSourceMapping": self._mapping,
@@ -223,9 +157,7 @@ class _EventPaths:
             self._function(function)
         _event_bucket_targets(self.model)
         # Last: a permission or custom resource adds a trigger only where none of the above
-        # connects the same pair. (Imported here: model_external reads this module's helpers.)
-        from loopcheck.model.external import add_external_triggers
-
+        # connects the same pair.
         add_external_triggers(self)
 
     # -- functions (SAM events, destinations, dead-letter queues, connectors) ---------------
@@ -266,7 +198,7 @@ class _EventPaths:
                          _criteria(props.get("FilterCriteria")))
         elif etype in ("EventBridgeRule", "CloudWatchEvent"):
             pattern = _resolve_values(self.model.resolver, _json(props.get("Pattern")))
-            for bus in _bus_ids(self.model, props.get("EventBusName")):
+            for bus in bus_ids(self.model, props.get("EventBusName")):
                 self.add(bus, consumer, "events", path, f"SAM {etype} event",
                          [pattern] if isinstance(pattern, dict) else [])
 
@@ -315,7 +247,7 @@ class _EventPaths:
             return  # a schedule: nothing in the template triggers it
         pattern = _resolve_values(self.model.resolver, _json(props.get("EventPattern")))
         targets = props.get("Targets")
-        for bus in _bus_ids(self.model, props.get("EventBusName")):
+        for bus in bus_ids(self.model, props.get("EventBusName")):
             for index, target in enumerate(literal_list(targets)):
                 for consumer in self.ids(_dict(target).get("Arn"), "function", "queue", "topic",
                                          "statemachine", "stream", "bus", "firehose"):
@@ -345,7 +277,7 @@ class _EventPaths:
         eventbridge = _dict(config.get("EventBridgeConfiguration"))
         if eventbridge.get("EventBridgeEnabled") in (True, "true", "True"):
             self.model.triggers.append(S3Trigger(
-                logical_id, _default_bus(self.model), ("s3:*",), None, None,
+                logical_id, DEFAULT_BUS, ("s3:*",), None, None,
                 base + ("EventBridgeConfiguration",), "EventBridgeConfiguration"))
 
     def _cdk_bucket(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -358,7 +290,7 @@ class _EventPaths:
                         "QueueArn", ("queue",), "Events", ("Key", "FilterRules"), "CDK bucket notifications")
             if "EventBridgeConfiguration" in config:
                 self.model.triggers.append(S3Trigger(
-                    bucket, _default_bus(self.model), ("s3:*",), None, None,
+                    bucket, DEFAULT_BUS, ("s3:*",), None, None,
                     base + ("EventBridgeConfiguration",), "CDK EventBridgeConfiguration"))
 
     def _queue(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -667,11 +599,6 @@ def _tasks(definition: Dict[str, Any], depth: int = 0) -> List[Tuple[str, Dict[s
             if key in state:
                 out.extend(_tasks(_dict(state[key]), depth + 1))
     return out
-
-
-def _type_of(resource: Dict[str, Any]) -> str:
-    """A resource's Type when it is a string (malformed templates put anything there)."""
-    return literal_str(resource.get("Type")) or ""
 
 
 def add_event_paths(builder: Any, model: Model) -> None:
