@@ -77,18 +77,16 @@ class WriteGrant:
 
 @dataclass
 class Effect:
+    """What one writer (a function or state machine) may write into one node: the grants,
+    denies and unseen permissions, destinations and Step Functions tasks that say so."""
+
     function: str
-    bucket: str
+    target: str  # the node written: a bucket, queue, topic, table, stream, bus, state machine or function
     grants: List[WriteGrant] = field(default_factory=list)
     denies: List[Statement] = field(default_factory=list)
     unknown: List[UnknownPermission] = field(default_factory=list)
     destinations: List[Trigger] = field(default_factory=list)  # Lambda destinations, DLQs
     tasks: List[TaskWrite] = field(default_factory=list)  # Step Functions tasks
-
-    @property
-    def target(self) -> str:
-        """The node written: a bucket, queue, topic, table, stream, bus, state machine or function."""
-        return self.bucket
 
 
 @dataclass
@@ -119,7 +117,7 @@ class EventGraph:
         if self._link_index is None:
             self._link_index = {}
             for t in self.model.event_triggers:
-                if t.service != "destination":
+                if not t.write:
                     self._link_index.setdefault((t.source, t.consumer), []).append(t)
         return list(self._link_index.get((source, consumer), ()))
 
@@ -138,7 +136,7 @@ class EventGraph:
         """Every edge: S3 notifications, other triggers, then effects (writes)."""
         edges = [(t.bucket, t.function) for t in self.triggers]
         edges += [(link.source, link.consumer) for link in self.model.event_triggers
-                  if link.service != "destination"]
+                  if not link.write]
         return edges + list(self.effects)
 
     def cycles(self) -> List[List[str]]:
@@ -261,7 +259,7 @@ def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
         _service_effects(model, function_id, allows, denies, targets, effects,
                          function.unknown_permissions, code.get(function_id))
     for trigger in model.event_triggers:  # destinations and dead-letter queues
-        if trigger.service == "destination":
+        if trigger.write:
             effect = effects.setdefault((trigger.source, trigger.consumer),
                                         Effect(trigger.source, trigger.consumer))
             effect.destinations.append(trigger)
@@ -291,7 +289,7 @@ def _named_across_stacks(model: Model, effects: Dict[Tuple[str, str], Effect],
         effect = effects[key]
         writer_code = code.get(writer)
         written = writer_code.s3_writes + writer_code.other_writes if writer_code else []
-        if any(r.buckets and target in r.buckets for r in written):
+        if any(r.targets and target in r.targets for r in written):
             continue  # the code names it: keep every grant that lets that write through
         arns = bucket_tokens.get(target) or targets.get(model.kind_of(target), {}).get(target, [])
         effect.grants = [g for g in effect.grants
@@ -463,7 +461,7 @@ def _names_service(statement: Statement, action: str) -> bool:
 def _any_invoke(model: Model) -> bool:
     if any(t.action == "lambda:InvokeFunction" for t in model.tasks):
         return True
-    if any(t.service == "destination" and t.consumer in model.functions for t in model.event_triggers):
+    if any(t.write and t.consumer in model.functions for t in model.event_triggers):
         return True
     return any(s.effect == "Allow" and s.grants("lambda:InvokeFunction")
                and _names_service(s, "lambda:InvokeFunction")
@@ -472,7 +470,7 @@ def _any_invoke(model: Model) -> bool:
 
 def _event_targets(model: Model) -> Dict[str, Dict[str, List[Tokens]]]:
     """kind -> node id -> its ARN tokens: every non-S3 node some event can go on from."""
-    sources = {t.source for t in model.event_triggers if t.service != "destination"}
+    sources = {t.source for t in model.event_triggers if not t.write}
     sources |= {t.bucket for t in model.triggers}
     out: Dict[str, Dict[str, List[Tokens]]] = {}
     for node_id in sources | set(model.functions) | {
@@ -550,7 +548,7 @@ def _service_effects(model: Model, writer: str, allows: List[Statement], denies:
                     effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
                     effect.grants.append(WriteGrant(statement, action, resource, toks))
     for resolved in code.other_writes if code is not None else ():
-        for target in resolved.buckets or ():
+        for target in resolved.targets or ():
             if model.kind_of(target) in targets and target in targets[model.kind_of(target)]:
                 effects.setdefault((writer, target), Effect(writer, target, denies=denies))
     if unknown:  # invisible permissions may reach any queue, topic, table, stream or bus

@@ -211,7 +211,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         for resolved in code.other_writes:
             if SERVICE_KINDS.get(resolved.write.service) != kind:
                 continue
-            if resolved.buckets is not None and first not in resolved.buckets:
+            if resolved.targets is not None and first not in resolved.targets:
                 continue
             reached = True
             action = API_ACTIONS.get((resolved.write.service, resolved.write.api), "")
@@ -223,7 +223,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             unknown = None if grant else effect.unknown[0]
             level = LOOP if grant else POSSIBLE
             broad = ""
-            if resolved.buckets is None:  # the code does not name its target
+            if resolved.targets is None:  # the code does not name its target
                 level, broad = unnamed_write(graph, grant, first, resolved)
             out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
                             why="", write=resolved, broad=broad),
@@ -295,16 +295,16 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
     model = graph.model
     for index, hop in enumerate(hops):
         before, after = hops[index - 1], hops[(index + 1) % len(hops)]
-        if model.kind_of(hop.bucket) != "table" or hop.level < POSSIBLE:
+        if model.kind_of(hop.target) != "table" or hop.level < POSSIBLE:
             continue
-        if model.kind_of(before.bucket) != "bucket" or after.bucket != before.bucket:
+        if model.kind_of(before.target) != "bucket" or after.target != before.target:
             continue
-        hop.dedupe = hop.bucket
+        hop.dedupe = hop.target
         modify = Emission({"eventName": literals("MODIFY")})
         links = [link for link, _ in hop.links if isinstance(link, Trigger) and link.service == "dynamodb"]
         if links and all(match_any(link.patterns, modify) == NO for link in links):
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.bucket}: {hop.consumer}'s mapping accepts only INSERT, and "
+            hop.why = (f"dedupe through {hop.target}: {hop.consumer}'s mapping accepts only INSERT, and "
                        f"a repeated put of a key already in the table is a MODIFY (or no record when the "
                        f"item is identical); holds while {hop.consumer} writes back under the key it got")
             continue
@@ -313,38 +313,38 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
         if guards:
             hop.level = GUARDED
             hop.guard = guards[0]
-            hop.why = (f"dedupe through {hop.bucket}: {hop.consumer} skips all but INSERT records "
+            hop.why = (f"dedupe through {hop.target}: {hop.consumer} skips all but INSERT records "
                        f"({guards[0].text}) before writing back")
             continue
-        verdict, where, why = _item_change(graph, hop.writer, hop.bucket)
-        consumer_writes = _writes_table(graph, hop.consumer, hop.bucket)
+        verdict, where, why = _item_change(graph, hop.writer, hop.target)
+        consumer_writes = _writes_table(graph, hop.consumer, hop.target)
         if verdict == CHANGING:  # the hop keeps the level its trigger gave it: a loop
-            hop.why = (f"dedupe through {hop.bucket} does not hold: {hop.writer}'s item changes on every put "
+            hop.why = (f"dedupe through {hop.target} does not hold: {hop.writer}'s item changes on every put "
                        f"({where}: {why}), so a repeated key is a MODIFY record, and {hop.consumer} "
                        "accepts MODIFY")
             continue
         if verdict in (STABLE, INSERT_ONLY) and consumer_writes:
             hop.level = min(hop.level, POSSIBLE)
-            hop.why = (f"dedupe through {hop.bucket} holds only while the item stays as {hop.writer} wrote "
-                       f"it, but {hop.consumer} also writes {hop.bucket}: {hop.writer}'s repeated put may then "
+            hop.why = (f"dedupe through {hop.target} holds only while the item stays as {hop.writer} wrote "
+                       f"it, but {hop.consumer} also writes {hop.target}: {hop.writer}'s repeated put may then "
                        f"change the item (a MODIFY record) or find it deleted (an INSERT), and "
                        f"{hop.consumer} accepts both")
             continue
         if verdict == INSERT_ONLY:
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.bucket}: {hop.writer}'s put only creates items ({where}: {why}): "
+            hop.why = (f"dedupe through {hop.target}: {hop.writer}'s put only creates items ({where}: {why}): "
                        f"a key already in the table is rejected and writes no stream record; holds while "
                        f"{hop.consumer} writes back under the key it got")
             continue
         if verdict == STABLE:
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.bucket}: {hop.writer} puts the same item for the same key "
+            hop.why = (f"dedupe through {hop.target}: {hop.writer} puts the same item for the same key "
                        f"({where}: only literals, environment values and the object key), and a put "
                        f"that changes nothing writes no stream record; holds while {hop.consumer} writes "
                        f"back under the key it got")
             continue
         hop.level = min(hop.level, POSSIBLE)
-        hop.why = (f"dedupe through {hop.bucket} holds only if {hop.writer} puts an identical item for a "
+        hop.why = (f"dedupe through {hop.target} holds only if {hop.writer} puts an identical item for a "
                    f"key it has seen (no stream record); an item that changes on every put (a timestamp, "
                    f"a counter) is a MODIFY record, and {hop.consumer} accepts MODIFY")
 
@@ -358,7 +358,7 @@ def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, 
     if code is None or not code.analysed or not code.facts.complete:
         return UNKNOWN, "", ""
     writes = [w for w in code.other_writes
-              if SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)]
+              if SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)]
     if not writes:
         return UNKNOWN, "", ""
     for resolved in writes:
@@ -380,7 +380,7 @@ def _writes_table(graph: EventGraph, function: str, table: str) -> bool:
     else its permissions (any grant on the table, or permissions loopcheck cannot see)."""
     code = graph.code.get(function)
     if code is not None and code.analysed and code.facts.complete:
-        return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)
+        return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)
                    for w in code.other_writes)
     effect = graph.effects.get((function, table))
     return bool(effect and (effect.grants or effect.unknown))

@@ -48,7 +48,7 @@ def judge_s3_hop(graph: EventGraph, writer: str, bucket: str, consumer: str,
 
 
 def _judge_by_permission(graph: EventGraph, effect: Effect, consumer: str) -> Hop:
-    writer, bucket = effect.function, effect.bucket
+    writer, bucket = effect.function, effect.target
     best = Hop(writer, bucket, consumer, NONE)
     arns = graph.bucket_tokens.get(bucket, [])
     for trigger in graph.triggers_between(bucket, consumer):
@@ -108,7 +108,7 @@ def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant
 
 def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consumer: str,
                    incoming: List[S3Trigger]) -> Hop:
-    writer, bucket = effect.function, effect.bucket
+    writer, bucket = effect.function, effect.target
     best = Hop(writer, bucket, consumer, NONE)
     reached = False
     for arrival in incoming or [None]:
@@ -125,7 +125,7 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
                     continue
                 level, why, guard = _code_verdict(resolved, arrival, trigger)
                 broad = ""
-                if level == LOOP and resolved.buckets is None:  # the code does not name its bucket
+                if level == LOOP and resolved.targets is None:  # the code does not name its bucket
                     level, broad = unnamed_write(graph, grant, bucket, resolved)
                 hop = Hop(writer, bucket, consumer, level, trigger, grant, events,
                           None if grant else (effect.unknown or [None])[0], why, resolved, guard,

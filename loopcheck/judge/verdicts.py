@@ -22,7 +22,7 @@ NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
 @dataclass
 class Hop:
     writer: str
-    bucket: str
+    target: str  # the first node the writer writes: a bucket, queue, topic, table, bus...
     consumer: str
     level: int
     trigger: Optional[S3Trigger] = None

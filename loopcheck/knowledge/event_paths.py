@@ -20,21 +20,23 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
+from loopcheck.knowledge.node_kinds import NodeKind
+
 # CloudFormation type -> node kind.
-RESOURCE_KINDS: Dict[str, str] = {
-    "AWS::S3::Bucket": "bucket",
-    "AWS::SQS::Queue": "queue",
-    "AWS::SNS::Topic": "topic",
-    "AWS::DynamoDB::Table": "table",
-    "AWS::DynamoDB::GlobalTable": "table",
-    "AWS::Serverless::SimpleTable": "table",
-    "AWS::Kinesis::Stream": "stream",
-    "AWS::Events::EventBus": "bus",
-    "AWS::StepFunctions::StateMachine": "statemachine",
-    "AWS::Serverless::StateMachine": "statemachine",
-    "AWS::KinesisFirehose::DeliveryStream": "firehose",
-    "AWS::Lambda::Function": "function",
-    "AWS::Serverless::Function": "function",
+RESOURCE_KINDS: Dict[str, NodeKind] = {
+    "AWS::S3::Bucket": NodeKind.BUCKET,
+    "AWS::SQS::Queue": NodeKind.QUEUE,
+    "AWS::SNS::Topic": NodeKind.TOPIC,
+    "AWS::DynamoDB::Table": NodeKind.TABLE,
+    "AWS::DynamoDB::GlobalTable": NodeKind.TABLE,
+    "AWS::Serverless::SimpleTable": NodeKind.TABLE,
+    "AWS::Kinesis::Stream": NodeKind.STREAM,
+    "AWS::Events::EventBus": NodeKind.BUS,
+    "AWS::StepFunctions::StateMachine": NodeKind.STATE_MACHINE,
+    "AWS::Serverless::StateMachine": NodeKind.STATE_MACHINE,
+    "AWS::KinesisFirehose::DeliveryStream": NodeKind.FIREHOSE,
+    "AWS::Lambda::Function": NodeKind.FUNCTION,
+    "AWS::Serverless::Function": NodeKind.FUNCTION,
 }
 
 # The default EventBridge bus has no resource; loopcheck gives it this node id.

@@ -22,6 +22,7 @@ from loopcheck.knowledge.event_paths import (
     STATES_TARGET_PARAMETER,
     STATES_TASKS,
 )
+from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model.external import add_external_triggers
@@ -70,7 +71,7 @@ def resource_ids(model: Model, node: Any, kinds: Optional[Tuple[str, ...]] = Non
 
 def _default_bus(model: Model) -> str:
     if DEFAULT_BUS not in model.resources:
-        model.resources[DEFAULT_BUS] = Resource(DEFAULT_BUS, "bus", (), "AWS::Events::EventBus", {})
+        model.resources[DEFAULT_BUS] = Resource(DEFAULT_BUS, NodeKind.BUS, (), "AWS::Events::EventBus", {})
         model.order.setdefault(DEFAULT_BUS, len(model.order))
     return DEFAULT_BUS
 
@@ -118,7 +119,8 @@ class _EventPaths:
     def add(self, source: str, consumer: str, service: str, path: Path, origin: str,
             patterns: Optional[List[Dict[str, Any]]] = None, scope: str = "", why: str = "") -> None:
         self.model.event_triggers.append(
-            Trigger(source, consumer, service, path, origin, list(patterns or []), scope, why)
+            Trigger(source, consumer, service, path, origin, list(patterns or []), scope, why,
+                    write=service == "destination")
         )
 
     def run(self) -> None:

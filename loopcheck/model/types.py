@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.model.iam import Statement
 from loopcheck.resolve.props import literal_str, mapping
 from loopcheck.resolve.values import Resolver, Value
@@ -111,7 +112,7 @@ class Resource:
     in the template; it is the node `default`."""
 
     id: str
-    kind: str  # a value of knowledge.event_paths.RESOURCE_KINDS
+    kind: NodeKind
     path: Path
     type: str
     properties: Dict[str, Any]
@@ -124,9 +125,11 @@ class Resource:
 
 @dataclass
 class Trigger:
-    """Events moving from a resource to a consumer (a function, state machine, queue, topic
-    or bus) outside S3 notifications to functions: event source mappings, subscriptions,
-    EventBridge rules, destinations, redrive.
+    """An edge between two nodes outside S3 notifications to functions. A trigger: events
+    moving from a resource to a consumer (a function, state machine, queue, topic or bus):
+    event source mappings, subscriptions, EventBridge rules, redrive. A write (`write` set):
+    one the platform makes for a function whatever its code does (Lambda destinations,
+    dead-letter queues, its own log group); the graph makes those effect edges.
 
     `patterns` are the filter in EventBridge pattern shape, ORed (event source mapping
     FilterCriteria, a rule's EventPattern, an SNS FilterPolicy); empty means no filter.
@@ -141,6 +144,7 @@ class Trigger:
     scope: str = ""  # SNS FilterPolicyScope: MessageAttributes (default) | MessageBody
     why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
     outside: Optional[Outside] = None  # set when the template does not configure it
+    write: bool = False  # a write the platform makes for the source, not a trigger
 
     def describe(self) -> str:
         if not self.patterns:
@@ -201,13 +205,13 @@ class Model:
         """The file that defines a logical id (the template's own file for one template)."""
         return self.files.get(node_id, self.file)
 
-    def kind_of(self, node_id: str) -> str:
+    def kind_of(self, node_id: str) -> NodeKind:
         if node_id in self.functions:
-            return "function"
+            return NodeKind.FUNCTION
         if node_id in self.buckets:
-            return "bucket"
+            return NodeKind.BUCKET
         resource = self.resources.get(node_id)
-        return resource.kind if resource else "unknown"
+        return resource.kind if resource else NodeKind.UNKNOWN
 
     def resource_ids(self, node: Any, kinds: Optional[Tuple[str, ...]] = None) -> List[str]:
         """Event nodes (buckets, functions, queues, topics, ...) an expression may name: by
@@ -222,7 +226,7 @@ class Model:
             if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
                 inner = mapping(mapping(resolver.resources.get(target)).get("Properties")).get("FunctionName")
                 return self.resource_ids(inner, kinds)
-            found = [target] if self.kind_of(target) != "unknown" else []
+            found = [target] if self.kind_of(target) != NodeKind.UNKNOWN else []
         else:
             for pattern in resolver.value(node):
                 ids = self.by_pattern.get(pattern.parts)

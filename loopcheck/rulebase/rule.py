@@ -138,30 +138,30 @@ class RuleContext:
         code could not be read), each with file:line."""
         lines = []
         if hop.destination is not None:
-            lines.append(f"{hop.writer} sends to {hop.bucket} as its {hop.destination.origin} "
+            lines.append(f"{hop.writer} sends to {hop.target} as its {hop.destination.origin} "
                          f"({self.position(hop.destination.path)}): {hop.destination.why}")
             return lines
         if hop.task is not None:
             named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
             where = hop.task.written_at or self.position(hop.task.path)
-            lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
+            lines.append(f"{hop.writer} writes {hop.target}: task {hop.task.state} "
                          f"({where}) calls {hop.task.action}{named}")
             return lines
         if hop.grant is not None:
             statement = hop.grant.statement
             lines.append(
-                f"{hop.writer} may write {hop.bucket}: {statement.source} "
+                f"{hop.writer} may write {hop.target}: {statement.source} "
                 f"({self.position(statement.path)}) grants "
                 + (f"{hop.grant.action} on {hop.grant.resource}"
                    if hop.write or hop.unused_permission or hop.dedupe else hop.why)
             )
         elif hop.unknown is not None:
             lines.append(
-                f"{hop.writer} may write {hop.bucket}: {hop.unknown.reason} "
+                f"{hop.writer} may write {hop.target}: {hop.unknown.reason} "
                 f"({self.position(hop.unknown.path)})"
             )
         else:
-            lines.append(f"{hop.writer} may write {hop.bucket}")
+            lines.append(f"{hop.writer} may write {hop.target}")
         if hop.write is not None:
             write = hop.write.write
             lines.append(
@@ -169,7 +169,7 @@ class RuleContext:
                 + (f": {hop.why}" if hop.why and not hop.dedupe else "")  # dedupe: its own line
             )
         elif hop.unused_permission:
-            lines.append(f"  but its code never writes {hop.bucket}")
+            lines.append(f"  but its code never writes {hop.target}")
         elif hop.code_note:
             lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
         if hop.broad and hop.level == POSSIBLE:
