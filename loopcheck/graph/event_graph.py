@@ -14,12 +14,12 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 from loopcheck.code.evidence import FunctionCode
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
-from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
 from loopcheck.model.iam import Statement
 from loopcheck.model.resources import Model, Path, S3Trigger, TaskWrite, Trigger, UnknownPermission
 from loopcheck.resolve.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.resolve.values import Pattern, Symbol, concat, literal
+from loopcheck.services.registry import WRITE_ACTIONS
 
 # Cycles enumerated per strongly connected component (independent loops never share a
 # budget), and in all per template: both bound the work on pathological graphs. The length

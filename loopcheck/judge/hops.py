@@ -19,25 +19,17 @@ from loopcheck.graph.event_graph import Effect, EventGraph
 from loopcheck.judge.breadth import broad_grant_reason
 from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
-from loopcheck.knowledge.event_paths import (
-    API_ACTIONS,
-    API_EVENT_NAMES,
-    KIND_SERVICE,
-    S3_DETAIL_TYPES,
-    WRITE_ACTIONS,
-)
+from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES, S3_DETAIL_TYPES
 from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
 from loopcheck.model.events import s3_task_events
 from loopcheck.model.resources import S3Trigger, Trigger
 from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
 from loopcheck.resolve.globs import STAR, Tokens, tokens
 from loopcheck.resolve.values import concat, literal
+from loopcheck.services import registry
+from loopcheck.services.registry import KIND_SERVICE, WRITE_ACTIONS
 
 _VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
-_VERBS = {
-    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
-    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
-}
 
 
 # -- emissions -----------------------------------------------------------------------------
@@ -128,7 +120,7 @@ def _event_link(link: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
         return LOOP, f"objects under '{prefix or '<date>/'}'", Emission(key=key, s3_events=events)
     if not link.patterns:
         return LOOP, "", emission
-    verdict = match_any(link.patterns, emission)
+    verdict = (registry.matcher(link.service) or match_any)(link.patterns, emission)
     text = {YES: "everything the writer emits matches it",
             NO: "the filter drops everything the writer emits",
             MAYBE: "nothing shows the filter drops what the writer emits"}[verdict]

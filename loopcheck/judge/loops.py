@@ -12,8 +12,8 @@ from typing import List
 from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.hops import judge_dedupe, judge_hop
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
-from loopcheck.knowledge.event_paths import RUNTIME_COVERED
 from loopcheck.model.resources import S3Trigger
+from loopcheck.services.registry import RUNTIME_COVERED
 
 __all__ = ["GUARDED", "LOOP", "NONE", "POSSIBLE", "Hop", "Loop", "find_loops"]
 

@@ -18,7 +18,6 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
     DEFAULT_BUS,
-    RESOURCE_KINDS,
     STATES_TARGET_PARAMETER,
     STATES_TASKS,
 )
@@ -32,6 +31,7 @@ from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Tri
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str
 from loopcheck.resolve.values import Pattern, Symbol, branches, items_of
+from loopcheck.services.registry import EVENT_READERS, FUNCTION_READERS, RESOURCE_KINDS, RESOURCE_READERS
 
 Path = Tuple[Any, ...]
 
@@ -113,14 +113,38 @@ class _EventPaths:
         self.model = model
         self.raw: Dict[str, Any] = builder.resources
 
+    # -- the reading context service readers get (loopcheck.services.base.ReadContext) -------
+    @property
+    def resolver(self) -> Any:
+        return self.model.resolver
+
+    @property
+    def functions(self) -> Dict[str, Function]:
+        return self.model.functions
+
+    def kind_of(self, node_id: str) -> NodeKind:
+        return self.model.kind_of(node_id)
+
+    def nodes_of(self, kind: NodeKind) -> List[str]:
+        return [r for r, res in self.model.resources.items() if res.kind == kind]
+
+    def add_node(self, node_id: str, kind: NodeKind, path: Path, rtype: str) -> None:
+        if node_id not in self.model.resources:
+            self.model.resources[node_id] = Resource(node_id, kind, path, rtype, {})
+            self.model.order.setdefault(node_id, len(self.model.order))
+
+    def has_trigger_from(self, node_id: str) -> bool:
+        return any(t.source == node_id and not t.write for t in self.model.event_triggers)
+
     def ids(self, node: Any, *kinds: str) -> List[str]:
         return resource_ids(self.model, node, kinds or None)
 
     def add(self, source: str, consumer: str, service: str, path: Path, origin: str,
-            patterns: Optional[List[Dict[str, Any]]] = None, scope: str = "", why: str = "") -> None:
+            patterns: Optional[List[Dict[str, Any]]] = None, scope: str = "", why: str = "",
+            write: bool = False) -> None:
         self.model.event_triggers.append(
             Trigger(source, consumer, service, path, origin, list(patterns or []), scope, why,
-                    write=service == "destination")
+                    write=write or service == "destination")
         )
 
     def run(self) -> None:
@@ -155,8 +179,14 @@ class _EventPaths:
             handler = handlers.get(_type_of(resource))
             if handler is not None:
                 handler(str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
+            reader = RESOURCE_READERS.get(_type_of(resource))
+            if reader is not None:
+                reader(self, str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
         for function in self.model.functions.values():
             self._function(function)
+        for function_reader in FUNCTION_READERS:  # after every trigger: they may ask what leaves a node
+            for function_id in list(self.model.functions):
+                function_reader(self, function_id)
         _event_bucket_targets(self.model)
         # Last: a permission or custom resource adds a trigger only where none of the above
         # connects the same pair.
@@ -186,6 +216,9 @@ class _EventPaths:
     def _sam_event(self, consumer: str, event: Dict[str, Any], path: Path) -> None:
         etype = event.get("Type")
         props = _dict(event.get("Properties"))
+        reader = EVENT_READERS.get(etype) if isinstance(etype, str) else None
+        if reader is not None:
+            reader(self, consumer, props, path)
         if etype == "SQS":
             for queue in self.ids(props.get("Queue"), "queue"):
                 self.add(queue, consumer, "sqs", path, "SAM SQS event", _criteria(props.get("FilterCriteria")))

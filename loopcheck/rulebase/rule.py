@@ -15,6 +15,7 @@ from loopcheck.judge.loops import POSSIBLE, Hop, Loop
 from loopcheck.load.nodes import locate
 from loopcheck.model.resources import Model, S3Trigger
 from loopcheck.rulebase.finding import Finding
+from loopcheck.services import registry
 
 _SEVERITY_BY_LETTER = {"E": "error", "W": "warning", "I": "info"}
 
@@ -127,7 +128,7 @@ class RuleContext:
             text = (f"{link.bucket}{where} notifies "
                     f"{link.function} on {events} with {link.describe_filter()}")
         else:
-            verb = _VERBS.get(link.service, "triggers")
+            verb = registry.verb(link.service)
             origin = "" if outside else f" ({link.origin})"
             text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
         text = f"{text} ({outside})" if outside else text
@@ -177,12 +178,6 @@ class RuleContext:
         if hop.dedupe:
             lines.append(f"  {hop.why}")
         return lines
-
-
-_VERBS = {
-    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
-    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
-}
 
 
 _REGISTRY: Optional[List[Rule]] = None
