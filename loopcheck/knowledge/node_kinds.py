@@ -19,6 +19,7 @@ class NodeKind(str, Enum):
     BUS = "bus"  # an EventBridge event bus
     STATE_MACHINE = "statemachine"
     FIREHOSE = "firehose"  # a Firehose delivery stream
+    LOG_GROUP = "loggroup"  # a CloudWatch Logs log group
     UNKNOWN = "unknown"  # not an event node of this template
 
     def __str__(self) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.services import dynamodb, events, firehose, kinesis, lambda_, s3, sns, sqs, stepfunctions
+from loopcheck.services import dynamodb, events, firehose, kinesis, lambda_, logs, s3, sns, sqs, stepfunctions
 from loopcheck.services.base import EventReader, FunctionReader, Matcher, ResourceReader, Service
 
 # The order is the order write actions are tried in (it keeps grants in a stable order).
 SERVICES: List[Service] = [
     sqs.SERVICE, sns.SERVICE, dynamodb.SERVICE, kinesis.SERVICE, events.SERVICE, stepfunctions.SERVICE,
-    lambda_.SERVICE, firehose.SERVICE, s3.SERVICE,
+    lambda_.SERVICE, firehose.SERVICE, s3.SERVICE, logs.SERVICE,
 ]
 
 # CloudFormation type -> node kind.
