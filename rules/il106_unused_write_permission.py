@@ -13,13 +13,13 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if not loop.closed_only_by_unused_permission:
             continue
         for hop in loop.hops:
-            if not hop.unused_permission or (hop.writer, hop.bucket) in reported:
+            if not hop.unused_permission or (hop.writer, hop.target) in reported:
                 continue
-            reported.add((hop.writer, hop.bucket))  # one piece of advice per permission
+            reported.add((hop.writer, hop.target))  # one piece of advice per permission
             function = ctx.model.functions[hop.writer]
             yield ctx.loop_finding(
                 RULE, hop.writer, function.path,
-                f"{hop.writer} may write {hop.bucket} but its code never does; that unused "
+                f"{hop.writer} may write {hop.target} but its code never does; that unused "
                 f"permission is all that closes the loop {loop.path_text}",
                 loop,
             )

@@ -22,7 +22,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         yield ctx.loop_finding(
             RULE, loop.writers[0], ctx.actor_path(loop.writers[0]),
             f"possible recursive loop {loop.path_text}: only a broad grant lets {hop.writer} write "
-            f"{hop.bucket}, and {unread}",
+            f"{hop.target}, and {unread}",
             loop,
         )
 

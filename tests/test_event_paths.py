@@ -583,3 +583,23 @@ def test_sqs_loop_needs_no_alarm_advice(findings_of):
     body = "Policies:\n  - SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}\n"
     found = findings_of(HEAD + res("Jobs", "AWS::SQS::Queue") + fn("Worker", body, SQS_EVENT))
     assert [f.rule for f in found] == ["EL101"]
+
+
+def test_cloudwatch_logs_subscription_to_own_log_group_is_a_loop():
+    """A SAM CloudWatchLogs event on the function's own log group: an error (every
+    invocation logs START/END/REPORT); the same on another function's group: no loop."""
+    from loopcheck.pipeline.analysis import analyse
+
+    def template(group: str) -> dict:
+        return {"Transform": "AWS::Serverless-2016-10-31", "Resources": {
+            "Shipper": {"Type": "AWS::Serverless::Function", "Properties": {
+                "Runtime": "python3.12", "Handler": "index.handler", "FunctionName": "shipper",
+                "Events": {"Logs": {"Type": "CloudWatchLogs", "Properties": {
+                    "LogGroupName": group, "FilterPattern": ""}}}}},
+            "Other": {"Type": "AWS::Serverless::Function", "Properties": {
+                "Runtime": "python3.12", "Handler": "index.handler", "FunctionName": "other"}}}}
+
+    own = analyse("t.yaml", template("/aws/lambda/shipper")).findings
+    assert [f.rule for f in own if f.severity == "error"] == ["EL107"]
+    assert own[0].cycle == ["/aws/lambda/shipper", "Shipper", "/aws/lambda/shipper"]
+    assert analyse("t.yaml", template("/aws/lambda/other")).findings == []

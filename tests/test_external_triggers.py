@@ -14,6 +14,7 @@ from loopcheck.judge.loops import GUARDED, find_loops
 from loopcheck.load.loader import Template, parse_text
 from loopcheck.model.events import _format_glob
 from loopcheck.model.resources import build_model
+from loopcheck.pipeline.analysis import run_code_stage
 from loopcheck.resolve.globs import STAR
 
 HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
@@ -383,7 +384,8 @@ def test_rule_key_prefix_the_task_never_writes_guards_the_loop(findings_of):
     flow = machine(key_param="Key.$: States.Format('done/{}', $.detail.object.key)", pattern_extra=extra)
     assert findings(findings_of, EB_BUCKET, flow) == []
     loaded = parse_text("t.yaml", HEAD + EB_BUCKET + flow, True)
-    loops = find_loops(build_graph(build_model("t.yaml", loaded.data)))
+    model = build_model("t.yaml", loaded.data)
+    loops = find_loops(build_graph(model, run_code_stage(model)))
     assert [(loop.cycle, loop.level) for loop in loops] == [(["Drop", "default", "Flow", "Drop"], GUARDED)]
     assert "the filter drops everything the writer emits" in loops[0].hops[0].why
     # ... while the same key under the rule's prefix is a loop.

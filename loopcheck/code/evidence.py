@@ -47,22 +47,22 @@ S3_API_ACTION = {
 @dataclass
 class ResolvedWrite:
     write: Write
-    buckets: Optional[List[str]]  # None: unresolved, any bucket the permissions allow
+    targets: Optional[List[str]]  # node ids; None: unresolved, any the permissions allow
     target_text: str  # how the code names the target, for messages
     # A name computed from the incoming bucket's: incoming bucket -> the template buckets of
     # that name (none: a bucket outside the template).
     derived: Optional[Dict[str, List[str]]] = None
 
     def reaches(self, bucket: str, incoming_bucket: Optional[str]) -> bool:
-        if self.buckets is None:
+        if self.targets is None:
             return True
         if self.derived is not None:
             if incoming_bucket is None:
-                return bucket in self.buckets
+                return bucket in self.targets
             return bucket in self.derived.get(incoming_bucket, ())
-        if EVENT_SOURCE in self.buckets:
+        if EVENT_SOURCE in self.targets:
             return bucket == incoming_bucket
-        return bucket in self.buckets
+        return bucket in self.targets
 
 
 @dataclass
@@ -159,7 +159,7 @@ SERVICE_KINDS = {
 
 def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWrite:
     """Which queue, topic, table, stream, bus, state machine or function a write names
-    (`buckets` holds their ids; None: unresolved)."""
+    (`targets` holds their ids; None: unresolved)."""
     kind = SERVICE_KINDS[write.service]
     target = write.target
 

@@ -10,16 +10,16 @@ which loopcheck.judge.loops decides per cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
-from loopcheck.code.evidence import FunctionCode, function_code
+from loopcheck.code.evidence import FunctionCode
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
-from loopcheck.knowledge.event_paths import WRITE_ACTIONS
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
 from loopcheck.model.iam import Statement
 from loopcheck.model.resources import Model, Path, S3Trigger, TaskWrite, Trigger, UnknownPermission
 from loopcheck.resolve.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.resolve.values import Pattern, Symbol, concat, literal
+from loopcheck.services.registry import WRITE_ACTIONS
 
 # Cycles enumerated per strongly connected component (independent loops never share a
 # budget), and in all per template: both bound the work on pathological graphs. The length
@@ -77,18 +77,16 @@ class WriteGrant:
 
 @dataclass
 class Effect:
+    """What one writer (a function or state machine) may write into one node: the grants,
+    denies and unseen permissions, destinations and Step Functions tasks that say so."""
+
     function: str
-    bucket: str
+    target: str  # the node written: a bucket, queue, topic, table, stream, bus, state machine or function
     grants: List[WriteGrant] = field(default_factory=list)
     denies: List[Statement] = field(default_factory=list)
     unknown: List[UnknownPermission] = field(default_factory=list)
     destinations: List[Trigger] = field(default_factory=list)  # Lambda destinations, DLQs
     tasks: List[TaskWrite] = field(default_factory=list)  # Step Functions tasks
-
-    @property
-    def target(self) -> str:
-        """The node written: a bucket, queue, topic, table, stream, bus, state machine or function."""
-        return self.bucket
 
 
 @dataclass
@@ -119,7 +117,7 @@ class EventGraph:
         if self._link_index is None:
             self._link_index = {}
             for t in self.model.event_triggers:
-                if t.service != "destination":
+                if not t.write:
                     self._link_index.setdefault((t.source, t.consumer), []).append(t)
         return list(self._link_index.get((source, consumer), ()))
 
@@ -138,7 +136,7 @@ class EventGraph:
         """Every edge: S3 notifications, other triggers, then effects (writes)."""
         edges = [(t.bucket, t.function) for t in self.triggers]
         edges += [(link.source, link.consumer) for link in self.model.event_triggers
-                  if link.service != "destination"]
+                  if not link.write]
         return edges + list(self.effects)
 
     def cycles(self) -> List[List[str]]:
@@ -225,27 +223,33 @@ def _bucket_arns(model: Model, bucket_id: str) -> List[Tokens]:
     return out
 
 
-def build_graph(model: Model) -> EventGraph:
+def writers(model: Model) -> List[str]:
+    """The functions whose writes the graph needs, in template order: those some trigger
+    runs, and every other one too when any function, task or destination invokes functions.
+    The pipeline runs the code stage on these before it builds the graph."""
     triggered = {t.function for t in model.triggers if t.function in model.functions}
     triggered |= {t.consumer for t in model.event_triggers if t.consumer in model.functions}
+    found = sorted(triggered, key=lambda f: model.order.get(f, 0))
+    if _any_invoke(model):  # a function invoked by another is triggered too
+        found += [f for f in model.functions if f not in triggered]
+    return found
+
+
+def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
+    """The event graph of a model, with the code stage's result for the functions `writers`
+    names (a function missing from `code` is judged on its permissions alone)."""
     events_by_bucket: Dict[str, set] = {}
     for trigger in model.triggers:
         events_by_bucket.setdefault(trigger.bucket, set()).update(trigger.events)
     bucket_tokens = {b: _bucket_arns(model, b) for b in events_by_bucket}
     effects: Dict[Tuple[str, str], Effect] = {}
-    code: Dict[str, FunctionCode] = {}
-    writers = sorted(triggered, key=lambda f: model.order.get(f, 0))
-    if _any_invoke(model):  # a function invoked by another is triggered too
-        writers += [f for f in model.functions if f not in triggered]
     targets = _event_targets(model)
     _EXACT.clear()
     buckets = _BucketIndex(events_by_bucket, bucket_tokens)
     notes: List[str] = []
-    analysed_handlers: Dict[tuple, object] = {}
-    resolved_paths: Dict[str, object] = {}
-    for function_id in writers:
+    code = {f: code[f] for f in writers(model) if f in code}
+    for function_id in writers(model):
         function = model.functions[function_id]
-        code[function_id] = function_code(model, function, analysed_handlers, resolved_paths)
         denies = [s for s in function.statements if s.effect == "Deny"]
         allows = [s for s in function.statements if s.effect == "Allow"]
         note = _bucket_effects(function_id, function.path, allows, denies, function.unknown_permissions,
@@ -253,9 +257,9 @@ def build_graph(model: Model) -> EventGraph:
         if note:
             notes.append(note)
         _service_effects(model, function_id, allows, denies, targets, effects,
-                         function.unknown_permissions, code[function_id])
+                         function.unknown_permissions, code.get(function_id))
     for trigger in model.event_triggers:  # destinations and dead-letter queues
-        if trigger.service == "destination":
+        if trigger.write:
             effect = effects.setdefault((trigger.source, trigger.consumer),
                                         Effect(trigger.source, trigger.consumer))
             effect.destinations.append(trigger)
@@ -285,7 +289,7 @@ def _named_across_stacks(model: Model, effects: Dict[Tuple[str, str], Effect],
         effect = effects[key]
         writer_code = code.get(writer)
         written = writer_code.s3_writes + writer_code.other_writes if writer_code else []
-        if any(r.buckets and target in r.buckets for r in written):
+        if any(r.targets and target in r.targets for r in written):
             continue  # the code names it: keep every grant that lets that write through
         arns = bucket_tokens.get(target) or targets.get(model.kind_of(target), {}).get(target, [])
         effect.grants = [g for g in effect.grants
@@ -457,7 +461,7 @@ def _names_service(statement: Statement, action: str) -> bool:
 def _any_invoke(model: Model) -> bool:
     if any(t.action == "lambda:InvokeFunction" for t in model.tasks):
         return True
-    if any(t.service == "destination" and t.consumer in model.functions for t in model.event_triggers):
+    if any(t.write and t.consumer in model.functions for t in model.event_triggers):
         return True
     return any(s.effect == "Allow" and s.grants("lambda:InvokeFunction")
                and _names_service(s, "lambda:InvokeFunction")
@@ -466,7 +470,7 @@ def _any_invoke(model: Model) -> bool:
 
 def _event_targets(model: Model) -> Dict[str, Dict[str, List[Tokens]]]:
     """kind -> node id -> its ARN tokens: every non-S3 node some event can go on from."""
-    sources = {t.source for t in model.event_triggers if t.service != "destination"}
+    sources = {t.source for t in model.event_triggers if not t.write}
     sources |= {t.bucket for t in model.triggers}
     out: Dict[str, Dict[str, List[Tokens]]] = {}
     for node_id in sources | set(model.functions) | {
@@ -525,7 +529,7 @@ def _kind_targets(model: Model, targets: Dict[str, Dict[str, List[Tokens]]], act
 
 def _service_effects(model: Model, writer: str, allows: List[Statement], denies: List[Statement],
                      targets: Dict[str, Dict[str, List[Tokens]]], effects: Dict[Tuple[str, str], Effect],
-                     unknown: List[UnknownPermission], code: FunctionCode) -> None:
+                     unknown: List[UnknownPermission], code: Optional[FunctionCode]) -> None:
     """Effect edges from one function to queues, topics, tables, streams, buses, state
     machines and functions: from IAM grants, and from code writes (which need no grant to
     be seen: the grant check happens when a hop is judged)."""
@@ -543,8 +547,8 @@ def _service_effects(model: Model, writer: str, allows: List[Statement], denies:
                         continue
                     effect = effects.setdefault((writer, target), Effect(writer, target, denies=denies))
                     effect.grants.append(WriteGrant(statement, action, resource, toks))
-    for resolved in code.other_writes:
-        for target in resolved.buckets or ():
+    for resolved in code.other_writes if code is not None else ():
+        for target in resolved.targets or ():
             if model.kind_of(target) in targets and target in targets[model.kind_of(target)]:
                 effects.setdefault((writer, target), Effect(writer, target, denies=denies))
     if unknown:  # invisible permissions may reach any queue, topic, table, stream or bus

@@ -9,7 +9,7 @@ from typing import Dict, List, Set
 from loopcheck.graph.cycles import is_cyclic, strongly_connected
 from loopcheck.graph.event_graph import CutComponent, EventGraph
 from loopcheck.judge.hops import judge_hop
-from loopcheck.judge.loops import POSSIBLE, Hop
+from loopcheck.judge.verdicts import POSSIBLE, Hop
 from loopcheck.model.resources import S3Trigger
 
 # Hops are writer -> non-writers... -> writer inside the component; real ones pass through

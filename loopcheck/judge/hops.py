@@ -1,7 +1,7 @@
 """Per-service hop matchers: what a writer emits into the first node of a hop, and whether
 each trigger along the way (to the next writer) lets it through.
 
-The S3 case is loopcheck.judge.loops' bucket judging (permissions or code, key filters, guards).
+The S3 case is loopcheck.judge.s3_hop's bucket judging (permissions or code, key filters, guards).
 The other services: the writer's effect comes from IAM grants, handler-code writes,
 Step Functions tasks or Lambda destinations; the emission (a DynamoDB event name, an
 EventBridge source/detail-type, SNS message attributes, an S3 key) meets each filter on the
@@ -17,26 +17,19 @@ from loopcheck.code.evidence import SERVICE_KINDS, key_tokens
 from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
 from loopcheck.graph.event_graph import Effect, EventGraph
 from loopcheck.judge.breadth import broad_grant_reason
-from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop, _judge, unnamed_write
-from loopcheck.knowledge.event_paths import (
-    API_ACTIONS,
-    API_EVENT_NAMES,
-    KIND_SERVICE,
-    S3_DETAIL_TYPES,
-    WRITE_ACTIONS,
-)
+from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
+from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
+from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES, S3_DETAIL_TYPES
 from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
 from loopcheck.model.events import s3_task_events
 from loopcheck.model.resources import S3Trigger, Trigger
 from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
 from loopcheck.resolve.globs import STAR, Tokens, tokens
 from loopcheck.resolve.values import concat, literal
+from loopcheck.services import registry
+from loopcheck.services.registry import KIND_SERVICE, WRITE_ACTIONS
 
 _VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
-_VERBS = {
-    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
-    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
-}
 
 
 # -- emissions -----------------------------------------------------------------------------
@@ -127,7 +120,7 @@ def _event_link(link: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
         return LOOP, f"objects under '{prefix or '<date>/'}'", Emission(key=key, s3_events=events)
     if not link.patterns:
         return LOOP, "", emission
-    verdict = match_any(link.patterns, emission)
+    verdict = (registry.matcher(link.service) or match_any)(link.patterns, emission)
     text = {YES: "everything the writer emits matches it",
             NO: "the filter drops everything the writer emits",
             MAYBE: "nothing shows the filter drops what the writer emits"}[verdict]
@@ -210,7 +203,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         for resolved in code.other_writes:
             if SERVICE_KINDS.get(resolved.write.service) != kind:
                 continue
-            if resolved.buckets is not None and first not in resolved.buckets:
+            if resolved.targets is not None and first not in resolved.targets:
                 continue
             reached = True
             action = API_ACTIONS.get((resolved.write.service, resolved.write.api), "")
@@ -222,7 +215,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             unknown = None if grant else effect.unknown[0]
             level = LOOP if grant else POSSIBLE
             broad = ""
-            if resolved.buckets is None:  # the code does not name its target
+            if resolved.targets is None:  # the code does not name its target
                 level, broad = unnamed_write(graph, grant, first, resolved)
             out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
                             why="", write=resolved, broad=broad),
@@ -259,7 +252,7 @@ def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,
     rest = list(zip(chain[1:], chain[2:] + [consumer])) if chain else []
     effect = graph.effects.get((writer, first))
     if model.kind_of(first) == "bucket" and writer in model.functions:
-        hop = _judge(graph, writer, first, after, incoming)
+        hop = judge_s3_hop(graph, writer, first, after, incoming)
         hop.consumer, hop.chain = consumer, tuple(chain)
         if hop.trigger is not None:
             hop.links.append((hop.trigger, ""))
@@ -294,16 +287,16 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
     model = graph.model
     for index, hop in enumerate(hops):
         before, after = hops[index - 1], hops[(index + 1) % len(hops)]
-        if model.kind_of(hop.bucket) != "table" or hop.level < POSSIBLE:
+        if model.kind_of(hop.target) != "table" or hop.level < POSSIBLE:
             continue
-        if model.kind_of(before.bucket) != "bucket" or after.bucket != before.bucket:
+        if model.kind_of(before.target) != "bucket" or after.target != before.target:
             continue
-        hop.dedupe = hop.bucket
+        hop.dedupe = hop.target
         modify = Emission({"eventName": literals("MODIFY")})
         links = [link for link, _ in hop.links if isinstance(link, Trigger) and link.service == "dynamodb"]
         if links and all(match_any(link.patterns, modify) == NO for link in links):
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.bucket}: {hop.consumer}'s mapping accepts only INSERT, and "
+            hop.why = (f"dedupe through {hop.target}: {hop.consumer}'s mapping accepts only INSERT, and "
                        f"a repeated put of a key already in the table is a MODIFY (or no record when the "
                        f"item is identical); holds while {hop.consumer} writes back under the key it got")
             continue
@@ -312,38 +305,38 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
         if guards:
             hop.level = GUARDED
             hop.guard = guards[0]
-            hop.why = (f"dedupe through {hop.bucket}: {hop.consumer} skips all but INSERT records "
+            hop.why = (f"dedupe through {hop.target}: {hop.consumer} skips all but INSERT records "
                        f"({guards[0].text}) before writing back")
             continue
-        verdict, where, why = _item_change(graph, hop.writer, hop.bucket)
-        consumer_writes = _writes_table(graph, hop.consumer, hop.bucket)
+        verdict, where, why = _item_change(graph, hop.writer, hop.target)
+        consumer_writes = _writes_table(graph, hop.consumer, hop.target)
         if verdict == CHANGING:  # the hop keeps the level its trigger gave it: a loop
-            hop.why = (f"dedupe through {hop.bucket} does not hold: {hop.writer}'s item changes on every put "
+            hop.why = (f"dedupe through {hop.target} does not hold: {hop.writer}'s item changes on every put "
                        f"({where}: {why}), so a repeated key is a MODIFY record, and {hop.consumer} "
                        "accepts MODIFY")
             continue
         if verdict in (STABLE, INSERT_ONLY) and consumer_writes:
             hop.level = min(hop.level, POSSIBLE)
-            hop.why = (f"dedupe through {hop.bucket} holds only while the item stays as {hop.writer} wrote "
-                       f"it, but {hop.consumer} also writes {hop.bucket}: {hop.writer}'s repeated put may then "
+            hop.why = (f"dedupe through {hop.target} holds only while the item stays as {hop.writer} wrote "
+                       f"it, but {hop.consumer} also writes {hop.target}: {hop.writer}'s repeated put may then "
                        f"change the item (a MODIFY record) or find it deleted (an INSERT), and "
                        f"{hop.consumer} accepts both")
             continue
         if verdict == INSERT_ONLY:
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.bucket}: {hop.writer}'s put only creates items ({where}: {why}): "
+            hop.why = (f"dedupe through {hop.target}: {hop.writer}'s put only creates items ({where}: {why}): "
                        f"a key already in the table is rejected and writes no stream record; holds while "
                        f"{hop.consumer} writes back under the key it got")
             continue
         if verdict == STABLE:
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.bucket}: {hop.writer} puts the same item for the same key "
+            hop.why = (f"dedupe through {hop.target}: {hop.writer} puts the same item for the same key "
                        f"({where}: only literals, environment values and the object key), and a put "
                        f"that changes nothing writes no stream record; holds while {hop.consumer} writes "
                        f"back under the key it got")
             continue
         hop.level = min(hop.level, POSSIBLE)
-        hop.why = (f"dedupe through {hop.bucket} holds only if {hop.writer} puts an identical item for a "
+        hop.why = (f"dedupe through {hop.target} holds only if {hop.writer} puts an identical item for a "
                    f"key it has seen (no stream record); an item that changes on every put (a timestamp, "
                    f"a counter) is a MODIFY record, and {hop.consumer} accepts MODIFY")
 
@@ -357,7 +350,7 @@ def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, 
     if code is None or not code.analysed or not code.facts.complete:
         return UNKNOWN, "", ""
     writes = [w for w in code.other_writes
-              if SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)]
+              if SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)]
     if not writes:
         return UNKNOWN, "", ""
     for resolved in writes:
@@ -379,7 +372,7 @@ def _writes_table(graph: EventGraph, function: str, table: str) -> bool:
     else its permissions (any grant on the table, or permissions loopcheck cannot see)."""
     code = graph.code.get(function)
     if code is not None and code.analysed and code.facts.complete:
-        return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.buckets is None or table in w.buckets)
+        return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)
                    for w in code.other_writes)
     effect = graph.effects.get((function, table))
     return bool(effect and (effect.grants or effect.unknown))

@@ -1,6 +1,5 @@
-"""AWS facts for the non-S3 event paths: resource types, write actions and what they emit,
-code APIs and the IAM action each needs, Step Functions task resources, and which services
-Lambda's runtime loop detection covers.
+"""AWS facts for the non-S3 event paths: code APIs and the IAM action each needs, and Step
+Functions task resources.
 
 Sources (see /work/shared/AWS-FACTS.md):
 - IAM Service Authorization Reference for SQS, SNS, DynamoDB, Kinesis, EventBridge, Step
@@ -20,48 +19,11 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-# CloudFormation type -> node kind.
-RESOURCE_KINDS: Dict[str, str] = {
-    "AWS::S3::Bucket": "bucket",
-    "AWS::SQS::Queue": "queue",
-    "AWS::SNS::Topic": "topic",
-    "AWS::DynamoDB::Table": "table",
-    "AWS::DynamoDB::GlobalTable": "table",
-    "AWS::Serverless::SimpleTable": "table",
-    "AWS::Kinesis::Stream": "stream",
-    "AWS::Events::EventBus": "bus",
-    "AWS::StepFunctions::StateMachine": "statemachine",
-    "AWS::Serverless::StateMachine": "statemachine",
-    "AWS::KinesisFirehose::DeliveryStream": "firehose",
-    "AWS::Lambda::Function": "function",
-    "AWS::Serverless::Function": "function",
-}
+# Resource types, write actions, runtime coverage and message verbs per service:
+# loopcheck.services (one module per service).
 
 # The default EventBridge bus has no resource; loopcheck gives it this node id.
 DEFAULT_BUS = "default"
-
-# IAM write action -> the node kind it writes, and what it emits there (DynamoDB: the stream
-# record event names it can cause; others: "message" / "event" / "record" / "invoke").
-WRITE_ACTIONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
-    "sqs:SendMessage": ("queue", ("message",)),
-    "sns:Publish": ("topic", ("message",)),
-    "dynamodb:PutItem": ("table", ("INSERT", "MODIFY")),
-    "dynamodb:UpdateItem": ("table", ("INSERT", "MODIFY")),
-    "dynamodb:DeleteItem": ("table", ("REMOVE",)),
-    "dynamodb:BatchWriteItem": ("table", ("INSERT", "MODIFY", "REMOVE")),
-    "dynamodb:PartiQLInsert": ("table", ("INSERT",)),
-    "dynamodb:PartiQLUpdate": ("table", ("INSERT", "MODIFY")),
-    "dynamodb:PartiQLDelete": ("table", ("REMOVE",)),
-    "kinesis:PutRecord": ("stream", ("record",)),
-    "kinesis:PutRecords": ("stream", ("record",)),
-    "events:PutEvents": ("bus", ("event",)),
-    "states:StartExecution": ("statemachine", ("invoke",)),
-    "states:StartSyncExecution": ("statemachine", ("invoke",)),
-    "lambda:InvokeFunction": ("function", ("invoke",)),
-    "firehose:PutRecord": ("firehose", ("record",)),
-    "firehose:PutRecordBatch": ("firehose", ("record",)),
-}
-# TransactWriteItems needs the per-item actions (PutItem/UpdateItem/DeleteItem) in IAM.
 
 # Handler-code API (facts.Write service, api) -> IAM action, and the DynamoDB event names.
 API_ACTIONS: Dict[Tuple[str, str], str] = {
@@ -131,13 +93,6 @@ STATES_TARGET_PARAMETER: Dict[str, Tuple[str, ...]] = {
 DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion", "dynamodb:DeleteItem",
                             "dynamodb:PartiQLDelete"})
 DELETE_APIS = frozenset({("s3", "DeleteObject"), ("s3", "DeleteObjects"), ("dynamodb", "DeleteItem")})
-
-# Node kinds Lambda's recursive loop detection can stop a loop through (AWS-FACTS "Lambda").
-RUNTIME_COVERED = frozenset({"function", "queue", "topic", "bucket"})
-KIND_SERVICE = {
-    "table": "DynamoDB", "stream": "Kinesis", "bus": "EventBridge",
-    "statemachine": "Step Functions", "firehose": "Firehose",
-}
 
 # S3 -> EventBridge: emitted detail-type per S3 IAM action (S3 user guide, EventBridge).
 S3_DETAIL_TYPES: Dict[str, Tuple[str, ...]] = {

@@ -18,29 +18,20 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
     DEFAULT_BUS,
-    RESOURCE_KINDS,
     STATES_TARGET_PARAMETER,
     STATES_TASKS,
 )
+from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
+from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
-from loopcheck.model.resources import (
-    SAM_FUNCTION,
-    Function,
-    Model,
-    Resource,
-    S3Trigger,
-    TaskWrite,
-    Trigger,
-    _dict,
-    _event_types,
-    _key_filter,
-)
-from loopcheck.resolve.filters import Resolved
+from loopcheck.model.readers import _dict, _event_types, _json, _key_filter, _resolve_values, _type_of
+from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Trigger, TaskWrite, Trigger
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str
 from loopcheck.resolve.values import Pattern, Symbol, branches, items_of
+from loopcheck.services.registry import EVENT_READERS, FUNCTION_READERS, RESOURCE_KINDS, RESOURCE_READERS
 
 Path = Tuple[Any, ...]
 
@@ -74,82 +65,25 @@ def _index(model: Model) -> None:
 
 
 def resource_ids(model: Model, node: Any, kinds: Optional[Tuple[str, ...]] = None) -> List[str]:
-    """Event nodes an expression may name: by Ref/GetAtt (a table's StreamArn names the
-    table), or by a name, ARN or URL that resolves to the same pattern."""
-    resolver = model.resolver
-    target = resolver.refers_to(node)
-    found: List[str] = []
-    if target is not None:
-        rtype = resolver.resource_type(target)
-        if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
-            inner = _dict(_dict(resolver.resources.get(target)).get("Properties")).get("FunctionName")
-            return resource_ids(model, inner, kinds)
-        found = [target] if model.kind_of(target) != "unknown" else []
-    else:
-        for pattern in resolver.value(node):
-            ids = model.by_pattern.get(pattern.parts)
-            if ids is None and pattern.parts and isinstance(pattern.parts[-1], str):
-                head, sep, _qualifier = pattern.parts[-1].rpartition(":")
-                if sep and ":function:" in str(pattern):  # a qualified Lambda ARN
-                    ids = model.by_pattern.get(pattern.parts[:-1] + ((head,) if head else ()))
-            for node_id in ids or ():
-                if node_id not in found:
-                    found.append(node_id)
-    if DEFAULT_BUS in found:
-        _default_bus(model)
-    return [f for f in found if kinds is None or model.kind_of(f) in kinds]
+    """Event nodes an expression may name (loopcheck.model.types.Model.resource_ids)."""
+    return model.resource_ids(node, kinds)
 
 
 def _default_bus(model: Model) -> str:
     if DEFAULT_BUS not in model.resources:
-        model.resources[DEFAULT_BUS] = Resource(DEFAULT_BUS, "bus", (), "AWS::Events::EventBus", {})
+        model.resources[DEFAULT_BUS] = Resource(DEFAULT_BUS, NodeKind.BUS, (), "AWS::Events::EventBus", {})
         model.order.setdefault(DEFAULT_BUS, len(model.order))
     return DEFAULT_BUS
 
 
-def _bus_ids(model: Model, node: Any) -> List[str]:
+def bus_ids(model: Model, node: Any) -> List[str]:
+    """The buses an EventBusName names (none given: the default bus)."""
     if node is None:
-        return [_default_bus(model)]
+        return [DEFAULT_BUS]
     return resource_ids(model, node, ("bus",))
 
 
 # -- filters -------------------------------------------------------------------------------
-
-
-def _json(node: Any) -> Any:
-    """A JSON-or-object property (a filter pattern, a redrive policy) as a plain object;
-    {"$unparsed": ...} when it is built by intrinsics loopcheck cannot read."""
-    if isinstance(node, str):
-        try:
-            return json.loads(node)
-        except ValueError:
-            return {"$unparsed": node}
-    if is_intrinsic(node):
-        return {"$unparsed": "intrinsic"}
-    return node
-
-
-def _resolve_values(resolver: Any, node: Any, depth: int = 0) -> Any:
-    """A pattern with its intrinsic values (`[!Ref Bucket]`, `{prefix: !Sub ...}`) replaced by
-    what they resolve to: a literal string, or a Resolved glob when symbols remain. An
-    intrinsic with several alternatives (Fn::If) is left as written: it matches MAYBE."""
-    if depth > 20:
-        return node
-    if isinstance(node, dict) and len(node) == 1:
-        (key, _arg), = node.items()
-        if key == "Ref" or str(key).startswith("Fn::"):
-            values = resolver.value(node)
-            if len(values) != 1:
-                return node
-            pattern = values[0]
-            if pattern.literal is not None:
-                return pattern.literal
-            return Resolved(tokens(pattern, wildcards=False), str(pattern))
-    if isinstance(node, dict):
-        return {key: _resolve_values(resolver, value, depth + 1) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve_values(resolver, item, depth + 1) for item in node]
-    return node
 
 
 def _criteria(node: Any) -> List[Dict[str, Any]]:
@@ -179,13 +113,38 @@ class _EventPaths:
         self.model = model
         self.raw: Dict[str, Any] = builder.resources
 
+    # -- the reading context service readers get (loopcheck.services.base.ReadContext) -------
+    @property
+    def resolver(self) -> Any:
+        return self.model.resolver
+
+    @property
+    def functions(self) -> Dict[str, Function]:
+        return self.model.functions
+
+    def kind_of(self, node_id: str) -> NodeKind:
+        return self.model.kind_of(node_id)
+
+    def nodes_of(self, kind: NodeKind) -> List[str]:
+        return [r for r, res in self.model.resources.items() if res.kind == kind]
+
+    def add_node(self, node_id: str, kind: NodeKind, path: Path, rtype: str) -> None:
+        if node_id not in self.model.resources:
+            self.model.resources[node_id] = Resource(node_id, kind, path, rtype, {})
+            self.model.order.setdefault(node_id, len(self.model.order))
+
+    def has_trigger_from(self, node_id: str) -> bool:
+        return any(t.source == node_id and not t.write for t in self.model.event_triggers)
+
     def ids(self, node: Any, *kinds: str) -> List[str]:
         return resource_ids(self.model, node, kinds or None)
 
     def add(self, source: str, consumer: str, service: str, path: Path, origin: str,
-            patterns: Optional[List[Dict[str, Any]]] = None, scope: str = "", why: str = "") -> None:
+            patterns: Optional[List[Dict[str, Any]]] = None, scope: str = "", why: str = "",
+            write: bool = False) -> None:
         self.model.event_triggers.append(
-            Trigger(source, consumer, service, path, origin, list(patterns or []), scope, why)
+            Trigger(source, consumer, service, path, origin, list(patterns or []), scope, why,
+                    write=write or service == "destination")
         )
 
     def run(self) -> None:
@@ -197,6 +156,7 @@ class _EventPaths:
                         str(logical_id), kind, ("Resources", logical_id), resource["Type"],
                         _dict(resource.get("Properties")),
                     )
+        _default_bus(self.model)  # always a node: handler code may put events on it
         _index(self.model)
         handlers = {
             "AWS::Lambda::EventSourceMapping": self._mapping,
@@ -219,13 +179,17 @@ class _EventPaths:
             handler = handlers.get(_type_of(resource))
             if handler is not None:
                 handler(str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
+            reader = RESOURCE_READERS.get(_type_of(resource))
+            if reader is not None:
+                reader(self, str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
         for function in self.model.functions.values():
             self._function(function)
+        for function_reader in FUNCTION_READERS:  # after every trigger: they may ask what leaves a node
+            for function_id in list(self.model.functions):
+                function_reader(self, function_id)
         _event_bucket_targets(self.model)
         # Last: a permission or custom resource adds a trigger only where none of the above
-        # connects the same pair. (Imported here: model_external reads this module's helpers.)
-        from loopcheck.model.external import add_external_triggers
-
+        # connects the same pair.
         add_external_triggers(self)
 
     # -- functions (SAM events, destinations, dead-letter queues, connectors) ---------------
@@ -252,6 +216,9 @@ class _EventPaths:
     def _sam_event(self, consumer: str, event: Dict[str, Any], path: Path) -> None:
         etype = event.get("Type")
         props = _dict(event.get("Properties"))
+        reader = EVENT_READERS.get(etype) if isinstance(etype, str) else None
+        if reader is not None:
+            reader(self, consumer, props, path)
         if etype == "SQS":
             for queue in self.ids(props.get("Queue"), "queue"):
                 self.add(queue, consumer, "sqs", path, "SAM SQS event", _criteria(props.get("FilterCriteria")))
@@ -266,7 +233,7 @@ class _EventPaths:
                          _criteria(props.get("FilterCriteria")))
         elif etype in ("EventBridgeRule", "CloudWatchEvent"):
             pattern = _resolve_values(self.model.resolver, _json(props.get("Pattern")))
-            for bus in _bus_ids(self.model, props.get("EventBusName")):
+            for bus in bus_ids(self.model, props.get("EventBusName")):
                 self.add(bus, consumer, "events", path, f"SAM {etype} event",
                          [pattern] if isinstance(pattern, dict) else [])
 
@@ -315,7 +282,7 @@ class _EventPaths:
             return  # a schedule: nothing in the template triggers it
         pattern = _resolve_values(self.model.resolver, _json(props.get("EventPattern")))
         targets = props.get("Targets")
-        for bus in _bus_ids(self.model, props.get("EventBusName")):
+        for bus in bus_ids(self.model, props.get("EventBusName")):
             for index, target in enumerate(literal_list(targets)):
                 for consumer in self.ids(_dict(target).get("Arn"), "function", "queue", "topic",
                                          "statemachine", "stream", "bus", "firehose"):
@@ -345,7 +312,7 @@ class _EventPaths:
         eventbridge = _dict(config.get("EventBridgeConfiguration"))
         if eventbridge.get("EventBridgeEnabled") in (True, "true", "True"):
             self.model.triggers.append(S3Trigger(
-                logical_id, _default_bus(self.model), ("s3:*",), None, None,
+                logical_id, DEFAULT_BUS, ("s3:*",), None, None,
                 base + ("EventBridgeConfiguration",), "EventBridgeConfiguration"))
 
     def _cdk_bucket(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -358,7 +325,7 @@ class _EventPaths:
                         "QueueArn", ("queue",), "Events", ("Key", "FilterRules"), "CDK bucket notifications")
             if "EventBridgeConfiguration" in config:
                 self.model.triggers.append(S3Trigger(
-                    bucket, _default_bus(self.model), ("s3:*",), None, None,
+                    bucket, DEFAULT_BUS, ("s3:*",), None, None,
                     base + ("EventBridgeConfiguration",), "CDK EventBridgeConfiguration"))
 
     def _queue(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -667,11 +634,6 @@ def _tasks(definition: Dict[str, Any], depth: int = 0) -> List[Tuple[str, Dict[s
             if key in state:
                 out.extend(_tasks(_dict(state[key]), depth + 1))
     return out
-
-
-def _type_of(resource: Dict[str, Any]) -> str:
-    """A resource's Type when it is a string (malformed templates put anything there)."""
-    return literal_str(resource.get("Type")) or ""
 
 
 def add_event_paths(builder: Any, model: Model) -> None:

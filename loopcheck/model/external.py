@@ -23,16 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-from loopcheck.model.events import _bus_ids, _json, _resolve_values, _type_of
-from loopcheck.model.resources import (
-    CDK_NOTIFICATIONS,
-    Outside,
-    S3Trigger,
-    Trigger,
-    _dict,
-    _event_types,
-    _key_filter,
-)
+from loopcheck.knowledge.event_paths import DEFAULT_BUS
+from loopcheck.model.readers import _dict, _event_types, _json, _key_filter, _resolve_values, _type_of
+from loopcheck.model.types import CDK_NOTIFICATIONS, Outside, S3Trigger, Trigger
 from loopcheck.resolve.props import literal_str
 
 Path = Tuple[Any, ...]
@@ -152,7 +145,8 @@ class _External:
         if (rule, function) in self.targeted or not self._free((rule, function), owner):
             return  # the rule's own Targets name the function, or another permission did
         pattern = _resolve_values(self.resolver, _json(props.get("EventPattern")))
-        for bus in _bus_ids(self.model, props.get("EventBusName")):
+        bus_name = props.get("EventBusName")
+        for bus in [DEFAULT_BUS] if bus_name is None else self.paths.ids(bus_name, "bus"):
             self.model.event_triggers.append(Trigger(
                 bus, function, "events", where, f"EventBridge rule {rule}",
                 [pattern] if isinstance(pattern, dict) else [],

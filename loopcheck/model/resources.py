@@ -3,13 +3,12 @@
 SAM is read natively (cfn-lint >= 1.54 no longer transforms it): `AWS::Serverless::Function`
 with `Globals.Function` merged, its S3 events and its `Policies`. Raw CloudFormation
 (`AWS::S3::Bucket` notifications, `AWS::Lambda::Function`, roles and policies) and CDK's
-`Custom::S3BucketNotifications` land in the same dataclasses, so later stages never care
-which shape a template used.
+`Custom::S3BucketNotifications` land in the same dataclasses (loopcheck.model.types), so later
+stages never care which shape a template used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from loopcheck.knowledge import sam_policy_templates
@@ -18,234 +17,29 @@ from loopcheck.knowledge.managed_policies import (
     is_aws_managed_arn,
     managed_policy_name,
 )
-from loopcheck.model.iam import Statement, statements_from_document
+from loopcheck.model.events import add_event_paths
+from loopcheck.model.iam import statements_from_document
+from loopcheck.model.readers import _dict, _event_types, _key_filter
+from loopcheck.model.types import (
+    BUCKET,
+    CDK_NOTIFICATIONS,
+    FUNCTION_TYPES,
+    LAMBDA_FUNCTION,
+    SAM_FUNCTION,
+    Bucket,
+    Function,
+    Model,
+    Outside,
+    Path,
+    Resource,
+    S3Trigger,
+    TaskWrite,
+    Trigger,
+    UnknownPermission,
+    _bucket_ids,
+)
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str, mapping
-from loopcheck.resolve.values import Pattern, Resolver, Value, branches, items_of
-
-Path = Tuple[Any, ...]
-
-SAM_FUNCTION = "AWS::Serverless::Function"
-LAMBDA_FUNCTION = "AWS::Lambda::Function"
-FUNCTION_TYPES = (SAM_FUNCTION, LAMBDA_FUNCTION)
-BUCKET = "AWS::S3::Bucket"
-CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
-
-
-@dataclass
-class Bucket:
-    id: str
-    path: Path
-    names: Value  # every name the bucket may have
-
-
-@dataclass(frozen=True)
-class Outside:
-    """A trigger the template does not configure but shows (loopcheck.model.external): a
-    Lambda permission for the service, or a custom resource that appears to configure it."""
-
-    kind: str  # "permission" | "custom resource"
-    name: str  # the service principal, or the custom resource's logical id
-    what: str  # "notification" | "subscription" | "target of EventBridge rule <Id>"
-    assumed: str = ""  # what loopcheck takes for what it cannot see, when it says so
-
-    def describe(self, where: str) -> str:
-        if self.kind == "permission":
-            text = f"permission for {self.name} ({where}): the {self.what} is configured outside the template"
-        else:
-            text = f"custom resource {self.name} ({where}) appears to configure the {self.what}"
-        return f"{text}; {self.assumed}" if self.assumed else text
-
-
-@dataclass
-class S3Trigger:
-    """A bucket notifying a function on some event types, with an optional key filter."""
-
-    bucket: str
-    function: str
-    events: Tuple[str, ...]
-    prefix: Optional[str]
-    suffix: Optional[str]
-    path: Path
-    origin: str  # "SAM S3 event" | "NotificationConfiguration" | "CDK bucket notifications"
-    outside: Optional[Outside] = None  # set when the template does not configure it
-
-    @property
-    def has_filter(self) -> bool:
-        return bool(self.prefix or self.suffix)
-
-    def describe_filter(self) -> str:
-        parts = []
-        if self.prefix:
-            parts.append(f"prefix '{self.prefix}'")
-        if self.suffix:
-            parts.append(f"suffix '{self.suffix}'")
-        return " and ".join(parts) if parts else "no key filter"
-
-
-@dataclass
-class UnknownPermission:
-    """A grant loopcheck cannot see into: an external role, a managed policy not in its table."""
-
-    reason: str
-    path: Path
-
-
-@dataclass
-class Function:
-    id: str
-    path: Path
-    type: str
-    properties: Dict[str, Any]  # Globals merged for SAM
-    statements: List[Statement] = field(default_factory=list)
-    unknown_permissions: List[UnknownPermission] = field(default_factory=list)
-
-    @property
-    def recursive_loop(self) -> str:
-        value = self.properties.get("RecursiveLoop", "Terminate")
-        return literal_str(value) or "Terminate"
-
-    @property
-    def reserved_concurrency(self) -> Optional[Any]:
-        return self.properties.get("ReservedConcurrentExecutions")
-
-
-@dataclass
-class Resource:
-    """A queue, topic, table (with its stream), Kinesis stream, event bus, state machine or
-    Firehose delivery stream: a node events pass through. The default bus has no resource
-    in the template; it is the node `default`."""
-
-    id: str
-    kind: str  # a value of knowledge.event_paths.RESOURCE_KINDS
-    path: Path
-    type: str
-    properties: Dict[str, Any]
-
-    @property
-    def has_stream(self) -> bool:
-        spec = mapping(self.properties.get("StreamSpecification"))
-        return self.kind == "stream" or bool(spec.get("StreamViewType") or spec.get("StreamEnabled"))
-
-
-@dataclass
-class Trigger:
-    """Events moving from a resource to a consumer (a function, state machine, queue, topic
-    or bus) outside S3 notifications to functions: event source mappings, subscriptions,
-    EventBridge rules, destinations, redrive.
-
-    `patterns` are the filter in EventBridge pattern shape, ORed (event source mapping
-    FilterCriteria, a rule's EventPattern, an SNS FilterPolicy); empty means no filter.
-    """
-
-    source: str
-    consumer: str
-    service: str  # "sqs" | "sns" | "dynamodb" | "kinesis" | "events" | "redrive" | "destination" | "firehose"
-    path: Path
-    origin: str  # how the template says it, for messages
-    patterns: List[Dict[str, Any]] = field(default_factory=list)
-    scope: str = ""  # SNS FilterPolicyScope: MessageAttributes (default) | MessageBody
-    why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
-    outside: Optional[Outside] = None  # set when the template does not configure it
-
-    def describe(self) -> str:
-        if not self.patterns:
-            return "no filter"
-        shown = "; ".join(_short_json(p) for p in self.patterns)
-        return f"filter {shown}"
-
-
-def _short_json(node: Any) -> str:
-    import json
-
-    try:
-        text = json.dumps(node, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        text = str(node)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-@dataclass
-class TaskWrite:
-    """A state machine task that calls a service (Step Functions definition)."""
-
-    machine: str
-    action: str  # IAM-style action, e.g. "lambda:InvokeFunction"
-    targets: Optional[List[str]]  # resource ids; None: not resolved
-    path: Path
-    state: str
-    details: Dict[str, str] = field(default_factory=dict)
-    # The JSONPath (or JSONata expression) that names the target at run time, when the
-    # definition does not name it (`"Bucket.$": "$.detail.bucket.name"`), and for an S3
-    # write the key it writes as a glob (None: not known).
-    target_path: str = ""
-    key: Optional[Tuple[Any, ...]] = None
-    written_at: str = ""  # `file:line` when the task is in a DefinitionUri file, not the template
-
-
-@dataclass
-class Model:
-    file: str
-    data: Dict[str, Any]
-    resolver: Resolver
-    buckets: Dict[str, Bucket]
-    functions: Dict[str, Function]
-    triggers: List[S3Trigger]
-    order: Dict[str, int]  # logical id -> position in the template
-    bucket_by_name: Dict[Tuple[Any, ...], str] = field(default_factory=dict)
-    resources: Dict[str, Resource] = field(default_factory=dict)  # non-bucket event nodes
-    event_triggers: List[Trigger] = field(default_factory=list)
-    tasks: List[TaskWrite] = field(default_factory=list)
-    alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
-    # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
-    unknown_definitions: Dict[str, str] = field(default_factory=dict)
-    by_pattern: Dict[Tuple[Any, ...], str] = field(default_factory=dict)  # name/ARN/URL -> id
-    # Set for a template combined from several (loopcheck.stacks.cross_stack): where each logical id was
-    # written, and which stack instance it belongs to. Empty for one template.
-    files: Dict[str, str] = field(default_factory=dict)
-    scope: Dict[str, int] = field(default_factory=dict)
-
-    def file_of(self, node_id: str) -> str:
-        """The file that defines a logical id (the template's own file for one template)."""
-        return self.files.get(node_id, self.file)
-
-    def kind_of(self, node_id: str) -> str:
-        if node_id in self.functions:
-            return "function"
-        if node_id in self.buckets:
-            return "bucket"
-        resource = self.resources.get(node_id)
-        return resource.kind if resource else "unknown"
-
-    def resource_ids(self, node: Any) -> List[str]:
-        """Event nodes (buckets, functions, queues, topics, ...) an expression may name."""
-        from loopcheck.model.events import resource_ids
-
-        return resource_ids(self, node)
-
-    def bucket_ids(self, node: Any) -> List[str]:
-        """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
-        return _bucket_ids(self.resolver, self.buckets, self.bucket_by_name, node)
-
-
-def _bucket_ids(resolver: Resolver, buckets: Dict[str, Bucket], by_name: Dict[Tuple[Any, ...], str],
-                node: Any) -> List[str]:
-    target = resolver.refers_to(node)
-    if target is not None:
-        return [target] if target in buckets else []
-    found: List[str] = []
-    for pattern in resolver.value(node):
-        parts = pattern.parts
-        if parts and isinstance(parts[0], str) and parts[0].startswith("arn:aws:s3:::"):
-            head = parts[0][len("arn:aws:s3:::"):]
-            parts = ((head,) if head else ()) + parts[1:]
-        bucket_id = by_name.get(parts)
-        if bucket_id and bucket_id not in found:
-            found.append(bucket_id)
-    return found
-
-
-# A literal mapping or {}: the accessor of loopcheck.resolve.props, by the name this stage's readers use.
-_dict = mapping
+from loopcheck.resolve.values import Pattern, Resolver, branches, items_of
 
 
 def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[str, Any]:
@@ -277,7 +71,7 @@ class _Builder:
         self._function_by_pattern: Dict[Tuple[Any, ...], str] = {}
         self._policies_by_role: Dict[str, List[str]] = {}
 
-    def build(self) -> Model:
+    def build(self, files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
         globals_function = _dict(_dict(_dict(self.data.get("Globals")).get("Function")))
         for logical_id, resource in self.resources.items():
             if not isinstance(resource, dict):
@@ -317,10 +111,8 @@ class _Builder:
         order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
         model = Model(
             self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order,
-            self._bucket_by_name,
+            self._bucket_by_name, files=dict(files or {}), scope=dict(scope or {}),
         )
-        from loopcheck.model.events import add_event_paths
-
         add_event_paths(self, model)
         return model
 
@@ -514,38 +306,13 @@ class _Builder:
                     )
 
 
-def _event_types(node: Any) -> Tuple[str, ...]:
-    out = []
-    for item in items_of(node):
-        text = literal_str(item)
-        if text is not None and text not in out:
-            out.append(str(text))
-    return tuple(out)
-
-
-def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
-    prefix = suffix = None
-    for rule in items_of(rules):
-        rule = _dict(rule)
-        name, value = literal_str(rule.get("Name")), literal_str(rule.get("Value"), numbers=True)
-        if name is None or value is None:
-            continue
-        if name.lower() == "prefix":
-            prefix = str(value)
-        elif name.lower() == "suffix":
-            suffix = str(value)
-    return prefix, suffix
-
-
 def build_model(file: str, data: Dict[str, Any],
                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
                 files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
     (name -> statements) to the curated table, and wins over it for the same name. `files`
     and `scope` describe a combined template (see Model.files)."""
-    model = _Builder(file, data, managed_policies).build()
-    model.files, model.scope = dict(files or {}), dict(scope or {})
-    return model
+    return _Builder(file, data, managed_policies).build(files, scope)
 
 
 __all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",

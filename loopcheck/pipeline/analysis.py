@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional
 
-from loopcheck.code.evidence import code_notes
-from loopcheck.graph.event_graph import EventGraph, build_graph
+from loopcheck.code.evidence import FunctionCode, code_notes, function_code
+from loopcheck.graph.event_graph import EventGraph, build_graph, writers
 from loopcheck.judge.loops import Loop, find_loops
 from loopcheck.load.gcpause import gc_paused
 from loopcheck.model.resources import Model, build_model
@@ -68,7 +68,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     """The stages after the model: graph, loops, rules, suppressions, severities (the
     cross-stack stage enters here with a model of several templates combined)."""
     data = model.data
-    graph = build_graph(model)
+    graph = build_graph(model, run_code_stage(model))
     loops = find_loops(graph)
     context = RuleContext(model, graph, loops)
     findings: List[Finding] = []
@@ -87,6 +87,16 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")
     return Analysis(findings, suppressed, model, graph, loops, notes)
+
+
+def run_code_stage(model: Model) -> Dict[str, FunctionCode]:
+    """The code stage: each function the graph needs (loopcheck.graph.event_graph.writers),
+    located, analysed and resolved against the model; handlers shared by several functions
+    are read once."""
+    analysed_handlers: Dict[tuple, Any] = {}
+    resolved_paths: Dict[str, Any] = {}
+    return {function_id: function_code(model, model.functions[function_id], analysed_handlers, resolved_paths)
+            for function_id in writers(model)}
 
 
 def analyse_template(file: str, data: Dict[str, Any], *,

@@ -96,7 +96,7 @@ def build(analysis, title: str, prefix: str) -> Drawing:
             if on_loop:
                 node_style[name] = _stronger(node_style.get(name, ""), on_loop)
         for hop in loop.hops:
-            key = (hop.writer, hop.bucket)
+            key = (hop.writer, hop.target)
             style = on_loop
             if hop.level == GUARDED:
                 style = "guarded"
@@ -106,11 +106,11 @@ def build(analysis, title: str, prefix: str) -> Drawing:
                 write_hops[key] = hop
             write_style[key] = _stronger(write_style.get(key, ""), style)
             if on_loop:
-                tkey = (hop.bucket, hop.consumer)
+                tkey = (hop.target, hop.consumer)
                 trigger_style[tkey] = _stronger(trigger_style.get(tkey, ""), on_loop)
 
     kind = model.kind_of
-    links = [t for t in model.event_triggers if t.service != "destination"]  # destinations are writes
+    links = [t for t in model.event_triggers if not t.write]  # destinations are writes
     used: List[Tuple[str, str]] = []  # (kind, name) in template order
     for trigger in graph.triggers:
         used += [(kind(trigger.bucket), trigger.bucket), (kind(trigger.function), trigger.function)]

@@ -15,6 +15,7 @@ from loopcheck.judge.loops import POSSIBLE, Hop, Loop
 from loopcheck.load.nodes import locate
 from loopcheck.model.resources import Model, S3Trigger
 from loopcheck.rulebase.finding import Finding
+from loopcheck.services import registry
 
 _SEVERITY_BY_LETTER = {"E": "error", "W": "warning", "I": "info"}
 
@@ -127,7 +128,7 @@ class RuleContext:
             text = (f"{link.bucket}{where} notifies "
                     f"{link.function} on {events} with {link.describe_filter()}")
         else:
-            verb = _VERBS.get(link.service, "triggers")
+            verb = registry.verb(link.service)
             origin = "" if outside else f" ({link.origin})"
             text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
         text = f"{text} ({outside})" if outside else text
@@ -138,30 +139,30 @@ class RuleContext:
         code could not be read), each with file:line."""
         lines = []
         if hop.destination is not None:
-            lines.append(f"{hop.writer} sends to {hop.bucket} as its {hop.destination.origin} "
+            lines.append(f"{hop.writer} sends to {hop.target} as its {hop.destination.origin} "
                          f"({self.position(hop.destination.path)}): {hop.destination.why}")
             return lines
         if hop.task is not None:
             named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
             where = hop.task.written_at or self.position(hop.task.path)
-            lines.append(f"{hop.writer} writes {hop.bucket}: task {hop.task.state} "
+            lines.append(f"{hop.writer} writes {hop.target}: task {hop.task.state} "
                          f"({where}) calls {hop.task.action}{named}")
             return lines
         if hop.grant is not None:
             statement = hop.grant.statement
             lines.append(
-                f"{hop.writer} may write {hop.bucket}: {statement.source} "
+                f"{hop.writer} may write {hop.target}: {statement.source} "
                 f"({self.position(statement.path)}) grants "
                 + (f"{hop.grant.action} on {hop.grant.resource}"
                    if hop.write or hop.unused_permission or hop.dedupe else hop.why)
             )
         elif hop.unknown is not None:
             lines.append(
-                f"{hop.writer} may write {hop.bucket}: {hop.unknown.reason} "
+                f"{hop.writer} may write {hop.target}: {hop.unknown.reason} "
                 f"({self.position(hop.unknown.path)})"
             )
         else:
-            lines.append(f"{hop.writer} may write {hop.bucket}")
+            lines.append(f"{hop.writer} may write {hop.target}")
         if hop.write is not None:
             write = hop.write.write
             lines.append(
@@ -169,7 +170,7 @@ class RuleContext:
                 + (f": {hop.why}" if hop.why and not hop.dedupe else "")  # dedupe: its own line
             )
         elif hop.unused_permission:
-            lines.append(f"  but its code never writes {hop.bucket}")
+            lines.append(f"  but its code never writes {hop.target}")
         elif hop.code_note:
             lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
         if hop.broad and hop.level == POSSIBLE:
@@ -177,12 +178,6 @@ class RuleContext:
         if hop.dedupe:
             lines.append(f"  {hop.why}")
         return lines
-
-
-_VERBS = {
-    "sqs": "triggers", "sns": "delivers to", "dynamodb": "streams to", "kinesis": "triggers",
-    "events": "routes to", "redrive": "moves failed messages to", "firehose": "delivers objects to",
-}
 
 
 _REGISTRY: Optional[List[Rule]] = None

@@ -1,0 +1,115 @@
+"""Stage 6, judge: the verdict types every judging module shares: the levels (NONE < GUARDED <
+POSSIBLE < LOOP), a judged hop (writer -> the nodes an event passes -> consumer) and a judged loop.
+
+They sit below the modules that judge (loopcheck.judge.s3_hop, hops, loops) so that none of those
+needs another for its types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from loopcheck.code.evidence import ResolvedWrite
+from loopcheck.code.facts import Guard
+from loopcheck.graph.event_graph import WriteGrant
+from loopcheck.knowledge.event_paths import DELETE_ACTIONS, DELETE_APIS
+from loopcheck.model.resources import S3Trigger, TaskWrite, Trigger, UnknownPermission
+
+NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
+
+
+@dataclass
+class Hop:
+    writer: str
+    target: str  # the first node the writer writes: a bucket, queue, topic, table, bus...
+    consumer: str
+    level: int
+    trigger: Optional[S3Trigger] = None
+    grant: Optional[WriteGrant] = None
+    events: Tuple[str, ...] = ()
+    unknown: Optional[UnknownPermission] = None
+    why: str = ""  # one line: what makes this hop a loop, a doubt or a guard
+    write: Optional[ResolvedWrite] = None  # the code write the verdict rests on
+    guard: Optional[Guard] = None
+    code_note: str = ""  # why code did not decide, when it did not
+    unused_permission: bool = False  # code analysed, permission granted, no write here
+    chain: Tuple[str, ...] = ()  # the nodes the event passes through, writer and consumer excluded
+    links: List[Tuple[object, str]] = field(default_factory=list)  # (S3Trigger | Trigger, verdict)
+    task: Optional[TaskWrite] = None  # the Step Functions task that writes
+    destination: Optional[Trigger] = None  # the Lambda destination / DLQ that writes
+    dedupe: str = ""  # the table, when this hop is the DynamoDB dedupe design
+    broad: str = ""  # why the grant alone cannot make this hop a loop (loopcheck.judge.breadth)
+
+    @property
+    def evidence(self) -> str:
+        if self.write is None:
+            return "permission"
+        return "both" if self.grant is not None else "code"
+
+    @property
+    def deletes_only(self) -> bool:
+        """The write this hop rests on removes data (DeleteObject, DeleteItem)."""
+        if self.write is not None:
+            return (self.write.write.service, self.write.write.api) in DELETE_APIS
+        if self.task is not None:
+            return self.task.action in DELETE_ACTIONS
+        return self.grant is not None and self.destination is None and self.grant.action in DELETE_ACTIONS
+
+    @property
+    def rank(self) -> Tuple[int, bool, bool]:
+        """For picking a hop's strongest evidence: its level; at the same level, a grant that
+        names the target over a wildcard, and a write that adds data over a delete."""
+        return self.level, not self.broad, not self.deletes_only
+
+
+@dataclass
+class Loop:
+    cycle: List[str]  # logical ids, first == last
+    hops: List[Hop] = field(default_factory=list)
+
+    @property
+    def level(self) -> int:
+        return min((hop.level for hop in self.hops), default=NONE)
+
+    @property
+    def writers(self) -> List[str]:
+        """Functions and state machines, in loop order."""
+        return [hop.writer for hop in self.hops]
+
+    @property
+    def functions(self) -> List[str]:
+        return [w for w in self.writers if w in self.function_ids]
+
+    function_ids: frozenset = frozenset()
+    uncovered: List[str] = field(default_factory=list)  # nodes runtime detection cannot see
+
+    @property
+    def rests_on_unknown_permissions(self) -> bool:
+        return any(hop.level == POSSIBLE and hop.unknown is not None for hop in self.hops)
+
+    @property
+    def is_cascade(self) -> bool:
+        """Every write back only deletes: the chain ends when the data is gone."""
+        return bool(self.hops) and all(hop.deletes_only for hop in self.hops)
+
+    @property
+    def rests_on_broad_grant(self) -> bool:
+        """Possible only because a wildcard or invoke grant reaches a node the code does not
+        show it writes (the evidence policy: such a grant is never proof of a loop)."""
+        return any(hop.level == POSSIBLE and hop.broad for hop in self.hops)
+
+    @property
+    def closed_only_by_unused_permission(self) -> bool:
+        """Every hop is possible or guarded, except hops whose permission the code never uses."""
+        blocked = [hop for hop in self.hops if hop.level == NONE]
+        return bool(blocked) and all(hop.unused_permission for hop in blocked)
+
+    @property
+    def evidence(self) -> str:
+        kinds = {hop.evidence for hop in self.hops}
+        return kinds.pop() if len(kinds) == 1 else "both"
+
+    @property
+    def path_text(self) -> str:
+        return " -> ".join(self.cycle)

@@ -1,0 +1,264 @@
+"""Stage 3, model: the typed resources every later stage reads (functions, buckets, event nodes,
+triggers, state machine tasks) and the Model that holds them. The readers that fill them
+(loopcheck.model.resources, events, external) import these; these import no reader.
+
+The Model is frozen: build_model returns it complete (the default event bus included), and no
+later stage assigns to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.model.iam import Statement
+from loopcheck.resolve.props import literal_str, mapping
+from loopcheck.resolve.values import Resolver, Value
+
+Path = Tuple[Any, ...]
+
+SAM_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+FUNCTION_TYPES = (SAM_FUNCTION, LAMBDA_FUNCTION)
+BUCKET = "AWS::S3::Bucket"
+CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
+
+
+
+@dataclass
+class Bucket:
+    id: str
+    path: Path
+    names: Value  # every name the bucket may have
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A trigger the template does not configure but shows (loopcheck.model.external): a
+    Lambda permission for the service, or a custom resource that appears to configure it."""
+
+    kind: str  # "permission" | "custom resource"
+    name: str  # the service principal, or the custom resource's logical id
+    what: str  # "notification" | "subscription" | "target of EventBridge rule <Id>"
+    assumed: str = ""  # what loopcheck takes for what it cannot see, when it says so
+
+    def describe(self, where: str) -> str:
+        if self.kind == "permission":
+            text = f"permission for {self.name} ({where}): the {self.what} is configured outside the template"
+        else:
+            text = f"custom resource {self.name} ({where}) appears to configure the {self.what}"
+        return f"{text}; {self.assumed}" if self.assumed else text
+
+
+@dataclass
+class S3Trigger:
+    """A bucket notifying a function on some event types, with an optional key filter."""
+
+    bucket: str
+    function: str
+    events: Tuple[str, ...]
+    prefix: Optional[str]
+    suffix: Optional[str]
+    path: Path
+    origin: str  # "SAM S3 event" | "NotificationConfiguration" | "CDK bucket notifications"
+    outside: Optional[Outside] = None  # set when the template does not configure it
+
+    @property
+    def has_filter(self) -> bool:
+        return bool(self.prefix or self.suffix)
+
+    def describe_filter(self) -> str:
+        parts = []
+        if self.prefix:
+            parts.append(f"prefix '{self.prefix}'")
+        if self.suffix:
+            parts.append(f"suffix '{self.suffix}'")
+        return " and ".join(parts) if parts else "no key filter"
+
+
+@dataclass
+class UnknownPermission:
+    """A grant loopcheck cannot see into: an external role, a managed policy not in its table."""
+
+    reason: str
+    path: Path
+
+
+@dataclass
+class Function:
+    id: str
+    path: Path
+    type: str
+    properties: Dict[str, Any]  # Globals merged for SAM
+    statements: List[Statement] = field(default_factory=list)
+    unknown_permissions: List[UnknownPermission] = field(default_factory=list)
+
+    @property
+    def recursive_loop(self) -> str:
+        value = self.properties.get("RecursiveLoop", "Terminate")
+        return literal_str(value) or "Terminate"
+
+    @property
+    def reserved_concurrency(self) -> Optional[Any]:
+        return self.properties.get("ReservedConcurrentExecutions")
+
+
+@dataclass
+class Resource:
+    """A queue, topic, table (with its stream), Kinesis stream, event bus, state machine or
+    Firehose delivery stream: a node events pass through. The default bus has no resource
+    in the template; it is the node `default`."""
+
+    id: str
+    kind: NodeKind
+    path: Path
+    type: str
+    properties: Dict[str, Any]
+
+    @property
+    def has_stream(self) -> bool:
+        spec = mapping(self.properties.get("StreamSpecification"))
+        return self.kind == "stream" or bool(spec.get("StreamViewType") or spec.get("StreamEnabled"))
+
+
+@dataclass
+class Trigger:
+    """An edge between two nodes outside S3 notifications to functions. A trigger: events
+    moving from a resource to a consumer (a function, state machine, queue, topic or bus):
+    event source mappings, subscriptions, EventBridge rules, redrive. A write (`write` set):
+    one the platform makes for a function whatever its code does (Lambda destinations,
+    dead-letter queues, its own log group); the graph makes those effect edges.
+
+    `patterns` are the filter in EventBridge pattern shape, ORed (event source mapping
+    FilterCriteria, a rule's EventPattern, an SNS FilterPolicy); empty means no filter.
+    """
+
+    source: str
+    consumer: str
+    service: str  # "sqs" | "sns" | "dynamodb" | "kinesis" | "events" | "redrive" | "destination" | "firehose"
+    path: Path
+    origin: str  # how the template says it, for messages
+    patterns: List[Dict[str, Any]] = field(default_factory=list)
+    scope: str = ""  # SNS FilterPolicyScope: MessageAttributes (default) | MessageBody
+    why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
+    outside: Optional[Outside] = None  # set when the template does not configure it
+    write: bool = False  # a write the platform makes for the source, not a trigger
+
+    def describe(self) -> str:
+        if not self.patterns:
+            return "no filter"
+        shown = "; ".join(_short_json(p) for p in self.patterns)
+        return f"filter {shown}"
+
+
+def _short_json(node: Any) -> str:
+    try:
+        text = json.dumps(node, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = str(node)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@dataclass
+class TaskWrite:
+    """A state machine task that calls a service (Step Functions definition)."""
+
+    machine: str
+    action: str  # IAM-style action, e.g. "lambda:InvokeFunction"
+    targets: Optional[List[str]]  # resource ids; None: not resolved
+    path: Path
+    state: str
+    details: Dict[str, str] = field(default_factory=dict)
+    # The JSONPath (or JSONata expression) that names the target at run time, when the
+    # definition does not name it (`"Bucket.$": "$.detail.bucket.name"`), and for an S3
+    # write the key it writes as a glob (None: not known).
+    target_path: str = ""
+    key: Optional[Tuple[Any, ...]] = None
+    written_at: str = ""  # `file:line` when the task is in a DefinitionUri file, not the template
+
+
+@dataclass(frozen=True)
+class Model:
+    file: str
+    data: Dict[str, Any]
+    resolver: Resolver
+    buckets: Dict[str, Bucket]
+    functions: Dict[str, Function]
+    triggers: List[S3Trigger]
+    order: Dict[str, int]  # logical id -> position in the template
+    bucket_by_name: Dict[Tuple[Any, ...], str] = field(default_factory=dict)
+    resources: Dict[str, Resource] = field(default_factory=dict)  # non-bucket event nodes
+    event_triggers: List[Trigger] = field(default_factory=list)
+    tasks: List[TaskWrite] = field(default_factory=list)
+    alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
+    # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
+    unknown_definitions: Dict[str, str] = field(default_factory=dict)
+    by_pattern: Dict[Tuple[Any, ...], List[str]] = field(default_factory=dict)  # name/ARN/URL -> ids
+    # Set for a template combined from several (loopcheck.stacks.cross_stack): where each logical id was
+    # written, and which stack instance it belongs to. Empty for one template.
+    files: Dict[str, str] = field(default_factory=dict)
+    scope: Dict[str, int] = field(default_factory=dict)
+
+    def file_of(self, node_id: str) -> str:
+        """The file that defines a logical id (the template's own file for one template)."""
+        return self.files.get(node_id, self.file)
+
+    def kind_of(self, node_id: str) -> NodeKind:
+        if node_id in self.functions:
+            return NodeKind.FUNCTION
+        if node_id in self.buckets:
+            return NodeKind.BUCKET
+        resource = self.resources.get(node_id)
+        return resource.kind if resource else NodeKind.UNKNOWN
+
+    def resource_ids(self, node: Any, kinds: Optional[Tuple[str, ...]] = None) -> List[str]:
+        """Event nodes (buckets, functions, queues, topics, ...) an expression may name: by
+        Ref/GetAtt (a table's StreamArn names the table; an alias or version names its
+        function), or by a name, ARN or URL that resolves to the same pattern; only nodes of
+        `kinds` when given."""
+        resolver = self.resolver
+        target = resolver.refers_to(node)
+        found: List[str] = []
+        if target is not None:
+            rtype = resolver.resource_type(target)
+            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                inner = mapping(mapping(resolver.resources.get(target)).get("Properties")).get("FunctionName")
+                return self.resource_ids(inner, kinds)
+            found = [target] if self.kind_of(target) != NodeKind.UNKNOWN else []
+        else:
+            for pattern in resolver.value(node):
+                ids = self.by_pattern.get(pattern.parts)
+                if ids is None and pattern.parts and isinstance(pattern.parts[-1], str):
+                    head, sep, _qualifier = pattern.parts[-1].rpartition(":")
+                    if sep and ":function:" in str(pattern):  # a qualified Lambda ARN
+                        ids = self.by_pattern.get(pattern.parts[:-1] + ((head,) if head else ()))
+                for node_id in ids or ():
+                    if node_id not in found:
+                        found.append(node_id)
+        return [f for f in found if kinds is None or self.kind_of(f) in kinds]
+
+    def bucket_ids(self, node: Any) -> List[str]:
+        """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
+        return _bucket_ids(self.resolver, self.buckets, self.bucket_by_name, node)
+
+
+def _bucket_ids(resolver: Resolver, buckets: Dict[str, Bucket], by_name: Dict[Tuple[Any, ...], str],
+                node: Any) -> List[str]:
+    target = resolver.refers_to(node)
+    if target is not None:
+        return [target] if target in buckets else []
+    found: List[str] = []
+    for pattern in resolver.value(node):
+        parts = pattern.parts
+        if parts and isinstance(parts[0], str) and parts[0].startswith("arn:aws:s3:::"):
+            head = parts[0][len("arn:aws:s3:::"):]
+            parts = ((head,) if head else ()) + parts[1:]
+        bucket_id = by_name.get(parts)
+        if bucket_id and bucket_id not in found:
+            found.append(bucket_id)
+    return found
+
+
+# A literal mapping or {}: the accessor of loopcheck.resolve.props, by the name this stage's readers use.

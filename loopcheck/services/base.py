@@ -1,0 +1,67 @@
+"""The shape of one service's knowledge (`Service`), and the reading context its readers get
+from the model stage (`ReadContext`), so a service module never imports the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+
+from loopcheck.knowledge.node_kinds import NodeKind
+
+Path = Tuple[Any, ...]
+
+
+class ReadContext(Protocol):
+    """What a service's readers may ask of the model being built, and add to it."""
+
+    resolver: Any  # loopcheck.resolve.values.Resolver
+    functions: Mapping[str, Any]  # function id -> loopcheck.model.types.Function
+
+    def ids(self, node: Any, *kinds: str) -> List[str]:
+        """Event nodes an expression may name (only of `kinds` when given)."""
+
+    def kind_of(self, node_id: str) -> NodeKind:
+        """The kind of a node of the model."""
+
+    def nodes_of(self, kind: NodeKind) -> List[str]:
+        """The nodes of one kind, in template order."""
+
+    def add_node(self, node_id: str, kind: NodeKind, path: Path, rtype: str) -> None:
+        """A node the template implies but does not declare (a function's own log group)."""
+
+    def add(self, source: str, consumer: str, service: str, path: Path, origin: str,
+            patterns: Optional[List[Dict[str, Any]]] = None, why: str = "", write: bool = False) -> None:
+        """A trigger (or, with `write`, a write the platform makes for `source`)."""
+
+    def has_trigger_from(self, node_id: str) -> bool:
+        """Whether some trigger already leaves a node."""
+
+
+# A raw CloudFormation reader: (context, logical id, its Properties, ("Resources", id)).
+ResourceReader = Callable[[ReadContext, str, Dict[str, Any], Path], None]
+# A SAM event reader: (context, the function or state machine's id, the event's Properties, its path).
+EventReader = Callable[[ReadContext, str, Dict[str, Any], Path], None]
+# A per-function reader, run after every trigger is read: (context, function id).
+FunctionReader = Callable[[ReadContext, str], None]
+# A filter matcher: (the trigger's patterns, what the writer emits) -> filters.YES | NO | MAYBE.
+Matcher = Callable[[List[Dict[str, Any]], Any], str]
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # as in IAM actions and in Trigger.service
+    label: str  # for messages: "DynamoDB", "CloudWatch Logs"
+    resource_types: Dict[str, NodeKind] = field(default_factory=dict)  # CloudFormation type -> node kind
+    # IAM write action -> the node kind it writes, and what it emits there (DynamoDB: the
+    # stream record event names; others "message" / "event" / "record" / "invoke").
+    write_actions: Dict[str, Tuple[NodeKind, Tuple[str, ...]]] = field(default_factory=dict)
+    verbs: Dict[str, str] = field(default_factory=dict)  # Trigger.service -> verb: "SQS triggers f"
+    runtime_covered: bool = False  # Lambda's recursive loop detection stops loops through it
+    resource_readers: Dict[str, ResourceReader] = field(default_factory=dict)  # by CloudFormation type
+    event_readers: Dict[str, EventReader] = field(default_factory=dict)  # by SAM event Type
+    function_readers: Tuple[FunctionReader, ...] = ()
+    matcher: Optional[Matcher] = None  # None: the EventBridge-shape matcher (resolve.filters.match_any)
+
+    @property
+    def kinds(self) -> Tuple[NodeKind, ...]:
+        return tuple(dict.fromkeys(self.resource_types.values()))
