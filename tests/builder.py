@@ -21,7 +21,7 @@ import yaml
 from loopcheck.graph.event_graph import EventGraph, build_graph
 from loopcheck.load.loader import Template, load_file, parse_text
 from loopcheck.model.resources import Model, build_model
-from loopcheck.pipeline.analysis import AnalysisOptions, analyse, analyse_template
+from loopcheck.pipeline.analysis import AnalysisOptions, analyse, analyse_template, run_code_stage
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 Document = Dict[str, Any]
@@ -421,7 +421,7 @@ def model_and_graph(document: Document, folder: Optional[Path] = None, code: Opt
         loaded, file = load_file(path), str(path)
     assert isinstance(loaded, Template), loaded
     model = build_model(file, loaded.data)
-    return model, build_graph(model)
+    return model, build_graph(model, run_code_stage(model))
 
 
 def rules_of(found) -> List[str]:

@@ -227,4 +227,4 @@ def test_indexed_trigger_lookups_match_a_plain_filter():
         for link in graph.model.event_triggers:
             assert graph.links_between(link.source, link.consumer) == [
                 t for t in graph.model.event_triggers
-                if t.source == link.source and t.consumer == link.consumer and t.service != "destination"]
+                if t.source == link.source and t.consumer == link.consumer and not t.write]
