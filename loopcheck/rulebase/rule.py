@@ -182,11 +182,10 @@ class RuleContext:
             steps.append(Step(f"{hop.writer} may write {hop.bucket}"))
         if hop.write is not None:
             write = hop.write.write
-            location = Location(write.file, write.line)
             steps.append(Step(
-                f"and does: {_position(location)} {write.api} to {hop.write.target_text}"
+                f"and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
                 + (f": {hop.why}" if hop.why and not hop.dedupe else ""),  # dedupe: its own line
-                location, depth=1,
+                self._code_location(hop.writer, write.file, write.line), depth=1,
             ))
         elif hop.unused_permission:
             steps.append(Step(f"but its code never writes {hop.bucket}", depth=1))
@@ -197,6 +196,15 @@ class RuleContext:
         if hop.dedupe:
             steps.append(Step(hop.why, depth=1))
         return steps
+
+
+    def _code_location(self, writer: str, file: str, line: int) -> Optional[Location]:
+        """Where a write is in the writer's handler code; None for inline code, whose shown
+        name ("Fn inline code (index.py)") is no file: the step is then about the function."""
+        code = self.graph.code.get(writer)
+        if code is not None and code.source.inline_name and file == code.source.inline_name:
+            return None
+        return Location(file, line)
 
 
 def _position(location: Location) -> str:
