@@ -197,7 +197,6 @@ class RuleContext:
             steps.append(Step(hop.why, depth=1))
         return steps
 
-
     def _code_location(self, writer: str, file: str, line: int) -> Optional[Location]:
         """Where a write is in the writer's handler code; None for inline code, whose shown
         name ("Fn inline code (index.py)") is no file: the step is then about the function."""
