@@ -93,6 +93,13 @@ def test_export_import_loop_names_every_hops_file(tmp_path):
     assert f"InboxQueue ({worker}:" in text  # the SQS event, written in the worker stack
     assert f"S3WritePolicy ({worker}:" in text
     assert "Zq" not in finding.message + text  # no qualified name leaks out
+    # the evidence as data: node references and step locations name each template
+    assert finding.across_stacks
+    assert [(node.file, node.logical_id) for node in finding.nodes] == [
+        (storage, "InboxBucket"), (storage, "InboxQueue"), (worker, "WorkerFn"), (storage, "InboxBucket")]
+    located = {(step.text.split(" ", 1)[0], step.location.file) for step in finding.steps if step.location}
+    assert {("InboxBucket", storage), ("InboxQueue", worker), ("WorkerFn", worker)} <= located
+    assert "cycle_files" in finding.to_dict() and finding.to_dict()["cycle_files"] == finding.cycle_files
 
 
 def test_each_template_alone_gives_no_cross_stack_finding(tmp_path):

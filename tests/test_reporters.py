@@ -19,9 +19,11 @@ from clirunner import cli_runner
 
 from loopcheck import __version__
 from loopcheck.app.cli import main
+from loopcheck.app.scan import scan
 from loopcheck.pipeline.result import ErrorEntry, ScanResult
-from loopcheck.report import FORMATS, github, junit
-from loopcheck.rulebase.finding import Finding
+from loopcheck.report import FORMATS, github, junit, text
+from loopcheck.report import sarif as sarif_report
+from loopcheck.rulebase.finding import EvidenceKind, Finding, Level, Location, NodeRef, Step
 from loopcheck.rulebase.rule import all_rules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +64,49 @@ def validate(document):
     validator = jsonschema.validators.validator_for(schema)(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+
+
+# The finding's data ---------------------------------------------------------------------------
+
+
+def _loop_finding(severity=Level.ERROR, evidence=EvidenceKind.CODE):
+    return Finding("EL101", severity, "t.yaml", 9, 3, "Fn", ["Resources", "Fn"], "loop B -> Fn -> B",
+                   cycle=["B", "Fn", "B"], evidence=evidence,
+                   steps=[Step("B (t.yaml:4) notifies Fn", Location("t.yaml", 4)),
+                          Step("and does: src/app.py:7 PutObject", Location("src/app.py", 7), depth=1),
+                          Step("runtime: AWS stops this")],
+                   nodes=[NodeRef("t.yaml", "B"), NodeRef("t.yaml", "Fn"), NodeRef("t.yaml", "B")])
+
+
+def test_json_notes_and_levels_are_derived_from_the_findings_data():
+    data = json.loads(json.dumps(_loop_finding().to_dict()))
+    assert data == {
+        "rule": "EL101", "severity": "error", "file": "t.yaml", "line": 9, "column": 3, "resource": "Fn",
+        "path": ["Resources", "Fn"], "message": "loop B -> Fn -> B", "cycle": ["B", "Fn", "B"],
+        "evidence": "code", "fix": "",
+        "notes": ["B (t.yaml:4) notifies Fn", "  and does: src/app.py:7 PutObject", "runtime: AWS stops this"],
+    }  # node references stay out of JSON: `cycle_files` is only for a loop across stacks
+
+
+def test_text_report_prints_the_steps_and_the_level_by_value():
+    result = ScanResult(templates=1)
+    result.findings.append(_loop_finding(severity=Level.WARNING))
+    assert text.render(result) == (
+        "t.yaml:9:3: EL101 warning: loop B -> Fn -> B\n"
+        "  loop: B -> Fn -> B\n"
+        "  B (t.yaml:4) notifies Fn\n"
+        "    and does: src/app.py:7 PutObject\n"
+        "  runtime: AWS stops this\n"
+    )
+    assert text.summary(result).startswith("1 template scanned: 0 errors, 1 warning, 0 info")
+
+
+def test_findings_of_a_scan_carry_levels_evidence_kinds_and_node_references():
+    (finding,) = scan([str(LOOP)]).findings
+    assert finding.severity is Level.ERROR and isinstance(finding.evidence, EvidenceKind)
+    assert [(n.file, n.logical_id) for n in finding.nodes] == [(str(LOOP), name) for name in finding.cycle]
+    assert finding.cycle_files == [] and "cycle_files" not in finding.to_dict()  # one template
+    assert all(step.location is not None for step in finding.steps[:3])
 
 
 # SARIF ---------------------------------------------------------------------------------------
@@ -138,6 +183,40 @@ def test_sarif_loop_carries_its_hops_as_related_locations_and_a_code_flow():
     assert len(thread["locations"]) >= 4
     orders = [step["executionOrder"] for step in thread["locations"]]
     assert orders == list(range(1, len(orders) + 1))
+
+
+def _related(document, folder):
+    """(message, uri, line, column) of every result's related locations, with the scanned
+    folder's path left out of the messages (the notes print it)."""
+    prefix = str(folder) + os.sep
+    return [[(r["message"]["text"].replace(prefix, ""), r["physicalLocation"]["artifactLocation"]["uri"],
+              r["physicalLocation"]["region"]["startLine"], r["physicalLocation"]["region"].get("startColumn"))
+             for r in result["relatedLocations"]]
+            for result in document["runs"][0]["results"]]
+
+
+def test_sarif_related_locations_do_not_depend_on_a_space_in_the_scanned_path(tmp_path):
+    """Each hop keeps its own file and line when the folder's path has a space: SARIF reads
+    the step's location, not the note's text."""
+    plain, spaced = tmp_path / "plain" / "app", tmp_path / "with space" / "app"
+    for folder in (plain, spaced):
+        shutil.copytree(TWO_FUNCTIONS.parent, folder)
+    spaced_related = _related(sarif(spaced)[1], spaced)
+    assert spaced_related == _related(sarif(plain)[1], plain)
+    (hops,) = spaced_related
+    assert len({line for _, _, line, _ in hops}) > 2  # each hop at its own line, not the finding's
+    assert {uri for _, uri, _, _ in hops} == {"template.yaml", "src/ingest.js", "src/publish.js"}
+
+
+def test_sarif_step_without_a_location_points_at_the_finding():
+    finding = Finding("EL101", Level.ERROR, "t.yaml", 9, 3, "Fn", ["Resources", "Fn"], "loop",
+                      cycle=["B", "Fn", "B"],
+                      steps=[Step("B (t.yaml:4) notifies Fn", Location("t.yaml", 4)),
+                             Step("and does: src/a b.py:7 PutObject", Location("src/a b.py", 7), depth=1),
+                             Step("runtime: AWS stops this")])
+    assert sarif_report.hops(finding) == [("B (t.yaml:4) notifies Fn", "t.yaml", 4, None),
+                                          ("and does: src/a b.py:7 PutObject", "src/a b.py", 7, None),
+                                          ("runtime: AWS stops this", "t.yaml", 9, 3)]
 
 
 def test_sarif_info_finding_is_a_note():

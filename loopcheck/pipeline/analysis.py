@@ -18,7 +18,7 @@ from loopcheck.judge.loops import Loop, find_loops
 from loopcheck.load.gcpause import gc_paused
 from loopcheck.model.resources import Model, build_model
 from loopcheck.rulebase import suppressions
-from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.finding import Finding, Level
 from loopcheck.rulebase.rule import RuleContext, all_rules
 from loopcheck.rulebase.suppressions import Suppressed
 
@@ -80,7 +80,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     if options.suppressions:
         findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
     for finding in findings + [s.finding for s in suppressed]:
-        finding.severity = options.severity.get(finding.rule, finding.severity)
+        finding.severity = Level(options.severity.get(finding.rule, finding.severity))
     notes = code_notes(model.file, graph.code)  # where handler analysis stopped short
     notes += [f"{model.file}: {note}" for note in graph.notes]
     if graph.cycles_cut:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -37,12 +36,6 @@ FINGERPRINT_KEY = "loopcheckLoop/v1"
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 PRECISION = {"error": "high", "warning": "medium", "info": "medium"}
-
-# A hop note names its own position as "(path:line)", a code hop as "and does: path:line ".
-_NOTE_POSITION = re.compile(
-    r"\((?P<file>[^()\s]+):(?P<line>\d+)\)|and does: (?P<code>[^()\s]+):(?P<cline>\d+)\b"
-)
-
 
 def render(result: ScanResult) -> str:
     base = scan_base(result.roots)
@@ -153,19 +146,15 @@ def fingerprint(finding: Finding, uri: str) -> str:
 
 
 def hops(finding: Finding) -> List[Tuple[str, str, int, Optional[int]]]:
-    """(message, file, line, column) for each note of the finding: the note's own position
-    when it names one, else the finding's."""
+    """(message, file, line, column) for each step of the finding: the step's own location
+    when it has one, else the finding's."""
     out = []
-    for note in finding.notes:
-        message = note.strip()
-        match = _NOTE_POSITION.search(note)
-        if match:
-            path = match.group("file") or match.group("code")
-            line = int(match.group("line") or match.group("cline"))
-            if path == finding.file or os.path.isfile(path):
-                out.append((message, path, line, None))
-                continue
-        out.append((message, finding.file, finding.line, finding.column))
+    for step in finding.steps:
+        message = step.text.strip()
+        if step.location is not None:
+            out.append((message, step.location.file, step.location.line, step.location.column))
+        else:
+            out.append((message, finding.file, finding.line, finding.column))
     return out
 
 

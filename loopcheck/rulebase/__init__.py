@@ -11,10 +11,20 @@ from loopcheck.judge.hops import uncovered_services
 from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE
 from loopcheck.resolve.props import mapping
 from loopcheck.rulebase import suppressions
-from loopcheck.rulebase.finding import SEVERITIES, SEVERITY_RANK, Finding
+from loopcheck.rulebase.finding import (
+    SEVERITIES,
+    SEVERITY_RANK,
+    EvidenceKind,
+    Finding,
+    Level,
+    Location,
+    NodeRef,
+    Step,
+)
 from loopcheck.rulebase.rule import Rule, RuleContext, all_rules
 
 __all__ = [
-    "GUARDED", "LOOP", "NONE", "POSSIBLE", "SEVERITIES", "SEVERITY_RANK", "Finding", "Rule", "RuleContext",
-    "all_rules", "mapping", "possible_ring", "suppressions", "uncovered_services",
+    "GUARDED", "LOOP", "NONE", "POSSIBLE", "SEVERITIES", "SEVERITY_RANK", "EvidenceKind", "Finding", "Level",
+    "Location", "NodeRef", "Rule", "RuleContext", "Step", "all_rules", "mapping", "possible_ring",
+    "suppressions", "uncovered_services",
 ]

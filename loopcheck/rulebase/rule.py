@@ -8,16 +8,16 @@ import importlib
 import pkgutil
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.loops import POSSIBLE, Hop, Loop
 from loopcheck.load.nodes import locate
 from loopcheck.model.resources import Model, S3Trigger
-from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.finding import EvidenceKind, Finding, Level, Location, NodeRef, Step
 from loopcheck.services import registry
 
-_SEVERITY_BY_LETTER = {"E": "error", "W": "warning", "I": "info"}
+_SEVERITY_BY_LETTER = {"E": Level.ERROR, "W": Level.WARNING, "I": Level.INFO}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Rule:
         return doc[:1].upper() + doc[1:]
 
     @property
-    def severity(self) -> str:
+    def severity(self) -> Level:
         return _SEVERITY_BY_LETTER[self.id[0]]
 
 
@@ -61,27 +61,35 @@ class RuleContext:
             return self.model.file_of(str(path[1]))
         return self.model.file
 
-    def position(self, path: Sequence[Any]) -> str:
+    def location(self, path: Sequence[Any]) -> Location:
+        """Where a JSON path is written. Without its column: a step names the line it is on."""
         line, _column = locate(self.model.data, path)
-        return f"{self.file_of(path)}:{line}"
+        return Location(self.file_of(path), line)
+
+    def position(self, path: Sequence[Any]) -> str:
+        """`file:line` of a JSON path, as the step texts print it."""
+        return _position(self.location(path))
 
     def finding(
         self, rule: Rule, resource: str, path: Sequence[Any], message: str,
-        cycle: Optional[List[str]] = None, notes: Optional[List[str]] = None,
-        evidence: str = "permission",
+        cycle: Optional[List[str]] = None, notes: Optional[Sequence[Union[str, Step]]] = None,
+        evidence: str = EvidenceKind.PERMISSION,
     ) -> Finding:
-        """A finding of `rule` at `path`; notes and evidence usually come from a loop."""
+        """A finding of `rule` at `path`; notes (steps, or plain text for a step with no
+        location of its own) and evidence usually come from a loop."""
         line, column = locate(self.model.data, path)
+        cycle = list(cycle or [])
         return Finding(
             rule=rule.id, severity=rule.severity, file=self.file_of(path), line=line,
             column=column, resource=resource, path=list(path), message=message,
-            cycle=list(cycle or []), notes=list(notes or []), fix=rule.remediation,
-            evidence=evidence,
+            cycle=cycle, steps=[note if isinstance(note, Step) else Step(note) for note in notes or []],
+            fix=rule.remediation, evidence=EvidenceKind(evidence),
+            nodes=[NodeRef(self.model.file_of(node), node) for node in cycle],
         )
 
     def loop_finding(self, rule: Rule, resource: str, path: Sequence[Any], message: str,
                      loop: Loop) -> Finding:
-        """A finding about one loop: its cycle, one note per hop, and its evidence."""
+        """A finding about one loop: its cycle, one step per hop, and its evidence."""
         return self.finding(rule, resource, path, message, cycle=loop.cycle,
                             notes=self.loop_notes(loop), evidence=loop.evidence)
 
@@ -92,10 +100,10 @@ class RuleContext:
         resource = self.model.resources.get(actor)
         return resource.path if resource else ("Resources", actor)
 
-    def loop_notes(self, loop: Loop) -> List[str]:
-        """One line per trigger and per write, each with its own file:line, then what the
+    def loop_notes(self, loop: Loop) -> List[Step]:
+        """One step per trigger and per write, each with its own location, then what the
         runtime will do. Reads in loop order: a resource triggers a writer, the writer writes."""
-        notes: List[str] = []
+        notes: List[Step] = []
         for index, hop in enumerate(loop.hops):
             for link, why in loop.hops[index - 1].links:  # what runs this writer
                 notes.append(self._link_note(link, why))
@@ -105,7 +113,10 @@ class RuleContext:
         notes.append(self.runtime_note(loop))
         return notes
 
-    def runtime_note(self, loop: Loop) -> str:
+    def runtime_note(self, loop: Loop) -> Step:
+        return Step(self._runtime_text(loop))
+
+    def _runtime_text(self, loop: Loop) -> str:
         allowed = [f for f in loop.functions if self.model.functions[f].recursive_loop == "Allow"]
         if loop.uncovered:
             from loopcheck.judge.hops import uncovered_services  # noqa: I001
@@ -119,10 +130,11 @@ class RuleContext:
         return ("runtime: RecursiveLoop is Terminate (default): AWS stops this after "
                 "~16 billed invocations")
 
-    def _link_note(self, link: Any, why: str) -> str:
+    def _link_note(self, link: Any, why: str) -> Step:
         # A trigger configured outside the template: where the template shows it instead.
-        outside = link.outside.describe(self.position(link.path)) if link.outside else ""
-        where = "" if outside else f" ({self.position(link.path)})"
+        location = self.location(link.path)
+        outside = link.outside.describe(_position(location)) if link.outside else ""
+        where = "" if outside else f" ({_position(location)})"
         if isinstance(link, S3Trigger):
             events = ", ".join(link.events) or "no event types"
             text = (f"{link.bucket}{where} notifies "
@@ -132,52 +144,79 @@ class RuleContext:
             origin = "" if outside else f" ({link.origin})"
             text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
         text = f"{text} ({outside})" if outside else text
-        return f"{text}: {why}" if why else text
+        return Step(f"{text}: {why}" if why else text, location)
 
-    def _write_note(self, hop: Hop) -> List[str]:
+    def _write_note(self, hop: Hop) -> List[Step]:
         """The writer's side of a hop: its permission, then what its code does (or why the
-        code could not be read), each with file:line."""
-        lines = []
+        code could not be read), each with its location."""
+        steps = []
         if hop.destination is not None:
-            lines.append(f"{hop.writer} sends to {hop.target} as its {hop.destination.origin} "
-                         f"({self.position(hop.destination.path)}): {hop.destination.why}")
-            return lines
+            location = self.location(hop.destination.path)
+            steps.append(Step(f"{hop.writer} sends to {hop.target} as its {hop.destination.origin} "
+                              f"({_position(location)}): {hop.destination.why}", location))
+            return steps
         if hop.task is not None:
             named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
-            where = hop.task.written_at or self.position(hop.task.path)
-            lines.append(f"{hop.writer} writes {hop.target}: task {hop.task.state} "
-                         f"({where}) calls {hop.task.action}{named}")
-            return lines
+            if hop.task.written_at:  # in a DefinitionUri file
+                where, location = hop.task.written_at, _written_at(hop.task.written_at)
+            else:
+                location = self.location(hop.task.path)
+                where = _position(location)
+            steps.append(Step(f"{hop.writer} writes {hop.target}: task {hop.task.state} "
+                              f"({where}) calls {hop.task.action}{named}", location))
+            return steps
         if hop.grant is not None:
             statement = hop.grant.statement
-            lines.append(
+            location = self.location(statement.path)
+            steps.append(Step(
                 f"{hop.writer} may write {hop.target}: {statement.source} "
-                f"({self.position(statement.path)}) grants "
+                f"({_position(location)}) grants "
                 + (f"{hop.grant.action} on {hop.grant.resource}"
-                   if hop.write or hop.unused_permission or hop.dedupe else hop.why)
-            )
+                   if hop.write or hop.unused_permission or hop.dedupe else hop.why),
+                location,
+            ))
         elif hop.unknown is not None:
-            lines.append(
-                f"{hop.writer} may write {hop.target}: {hop.unknown.reason} "
-                f"({self.position(hop.unknown.path)})"
-            )
+            location = self.location(hop.unknown.path)
+            steps.append(Step(f"{hop.writer} may write {hop.target}: {hop.unknown.reason} "
+                              f"({_position(location)})", location))
         else:
-            lines.append(f"{hop.writer} may write {hop.target}")
+            steps.append(Step(f"{hop.writer} may write {hop.target}"))
         if hop.write is not None:
             write = hop.write.write
-            lines.append(
-                f"  and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
-                + (f": {hop.why}" if hop.why and not hop.dedupe else "")  # dedupe: its own line
-            )
+            steps.append(Step(
+                f"and does: {write.file}:{write.line} {write.api} to {hop.write.target_text}"
+                + (f": {hop.why}" if hop.why and not hop.dedupe else ""),  # dedupe: its own line
+                self._code_location(hop.writer, write.file, write.line), depth=1,
+            ))
         elif hop.unused_permission:
-            lines.append(f"  but its code never writes {hop.target}")
+            steps.append(Step(f"but its code never writes {hop.target}", depth=1))
         elif hop.code_note:
-            lines.append(f"  code not analysed ({hop.code_note}): permissions decide")
+            steps.append(Step(f"code not analysed ({hop.code_note}): permissions decide", depth=1))
         if hop.broad and hop.level == POSSIBLE:
-            lines.append(f"  not proof of a loop: {hop.broad}")
+            steps.append(Step(f"not proof of a loop: {hop.broad}", depth=1))
         if hop.dedupe:
-            lines.append(f"  {hop.why}")
-        return lines
+            steps.append(Step(hop.why, depth=1))
+        return steps
+
+    def _code_location(self, writer: str, file: str, line: int) -> Optional[Location]:
+        """Where a write is in the writer's handler code; None for inline code, whose shown
+        name ("Fn inline code (index.py)") is no file: the step is then about the function."""
+        code = self.graph.code.get(writer)
+        if code is not None and code.source.inline_name and file == code.source.inline_name:
+            return None
+        return Location(file, line)
+
+
+def _position(location: Location) -> str:
+    return f"{location.file}:{location.line}"
+
+
+def _written_at(text: str) -> Optional[Location]:
+    """The location in the model's `file:line` of a task written in a DefinitionUri file
+    (TaskWrite.written_at); None when it names the file alone."""
+    # TODO(model stage): TaskWrite could carry a Location; until then its text is split here.
+    file, _, line = text.rpartition(":")
+    return Location(file, int(line)) if file and line.isdigit() else None
 
 
 _REGISTRY: Optional[List[Rule]] = None

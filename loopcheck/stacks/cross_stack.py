@@ -9,7 +9,15 @@ What is reported: loops that cross two stack instances. A loop inside one templa
 per-file pass's, and is not reported twice; a loop inside a nested stack that only exists
 with the parameters its parent passes (the per-file pass saw the child's defaults) is
 reported too, unless the per-file pass already reported the same cycle. Findings name the
-original logical ids, each hop's own file, and `cycle_files` beside `cycle`.
+original logical ids, and their node references each node's own file (`cycle_files` beside
+`cycle` in the reports).
+
+The combined template still renames logical ids (`<Name>Zq<n>`, loopcheck.stacks.combine),
+because the model keys its nodes by one logical id. Everything that is data is mapped back
+by exact lookup: the cycle's node references, the resource, the JSON path, a suppression's
+resource; step locations already name the right file. Only free text the stages below
+wrote with ids inside (a rule's message, a step's text: grant resources, resolved targets,
+a judge's reasons) still has its qualified ids replaced, by `_original_text`.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from loopcheck.load.loader import Template, load_file
 from loopcheck.model.resources import build_model
-from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.finding import Finding, NodeRef
 from loopcheck.rulebase.suppressions import Suppressed
 from loopcheck.stacks.combine import Combined, Source, combine
 from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
@@ -87,16 +95,15 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
 def _report(finding: Finding, combined: Combined, seen: Set[tuple]) -> Any:
     """The finding with the original names and files, or None when it is not about a loop
     across stacks (or the per-file pass reported it)."""
-    if not finding.cycle:
+    if not finding.nodes:
         return None
-    instances = {combined.scope.get(node) for node in finding.cycle}
-    files = [combined.files.get(node, "") for node in finding.cycle]
     names = combined.names
-
-    def original(text: str) -> str:
-        return _QUALIFIED.sub(lambda m: names.get(m.group(0), m.group(0)), text)
-
-    cycle = [names.get(node, node) for node in finding.cycle]
+    qualified = [node.logical_id for node in finding.nodes]
+    instances = {combined.scope.get(node) for node in qualified}
+    # A node no template defines (the default event bus) has no file.
+    nodes = [NodeRef(combined.files.get(node, ""), names.get(node, node)) for node in qualified]
+    files = [node.file for node in nodes]
+    cycle = [node.logical_id for node in nodes]
     if len(instances) < 2:
         instance = combined.instances[next(iter(instances))] if None not in instances else None
         if instance is None or not instance.nested or (files[0], finding.rule, tuple(cycle)) in seen:
@@ -104,7 +111,13 @@ def _report(finding: Finding, combined: Combined, seen: Set[tuple]) -> Any:
     resource = names.get(finding.resource, finding.resource)
     path = [names.get(step, step) if isinstance(step, str) else step for step in finding.path]
     across = ", ".join(dict.fromkeys(f for f in files if f))
-    message = original(finding.message) + (f" (across {across})" if len(set(files)) > 1 else
-                                           f" (in {across} as nested in its parent)")
-    return replace(finding, resource=resource, path=path, message=message, cycle=cycle,
-                   notes=[original(note) for note in finding.notes], cycle_files=files)
+    message = _original_text(finding.message, names) + (
+        f" (across {across})" if len(set(files)) > 1 else f" (in {across} as nested in its parent)")
+    steps = [replace(step, text=_original_text(step.text, names)) for step in finding.steps]
+    return replace(finding, resource=resource, path=path, message=message, cycle=cycle, steps=steps,
+                   nodes=nodes, across_stacks=True)
+
+
+def _original_text(text: str, names: Dict[str, str]) -> str:
+    """Free text with the combined template's qualified ids as the templates wrote them."""
+    return _QUALIFIED.sub(lambda m: names.get(m.group(0), m.group(0)), text)
