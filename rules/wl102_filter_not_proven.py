@@ -22,6 +22,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
 
 def _message(loop, function: str) -> str:
     s3_only = all(not hop.chain or len(hop.chain) == 1 and hop.trigger is not None for hop in loop.hops)
+    s3_only = s3_only and not any(hop.destination is not None and hop.destination.patterns for hop in loop.hops)
     if s3_only and not any(hop.dedupe for hop in loop.hops):
         return (f"possible recursive loop {loop.path_text}: the notification has a key filter, "
                 f"but {function} may write keys that match it")

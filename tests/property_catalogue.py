@@ -109,6 +109,13 @@ CATALOGUE: List[Tuple[str, str]] = [
     *_rows((SAM_FUNCTION,), *_under("Properties.Events.*.Properties", _FILTER_CRITERIA)),
     (SAM_FUNCTION, "Properties.Events.*.Properties.Pattern"),
     (SAM_FUNCTION, "Properties.Events.*.Properties.EventBusName"),
+    (SAM_FUNCTION, "Properties.Events.*.Properties.LogGroupName"),
+    (SAM_FUNCTION, "Properties.Events.*.Properties.FilterPattern"),
+    # -- CloudWatch Logs: a function's own log group, and subscription filters (loopcheck.services.logs)
+    *_rows(FUNCTIONS, "Properties.LoggingConfig", "Properties.LoggingConfig.LogGroup"),
+    ("AWS::Logs::LogGroup", "Properties.LogGroupName"),
+    *_rows(("AWS::Logs::SubscriptionFilter",), "Properties.LogGroupName", "Properties.FilterPattern",
+           "Properties.DestinationArn"),
     # -- SAM function destinations, dead-letter queue, embedded connectors
     (SAM_FUNCTION, "Properties.EventInvokeConfig"),
     (SAM_FUNCTION, "Properties.EventInvokeConfig.DestinationConfig"),
@@ -365,6 +372,8 @@ Resources:
           QUEUE: {Ref: Queue}
       DeadLetterConfig:
         TargetArn: {"Fn::GetAtt": [Dlq, Arn]}
+      LoggingConfig:
+        LogGroup: {"Fn::Sub": "/aws/lambda/${AWS::StackName}-raw"}
   RawVersion:
     Type: AWS::Lambda::Version
     Properties:
@@ -504,6 +513,13 @@ Resources:
             EventBusName: {Ref: Bus}
             Pattern:
               source: [my.app]
+        AppLogLines:
+          Type: CloudWatchLogs
+          Properties:
+            LogGroupName: {Ref: AppLogs}
+            FilterPattern: ERROR
+      LoggingConfig:
+        LogGroup: {Ref: AppLogs}
       EventInvokeConfig:
         DestinationConfig:
           OnSuccess:
@@ -749,6 +765,16 @@ Resources:
         BucketARN: {"Fn::GetAtt": [SamBucket, Arn]}
         Prefix: firehose/
         RoleARN: {"Fn::GetAtt": [Role, Arn]}
+  AppLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: {"Fn::Sub": "/app/${AWS::StackName}"}
+  RawLogsFilter:
+    Type: AWS::Logs::SubscriptionFilter
+    Properties:
+      LogGroupName: {"Fn::Sub": "/aws/lambda/${AWS::StackName}-raw"}
+      FilterPattern: ""
+      DestinationArn: {"Fn::GetAtt": [Stream, Arn]}
   Machine:
     Type: AWS::StepFunctions::StateMachine
     Properties:

@@ -601,5 +601,5 @@ def test_cloudwatch_logs_subscription_to_own_log_group_is_a_loop():
 
     own = analyse("t.yaml", template("/aws/lambda/shipper")).findings
     assert [f.rule for f in own if f.severity == "error"] == ["EL107"]
-    assert own[0].cycle == ["/aws/lambda/shipper", "Shipper", "/aws/lambda/shipper"]
+    assert own[0].cycle == ["Shipper", "Shipper"]  # SAM's filter has no logical id: a self-loop
     assert analyse("t.yaml", template("/aws/lambda/other")).findings == []

@@ -201,7 +201,7 @@ READING_MODULES = [
     "loopcheck/model/resources.py", "loopcheck/model/events.py", "loopcheck/model/iam.py",
     "loopcheck/resolve/values.py", "loopcheck/rulebase/suppressions.py", "loopcheck/code/locate.py",
     "loopcheck/code/evidence.py", "loopcheck/app/cfnlint_plugin.py", "loopcheck/stacks/links.py",
-    "loopcheck/stacks/combine.py", "loopcheck/model/external.py",
+    "loopcheck/stacks/combine.py", "loopcheck/model/external.py", "loopcheck/services/logs.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "rules").glob("*.py")),
 ]
 # Lookups by a key that is a property name: `x.get("Key")`, `x["Key"]`, `"Key" in x`.
@@ -265,7 +265,7 @@ def test_base_template_exercises_the_readings():
     assert {f.severity for f in result.findings} >= {"error", "warning"}
     assert set(model.alarmed) == {"RawFn", "SamFn"}
     assert {t.service for t in model.event_triggers} >= {
-        "sqs", "sns", "dynamodb", "kinesis", "events", "redrive", "destination", "firehose"}
+        "sqs", "sns", "dynamodb", "kinesis", "events", "redrive", "destination", "firehose", "logs"}
     assert {t.origin for t in model.triggers} >= {
         "SAM S3 event", "NotificationConfiguration", "CDK bucket notifications", "EventBridgeConfiguration"}
     assert {(t.machine, t.state) for t in model.tasks} >= {

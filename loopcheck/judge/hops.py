@@ -175,8 +175,12 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
     kind = model.kind_of(first)
     out: List[Tuple[Hop, Emission]] = []
     for destination in effect.destinations:
-        out.append((Hop(writer, first, consumer, LOOP, why=destination.why, destination=destination),
-                    Emission(what=destination.origin)))
+        emission = Emission(what=destination.origin)
+        level, why = LOOP, destination.why
+        if destination.patterns:  # a delivery with a filter (a function's log output to a subscriber)
+            level, text, emission = _event_link(destination, emission)
+            why = f"{why}; {text}"
+        out.append((Hop(writer, first, consumer, level, why=why, destination=destination), emission))
     for task in effect.tasks:
         fields = {}
         if "Source" in task.details:
@@ -380,4 +384,6 @@ def _writes_table(graph: EventGraph, function: str, table: str) -> bool:
 
 def uncovered_services(graph: EventGraph, loop: Loop) -> List[str]:
     """"DynamoDB (OrdersTable)"-style names of the nodes runtime detection cannot see."""
-    return [f"{KIND_SERVICE.get(graph.model.kind_of(n), n)} ({n})" for n in loop.uncovered]
+    delivered = {hop.target: registry.label(hop.destination.service) for hop in loop.hops
+                 if hop.destination is not None and hop.destination.service in registry.UNCOVERED_SERVICES}
+    return [f"{delivered.get(n) or KIND_SERVICE.get(graph.model.kind_of(n), n)} ({n})" for n in loop.uncovered]

@@ -13,7 +13,7 @@ from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.hops import judge_dedupe, judge_hop
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.model.resources import S3Trigger
-from loopcheck.services.registry import RUNTIME_COVERED
+from loopcheck.services.registry import RUNTIME_COVERED, UNCOVERED_SERVICES
 
 __all__ = ["GUARDED", "LOOP", "NONE", "POSSIBLE", "Hop", "Loop", "find_loops"]
 
@@ -60,6 +60,10 @@ def find_loops(graph: EventGraph) -> List[Loop]:
             loop.hops.append(judge_hop(graph, nodes[i], chain, nodes[j], incoming))
         judge_dedupe(graph, loop)
         loop.uncovered = [n for n in nodes if model.kind_of(n) not in RUNTIME_COVERED]
+        # A delivery runtime detection cannot see (a function's log output to a subscriber).
+        loop.uncovered += [hop.target for hop in loop.hops
+                           if hop.destination is not None and hop.destination.service in UNCOVERED_SERVICES
+                           and hop.target not in loop.uncovered]
         if loop.level > NONE or loop.closed_only_by_unused_permission:
             loops.append(loop)
     return loops

@@ -42,29 +42,28 @@ def _own_names(ctx: ReadContext, function_id: str) -> List[Pattern]:
 
 
 def _declared_names(ctx: ReadContext, group_id: str) -> List[Pattern]:
+    """The names of a log group node: a Logs::LogGroup's LogGroupName, or, for a group the
+    template implies and names by the subscription filter on it, that filter's LogGroupName."""
     props = mapping(mapping(ctx.resolver.resources.get(group_id)).get("Properties"))
     name = props.get("LogGroupName")
     return list(ctx.resolver.value(name)) if name is not None else []
 
 
-def _groups(ctx: ReadContext, node: Any) -> List[str]:
-    """The log groups a LogGroupName names: a LogGroup resource of the template (by Ref or by
-    name), else the own log group of each function of that name (a node the template implies)."""
+def _declared_groups(ctx: ReadContext, node: Any) -> List[str]:
+    """The Logs::LogGroup resources a LogGroupName names (by Ref or by name)."""
     target = ctx.resolver.refers_to(node)
     if target is not None and ctx.kind_of(target) == NodeKind.LOG_GROUP:
         return [target]
     wanted = {p.parts for p in ctx.resolver.value(node) if not p.is_unknown}
-    found = [g for g in ctx.nodes_of(NodeKind.LOG_GROUP)
-             if any(p.parts in wanted for p in _declared_names(ctx, g))]
-    if found:
-        return found
-    for function_id in ctx.functions:
-        names = _own_names(ctx, function_id)
-        if names and any(p.parts in wanted for p in names):
-            group = str(names[0])
-            ctx.add_node(group, NodeKind.LOG_GROUP, ctx.functions[function_id].path, LOG_GROUP_TYPE)
-            found.append(group)
-    return found
+    return [g for g in ctx.nodes_of(NodeKind.LOG_GROUP)
+            if ctx.resolver.resource_type(g) == LOG_GROUP_TYPE
+            and any(p.parts in wanted for p in _declared_names(ctx, g))]
+
+
+def _owners(ctx: ReadContext, node: Any) -> List[str]:
+    """The functions whose own log group (a group the template implies) a LogGroupName names."""
+    wanted = {p.parts for p in ctx.resolver.value(node) if not p.is_unknown}
+    return [f for f in ctx.functions if any(p.parts in wanted for p in _own_names(ctx, f))]
 
 
 def _patterns(node: Any) -> List[Dict[str, Any]]:
@@ -74,31 +73,64 @@ def _patterns(node: Any) -> List[Dict[str, Any]]:
     return [{"FilterPattern": text if text is not None else "<computed>"}] if node is not None else []
 
 
+def _group_name(ctx: ReadContext, node: Any) -> str:
+    values = ctx.resolver.value(node)
+    return str(values[0]) if values else "?"
+
+
 def _subscription_filter(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path) -> None:
+    """A filter on a Logs::LogGroup of the template delivers from that group's node; a filter on
+    a function's own group (which the template implies, not declares) delivers from a node
+    named by the filter's own logical id: the cycle holds only ids written in the template."""
     consumers = ctx.ids(props.get("DestinationArn"), NodeKind.FUNCTION, NodeKind.STREAM, NodeKind.FIREHOSE)
-    for group in _groups(ctx, props.get("LogGroupName")) if consumers else ():
+    if not consumers:
+        return
+    node = props.get("LogGroupName")
+    groups = _declared_groups(ctx, node)
+    origin = "subscription filter"
+    if not groups and _owners(ctx, node):
+        ctx.add_node(logical_id, NodeKind.LOG_GROUP, path, "AWS::Logs::SubscriptionFilter")
+        groups = [logical_id]
+        origin = f"subscription filter on the log group {_group_name(ctx, node)}"
+    for group in groups:
         for consumer in consumers:
-            ctx.add(group, consumer, "logs", path, "subscription filter", _patterns(props.get("FilterPattern")))
+            ctx.add(group, consumer, "logs", path, origin, _patterns(props.get("FilterPattern")))
 
 
 def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Path) -> None:
+    """A SAM CloudWatchLogs event. On a Logs::LogGroup of the template: a trigger from it. On a
+    function's own log group, which has no logical id of its own (SAM generates the filter):
+    the platform's delivery of that function's log output to the consumer, a write from the
+    function to the consumer (a self-loop when it is the consumer's own group), carrying the
+    filter pattern."""
     if consumer not in ctx.functions:
         return
-    for group in _groups(ctx, props.get("LogGroupName")):
-        patterns = _patterns(props.get("FilterPattern"))
+    node = props.get("LogGroupName")
+    patterns = _patterns(props.get("FilterPattern"))
+    groups = _declared_groups(ctx, node)
+    for group in groups:
         ctx.add(group, consumer, "logs", path, "SAM CloudWatchLogs event", patterns)
+    if groups:
+        return
+    for owner in _owners(ctx, node):
+        shown = f"filter pattern {patterns[0]['FilterPattern']!r}" if patterns else "no filter pattern"
+        why = (f"a SAM CloudWatchLogs event delivers its log group {_group_name(ctx, node)} to {consumer} "
+               f"with {shown}; " + _OWN_LOGS)
+        ctx.add(owner, consumer, "logs", path, "log output", patterns, why=why, write=True)
 
 
 def _own_log_group(ctx: ReadContext, function_id: str) -> None:
     """The write every invocation makes, into the function's own log group, when something
     subscribes to that group (else the edge could not close a loop)."""
     names = {p.parts for p in _own_names(ctx, function_id)}
+    chosen = mapping(ctx.functions[function_id].properties.get("LoggingConfig")).get("LogGroup")
     for group in ctx.nodes_of(NodeKind.LOG_GROUP):
-        own = str(group) in {str(Pattern(n)) for n in names} or any(
-            p.parts in names for p in _declared_names(ctx, group))
-        if own and ctx.has_trigger_from(group):
-            ctx.add(function_id, group, "logs", ctx.functions[function_id].path, "log output",
-                    why=_OWN_LOGS, write=True)
+        declared = _declared_names(ctx, group)
+        by_ref = chosen is not None and ctx.resolver.refers_to(chosen) == group
+        if (by_ref or any(p.parts in names for p in declared)) and ctx.has_trigger_from(group):
+            why = _OWN_LOGS.replace("there", f"to its log group {declared[0] if declared else group}", 1)
+            path = ctx.functions[function_id].path
+            ctx.add(function_id, group, "logs", path, "log output", why=why, write=True)
 
 
 def _any_pattern(patterns: List[Dict[str, Any]], emission: Any) -> str:

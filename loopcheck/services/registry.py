@@ -24,6 +24,8 @@ WRITE_ACTIONS: Dict[str, Tuple[NodeKind, Tuple[str, ...]]] = {
 RUNTIME_COVERED = frozenset(k for s in SERVICES if s.runtime_covered for k in s.kinds)
 # Node kind -> the service's name in messages, for the kinds runtime detection does not cover.
 KIND_SERVICE: Dict[NodeKind, str] = {k: s.label for s in SERVICES if not s.runtime_covered for k in s.kinds}
+# Trigger.service -> the service's name in messages, for the services runtime detection does not cover.
+UNCOVERED_SERVICES: Dict[str, str] = {s.name: s.label for s in SERVICES if not s.runtime_covered}
 _VERBS: Dict[str, str] = {key: verb for s in SERVICES for key, verb in s.verbs.items()}
 _MATCHERS: Dict[str, Matcher] = {key: s.matcher for s in SERVICES if s.matcher for key in s.verbs}
 RESOURCE_READERS: Dict[str, ResourceReader] = {t: r for s in SERVICES for t, r in s.resource_readers.items()}
@@ -39,3 +41,8 @@ def verb(trigger_service: str) -> str:
 def matcher(trigger_service: str) -> Optional[Matcher]:
     """The service's own filter matcher; None: the EventBridge-shape matcher."""
     return _MATCHERS.get(trigger_service)
+
+
+def label(trigger_service: str) -> str:
+    """The service's name in messages ("CloudWatch Logs"); the key itself when unknown."""
+    return next((s.label for s in SERVICES if s.name == trigger_service), trigger_service)
