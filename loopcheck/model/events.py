@@ -26,11 +26,11 @@ from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
-from loopcheck.model.readers import _dict, _event_types, _json, _key_filter, _resolve_values, _type_of
+from loopcheck.model.readers import _dict, _json, _resolve_values, _type_of
 from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Trigger, TaskWrite, Trigger
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str
-from loopcheck.resolve.values import Pattern, Symbol, branches, items_of
+from loopcheck.resolve.values import Pattern, Symbol, items_of
 from loopcheck.services.registry import EVENT_READERS, FUNCTION_READERS, RESOURCE_KINDS, RESOURCE_READERS
 
 Path = Tuple[Any, ...]
@@ -112,6 +112,7 @@ class _EventPaths:
         self.builder = builder
         self.model = model
         self.raw: Dict[str, Any] = builder.resources
+        self._notifications: List[Tuple[int, int, S3Trigger]] = []  # (rank, order read, notification)
 
     # -- the reading context service readers get (loopcheck.services.base.ReadContext) -------
     @property
@@ -132,6 +133,14 @@ class _EventPaths:
         if node_id not in self.model.resources:
             self.model.resources[node_id] = Resource(node_id, kind, path, rtype, {})
             self.model.order.setdefault(node_id, len(self.model.order))
+
+    def add_notification(self, bucket: str, consumer: str, events: Tuple[str, ...], prefix: Optional[str],
+                         suffix: Optional[str], path: Path, origin: str, rank: int) -> None:
+        self._notifications.append((rank, len(self._notifications),
+                                    S3Trigger(bucket, consumer, events, prefix, suffix, path, origin)))
+
+    def default_bus(self) -> str:
+        return DEFAULT_BUS
 
     def has_trigger_from(self, node_id: str) -> bool:
         return any(t.source == node_id and not t.write for t in self.model.event_triggers)
@@ -163,8 +172,6 @@ class _EventPaths:
             "AWS::SNS::Subscription": self._subscription,
             "AWS::SNS::Topic": self._topic,
             "AWS::Events::Rule": self._rule,
-            "AWS::S3::Bucket": self._bucket,
-            "Custom::S3BucketNotifications": self._cdk_bucket,
             "AWS::SQS::Queue": self._queue,
             "AWS::Lambda::EventInvokeConfig": self._invoke_config,
             "AWS::Serverless::Connector": self._connector,
@@ -187,6 +194,9 @@ class _EventPaths:
         for function_reader in FUNCTION_READERS:  # after every trigger: they may ask what leaves a node
             for function_id in list(self.model.functions):
                 function_reader(self, function_id)
+        # S3 notifications in the order services.s3 ranks them (SAM events first), stable.
+        ranked = sorted(self._notifications, key=lambda n: n[:2])
+        self.model.triggers.extend(trigger for _, _, trigger in ranked)
         _event_bucket_targets(self.model)
         # Last: a permission or custom resource adds a trigger only where none of the above
         # connects the same pair.
@@ -289,45 +299,6 @@ class _EventPaths:
                     self.add(bus, consumer, "events", path + ("Properties", "Targets", index),
                              f"EventBridge rule {logical_id}", [pattern] if isinstance(pattern, dict) else [])
 
-    def _s3_to(self, bucket: str, entries: Any, path: Path, arn_key: str, kinds: Tuple[str, ...],
-               event_key: str, filter_keys: Tuple[str, str], origin: str) -> None:
-        for index, entry in enumerate(literal_list(entries)):
-            for alternative in branches(entry):
-                alternative = _dict(alternative)
-                rules = _dict(_dict(alternative.get("Filter")).get(filter_keys[0])).get(filter_keys[1])
-                prefix, suffix = _key_filter(rules)
-                events = _event_types(alternative.get(event_key))
-                for consumer in self.ids(alternative.get(arn_key), *kinds):
-                    self.model.triggers.append(
-                        S3Trigger(bucket, consumer, events, prefix, suffix, path + (index,), origin)
-                    )
-
-    def _bucket(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        config = _dict(props.get("NotificationConfiguration"))
-        base = path + ("Properties", "NotificationConfiguration")
-        self._s3_to(logical_id, config.get("TopicConfigurations"), base + ("TopicConfigurations",),
-                    "Topic", ("topic",), "Event", ("S3Key", "Rules"), "NotificationConfiguration")
-        self._s3_to(logical_id, config.get("QueueConfigurations"), base + ("QueueConfigurations",),
-                    "Queue", ("queue",), "Event", ("S3Key", "Rules"), "NotificationConfiguration")
-        eventbridge = _dict(config.get("EventBridgeConfiguration"))
-        if eventbridge.get("EventBridgeEnabled") in (True, "true", "True"):
-            self.model.triggers.append(S3Trigger(
-                logical_id, DEFAULT_BUS, ("s3:*",), None, None,
-                base + ("EventBridgeConfiguration",), "EventBridgeConfiguration"))
-
-    def _cdk_bucket(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        config = _dict(props.get("NotificationConfiguration"))
-        base = path + ("Properties", "NotificationConfiguration")
-        for bucket in self.builder.bucket_ids(props.get("BucketName")):
-            self._s3_to(bucket, config.get("TopicConfigurations"), base + ("TopicConfigurations",),
-                        "TopicArn", ("topic",), "Events", ("Key", "FilterRules"), "CDK bucket notifications")
-            self._s3_to(bucket, config.get("QueueConfigurations"), base + ("QueueConfigurations",),
-                        "QueueArn", ("queue",), "Events", ("Key", "FilterRules"), "CDK bucket notifications")
-            if "EventBridgeConfiguration" in config:
-                self.model.triggers.append(S3Trigger(
-                    bucket, DEFAULT_BUS, ("s3:*",), None, None,
-                    base + ("EventBridgeConfiguration",), "CDK EventBridgeConfiguration"))
-
     def _queue(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
         policy = _json(props.get("RedrivePolicy"))
         if isinstance(policy, dict):
@@ -341,7 +312,7 @@ class _EventPaths:
             if not config:
                 continue
             why = literal_str(config.get("Prefix")) or ""
-            for bucket in self.builder.bucket_ids(config.get("BucketARN")):
+            for bucket in self.ids(config.get("BucketARN"), "bucket"):
                 self.add(logical_id, bucket, "firehose", path + ("Properties", key),
                          "Firehose S3 destination", why=why)
 

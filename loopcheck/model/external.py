@@ -92,7 +92,7 @@ class _External:
         where = path  # the permission itself: that is where the template shows the trigger
         for function in functions:
             if kind == "bucket":
-                for bucket in self.paths.builder.bucket_ids(source):
+                for bucket in self.paths.ids(source, "bucket"):
                     if self._free((bucket, function), logical_id):
                         self.model.triggers.append(S3Trigger(
                             bucket, function, DEFAULT_S3_EVENTS, None, None, where,

@@ -1,42 +1,21 @@
-"""Stage 3, model: small readers every model module shares (a literal mapping, event type
-lists, S3 key filters, JSON-or-object properties, resolved filter values, a resource's Type).
+"""Stage 3, model: small readers every model module shares (a literal mapping, S3 event type
+lists and key filters from loopcheck.services.s3, JSON-or-object properties, resolved filter
+values, a resource's Type).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict
 
 from loopcheck.resolve.filters import Resolved
 from loopcheck.resolve.globs import tokens
 from loopcheck.resolve.props import is_intrinsic, literal_str, mapping
-from loopcheck.resolve.values import items_of
+from loopcheck.services.s3 import event_types as _event_types  # noqa: F401  (S3's own readers)
+from loopcheck.services.s3 import key_filter as _key_filter  # noqa: F401
 
 # A literal mapping or {}: the accessor of loopcheck.resolve.props, by the name this stage's readers use.
 _dict = mapping
-
-
-def _event_types(node: Any) -> Tuple[str, ...]:
-    out = []
-    for item in items_of(node):
-        text = literal_str(item)
-        if text is not None and text not in out:
-            out.append(str(text))
-    return tuple(out)
-
-
-def _key_filter(rules: Any) -> Tuple[Optional[str], Optional[str]]:
-    prefix = suffix = None
-    for rule in items_of(rules):
-        rule = _dict(rule)
-        name, value = literal_str(rule.get("Name")), literal_str(rule.get("Value"), numbers=True)
-        if name is None or value is None:
-            continue
-        if name.lower() == "prefix":
-            prefix = str(value)
-        elif name.lower() == "suffix":
-            suffix = str(value)
-    return prefix, suffix
 
 
 def _json(node: Any) -> Any:

@@ -9,7 +9,7 @@ stages never care which shape a template used.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional
 
 from loopcheck.knowledge import sam_policy_templates
 from loopcheck.knowledge.managed_policies import (
@@ -19,10 +19,9 @@ from loopcheck.knowledge.managed_policies import (
 )
 from loopcheck.model.events import add_event_paths
 from loopcheck.model.iam import statements_from_document
-from loopcheck.model.readers import _dict, _event_types, _key_filter
+from loopcheck.model.readers import _dict
 from loopcheck.model.types import (
     BUCKET,
-    CDK_NOTIFICATIONS,
     FUNCTION_TYPES,
     LAMBDA_FUNCTION,
     SAM_FUNCTION,
@@ -36,7 +35,6 @@ from loopcheck.model.types import (
     TaskWrite,
     Trigger,
     UnknownPermission,
-    _bucket_ids,
 )
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str, mapping
 from loopcheck.resolve.values import Pattern, Resolver, branches, items_of
@@ -67,8 +65,6 @@ class _Builder:
         self.buckets: Dict[str, Bucket] = {}
         self.functions: Dict[str, Function] = {}
         self.triggers: List[S3Trigger] = []
-        self._bucket_by_name: Dict[Tuple[Any, ...], str] = {}
-        self._function_by_pattern: Dict[Tuple[Any, ...], str] = {}
         self._policies_by_role: Dict[str, List[str]] = {}
 
     def build(self, files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
@@ -81,17 +77,11 @@ class _Builder:
             if rtype == BUCKET:
                 bucket = Bucket(str(logical_id), path, self.resolver.resource_name(logical_id))
                 self.buckets[bucket.id] = bucket
-                for name in bucket.names:
-                    self._bucket_by_name.setdefault(name.parts, bucket.id)
             elif rtype in FUNCTION_TYPES:
                 props = _dict(resource.get("Properties"))
                 if rtype == SAM_FUNCTION and globals_function:
                     props = _merge_globals(globals_function, props)
                 self.functions[str(logical_id)] = Function(str(logical_id), path, rtype, props)
-                for pattern in self.resolver.resource_arn(logical_id) + self.resolver.resource_name(
-                    logical_id
-                ):
-                    self._function_by_pattern.setdefault(pattern.parts, str(logical_id))
             elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 for role in items_of(_dict(resource.get("Properties")).get("Roles")):
                     role_id = self.resolver.refers_to(role) or literal_str(role)
@@ -99,49 +89,13 @@ class _Builder:
                         self._policies_by_role.setdefault(str(role_id), []).append(str(logical_id))
         for function in self.functions.values():
             self._permissions(function)
-            if function.type == SAM_FUNCTION:
-                self._sam_events(function)
-        for logical_id, resource in self.resources.items():
-            if not isinstance(resource, dict):
-                continue
-            if resource.get("Type") == BUCKET:
-                self._bucket_notifications(str(logical_id), resource)
-            elif resource.get("Type") == CDK_NOTIFICATIONS:
-                self._cdk_notifications(str(logical_id), resource)
         order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
         model = Model(
             self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order,
-            self._bucket_by_name, files=dict(files or {}), scope=dict(scope or {}),
+            files=dict(files or {}), scope=dict(scope or {}),
         )
         add_event_paths(self, model)
         return model
-
-    # -- references -----------------------------------------------------------------------
-    def bucket_ids(self, node: Any) -> List[str]:
-        return _bucket_ids(self.resolver, self.buckets, self._bucket_by_name, node)
-
-    def function_ids(self, node: Any, _via: Tuple[str, ...] = ()) -> List[str]:
-        """Functions an ARN or name expression may name (aliases and versions included)."""
-        target = self.resolver.refers_to(node)
-        if target is not None:
-            if target in self.functions:
-                return [target]
-            rtype = self.resolver.resource_type(target)
-            if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version") and target not in _via:
-                inner = _dict(_dict(self.resources.get(target)).get("Properties")).get("FunctionName")
-                return self.function_ids(inner, _via + (target,))
-            return []
-        found = []
-        for pattern in self.resolver.value(node):
-            function_id = self._function_by_pattern.get(pattern.parts)
-            if function_id is None and pattern.parts and isinstance(pattern.parts[-1], str):
-                head, sep, _qualifier = pattern.parts[-1].rpartition(":")
-                if sep:  # a qualified ARN: ...:function:name:alias
-                    trimmed = pattern.parts[:-1] + ((head,) if head else ())
-                    function_id = self._function_by_pattern.get(trimmed)
-            if function_id and function_id not in found:
-                found.append(function_id)
-        return found
 
     # -- permissions ----------------------------------------------------------------------
     def _permissions(self, function: Function) -> None:
@@ -255,54 +209,6 @@ class _Builder:
                 else:
                     function.unknown_permissions.append(
                         UnknownPermission("a Policies entry loopcheck cannot read", item_path)
-                    )
-
-    # -- triggers -------------------------------------------------------------------------
-    def _sam_events(self, function: Function) -> None:
-        events = function.properties.get("Events")
-        for name, event in _dict(events).items():
-            event = _dict(event)
-            if event.get("Type") != "S3":
-                continue
-            props = _dict(event.get("Properties"))
-            path = function.path + ("Properties", "Events", name)
-            prefix, suffix = _key_filter(_dict(_dict(props.get("Filter")).get("S3Key")).get("Rules"))
-            types = _event_types(props.get("Events"))
-            for bucket_id in self.bucket_ids(props.get("Bucket")):
-                self.triggers.append(
-                    S3Trigger(bucket_id, function.id, types, prefix, suffix, path, "SAM S3 event")
-                )
-
-    def _bucket_notifications(self, bucket_id: str, resource: Dict[str, Any]) -> None:
-        config = _dict(_dict(resource.get("Properties")).get("NotificationConfiguration"))
-        base = ("Resources", bucket_id, "Properties", "NotificationConfiguration", "LambdaConfigurations")
-        entries = config.get("LambdaConfigurations")
-        for index, entry in enumerate(literal_list(entries)):
-            for alternative in branches(entry):
-                alternative = _dict(alternative)
-                prefix, suffix = _key_filter(_dict(_dict(alternative.get("Filter")).get("S3Key")).get("Rules"))
-                types = _event_types(alternative.get("Event"))
-                for function_id in self.function_ids(alternative.get("Function")):
-                    self.triggers.append(
-                        S3Trigger(bucket_id, function_id, types, prefix, suffix, base + (index,),
-                                  "NotificationConfiguration")
-                    )
-
-    def _cdk_notifications(self, logical_id: str, resource: Dict[str, Any]) -> None:
-        props = _dict(resource.get("Properties"))
-        config = _dict(props.get("NotificationConfiguration"))
-        base = ("Resources", logical_id, "Properties", "NotificationConfiguration",
-                "LambdaFunctionConfigurations")
-        entries = config.get("LambdaFunctionConfigurations")
-        for bucket_id in self.bucket_ids(props.get("BucketName")):
-            for index, entry in enumerate(literal_list(entries)):
-                entry = _dict(entry)
-                prefix, suffix = _key_filter(_dict(_dict(entry.get("Filter")).get("Key")).get("FilterRules"))
-                types = _event_types(entry.get("Events"))
-                for function_id in self.function_ids(entry.get("LambdaFunctionArn")):
-                    self.triggers.append(
-                        S3Trigger(bucket_id, function_id, types, prefix, suffix, base + (index,),
-                                  "CDK bucket notifications")
                     )
 
 

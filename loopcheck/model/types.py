@@ -188,7 +188,6 @@ class Model:
     functions: Dict[str, Function]
     triggers: List[S3Trigger]
     order: Dict[str, int]  # logical id -> position in the template
-    bucket_by_name: Dict[Tuple[Any, ...], str] = field(default_factory=dict)
     resources: Dict[str, Resource] = field(default_factory=dict)  # non-bucket event nodes
     event_triggers: List[Trigger] = field(default_factory=list)
     tasks: List[TaskWrite] = field(default_factory=list)
@@ -213,19 +212,22 @@ class Model:
         resource = self.resources.get(node_id)
         return resource.kind if resource else NodeKind.UNKNOWN
 
-    def resource_ids(self, node: Any, kinds: Optional[Tuple[str, ...]] = None) -> List[str]:
+    def resource_ids(self, node: Any, kinds: Optional[Tuple[str, ...]] = None,
+                     _via: Tuple[str, ...] = ()) -> List[str]:
         """Event nodes (buckets, functions, queues, topics, ...) an expression may name: by
         Ref/GetAtt (a table's StreamArn names the table; an alias or version names its
         function), or by a name, ARN or URL that resolves to the same pattern; only nodes of
-        `kinds` when given."""
+        `kinds` when given. The one resolver of "which node does this expression name"."""
         resolver = self.resolver
         target = resolver.refers_to(node)
         found: List[str] = []
         if target is not None:
             rtype = resolver.resource_type(target)
             if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                if target in _via:
+                    return []
                 inner = mapping(mapping(resolver.resources.get(target)).get("Properties")).get("FunctionName")
-                return self.resource_ids(inner, kinds)
+                return self.resource_ids(inner, kinds, _via + (target,))
             found = [target] if self.kind_of(target) != NodeKind.UNKNOWN else []
         else:
             for pattern in resolver.value(node):
@@ -241,24 +243,7 @@ class Model:
 
     def bucket_ids(self, node: Any) -> List[str]:
         """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
-        return _bucket_ids(self.resolver, self.buckets, self.bucket_by_name, node)
-
-
-def _bucket_ids(resolver: Resolver, buckets: Dict[str, Bucket], by_name: Dict[Tuple[Any, ...], str],
-                node: Any) -> List[str]:
-    target = resolver.refers_to(node)
-    if target is not None:
-        return [target] if target in buckets else []
-    found: List[str] = []
-    for pattern in resolver.value(node):
-        parts = pattern.parts
-        if parts and isinstance(parts[0], str) and parts[0].startswith("arn:aws:s3:::"):
-            head = parts[0][len("arn:aws:s3:::"):]
-            parts = ((head,) if head else ()) + parts[1:]
-        bucket_id = by_name.get(parts)
-        if bucket_id and bucket_id not in found:
-            found.append(bucket_id)
-    return found
+        return self.resource_ids(node, (NodeKind.BUCKET,))
 
 
 # A literal mapping or {}: the accessor of loopcheck.resolve.props, by the name this stage's readers use.

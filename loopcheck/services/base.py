@@ -33,6 +33,13 @@ class ReadContext(Protocol):
             patterns: Optional[List[Dict[str, Any]]] = None, why: str = "", write: bool = False) -> None:
         """A trigger (or, with `write`, a write the platform makes for `source`)."""
 
+    def add_notification(self, bucket: str, consumer: str, events: Tuple[str, ...], prefix: Optional[str],
+                         suffix: Optional[str], path: Path, origin: str, rank: int) -> None:
+        """An S3 notification (`rank`: where it is listed among them, see services.s3)."""
+
+    def default_bus(self) -> str:
+        """The default event bus's node (it has no resource in the template)."""
+
     def has_trigger_from(self, node_id: str) -> bool:
         """Whether some trigger already leaves a node."""
 
