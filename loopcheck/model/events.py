@@ -26,12 +26,18 @@ from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
-from loopcheck.model.readers import _dict, _json, _resolve_values, _type_of
+from loopcheck.model.readers import _dict, _type_of
 from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Trigger, TaskWrite, Trigger
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str
 from loopcheck.resolve.values import Pattern, Symbol, items_of
-from loopcheck.services.registry import EVENT_READERS, FUNCTION_READERS, RESOURCE_KINDS, RESOURCE_READERS
+from loopcheck.services.registry import (
+    CONFIGURATION_READERS,
+    EVENT_READERS,
+    FUNCTION_READERS,
+    RESOURCE_KINDS,
+    RESOURCE_READERS,
+)
 
 Path = Tuple[Any, ...]
 
@@ -74,34 +80,6 @@ def _default_bus(model: Model) -> str:
         model.resources[DEFAULT_BUS] = Resource(DEFAULT_BUS, NodeKind.BUS, (), "AWS::Events::EventBus", {})
         model.order.setdefault(DEFAULT_BUS, len(model.order))
     return DEFAULT_BUS
-
-
-def bus_ids(model: Model, node: Any) -> List[str]:
-    """The buses an EventBusName names (none given: the default bus)."""
-    if node is None:
-        return [DEFAULT_BUS]
-    return resource_ids(model, node, ("bus",))
-
-
-# -- filters -------------------------------------------------------------------------------
-
-
-def _criteria(node: Any) -> List[Dict[str, Any]]:
-    """FilterCriteria.Filters[].Pattern, ORed."""
-    out = []
-    for item in items_of(_dict(node).get("Filters")):
-        pattern = _json(_dict(item).get("Pattern"))
-        if isinstance(pattern, dict):
-            out.append(pattern)
-    return out
-
-
-def _sns_patterns(policy: Any, scope: Any) -> List[Dict[str, Any]]:
-    policy = _json(policy)
-    if not isinstance(policy, dict) or not policy:
-        return []
-    key = "Message" if scope == "MessageBody" else "MessageAttributes"
-    return [{key: policy}]
 
 
 # -- the builder ---------------------------------------------------------------------------
@@ -167,16 +145,9 @@ class _EventPaths:
                     )
         _default_bus(self.model)  # always a node: handler code may put events on it
         _index(self.model)
-        handlers = {
-            "AWS::Lambda::EventSourceMapping": self._mapping,
-            "AWS::SNS::Subscription": self._subscription,
-            "AWS::SNS::Topic": self._topic,
-            "AWS::Events::Rule": self._rule,
-            "AWS::SQS::Queue": self._queue,
-            "AWS::Lambda::EventInvokeConfig": self._invoke_config,
+        handlers = {  # what is not one service's: SAM connectors, alarms; and state machines (for now)
             "AWS::Serverless::Connector": self._connector,
             "AWS::CloudWatch::Alarm": self._alarm,
-            "AWS::KinesisFirehose::DeliveryStream": self._firehose,
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::Serverless::StateMachine": self._state_machine,
         }
@@ -202,119 +173,25 @@ class _EventPaths:
         # connects the same pair.
         add_external_triggers(self)
 
-    # -- functions (SAM events, destinations, dead-letter queues, connectors) ---------------
+    # -- functions (SAM events, their own configuration, connectors) --------------------------
     def _function(self, function: Function) -> None:
         props = function.properties
         base = function.path + ("Properties",)
         if function.type == SAM_FUNCTION:
             for name, event in _dict(props.get("Events")).items():
                 self._sam_event(function.id, _dict(event), base + ("Events", name))
-            config = _dict(props.get("EventInvokeConfig"))
-            self._destinations(function.id, config.get("DestinationConfig"), base + ("EventInvokeConfig",))
-            dlq = _dict(props.get("DeadLetterQueue"))
-            for target in self.ids(dlq.get("TargetArn"), "queue", "topic"):
-                self.add(function.id, target, "destination", base + ("DeadLetterQueue",),
-                         "DeadLetterQueue", why="dead-letter queue: every failed async invocation")
+        for reader in CONFIGURATION_READERS:
+            reader(self, function.id)
+        if function.type == SAM_FUNCTION:
             for name, connector in _dict(props.get("Connectors")).items():
                 cprops = _dict(_dict(connector).get("Properties"))
                 self._connector_grant(function.id, cprops, base + ("Connectors", name), str(name))
-        dead = _dict(props.get("DeadLetterConfig"))
-        for target in self.ids(dead.get("TargetArn"), "queue", "topic"):
-            self.add(function.id, target, "destination", base + ("DeadLetterConfig",),
-                     "DeadLetterConfig", why="dead-letter queue: every failed async invocation")
 
     def _sam_event(self, consumer: str, event: Dict[str, Any], path: Path) -> None:
         etype = event.get("Type")
-        props = _dict(event.get("Properties"))
         reader = EVENT_READERS.get(etype) if isinstance(etype, str) else None
         if reader is not None:
-            reader(self, consumer, props, path)
-        if etype == "SQS":
-            for queue in self.ids(props.get("Queue"), "queue"):
-                self.add(queue, consumer, "sqs", path, "SAM SQS event", _criteria(props.get("FilterCriteria")))
-        elif etype == "SNS":
-            patterns = _sns_patterns(props.get("FilterPolicy"), props.get("FilterPolicyScope"))
-            for topic in self.ids(props.get("Topic"), "topic"):
-                self.add(topic, consumer, "sns", path, "SAM SNS event", patterns)
-        elif etype in ("DynamoDB", "Kinesis"):
-            kind = "table" if etype == "DynamoDB" else "stream"
-            for source in self.ids(props.get("Stream"), kind):
-                self.add(source, consumer, etype.lower(), path, f"SAM {etype} event",
-                         _criteria(props.get("FilterCriteria")))
-        elif etype in ("EventBridgeRule", "CloudWatchEvent"):
-            pattern = _resolve_values(self.model.resolver, _json(props.get("Pattern")))
-            for bus in bus_ids(self.model, props.get("EventBusName")):
-                self.add(bus, consumer, "events", path, f"SAM {etype} event",
-                         [pattern] if isinstance(pattern, dict) else [])
-
-    def _destinations(self, function_id: str, config: Any, path: Path) -> None:
-        for outcome, why in (("OnSuccess", "on success: every successful async invocation"),
-                             ("OnFailure", "on failure: every failed async invocation")):
-            destination = _dict(_dict(config).get(outcome)).get("Destination")
-            if destination is None:
-                continue
-            for target in self.ids(destination, "queue", "topic", "bus", "function"):
-                self.add(function_id, target, "destination", path + ("DestinationConfig", outcome),
-                         f"{outcome} destination", why=why)
-
-    def _invoke_config(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        for function_id in self.ids(props.get("FunctionName"), "function"):
-            self._destinations(function_id, props.get("DestinationConfig"), path + ("Properties",))
-
-    # -- raw CloudFormation --------------------------------------------------------------
-    def _mapping(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        patterns = _criteria(props.get("FilterCriteria"))
-        for consumer in self.ids(props.get("FunctionName"), "function"):
-            for source in self.ids(props.get("EventSourceArn"), "queue", "table", "stream"):
-                service = {"queue": "sqs", "table": "dynamodb", "stream": "kinesis"}[self.model.kind_of(source)]
-                self.add(source, consumer, service, path, "event source mapping", patterns)
-
-    def _subscription(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        protocol = literal_str(props.get("Protocol"))
-        kinds = {"lambda": ("function",), "sqs": ("queue",)}.get(protocol or "")
-        if not kinds:
-            return
-        patterns = _sns_patterns(props.get("FilterPolicy"), props.get("FilterPolicyScope"))
-        for topic in self.ids(props.get("TopicArn"), "topic"):
-            for consumer in self.ids(props.get("Endpoint"), *kinds):
-                self.add(topic, consumer, "sns", path, "SNS subscription", patterns)
-
-    def _topic(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        for index, item in enumerate(items_of(props.get("Subscription"))):
-            item = _dict(item)
-            kinds = {"lambda": ("function",), "sqs": ("queue",)}.get(literal_str(item.get("Protocol")) or "")
-            for consumer in self.ids(item.get("Endpoint"), *kinds) if kinds else ():
-                self.add(logical_id, consumer, "sns", path + ("Properties", "Subscription", index),
-                         "SNS topic subscription")
-
-    def _rule(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        if props.get("EventPattern") is None:
-            return  # a schedule: nothing in the template triggers it
-        pattern = _resolve_values(self.model.resolver, _json(props.get("EventPattern")))
-        targets = props.get("Targets")
-        for bus in bus_ids(self.model, props.get("EventBusName")):
-            for index, target in enumerate(literal_list(targets)):
-                for consumer in self.ids(_dict(target).get("Arn"), "function", "queue", "topic",
-                                         "statemachine", "stream", "bus", "firehose"):
-                    self.add(bus, consumer, "events", path + ("Properties", "Targets", index),
-                             f"EventBridge rule {logical_id}", [pattern] if isinstance(pattern, dict) else [])
-
-    def _queue(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        policy = _json(props.get("RedrivePolicy"))
-        if isinstance(policy, dict):
-            for dlq in self.ids(policy.get("deadLetterTargetArn"), "queue"):
-                self.add(logical_id, dlq, "redrive", path + ("Properties", "RedrivePolicy"),
-                         "RedrivePolicy", why="messages that fail maxReceiveCount times")
-
-    def _firehose(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        for key in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
-            config = _dict(props.get(key))
-            if not config:
-                continue
-            why = literal_str(config.get("Prefix")) or ""
-            for bucket in self.ids(config.get("BucketARN"), "bucket"):
-                self.add(logical_id, bucket, "firehose", path + ("Properties", key),
-                         "Firehose S3 destination", why=why)
+            reader(self, consumer, _dict(event.get("Properties")), path)
 
     def _alarm(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
         metrics = [props] + [_dict(_dict(m.get("MetricStat")).get("Metric"))

@@ -66,7 +66,10 @@ class Service:
     runtime_covered: bool = False  # Lambda's recursive loop detection stops loops through it
     resource_readers: Dict[str, ResourceReader] = field(default_factory=dict)  # by CloudFormation type
     event_readers: Dict[str, EventReader] = field(default_factory=dict)  # by SAM event Type
-    function_readers: Tuple[FunctionReader, ...] = ()
+    # Per-function readers of the function's own configuration (destinations, dead-letter
+    # queues), run with each function's SAM events, in template order.
+    configuration_readers: Tuple[FunctionReader, ...] = ()
+    function_readers: Tuple[FunctionReader, ...] = ()  # run after every trigger is read
     matcher: Optional[Matcher] = None  # None: the EventBridge-shape matcher (resolve.filters.match_any)
 
     @property

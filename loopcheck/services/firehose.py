@@ -5,8 +5,26 @@ Sources: /work/shared/AWS-FACTS.md; IAM Service Authorization Reference; Lambda 
 guide "invocation-recursion" (runtime detection covers Lambda, SQS, SNS and S3 only).
 """
 
+from __future__ import annotations
+
+from typing import Any, Dict
+
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.services.base import Service
+from loopcheck.resolve.props import literal_str, mapping
+from loopcheck.services.base import Path, ReadContext, Service
+
+
+def _delivery_stream(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path) -> None:
+    """An S3 destination: the stream writes objects under its Prefix into the bucket."""
+    for key in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
+        config = mapping(props.get(key))
+        if not config:
+            continue
+        why = literal_str(config.get("Prefix")) or ""
+        for bucket in ctx.ids(config.get("BucketARN"), NodeKind.BUCKET):
+            ctx.add(logical_id, bucket, "firehose", path + ("Properties", key), "Firehose S3 destination",
+                    why=why)
+
 
 SERVICE = Service(
     name="firehose", label="Firehose",
@@ -14,4 +32,5 @@ SERVICE = Service(
     write_actions={"firehose:PutRecord": (NodeKind.FIREHOSE, ("record",)),
                    "firehose:PutRecordBatch": (NodeKind.FIREHOSE, ("record",))},
     verbs={"firehose": "delivers objects to"},
+    resource_readers={"AWS::KinesisFirehose::DeliveryStream": _delivery_stream},
 )

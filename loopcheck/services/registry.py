@@ -30,6 +30,7 @@ _VERBS: Dict[str, str] = {key: verb for s in SERVICES for key, verb in s.verbs.i
 _MATCHERS: Dict[str, Matcher] = {key: s.matcher for s in SERVICES if s.matcher for key in s.verbs}
 RESOURCE_READERS: Dict[str, ResourceReader] = {t: r for s in SERVICES for t, r in s.resource_readers.items()}
 EVENT_READERS: Dict[str, EventReader] = {t: r for s in SERVICES for t, r in s.event_readers.items()}
+CONFIGURATION_READERS: Tuple[FunctionReader, ...] = tuple(r for s in SERVICES for r in s.configuration_readers)
 FUNCTION_READERS: Tuple[FunctionReader, ...] = tuple(r for s in SERVICES for r in s.function_readers)
 
 

@@ -5,8 +5,28 @@ Sources: /work/shared/AWS-FACTS.md; IAM Service Authorization Reference; Lambda 
 guide "invocation-recursion" (runtime detection covers Lambda, SQS, SNS and S3 only).
 """
 
+from __future__ import annotations
+
+from typing import Any, Dict
+
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.services.base import Service
+from loopcheck.services.base import Path, ReadContext, Service
+from loopcheck.services.reading import filter_criteria, json_or_object
+
+
+def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Path) -> None:
+    for queue in ctx.ids(props.get("Queue"), NodeKind.QUEUE):
+        ctx.add(queue, consumer, "sqs", path, "SAM SQS event", filter_criteria(props.get("FilterCriteria")))
+
+
+def _queue(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path) -> None:
+    """RedrivePolicy: messages that fail too often move to the dead-letter queue."""
+    policy = json_or_object(props.get("RedrivePolicy"))
+    if isinstance(policy, dict):
+        for dlq in ctx.ids(policy.get("deadLetterTargetArn"), NodeKind.QUEUE):
+            ctx.add(logical_id, dlq, "redrive", path + ("Properties", "RedrivePolicy"),
+                    "RedrivePolicy", why="messages that fail maxReceiveCount times")
+
 
 SERVICE = Service(
     name="sqs", label="SQS",
@@ -14,4 +34,6 @@ SERVICE = Service(
     write_actions={"sqs:SendMessage": (NodeKind.QUEUE, ("message",))},
     verbs={"sqs": "triggers", "redrive": "moves failed messages to"},
     runtime_covered=True,
+    resource_readers={"AWS::SQS::Queue": _queue},
+    event_readers={"SQS": _sam_event},
 )
