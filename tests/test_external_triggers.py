@@ -12,10 +12,10 @@ import pytest
 from loopcheck.graph.event_graph import build_graph
 from loopcheck.judge.loops import GUARDED, find_loops
 from loopcheck.load.loader import Template, parse_text
-from loopcheck.model.events import _format_glob
 from loopcheck.model.resources import build_model
 from loopcheck.pipeline.analysis import run_code_stage
 from loopcheck.resolve.globs import STAR
+from loopcheck.services.stepfunctions import _format_glob
 
 HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
 

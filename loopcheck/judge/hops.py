@@ -21,13 +21,13 @@ from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES, S3_DETAIL_TYPES
 from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
-from loopcheck.model.events import s3_task_events
 from loopcheck.model.resources import S3Trigger, Trigger
 from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
 from loopcheck.resolve.globs import STAR, Tokens, tokens
 from loopcheck.resolve.values import concat, literal
 from loopcheck.services import registry
 from loopcheck.services.registry import KIND_SERVICE, WRITE_ACTIONS
+from loopcheck.services.s3 import s3_task_events
 
 _VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
 

@@ -1,35 +1,31 @@
-"""Stage 3b, model: the event paths beyond S3-to-function notifications.
+"""Stage 3b, model: the event paths, read by the service modules (loopcheck.services).
 
-Queues, topics, tables with streams, Kinesis streams, event buses, state machines and
-Firehose delivery streams become `Resource` nodes; event source mappings, SNS
-subscriptions, EventBridge rules, S3 notifications to topics/queues/EventBridge, SQS
-redrive, Lambda destinations and dead-letter queues become `Trigger`s; Step Functions tasks
-become `TaskWrite`s; SAM connectors add IAM statements; CloudWatch alarms on a function's
-ConcurrentExecutions/Invocations are noted. SAM and raw CloudFormation (and CDK's
-`Custom::S3BucketNotifications`) land in the same shapes.
+It makes the event nodes (queues, topics, tables with streams, Kinesis streams, buses, state
+machines, Firehose delivery streams, and the default bus), indexes their names, ARNs and URLs,
+and gives each service's readers the reading context (loopcheck.services.base.ReadContext):
+every resource to the reader of its type, every SAM event to the reader of its Type, every
+function to the per-function readers. What belongs to no one service stays here: SAM
+connectors (IAM statements), CloudWatch alarms on a function's ConcurrentExecutions or
+Invocations, and a task writing the bucket of its input event. Last, the triggers the template
+shows but does not configure (loopcheck.model.external).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
     DEFAULT_BUS,
-    STATES_TARGET_PARAMETER,
-    STATES_TASKS,
 )
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
 from loopcheck.model.readers import _dict, _type_of
 from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Trigger, TaskWrite, Trigger
-from loopcheck.resolve.globs import STAR, tokens
-from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str
+from loopcheck.resolve.props import is_intrinsic, literal_str
 from loopcheck.resolve.values import Pattern, Symbol, items_of
 from loopcheck.services.registry import (
     CONFIGURATION_READERS,
@@ -38,6 +34,7 @@ from loopcheck.services.registry import (
     RESOURCE_KINDS,
     RESOURCE_READERS,
 )
+from loopcheck.services.s3 import s3_task_events
 
 Path = Tuple[Any, ...]
 
@@ -120,6 +117,21 @@ class _EventPaths:
     def default_bus(self) -> str:
         return DEFAULT_BUS
 
+    def sam_event(self, consumer: str, event: Dict[str, Any], path: Path) -> None:
+        self._sam_event(consumer, event, path)
+
+    def file_of(self, node_id: str) -> str:
+        return self.model.file_of(node_id)
+
+    def unknown_definition(self, machine: str, why: str) -> None:
+        self.model.unknown_definitions[machine] = why
+
+    def add_task(self, machine: str, action: str, targets: Optional[List[str]], path: Path, state: str,
+                 details: Dict[str, Any], target_path: str, key: Optional[Tuple[Any, ...]],
+                 written_at: str) -> None:
+        self.model.tasks.append(TaskWrite(machine, action, targets, path, state, details, target_path, key,
+                                          written_at=written_at))
+
     def has_trigger_from(self, node_id: str) -> bool:
         return any(t.source == node_id and not t.write for t in self.model.event_triggers)
 
@@ -145,11 +157,9 @@ class _EventPaths:
                     )
         _default_bus(self.model)  # always a node: handler code may put events on it
         _index(self.model)
-        handlers = {  # what is not one service's: SAM connectors, alarms; and state machines (for now)
+        handlers = {  # what is not one service's: SAM connectors, CloudWatch alarms
             "AWS::Serverless::Connector": self._connector,
             "AWS::CloudWatch::Alarm": self._alarm,
-            "AWS::StepFunctions::StateMachine": self._state_machine,
-            "AWS::Serverless::StateMachine": self._state_machine,
         }
         for logical_id, resource in self.raw.items():
             if not isinstance(resource, dict):
@@ -278,113 +288,12 @@ class _EventPaths:
                     {"Statement": statements}, self.model.resolver, source, path
                 )
 
-    # -- Step Functions ---------------------------------------------------------------------
-    def _state_machine(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
-        base = path + ("Properties",)
-        for name, event in _dict(props.get("Events")).items():
-            self._sam_event(logical_id, _dict(event), base + ("Events", name))
-        substitutions = _dict(props.get("DefinitionSubstitutions"))
-        definition = props.get("Definition")
-        where = base + ("Definition",)
-        written: Any = None  # a DefinitionUri file: each task says where in it it is written
-        if definition is None and "DefinitionUri" in props:
-            from loopcheck.load.definition_file import read_definition
-
-            written = read_definition(self.model.file_of(logical_id), props.get("DefinitionUri"))
-            definition, where = written.definition, base + ("DefinitionUri",)
-            if written.why_unknown:
-                self.model.unknown_definitions[logical_id] = written.why_unknown
-        elif definition is None:
-            definition, extra = _definition_string(props.get("DefinitionString"))
-            substitutions = {**extra, **substitutions}
-            where = base + ("DefinitionString",)
-        for state, task in _tasks(_dict(definition)):
-            self._task(logical_id, state, task, substitutions, where,
-                       written.where(task) if written is not None else "")
-
-    def _task(self, machine: str, state: str, task: Dict[str, Any], subs: Dict[str, Any],
-              path: Path, written_at: str = "") -> None:
-        resource = _placeholder(task.get("Resource"), subs)
-        params = _dict(task.get("Parameters") or task.get("Arguments"))
-        texts = [p.literal for p in self.model.resolver.value(resource)]
-        text = texts[0] if len(texts) == 1 and texts[0] else None
-        action: Optional[str] = None
-        target_node: Any = None
-        if text and text.startswith("arn:aws:states:::"):
-            service_action = re.sub(r"\.(sync|waitForTaskToken)(:\d+)?$", "", text[len("arn:aws:states:::"):])
-            if service_action.startswith("aws-sdk:"):
-                pieces = service_action.split(":", 2)
-                if len(pieces) == 3:
-                    action = f"{pieces[1]}:{pieces[2][:1].upper()}{pieces[2][1:]}"
-            else:
-                action = STATES_TASKS.get(service_action)
-            for name in STATES_TARGET_PARAMETER.get(action or "", ()):
-                for key in (name, name + ".$"):
-                    if key in params:
-                        target_node = _placeholder(params[key], subs) if not key.endswith(".$") else None
-                        break
-            if action == "events:PutEvents":
-                entries = literal_list(params.get("Entries"))
-                entry = _dict(entries[0]) if entries else {}
-                target_node = _placeholder(entry.get("EventBusName", "default"), subs)
-                details = {k: v for k, v in entry.items()
-                           if k in ("Source", "DetailType") and literal_str(v) is not None}
-            else:
-                details = {}
-        else:
-            action, target_node, details = "lambda:InvokeFunction", resource, {}  # a bare Lambda ARN
-        if action is None:
-            return
-        targets = self.ids(target_node) if target_node is not None else None
-        task_path = path if written_at else path + ("States", state)
-        task = TaskWrite(machine, action, targets, task_path, state, details, written_at=written_at)
-        _runtime_target(task, params, self.model.resolver, subs)
-        self.model.tasks.append(task)
-
-
 # The task parameter paths that name the bucket of the S3 event that started the execution
 # (EventBridge's `detail.bucket.name`, S3 user guide "Using EventBridge"), in JSONPath and
 # JSONata. The execution's input is the event itself when a rule starts the state machine.
 _EVENT_BUCKET_PATH = re.compile(
     r"(\$|\$\$\.Execution\.Input)\.detail\.bucket\.name"
     r"|\{%\s*\$states\.input\.detail\.bucket\.name\s*%\}")
-
-
-def _runtime_target(task: TaskWrite, params: Dict[str, Any], resolver: Any, subs: Dict[str, Any]) -> None:
-    """What the definition says about a target named at run time (`"Bucket.$": "$.detail.
-    bucket.name"`, or JSONata's `"{% $states.input.detail.bucket.name %}"`), and for an S3
-    write the key it writes, as a glob."""
-    if not task.action.startswith("s3:"):
-        return
-    for key in ("Bucket.$", "Bucket"):
-        value = params.get(key)
-        if isinstance(value, str) and (key.endswith(".$") or value.startswith("{%")):
-            task.target_path = value.strip()
-    written = params.get("Key")
-    if written is not None and not (isinstance(written, str) and written.startswith("{%")):
-        values = resolver.value(_placeholder(written, subs))
-        task.key = tokens(values[0], wildcards=False) if len(values) == 1 and not values[0].is_unknown else None
-    elif isinstance(params.get("Key.$"), str):
-        task.key = _format_glob(params["Key.$"])
-
-
-def s3_task_events(action: str) -> Tuple[str, ...]:
-    """The S3 event types a task's S3 action emits (`s3:PutObject`, `s3:CopyObject`...)."""
-    return API_EVENTS.get(action.partition(":")[2], ()) or ACTION_EVENTS.get(action, ())
-
-
-def _format_glob(path: str) -> Optional[Tuple[Any, ...]]:
-    """The key a `States.Format('text-{}', ...)` intrinsic builds, as a glob (each `{}` any
-    text); None for any other JSONPath (the key comes from the input: unknown)."""
-    match = re.fullmatch(r"\s*States\.Format\(\s*'((?:[^'\\]|\\.)*)'.*\)\s*", path, re.S)
-    if not match:
-        return None
-    out: List[Any] = []
-    for index, piece in enumerate(match.group(1).replace("\\", "").split("{}")):
-        if index:
-            out.append(STAR)
-        out.extend(piece)
-    return tuple(out)
 
 
 def _event_bucket_targets(model: Model) -> None:
@@ -428,65 +337,9 @@ def _connector_resource(text: str, arn: Any, name: Any) -> Any:
     return {"Fn::Sub": [text, variables]} if variables else text
 
 
-def _placeholder(node: Any, subs: Dict[str, Any]) -> Any:
-    """A definition string's `${Name}`: the node DefinitionSubstitutions (or Fn::Sub's
-    variables) give for it, or a `Fn::Sub` of the text the resolver can read."""
-    if isinstance(node, str) and "${" in node:
-        match = re.fullmatch(r"\$\{([^}]+)\}", node)
-        if match and match.group(1) in subs:
-            return subs[match.group(1)]
-        return {"Fn::Sub": [node, subs]} if subs else {"Fn::Sub": node}
-    return node
-
-
-def _definition_string(node: Any) -> Tuple[Any, Dict[str, Any]]:
-    """A DefinitionString as an object, with the Fn::Sub variables it was written with."""
-    variables: Dict[str, Any] = {}
-    if isinstance(node, dict) and len(node) == 1 and "Fn::Sub" in node:
-        arg = node["Fn::Sub"]
-        if isinstance(arg, list) and len(arg) == 2:
-            arg, variables = arg[0], _dict(arg[1])
-        node = arg
-    elif isinstance(node, dict) and len(node) == 1 and "Fn::Join" in node:
-        arg = node["Fn::Join"]
-        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
-            pieces = []
-            for piece in arg[1]:
-                if isinstance(piece, str):
-                    pieces.append(piece)
-                else:
-                    key = f"join{len(variables)}"
-                    variables[key] = piece
-                    pieces.append("${" + key + "}")
-            node = str(arg[0]).join(pieces)
-    if not isinstance(node, str):
-        return {}, variables
-    try:
-        return json.loads(node), variables
-    except ValueError:
-        return {}, variables
-
-
-def _tasks(definition: Dict[str, Any], depth: int = 0) -> List[Tuple[str, Dict[str, Any]]]:
-    """Every Task state, nested Parallel branches and Map iterators included."""
-    out: List[Tuple[str, Dict[str, Any]]] = []
-    if depth > 8:
-        return out
-    for name, state in _dict(definition.get("States")).items():
-        state = _dict(state)
-        if state.get("Type") == "Task":
-            out.append((str(name), state))
-        for branch in items_of(state.get("Branches")):
-            out.extend(_tasks(_dict(branch), depth + 1))
-        for key in ("Iterator", "ItemProcessor"):
-            if key in state:
-                out.extend(_tasks(_dict(state[key]), depth + 1))
-    return out
-
-
 def add_event_paths(builder: Any, model: Model) -> None:
     """Fill `model`'s resources, triggers, tasks, alarms (and connector grants)."""
     _EventPaths(builder, model).run()
 
 
-__all__ = ["add_event_paths", "resource_ids", "s3_task_events"]
+__all__ = ["add_event_paths", "resource_ids"]

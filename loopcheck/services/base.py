@@ -40,6 +40,20 @@ class ReadContext(Protocol):
     def default_bus(self) -> str:
         """The default event bus's node (it has no resource in the template)."""
 
+    def sam_event(self, consumer: str, event: Dict[str, Any], path: Path) -> None:
+        """Read one SAM event of a function or state machine (by the service of its Type)."""
+
+    def file_of(self, node_id: str) -> str:
+        """The file that defines a logical id (a DefinitionUri is relative to it)."""
+
+    def unknown_definition(self, machine: str, why: str) -> None:
+        """A state machine whose definition could not be read, and why."""
+
+    def add_task(self, machine: str, action: str, targets: Optional[List[str]], path: Path, state: str,
+                 details: Dict[str, Any], target_path: str, key: Optional[Tuple[Any, ...]],
+                 written_at: str) -> None:
+        """A state machine task that calls a service (loopcheck.model.types.TaskWrite)."""
+
     def has_trigger_from(self, node_id: str) -> bool:
         """Whether some trigger already leaves a node."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
 from loopcheck.resolve.props import literal_list, literal_str, mapping
 from loopcheck.resolve.values import branches, items_of
 from loopcheck.services.base import Path, ReadContext, Service
@@ -121,6 +122,11 @@ def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Pat
     events = event_types(props.get("Events"))
     for bucket in ctx.ids(props.get("Bucket"), NodeKind.BUCKET):
         ctx.add_notification(bucket, consumer, events, prefix, suffix, path, "SAM S3 event", SAM_EVENTS)
+
+
+def s3_task_events(action: str) -> Tuple[str, ...]:
+    """The S3 event types a task's S3 action emits (`s3:PutObject`, `s3:CopyObject`...)."""
+    return API_EVENTS.get(action.partition(":")[2], ()) or ACTION_EVENTS.get(action, ())
 
 
 SERVICE = Service(
