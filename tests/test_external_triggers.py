@@ -75,7 +75,7 @@ def findings(findings_of, *parts: str):
 
 
 def outside_s3(model):
-    return [(t.bucket, t.function, t.events, t.prefix, t.suffix) for t in model.triggers if t.outside]
+    return [(t.source, t.consumer, t.events, t.prefix, t.suffix) for t in model.triggers if t.outside]
 
 
 # -- Lambda permissions for s3.amazonaws.com -------------------------------------------------
@@ -171,7 +171,7 @@ def test_the_template_notification_wins_over_the_permission(findings_of):
         'Bucket=record["s3"]["bucket"]["name"], Key="out/" + record["s3"]["object"]["key"]')
     parts = (res("Drop", "AWS::S3::Bucket"), fn(code=code, extra=event), permission())
     model = model_of(*parts)
-    assert [(t.bucket, t.function, t.prefix) for t in model.triggers] == [("Drop", "Fn", "in/")]
+    assert [(t.source, t.consumer, t.prefix) for t in model.triggers] == [("Drop", "Fn", "in/")]
     assert [f.rule for f in findings(findings_of, *parts) if f.severity == "error"] == []
 
 
@@ -310,7 +310,7 @@ NotificationConfiguration:
 """
     model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER,
                      res("Notify", "Custom::S3BucketNotifications", config))
-    assert [(t.bucket, t.function, t.outside) for t in model.triggers] == [("Drop", "Fn", None)]
+    assert [(t.source, t.consumer, t.outside) for t in model.triggers] == [("Drop", "Fn", None)]
 
 
 def test_custom_resource_beside_a_permission_gives_one_trigger():

@@ -165,3 +165,10 @@ def test_graph_errors_and_skips():
     assert "t0_b_MediaBucket" in completed.stdout  # the readable template is still drawn
     completed = loopcheck("graph", ROOT / "action.yml")  # YAML, not a template
     assert completed.returncode == 0 and "skipped" in completed.stderr
+
+
+def test_a_write_off_every_loop_whose_code_was_read_is_labelled():
+    """A write no loop judges, by a function whose code was read, takes its evidence from the
+    code (the drawing once asked the effect for a `bucket` it no longer has, and crashed)."""
+    text = graph(FIXTURES / "built-output-sources" / "template.yaml")
+    assert "t0_f_ArchiveFn ==>|\"permissions unknown [code]\"| t0_b_ExportsBucket" in text

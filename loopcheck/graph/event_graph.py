@@ -16,7 +16,7 @@ from loopcheck.code.evidence import FunctionCode
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, matching_events
 from loopcheck.model.iam import Statement
-from loopcheck.model.resources import Model, Path, S3Trigger, TaskWrite, Trigger, UnknownPermission
+from loopcheck.model.resources import Model, Path, TaskWrite, Trigger, UnknownPermission
 from loopcheck.resolve.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.resolve.values import Pattern, Symbol, concat, literal
 from loopcheck.services.registry import WRITE_ACTIONS
@@ -92,24 +92,24 @@ class Effect:
 @dataclass
 class EventGraph:
     model: Model
-    triggers: List[S3Trigger]
+    triggers: List[Trigger]  # the S3 notifications
     effects: Dict[Tuple[str, str], Effect]
     bucket_tokens: Dict[str, List[Tokens]]  # bucket ARN tokens per name alternative
     code: Dict[str, FunctionCode] = field(default_factory=dict)  # per triggered function
     cycles_cut: str = ""  # set by cycles() when a bound stopped the search: why
     cut_components: List[CutComponent] = field(default_factory=list)  # set by cycles()
     notes: List[str] = field(default_factory=list)  # where building the edges stopped short
-    _s3_index: Optional[Dict[Tuple[str, str], List[S3Trigger]]] = field(default=None, repr=False)
+    _s3_index: Optional[Dict[Tuple[str, str], List[Trigger]]] = field(default=None, repr=False)
     _link_index: Optional[Dict[Tuple[str, str], List[Trigger]]] = field(default=None, repr=False)
     _function_ids: Optional[frozenset] = field(default=None, repr=False)
 
-    def triggers_between(self, bucket: str, function: str) -> List[S3Trigger]:
+    def triggers_between(self, bucket: str, function: str) -> List[Trigger]:
         """The S3 notifications from a bucket to a function (or queue, topic), in template
         order; indexed once, as every hop of every cycle asks."""
         if self._s3_index is None:
             self._s3_index = {}
             for t in self.triggers:
-                self._s3_index.setdefault((t.bucket, t.function), []).append(t)
+                self._s3_index.setdefault((t.source, t.consumer), []).append(t)
         return list(self._s3_index.get((bucket, function), ()))
 
     def links_between(self, source: str, consumer: str) -> List[Trigger]:
@@ -117,7 +117,7 @@ class EventGraph:
         if self._link_index is None:
             self._link_index = {}
             for t in self.model.event_triggers:
-                if not t.write:
+                if not t.write and t.service != "s3":
                     self._link_index.setdefault((t.source, t.consumer), []).append(t)
         return list(self._link_index.get((source, consumer), ()))
 
@@ -134,9 +134,9 @@ class EventGraph:
 
     def edges(self) -> List[Tuple[str, str]]:
         """Every edge: S3 notifications, other triggers, then effects (writes)."""
-        edges = [(t.bucket, t.function) for t in self.triggers]
+        edges = [(t.source, t.consumer) for t in self.triggers]
         edges += [(link.source, link.consumer) for link in self.model.event_triggers
-                  if not link.write]
+                  if not link.write and link.service != "s3"]
         return edges + list(self.effects)
 
     def cycles(self) -> List[List[str]]:
@@ -227,8 +227,7 @@ def writers(model: Model) -> List[str]:
     """The functions whose writes the graph needs, in template order: those some trigger
     runs, and every other one too when any function, task or destination invokes functions.
     The pipeline runs the code stage on these before it builds the graph."""
-    triggered = {t.function for t in model.triggers if t.function in model.functions}
-    triggered |= {t.consumer for t in model.event_triggers if t.consumer in model.functions}
+    triggered = {t.consumer for t in model.event_triggers if t.consumer in model.functions}
     found = sorted(triggered, key=lambda f: model.order.get(f, 0))
     if _any_invoke(model):  # a function invoked by another is triggered too
         found += [f for f in model.functions if f not in triggered]
@@ -240,7 +239,7 @@ def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
     names (a function missing from `code` is judged on its permissions alone)."""
     events_by_bucket: Dict[str, set] = {}
     for trigger in model.triggers:
-        events_by_bucket.setdefault(trigger.bucket, set()).update(trigger.events)
+        events_by_bucket.setdefault(trigger.source, set()).update(trigger.events)
     bucket_tokens = {b: _bucket_arns(model, b) for b in events_by_bucket}
     effects: Dict[Tuple[str, str], Effect] = {}
     targets = _event_targets(model)
@@ -471,7 +470,7 @@ def _any_invoke(model: Model) -> bool:
 def _event_targets(model: Model) -> Dict[str, Dict[str, List[Tokens]]]:
     """kind -> node id -> its ARN tokens: every non-S3 node some event can go on from."""
     sources = {t.source for t in model.event_triggers if not t.write}
-    sources |= {t.bucket for t in model.triggers}
+
     out: Dict[str, Dict[str, List[Tokens]]] = {}
     for node_id in sources | set(model.functions) | {
         r for r, res in model.resources.items() if res.kind == "statemachine"

@@ -10,7 +10,7 @@ from loopcheck.graph.cycles import is_cyclic, strongly_connected
 from loopcheck.graph.event_graph import CutComponent, EventGraph
 from loopcheck.judge.hops import judge_hop
 from loopcheck.judge.verdicts import POSSIBLE, Hop
-from loopcheck.model.resources import S3Trigger
+from loopcheck.model.resources import Trigger
 
 # Hops are writer -> non-writers... -> writer inside the component; real ones pass through
 # one to three resources. Past these bounds a hop is not judged but assumed possible.
@@ -69,7 +69,7 @@ def possible_ring(graph: EventGraph, cut: CutComponent) -> tuple:
 
 
 def _judge(graph: EventGraph, writer: str, chain: List[str], consumer: str,
-           incoming: List[S3Trigger], unjudged: bool) -> Hop:
+           incoming: List[Trigger], unjudged: bool) -> Hop:
     """The hop judged with every S3 arrival the writer may have on some cycle, and with none;
     the stronger verdict counts."""
     if unjudged:
@@ -83,10 +83,10 @@ def _judge(graph: EventGraph, writer: str, chain: List[str], consumer: str,
     return hop
 
 
-def _arrivals(graph: EventGraph, writer: str, predecessors: Dict[str, List[str]]) -> List[S3Trigger]:
+def _arrivals(graph: EventGraph, writer: str, predecessors: Dict[str, List[str]]) -> List[Trigger]:
     """The S3 notifications whose objects may reach the writer: from the nearest buckets
     upstream inside the component, directly or through the non-writers in between."""
-    found: List[S3Trigger] = []
+    found: List[Trigger] = []
     seen = {writer}
     frontier = [writer]
     while frontier:

@@ -21,7 +21,7 @@ from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES, S3_DETAIL_TYPES
 from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
-from loopcheck.model.resources import S3Trigger, Trigger
+from loopcheck.model.resources import Trigger
 from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
 from loopcheck.resolve.globs import STAR, Tokens, tokens
 from loopcheck.resolve.values import concat, literal
@@ -66,7 +66,7 @@ def _s3_key_of_grant(grant_tokens: Tokens) -> Tokens:
     return (STAR,)
 
 
-def _s3_emission(graph: EventGraph, hop: Hop, incoming: List[S3Trigger]) -> Emission:
+def _s3_emission(graph: EventGraph, hop: Hop, incoming: List[Trigger]) -> Emission:
     if hop.write is not None:
         key = key_tokens(hop.write.write.key, incoming[0] if incoming else None)
         events = API_EVENTS.get(hop.write.write.api, ())
@@ -127,11 +127,11 @@ def _event_link(link: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
     return _VERDICT_LEVEL[verdict], text, emission
 
 
-def _s3_link(graph: EventGraph, trigger: S3Trigger, emission: Emission) -> Tuple[int, str, Emission]:
+def _s3_link(graph: EventGraph, trigger: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
     events = matching_events(trigger.events, emission.s3_events) if emission.s3_events else trigger.events
     if not events:
         return NONE, "no event type it subscribes to", emission
-    onward = _via_s3(graph, trigger.bucket, emission, tuple(events))
+    onward = _via_s3(graph, trigger.source, emission, tuple(events))
     key = emission.key if emission.key is not None else (STAR,)
     shape = tuple(trigger.prefix or "") + (STAR,) + tuple(trigger.suffix or "")
     from loopcheck.resolve.globs import covers, intersects
@@ -248,7 +248,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
 
 
 def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,
-              incoming: List[S3Trigger]) -> Hop:
+              incoming: List[Trigger]) -> Hop:
     """writer -> chain... -> consumer, judged; the weakest link decides."""
     model = graph.model
     first = chain[0] if chain else consumer

@@ -12,13 +12,13 @@ from typing import List
 from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.hops import judge_dedupe, judge_hop
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
-from loopcheck.model.resources import S3Trigger
+from loopcheck.model.resources import Trigger
 from loopcheck.services.registry import RUNTIME_COVERED, UNCOVERED_SERVICES
 
 __all__ = ["GUARDED", "LOOP", "NONE", "POSSIBLE", "Hop", "Loop", "find_loops"]
 
 
-def _arrivals(graph: EventGraph, nodes: List[str], writer_index: int) -> List[S3Trigger]:
+def _arrivals(graph: EventGraph, nodes: List[str], writer_index: int) -> List[Trigger]:
     """The S3 notifications whose objects reach the writer on this cycle: from the nearest
     bucket upstream, directly or through the queues, topics or bus in between (a handler
     reading `record.s3.bucket.name` out of an SQS body or an EventBridge detail still means

@@ -29,12 +29,12 @@ from loopcheck.graph.event_graph import Effect, EventGraph, WriteGrant, object_t
 from loopcheck.judge.breadth import broad_grant_reason
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop
 from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS, matching_events
-from loopcheck.model.resources import S3Trigger
+from loopcheck.model.resources import Trigger
 from loopcheck.resolve.globs import STAR, covers, intersects
 
 
 def judge_s3_hop(graph: EventGraph, writer: str, bucket: str, consumer: str,
-           incoming: List[S3Trigger]) -> Hop:
+           incoming: List[Trigger]) -> Hop:
     effect = graph.effects.get((writer, bucket))
     if effect is None:
         return Hop(writer, bucket, consumer, NONE)
@@ -107,14 +107,14 @@ def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant
 
 
 def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consumer: str,
-                   incoming: List[S3Trigger]) -> Hop:
+                   incoming: List[Trigger]) -> Hop:
     writer, bucket = effect.function, effect.target
     best = Hop(writer, bucket, consumer, NONE)
     reached = False
     for arrival in incoming or [None]:
         for trigger in graph.triggers_between(bucket, consumer):
             for resolved in code.s3_writes:
-                if not resolved.reaches(bucket, arrival.bucket if arrival else None):
+                if not resolved.reaches(bucket, arrival.source if arrival else None):
                     continue
                 reached = True
                 events = matching_events(trigger.events, API_EVENTS.get(resolved.write.api, ()))
@@ -158,8 +158,8 @@ def unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], target: str,
     return POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
 
 
-def _code_verdict(resolved: ResolvedWrite, arrival: Optional[S3Trigger],
-                  trigger: S3Trigger) -> Tuple[int, str, Optional[Guard]]:
+def _code_verdict(resolved: ResolvedWrite, arrival: Optional[Trigger],
+                  trigger: Trigger) -> Tuple[int, str, Optional[Guard]]:
     write = resolved.write
     key = key_tokens(write.key, arrival)
     shown = render_key(write.key)

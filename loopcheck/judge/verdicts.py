@@ -14,7 +14,7 @@ from loopcheck.code.evidence import ResolvedWrite
 from loopcheck.code.facts import Guard
 from loopcheck.graph.event_graph import WriteGrant
 from loopcheck.knowledge.event_paths import DELETE_ACTIONS, DELETE_APIS
-from loopcheck.model.resources import S3Trigger, TaskWrite, Trigger, UnknownPermission
+from loopcheck.model.resources import TaskWrite, Trigger, UnknownPermission
 
 NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
 
@@ -25,7 +25,7 @@ class Hop:
     target: str  # the first node the writer writes: a bucket, queue, topic, table, bus...
     consumer: str
     level: int
-    trigger: Optional[S3Trigger] = None
+    trigger: Optional[Trigger] = None
     grant: Optional[WriteGrant] = None
     events: Tuple[str, ...] = ()
     unknown: Optional[UnknownPermission] = None
@@ -35,7 +35,7 @@ class Hop:
     code_note: str = ""  # why code did not decide, when it did not
     unused_permission: bool = False  # code analysed, permission granted, no write here
     chain: Tuple[str, ...] = ()  # the nodes the event passes through, writer and consumer excluded
-    links: List[Tuple[object, str]] = field(default_factory=list)  # (S3Trigger | Trigger, verdict)
+    links: List[Tuple[object, str]] = field(default_factory=list)  # (Trigger, verdict)
     task: Optional[TaskWrite] = None  # the Step Functions task that writes
     destination: Optional[Trigger] = None  # the Lambda destination / DLQ that writes
     dedupe: str = ""  # the table, when this hop is the DynamoDB dedupe design

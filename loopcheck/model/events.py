@@ -24,7 +24,7 @@ from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
 from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
 from loopcheck.model.readers import _dict, _type_of
-from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, S3Trigger, TaskWrite, Trigger
+from loopcheck.model.types import SAM_FUNCTION, Function, Model, Resource, TaskWrite, Trigger
 from loopcheck.resolve.props import is_intrinsic, literal_str
 from loopcheck.resolve.values import Pattern, Symbol, items_of
 from loopcheck.services.registry import (
@@ -87,7 +87,7 @@ class _EventPaths:
         self.builder = builder
         self.model = model
         self.raw: Dict[str, Any] = builder.resources
-        self._notifications: List[Tuple[int, int, S3Trigger]] = []  # (rank, order read, notification)
+        self._notifications: List[Tuple[int, int, Trigger]] = []  # (rank, order read, notification)
 
     # -- the reading context service readers get (loopcheck.services.base.ReadContext) -------
     @property
@@ -111,8 +111,8 @@ class _EventPaths:
 
     def add_notification(self, bucket: str, consumer: str, events: Tuple[str, ...], prefix: Optional[str],
                          suffix: Optional[str], path: Path, origin: str, rank: int) -> None:
-        self._notifications.append((rank, len(self._notifications),
-                                    S3Trigger(bucket, consumer, events, prefix, suffix, path, origin)))
+        self._notifications.append((rank, len(self._notifications), Trigger(
+            bucket, consumer, "s3", path, origin, events=events, prefix=prefix, suffix=suffix)))
 
     def default_bus(self) -> str:
         return DEFAULT_BUS
@@ -177,7 +177,7 @@ class _EventPaths:
                 function_reader(self, function_id)
         # S3 notifications in the order services.s3 ranks them (SAM events first), stable.
         ranked = sorted(self._notifications, key=lambda n: n[:2])
-        self.model.triggers.extend(trigger for _, _, trigger in ranked)
+        self.model.event_triggers.extend(trigger for _, _, trigger in ranked)
         _event_bucket_targets(self.model)
         # Last: a permission or custom resource adds a trigger only where none of the above
         # connects the same pair.
@@ -315,8 +315,8 @@ def _event_bucket_targets(model: Model) -> None:
                 if link.consumer == node and link.service == "events" and link.source not in buses:
                     buses.add(link.source)
                     frontier.append(link.source)
-        found = [t.bucket for t in model.triggers
-                 if t.function in buses and model.kind_of(t.function) == "bus" and t.bucket in model.buckets]
+        found = [t.source for t in model.triggers
+                 if t.consumer in buses and model.kind_of(t.consumer) == "bus" and t.source in model.buckets]
         if found:
             task.targets = list(dict.fromkeys(found))
 

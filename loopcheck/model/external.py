@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from loopcheck.knowledge.event_paths import DEFAULT_BUS
 from loopcheck.model.readers import _dict, _event_types, _json, _key_filter, _resolve_values, _type_of
-from loopcheck.model.types import CDK_NOTIFICATIONS, Outside, S3Trigger, Trigger
+from loopcheck.model.types import CDK_NOTIFICATIONS, Outside, Trigger
 from loopcheck.resolve.props import literal_str
 
 Path = Tuple[Any, ...]
@@ -51,7 +51,7 @@ class _External:
         self.model = paths.model
         self.resolver = paths.model.resolver
         # Pairs the template connects itself, and pairs an earlier resource here connected.
-        self.connected: Set[Tuple[str, str]] = {(t.bucket, t.function) for t in self.model.triggers}
+        self.connected: Set[Tuple[str, str]] = {(t.source, t.consumer) for t in self.model.triggers}
         self.connected |= {(t.source, t.consumer) for t in self.model.event_triggers if t.service == "sns"}
         self.claimed: Dict[Tuple[str, str], str] = {}
         self.rules = [str(r) for r, res in paths.raw.items()
@@ -94,10 +94,10 @@ class _External:
             if kind == "bucket":
                 for bucket in self.paths.ids(source, "bucket"):
                     if self._free((bucket, function), logical_id):
-                        self.model.triggers.append(S3Trigger(
-                            bucket, function, DEFAULT_S3_EVENTS, None, None, where,
-                            f"Lambda permission {logical_id}",
-                            Outside("permission", principal, "notification", ASSUMED_S3)))
+                        self.model.event_triggers.append(Trigger(
+                            bucket, function, "s3", where, f"Lambda permission {logical_id}",
+                            outside=Outside("permission", principal, "notification", ASSUMED_S3),
+                            events=DEFAULT_S3_EVENTS))
             elif kind == "topic":
                 for topic in self.paths.ids(source, "topic"):
                     if self._free((topic, function), logical_id):
@@ -191,9 +191,10 @@ class _External:
                         prefix: Optional[str], suffix: Optional[str], path: Path, assumed: str) -> None:
         for bucket in buckets:
             if self._free((bucket, function), owner):
-                self.model.triggers.append(S3Trigger(
-                    bucket, function, events, prefix, suffix, path, f"custom resource {owner}",
-                    Outside("custom resource", owner, "notification", assumed)))
+                self.model.event_triggers.append(Trigger(
+                    bucket, function, "s3", path, f"custom resource {owner}",
+                    outside=Outside("custom resource", owner, "notification", assumed),
+                    events=events, prefix=prefix, suffix=suffix))
 
 
 _CONFIGURATION_KEYS = ("LambdaFunctionConfigurations", "LambdaConfigurations")

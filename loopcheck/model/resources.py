@@ -64,7 +64,6 @@ class _Builder:
         self.resolver = Resolver(data)
         self.buckets: Dict[str, Bucket] = {}
         self.functions: Dict[str, Function] = {}
-        self.triggers: List[S3Trigger] = []
         self._policies_by_role: Dict[str, List[str]] = {}
 
     def build(self, files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
@@ -91,7 +90,7 @@ class _Builder:
             self._permissions(function)
         order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
         model = Model(
-            self.file, self.data, self.resolver, self.buckets, self.functions, self.triggers, order,
+            self.file, self.data, self.resolver, self.buckets, self.functions, order,
             files=dict(files or {}), scope=dict(scope or {}),
         )
         add_event_paths(self, model)

@@ -53,32 +53,6 @@ class Outside:
 
 
 @dataclass
-class S3Trigger:
-    """A bucket notifying a function on some event types, with an optional key filter."""
-
-    bucket: str
-    function: str
-    events: Tuple[str, ...]
-    prefix: Optional[str]
-    suffix: Optional[str]
-    path: Path
-    origin: str  # "SAM S3 event" | "NotificationConfiguration" | "CDK bucket notifications"
-    outside: Optional[Outside] = None  # set when the template does not configure it
-
-    @property
-    def has_filter(self) -> bool:
-        return bool(self.prefix or self.suffix)
-
-    def describe_filter(self) -> str:
-        parts = []
-        if self.prefix:
-            parts.append(f"prefix '{self.prefix}'")
-        if self.suffix:
-            parts.append(f"suffix '{self.suffix}'")
-        return " and ".join(parts) if parts else "no key filter"
-
-
-@dataclass
 class UnknownPermission:
     """A grant loopcheck cannot see into: an external role, a managed policy not in its table."""
 
@@ -125,14 +99,16 @@ class Resource:
 
 @dataclass
 class Trigger:
-    """An edge between two nodes outside S3 notifications to functions. A trigger: events
-    moving from a resource to a consumer (a function, state machine, queue, topic or bus):
-    event source mappings, subscriptions, EventBridge rules, redrive. A write (`write` set):
-    one the platform makes for a function whatever its code does (Lambda destinations,
+    """An edge between two nodes, of every service. A trigger: events moving from a resource
+    to a consumer (a function, state machine, queue, topic or bus): S3 notifications, event
+    source mappings, subscriptions, EventBridge rules, redrive. A write (`write` set): one
+    the platform makes for a function whatever its code does (Lambda destinations,
     dead-letter queues, its own log group); the graph makes those effect edges.
 
-    `patterns` are the filter in EventBridge pattern shape, ORed (event source mapping
-    FilterCriteria, a rule's EventPattern, an SNS FilterPolicy); empty means no filter.
+    The filter: for S3 (`service` "s3") the event types a notification subscribes to
+    (`events`) and its key filter (`prefix`, `suffix`); for the others `patterns`, in
+    EventBridge pattern shape, ORed (event source mapping FilterCriteria, a rule's
+    EventPattern, an SNS FilterPolicy). Empty means no filter.
     """
 
     source: str
@@ -145,6 +121,23 @@ class Trigger:
     why: str = ""  # for destinations: "on failure", "on success", "dead-letter queue"
     outside: Optional[Outside] = None  # set when the template does not configure it
     write: bool = False  # a write the platform makes for the source, not a trigger
+    events: Tuple[str, ...] = ()  # S3: the event types it subscribes to
+    prefix: Optional[str] = None  # S3: the key filter
+    suffix: Optional[str] = None
+
+    @property
+    def has_filter(self) -> bool:
+        """S3: whether the notification filters keys."""
+        return bool(self.prefix or self.suffix)
+
+    def describe_filter(self) -> str:
+        """S3: the key filter, for messages."""
+        parts = []
+        if self.prefix:
+            parts.append(f"prefix '{self.prefix}'")
+        if self.suffix:
+            parts.append(f"suffix '{self.suffix}'")
+        return " and ".join(parts) if parts else "no key filter"
 
     def describe(self) -> str:
         if not self.patterns:
@@ -159,6 +152,10 @@ def _short_json(node: Any) -> str:
     except (TypeError, ValueError):
         text = str(node)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+# The name loopcheck.code imports for an S3 notification: a Trigger of service "s3".
+S3Trigger = Trigger
 
 
 @dataclass
@@ -186,10 +183,9 @@ class Model:
     resolver: Resolver
     buckets: Dict[str, Bucket]
     functions: Dict[str, Function]
-    triggers: List[S3Trigger]
     order: Dict[str, int]  # logical id -> position in the template
     resources: Dict[str, Resource] = field(default_factory=dict)  # non-bucket event nodes
-    event_triggers: List[Trigger] = field(default_factory=list)
+    event_triggers: List[Trigger] = field(default_factory=list)  # every edge read from the template
     tasks: List[TaskWrite] = field(default_factory=list)
     alarmed: Dict[str, Path] = field(default_factory=dict)  # function id -> its alarm
     # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
@@ -199,6 +195,11 @@ class Model:
     # written, and which stack instance it belongs to. Empty for one template.
     files: Dict[str, str] = field(default_factory=dict)
     scope: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def triggers(self) -> List[Trigger]:
+        """The S3 notifications (the triggers of service "s3"), in the order they were read."""
+        return [t for t in self.event_triggers if t.service == "s3"]
 
     def file_of(self, node_id: str) -> str:
         """The file that defines a logical id (the template's own file for one template)."""

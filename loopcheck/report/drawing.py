@@ -71,7 +71,7 @@ def _write_label(effect, hop: Optional[Hop], code) -> str:
     evidence = "permission"
     if hop is not None:
         evidence = hop.evidence
-    elif code is not None and code.analysed and any(w.reaches(effect.bucket, None) for w in code.s3_writes):
+    elif code is not None and code.analysed and any(w.reaches(effect.target, None) for w in code.s3_writes):
         evidence = "both" if effect.grants else "code"
     label = "; ".join(parts) + f" [{evidence}]"
     if hop is not None and hop.level == GUARDED:
@@ -110,10 +110,11 @@ def build(analysis, title: str, prefix: str) -> Drawing:
                 trigger_style[tkey] = _stronger(trigger_style.get(tkey, ""), on_loop)
 
     kind = model.kind_of
-    links = [t for t in model.event_triggers if not t.write]  # destinations are writes
+    # S3 notifications are drawn first, then the other triggers (destinations are writes).
+    links = [t for t in model.event_triggers if not t.write and t.service != "s3"]
     used: List[Tuple[str, str]] = []  # (kind, name) in template order
     for trigger in graph.triggers:
-        used += [(kind(trigger.bucket), trigger.bucket), (kind(trigger.function), trigger.function)]
+        used += [(kind(trigger.source), trigger.source), (kind(trigger.consumer), trigger.consumer)]
     for link in links:
         used += [(kind(link.source), link.source), (kind(link.consumer), link.consumer)]
     for writer, target in graph.effects:
@@ -128,9 +129,9 @@ def build(analysis, title: str, prefix: str) -> Drawing:
 
     for trigger in graph.triggers:
         drawing.edges.append(Edge(
-            _key(prefix, kind(trigger.bucket), trigger.bucket),
-            _key(prefix, kind(trigger.function), trigger.function),
-            _trigger_label(trigger), "trigger", trigger_style.get((trigger.bucket, trigger.function), ""),
+            _key(prefix, kind(trigger.source), trigger.source),
+            _key(prefix, kind(trigger.consumer), trigger.consumer),
+            _trigger_label(trigger), "trigger", trigger_style.get((trigger.source, trigger.consumer), ""),
         ))
     for link in links:
         label = link.service + (" (filtered)" if link.patterns else "")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.loops import POSSIBLE, Hop, Loop
 from loopcheck.load.nodes import locate
-from loopcheck.model.resources import Model, S3Trigger
+from loopcheck.model.resources import Model
 from loopcheck.rulebase.finding import EvidenceKind, Finding, Level, Location, NodeRef, Step
 from loopcheck.services import registry
 
@@ -135,10 +135,10 @@ class RuleContext:
         location = self.location(link.path)
         outside = link.outside.describe(_position(location)) if link.outside else ""
         where = "" if outside else f" ({_position(location)})"
-        if isinstance(link, S3Trigger):
+        if link.service == "s3":
             events = ", ".join(link.events) or "no event types"
-            text = (f"{link.bucket}{where} notifies "
-                    f"{link.function} on {events} with {link.describe_filter()}")
+            text = (f"{link.source}{where} notifies "
+                    f"{link.consumer} on {events} with {link.describe_filter()}")
         else:
             verb = registry.verb(link.service)
             origin = "" if outside else f" ({link.origin})"
