@@ -14,6 +14,7 @@ import pytest
 from loopcheck.code import build_sources
 from loopcheck.code.locate import IMAGE_WITHOUT_CONTEXT, CodeSource, locate_code, problem_reason
 from loopcheck.load.loader import Template, load_file
+from loopcheck.load.location import Location
 from loopcheck.model.resources import Model, build_model
 from loopcheck.pipeline.analysis import analyse_template
 
@@ -476,7 +477,7 @@ def test_definition_uri_yaml_file_gives_the_tasks(repo: Path):
     (task,) = model.tasks
     assert (task.machine, task.action, task.state) == ("Machine", "sqs:SendMessage", "Send")
     assert task.targets == ["Out"]
-    assert task.written_at == "sm/flow.asl.yaml:10"  # the state's first line
+    assert task.written_at == Location("sm/flow.asl.yaml", 10)  # the state's first line
     assert model.unknown_definitions == {}
 
 
@@ -486,7 +487,7 @@ def test_definition_uri_json_file_gives_the_tasks(repo: Path):
         "Parameters": {"QueueUrl": "${QueueUrl}", "MessageBody": "x"}, "End": True}}}
     model = _machine(repo, "flow.json", {"flow.json": json.dumps(definition, indent=1)})
     (task,) = model.tasks
-    assert task.targets == ["Out"] and task.written_at == "flow.json:4"
+    assert task.targets == ["Out"] and task.written_at == Location("flow.json", 4)
 
 
 @pytest.mark.parametrize("uri, why", [
@@ -557,7 +558,7 @@ def test_tasks_of_a_nested_definition_file_point_into_it(repo: Path):
     definition = DEFINITION_YAML.replace("Fan:\n    Type: Parallel", "Fan:\n    Type: Parallel\n    Comment: x")
     model = _machine(repo, "./sm/../sm/flow.asl.yaml", {"sm/flow.asl.yaml": definition})
     (task,) = model.tasks
-    assert task.written_at == "sm/flow.asl.yaml:11"
+    assert task.written_at == Location("sm/flow.asl.yaml", 11)
 
 
 def test_esbuild_entry_point_outside_the_repository_is_not_read(repo: Path):

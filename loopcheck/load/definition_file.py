@@ -17,6 +17,7 @@ from typing import Any, Optional
 import yaml
 
 from loopcheck.load.localfiles import inside, read_text, repository_root
+from loopcheck.load.location import Location
 from loopcheck.load.nodes import mark_of
 from loopcheck.load.yaml_values import Builder, NestingTooDeep, TemplateLoader
 
@@ -27,10 +28,10 @@ class DefinitionFile:
     shown: str = ""  # the file as messages show it (relative to where the template was named)
     why_unknown: str = ""  # set when the definition could not be read
 
-    def where(self, node: Any) -> str:
-        """`file:line` of a node of the definition, or the file alone."""
+    def where(self, node: Any) -> Location:
+        """Where a node of the definition was written (line 0: the file alone)."""
         mark = mark_of(node)
-        return f"{self.shown}:{mark[0]}" if mark else self.shown
+        return Location(self.shown, mark[0] if mark else 0)
 
 
 def read_definition(template_file: str, uri: Any) -> DefinitionFile:

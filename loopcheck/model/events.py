@@ -21,6 +21,7 @@ from loopcheck.knowledge.event_paths import (
 )
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.knowledge.sam_connectors import CONNECTOR_GRANTS, PERMISSIONS
+from loopcheck.load.location import Location
 from loopcheck.model.external import add_external_triggers
 from loopcheck.model.iam import statements_from_document
 from loopcheck.model.readers import _dict, _type_of
@@ -128,7 +129,7 @@ class _EventPaths:
 
     def add_task(self, machine: str, action: str, targets: Optional[List[str]], path: Path, state: str,
                  details: Dict[str, Any], target_path: str, key: Optional[Tuple[Any, ...]],
-                 written_at: str) -> None:
+                 written_at: Optional[Location]) -> None:
         self.model.tasks.append(TaskWrite(machine, action, targets, path, state, details, target_path, key,
                                           written_at=written_at))
 

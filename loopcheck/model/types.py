@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.load.location import Location
 from loopcheck.model.iam import Statement
 from loopcheck.resolve.props import literal_str, mapping
 from loopcheck.resolve.values import Resolver, Value
@@ -173,7 +174,7 @@ class TaskWrite:
     # write the key it writes as a glob (None: not known).
     target_path: str = ""
     key: Optional[Tuple[Any, ...]] = None
-    written_at: str = ""  # `file:line` when the task is in a DefinitionUri file, not the template
+    written_at: Optional[Location] = None  # set when the task is in a DefinitionUri file, not the template
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
+from loopcheck.load.location import Location  # noqa: F401  (a finding's steps carry it; defined where files are read)
+
 
 class Level(str, Enum):
     """How sure a finding is (DESIGN.md "Severity means"). A str, so JSON and text print the value."""
@@ -36,15 +38,6 @@ class EvidenceKind(str, Enum):
 
 SEVERITIES = tuple(Level)
 SEVERITY_RANK = {Level.INFO: 1, Level.WARNING: 2, Level.ERROR: 3}
-
-
-@dataclass(frozen=True)
-class Location:
-    """A place in a file the scan read: a template, a state machine definition, handler code."""
-
-    file: str
-    line: int
-    column: Optional[int] = None
 
 
 @dataclass(frozen=True)

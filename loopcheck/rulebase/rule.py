@@ -157,8 +157,10 @@ class RuleContext:
             return steps
         if hop.task is not None:
             named = f" on the bucket of its input ({hop.task.target_path})" if hop.task.target_path else ""
-            if hop.task.written_at:  # in a DefinitionUri file
-                where, location = hop.task.written_at, _written_at(hop.task.written_at)
+            written = hop.task.written_at
+            if written is not None:  # in a DefinitionUri file (line 0: the file alone)
+                where = _position(written) if written.line else written.file
+                location = written if written.line else None
             else:
                 location = self.location(hop.task.path)
                 where = _position(location)
@@ -209,14 +211,6 @@ class RuleContext:
 
 def _position(location: Location) -> str:
     return f"{location.file}:{location.line}"
-
-
-def _written_at(text: str) -> Optional[Location]:
-    """The location in the model's `file:line` of a task written in a DefinitionUri file
-    (TaskWrite.written_at); None when it names the file alone."""
-    # TODO(model stage): TaskWrite could carry a Location; until then its text is split here.
-    file, _, line = text.rpartition(":")
-    return Location(file, int(line)) if file and line.isdigit() else None
 
 
 _REGISTRY: Optional[List[Rule]] = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.load.location import Location
 
 Path = Tuple[Any, ...]
 
@@ -51,7 +52,7 @@ class ReadContext(Protocol):
 
     def add_task(self, machine: str, action: str, targets: Optional[List[str]], path: Path, state: str,
                  details: Dict[str, Any], target_path: str, key: Optional[Tuple[Any, ...]],
-                 written_at: str) -> None:
+                 written_at: Optional[Location]) -> None:
         """A state machine task that calls a service (loopcheck.model.types.TaskWrite)."""
 
     def has_trigger_from(self, node_id: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck.knowledge.event_paths import STATES_TARGET_PARAMETER, STATES_TASKS
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.load.definition_file import read_definition
+from loopcheck.load.location import Location
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import literal_list, literal_str, mapping
 from loopcheck.resolve.values import items_of
@@ -42,11 +43,11 @@ def _state_machine(ctx: ReadContext, logical_id: str, props: Dict[str, Any], pat
         where = base + ("DefinitionString",)
     for state, task in _tasks(mapping(definition)):
         _task(ctx, logical_id, state, task, substitutions, where,
-              written.where(task) if written is not None else "")
+              written.where(task) if written is not None else None)
 
 
 def _task(ctx: ReadContext, machine: str, state: str, task: Dict[str, Any], subs: Dict[str, Any],
-          path: Path, written_at: str = "") -> None:
+          path: Path, written_at: Optional[Location] = None) -> None:
     resource = _placeholder(task.get("Resource"), subs)
     params = mapping(task.get("Parameters") or task.get("Arguments"))
     texts = [p.literal for p in ctx.resolver.value(resource)]
@@ -79,7 +80,7 @@ def _task(ctx: ReadContext, machine: str, state: str, task: Dict[str, Any], subs
     if action is None:
         return
     targets = ctx.ids(target_node) if target_node is not None else None
-    task_path = path if written_at else path + ("States", state)
+    task_path = path if written_at is not None else path + ("States", state)
     target_path, key = _runtime_target(action, params, ctx.resolver, subs)
     ctx.add_task(machine, action, targets, task_path, state, details, target_path, key, written_at)
 
