@@ -1,12 +1,16 @@
-"""Per-service hop matchers: what a writer emits into the first node of a hop, and whether
-each trigger along the way (to the next writer) lets it through.
+"""Judging a hop: what a writer emits into the first node of a hop, and whether each trigger
+along the way (to the next writer) lets it through.
 
-The S3 case is loopcheck.judge.s3_hop's bucket judging (permissions or code, key filters, guards).
-The other services: the writer's effect comes from IAM grants, handler-code writes,
-Step Functions tasks or Lambda destinations; the emission (a DynamoDB event name, an
-EventBridge source/detail-type, SNS message attributes, an S3 key) meets each filter on the
-way (loopcheck.resolve.filters): a filter that provably drops everything the writer emits guards the
-hop; one that may let it through leaves it possible.
+Every trigger, of every service, is passed by one function (`_link`): by its service's own
+passer when it has one (S3's event types and key filter, SQS redrive, Firehose delivery;
+loopcheck.services), else by matching its patterns (the service's matcher, or the
+EventBridge-shape one, loopcheck.resolve.filters): a filter that provably drops everything
+the writer emits guards the hop; one that may let it through leaves it possible.
+
+The writer's side: its effect comes from IAM grants, handler-code writes, Step Functions
+tasks or the platform's own writes (Lambda destinations, log output). A function writing a
+bucket is still judged by loopcheck.judge.s3_hop (permissions or code, against each
+notification's key filter, with the guards its code runs).
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ from loopcheck.graph.event_graph import Effect, EventGraph
 from loopcheck.judge.breadth import broad_grant_reason
 from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
-from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES, S3_DETAIL_TYPES
-from loopcheck.knowledge.s3_events import API_EVENTS, matching_events
+from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES
+from loopcheck.knowledge.s3_events import API_EVENTS
 from loopcheck.model.resources import Trigger
 from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
-from loopcheck.resolve.globs import STAR, Tokens, tokens
-from loopcheck.resolve.values import concat, literal
+from loopcheck.resolve.globs import STAR, Tokens
 from loopcheck.services import registry
+from loopcheck.services.base import NOTHING
 from loopcheck.services.registry import KIND_SERVICE, WRITE_ACTIONS
-from loopcheck.services.s3 import s3_task_events
+from loopcheck.services.s3 import s3_task_events, sent_on
 
 _VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
 
@@ -79,80 +83,45 @@ def _s3_emission(graph: EventGraph, hop: Hop, incoming: List[Trigger]) -> Emissi
 
 
 def _via_s3(graph: EventGraph, bucket: str, emission: Emission, action_events: Tuple[str, ...]) -> Emission:
-    """What a bucket sends on: to EventBridge (source aws.s3, detail-type, bucket name,
-    object key), or to SNS/SQS (an S3 event message, with no message attributes)."""
-    names: List[Tokens] = []
-    for name in graph.model.buckets[bucket].names if bucket in graph.model.buckets else ():
-        joined = concat([literal(""), name])
-        if joined is not None:
-            names.append(tokens(joined, wildcards=False))
-    detail_types: List[str] = []
-    for event in action_events:
-        for action, kinds in S3_DETAIL_TYPES.items():
-            if matching_events([f"{_EVENT_PREFIX[action]}*"], [event]):
-                detail_types += [k for k in kinds if k not in detail_types]
-    return Emission(
-        {"source": literals("aws.s3"), "detail-type": literals(*detail_types) or None,
-         "detail.bucket.name": names or None,
-         "detail.object.key": [emission.key] if emission.key is not None else None},
-        absent_prefixes=("MessageAttributes.",), what="S3 event",
-    )
+    """What a bucket sends on (loopcheck.services.s3.sent_on)."""
+    return sent_on(_names(graph)(bucket), emission, action_events)
 
 
-_EVENT_PREFIX = {
-    "s3:PutObject": "s3:ObjectCreated:", "s3:DeleteObject": "s3:ObjectRemoved:",
-    "s3:DeleteObjectVersion": "s3:ObjectRemoved:", "s3:PutObjectTagging": "s3:ObjectTagging:Put",
-    "s3:DeleteObjectTagging": "s3:ObjectTagging:Delete", "s3:PutObjectAcl": "s3:ObjectAcl:Put",
-    "s3:RestoreObject": "s3:ObjectRestore:",
-}
+def _names(graph: EventGraph):
+    """The names a node may have, for what a service sends on (a bucket's, in an S3 event)."""
+    buckets = graph.model.buckets
+    return lambda node: tuple(buckets[node].names) if node in buckets else ()
 
 
 # -- links ---------------------------------------------------------------------------------
 
 
-def _event_link(link: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
-    if link.service == "redrive":
-        return LOOP, link.why, emission
-    if link.service == "firehose":
-        prefix = link.why
-        key = tuple(prefix) + (STAR,) if prefix and "!{" not in prefix else (STAR,)
-        events = ("s3:ObjectCreated:Put", "s3:ObjectCreated:CompleteMultipartUpload")
-        return LOOP, f"objects under '{prefix or '<date>/'}'", Emission(key=key, s3_events=events)
+_PATTERN_TEXT = {YES: "everything the writer emits matches it",
+                 NO: "the filter drops everything the writer emits",
+                 MAYBE: "nothing shows the filter drops what the writer emits"}
+_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE, NOTHING: NONE}
+
+
+def _link(graph: EventGraph, link: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
+    """How one trigger passes what reached its source on, for every service: by the service's
+    own passer (S3's event types and key filter, redrive, Firehose delivery), else by
+    matching its patterns (the service's matcher, or the EventBridge-shape one)."""
+    own = registry.passer(link.service)
+    if own is not None:
+        verdict, why, onward = own(link, emission, _names(graph))
+        return _LEVEL[verdict], why, onward
     if not link.patterns:
         return LOOP, "", emission
     verdict = (registry.matcher(link.service) or match_any)(link.patterns, emission)
-    text = {YES: "everything the writer emits matches it",
-            NO: "the filter drops everything the writer emits",
-            MAYBE: "nothing shows the filter drops what the writer emits"}[verdict]
-    return _VERDICT_LEVEL[verdict], text, emission
-
-
-def _s3_link(graph: EventGraph, trigger: Trigger, emission: Emission) -> Tuple[int, str, Emission]:
-    events = matching_events(trigger.events, emission.s3_events) if emission.s3_events else trigger.events
-    if not events:
-        return NONE, "no event type it subscribes to", emission
-    onward = _via_s3(graph, trigger.source, emission, tuple(events))
-    key = emission.key if emission.key is not None else (STAR,)
-    shape = tuple(trigger.prefix or "") + (STAR,) + tuple(trigger.suffix or "")
-    from loopcheck.resolve.globs import covers, intersects
-
-    if not trigger.has_filter or covers(shape, key):
-        return LOOP, "", onward
-    if not intersects(shape, key):
-        return GUARDED, f"the {trigger.describe_filter()} never matches the keys written", onward
-    return POSSIBLE, f"the {trigger.describe_filter()} may match the keys written", onward
+    return _LEVEL[verdict], _PATTERN_TEXT[verdict], emission
 
 
 def _follow(graph: EventGraph, hop: Hop, edges: List[Tuple[str, str]], emission: Emission) -> Hop:
     """Apply every trigger along the hop's remaining edges, keeping the weakest."""
     for source, consumer in edges:
         best: Optional[Tuple[int, str, Emission, object]] = None
-        for s3 in graph.triggers_between(source, consumer):
-            level, why, onward = _s3_link(graph, s3, emission)
-            if best is None or level > best[0]:
-                best = (level, why, onward, s3)
-        for link in graph.links_between(source, consumer):
-            level, why, onward = _event_link(link, emission)
+        for link in graph.triggers_between(source, consumer) + graph.links_between(source, consumer):
+            level, why, onward = _link(graph, link, emission)
             if best is None or level > best[0]:
                 best = (level, why, onward, link)
         if best is None:
@@ -178,7 +147,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         emission = Emission(what=destination.origin)
         level, why = LOOP, destination.why
         if destination.patterns:  # a delivery with a filter (a function's log output to a subscriber)
-            level, text, emission = _event_link(destination, emission)
+            level, text, emission = _link(graph, destination, emission)
             why = f"{why}; {text}"
         out.append((Hop(writer, first, consumer, level, why=why, destination=destination), emission))
     for task in effect.tasks:

@@ -67,6 +67,12 @@ EventReader = Callable[[ReadContext, str, Dict[str, Any], Path], None]
 FunctionReader = Callable[[ReadContext, str], None]
 # A filter matcher: (the trigger's patterns, what the writer emits) -> filters.YES | NO | MAYBE.
 Matcher = Callable[[List[Dict[str, Any]], Any], str]
+# A trigger's own way to pass what reached its source on: (the trigger, what reached its
+# source (a resolve.filters.Emission), the names a node may have) -> (verdict, why, what it
+# sends on). The verdict is filters.YES | NO | MAYBE, or NOTHING when it subscribes to
+# nothing the writer emits. Triggers of a service without one: their patterns are matched.
+Passer = Callable[[Any, Any, Callable[[str], Tuple[Any, ...]]], Tuple[str, str, Any]]
+NOTHING = "nothing"
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Service:
     configuration_readers: Tuple[FunctionReader, ...] = ()
     function_readers: Tuple[FunctionReader, ...] = ()  # run after every trigger is read
     matcher: Optional[Matcher] = None  # None: the EventBridge-shape matcher (resolve.filters.match_any)
+    passers: Dict[str, Passer] = field(default_factory=dict)  # by Trigger.service
 
     @property
     def kinds(self) -> Tuple[NodeKind, ...]:

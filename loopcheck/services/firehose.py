@@ -7,9 +7,11 @@ guide "invocation-recursion" (runtime detection covers Lambda, SQS, SNS and S3 o
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.resolve.filters import YES, Emission
+from loopcheck.resolve.globs import STAR
 from loopcheck.resolve.props import literal_str, mapping
 from loopcheck.services.base import Path, ReadContext, Service
 
@@ -26,6 +28,15 @@ def _delivery_stream(ctx: ReadContext, logical_id: str, props: Dict[str, Any], p
                     why=why)
 
 
+def _deliver(link: Any, emission: Any, names: Callable[[str], Tuple[Any, ...]]) -> Tuple[str, str, Any]:
+    """Whatever reaches the stream is delivered, as new objects under its Prefix (a Prefix with
+    `!{...}` expressions, or none, puts them anywhere)."""
+    prefix = link.why
+    key = tuple(prefix) + (STAR,) if prefix and "!{" not in prefix else (STAR,)
+    events = ("s3:ObjectCreated:Put", "s3:ObjectCreated:CompleteMultipartUpload")
+    return YES, f"objects under '{prefix or '<date>/'}'", Emission(key=key, s3_events=events)
+
+
 SERVICE = Service(
     name="firehose", label="Firehose",
     resource_types={"AWS::KinesisFirehose::DeliveryStream": NodeKind.FIREHOSE},
@@ -33,4 +44,5 @@ SERVICE = Service(
                    "firehose:PutRecordBatch": (NodeKind.FIREHOSE, ("record",))},
     verbs={"firehose": "delivers objects to"},
     resource_readers={"AWS::KinesisFirehose::DeliveryStream": _delivery_stream},
+    passers={"firehose": _deliver},
 )

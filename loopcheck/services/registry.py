@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.services import dynamodb, events, firehose, kinesis, lambda_, logs, s3, sns, sqs, stepfunctions
-from loopcheck.services.base import EventReader, FunctionReader, Matcher, ResourceReader, Service
+from loopcheck.services.base import EventReader, FunctionReader, Matcher, Passer, ResourceReader, Service
 
 # The order is the order write actions are tried in (it keeps grants in a stable order).
 SERVICES: List[Service] = [
@@ -28,6 +28,7 @@ KIND_SERVICE: Dict[NodeKind, str] = {k: s.label for s in SERVICES if not s.runti
 UNCOVERED_SERVICES: Dict[str, str] = {s.name: s.label for s in SERVICES if not s.runtime_covered}
 _VERBS: Dict[str, str] = {key: verb for s in SERVICES for key, verb in s.verbs.items()}
 _MATCHERS: Dict[str, Matcher] = {key: s.matcher for s in SERVICES if s.matcher for key in s.verbs}
+_PASSERS: Dict[str, Passer] = {key: passer for s in SERVICES for key, passer in s.passers.items()}
 RESOURCE_READERS: Dict[str, ResourceReader] = {t: r for s in SERVICES for t, r in s.resource_readers.items()}
 EVENT_READERS: Dict[str, EventReader] = {t: r for s in SERVICES for t, r in s.event_readers.items()}
 CONFIGURATION_READERS: Tuple[FunctionReader, ...] = tuple(r for s in SERVICES for r in s.configuration_readers)
@@ -47,3 +48,8 @@ def matcher(trigger_service: str) -> Optional[Matcher]:
 def label(trigger_service: str) -> str:
     """The service's name in messages ("CloudWatch Logs"); the key itself when unknown."""
     return next((s.label for s in SERVICES if s.name == trigger_service), trigger_service)
+
+
+def passer(trigger_service: str) -> Optional[Passer]:
+    """The service's own way a trigger passes events on; None: its patterns are matched."""
+    return _PASSERS.get(trigger_service)

@@ -14,13 +14,16 @@ EventBridge"; IAM Service Authorization Reference; Lambda developer guide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from loopcheck.knowledge.event_paths import S3_DETAIL_TYPES
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS
+from loopcheck.knowledge.s3_events import ACTION_EVENTS, API_EVENTS, matching_events
+from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals
+from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, tokens
 from loopcheck.resolve.props import literal_list, literal_str, mapping
-from loopcheck.resolve.values import branches, items_of
-from loopcheck.services.base import Path, ReadContext, Service
+from loopcheck.resolve.values import branches, concat, items_of, literal
+from loopcheck.services.base import NOTHING, Path, ReadContext, Service
 
 BUCKET_TYPE = "AWS::S3::Bucket"
 CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
@@ -129,10 +132,58 @@ def s3_task_events(action: str) -> Tuple[str, ...]:
     return API_EVENTS.get(action.partition(":")[2], ()) or ACTION_EVENTS.get(action, ())
 
 
+# -- how a notification passes a write on ------------------------------------------------------
+
+_EVENT_PREFIX = {
+    "s3:PutObject": "s3:ObjectCreated:", "s3:DeleteObject": "s3:ObjectRemoved:",
+    "s3:DeleteObjectVersion": "s3:ObjectRemoved:", "s3:PutObjectTagging": "s3:ObjectTagging:Put",
+    "s3:DeleteObjectTagging": "s3:ObjectTagging:Delete", "s3:PutObjectAcl": "s3:ObjectAcl:Put",
+    "s3:RestoreObject": "s3:ObjectRestore:",
+}
+
+
+def sent_on(bucket_names: Tuple[Any, ...], emission: Emission, action_events: Tuple[str, ...]) -> Emission:
+    """What a bucket sends on: to EventBridge (source aws.s3, detail-type, bucket name,
+    object key), or to SNS/SQS (an S3 event message, with no message attributes)."""
+    names: List[Tokens] = []
+    for name in bucket_names:
+        joined = concat([literal(""), name])
+        if joined is not None:
+            names.append(tokens(joined, wildcards=False))
+    detail_types: List[str] = []
+    for event in action_events:
+        for action, kinds in S3_DETAIL_TYPES.items():
+            if matching_events([f"{_EVENT_PREFIX[action]}*"], [event]):
+                detail_types += [k for k in kinds if k not in detail_types]
+    return Emission(
+        {"source": literals("aws.s3"), "detail-type": literals(*detail_types) or None,
+         "detail.bucket.name": names or None,
+         "detail.object.key": [emission.key] if emission.key is not None else None},
+        absent_prefixes=("MessageAttributes.",), what="S3 event",
+    )
+
+
+def _notify(trigger: Any, emission: Emission, names: Callable[[str], Tuple[Any, ...]]
+            ) -> Tuple[str, str, Emission]:
+    """A notification passes the event types it subscribes to, for keys its filter matches."""
+    events = matching_events(trigger.events, emission.s3_events) if emission.s3_events else trigger.events
+    if not events:
+        return NOTHING, "no event type it subscribes to", emission
+    onward = sent_on(names(trigger.source), emission, tuple(events))
+    key = emission.key if emission.key is not None else (STAR,)
+    shape = tuple(trigger.prefix or "") + (STAR,) + tuple(trigger.suffix or "")
+    if not trigger.has_filter or covers(shape, key):
+        return YES, "", onward
+    if not intersects(shape, key):
+        return NO, f"the {trigger.describe_filter()} never matches the keys written", onward
+    return MAYBE, f"the {trigger.describe_filter()} may match the keys written", onward
+
+
 SERVICE = Service(
     name="s3", label="S3",
     resource_types={BUCKET_TYPE: NodeKind.BUCKET},
     runtime_covered=True,
     resource_readers={BUCKET_TYPE: _bucket, CDK_NOTIFICATIONS: _cdk_notifications},
     event_readers={"S3": _sam_event},
+    passers={"s3": _notify},
 )

@@ -7,9 +7,10 @@ guide "invocation-recursion" (runtime detection covers Lambda, SQS, SNS and S3 o
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.resolve.filters import YES
 from loopcheck.services.base import Path, ReadContext, Service
 from loopcheck.services.reading import filter_criteria, json_or_object
 
@@ -28,6 +29,11 @@ def _queue(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path)
                     "RedrivePolicy", why="messages that fail maxReceiveCount times")
 
 
+def _redrive(link: Any, emission: Any, names: Callable[[str], Tuple[Any, ...]]) -> Tuple[str, str, Any]:
+    """Redrive moves the failed messages themselves: whatever reached the queue goes on."""
+    return YES, link.why, emission
+
+
 SERVICE = Service(
     name="sqs", label="SQS",
     resource_types={"AWS::SQS::Queue": NodeKind.QUEUE},
@@ -36,4 +42,5 @@ SERVICE = Service(
     runtime_covered=True,
     resource_readers={"AWS::SQS::Queue": _queue},
     event_readers={"SQS": _sam_event},
+    passers={"redrive": _redrive},
 )
