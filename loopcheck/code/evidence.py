@@ -27,21 +27,15 @@ from loopcheck.code.facts import (
     Write,
 )
 from loopcheck.code.locate import CodeSource, locate_code, problem_reason
+from loopcheck.knowledge.sdk_catalog import iam_actions
 from loopcheck.model.resources import Function, Model, S3Trigger
 from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, literal_prefix
 from loopcheck.resolve.values import concat, literal
 
 EVENT_SOURCE = "<event source>"
 
-# S3 API call -> IAM action it needs.
-S3_API_ACTION = {
-    "PutObject": "s3:PutObject",
-    "CopyObject": "s3:PutObject",
-    "UploadFile": "s3:PutObject",
-    "CompleteMultipartUpload": "s3:PutObject",
-    "DeleteObject": "s3:DeleteObject",
-    "DeleteObjects": "s3:DeleteObject",
-}
+# S3 API call -> IAM action it needs: the SDK catalog's S3 rows.
+S3_API_ACTION = {api: action for (_, api), action in iam_actions("s3").items()}
 
 
 @dataclass

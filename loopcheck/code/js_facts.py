@@ -23,7 +23,6 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
-from loopcheck.code import sdk_catalog
 from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
     AnyText,
@@ -60,6 +59,7 @@ from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test,
 from loopcheck.code.requests import read_write
 from loopcheck.code.values import Request
 from loopcheck.code.values import Value as NeutralValue
+from loopcheck.knowledge import sdk_catalog
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; tree-sitter is imported lazily
     from tree_sitter import Node

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from loopcheck.code import sdk_catalog
 from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import (
     AnyText,
@@ -91,6 +90,7 @@ from loopcheck.code.keys import (
 )
 from loopcheck.code.requests import read_write
 from loopcheck.code.values import Request, Value
+from loopcheck.knowledge import sdk_catalog
 
 MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 50
@@ -415,7 +415,7 @@ class _Args:
         return None
 
 
-# -- boto3's method names for the catalog's write APIs (loopcheck.code.sdk_catalog) ----------
+# -- boto3's method names for the catalog's write APIs (loopcheck.knowledge.sdk_catalog) ----------
 
 
 @dataclass(frozen=True)

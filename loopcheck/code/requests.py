@@ -1,6 +1,6 @@
 """What one SDK write request names: its targets, its S3 key and the details the event-path
 rules use, read once for every handler language from the neutral view of its parameters
-(loopcheck.code.values) and the call's catalog row (loopcheck.code.sdk_catalog).
+(loopcheck.code.values) and the call's catalog row (loopcheck.knowledge.sdk_catalog).
 
 Shapes read here: PutEvents entries, BatchWriteItem's table map, TransactWriteItems' items,
 PartiQL statements (a SELECT writes nothing), SNS message attribute names, DeleteObjects'
@@ -15,8 +15,8 @@ from typing import Dict, List, Optional, Tuple
 
 from loopcheck.code.facts import AnyText, Guard, KeyExpr, Target, Write
 from loopcheck.code.item_change import item_change
-from loopcheck.code.sdk_catalog import ENTRIES, STATEMENT, TABLE_MAP, TRANSACTION, WriteApi
 from loopcheck.code.values import Request, Value
+from loopcheck.knowledge.sdk_catalog import ENTRIES, STATEMENT, TABLE_MAP, TRANSACTION, WriteApi
 
 # The table a PartiQL INSERT / UPDATE / DELETE names, double-quoted, single-quoted or bare.
 _STATEMENT_TABLE = re.compile(
