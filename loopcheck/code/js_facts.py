@@ -23,7 +23,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
-from loopcheck.code.budget import Budget, OutOfBudget
+from loopcheck.code.budget import MAX_FILE_BYTES, Budget, OutOfBudget
 from loopcheck.code.facts import (
     AnyText,
     CodeFacts,
@@ -70,7 +70,6 @@ __all__ = ["analyse_js", "analyse_js_source"]
 
 # -- limits: every loop over code is bounded --------------------------------------------------
 
-MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 40
 MAX_NODES_PER_WALK = 500_000
 MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from loopcheck.code.budget import Budget, OutOfBudget
+from loopcheck.code.budget import MAX_FILE_BYTES, Budget, OutOfBudget
 from loopcheck.code.facts import (
     AnyText,
     Basename,
@@ -92,7 +92,6 @@ from loopcheck.code.requests import read_write
 from loopcheck.code.values import Request, Value
 from loopcheck.knowledge import sdk_catalog
 
-MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 50
 MAX_CALL_DEPTH = 6
 MAX_PREDICATE_DEPTH = 2
