@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from builder import dump, function, get_att, parameter, queue, ref, sub, template
 from cfn_flip import to_json
 
 from loopcheck.app.scan import scan
@@ -429,3 +430,54 @@ def test_a_linked_set_too_large_to_combine_is_said_not_skipped_silently(tmp_path
     assert any(f"more than {MAX_GROUP}" in note for note in result.notes), result.notes
     small = scan([str(tmp_path / "exporter.yaml"), str(tmp_path / "importer00.yaml")])
     assert small.notes == []
+
+
+def test_same_logical_ids_in_two_linked_templates_are_named_as_written_each_with_its_file(tmp_path):
+    # Both templates define `Bucket`, `Queue` and `Fn`, and a `Stage` parameter naming their
+    # bucket `${Stage}-photos`. The loop runs through the storage stack's Bucket and Queue and
+    # the worker stack's Fn; the worker's own Bucket and Queue are on no loop.
+    def stack(resources, outputs=None):
+        document = template(resources, parameters={"Stage": parameter()})
+        if outputs:
+            document["Outputs"] = outputs
+        return dump(document)
+
+    storage_bucket = {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": sub("${Stage}-photos"),
+        "NotificationConfiguration": {"QueueConfigurations": [
+            {"Event": "s3:ObjectCreated:*", "Queue": get_att("Queue")}]}}}
+    storage = stack(
+        {"Bucket": storage_bucket, "Queue": queue(), "Fn": function(code_uri="s3://code/other.zip")},
+        {"BucketName": {"Value": ref("Bucket"), "Export": {"Name": "photos-bucket"}},
+         "QueueArn": {"Value": get_att("Queue"), "Export": {"Name": "photos-queue"}}})
+    import_bucket = {"Fn::ImportValue": "photos-bucket"}
+    worker = stack({
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": sub("${Stage}-photos")}},
+        "Queue": queue(),
+        "Fn": function(code_uri="s3://code/worker.zip",
+                       policies=[{"S3WritePolicy": {"BucketName": import_bucket}}],
+                       events={"Queued": {"Type": "SQS", "Properties": {
+                           "Queue": {"Fn::ImportValue": "photos-queue"}}}}),
+    })
+    (tmp_path / "storage.yaml").write_text(storage)
+    (tmp_path / "worker.yaml").write_text(worker)
+    storage_file, worker_file = str(tmp_path / "storage.yaml"), str(tmp_path / "worker.yaml")
+
+    result = scan([str(tmp_path)])
+    found = _cross(result)
+    assert len(found) == 1, [f.message for f in result.findings]
+    finding = found[0]
+    assert finding.cycle == ["Bucket", "Queue", "Fn", "Bucket"]
+    assert finding.cycle_files == [storage_file, storage_file, worker_file, storage_file]
+    assert [(n.file, n.logical_id) for n in finding.nodes] == list(zip(finding.cycle_files, finding.cycle))
+    assert finding.file == worker_file and finding.resource == "Fn" and finding.path[:2] == ["Resources", "Fn"]
+    assert finding.message.startswith("recursive loop Bucket -> Queue -> Fn -> Bucket: Fn's writes")
+    notify, deliver, grant = finding.steps[:3]
+    assert notify.text.startswith(f"Bucket ({storage_file}:") and " notifies Queue " in notify.text
+    assert notify.location.file == storage_file
+    assert deliver.text.startswith(f"Queue ({worker_file}:") and " triggers Fn " in deliver.text
+    assert grant.text.startswith("Fn may write Bucket: S3WritePolicy")
+    assert grant.text.endswith("on arn:aws:s3:::${Stage}-photos/*")  # the parameter as written
+    assert grant.location.file == worker_file
+    # No internal name of the combined template reaches any output.
+    assert "Zq" not in json.dumps([f.to_dict() for f in result.findings])

@@ -14,6 +14,7 @@ import yaml
 
 from loopcheck.judge.breadth import broad_grant_reason, names_bucket
 from loopcheck.load.loader import Template, load_file
+from loopcheck.model.resources import build_model
 from loopcheck.pipeline.analysis import analyse_template
 from loopcheck.resolve.globs import tokens
 from loopcheck.resolve.values import Pattern
@@ -314,6 +315,6 @@ def test_names_bucket_needs_the_whole_name_before_any_wildcard():
 
 
 def test_orchestration_grants_are_broad_only_without_code(tmp_path):
-    findings_model = None  # the reason text needs no model for invoke grants
-    reason = broad_grant_reason(findings_model, "states:StartExecution", toks("*"), "*", "Flow")
+    model = build_model("template.yaml", {"Resources": {}})  # the reason names Flow through it
+    reason = broad_grant_reason(model, "states:StartExecution", toks("*"), "*", "Flow")
     assert "is in its code" in reason

@@ -176,7 +176,7 @@ def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWr
         variables = environment.get("Variables") if isinstance(environment, dict) else None
         if isinstance(variables, dict) and target.value in variables:
             found = ids(variables[target.value])
-            names = ", ".join(found) or f"no {kind} of this template"
+            names = ", ".join(model.display(node) for node in found) or f"no {kind} of this template"
             return ResolvedWrite(write, found, f"env {target.value} (= {names})")
         return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
     return ResolvedWrite(write, None, f"an unresolved {kind} ({target.value or 'computed'})")
@@ -195,7 +195,7 @@ def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
         variables = environment.get("Variables") if isinstance(environment, dict) else None
         if isinstance(variables, dict) and target.value in variables:
             buckets = model.bucket_ids(variables[target.value])
-            names = ", ".join(buckets) or "no bucket of this template"
+            names = ", ".join(model.display(bucket) for bucket in buckets) or "no bucket of this template"
             return ResolvedWrite(write, buckets, f"env {target.value} (= {names})")
         return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
     return ResolvedWrite(write, None, f"an unresolved bucket ({target.value or 'computed'})")
@@ -219,7 +219,8 @@ def _derived_bucket(model: Model, write: Write, affixes: Tuple[str, str]) -> Res
     reached = sorted({b for targets in derived.values() for b in targets}, key=lambda b: model.order.get(b, 0))
     shown = " + ".join(part for part in (f"'{before}'" if before else "", "the incoming bucket's name",
                                          f"'{after}'" if after else "") if part)
-    where = ", ".join(reached) if reached else "a bucket outside the template"
+    where = (", ".join(model.display(bucket) for bucket in reached) if reached
+             else "a bucket outside the template")
     return ResolvedWrite(write, reached, f"{shown} (= {where})", derived)
 
 

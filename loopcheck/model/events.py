@@ -287,7 +287,8 @@ class _EventPaths:
                 for consumer in self.ids(_dict(target).get("Arn"), "function", "queue", "topic",
                                          "statemachine", "stream", "bus", "firehose"):
                     self.add(bus, consumer, "events", path + ("Properties", "Targets", index),
-                             f"EventBridge rule {logical_id}", [pattern] if isinstance(pattern, dict) else [])
+                             f"EventBridge rule {self.resolver.display(logical_id)}",
+                             [pattern] if isinstance(pattern, dict) else [])
 
     def _s3_to(self, bucket: str, entries: Any, path: Path, arn_key: str, kinds: Tuple[str, ...],
                event_key: str, filter_keys: Tuple[str, str], origin: str) -> None:

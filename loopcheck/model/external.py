@@ -96,13 +96,14 @@ class _External:
                     if self._free((bucket, function), logical_id):
                         self.model.triggers.append(S3Trigger(
                             bucket, function, DEFAULT_S3_EVENTS, None, None, where,
-                            f"Lambda permission {logical_id}",
+                            f"Lambda permission {self.resolver.display(logical_id)}",
                             Outside("permission", principal, "notification", ASSUMED_S3)))
             elif kind == "topic":
                 for topic in self.paths.ids(source, "topic"):
                     if self._free((topic, function), logical_id):
                         self.model.event_triggers.append(Trigger(
-                            topic, function, "sns", where, f"Lambda permission {logical_id}",
+                            topic, function, "sns", where,
+                            f"Lambda permission {self.resolver.display(logical_id)}",
                             outside=Outside("permission", principal, "subscription",
                                             "no filter policy assumed")))
             else:
@@ -130,10 +131,10 @@ class _External:
             return [target] if target in rules else []
         found: List[str] = []
         # A part loopcheck cannot read prints as `<unknown>` on both sides: never a match.
-        arns = [str(p) for p in self.resolver.value(node) if ":rule/" in str(p) and not p.is_unknown]
+        arns = [p.key for p in self.resolver.value(node) if ":rule/" in p.key and not p.is_unknown]
         for rule in rules:
             name = _dict(_dict(self.paths.raw[rule]).get("Properties")).get("Name")
-            names = [str(p) for p in self.resolver.value(name) if not p.is_unknown] if name is not None else []
+            names = [p.key for p in self.resolver.value(name) if not p.is_unknown] if name is not None else []
             if any(arn.endswith("/" + n) for arn in arns for n in names if n):
                 found.append(rule)
         return found
@@ -148,9 +149,10 @@ class _External:
         bus_name = props.get("EventBusName")
         for bus in [DEFAULT_BUS] if bus_name is None else self.paths.ids(bus_name, "bus"):
             self.model.event_triggers.append(Trigger(
-                bus, function, "events", where, f"EventBridge rule {rule}",
+                bus, function, "events", where, f"EventBridge rule {self.resolver.display(rule)}",
                 [pattern] if isinstance(pattern, dict) else [],
-                outside=Outside("permission", principal, f"target of EventBridge rule {rule}")))
+                outside=Outside("permission", principal,
+                                f"target of EventBridge rule {self.resolver.display(rule)}")))
 
     # -- custom resources ----------------------------------------------------------------
     def _custom_resource(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -192,8 +194,9 @@ class _External:
         for bucket in buckets:
             if self._free((bucket, function), owner):
                 self.model.triggers.append(S3Trigger(
-                    bucket, function, events, prefix, suffix, path, f"custom resource {owner}",
-                    Outside("custom resource", owner, "notification", assumed)))
+                    bucket, function, events, prefix, suffix, path,
+                    f"custom resource {self.resolver.display(owner)}",
+                    Outside("custom resource", self.resolver.display(owner), "notification", assumed)))
 
 
 _CONFIGURATION_KEYS = ("LambdaFunctionConfigurations", "LambdaConfigurations")

@@ -201,6 +201,11 @@ class Model:
     files: Dict[str, str] = field(default_factory=dict)
     scope: Dict[str, int] = field(default_factory=dict)
 
+    def display(self, node_id: str) -> str:
+        """A node's logical id as text names it: as its own template wrote it (the internal
+        id of a template combined from several is renamed, see loopcheck.stacks.combine)."""
+        return self.resolver.display(node_id)
+
     def file_of(self, node_id: str) -> str:
         """The file that defines a logical id (the template's own file for one template)."""
         return self.files.get(node_id, self.file)
