@@ -383,6 +383,24 @@ def dense(buckets: int, functions: int, prefix_every_other: bool = False,
     return resources
 
 
+# -- metadata ------------------------------------------------------------------------------------
+
+
+def with_metadata(resource: Dict[str, Any], metadata: Dict[str, Any]) -> Dict[str, Any]:
+    """The resource with a Metadata section (where suppressions are written)."""
+    return {**resource, "Metadata": metadata}
+
+
+def loopcheck_ignore(*entries: Any) -> Dict[str, Any]:
+    """loopcheck's own suppressions, e.g. loopcheck_ignore({"rule": "EL101", "reason": "bounded"})."""
+    return {"loopcheck": {"ignore": list(entries)}}
+
+
+def cfn_lint_ignore(*checks: str) -> Dict[str, Any]:
+    """cfn-lint's ignore_checks, which loopcheck honours too."""
+    return {"cfn-lint": {"config": {"ignore_checks": list(checks)}}}
+
+
 # -- running the pipeline ------------------------------------------------------------------------
 
 
