@@ -116,6 +116,17 @@ def function(policies: Any = None, events: Optional[Dict[str, Any]] = None, code
     return {"Type": "AWS::Serverless::Function", "Properties": props}
 
 
+def image_function(**properties: Any) -> Dict[str, Any]:
+    """A SAM function packaged as a container image (its Dockerfile is named in Metadata:
+    DockerContext, Dockerfile; see `with_metadata`)."""
+    return {"Type": "AWS::Serverless::Function", "Properties": {"PackageType": "Image", **properties}}
+
+
+def esbuild_metadata(entry_points: Any) -> Dict[str, Any]:
+    """A SAM function's Metadata asking `sam build` for esbuild with these EntryPoints."""
+    return {"BuildMethod": "esbuild", "BuildProperties": {"EntryPoints": entry_points}}
+
+
 def lambda_function(role: Any = None, **properties: Any) -> Dict[str, Any]:
     """A raw CloudFormation function (no code: its verdicts rest on the role's grants)."""
     props: Dict[str, Any] = {}
@@ -337,6 +348,14 @@ def state_machine(definition: Dict[str, Any], policies: Any = None,
     return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
 
 
+def state_machine_at(uri: Any, substitutions: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A SAM state machine whose definition is in a file (or S3 object) at DefinitionUri."""
+    props: Dict[str, Any] = {"DefinitionUri": uri}
+    if substitutions is not None:
+        props["DefinitionSubstitutions"] = substitutions
+    return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
+
+
 def task_state(resource: str, parameters: Dict[str, Any], end: bool = True) -> Dict[str, Any]:
     state: Dict[str, Any] = {"Type": "Task", "Resource": resource, "Parameters": parameters}
     if end:
@@ -413,13 +432,14 @@ def findings(document: Document, name: str = "template.yaml", options: Optional[
 
 def write(folder: Path, document: Document, code: Optional[Dict[str, str]] = None,
           name: str = "template.yaml") -> Path:
-    """The template (and handler code, paths relative to the template's folder) on disk."""
+    """The template at folder/name and the handler code (paths relative to `folder`) on disk."""
     folder.mkdir(parents=True, exist_ok=True)
     for relative, text in (code or {}).items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
     path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dump(document))
     return path
 
