@@ -41,12 +41,17 @@ def sub(text: str) -> Dict[str, str]:
     return {"Fn::Sub": text}
 
 
+def import_value(export_name: Any) -> Dict[str, Any]:
+    return {"Fn::ImportValue": export_name}
+
+
 # -- the document --------------------------------------------------------------------------------
 
 
 def template(resources: Dict[str, Any], *, parameters: Optional[Dict[str, Any]] = None,
              globals_: Optional[Dict[str, Any]] = None, conditions: Optional[Dict[str, Any]] = None,
-             sam: bool = True, description: Optional[str] = None) -> Document:
+             sam: bool = True, description: Optional[str] = None,
+             outputs: Optional[Dict[str, Any]] = None) -> Document:
     """A template document: the SAM transform (unless `sam` is False), then the sections given."""
     document: Document = {}
     if sam:
@@ -60,7 +65,17 @@ def template(resources: Dict[str, Any], *, parameters: Optional[Dict[str, Any]] 
     if globals_:
         document["Globals"] = globals_
     document["Resources"] = resources
+    if outputs:
+        document["Outputs"] = outputs
     return document
+
+
+def output(value: Any, export: Optional[str] = None) -> Dict[str, Any]:
+    """An Outputs entry, exported under the name `export` (other stacks import it)."""
+    out: Dict[str, Any] = {"Value": value}
+    if export is not None:
+        out["Export"] = {"Name": export}
+    return out
 
 
 def parameter(default: Any = None, type_: str = "String") -> Dict[str, Any]:
@@ -275,13 +290,20 @@ def _with_properties(type_: str, properties: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = None,
-           **properties: Any) -> Dict[str, Any]:
-    """An S3 bucket; `notifications` are LambdaConfigurations (see `lambda_notification`)."""
+           queue_notifications: Optional[List[Dict[str, Any]]] = None,
+           topic_notifications: Optional[List[Dict[str, Any]]] = None, **properties: Any) -> Dict[str, Any]:
+    """An S3 bucket; `notifications` are LambdaConfigurations (see `lambda_notification`),
+    the others QueueConfigurations and TopicConfigurations (`queue_notification`, `topic_notification`)."""
     props: Dict[str, Any] = {}
     if name is not None:
         props["BucketName"] = name
-    if notifications:
-        props["NotificationConfiguration"] = {"LambdaConfigurations": notifications}
+    configuration: Dict[str, Any] = {}
+    for key, entries in (("LambdaConfigurations", notifications), ("QueueConfigurations", queue_notifications),
+                         ("TopicConfigurations", topic_notifications)):
+        if entries:
+            configuration[key] = entries
+    if configuration:
+        props["NotificationConfiguration"] = configuration
     props.update(properties)
     return _with_properties("AWS::S3::Bucket", props)
 
@@ -294,6 +316,16 @@ def lambda_notification(function_id: str, event: str = "s3:ObjectCreated:*", pre
     if rules:
         entry["Filter"] = {"S3Key": {"Rules": rules}}
     return entry
+
+
+def queue_notification(queue_arn: Any, event: str = "s3:ObjectCreated:*") -> Dict[str, Any]:
+    """One NotificationConfiguration.QueueConfigurations entry."""
+    return {"Event": event, "Queue": queue_arn}
+
+
+def topic_notification(topic_arn: Any, event: str = "s3:ObjectCreated:*") -> Dict[str, Any]:
+    """One NotificationConfiguration.TopicConfigurations entry."""
+    return {"Event": event, "Topic": topic_arn}
 
 
 def queue(**properties: Any) -> Dict[str, Any]:
@@ -322,6 +354,27 @@ def table(stream: Optional[str] = "NEW_IMAGE", ttl: Optional[str] = None, **prop
 
 def stream(**properties: Any) -> Dict[str, Any]:
     return {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1, **properties}}
+
+
+def subscription(topic_arn: Any, protocol: str, endpoint: Any) -> Dict[str, Any]:
+    return {"Type": "AWS::SNS::Subscription",
+            "Properties": {"TopicArn": topic_arn, "Protocol": protocol, "Endpoint": endpoint}}
+
+
+def ssm_parameter(name: str, value: Any) -> Dict[str, Any]:
+    """A String parameter in SSM Parameter Store (how one stack publishes a value to others)."""
+    return {"Type": "AWS::SSM::Parameter", "Properties": {"Name": name, "Type": "String", "Value": value}}
+
+
+def nested_stack(template_url: str, parameters: Dict[str, Any]) -> Dict[str, Any]:
+    return {"Type": "AWS::CloudFormation::Stack",
+            "Properties": {"TemplateURL": template_url, "Parameters": parameters}}
+
+
+def sam_application(location: str, parameters: Dict[str, Any]) -> Dict[str, Any]:
+    """SAM's nested stack."""
+    return {"Type": "AWS::Serverless::Application",
+            "Properties": {"Location": location, "Parameters": parameters}}
 
 
 def bus(name: str) -> Dict[str, Any]:
