@@ -14,7 +14,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         function = loop.writers[0]
         yield ctx.loop_finding(
             RULE, function, ctx.actor_path(function),
-            f"recursive loop {loop.path_text}: {function}'s writes can trigger it again, "
+            f"recursive loop {ctx.path_text(loop)}: {ctx.display(function)}'s writes can trigger it again, "
             "and no guard stops them",
             loop,
         )

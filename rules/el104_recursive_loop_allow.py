@@ -19,8 +19,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             reported.add(function_id)
             yield ctx.loop_finding(
                 RULE, function_id, function.path + ("Properties", "RecursiveLoop"),
-                f"{function_id} sets RecursiveLoop: Allow and is on the loop {loop.path_text}: "
-                "AWS will never stop it",
+                f"{ctx.display(function_id)} sets RecursiveLoop: Allow and is on the loop "
+                f"{ctx.path_text(loop)}: AWS will never stop it",
                 loop,
             )
 

@@ -16,8 +16,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         through = ", ".join(uncovered_services(ctx.graph, loop))
         yield ctx.loop_finding(
             RULE, writer, ctx.actor_path(writer),
-            f"recursive loop {loop.path_text} through {through}: {writer}'s writes can trigger it "
-            "again, no guard stops them, and nothing at runtime will stop it",
+            f"recursive loop {ctx.path_text(loop)} through {through}: {ctx.display(writer)}'s writes can "
+            "trigger it again, no guard stops them, and nothing at runtime will stop it",
             loop,
         )
 

@@ -21,8 +21,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             guards = [hop.why for hop in loop.hops if hop.level == GUARDED]
             yield ctx.finding(
                 RULE, function_id, function.path,
-                f"{function_id} writes back into its own trigger path {loop.path_text} behind "
-                "a guard, without ReservedConcurrentExecutions",
+                f"{ctx.display(function_id)} writes back into its own trigger path {ctx.path_text(loop)} "
+                "behind a guard, without ReservedConcurrentExecutions",
                 cycle=loop.cycle, notes=[f"guard: {why}" for why in guards],
             )
 

@@ -19,8 +19,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             function = ctx.model.functions[hop.writer]
             yield ctx.loop_finding(
                 RULE, hop.writer, function.path,
-                f"{hop.writer} may write {hop.target} but its code never does; that unused "
-                f"permission is all that closes the loop {loop.path_text}",
+                f"{ctx.display(hop.writer)} may write {ctx.display(hop.target)} but its code never does; "
+                f"that unused permission is all that closes the loop {ctx.path_text(loop)}",
                 loop,
             )
 

@@ -19,10 +19,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             reported.add(function_id)
             yield ctx.finding(
                 RULE, function_id, ctx.model.functions[function_id].path,
-                f"{function_id} is on {loop.path_text}, which nothing at runtime stops, and no "
-                "CloudWatch alarm watches its ConcurrentExecutions or Invocations",
+                f"{ctx.display(function_id)} is on {ctx.path_text(loop)}, which nothing at runtime stops, "
+                "and no CloudWatch alarm watches its ConcurrentExecutions or Invocations",
                 cycle=loop.cycle,
-                notes=[f"no AWS::CloudWatch::Alarm on ConcurrentExecutions or Invocations names {function_id}"],
+                notes=["no AWS::CloudWatch::Alarm on ConcurrentExecutions or Invocations names "
+                       + ctx.display(function_id)],
             )
 
 

@@ -15,19 +15,19 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         function = loop.writers[0]
         yield ctx.loop_finding(
             RULE, function, ctx.actor_path(function),
-            _message(loop, function),
+            _message(ctx, loop, function),
             loop,
         )
 
 
-def _message(loop, function: str) -> str:
+def _message(ctx: RuleContext, loop, function: str) -> str:
     s3_only = all(not hop.chain or len(hop.chain) == 1 and hop.trigger is not None for hop in loop.hops)
     s3_only = s3_only and not any(hop.destination is not None and hop.destination.patterns for hop in loop.hops)
     if s3_only and not any(hop.dedupe for hop in loop.hops):
-        return (f"possible recursive loop {loop.path_text}: the notification has a key filter, "
-                f"but {function} may write keys that match it")
+        return (f"possible recursive loop {ctx.path_text(loop)}: the notification has a key filter, "
+                f"but {ctx.display(function)} may write keys that match it")
     doubts = [hop.why for hop in loop.hops if hop.level == POSSIBLE and hop.why]
-    return (f"possible recursive loop {loop.path_text}: "
+    return (f"possible recursive loop {ctx.path_text(loop)}: "
             + (doubts[0] if doubts else "a filter exists, but nothing shows it drops what the writer emits"))
 
 

@@ -15,7 +15,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         function = loop.writers[0]
         yield ctx.loop_finding(
             RULE, function, ctx.actor_path(function),
-            f"possible recursive loop {loop.path_text}: {function}'s permissions are not "
+            f"possible recursive loop {ctx.path_text(loop)}: {ctx.display(function)}'s permissions are not "
             "visible in the template, so a write back cannot be ruled out",
             loop,
         )

@@ -20,8 +20,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             reported.add(table.id)
             yield ctx.finding(
                 RULE, table.id, table.path,
-                f"{table.id} dedupes object keys for the loop {loop.path_text} but has no TTL: "
-                "every key is kept forever",
+                f"{ctx.display(table.id)} dedupes object keys for the loop {ctx.path_text(loop)} but has "
+                "no TTL: every key is kept forever",
                 cycle=loop.cycle, notes=[f"guard: {hop.why}"],
             )
 

@@ -21,8 +21,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             unread = "its code does not show the write"
         yield ctx.loop_finding(
             RULE, loop.writers[0], ctx.actor_path(loop.writers[0]),
-            f"possible recursive loop {loop.path_text}: only a broad grant lets {hop.writer} write "
-            f"{hop.target}, and {unread}",
+            f"possible recursive loop {ctx.path_text(loop)}: only a broad grant lets "
+            f"{ctx.display(hop.writer)} write {ctx.display(hop.target)}, and {unread}",
             loop,
         )
 

@@ -15,8 +15,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         writer = loop.writers[0]
         yield ctx.loop_finding(
             RULE, writer, ctx.actor_path(writer),
-            f"delete cascade {loop.path_text}: {writer}'s only writes back are deletes, so each "
-            "removal may trigger it again; it ends when the data is gone, not endlessly",
+            f"delete cascade {ctx.path_text(loop)}: {ctx.display(writer)}'s only writes back are deletes, "
+            "so each removal may trigger it again; it ends when the data is gone, not endlessly",
             loop,
         )
 

@@ -18,9 +18,10 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             continue
         first = ring[0]
         listed = f"listed {cut.listed} of them" if cut.listed else "listed none of them"
-        shown = ", ".join(ring[:6]) + (f" and {len(ring) - 6} more" if len(ring) > 6 else "")
-        notes = [f"{hop.writer} -> {' -> '.join(hop.chain + (hop.consumer,)) if hop.chain else hop.consumer}: "
-                 f"{hop.why or 'possible'}" for hop in hops[:MAX_NOTES]]
+        shown = ", ".join(ctx.display(node) for node in ring[:6]) + (f" and {len(ring) - 6} more"
+                                                                     if len(ring) > 6 else "")
+        notes = [" -> ".join(ctx.display(node) for node in (hop.writer,) + hop.chain + (hop.consumer,))
+                 + f": {hop.why or 'possible'}" for hop in hops[:MAX_NOTES]]
         if len(hops) > MAX_NOTES:
             notes.append(f"... and {len(hops) - MAX_NOTES} more hops")
         yield ctx.finding(

@@ -17,7 +17,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         key = "CodeUri" if "CodeUri" in properties else "Code"
         yield ctx.finding(
             RULE, function_id, function.path + ("Properties", key),
-            f"{function_id}'s code folder is outside the repository, so loopcheck did not read "
+            f"{ctx.display(function_id)}'s code folder is outside the repository, so loopcheck did not read "
             f"it: {code.source.reason}",
         )
 

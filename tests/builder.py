@@ -41,12 +41,17 @@ def sub(text: str) -> Dict[str, str]:
     return {"Fn::Sub": text}
 
 
+def import_value(export_name: Any) -> Dict[str, Any]:
+    return {"Fn::ImportValue": export_name}
+
+
 # -- the document --------------------------------------------------------------------------------
 
 
 def template(resources: Dict[str, Any], *, parameters: Optional[Dict[str, Any]] = None,
              globals_: Optional[Dict[str, Any]] = None, conditions: Optional[Dict[str, Any]] = None,
-             sam: bool = True, description: Optional[str] = None) -> Document:
+             sam: bool = True, description: Optional[str] = None,
+             outputs: Optional[Dict[str, Any]] = None) -> Document:
     """A template document: the SAM transform (unless `sam` is False), then the sections given."""
     document: Document = {}
     if sam:
@@ -60,7 +65,17 @@ def template(resources: Dict[str, Any], *, parameters: Optional[Dict[str, Any]] 
     if globals_:
         document["Globals"] = globals_
     document["Resources"] = resources
+    if outputs:
+        document["Outputs"] = outputs
     return document
+
+
+def output(value: Any, export: Optional[str] = None) -> Dict[str, Any]:
+    """An Outputs entry, exported under the name `export` (other stacks import it)."""
+    out: Dict[str, Any] = {"Value": value}
+    if export is not None:
+        out["Export"] = {"Name": export}
+    return out
 
 
 def parameter(default: Any = None, type_: str = "String") -> Dict[str, Any]:
@@ -75,9 +90,17 @@ def function_globals(**properties: Any) -> Dict[str, Any]:
     return {"Function": properties}
 
 
+class _NoAnchors(yaml.SafeDumper):
+    """safe_dump's dumper, writing a value used twice twice: a template a test builds from a
+    shared constant should not turn into one with anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(document: Document) -> str:
     """The document as YAML, keys in the order they were written."""
-    return yaml.safe_dump(document, sort_keys=False, width=10**6)
+    return yaml.dump(document, Dumper=_NoAnchors, sort_keys=False, width=10**6)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -106,6 +129,17 @@ def function(policies: Any = None, events: Optional[Dict[str, Any]] = None, code
         props["Events"] = events
     props.update(extra)
     return {"Type": "AWS::Serverless::Function", "Properties": props}
+
+
+def image_function(**properties: Any) -> Dict[str, Any]:
+    """A SAM function packaged as a container image (its Dockerfile is named in Metadata:
+    DockerContext, Dockerfile; see `with_metadata`)."""
+    return {"Type": "AWS::Serverless::Function", "Properties": {"PackageType": "Image", **properties}}
+
+
+def esbuild_metadata(entry_points: Any) -> Dict[str, Any]:
+    """A SAM function's Metadata asking `sam build` for esbuild with these EntryPoints."""
+    return {"BuildMethod": "esbuild", "BuildProperties": {"EntryPoints": entry_points}}
 
 
 def lambda_function(role: Any = None, **properties: Any) -> Dict[str, Any]:
@@ -256,13 +290,20 @@ def _with_properties(type_: str, properties: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = None,
-           **properties: Any) -> Dict[str, Any]:
-    """An S3 bucket; `notifications` are LambdaConfigurations (see `lambda_notification`)."""
+           queue_notifications: Optional[List[Dict[str, Any]]] = None,
+           topic_notifications: Optional[List[Dict[str, Any]]] = None, **properties: Any) -> Dict[str, Any]:
+    """An S3 bucket; `notifications` are LambdaConfigurations (see `lambda_notification`),
+    the others QueueConfigurations and TopicConfigurations (`queue_notification`, `topic_notification`)."""
     props: Dict[str, Any] = {}
     if name is not None:
         props["BucketName"] = name
-    if notifications:
-        props["NotificationConfiguration"] = {"LambdaConfigurations": notifications}
+    configuration: Dict[str, Any] = {}
+    for key, entries in (("LambdaConfigurations", notifications), ("QueueConfigurations", queue_notifications),
+                         ("TopicConfigurations", topic_notifications)):
+        if entries:
+            configuration[key] = entries
+    if configuration:
+        props["NotificationConfiguration"] = configuration
     props.update(properties)
     return _with_properties("AWS::S3::Bucket", props)
 
@@ -275,6 +316,16 @@ def lambda_notification(function_id: str, event: str = "s3:ObjectCreated:*", pre
     if rules:
         entry["Filter"] = {"S3Key": {"Rules": rules}}
     return entry
+
+
+def queue_notification(queue_arn: Any, event: str = "s3:ObjectCreated:*") -> Dict[str, Any]:
+    """One NotificationConfiguration.QueueConfigurations entry."""
+    return {"Event": event, "Queue": queue_arn}
+
+
+def topic_notification(topic_arn: Any, event: str = "s3:ObjectCreated:*") -> Dict[str, Any]:
+    """One NotificationConfiguration.TopicConfigurations entry."""
+    return {"Event": event, "Topic": topic_arn}
 
 
 def queue(**properties: Any) -> Dict[str, Any]:
@@ -305,6 +356,27 @@ def stream(**properties: Any) -> Dict[str, Any]:
     return {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1, **properties}}
 
 
+def subscription(topic_arn: Any, protocol: str, endpoint: Any) -> Dict[str, Any]:
+    return {"Type": "AWS::SNS::Subscription",
+            "Properties": {"TopicArn": topic_arn, "Protocol": protocol, "Endpoint": endpoint}}
+
+
+def ssm_parameter(name: str, value: Any) -> Dict[str, Any]:
+    """A String parameter in SSM Parameter Store (how one stack publishes a value to others)."""
+    return {"Type": "AWS::SSM::Parameter", "Properties": {"Name": name, "Type": "String", "Value": value}}
+
+
+def nested_stack(template_url: str, parameters: Dict[str, Any]) -> Dict[str, Any]:
+    return {"Type": "AWS::CloudFormation::Stack",
+            "Properties": {"TemplateURL": template_url, "Parameters": parameters}}
+
+
+def sam_application(location: str, parameters: Dict[str, Any]) -> Dict[str, Any]:
+    """SAM's nested stack."""
+    return {"Type": "AWS::Serverless::Application",
+            "Properties": {"Location": location, "Parameters": parameters}}
+
+
 def bus(name: str) -> Dict[str, Any]:
     return {"Type": "AWS::Events::EventBus", "Properties": {"Name": name}}
 
@@ -326,6 +398,14 @@ def state_machine(definition: Dict[str, Any], policies: Any = None,
         props["Policies"] = policies
     if events is not None:
         props["Events"] = events
+    return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
+
+
+def state_machine_at(uri: Any, substitutions: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A SAM state machine whose definition is in a file (or S3 object) at DefinitionUri."""
+    props: Dict[str, Any] = {"DefinitionUri": uri}
+    if substitutions is not None:
+        props["DefinitionSubstitutions"] = substitutions
     return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
 
 
@@ -375,6 +455,24 @@ def dense(buckets: int, functions: int, prefix_every_other: bool = False,
     return resources
 
 
+# -- metadata ------------------------------------------------------------------------------------
+
+
+def with_metadata(resource: Dict[str, Any], metadata: Dict[str, Any]) -> Dict[str, Any]:
+    """The resource with a Metadata section (where suppressions are written)."""
+    return {**resource, "Metadata": metadata}
+
+
+def loopcheck_ignore(*entries: Any) -> Dict[str, Any]:
+    """loopcheck's own suppressions, e.g. loopcheck_ignore({"rule": "EL101", "reason": "bounded"})."""
+    return {"loopcheck": {"ignore": list(entries)}}
+
+
+def cfn_lint_ignore(*checks: str) -> Dict[str, Any]:
+    """cfn-lint's ignore_checks, which loopcheck honours too."""
+    return {"cfn-lint": {"config": {"ignore_checks": list(checks)}}}
+
+
 # -- running the pipeline ------------------------------------------------------------------------
 
 
@@ -387,13 +485,14 @@ def findings(document: Document, name: str = "template.yaml", options: Optional[
 
 def write(folder: Path, document: Document, code: Optional[Dict[str, str]] = None,
           name: str = "template.yaml") -> Path:
-    """The template (and handler code, paths relative to the template's folder) on disk."""
+    """The template at folder/name and the handler code (paths relative to `folder`) on disk."""
     folder.mkdir(parents=True, exist_ok=True)
     for relative, text in (code or {}).items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
     path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dump(document))
     return path
 

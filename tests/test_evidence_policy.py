@@ -1,66 +1,47 @@
 """The evidence policy: what may be an error (README, "How loopcheck decides").
 
-Templates are built as dicts and dumped with yaml.safe_dump; handler code is written next to
+Templates are built with tests/builder.py (dicts dumped with yaml.safe_dump); handler code is written next to
 them, so each case runs the whole pipeline from the file."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
 
 import pytest
-import yaml
+from builder import (
+    QUEUE_EVENT,
+    S3_EVENT,
+    bucket,
+    dynamodb_crud,
+    dynamodb_event,
+    environment,
+    function,
+    get_att,
+    parameter,
+    put_statement,
+    queue,
+    ref,
+    rules_of,
+    s3_crud,
+    s3_event,
+    scan,
+    sns_event,
+    sub,
+    table,
+    topic,
+)
 
 from loopcheck.judge.breadth import broad_grant_reason, names_bucket
-from loopcheck.load.loader import Template, load_file
-from loopcheck.pipeline.analysis import analyse_template
+from loopcheck.model.resources import build_model
 from loopcheck.resolve.globs import tokens
 from loopcheck.resolve.values import Pattern
-
-
-def scan(tmp_path: Path, resources: Dict[str, Any], code: Optional[Dict[str, str]] = None,
-         parameters: Optional[Dict[str, Any]] = None):
-    document: Dict[str, Any] = {"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}
-    if parameters:
-        document["Parameters"] = parameters
-    for name, text in (code or {}).items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    template = tmp_path / "template.yaml"
-    template.write_text(yaml.safe_dump(document, sort_keys=False))
-    loaded = load_file(template)
-    assert isinstance(loaded, Template)
-    return analyse_template(str(template), loaded.data)
-
-
-def rules_of(findings) -> List[str]:
-    return sorted(f.rule for f in findings)
-
-
-def function(policies: Any, events: Dict[str, Any], code_uri: str = "src/", handler: str = "app.handler",
-             runtime: str = "python3.12", **extra: Any) -> Dict[str, Any]:
-    props = {"CodeUri": code_uri, "Handler": handler, "Runtime": runtime, "Policies": policies,
-             "Events": events}
-    props.update(extra)
-    return {"Type": "AWS::Serverless::Function", "Properties": props}
-
-
-S3_EVENT = {"Up": {"Type": "S3", "Properties": {"Bucket": {"Ref": "Media"}, "Events": "s3:ObjectCreated:*"}}}
-QUEUE_EVENT = {"Jobs": {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Jobs", "Arn"]}}}}
-
-
-def put_statement(resource: Any, action: str = "s3:PutObject") -> List[Any]:
-    return [{"Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}]
-
 
 # -- permission only, code not found ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("resource", ["*", "arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:aws:s3:::med*"])
 def test_a_wildcard_grant_without_code_is_a_warning(tmp_path, resource):
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "media"}},
+    findings = scan(tmp_path, {"Media": bucket("media"),
                                "Fn": function(put_statement(resource), S3_EVENT)})
     assert rules_of(findings) == ["WL110"]
     finding = findings[0]
@@ -72,44 +53,44 @@ def test_a_wildcard_grant_without_code_is_a_warning(tmp_path, resource):
 
 
 @pytest.mark.parametrize("resource", [
-    "arn:aws:s3:::media/*", {"Fn::Sub": "${Media.Arn}/*"}, {"Fn::Sub": "arn:aws:s3:::${Media}/out/*"},
+    "arn:aws:s3:::media/*", sub("${Media.Arn}/*"), sub("arn:aws:s3:::${Media}/out/*"),
 ])
 def test_a_grant_naming_the_trigger_bucket_is_an_error_without_code(tmp_path, resource):
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "media"}},
+    findings = scan(tmp_path, {"Media": bucket("media"),
                                "Fn": function(put_statement(resource), S3_EVENT)})
     assert rules_of(findings) == ["EL101"]
 
 
 def test_a_managed_policy_is_broad(tmp_path):
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"},
+    findings = scan(tmp_path, {"Media": bucket(),
                                "Fn": function(["AmazonS3FullAccess"], S3_EVENT)})
     assert rules_of(findings) == ["WL110"]
 
 
 def test_a_service_wide_queue_grant_is_broad_and_a_named_one_is_not(tmp_path):
-    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}}
-    broad = scan(tmp_path, {"Jobs": queue, "Fn": function(put_statement("*", "sqs:*"), QUEUE_EVENT)})
+    jobs = queue(QueueName="jobs")
+    broad = scan(tmp_path, {"Jobs": jobs, "Fn": function(put_statement("*", "sqs:*"), QUEUE_EVENT)})
     assert rules_of(broad) == ["WL110"]
-    named = scan(tmp_path, {"Jobs": queue,
+    named = scan(tmp_path, {"Jobs": jobs,
                             "Fn": function(put_statement("arn:aws:sqs:*:*:jobs", "sqs:SendMessage"),
                                            QUEUE_EVENT)})
     assert rules_of(named) == ["EL101"]
-    other = scan(tmp_path, {"Jobs": queue,
+    other = scan(tmp_path, {"Jobs": jobs,
                             "Fn": function(put_statement("arn:aws:sqs:*:*:jobs-dead", "sqs:SendMessage"),
                                            QUEUE_EVENT)})
     assert rules_of(other) == []
 
 
 def test_an_invoke_grant_naming_the_function_is_a_warning_without_code(tmp_path):
-    invoke = put_statement({"Fn::GetAtt": ["Fn", "Arn"]}, "lambda:InvokeFunction")
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"},
+    invoke = put_statement(get_att("Fn"), "lambda:InvokeFunction")
+    findings = scan(tmp_path, {"Media": bucket(),
                                "Fn": function(invoke, S3_EVENT)})
     assert rules_of(findings) == ["WL110"]
     assert "lambda:InvokeFunction grant" in " ".join(findings[0].notes)
 
 
 def test_an_invoke_grant_with_code_that_invokes_itself_is_an_error(tmp_path):
-    invoke = put_statement({"Fn::GetAtt": ["Fn", "Arn"]}, "lambda:InvokeFunction")
+    invoke = put_statement(get_att("Fn"), "lambda:InvokeFunction")
     code = {"src/app.py": """\
         import json, os, boto3
         client = boto3.client("lambda")
@@ -117,14 +98,14 @@ def test_an_invoke_grant_with_code_that_invokes_itself_is_an_error(tmp_path):
             client.invoke(FunctionName=context.function_name, InvocationType="Event",
                           Payload=json.dumps(event))
         """}
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"}, "Fn": function(invoke, S3_EVENT)}, code)
+    findings = scan(tmp_path, {"Media": bucket(), "Fn": function(invoke, S3_EVENT)}, code)
     assert rules_of(findings) == ["EL101"]
 
 
 # -- code that does not name its target ---------------------------------------------------------
 
 
-CRUD_MEDIA = [{"S3CrudPolicy": {"BucketName": {"Ref": "Media"}}}]
+CRUD_MEDIA = [s3_crud("Media")]
 
 UNRESOLVED_PUT = {"src/app.py": """\
     import boto3
@@ -135,15 +116,15 @@ UNRESOLVED_PUT = {"src/app.py": """\
 
 
 def test_code_writing_an_unresolved_bucket_through_a_wildcard_is_a_warning(tmp_path):
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"},
+    findings = scan(tmp_path, {"Media": bucket(),
                                "Fn": function(put_statement("arn:aws:s3:::*/*"), S3_EVENT)}, UNRESOLVED_PUT)
     assert rules_of(findings) == ["WL110"]
     assert "does not name what it writes" in findings[0].message
 
 
 def test_code_writing_an_unresolved_bucket_with_a_named_grant_is_an_error(tmp_path):
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"},
-                               "Fn": function([{"S3CrudPolicy": {"BucketName": {"Ref": "Media"}}}], S3_EVENT)},
+    findings = scan(tmp_path, {"Media": bucket(),
+                               "Fn": function(CRUD_MEDIA, S3_EVENT)},
                     UNRESOLVED_PUT)
     assert rules_of(findings) == ["EL101"]
 
@@ -157,7 +138,7 @@ def test_code_writing_the_incoming_bucket_is_an_error_whatever_the_grant(tmp_pat
                 bucket = record["s3"]["bucket"]["name"]
                 s3.put_object(Bucket=bucket, Key="copy-" + record["s3"]["object"]["key"], Body=b"")
         """}
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"},
+    findings = scan(tmp_path, {"Media": bucket(),
                                "Fn": function(put_statement("*"), S3_EVENT)}, code)
     assert rules_of(findings) == ["EL101"]
 
@@ -173,8 +154,8 @@ def test_publishing_to_the_topic_the_event_came_from_closes_the_loop(tmp_path):
             topic = event["Records"][0]["Sns"]["TopicArn"]
             sns.publish(TopicArn=topic, Message="again")
         """}
-    events = {"Note": {"Type": "SNS", "Properties": {"Topic": {"Ref": "Notes"}}}}
-    findings = scan(tmp_path, {"Notes": {"Type": "AWS::SNS::Topic"},
+    events = {"Note": sns_event("Notes")}
+    findings = scan(tmp_path, {"Notes": topic(),
                                "Fn": function(put_statement("*", "sns:Publish"), events)}, code)
     assert rules_of(findings) == ["EL101"]
     assert any("the topic the event came from" in note for note in findings[0].notes)
@@ -183,16 +164,16 @@ def test_publishing_to_the_topic_the_event_came_from_closes_the_loop(tmp_path):
 # -- computed bucket names ----------------------------------------------------------------------
 
 
-PARAMS = {"PhotosName": {"Type": "String", "Default": "photos"}}
+PARAMS = {"PhotosName": parameter("photos")}
 
 
 def derived_template(second_name: Any) -> Dict[str, Any]:
     resources = {
-        "Media": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": {"Ref": "PhotosName"}}},
+        "Media": bucket(ref("PhotosName")),
         "Fn": function(["AWSLambdaExecute"], S3_EVENT),
     }
     if second_name is not None:
-        resources["Second"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": second_name}}
+        resources["Second"] = bucket(second_name)
     return resources
 
 
@@ -208,7 +189,7 @@ def test_a_name_computed_from_the_incoming_bucket_is_another_bucket(tmp_path, ex
     # Outside the template: nothing comes back.
     assert "EL101" not in rules_of(scan(tmp_path, derived_template(None), code, PARAMS))
     # The template's own bucket of that name: a write there, still not the trigger.
-    findings = scan(tmp_path, derived_template({"Fn::Sub": "${PhotosName}-resized"}), code, PARAMS)
+    findings = scan(tmp_path, derived_template(sub("${PhotosName}-resized")), code, PARAMS)
     assert "EL101" not in rules_of(findings)
 
 
@@ -229,11 +210,10 @@ def test_a_derived_name_that_loops_back_through_a_second_function_is_found(tmp_p
                 s3.put_object(Bucket=os.environ["TARGET"], Key="b", Body=b"")
             """,
     }
-    resources = derived_template({"Fn::Sub": "${PhotosName}-out"})
-    second_event = {"Up": {"Type": "S3", "Properties": {"Bucket": {"Ref": "Second"},
-                                                         "Events": "s3:ObjectCreated:*"}}}
+    resources = derived_template(sub("${PhotosName}-out"))
+    second_event = {"Up": s3_event("Second")}
     resources["Back"] = function(["AWSLambdaExecute"], second_event, code_uri="back/",
-                                 Environment={"Variables": {"TARGET": {"Ref": "PhotosName"}}})
+                                 Environment=environment(TARGET=ref("PhotosName")))
     findings = [f for f in scan(tmp_path, resources, code, PARAMS) if f.rule == "EL101"]
     assert len(findings) == 1  # (each function's unused grant on its own trigger is IL106)
     assert findings[0].cycle in (["Media", "Fn", "Second", "Back", "Media"],
@@ -251,9 +231,8 @@ def test_a_removal_triggered_function_that_only_deletes_is_a_cascade(tmp_path):
             bucket = event["Records"][0]["s3"]["bucket"]["name"]
             s3.delete_object(Bucket=bucket, Key="index/" + event["Records"][0]["s3"]["object"]["key"])
         """}
-    events = {"Gone": {"Type": "S3", "Properties": {"Bucket": {"Ref": "Media"},
-                                                    "Events": "s3:ObjectRemoved:*"}}}
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"}, "Fn": function(CRUD_MEDIA, events)}, code)
+    events = {"Gone": s3_event("Media", "s3:ObjectRemoved:*")}
+    findings = scan(tmp_path, {"Media": bucket(), "Fn": function(CRUD_MEDIA, events)}, code)
     assert rules_of(findings) == ["WL111"]
     assert "ends when the data is gone" in findings[0].message
 
@@ -268,9 +247,8 @@ def test_a_function_that_deletes_and_writes_is_still_a_loop(tmp_path):
             s3.delete_object(Bucket=bucket, Key=key)
             s3.put_object(Bucket=bucket, Key="moved/" + key, Body=b"")
         """}
-    events = {"Any": {"Type": "S3", "Properties": {"Bucket": {"Ref": "Media"}, "Events": ["s3:ObjectCreated:*",
-                                                                                         "s3:ObjectRemoved:*"]}}}
-    findings = scan(tmp_path, {"Media": {"Type": "AWS::S3::Bucket"}, "Fn": function(CRUD_MEDIA, events)}, code)
+    events = {"Any": s3_event("Media", ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])}
+    findings = scan(tmp_path, {"Media": bucket(), "Fn": function(CRUD_MEDIA, events)}, code)
     assert rules_of(findings) == ["EL101"]
 
 
@@ -284,14 +262,9 @@ def test_a_stream_function_that_only_deletes_items_is_a_cascade(tmp_path):
                     table.delete_item(Key={"pk": record["dynamodb"]["Keys"]["pk"]["S"] + "#child"})
         """}
     resources = {
-        "Items": {"Type": "AWS::DynamoDB::Table", "Properties": {
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
-            "StreamSpecification": {"StreamViewType": "KEYS_ONLY"}}},
-        "Fn": function([{"DynamoDBCrudPolicy": {"TableName": {"Ref": "Items"}}}],
-                       {"Changes": {"Type": "DynamoDB", "Properties": {
-                           "Stream": {"Fn::GetAtt": ["Items", "StreamArn"]}, "StartingPosition": "LATEST"}}},
-                       Environment={"Variables": {"TABLE": {"Ref": "Items"}}}),
+        "Items": table(stream="KEYS_ONLY"),
+        "Fn": function([dynamodb_crud("Items")], {"Changes": dynamodb_event("Items")},
+                       Environment=environment(TABLE=ref("Items"))),
     }
     assert rules_of(scan(tmp_path, resources, code)) == ["IL109", "WL111"]
 
@@ -314,6 +287,6 @@ def test_names_bucket_needs_the_whole_name_before_any_wildcard():
 
 
 def test_orchestration_grants_are_broad_only_without_code(tmp_path):
-    findings_model = None  # the reason text needs no model for invoke grants
-    reason = broad_grant_reason(findings_model, "states:StartExecution", toks("*"), "*", "Flow")
+    model = build_model("template.yaml", {"Resources": {}})  # the reason names Flow through it
+    reason = broad_grant_reason(model, "states:StartExecution", toks("*"), "*", "Flow")
     assert "is in its code" in reason

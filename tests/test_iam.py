@@ -2,11 +2,12 @@
 the permission side of the pipeline end to end."""
 
 import pytest
+from builder import bucket, dump, function, line_of, s3_event, statement, sub, template
+from builder import findings as findings_of_document
 
 from loopcheck.graph.event_graph import object_tokens
 from loopcheck.load.loader import Template, parse_text
 from loopcheck.model.iam import Statement, statements_from_document
-from loopcheck.pipeline.analysis import analyse_template
 from loopcheck.resolve.globs import ONE, STAR, covers, intersects, literal_prefix, tokens
 from loopcheck.resolve.values import Pattern, Resolver, Symbol, literal
 
@@ -135,6 +136,8 @@ def test_granted_filters_candidates_in_order():
 
 # -- statements_from_document -------------------------------------------------------------------
 
+# Text on purpose: the short-form tags (!Sub, !If, !Join, !Ref AWS::NoValue) and the odd statements
+# are read as a template author writes them.
 DOCS = """
 Parameters:
   Out: {Type: String}
@@ -275,47 +278,21 @@ def test_document_without_statements(docs):
 
 # -- end to end -------------------------------------------------------------------------------
 
-SAM = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Bucket:
-    Type: AWS::S3::Bucket
-  Worker:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.handler
-      Runtime: python3.12
-      CodeUri: src/
-      Policies:
-        - Statement:
-{statements}
-      Events:
-        Upload:
-          Type: S3
-          Properties:
-            Bucket: !Ref Bucket
-            Events: {events}
-"""
+BUCKET_OBJECTS = sub("arn:aws:s3:::${Bucket}/*")
 
 
-def statement(effect, action, resource, key="Resource"):
-    return (
-        f"            - Effect: {effect}\n"
-        f"              Action: {action}\n"
-        f"              {key}: {resource}"
-    )
+def worker(*statements, events="s3:ObjectCreated:*"):
+    """A SAM template: Worker, triggered by Bucket's `events`, holding one inline policy of `statements`."""
+    policies = [{"Statement": list(statements)}]
+    return template({"Bucket": bucket(), "Worker": function(policies, {"Upload": s3_event("Bucket", events)})})
 
 
-PUT = statement("Allow", "s3:PutObject", "!Sub 'arn:aws:s3:::${Bucket}/*'")
-DENY_PUT = statement("Deny", "s3:PutObject", "!Sub 'arn:aws:s3:::${Bucket}/*'")
+PUT = statement("s3:PutObject", BUCKET_OBJECTS)
+DENY_PUT = statement("s3:PutObject", BUCKET_OBJECTS, effect="Deny")
 
 
 def findings(*statements, events="s3:ObjectCreated:*"):
-    text = SAM.format(statements="\n".join(statements), events=events)
-    result = parse_text("template.yaml", text, True)
-    assert isinstance(result, Template), result
-    return analyse_template("template.yaml", result.data)
+    return findings_of_document(worker(*statements, events=events))
 
 
 def rules(found):
@@ -328,11 +305,11 @@ def test_put_on_own_bucket_is_an_unguarded_loop():
     assert len(el101) == 1
     assert el101[0].resource == "Worker"
     assert el101[0].cycle == ["Bucket", "Worker", "Bucket"]
-    assert (el101[0].line, el101[0].column) == (6, 3)
+    assert (el101[0].line, el101[0].column) == (line_of(dump(worker(PUT)), "  Worker:"), 3)
 
 
 def test_partition_spelled_arn_is_the_same_bucket():
-    found = findings(statement("Allow", "s3:PutObject", "!Sub 'arn:${AWS::Partition}:s3:::${Bucket}/*'"))
+    found = findings(statement("s3:PutObject", sub("arn:${AWS::Partition}:s3:::${Bucket}/*")))
     assert "EL101" in rules(found)
 
 
@@ -341,40 +318,40 @@ def test_deny_on_the_same_resource_removes_the_loop():
 
 
 def test_deny_on_another_bucket_keeps_the_loop():
-    deny_other = statement("Deny", "s3:PutObject", "arn:aws:s3:::other/*")
+    deny_other = statement("s3:PutObject", "arn:aws:s3:::other/*", effect="Deny")
     assert "EL101" in rules(findings(PUT, deny_other))
 
 
 def test_deny_of_another_action_keeps_the_loop():
-    deny_get = statement("Deny", "s3:GetObject", "!Sub 'arn:aws:s3:::${Bucket}/*'")
+    deny_get = statement("s3:GetObject", BUCKET_OBJECTS, effect="Deny")
     assert "EL101" in rules(findings(PUT, deny_get))
 
 
 def test_deny_with_not_resource_excluding_the_bucket_keeps_the_loop():
-    deny_elsewhere = statement("Deny", "s3:PutObject", "!Sub 'arn:aws:s3:::${Bucket}/*'", key="NotResource")
+    deny_elsewhere = {"Effect": "Deny", "Action": "s3:PutObject", "NotResource": BUCKET_OBJECTS}
     assert "EL101" in rules(findings(PUT, deny_elsewhere))
 
 
 def test_put_wildcard_on_every_resource_is_a_possible_loop():
     # Reaches the bucket only through a wildcard, and no code was read: WL110, not an error.
-    assert rules(findings(statement("Allow", "s3:Put*", "'*'"))) == ["WL110"]
+    assert rules(findings(statement("s3:Put*", "*"))) == ["WL110"]
 
 
 def test_put_on_another_bucket_is_not_a_loop():
-    assert findings(statement("Allow", "s3:PutObject", "arn:aws:s3:::other/*")) == []
+    assert findings(statement("s3:PutObject", "arn:aws:s3:::other/*")) == []
 
 
 def test_read_only_permission_has_no_findings():
-    assert findings(statement("Allow", "s3:GetObject", "!Sub 'arn:aws:s3:::${Bucket}/*'")) == []
+    assert findings(statement("s3:GetObject", BUCKET_OBJECTS)) == []
 
 
 def test_delete_does_not_emit_object_created():
-    delete = statement("Allow", "s3:DeleteObject", "!Sub 'arn:aws:s3:::${Bucket}/*'")
+    delete = statement("s3:DeleteObject", BUCKET_OBJECTS)
     assert findings(delete) == []
 
 
 def test_delete_emits_object_removed():
-    delete = statement("Allow", "s3:DeleteObject", "!Sub 'arn:aws:s3:::${Bucket}/*'")
+    delete = statement("s3:DeleteObject", BUCKET_OBJECTS)
     # A delete reaches an ObjectRemoved notification; a chain of deletes is a cascade (WL111).
     assert rules(findings(delete, events="s3:ObjectRemoved:*")) == ["WL111"]
     assert rules(findings(delete, events="s3:ObjectCreated:*")) == []

@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
+from builder import bucket, dump, function, function_globals, s3_event, statement, sub, template
 
 import loopcheck.graph.event_graph as graph_module
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS
@@ -68,30 +69,45 @@ def test_a_ring_at_the_length_bound_is_listed_and_one_past_it_is_not_called_clea
 # -- the cycle-count bound -------------------------------------------------------------------
 
 
-def _stages(count: int, ring_guarded: bool) -> str:
-    """The loops-not-all-listed fixture with `count` stages: every stage may write every
-    stage's out/ (guarded by the in/ filters), and in/ of the previous one (a ring)."""
-    text = (FIXTURES / ("loops-not-all-listed-guarded" if ring_guarded else "loops-not-all-listed")
-            / "template.yaml").read_text()
-    header, _, body = text.partition("Resources:\n")
-    blocks = body.split("\n\n")
-    kept = []
-    for block in blocks:
-        index = int(block.strip().split("Stage", 1)[1][0])
-        if index < count:
-            kept.append(block.replace(f"stage-{(index - 1) % 6}/", f"stage-{(index - 1) % count}/"))
-    return header + "Resources:\n" + "\n\n".join(kept).rstrip() + "\n"
+STAGE_GLOBALS = function_globals(Runtime="python3.12", Handler="app.handler",
+                                 CodeUri="s3://media-artifacts/stages.zip", ReservedConcurrentExecutions=5)
+
+
+def _stages(count: int, ring_guarded: bool) -> Dict[str, Any]:
+    """The loops-not-all-listed fixture with `count` stages: stage i is triggered by in/ of
+    its bucket and may write out/ of every stage's bucket (guarded by the in/ filters), and
+    in/ of the previous one, a ring (out/ when `ring_guarded`: the ring is guarded too)."""
+    previous_key = "out/" if ring_guarded else "in/"
+    resources: Dict[str, Any] = {}
+    for index in range(count):
+        writes = statement("s3:PutObject", [
+            sub("arn:aws:s3:::${AWS::StackName}-stage-?/out/*"),
+            sub(f"arn:aws:s3:::${{AWS::StackName}}-stage-{(index - 1) % count}/{previous_key}*")])
+        resources[f"Stage{index}Bucket"] = bucket(sub(f"${{AWS::StackName}}-stage-{index}"))
+        resources[f"Stage{index}Fn"] = function([{"Statement": [writes]}],
+                                                {"Upload": s3_event(f"Stage{index}Bucket", prefix="in/")},
+                                                code_uri=None, handler=None, runtime=None)
+    return template(resources, globals_=STAGE_GLOBALS)
+
+
+@pytest.mark.parametrize("ring_guarded, fixture", [(False, "loops-not-all-listed"),
+                                                   (True, "loops-not-all-listed-guarded")])
+def test_six_built_stages_are_the_fixture(ring_guarded, fixture):
+    loaded = load_file(str(FIXTURES / fixture / "template.yaml"))
+    assert isinstance(loaded, Template), loaded
+    built = _stages(6, ring_guarded)
+    assert loaded.data["Globals"] == built["Globals"] and loaded.data["Resources"] == built["Resources"]
 
 
 def test_five_stages_are_listed_in_full_and_the_ring_is_an_error(tmp_path):
     # 5 stages, each able to write every stage: 5 self loops + 84 longer cycles, under 200.
-    analysis = _analyse(tmp_path, _stages(5, ring_guarded=False))
+    analysis = _analyse(tmp_path, dump(_stages(5, ring_guarded=False)))
     assert analysis.notes == [] and analysis.graph.cut_components == []
     assert _rules(analysis) == [("EL101", 11)]
 
 
 def test_six_stages_pass_the_count_bound_and_the_unlisted_ring_is_a_warning(tmp_path):
-    analysis = _analyse(tmp_path, _stages(6, ring_guarded=False))
+    analysis = _analyse(tmp_path, dump(_stages(6, ring_guarded=False)))
     [cut] = analysis.graph.cut_components
     assert cut.bounds == [COUNT] and cut.listed == 200
     # the ring is the depth-first search's last cycle from Stage0Bucket: not among the 200
@@ -104,7 +120,7 @@ def test_six_stages_pass_the_count_bound_and_the_unlisted_ring_is_a_warning(tmp_
 
 
 def test_a_cut_group_whose_every_cycle_has_a_guarded_hop_is_only_a_note(tmp_path):
-    analysis = _analyse(tmp_path, _stages(6, ring_guarded=True))
+    analysis = _analyse(tmp_path, dump(_stages(6, ring_guarded=True)))
     assert [c.bounds for c in analysis.graph.cut_components] == [[COUNT]]
     assert analysis.findings == []
     assert len(analysis.notes) == 1
@@ -218,9 +234,9 @@ def test_the_grants_per_bucket_bound(tmp_path, monkeypatch):
 
 
 def test_indexed_trigger_lookups_match_a_plain_filter():
-    for template in sorted(FIXTURES.glob("*/template.*")):
-        loaded = load_file(str(template), 5_000_000)
-        graph = analyse(str(template), loaded.data).graph
+    for path in sorted(FIXTURES.glob("*/template.*")):
+        loaded = load_file(str(path), 5_000_000)
+        graph = analyse(str(path), loaded.data).graph
         for trigger in graph.triggers:
             assert graph.triggers_between(trigger.source, trigger.consumer) == [
                 t for t in graph.triggers if t.source == trigger.source and t.consumer == trigger.consumer]

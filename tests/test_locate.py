@@ -7,9 +7,22 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import pytest
+from builder import (
+    esbuild_metadata,
+    function,
+    function_globals,
+    image_function,
+    lambda_function,
+    queue,
+    ref,
+    state_machine_at,
+    template,
+    with_metadata,
+    write,
+)
 
 from loopcheck.code import build_sources
 from loopcheck.code.locate import IMAGE_WITHOUT_CONTEXT, CodeSource, locate_code, problem_reason
@@ -17,8 +30,6 @@ from loopcheck.load.loader import Template, load_file
 from loopcheck.load.location import Location
 from loopcheck.model.resources import Model, build_model
 from loopcheck.pipeline.analysis import analyse_template
-
-HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
 
 PY_HANDLER = "def handler(event, context):\n    return None\n"
 
@@ -30,23 +41,22 @@ def _write(root: Path, files: Dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text))
 
 
-def _model(repo: Path, template: str, files: Optional[Dict[str, str]] = None,
+def _model(repo: Path, resources: Dict[str, Any], files: Optional[Dict[str, str]] = None,
            name: str = "template.yaml") -> Model:
-    """The model of `template` written at repo/name (the repository has a .git), with `files`
-    beside it; the test runs from inside the repository, so paths are shown relative."""
+    """The model of a SAM template of `resources` (or of a whole document, when it has a
+    Resources key) written at repo/name (the repository has a .git), with `files` in the
+    repository; the test runs from inside the repository, so paths are shown relative."""
     (repo / ".git").mkdir(parents=True, exist_ok=True)
-    _write(repo, files or {})
-    path = repo / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEAD + template)
+    write(repo, resources if "Resources" in resources else template(resources), files, name)
     loaded = load_file(name)
     assert isinstance(loaded, Template), loaded
     return build_model(name, loaded.data)
 
 
-def _locate(repo: Path, template: str, files: Optional[Dict[str, str]] = None,
+def _locate(repo: Path, fn: Dict[str, Any], files: Optional[Dict[str, str]] = None,
             name: str = "template.yaml") -> CodeSource:
-    model = _model(repo, template, files, name)
+    """Where the code of the function `fn` (the template's only resource) is found."""
+    model = _model(repo, {"Fn": fn}, files, name)
     return locate_code(model, model.functions["Fn"])
 
 
@@ -58,45 +68,43 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _function(props: str, metadata: str = "") -> str:
-    text = "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-    text += textwrap.indent(textwrap.dedent(props), "      ")
-    if metadata:
-        text += "    Metadata:\n" + textwrap.indent(textwrap.dedent(metadata), "      ")
-    return text
+def _python(code_uri: Any = None) -> Dict[str, Any]:
+    """A Python function (handler app.handler) with this CodeUri (None: none)."""
+    return function(code_uri=code_uri)
+
+
+def _node(code_uri: Any, handler: str = "app.handler",
+          metadata: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A Node.js function, with this Metadata if any (esbuild's entry points)."""
+    fn = function(code_uri=code_uri, handler=handler, runtime="nodejs20.x")
+    return with_metadata(fn, metadata) if metadata is not None else fn
 
 
 # -- no CodeUri ----------------------------------------------------------------------------
 
 
 def test_no_code_uri_reads_the_template_folder(repo: Path):
-    source = _locate(repo, _function("Handler: app.handler\nRuntime: python3.12\n"),
+    source = _locate(repo, _python(),
                      {"stack/app.py": PY_HANDLER}, name="stack/template.yaml")
     assert source.found and source.entry == Path("stack/app.py") and source.root == Path("stack")
     assert source.language == "python" and source.function_name == "handler"
 
 
 def test_no_code_uri_with_no_handler_file_says_where_it_looked(repo: Path):
-    source = _locate(repo, _function("Handler: app.handler\nRuntime: python3.12\n"))
+    source = _locate(repo, _python())
     assert not source.found and source.reason == "not found at app.py"
 
 
 def test_globals_code_uri_still_wins_over_the_template_folder(repo: Path):
-    template = "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
-    text = "Globals:\n  Function:\n    CodeUri: lib/\n    Runtime: python3.12\n"
-    (repo / ".git").mkdir()
-    _write(repo, {"lib/app.py": PY_HANDLER, "app.py": PY_HANDLER})
-    header = "Transform: AWS::Serverless-2016-10-31\n" + text
-    (repo / "template.yaml").write_text(header + "Resources:\n" + template)
-    loaded = load_file("template.yaml")
-    model = build_model("template.yaml", loaded.data)
+    document = template({"Fn": function(code_uri=None, runtime=None)},
+                        globals_=function_globals(CodeUri="lib/", Runtime="python3.12"))
+    model = _model(repo, document, {"lib/app.py": PY_HANDLER, "app.py": PY_HANDLER})
     assert locate_code(model, model.functions["Fn"]).entry == Path("lib/app.py")
 
 
 def test_a_lambda_function_without_code_is_not_read_from_the_template_folder(repo: Path):
-    template = ("  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: app.handler\n"
-                "      Runtime: python3.12\n      Role: arn:aws:iam::123456789012:role/r\n")
-    source = _locate(repo, template, {"app.py": PY_HANDLER})
+    fn = lambda_function("arn:aws:iam::123456789012:role/r", Handler="app.handler", Runtime="python3.12")
+    source = _locate(repo, fn, {"app.py": PY_HANDLER})
     assert not source.found and source.reason == "no Code"
 
 
@@ -117,43 +125,41 @@ def test_without_code_uri_the_loop_rests_on_the_code_beside_the_template(repo: P
 # -- reasons -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("props, reason", [
-    ("CodeUri: s3://artifacts/fn.zip\nHandler: app.handler\nRuntime: python3.12\n", "code in S3"),
-    ("CodeUri: {Bucket: artifacts, Key: fn.zip}\nHandler: app.handler\nRuntime: python3.12\n", "code in S3"),
-    ("CodeUri: src/\nHandler: com.example.App::handle\nRuntime: java21\n", "unsupported language java21"),
-    ("CodeUri: src/\nHandler: bootstrap\nRuntime: provided.al2023\n", "unsupported language provided.al2023"),
-    ("CodeUri: nowhere/\nHandler: app.handler\nRuntime: python3.12\n", "not found at nowhere"),
-    ("CodeUri: https://example.com/f.zip\nHandler: app.handler\nRuntime: python3.12\n",
-     "not found at https://example.com/f.zip"),
-    ("CodeUri: src/\nHandler: missing.handler\nRuntime: nodejs20.x\n", "not found at src/missing.js"),
-    ("PackageType: Image\nImageUri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/f:1\n", IMAGE_WITHOUT_CONTEXT),
-    ("PackageType: Image\n", IMAGE_WITHOUT_CONTEXT),
+@pytest.mark.parametrize("fn, reason", [
+    (_python("s3://artifacts/fn.zip"), "code in S3"),
+    (_python({"Bucket": "artifacts", "Key": "fn.zip"}), "code in S3"),
+    (function(handler="com.example.App::handle", runtime="java21"), "unsupported language java21"),
+    (function(handler="bootstrap", runtime="provided.al2023"), "unsupported language provided.al2023"),
+    (_python("nowhere/"), "not found at nowhere"),
+    (_python("https://example.com/f.zip"), "not found at https://example.com/f.zip"),
+    (_node("src/", "missing.handler"), "not found at src/missing.js"),
+    (image_function(ImageUri="123456789012.dkr.ecr.us-east-1.amazonaws.com/f:1"), IMAGE_WITHOUT_CONTEXT),
+    (image_function(), IMAGE_WITHOUT_CONTEXT),
 ])
-def test_reasons_when_code_is_not_found(repo: Path, props: str, reason: str):
-    source = _locate(repo, _function(props), {"src/app.py": PY_HANDLER})
+def test_reasons_when_code_is_not_found(repo: Path, fn: Dict[str, Any], reason: str):
+    source = _locate(repo, fn, {"src/app.py": PY_HANDLER})
     assert not source.found and source.reason == reason
 
 
 def test_a_code_folder_outside_the_repository_is_refused(repo: Path):
     outside = repo.parent / "elsewhere"
     _write(outside, {"app.py": PY_HANDLER})
-    source = _locate(repo, _function("CodeUri: ../elsewhere/\nHandler: app.handler\nRuntime: python3.12\n"))
+    source = _locate(repo, _python("../elsewhere/"))
     assert not source.found and source.escapes and "outside the repository" in source.reason
 
 
 # -- container images ----------------------------------------------------------------------
 
 
-IMAGE = """\
-PackageType: Image
-"""
+IMG = {"DockerContext": "./img"}
 
 
-def _image(repo: Path, dockerfile: Optional[str], files: Dict[str, str], props: str = IMAGE,
-           metadata: str = "DockerContext: ./img\n") -> CodeSource:
+def _image(repo: Path, dockerfile: Optional[str], files: Dict[str, str],
+           properties: Optional[Dict[str, Any]] = None, metadata: Dict[str, Any] = IMG) -> CodeSource:
+    """Where the code of an image function is found, img/Dockerfile being `dockerfile` (None: none)."""
     if dockerfile is not None:
         files = {**files, "img/Dockerfile": dockerfile}
-    return _locate(repo, _function(props, metadata), files)
+    return _locate(repo, with_metadata(image_function(**(properties or {})), metadata), files)
 
 
 @pytest.mark.parametrize("dockerfile, files, entry", [
@@ -183,8 +189,7 @@ def test_image_handler_from_cmd_and_copy(repo: Path, dockerfile: str, files: Dic
 def test_image_config_command_overrides_cmd(repo: Path):
     dockerfile = 'FROM public.ecr.aws/lambda/python:3.12\nCOPY . ./\nCMD ["first.handler"]\n'
     files = {"img/first.py": PY_HANDLER, "img/second.py": "def go(event, context):\n    pass\n"}
-    props = IMAGE + "ImageConfig:\n  Command: [second.go]\n"
-    source = _image(repo, dockerfile, files, props)
+    source = _image(repo, dockerfile, files, {"ImageConfig": {"Command": ["second.go"]}})
     assert source.entry == Path("img/second.py") and source.function_name == "go"
     assert _image(repo, dockerfile, files).entry == Path("img/first.py")
 
@@ -205,13 +210,13 @@ def test_image_with_a_named_dockerfile(repo: Path):
     files = {"img/app.py": PY_HANDLER,
              "img/lambda.Dockerfile": ('FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\n'
                                        'CMD ["app.handler"]\n')}
-    metadata = "DockerContext: ./img\nDockerfile: lambda.Dockerfile\n"
+    metadata = {"DockerContext": "./img", "Dockerfile": "lambda.Dockerfile"}
     assert _image(repo, None, files, metadata=metadata).entry == Path("img/app.py")
     assert _image(repo, None, files).reason == "not found at img/Dockerfile"
 
 
 def test_image_context_missing(repo: Path):
-    source = _image(repo, None, {}, metadata="DockerContext: ./gone\n")
+    source = _image(repo, None, {}, metadata={"DockerContext": "./gone"})
     assert source.reason == "not found at gone (Metadata.DockerContext)"
 
 
@@ -263,7 +268,7 @@ def test_image_with_an_unreadable_cmd_line(repo: Path):
 def test_image_context_outside_the_repository(repo: Path):
     _write(repo.parent / "other", {"Dockerfile": 'FROM x\nCOPY . .\nCMD ["app.handler"]\n',
                                    "app.py": PY_HANDLER})
-    source = _image(repo, None, {}, metadata="DockerContext: ../other\n")
+    source = _image(repo, None, {}, metadata={"DockerContext": "../other"})
     assert source.escapes and not source.found
 
 
@@ -314,7 +319,6 @@ def test_handler_of_command(words, handler):
 # -- esbuild -------------------------------------------------------------------------------
 
 
-ESBUILD = "BuildMethod: esbuild\nBuildProperties:\n  EntryPoints:\n{points}"
 TS = "export const handler = async () => {};\n"
 
 
@@ -325,24 +329,19 @@ TS = "export const handler = async () => {};\n"
     ("src/work.handler", ["src/other.ts", "src/work.ts"], "fn/src/work.ts"),  # by path
 ])
 def test_esbuild_entry_points(repo: Path, handler: str, points, entry: str):
-    metadata = ESBUILD.format(points="".join(f"    - {p}\n" for p in points))
     files = {f"fn/{p}": TS for p in points}
-    props = f"CodeUri: fn/\nHandler: {handler}\nRuntime: nodejs20.x\n"
-    source = _locate(repo, _function(props, metadata), files)
+    source = _locate(repo, _node("fn/", handler, esbuild_metadata(points)), files)
     assert source.found, source.reason
     assert source.entry == Path(entry) and source.language == "typescript" and source.root == Path("fn")
 
 
 def test_esbuild_entry_point_missing(repo: Path):
-    metadata = ESBUILD.format(points="    - src/app.ts\n")
-    source = _locate(repo, _function("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n", metadata),
-                     {"fn/app.ts": TS})
+    source = _locate(repo, _node("fn/", metadata=esbuild_metadata(["src/app.ts"])), {"fn/app.ts": TS})
     assert not source.found and source.reason == "not found at fn/src/app.ts"
 
 
 def test_esbuild_entry_points_none_for_the_handler(repo: Path):
-    metadata = ESBUILD.format(points="    - a.ts\n    - b.ts\n")
-    source = _locate(repo, _function("CodeUri: fn/\nHandler: c.handler\nRuntime: nodejs20.x\n", metadata),
+    source = _locate(repo, _node("fn/", "c.handler", esbuild_metadata(["a.ts", "b.ts"])),
                      {"fn/a.ts": TS, "fn/b.ts": TS})
     assert not source.found and "no esbuild EntryPoints entry" in source.reason
 
@@ -357,7 +356,7 @@ def test_code_uri_at_missing_build_output_reads_the_tsconfig_sources(repo: Path)
     files = {"tsconfig.json": ('{\n  // built by tsc\n  "compilerOptions": '
                                '{"outDir": "./dist", "rootDir": "./src",},\n}\n'),
              "src/jobs/app.ts": TS}
-    source = _locate(repo, _function("CodeUri: dist/jobs\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("dist/jobs"), files)
     assert source.found, source.reason
     assert source.entry == Path("src/jobs/app.ts") and source.root == Path("src")
 
@@ -365,7 +364,7 @@ def test_code_uri_at_missing_build_output_reads_the_tsconfig_sources(repo: Path)
 def test_tsconfig_found_above_the_template_folder(repo: Path):
     files = {"tsconfig.json": '{"compilerOptions": {"outDir": "out"}, "include": ["lib/**/*"]}',
              "lib/app.ts": TS}
-    source = _locate(repo, _function("CodeUri: ../out/\nHandler: app.handler\nRuntime: nodejs20.x\n"),
+    source = _locate(repo, _node("../out/"),
                      files, name="infra/template.yaml")
     assert source.entry == Path("lib/app.ts") and source.root == Path("lib")
 
@@ -373,14 +372,14 @@ def test_tsconfig_found_above_the_template_folder(repo: Path):
 def test_built_output_and_sources_both_present_prefers_the_sources(repo: Path):
     files = {"tsconfig.json": '{"compilerOptions": {"outDir": "dist", "rootDir": "src"}}',
              "src/app.ts": TS, "dist/app.js": "exports.handler = async () => {};\n"}
-    source = _locate(repo, _function("CodeUri: dist/\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("dist/"), files)
     assert source.entry == Path("src/app.ts")
 
 
 def test_built_output_without_its_sources_is_read_as_is(repo: Path):
     files = {"tsconfig.json": '{"compilerOptions": {"outDir": "dist", "rootDir": "src"}}',
              "dist/app.js": "exports.handler = async () => {};\n"}
-    source = _locate(repo, _function("CodeUri: dist/\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("dist/"), files)
     assert source.entry == Path("dist/app.js") and source.language == "javascript"
 
 
@@ -391,17 +390,17 @@ def test_tsconfig_without_root_dir_uses_the_folder_holding_every_source(repo: Pa
              "lambdas/orders/place.ts": TS, "lambdas/shared.ts": "export const x = 1;\n",
              "types/global.d.ts": "declare const y: number;\n",
              "node_modules/pkg/index.ts": TS, "dist/stale.ts": TS}
-    source = _locate(repo, _function("CodeUri: dist/orders\nHandler: place.handler\nRuntime: nodejs20.x\n"),
+    source = _locate(repo, _node("dist/orders", "place.handler"),
                      files)
     assert source.entry == Path("lambdas/orders/place.ts") and source.root == Path("lambdas")
 
 
 def test_tsconfig_without_out_dir(repo: Path):
     files = {"tsconfig.json": '{"compilerOptions": {"strict": true}}', "src/app.ts": TS}
-    source = _locate(repo, _function("CodeUri: dist/\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("dist/"), files)
     assert not source.found and source.reason == "not found at dist"
     (repo / "dist").mkdir()
-    source = _locate(repo, _function("CodeUri: dist/\nHandler: app.handler\nRuntime: nodejs20.x\n"))
+    source = _locate(repo, _node("dist/"))
     assert source.reason == "not found at dist/app.js (tsconfig.json has no outDir)"
 
 
@@ -410,7 +409,7 @@ def test_source_map_next_to_the_built_file(repo: Path):
              "build/app.js.map": json.dumps({"version": 3, "mappings": "", "sources": [
                  "../node_modules/x/index.js", "../ts/app.ts", "../ts/util.ts"]}),
              "ts/app.ts": TS, "ts/util.ts": "export const x = 1;\n"}
-    source = _locate(repo, _function("CodeUri: build/\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("build/"), files)
     assert source.entry == Path("ts/app.ts") and source.root == Path("ts")
 
 
@@ -418,36 +417,25 @@ def test_source_map_named_by_the_comment(repo: Path):
     files = {"out/main.js": "exports.handler = 1;\n//# sourceMappingURL=maps/main.map\n",
              "out/maps/main.map": json.dumps({"sources": ["../../code/main.ts"], "mappings": ""}),
              "code/main.ts": TS}
-    source = _locate(repo, _function("CodeUri: out/\nHandler: main.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("out/", "main.handler"), files)
     assert source.entry == Path("code/main.ts")
 
 
 def test_source_map_naming_files_outside_the_repository_is_ignored(repo: Path):
     _write(repo.parent, {"secret/app.ts": TS})
     files = {"out/app.js": BUILT, "out/app.js.map": json.dumps({"sources": ["../../secret/app.ts"]})}
-    source = _locate(repo, _function("CodeUri: out/\nHandler: app.handler\nRuntime: nodejs20.x\n"), files)
+    source = _locate(repo, _node("out/"), files)
     assert source.entry == Path("out/app.js")
 
 
 def test_plain_javascript_stays_what_it_is(repo: Path):
-    source = _locate(repo, _function("CodeUri: src/\nHandler: app.handler\nRuntime: nodejs20.x\n"),
+    source = _locate(repo, _node("src/"),
                      {"src/app.js": "exports.handler = async () => {};\n"})
     assert source.entry == Path("src/app.js") and source.root == Path("src")
 
 
 # -- DefinitionUri -------------------------------------------------------------------------
 
-
-MACHINE = """\
-  Out:
-    Type: AWS::SQS::Queue
-  Machine:
-    Type: AWS::Serverless::StateMachine
-    Properties:
-      DefinitionUri: {uri}
-      DefinitionSubstitutions:
-        QueueUrl: !Ref Out
-"""
 
 DEFINITION_YAML = """\
 StartAt: Fan
@@ -468,8 +456,9 @@ States:
 """
 
 
-def _machine(repo: Path, uri: str, files: Optional[Dict[str, str]] = None) -> Model:
-    return _model(repo, MACHINE.format(uri=uri), files)
+def _machine(repo: Path, uri: Any, files: Optional[Dict[str, str]] = None) -> Model:
+    """The model of a state machine whose definition is at `uri`, its QueueUrl the queue Out."""
+    return _model(repo, {"Out": queue(), "Machine": state_machine_at(uri, {"QueueUrl": ref("Out")})}, files)
 
 
 def test_definition_uri_yaml_file_gives_the_tasks(repo: Path):
@@ -492,11 +481,11 @@ def test_definition_uri_json_file_gives_the_tasks(repo: Path):
 
 @pytest.mark.parametrize("uri, why", [
     ("s3://bucket/flow.json", "definition in an S3 location"),
-    ("{Bucket: b, Key: flow.json}", "definition in an S3 location"),
+    ({"Bucket": "b", "Key": "flow.json"}, "definition in an S3 location"),
     ("sm/missing.json", "not found at sm/missing.json"),
     ("sm/bad.yaml", "could not be parsed (sm/bad.yaml:3)"),  # where the flow list should have ended
 ])
-def test_definition_uri_unknown(repo: Path, uri: str, why: str):
+def test_definition_uri_unknown(repo: Path, uri: Any, why: str):
     model = _machine(repo, uri, {"sm/bad.yaml": "States:\n  A: [unclosed\n"})
     assert model.tasks == []
     assert model.unknown_definitions == {"Machine": why}
@@ -506,7 +495,7 @@ def test_definition_uri_unknown(repo: Path, uri: str, why: str):
 def test_definition_uri_outside_the_repository_is_not_read(repo: Path, uri: str):
     outside = repo.parent / "outside.asl.yaml"
     outside.write_text(DEFINITION_YAML)
-    model = _machine(repo, uri.format(outside=outside))
+    model = _machine(repo, uri.format(outside=outside))  # the relative path, or the absolute one
     assert model.tasks == []
     assert "outside the repository" in model.unknown_definitions["Machine"]
 
@@ -526,29 +515,27 @@ def test_analyser_problems_as_short_reasons(problem: str, reason: str):
     assert problem_reason(problem) == reason
 
 
-@pytest.mark.parametrize("props, metadata", [
-    ("PackageType: Image\n", "DockerContext: [a, b]\n"),
-    ("PackageType: Image\n", "DockerContext: .\nDockerfile: {x: 1}\n"),
-    ("PackageType: Image\nImageConfig: [1]\n", "DockerContext: img\n"),
-    ("PackageType: Image\nImageConfig: {Command: [1, 2]}\n", "DockerContext: img\n"),
-    ("PackageType: Image\nImageConfig: {Command: '', WorkingDirectory: 3}\n", "DockerContext: img\n"),
-    ("PackageType: Image\n", "DockerContext: \"im\\0g\"\n"),
-    ("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n", "BuildMethod: esbuild\nBuildProperties: x\n"),
-    ("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n",
-     "BuildMethod: esbuild\nBuildProperties: {EntryPoints: app.ts}\n"),
-    ("CodeUri: fn/\nHandler: app.handler\nRuntime: nodejs20.x\n",
-     "BuildMethod: esbuild\nBuildProperties: {EntryPoints: [1, null, ../../../etc/passwd]}\n"),
-    ("Handler: app.handler\nRuntime: {Ref: R}\n", ""),
+@pytest.mark.parametrize("fn", [
+    with_metadata(image_function(), {"DockerContext": ["a", "b"]}),
+    with_metadata(image_function(), {"DockerContext": ".", "Dockerfile": {"x": 1}}),
+    with_metadata(image_function(ImageConfig=[1]), {"DockerContext": "img"}),
+    with_metadata(image_function(ImageConfig={"Command": [1, 2]}), {"DockerContext": "img"}),
+    with_metadata(image_function(ImageConfig={"Command": "", "WorkingDirectory": 3}), {"DockerContext": "img"}),
+    with_metadata(image_function(), {"DockerContext": "im\0g"}),
+    _node("fn/", metadata={"BuildMethod": "esbuild", "BuildProperties": "x"}),
+    _node("fn/", metadata=esbuild_metadata("app.ts")),
+    _node("fn/", metadata=esbuild_metadata([1, None, "../../../etc/passwd"])),
+    function(code_uri=None, runtime=ref("R")),
 ])
-def test_odd_values_give_a_reason_not_an_exception(repo: Path, props: str, metadata: str):
+def test_odd_values_give_a_reason_not_an_exception(repo: Path, fn: Dict[str, Any]):
     files = {"img/Dockerfile": 'FROM public.ecr.aws/lambda/python:3.12\nCOPY . .\nCMD ["app.handler"]\n',
              "fn/app.ts": TS, "img/app.py": PY_HANDLER}
-    source = _locate(repo, _function(props, metadata), files)
+    source = _locate(repo, fn, files)
     assert source.found or source.reason
 
 
-@pytest.mark.parametrize("uri", ["3", "[a, b]", "''", "\"a\\0b\"", "/", "sm"])
-def test_odd_definition_uris_leave_the_definition_unknown(repo: Path, uri: str):
+@pytest.mark.parametrize("uri", [3, ["a", "b"], "", "a\0b", "/", "sm"])
+def test_odd_definition_uris_leave_the_definition_unknown(repo: Path, uri: Any):
     (repo / "sm").mkdir()
     model = _machine(repo, uri)
     assert model.tasks == [] and model.unknown_definitions["Machine"]
@@ -563,8 +550,7 @@ def test_tasks_of_a_nested_definition_file_point_into_it(repo: Path):
 
 def test_esbuild_entry_point_outside_the_repository_is_not_read(repo: Path):
     (repo.parent / "secret.ts").write_text(TS)
-    metadata = ESBUILD.format(points="    - ../../secret.ts\n")
-    source = _locate(repo, _function("CodeUri: fn/\nHandler: secret.handler\nRuntime: nodejs20.x\n", metadata),
+    source = _locate(repo, _node("fn/", "secret.handler", esbuild_metadata(["../../secret.ts"])),
                      {"fn/app.ts": TS})
     assert not source.found and source.escapes
 

@@ -4,61 +4,47 @@ cfn-lint's ignore_checks; a loop is suppressed by any resource on it."""
 from __future__ import annotations
 
 import json
-import textwrap
+from typing import Any, Dict, Optional
 
+from builder import (
+    bucket,
+    cfn_lint_ignore,
+    dump,
+    function,
+    loopcheck_ignore,
+    s3_event,
+    s3_write,
+    template,
+    with_metadata,
+)
 from userrun import loopcheck
 
 from loopcheck.load.loader import Template, parse_text
 from loopcheck.pipeline.analysis import AnalysisOptions, analyse
 
-LOOP = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  RawBucket:
-    Type: AWS::S3::Bucket
-{raw_meta}
-  StagingBucket:
-    Type: AWS::S3::Bucket
-{staging_meta}
-  IngestFn:
-    Type: AWS::Serverless::Function
-{ingest_meta}
-    Properties:
-      Handler: app.handler
-      Runtime: python3.12
-      CodeUri: {{Bucket: artifacts, Key: app.zip}}  # code loopcheck cannot read: permissions decide
-      Policies:
-        - S3WritePolicy: {{BucketName: !Ref StagingBucket}}
-      Events:
-        Raw:
-          Type: S3
-          Properties: {{Bucket: !Ref RawBucket, Events: "s3:ObjectCreated:*"}}
-  PublishFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: app.handler
-      Runtime: python3.12
-      CodeUri: {{Bucket: artifacts, Key: app.zip}}  # code loopcheck cannot read: permissions decide
-      Policies:
-        - S3WritePolicy: {{BucketName: !Ref RawBucket}}
-      Events:
-        Staged:
-          Type: S3
-          Properties: {{Bucket: !Ref StagingBucket, Events: "s3:ObjectCreated:*"}}
-"""
+ARTIFACT = {"Bucket": "artifacts", "Key": "app.zip"}  # code loopcheck cannot read: permissions decide
+Metadata = Optional[Dict[str, Any]]
 
 
-def meta(body: str) -> str:
-    return textwrap.indent("Metadata:\n" + textwrap.indent(textwrap.dedent(body), "  "), "    ")
+def loop(raw: Metadata = None, staging: Metadata = None, ingest: Metadata = None) -> Dict[str, Any]:
+    """RawBucket -> IngestFn -> StagingBucket -> PublishFn -> RawBucket, with the Metadata given
+    on the first three."""
+    resources = {
+        "RawBucket": bucket(),
+        "StagingBucket": bucket(),
+        "IngestFn": function([s3_write("StagingBucket")], {"Raw": s3_event("RawBucket")},
+                             code_uri=ARTIFACT),
+        "PublishFn": function([s3_write("RawBucket")], {"Staged": s3_event("StagingBucket")},
+                              code_uri=ARTIFACT),
+    }
+    for logical_id, metadata in (("RawBucket", raw), ("StagingBucket", staging), ("IngestFn", ingest)):
+        if metadata is not None:
+            resources[logical_id] = with_metadata(resources[logical_id], metadata)
+    return template(resources)
 
 
-def template(raw: str = "", staging: str = "", ingest: str = "") -> str:
-    return LOOP.format(raw_meta=meta(raw) if raw else "", staging_meta=meta(staging) if staging else "",
-                       ingest_meta=meta(ingest) if ingest else "")
-
-
-def analysed(text: str, options=None):
-    loaded = parse_text("t.yaml", text, True)
+def analysed(document: Dict[str, Any], options=None):
+    loaded = parse_text("t.yaml", dump(document), True)
     assert isinstance(loaded, Template), loaded
     return analyse("t.yaml", loaded.data, options)
 
@@ -68,18 +54,13 @@ def rules(findings):
 
 
 def test_unsuppressed_loop_is_reported():
-    result = analysed(template())
+    result = analysed(loop())
     assert rules(result.findings) == ["EL101"] and result.suppressed == []
 
 
 def test_any_resource_on_the_cycle_suppresses_the_loop():
     for where in ("raw", "staging", "ingest"):
-        result = analysed(template(**{where: """\
-            loopcheck:
-              ignore:
-                - rule: EL101
-                  reason: bounded by design
-            """}))
+        result = analysed(loop(**{where: loopcheck_ignore({"rule": "EL101", "reason": "bounded by design"})}))
         assert result.findings == [], where
         (item,) = result.suppressed
         assert item.finding.rule == "EL101" and item.reason == "bounded by design"
@@ -87,20 +68,12 @@ def test_any_resource_on_the_cycle_suppresses_the_loop():
 
 
 def test_suppressing_another_rule_keeps_the_finding():
-    result = analysed(template(raw="""\
-        loopcheck:
-          ignore:
-            - {rule: WL102, reason: not this one}
-        """))
+    result = analysed(loop(raw=loopcheck_ignore({"rule": "WL102", "reason": "not this one"})))
     assert rules(result.findings) == ["EL101"]
 
 
 def test_a_suppression_without_reason_is_ignored_and_reported_as_wl901():
-    result = analysed(template(staging="""\
-        loopcheck:
-          ignore:
-            - rule: EL101
-        """))
+    result = analysed(loop(staging=loopcheck_ignore({"rule": "EL101"})))
     assert sorted(rules(result.findings)) == ["EL101", "WL901"]
     (wl901,) = [f for f in result.findings if f.rule == "WL901"]
     assert wl901.severity == "warning" and wl901.resource == "StagingBucket"
@@ -110,8 +83,7 @@ def test_a_suppression_without_reason_is_ignored_and_reported_as_wl901():
 
 
 def test_malformed_suppressions_are_reported():
-    result = analysed(template(raw="loopcheck: {ignore: EL101}\n",
-                               staging="loopcheck:\n  ignore:\n    - {reason: why}\n"))
+    result = analysed(loop(raw={"loopcheck": {"ignore": "EL101"}}, staging=loopcheck_ignore({"reason": "why"})))
     messages = [f.message for f in result.findings if f.rule == "WL901"]
     assert len(messages) == 2
     assert any("names no rule" in m for m in messages)
@@ -119,11 +91,7 @@ def test_malformed_suppressions_are_reported():
 
 
 def test_cfn_lint_ignore_checks_is_honoured():
-    result = analysed(template(ingest="""\
-        cfn-lint:
-          config:
-            ignore_checks: [EL101, E3012]
-        """))
+    result = analysed(loop(ingest=cfn_lint_ignore("EL101", "E3012")))
     assert result.findings == []
     (item,) = result.suppressed
     assert item.suppression.source == "cfn-lint"
@@ -131,29 +99,23 @@ def test_cfn_lint_ignore_checks_is_honoured():
 
 
 def test_non_loop_finding_is_suppressed_only_by_its_own_resource():
-    text = template(raw="loopcheck:\n  ignore:\n    - rule: EL101\n",
-                    staging="loopcheck:\n  ignore:\n    - {rule: WL901, reason: tolerated}\n")
-    result = analysed(text)
+    result = analysed(loop(raw=loopcheck_ignore({"rule": "EL101"}),
+                           staging=loopcheck_ignore({"rule": "WL901", "reason": "tolerated"})))
     assert "WL901" in rules(result.findings)  # the WL901 is on RawBucket, not on StagingBucket
-    text = template(raw="loopcheck:\n  ignore:\n    - rule: EL101\n    - {rule: WL901, reason: tolerated}\n")
-    result = analysed(text)
+    result = analysed(loop(raw=loopcheck_ignore({"rule": "EL101"}, {"rule": "WL901", "reason": "tolerated"})))
     assert rules(result.findings) == ["EL101"]
     assert [s.finding.rule for s in result.suppressed] == ["WL901"]
 
 
 def test_suppressions_can_be_turned_off():
-    text = template(raw="cfn-lint: {config: {ignore_checks: [EL101]}}\n")
-    assert rules(analysed(text, AnalysisOptions(suppressions=False)).findings) == ["EL101"]
+    document = loop(raw=cfn_lint_ignore("EL101"))
+    assert rules(analysed(document, AnalysisOptions(suppressions=False)).findings) == ["EL101"]
 
 
 def test_cli_hides_suppressed_findings_and_shows_them_on_request(tmp_path):
     target = tmp_path / "template.yaml"
-    target.write_text(template(staging="""\
-        loopcheck:
-          ignore:
-            - rule: EL101
-              reason: "bounded by reserved concurrency; ADR-7"
-        """))
+    target.write_text(dump(loop(staging=loopcheck_ignore(
+        {"rule": "EL101", "reason": "bounded by reserved concurrency; ADR-7"}))))
     plain = loopcheck("scan", target)
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout == ""
@@ -177,7 +139,7 @@ def test_cli_hides_suppressed_findings_and_shows_them_on_request(tmp_path):
 
 def test_cli_reports_a_reasonless_suppression(tmp_path):
     target = tmp_path / "template.yaml"
-    target.write_text(template(ingest="loopcheck:\n  ignore:\n    - rule: EL101\n"))
+    target.write_text(dump(loop(ingest=loopcheck_ignore({"rule": "EL101"}))))
     completed = loopcheck("scan", "--format", "json", "--fail-on", "warning", target)
     assert completed.returncode == 1
     found = sorted(f["rule"] for f in json.loads(completed.stdout)["findings"])

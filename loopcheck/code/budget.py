@@ -19,6 +19,7 @@ from typing import Optional
 # tree node walked, a value evaluated, a scope climbed, a statement interpreted), the Python
 # one a few units per line; a 1 MB file gets 1 s CPU plus 1 s per MB, parsing included.
 UNITS_PER_FILE = 200_000
+MAX_FILE_BYTES = 1_000_000  # a larger source file is not read, in any language
 UNITS_PER_BYTE = 2
 SECONDS_PER_FILE = 1.0
 SECONDS_PER_BYTE = 1.0 / 1_000_000

@@ -27,21 +27,15 @@ from loopcheck.code.facts import (
     Write,
 )
 from loopcheck.code.locate import CodeSource, locate_code, problem_reason
+from loopcheck.knowledge.sdk_catalog import iam_actions
 from loopcheck.model.resources import Function, Model, S3Trigger
 from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, literal_prefix
 from loopcheck.resolve.values import concat, literal
 
 EVENT_SOURCE = "<event source>"
 
-# S3 API call -> IAM action it needs.
-S3_API_ACTION = {
-    "PutObject": "s3:PutObject",
-    "CopyObject": "s3:PutObject",
-    "UploadFile": "s3:PutObject",
-    "CompleteMultipartUpload": "s3:PutObject",
-    "DeleteObject": "s3:DeleteObject",
-    "DeleteObjects": "s3:DeleteObject",
-}
+# S3 API call -> IAM action it needs: the SDK catalog's S3 rows.
+S3_API_ACTION = {api: action for (_, api), action in iam_actions("s3").items()}
 
 
 @dataclass
@@ -182,7 +176,7 @@ def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWr
         variables = environment.get("Variables") if isinstance(environment, dict) else None
         if isinstance(variables, dict) and target.value in variables:
             found = ids(variables[target.value])
-            names = ", ".join(found) or f"no {kind} of this template"
+            names = ", ".join(model.display(node) for node in found) or f"no {kind} of this template"
             return ResolvedWrite(write, found, f"env {target.value} (= {names})")
         return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
     return ResolvedWrite(write, None, f"an unresolved {kind} ({target.value or 'computed'})")
@@ -201,7 +195,7 @@ def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
         variables = environment.get("Variables") if isinstance(environment, dict) else None
         if isinstance(variables, dict) and target.value in variables:
             buckets = model.bucket_ids(variables[target.value])
-            names = ", ".join(buckets) or "no bucket of this template"
+            names = ", ".join(model.display(bucket) for bucket in buckets) or "no bucket of this template"
             return ResolvedWrite(write, buckets, f"env {target.value} (= {names})")
         return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")
     return ResolvedWrite(write, None, f"an unresolved bucket ({target.value or 'computed'})")
@@ -225,7 +219,8 @@ def _derived_bucket(model: Model, write: Write, affixes: Tuple[str, str]) -> Res
     reached = sorted({b for targets in derived.values() for b in targets}, key=lambda b: model.order.get(b, 0))
     shown = " + ".join(part for part in (f"'{before}'" if before else "", "the incoming bucket's name",
                                          f"'{after}'" if after else "") if part)
-    where = ", ".join(reached) if reached else "a bucket outside the template"
+    where = (", ".join(model.display(bucket) for bucket in reached) if reached
+             else "a bucket outside the template")
     return ResolvedWrite(write, reached, f"{shown} (= {where})", derived)
 
 

@@ -62,15 +62,6 @@ class IncomingBucket(AnyText):
     in a bucket name it says which bucket (`bucket + "-out"` is not the incoming bucket)."""
 
 
-# Event fields that name the queue, topic or stream that delivered the record: a write to
-# one of them goes back to where the event came from. Array indexes are "*".
-SOURCE_ARN_PATHS = {
-    ("Records", "*", "Sns", "TopicArn"),
-    ("Records", "*", "eventSourceARN"),
-    ("Records", "*", "EventSourceArn"),
-}
-
-
 def event_source_target(expr: object) -> Optional[Target]:
     """A bucket name built from the incoming bucket's name and literal text, as a Target."""
     if isinstance(expr, IncomingBucket):

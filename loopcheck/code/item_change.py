@@ -22,9 +22,14 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
+from loopcheck.code.facts import AnyText, Basename, Concat, IncomingKey, KeyExpr, Lit, Replace, Stem
 from loopcheck.code.values import Request, Value
 
 INSERT_ONLY, STABLE, CHANGING, UNKNOWN = "insert-only", "stable", "changing", ""
+
+# An evaluator that turns a changing value into key text marks it so (AnyText(CHANGING_TEXT +
+# why)): a key or value built from it still changes on every call.
+CHANGING_TEXT = "changes on every call: "
 
 # Calls whose result differs on every invocation. Python: the dotted name the analyser
 # resolves an import to; JavaScript: the callee as written (member chain or imported name).
@@ -105,6 +110,23 @@ def combine(verdicts: Iterable[str]) -> str:
     if CHANGING in seen:
         return CHANGING
     return STABLE if seen and all(v == STABLE for v in seen) else UNKNOWN
+
+
+def key_change(expr: KeyExpr) -> Tuple[str, str]:
+    """(verdict, why) of text written into an item: STABLE when built only of literals and
+    the incoming object key, CHANGING when some part is marked so, else UNKNOWN."""
+    if isinstance(expr, AnyText):
+        marked = expr.why.startswith(CHANGING_TEXT)
+        return (CHANGING, expr.why[len(CHANGING_TEXT):]) if marked else (UNKNOWN, "")
+    if isinstance(expr, (Lit, IncomingKey)):
+        return STABLE, ""
+    parts: Tuple[KeyExpr, ...] = ()
+    if isinstance(expr, Concat):
+        parts = expr.parts
+    elif isinstance(expr, (Replace, Stem, Basename)):
+        parts = (expr.source,)
+    found = [key_change(part) for part in parts]
+    return combine(v for v, _ in found), next((why for v, why in found if v == CHANGING), "")
 
 
 def item_change(api: str, request: Request) -> Dict[str, str]:

@@ -21,26 +21,30 @@ import pathlib
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
-from loopcheck.code import sdk_catalog
-from loopcheck.code.budget import Budget, OutOfBudget
+from loopcheck.code.budget import MAX_FILE_BYTES, Budget, OutOfBudget
 from loopcheck.code.facts import (
-    SOURCE_ARN_PATHS,
     AnyText,
-    Basename,
     CodeFacts,
-    Concat,
     Guard,
     IncomingBucket,
     IncomingKey,
     KeyExpr,
     Lit,
     Replace,
-    Stem,
     Target,
     Write,
     event_source_target,
+)
+from loopcheck.code.guards import event_field_kind, key_tests, shorten
+from loopcheck.code.inputs import (
+    ANY_ITEM,
+    INCOMING_BUCKET_PATHS,
+    INCOMING_KEY_PATHS,
+    env_target,
+    env_text,
+    names_event_source,
 )
 from loopcheck.code.item_change import (
     CHANGING,
@@ -49,10 +53,13 @@ from loopcheck.code.item_change import (
     STABLE,
     UNKNOWN,
     combine,
+    key_change,
 )
+from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, stem
 from loopcheck.code.requests import read_write
 from loopcheck.code.values import Request
 from loopcheck.code.values import Value as NeutralValue
+from loopcheck.knowledge import sdk_catalog
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; tree-sitter is imported lazily
     from tree_sitter import Node
@@ -63,7 +70,6 @@ __all__ = ["analyse_js", "analyse_js_source"]
 
 # -- limits: every loop over code is bounded --------------------------------------------------
 
-MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 40
 MAX_NODES_PER_WALK = 500_000
 MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code
@@ -225,7 +231,6 @@ _TRANSPARENT = frozenset(
 )
 _EXITS = frozenset({"return_statement", "continue_statement", "throw_statement", "break_statement"})
 _COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">="})
-_SOURCE_PATHS = (("source",), ("detail-type",))
 # key method -> the facts.Guard key_test operation it performs
 _KEY_METHODS = {
     "startsWith": "startswith",
@@ -402,12 +407,17 @@ Value = Union[
 # =============================================================================================
 
 
+def _neutral_path(path: Tuple[str, ...]) -> Tuple[str, ...]:
+    """An EventPart path as loopcheck.code.inputs spells it ("*" for any list item)."""
+    return tuple(ANY_ITEM if part == "[]" else part for part in path)
+
+
 def _is_key_path(path: Tuple[str, ...]) -> bool:
-    return path in (("Records", "[]", "s3", "object", "key"), ("detail", "object", "key"))
+    return _neutral_path(path) in INCOMING_KEY_PATHS
 
 
 def _is_bucket_path(path: Tuple[str, ...]) -> bool:
-    return path in (("Records", "[]", "s3", "bucket", "name"), ("detail", "bucket", "name"))
+    return _neutral_path(path) in INCOMING_BUCKET_PATHS
 
 
 def _key_of(value: Value) -> KeyExpr:
@@ -423,7 +433,7 @@ def _key_of(value: Value) -> KeyExpr:
     if isinstance(value, EventPart):
         return AnyText("event field " + ".".join(value.path).replace(".[]", "[]"))
     if isinstance(value, Env):
-        return AnyText(f"environment variable {value.name}")
+        return env_text(value.name)
     if isinstance(value, Unknown):
         return AnyText(value.why)
     return AnyText("not text")
@@ -437,30 +447,6 @@ def _is_stringy(value: Value) -> bool:
     if isinstance(value, (Text, Computed, Env)):
         return True
     return isinstance(value, EventPart) and (_is_key_path(value.path) or _is_bucket_path(value.path))
-
-
-def _concat(parts: Iterable[KeyExpr]) -> KeyExpr:
-    """Flattened concatenation with adjacent literals merged; one part stands for itself."""
-    flat: List[KeyExpr] = []
-    for part in parts:
-        for piece in part.parts if isinstance(part, Concat) else (part,):
-            if isinstance(piece, Lit) and flat and isinstance(flat[-1], Lit):
-                flat[-1] = Lit(flat[-1].text + piece.text)
-            elif not (isinstance(piece, Lit) and piece.text == ""):
-                flat.append(piece)
-    if not flat:
-        return Lit("")
-    return flat[0] if len(flat) == 1 else Concat(tuple(flat))
-
-
-def _has_incoming(expr: KeyExpr) -> bool:
-    if isinstance(expr, IncomingKey):
-        return True
-    if isinstance(expr, Concat):
-        return any(_has_incoming(part) for part in expr.parts)
-    if isinstance(expr, (Replace, Stem, Basename)):
-        return _has_incoming(expr.source)
-    return False
 
 
 # =============================================================================================
@@ -576,11 +562,6 @@ def _first_syntax_error(root: Node) -> Optional[int]:
             return node.start_point[0] + 1
         stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
     return root.start_point[0] + 1
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _exports_target(left: Optional[Node]) -> Optional[str]:
@@ -1444,9 +1425,9 @@ class _Evaluator:
             return target
         if isinstance(target, ParsedPath):
             if prop == "name":
-                return Computed(Basename(Stem(target.source)))
+                return _text_value(basename(stem(target.source)))
             if prop == "base":
-                return Computed(Basename(target.source))
+                return _text_value(basename(target.source))
             return Computed(AnyText(f"path.parse().{prop}"))
         if isinstance(target, SplitText) and prop == "#last":
             return self._split_last(target)
@@ -1549,7 +1530,7 @@ class _Evaluator:
             elif piece.type == "template_substitution":
                 inner = _kids(piece)
                 parts.append(_key_of(self.value(mod, inner[0] if inner else None)))
-        return _text_value(_concat(parts))
+        return _text_value(concat(parts))
 
     def _binary(self, mod: int, node: Node) -> Value:
         operator = _text(_field(node, "operator"))
@@ -1561,7 +1542,7 @@ class _Evaluator:
             return Unknown(f"{operator} expression")
         right = self.value(mod, _field(node, "right"))
         if _is_stringy(left) or _is_stringy(right):
-            return _text_value(_concat([_key_of(left), _key_of(right)]))
+            return _text_value(concat([_key_of(left), _key_of(right)]))
         return Unknown("arithmetic")
 
     def _ternary(self, mod: int, node: Node) -> Value:
@@ -1582,7 +1563,7 @@ class _Evaluator:
         if method in ("slice", "substring", "substr"):
             return self._substring(mod, source, method, args)
         if method == "concat":
-            return _text_value(_concat([source] + [_key_of(self.value(mod, arg)) for arg in args]))
+            return _text_value(concat([source] + [_key_of(self.value(mod, arg)) for arg in args]))
         if method in ("startsWith", "endsWith", "includes", "indexOf", "lastIndexOf", "match", "search"):
             return Unknown(f"{method}() result")
         return Computed(AnyText(f"{method}()"))
@@ -1607,7 +1588,7 @@ class _Evaluator:
         if pattern == r"\+" and new == Text(" ") and source == IncomingKey():
             return Computed(IncomingKey())  # decoding the '+' of an S3 event key
         if pattern in _EXTENSION_PATTERNS and isinstance(new, Text):
-            return _text_value(_concat([Stem(source), Lit(new.text)]))
+            return _text_value(concat([stem(source), Lit(new.text)]))
         return Computed(AnyText("regex replace"))
 
     def _substring(self, mod: int, source: KeyExpr, method: str, args: List[Node]) -> Value:
@@ -1615,14 +1596,14 @@ class _Evaluator:
         base name; anything else is unknown text."""
         if method != "substr" and len(args) == 2 and _is_number(args[0], "0"):
             if self._is_last_index_of(mod, args[1], ".", source):
-                return Computed(Stem(source))
+                return _text_value(stem(source))
         if len(args) == 1:
             arg = _strip(args[0])
             if arg is not None and arg.type == "binary_expression" and _text(_field(arg, "operator")) == "+":
                 if _is_number(_field(arg, "right"), "1") and self._is_last_index_of(
                     mod, _field(arg, "left"), "/", source
                 ):
-                    return Computed(Basename(source))
+                    return _text_value(basename(source))
         return Computed(AnyText(f"{method}()"))
 
     def _is_last_index_of(self, mod: int, node: Optional[Node], char: str, source: KeyExpr) -> bool:
@@ -1642,13 +1623,13 @@ class _Evaluator:
             if not split.dropped_last:
                 return _text_value(split.source)
             if split.sep == ".":
-                return Computed(Stem(split.source))
+                return _text_value(stem(split.source))
         return Computed(AnyText("part of a split"))
 
     @staticmethod
     def _split_last(split: SplitText) -> Value:
         if split.sep == "/" and not split.dropped_last:
-            return Computed(Basename(split.source))
+            return _text_value(basename(split.source))
         return Computed(AnyText("part of a split"))
 
     def _array_join(self, mod: int, array: ArrayLit, args: List[Node]) -> Value:
@@ -1656,12 +1637,8 @@ class _Evaluator:
         elements = _kids(array.node)
         if not isinstance(separator, Text) or any(e.type == "spread_element" for e in elements):
             return Computed(AnyText("join"))
-        parts: List[KeyExpr] = []
-        for position, element in enumerate(elements):
-            if position:
-                parts.append(Lit(separator.text))
-            parts.append(_key_of(self.value(array.mod, element)))
-        return _text_value(_concat(parts))
+        parts = [_key_of(self.value(array.mod, element)) for element in elements]
+        return _text_value(separated(separator.text, parts))
 
     def _path_join(self, mod: int, args: List[Node]) -> Value:
         """path.join(a, b, ...) as a / b / ..., with the slashes literal parts bring merged."""
@@ -1679,7 +1656,7 @@ class _Evaluator:
             if parts:
                 parts.append(Lit("/"))
             parts.append(part)
-        return _text_value(_concat(parts))
+        return _text_value(concat(parts))
 
     def _decoded(self, mod: int, args: List[Node]) -> Value:
         key = _key_of(self.value(mod, args[0]) if args else Unknown("no argument"))
@@ -1758,7 +1735,7 @@ class _Evaluator:
             return self._path_join(mod, args)
         source = _key_of(self.value(mod, args[0])) if args else AnyText("no argument")
         if name == "basename" and len(args) == 1:
-            return Computed(Basename(source))
+            return _text_value(basename(source))
         if name == "parse" and args:
             return ParsedPath(source)
         return Computed(AnyText(f"path.{name}()"))
@@ -2232,7 +2209,7 @@ class _Guards:
         for atom, exits in atoms:
             # the test as written; each part of an `a || b` test stands alone
             shown = _strip(condition) if len(atoms) == 1 else atom
-            guard = self._guard(mod, atom, exits, _short(_text(shown)))
+            guard = self._guard(mod, atom, exits, shorten(" ".join(_text(shown).split())))
             if guard is not None:
                 found.add(guard)
                 self._order.setdefault(guard, (mod, atom.start_byte))
@@ -2245,10 +2222,9 @@ class _Guards:
         key = self._key_guard(mod, atom, exits)
         if key is not None:
             return Guard("key", line, text, key[0])
-        if self._reads(mod, atom, lambda v: isinstance(v, EventPart) and v.path[-1:] == ("eventName",)):
-            return Guard("event-name", line, text)
-        if self._reads(mod, atom, lambda v: isinstance(v, EventPart) and v.path in _SOURCE_PATHS):
-            return Guard("source", line, text)
+        for kind in ("event-name", "source"):
+            if self._reads(mod, atom, lambda v, kind=kind: _event_field_kind(v) == kind):
+                return Guard(kind, line, text)
         return None
 
     def _reads(self, mod: int, atom: Node, wanted: Any) -> bool:
@@ -2273,7 +2249,8 @@ class _Guards:
         operation, literal, positive, source = test
         if operation is None or literal is None or source != IncomingKey():
             return (None,)
-        return ((operation, literal, exits == positive),)
+        # where the write runs the atom is `not exits`; the key passes when that is `positive`
+        return (key_tests([(operation, literal)], (not exits) == positive)[0],)
 
     def _key_test(self, mod: int, atom: Node) -> Optional[_KeyTest]:
         """(operation, literal, positive, key) for a test of the key: positive says whether
@@ -2303,7 +2280,7 @@ class _Guards:
             return read[0], literal, read[1], source
         for side, other in ((left, right), (right, left)):
             key = _key_of(self.evaluator.value(mod, side))
-            if _has_incoming(key) and other is not None and _strip(other) is not None:
+            if mentions_incoming(key) and other is not None and _strip(other) is not None:
                 return None, None, True, key
         return None
 
@@ -2320,12 +2297,12 @@ class _Guards:
         if method == "test" and receiver.type == "regex":
             source = _key_of(self.evaluator.value(mod, args[0]))
             operation, literal = _regex_operation(receiver) or (None, None)
-            return (method, operation, literal, source) if _has_incoming(source) else None
+            return (method, operation, literal, source) if mentions_incoming(source) else None
         names = _KEY_METHODS
         if method not in names and method not in ("lastIndexOf", "match", "search"):
             return None
         source = _key_of(self.evaluator.value(mod, receiver))
-        if not _has_incoming(source):
+        if not mentions_incoming(source):
             return None
         pattern = _strip(args[0])
         if method in ("match", "search"):
@@ -2334,6 +2311,10 @@ class _Guards:
         literal = self.evaluator.value(mod, pattern)
         text = literal.text if isinstance(literal, Text) else None
         return method, names.get(method), text, source
+
+
+def _event_field_kind(value: Value) -> Optional[str]:
+    return event_field_kind(value.path) if isinstance(value, EventPart) else None
 
 
 def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
@@ -2390,34 +2371,7 @@ def _comparison_meaning(
 def _regex_operation(regex: Node) -> Optional[Tuple[str, str]]:
     """("startswith", "out/") for /^out\\//, ("endswith", ".png") for /\\.png$/, ("contains",
     x) for an unanchored literal; None for case-insensitive or non-literal patterns."""
-    pattern = _text(_field(regex, "pattern"))
-    if "i" in _text(_field(regex, "flags")):
-        return None
-    starts = pattern.startswith("^")
-    ends = pattern.endswith("$") and not pattern.endswith("\\$")
-    body = pattern[1 if starts else 0 : len(pattern) - 1 if ends else len(pattern)]
-    literal = _regex_literal(body)
-    if not literal or (starts and ends):
-        return None
-    return ("startswith" if starts else "endswith" if ends else "contains"), literal
-
-
-def _regex_literal(body: str) -> Optional[str]:
-    out = []
-    position = 0
-    while position < len(body):
-        char = body[position]
-        if char == "\\":
-            if position + 1 >= len(body) or body[position + 1].isalnum():
-                return None  # \d, \w, \b ... are classes, not characters
-            out.append(body[position + 1])
-            position += 2
-            continue
-        if char in ".^$*+?()[]{}|":
-            return None
-        out.append(char)
-        position += 1
-    return "".join(out)
+    return regex_test(_text(_field(regex, "pattern")), ignore_case="i" in _text(_field(regex, "flags")))
 
 
 # =============================================================================================
@@ -2524,10 +2478,7 @@ class _Writes:
         source = self.evaluator.program.sources[mod]
         line, column = _position(source, node)
         read = read_write(sdk_catalog.row(service, api), _JsRequest(self.evaluator, params, mod))
-        guards = self.guards.at(mod, node)
-        for target in read.targets:
-            write = Write(service, api, target, source.display, line, column, read.key, guards)
-            write.details = dict(read.details)
+        for write in read.writes(source.display, line, column, self.guards.at(mod, node)):
             self.writes.append((mod, write))
 
 
@@ -2635,7 +2586,7 @@ class _ItemChange:
         if isinstance(value, EventPart):
             return (STABLE, "") if _is_key_path(value.path) else (UNKNOWN, "")
         if isinstance(value, Computed):
-            return _expr_change(value.expr)
+            return key_change(value.expr)
         if isinstance(value, (ObjectLit, ArrayLit)):
             return self.of_node(value.mod, value.node)
         return UNKNOWN, ""
@@ -2700,26 +2651,12 @@ class _ItemChange:
         return combine(v for v, _ in found), next((why for v, why in found if v == CHANGING), "")
 
 
-def _expr_change(expr: KeyExpr) -> Tuple[str, str]:
-    """A computed text: stable when built only of literals and the incoming key."""
-    if isinstance(expr, (Lit, IncomingKey)):
-        return STABLE, ""
-    if isinstance(expr, Concat):
-        found = [_expr_change(part) for part in expr.parts]
-        return combine(v for v, _ in found), ""
-    if isinstance(expr, (Replace, Stem, Basename)):
-        return _expr_change(expr.source)
-    return UNKNOWN, ""
-
-
 def _target_of(value: Value) -> Target:
     if isinstance(value, Text):
         return Target("literal", value.text)
     if isinstance(value, Env):
-        return Target("self") if value.name == "AWS_LAMBDA_FUNCTION_NAME" else Target("env", value.name)
-    if isinstance(value, EventPart) and (
-            _is_bucket_path(value.path) or tuple("*" if p == "[]" else p for p in value.path)
-            in SOURCE_ARN_PATHS):
+        return env_target(value.name)
+    if isinstance(value, EventPart) and names_event_source(_neutral_path(value.path)):
         return Target("event-source")
     if isinstance(value, ContextPart) and value.path in (("functionName",), ("invokedFunctionArn",)):
         return Target("self")

@@ -173,7 +173,7 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
         inline_language = language or "javascript"
         suffix = ".py" if inline_language == "python" else ".js"
         return CodeSource(language=inline_language, function_name=handler[1], inline_text=text,
-                          inline_name=f"{function.id} inline code ({handler[0]}{suffix})")
+                          inline_name=f"{model.display(function.id)} inline code ({handler[0]}{suffix})")
     if isinstance(runtime, str) and language is None:
         return CodeSource(reason=f"unsupported language {runtime}")
     if handler is None:

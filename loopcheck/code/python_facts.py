@@ -43,10 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from loopcheck.code import sdk_catalog
-from loopcheck.code.budget import Budget, OutOfBudget
+from loopcheck.code.budget import MAX_FILE_BYTES, Budget, OutOfBudget
 from loopcheck.code.facts import (
-    SOURCE_ARN_PATHS,
     AnyText,
     Basename,
     CodeFacts,
@@ -62,23 +60,45 @@ from loopcheck.code.facts import (
     Write,
     event_source_target,
 )
-from loopcheck.code.item_change import CHANGING, PYTHON_CHANGING_CALLS, STABLE, UNKNOWN, combine
+from loopcheck.code.guards import event_field_kind, first_kind, key_tests, shorten
+from loopcheck.code.inputs import (
+    INCOMING_BUCKET_PATHS,
+    INCOMING_KEY_PATHS,
+    env_target,
+    env_text,
+    names_event_source,
+)
+from loopcheck.code.item_change import (
+    CHANGING,
+    CHANGING_TEXT,
+    PYTHON_CHANGING_CALLS,
+    STABLE,
+    UNKNOWN,
+    combine,
+    key_change,
+)
+from loopcheck.code.keys import (
+    KeyOperation,
+    basename,
+    bounded,
+    concat,
+    glob_test,
+    mentions_incoming,
+    regex_test,
+    separated,
+    stem,
+)
 from loopcheck.code.requests import read_write
-from loopcheck.code.sdk_catalog import WriteApi
 from loopcheck.code.values import Request, Value
+from loopcheck.knowledge import sdk_catalog
 
-MAX_FILE_BYTES = 1_000_000
 MAX_FILES = 50
 MAX_CALL_DEPTH = 6
 MAX_PREDICATE_DEPTH = 2
-GUARD_TEXT_LIMIT = 80
-MAX_KEY_SIZE = 2000  # literal characters plus parts in one key expression; beyond it: AnyText
 
 # Never followed into, even when a copy is vendored inside the code folder: these are the SDK.
 _SDK_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore", "s3transfer"})
 
-_KEY_PATHS = {("Records", "*", "s3", "object", "key"), ("detail", "object", "key")}
-_BUCKET_PATHS = {("Records", "*", "s3", "bucket", "name"), ("detail", "bucket", "name")}
 _JSON = "<json>"  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
 
 # AWS Lambda Powertools data classes read the same fields through attributes.
@@ -100,9 +120,6 @@ _EVENT_ATTRIBUTES: Dict[str, Tuple[str, ...]] = {
     "raw_event": (),
 }
 
-_GUARD_KIND_ORDER = ("metadata", "key", "event-name", "source")
-
-
 # -- abstract values ---------------------------------------------------------------------------
 # Strings are facts.KeyExpr values (Lit, IncomingKey, Concat, ...); everything else is below.
 
@@ -122,7 +139,6 @@ class _Changing:
     why: str
 
 
-CHANGING_TEXT = "changes on every call: "
 
 
 @dataclass(frozen=True)
@@ -398,7 +414,7 @@ class _Args:
         return None
 
 
-# -- boto3's method names for the catalog's write APIs (loopcheck.code.sdk_catalog) ----------
+# -- boto3's method names for the catalog's write APIs (loopcheck.knowledge.sdk_catalog) ----------
 
 
 @dataclass(frozen=True)
@@ -494,38 +510,6 @@ _RESOURCE_FACTORIES: Dict[Tuple[str, str], Tuple[str, ...]] = {
 # -- key expressions -------------------------------------------------------------------------------
 
 
-def _concat(parts: Iterable[KeyExpr]) -> KeyExpr:
-    """Join key parts: nested Concats flattened, adjacent literals merged, empty ones dropped."""
-    flat: List[KeyExpr] = []
-    for part in parts:
-        for item in part.parts if isinstance(part, Concat) else (part,):
-            if isinstance(item, Lit):
-                if not item.text:
-                    continue
-                if flat and isinstance(flat[-1], Lit):
-                    flat[-1] = Lit(flat[-1].text + item.text)
-                    continue
-            flat.append(item)
-    if not flat:
-        return Lit("")
-    return _bounded(flat[0] if len(flat) == 1 else Concat(tuple(flat)))
-
-
-def _size(expr: KeyExpr) -> int:
-    """Literal characters plus parts: what keeps `k = k + k` in a loop from exploding."""
-    if isinstance(expr, Lit):
-        return 1 + len(expr.text)
-    if isinstance(expr, Concat):
-        return 1 + sum(_size(part) for part in expr.parts)
-    if isinstance(expr, (Replace, Stem, Basename)):
-        return 1 + _size(expr.source) + (len(expr.old) + len(expr.new) if isinstance(expr, Replace) else 0)
-    return 1
-
-
-def _bounded(expr: KeyExpr) -> KeyExpr:
-    return expr if _size(expr) <= MAX_KEY_SIZE else AnyText("a string too long to follow")
-
-
 def _ends_with_slash(expr: KeyExpr) -> bool:
     last = expr.parts[-1] if isinstance(expr, Concat) else expr
     return isinstance(last, Lit) and last.text.endswith("/")
@@ -538,39 +522,15 @@ def _path_join(parts: Sequence[KeyExpr]) -> KeyExpr:
         if isinstance(part, Lit) and part.text.startswith("/"):
             result = part
         elif result == Lit("") or _ends_with_slash(result):
-            result = _concat([result, part])
+            result = concat([result, part])
         else:
-            result = _concat([result, Lit("/"), part])
+            result = concat([result, Lit("/"), part])
     return result
-
-
-def _separated(sep: str, parts: Sequence[KeyExpr]) -> KeyExpr:
-    """sep.join(parts)."""
-    joined: List[KeyExpr] = []
-    for index, part in enumerate(parts):
-        if index:
-            joined.append(Lit(sep))
-        joined.append(part)
-    return _concat(joined)
-
-
-def _stem(expr: KeyExpr) -> KeyExpr:
-    return Lit(posixpath.splitext(expr.text)[0]) if isinstance(expr, Lit) else _bounded(Stem(expr))
-
-
-def _basename(expr: KeyExpr) -> KeyExpr:
-    return Lit(expr.text.rsplit("/", 1)[-1]) if isinstance(expr, Lit) else _bounded(Basename(expr))
 
 
 def _mentions_incoming(value: object) -> bool:
     """Whether a key expression (or split of one) is built from the incoming key."""
-    if isinstance(value, IncomingKey):
-        return True
-    if isinstance(value, Concat):
-        return any(_mentions_incoming(part) for part in value.parts)
-    if isinstance(value, (Replace, Stem, Basename, _Split, _PathVal)):
-        return _mentions_incoming(value.source)
-    return False
+    return mentions_incoming(value.source if isinstance(value, (_Split, _PathVal)) else value)
 
 
 def _strip_json(path: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -582,7 +542,7 @@ def _strip_json(path: Tuple[str, ...]) -> Tuple[str, ...]:
 
 def _event_value(path: Tuple[str, ...]) -> object:
     """The value at `path` in the event: the incoming key is a key expression of its own."""
-    return IncomingKey() if _strip_json(path) in _KEY_PATHS else _Event(path)
+    return IncomingKey() if _strip_json(path) in INCOMING_KEY_PATHS else _Event(path)
 
 
 def _describe(value: object) -> str:
@@ -617,12 +577,12 @@ def _key_of(value: object) -> KeyExpr:
     if isinstance(value, _PathVal):
         return value.source
     if isinstance(value, _Env):
-        return AnyText(f"environment variable {value.name}")
+        return env_text(value.name)
     if isinstance(value, _Changing):
         return AnyText(CHANGING_TEXT + value.why)
     if isinstance(value, _Const) and value.value is not None:
         return Lit(str(value.value))
-    if isinstance(value, _Event) and _strip_json(value.path) in _BUCKET_PATHS:
+    if isinstance(value, _Event) and _strip_json(value.path) in INCOMING_BUCKET_PATHS:
         return IncomingBucket(_describe(value))
     return AnyText(_describe(value))
 
@@ -632,8 +592,8 @@ def _target_of(value: object) -> Target:
     if isinstance(value, Lit):
         return Target("literal", value.text)
     if isinstance(value, _Env):
-        return Target("self") if value.name == "AWS_LAMBDA_FUNCTION_NAME" else Target("env", value.name)
-    if isinstance(value, _Event) and _strip_json(value.path) in _BUCKET_PATHS | SOURCE_ARN_PATHS:
+        return env_target(value.name)
+    if isinstance(value, _Event) and names_event_source(_strip_json(value.path)):
         return Target("event-source")
     if isinstance(value, _SelfName):
         return Target("self")
@@ -750,7 +710,7 @@ def _percent_format(template: str, operand: object) -> KeyExpr:
             return AnyText("a %-format whose values are not known")
         parts.append(_key_of(value) if conversion == "s" else AnyText("a formatted value"))
     parts.append(Lit(template[position:]))
-    return _concat(parts)
+    return concat(parts)
 
 
 def _str_format(template: str, args: _Args) -> KeyExpr:
@@ -777,7 +737,7 @@ def _str_format(template: str, args: _Args) -> KeyExpr:
         if spec or conversion == "r":
             value = _Unknown("a formatted value")
         parts.append(_key_of(value) if value is not None else AnyText("a missing format argument"))
-    return _concat(parts)
+    return concat(parts)
 
 
 def _split_item(split: _Split, index: int) -> KeyExpr:
@@ -788,61 +748,12 @@ def _split_item(split: _Split, index: int) -> KeyExpr:
         return Lit(pieces[index]) if -len(pieces) <= index < len(pieces) else AnyText("out of range")
     single_right = split.from_right and split.maxsplit == 1
     if split.sep == "/" and (index == -1 or (single_right and index == 1)):
-        return _basename(split.source)
+        return basename(split.source)
     if split.sep == "." and single_right and index == 0:
-        return _stem(split.source)
+        return stem(split.source)
     if split.sep == "." and (index == -1 or (single_right and index == 1)):
         return AnyText("a file extension")
     return AnyText(f"part {index} of a split key")
-
-
-def _regex_literal(pattern: str) -> Optional[str]:
-    """The text a regex matches when it is plain text (escapes allowed), else None."""
-    out: List[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            if index + 1 < len(pattern) and not pattern[index + 1].isalnum():
-                out.append(pattern[index + 1])
-                index += 2
-                continue
-            return None
-        if char in ".^$*+?{}[]|()":
-            return None
-        out.append(char)
-        index += 1
-    return "".join(out) or None
-
-
-def _regex_test(function: str, pattern: str) -> Optional[Tuple[str, str]]:
-    """re.match / search / fullmatch of a simple pattern as (startswith|endswith|contains, text)."""
-    at_start = function in ("match", "fullmatch")
-    at_end = function == "fullmatch"
-    if pattern.startswith("^"):
-        pattern, at_start = pattern[1:], True
-    if pattern.startswith(".*"):
-        pattern, at_start = pattern[2:], False
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern, at_end = pattern[:-1], True
-    if pattern.endswith(".*") and not pattern.endswith("\\.*"):
-        pattern, at_end = pattern[:-2], False
-    text = _regex_literal(pattern)
-    if text is None or (at_start and at_end):
-        return None
-    return ("startswith" if at_start else "endswith" if at_end else "contains", text)
-
-
-def _glob_test(pattern: str) -> Optional[Tuple[str, str]]:
-    """fnmatch patterns "lit*", "*lit", "*lit*" as (operation, text)."""
-    core = pattern.strip("*")
-    if not core or any(char in core for char in "*?[") or core == pattern:
-        return None
-    if pattern.startswith("*") and pattern.endswith("*"):
-        return ("contains", core) if pattern == f"*{core}*" else None
-    if pattern == f"{core}*":
-        return ("startswith", core)
-    return ("endswith", core) if pattern == f"*{core}" else None
 
 
 def _shorten(node: ast.AST) -> str:
@@ -850,7 +761,7 @@ def _shorten(node: ast.AST) -> str:
         text = ast.unparse(node)
     except Exception:  # noqa: BLE001 - unparse of an odd tree: the message just loses its text
         text = "<test>"
-    return text if len(text) <= GUARD_TEXT_LIMIT else text[: GUARD_TEXT_LIMIT - 3] + "..."
+    return shorten(text)
 
 
 def _conditions(test: ast.expr, holds: bool) -> List[Tuple[ast.expr, bool, bool]]:
@@ -1507,9 +1418,9 @@ class _Analyser:
                 pieces = value.source.text.rsplit(value.sep, 1)
                 return [Lit(piece) for piece in pieces] if len(pieces) == 2 else None
             if value.sep == ".":
-                return [_stem(value.source), AnyText("a file extension")]
+                return [stem(value.source), AnyText("a file extension")]
             if value.sep == "/":
-                return [AnyText("the folder of a key"), _basename(value.source)]
+                return [AnyText("the folder of a key"), basename(value.source)]
         return None
 
     def _lookup(self, name: str, frame: _Frame) -> object:
@@ -1558,7 +1469,7 @@ class _Analyser:
                 parts.append(Lit(str(value.value)))
         if len(parts) == 1 and isinstance(parts[0], _TEXT_TYPES + (_Event,)):
             return parts[0]
-        return _concat([_key_of(part) for part in parts])
+        return concat([_key_of(part) for part in parts])
 
     def _eval_Name(self, node: ast.Name, frame: _Frame) -> object:
         return self._lookup(node.id, frame)
@@ -1655,7 +1566,7 @@ class _Analyser:
     def _binop(self, left: object, op: ast.operator, right: object) -> object:
         """`+` of strings concatenates; `"..." % x` formats; `path / "x"` joins."""
         if isinstance(op, ast.Add) and _text_operands(left, right):
-            return _concat([_key_of(left), _key_of(right)])
+            return concat([_key_of(left), _key_of(right)])
         if isinstance(op, ast.Mod) and isinstance(left, Lit):
             return _percent_format(left.text, right)
         if isinstance(op, ast.Div) and isinstance(left, _PathVal):
@@ -1742,10 +1653,10 @@ class _Analyser:
     @staticmethod
     def _path_attr(owner: _PathVal, name: str) -> object:
         if name == "name":
-            return _basename(owner.source)
+            return basename(owner.source)
         if name == "stem":
             return (
-                _basename(_stem(owner.source))
+                basename(stem(owner.source))
                 if not isinstance(owner.source, Lit)
                 else Lit(posixpath.splitext(posixpath.basename(owner.source.text))[0])
             )
@@ -1991,8 +1902,8 @@ class _Analyser:
                 return AnyText("a replace() the analyser cannot follow")
             first_only = _int_value(count) == 1
             if isinstance(text, Lit):
-                return _bounded(Lit(text.text.replace(old, new, 1 if first_only else -1)))
-            return _bounded(Replace(text, old, new, first_only))
+                return bounded(Lit(text.text.replace(old, new, 1 if first_only else -1)))
+            return bounded(Replace(text, old, new, first_only))
         if name in ("split", "rsplit"):
             sep = _lit_text(first if first is not None else args.get("sep"))
             maxsplit = _int_value(second if second is not None else args.get("maxsplit") or _Const(-1))
@@ -2004,7 +1915,7 @@ class _Analyser:
         if name == "join" and isinstance(text, Lit):
             items = first
             if isinstance(items, _Tuple):
-                return _separated(text.text, [_key_of(item) for item in items.items])
+                return separated(text.text, [_key_of(item) for item in items.items])
             return AnyText("a join of a list the analyser cannot follow")
         if (
             name in ("lower", "upper", "strip", "lstrip", "rstrip")
@@ -2053,7 +1964,7 @@ class _Analyser:
             if prefix is None:
                 return obj
             return _ResourceObj(
-                "s3", "Objects", obj.target, _concat([_key_of(prefix), AnyText("any key under it")])
+                "s3", "Objects", obj.target, concat([_key_of(prefix), AnyText("any key under it")])
             )
         if obj.kind == "Table" and name == "batch_writer":
             return _ResourceObj("dynamodb", "BatchWriter", obj.target)
@@ -2081,33 +1992,11 @@ class _Analyser:
             _PyValue(key) if key is not None else None,
         )
         if not self._quiet:
-            for slot, each in enumerate(read.targets):
-                self._record(frame, node, api, each, read.key, read.details, slot)
+            found = read.writes(frame.module.display, node.lineno, frame.module.column(node), frame.guards)
+            for slot, write in enumerate(found):
+                ident = (write.file, write.line, write.column, write.service, write.api, slot)
+                self.writes[ident] = _merge_write(self.writes[ident], write) if ident in self.writes else write
         return _Unknown(f"the response of {api.api}")
-
-    def _record(
-        self,
-        frame: _Frame,
-        node: ast.Call,
-        api: WriteApi,
-        target: Target,
-        key: Optional[KeyExpr],
-        details: Dict[str, str],
-        slot: int,
-    ) -> None:
-        write = Write(
-            service=api.service,
-            api=api.api,
-            target=target,
-            file=frame.module.display,
-            line=node.lineno,
-            column=frame.module.column(node),
-            key=key,
-            guards=frame.guards,
-            details=dict(details),
-        )
-        ident = (write.file, write.line, write.column, write.service, write.api, slot)
-        self.writes[ident] = _merge_write(self.writes[ident], write) if ident in self.writes else write
 
     # -- guards --------------------------------------------------------------------------------
 
@@ -2158,7 +2047,7 @@ class _Analyser:
                 kind = _value_kind(self._eval(node, frame))
                 if kind is not None:
                     kinds.add(kind)
-        return next((kind for kind in _GUARD_KIND_ORDER if kind in kinds), None)
+        return first_kind(kinds)
 
     def _key_tests(self, atom: ast.expr, holds: bool, frame: _Frame) -> List[Optional[Tuple[str, str, bool]]]:
         """Guard.key_test values for a key test that is `holds` where the write runs."""
@@ -2166,13 +2055,7 @@ class _Analyser:
         if found is None:
             return [None]
         alternatives, negated = found
-        if negated:
-            holds = not holds
-        if not holds:  # none of the alternatives holds: each is a test that exits when true
-            return [(operation, text, True) for operation, text in alternatives]
-        if len(alternatives) == 1:
-            return [(alternatives[0][0], alternatives[0][1], False)]
-        return [None]
+        return key_tests(alternatives, holds != negated)
 
     def _key_alternatives(self, atom: ast.expr, frame: _Frame) -> Optional[Tuple[List[Tuple[str, str]], bool]]:
         """(alternatives, negated): the atom is true when the incoming key passes any of the
@@ -2200,20 +2083,27 @@ class _Analyser:
         return self._pattern_test(callee, args)
 
     @staticmethod
-    def _pattern_test(callee: object, args: _Args) -> Optional[Tuple[List[Tuple[str, str]], bool]]:
-        """re.match / search / fullmatch and fnmatch of the incoming key with a simple pattern."""
-        found: Optional[Tuple[str, str]] = None
+    def _pattern_test(callee: object, args: _Args) -> Optional[Tuple[List[KeyOperation], bool]]:
+        """re.match / search / fullmatch and fnmatch of the incoming key with a simple pattern
+        (re.match anchors at the start, fullmatch at both ends; flags such as re.IGNORECASE
+        make it no literal test)."""
+        found: Optional[KeyOperation] = None
         if isinstance(callee, _Ext) and callee.qualname in ("re.match", "re.search", "re.fullmatch"):
             pattern, subject = _lit_text(args.get("pattern", 0)), args.get("string", 1)
             if pattern is not None and subject == IncomingKey() and len(args.positional) == 2:
-                found = _regex_test(callee.qualname[3:], pattern)
+                found = _regex_call(callee.qualname[3:], pattern, args.get("flags", 2) is not None)
         elif isinstance(callee, _Member) and isinstance(callee.receiver, _Regex):
             if callee.name in ("match", "search", "fullmatch") and args.positional[:1] == (IncomingKey(),):
-                found = _regex_test(callee.name, callee.receiver.pattern)
+                found = _regex_call(callee.name, callee.receiver.pattern, False)
         elif isinstance(callee, _Ext) and callee.qualname in ("fnmatch.fnmatch", "fnmatch.fnmatchcase"):
             if args.get("name", 0) == IncomingKey() and _lit_text(args.get("pat", 1)) is not None:
-                found = _glob_test(_lit_text(args.get("pat", 1)) or "")
+                found = glob_test(_lit_text(args.get("pat", 1)) or "")
         return ([found], False) if found is not None else None
+
+
+def _regex_call(function: str, pattern: str, flags: bool) -> Optional[KeyOperation]:
+    """re.<function>(pattern, key) as a key test."""
+    return regex_test(pattern, function in ("match", "fullmatch"), function == "fullmatch", ignore_case=flags)
 
 
 def _value_kind(value: object) -> Optional[str]:
@@ -2223,11 +2113,7 @@ def _value_kind(value: object) -> Optional[str]:
     if _mentions_incoming(value):
         return "key"
     if isinstance(value, _Event):
-        path = _strip_json(value.path)
-        if path and path[-1] == "eventName":
-            return "event-name"
-        if path in (("source",), ("detail-type",)):
-            return "source"
+        return event_field_kind(_strip_json(value.path))
     return None
 
 
@@ -2239,18 +2125,12 @@ def _value_change(value: object) -> Tuple[str, str]:
     STABLE (literals, environment variables, the incoming object key), or UNKNOWN."""
     if isinstance(value, _Changing):
         return CHANGING, value.why
-    if isinstance(value, AnyText):
-        if value.why.startswith(CHANGING_TEXT):
-            return CHANGING, value.why[len(CHANGING_TEXT):]
-        return UNKNOWN, ""
-    if isinstance(value, (Lit, _Const, _Env, IncomingKey)):
+    if isinstance(value, _KEY_TYPES):
+        return key_change(value)
+    if isinstance(value, (_Const, _Env)):
         return STABLE, ""
     parts: Sequence[object] = ()
-    if isinstance(value, Concat):
-        parts = value.parts
-    elif isinstance(value, (Replace, Stem, Basename)):
-        parts = (value.source,)
-    elif isinstance(value, _Dict):
+    if isinstance(value, _Dict):
         parts = [v for pair in value.items for v in pair]
     elif isinstance(value, _Tuple):
         parts = value.items
@@ -2372,14 +2252,14 @@ def _ext_path_join(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Fra
 
 
 def _ext_basename(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
-    return _basename(_key_of(_first(args)))
+    return basename(_key_of(_first(args)))
 
 
 def _ext_splitext(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
     source = _key_of(_first(args))
     if isinstance(source, Lit):
         return _Tuple(tuple(Lit(part) for part in posixpath.splitext(source.text)))
-    return _Tuple((_stem(source), AnyText("a file extension")))
+    return _Tuple((stem(source), AnyText("a file extension")))
 
 
 def _ext_dirname(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:

@@ -1,6 +1,6 @@
 """What one SDK write request names: its targets, its S3 key and the details the event-path
 rules use, read once for every handler language from the neutral view of its parameters
-(loopcheck.code.values) and the call's catalog row (loopcheck.code.sdk_catalog).
+(loopcheck.code.values) and the call's catalog row (loopcheck.knowledge.sdk_catalog).
 
 Shapes read here: PutEvents entries, BatchWriteItem's table map, TransactWriteItems' items,
 PartiQL statements (a SELECT writes nothing), SNS message attribute names, DeleteObjects'
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-from loopcheck.code.facts import AnyText, KeyExpr, Target
+from loopcheck.code.facts import AnyText, Guard, KeyExpr, Target, Write
 from loopcheck.code.item_change import item_change
-from loopcheck.code.sdk_catalog import ENTRIES, STATEMENT, TABLE_MAP, TRANSACTION, WriteApi
 from loopcheck.code.values import Request, Value
+from loopcheck.knowledge.sdk_catalog import ENTRIES, STATEMENT, TABLE_MAP, TRANSACTION, WriteApi
 
 # The table a PartiQL INSERT / UPDATE / DELETE names, double-quoted, single-quoted or bare.
 _STATEMENT_TABLE = re.compile(
@@ -29,9 +29,18 @@ _TRANSACTION_OPERATIONS = ("Put", "Update", "Delete")  # ConditionCheck writes n
 class ReadWrite:
     """One request read: a write per target (none for a PartiQL SELECT)."""
 
+    api: WriteApi
     targets: List[Target]
     key: Optional[KeyExpr] = None  # S3 only
     details: Dict[str, str] = field(default_factory=dict)
+
+    def writes(self, file: str, line: int, column: int, guards: Tuple[Guard, ...]) -> List[Write]:
+        """The facts.Write of each target, for the call at file:line:column."""
+        service, api = self.api.service, self.api.api
+        return [
+            Write(service, api, target, file, line, column, self.key, guards, dict(self.details))
+            for target in self.targets
+        ]
 
 
 def read_write(
@@ -45,7 +54,7 @@ def read_write(
     s3_key = None
     if api.service == "s3":
         s3_key = key.key() if key is not None else read_key(api, request)
-    return ReadWrite(targets, s3_key, read_details(api, request, form))
+    return ReadWrite(api, targets, s3_key, read_details(api, request, form))
 
 
 def read_targets(api: WriteApi, request: Request) -> List[Target]:

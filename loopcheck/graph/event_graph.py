@@ -10,7 +10,7 @@ which loopcheck.judge.loops decides per cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from loopcheck.code.evidence import FunctionCode
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS, is_cyclic, simple_cycles, strongly_connected
@@ -59,8 +59,9 @@ class CutComponent:
         """The bounds that cut it, in words."""
         return "; ".join(_bound_text(b) for b in self.bounds)
 
-    def describe(self) -> str:
-        shown = ", ".join(self.nodes[:3])
+    def describe(self, display: Callable[[str], str] = str) -> str:
+        """The group in words; `display` names a node as text does (Model.display)."""
+        shown = ", ".join(display(node) for node in self.nodes[:3])
         more = f" and {len(self.nodes) - 3} more" if len(self.nodes) > 3 else ""
         return f"the group {shown}{more} ({len(self.nodes)} resources) holds {self.why}"
 
@@ -164,7 +165,7 @@ class EventGraph:
         ]
         self.cycles_cut = ""
         if cut:
-            shown = [c.describe() for c in self.cut_components[:3]]
+            shown = [c.describe(self.model.display) for c in self.cut_components[:3]]
             if len(cut) > 3:
                 shown.append(f"{len(cut) - 3} more groups")
             self.cycles_cut = "; ".join(shown)

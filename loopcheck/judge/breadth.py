@@ -73,10 +73,10 @@ def broad_grant_reason(model: Model, action: str, grant_tokens: Tokens, resource
     """Why this grant alone cannot make a loop an error ("" when it can): it reaches the
     target only through a wildcard, or it is an invoke/start grant and no code was read."""
     if action in ORCHESTRATION_ACTIONS and not code_read:
-        return (f"a {action} grant shows only that it may start {target}; which one it starts, "
+        return (f"a {action} grant shows only that it may start {model.display(target)}; which one it starts, "
                 "and on which event, is in its code")
     named = (names_bucket(grant_tokens, bucket_arns) if bucket_arns is not None
              else names_resource(model, grant_tokens, target))
     if named:
         return ""
-    return f"{action} on {resource_text} reaches {target} only through a wildcard"
+    return f"{action} on {resource_text} reaches {model.display(target)} only through a wildcard"

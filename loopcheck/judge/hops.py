@@ -197,7 +197,8 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         if not reached and code.facts.complete and effect.grants:
             grant = effect.grants[0]
             out.append((Hop(writer, first, consumer, NONE, grant=grant, unused_permission=True,
-                            why=f"{grant.action} on {grant.resource}, but the code never writes {first}"),
+                            why=(f"{grant.action} on {grant.resource}, but the code never writes "
+                                 f"{model.display(first)}")),
                         Emission()))
         if not decided:
             note = code.why_incomplete
@@ -212,7 +213,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         if effect.unknown:
             unknown = effect.unknown[0]
             out.append((Hop(writer, first, consumer, POSSIBLE, unknown=unknown, code_note=note,
-                            why=f"{unknown.reason}: it may write {first}"), Emission()))
+                            why=f"{unknown.reason}: it may write {model.display(first)}"), Emission()))
     return out
 
 
@@ -265,53 +266,55 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
         if model.kind_of(before.target) != "bucket" or after.target != before.target:
             continue
         hop.dedupe = hop.target
+        # The texts name nodes as their templates wrote them (a combined template renames them).
+        writer, target, consumer = (model.display(node) for node in (hop.writer, hop.target, hop.consumer))
         modify = Emission({"eventName": literals("MODIFY")})
         links = [link for link, _ in hop.links if isinstance(link, Trigger) and link.service == "dynamodb"]
         if links and all(match_any(link.patterns, modify) == NO for link in links):
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.target}: {hop.consumer}'s mapping accepts only INSERT, and "
+            hop.why = (f"dedupe through {target}: {consumer}'s mapping accepts only INSERT, and "
                        f"a repeated put of a key already in the table is a MODIFY (or no record when the "
-                       f"item is identical); holds while {hop.consumer} writes back under the key it got")
+                       f"item is identical); holds while {consumer} writes back under the key it got")
             continue
         guards = [g for g in (after.write.write.guards if after.write else ())
                   if g.kind == "event-name" and "INSERT" in g.text]
         if guards:
             hop.level = GUARDED
             hop.guard = guards[0]
-            hop.why = (f"dedupe through {hop.target}: {hop.consumer} skips all but INSERT records "
+            hop.why = (f"dedupe through {target}: {consumer} skips all but INSERT records "
                        f"({guards[0].text}) before writing back")
             continue
         verdict, where, why = _item_change(graph, hop.writer, hop.target)
         consumer_writes = _writes_table(graph, hop.consumer, hop.target)
         if verdict == CHANGING:  # the hop keeps the level its trigger gave it: a loop
-            hop.why = (f"dedupe through {hop.target} does not hold: {hop.writer}'s item changes on every put "
-                       f"({where}: {why}), so a repeated key is a MODIFY record, and {hop.consumer} "
+            hop.why = (f"dedupe through {target} does not hold: {writer}'s item changes on every put "
+                       f"({where}: {why}), so a repeated key is a MODIFY record, and {consumer} "
                        "accepts MODIFY")
             continue
         if verdict in (STABLE, INSERT_ONLY) and consumer_writes:
             hop.level = min(hop.level, POSSIBLE)
-            hop.why = (f"dedupe through {hop.target} holds only while the item stays as {hop.writer} wrote "
-                       f"it, but {hop.consumer} also writes {hop.target}: {hop.writer}'s repeated put may then "
+            hop.why = (f"dedupe through {target} holds only while the item stays as {writer} wrote "
+                       f"it, but {consumer} also writes {target}: {writer}'s repeated put may then "
                        f"change the item (a MODIFY record) or find it deleted (an INSERT), and "
-                       f"{hop.consumer} accepts both")
+                       f"{consumer} accepts both")
             continue
         if verdict == INSERT_ONLY:
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.target}: {hop.writer}'s put only creates items ({where}: {why}): "
+            hop.why = (f"dedupe through {target}: {writer}'s put only creates items ({where}: {why}): "
                        f"a key already in the table is rejected and writes no stream record; holds while "
-                       f"{hop.consumer} writes back under the key it got")
+                       f"{consumer} writes back under the key it got")
             continue
         if verdict == STABLE:
             hop.level = GUARDED
-            hop.why = (f"dedupe through {hop.target}: {hop.writer} puts the same item for the same key "
+            hop.why = (f"dedupe through {target}: {writer} puts the same item for the same key "
                        f"({where}: only literals, environment values and the object key), and a put "
-                       f"that changes nothing writes no stream record; holds while {hop.consumer} writes "
+                       f"that changes nothing writes no stream record; holds while {consumer} writes "
                        f"back under the key it got")
             continue
         hop.level = min(hop.level, POSSIBLE)
-        hop.why = (f"dedupe through {hop.target} holds only if {hop.writer} puts an identical item for a "
+        hop.why = (f"dedupe through {target} holds only if {writer} puts an identical item for a "
                    f"key it has seen (no stream record); an item that changes on every put (a timestamp, "
-                   f"a counter) is a MODIFY record, and {hop.consumer} accepts MODIFY")
+                   f"a counter) is a MODIFY record, and {consumer} accepts MODIFY")
 
 
 def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, str]:
@@ -355,4 +358,5 @@ def uncovered_services(graph: EventGraph, loop: Loop) -> List[str]:
     """"DynamoDB (OrdersTable)"-style names of the nodes runtime detection cannot see."""
     delivered = {hop.target: registry.label(hop.destination.service) for hop in loop.hops
                  if hop.destination is not None and hop.destination.service in registry.UNCOVERED_SERVICES}
-    return [f"{delivered.get(n) or KIND_SERVICE.get(graph.model.kind_of(n), n)} ({n})" for n in loop.uncovered]
+    return [f"{delivered.get(n) or KIND_SERVICE.get(graph.model.kind_of(n), n)} ({graph.model.display(n)})"
+            for n in loop.uncovered]

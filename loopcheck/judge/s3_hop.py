@@ -68,7 +68,7 @@ def _judge_by_permission(graph: EventGraph, effect: Effect, consumer: str) -> Ho
         if effect.unknown and best.level < POSSIBLE and trigger.events:
             unknown = effect.unknown[0]
             best = Hop(writer, bucket, consumer, POSSIBLE, trigger, None, trigger.events, unknown,
-                       why=f"{unknown.reason}: it may write {bucket}")
+                       why=f"{unknown.reason}: it may write {graph.model.display(bucket)}")
     return best
 
 
@@ -139,7 +139,8 @@ def _judge_by_code(graph: EventGraph, effect: Effect, code: FunctionCode, consum
     if best.level == NONE and effect.grants and not reached:
         best.unused_permission = True
         best.grant = effect.grants[0]
-        best.why = f"{best.grant.action} on {best.grant.resource}, but the code never writes {bucket}"
+        best.why = (f"{best.grant.action} on {best.grant.resource}, but the code never writes "
+                    f"{graph.model.display(bucket)}")
     return best
 
 

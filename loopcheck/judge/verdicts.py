@@ -109,7 +109,3 @@ class Loop:
     def evidence(self) -> str:
         kinds = {hop.evidence for hop in self.hops}
         return kinds.pop() if len(kinds) == 1 else "both"
-
-    @property
-    def path_text(self) -> str:
-        return " -> ".join(self.cycle)

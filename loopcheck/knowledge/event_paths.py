@@ -1,5 +1,5 @@
-"""AWS facts for the non-S3 event paths: code APIs and the IAM action each needs, and Step
-Functions task resources.
+"""AWS facts for the non-S3 event paths: code APIs and the IAM action each needs (from the SDK
+catalog, loopcheck.knowledge.sdk_catalog), and Step Functions task resources.
 
 Sources (see /work/shared/AWS-FACTS.md):
 - IAM Service Authorization Reference for SQS, SNS, DynamoDB, Kinesis, EventBridge, Step
@@ -19,33 +19,18 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
+from loopcheck.knowledge.sdk_catalog import iam_actions
+
 # Resource types, write actions, runtime coverage and message verbs per service:
 # loopcheck.services (one module per service).
 
 # The default EventBridge bus has no resource; loopcheck gives it this node id.
 DEFAULT_BUS = "default"
 
-# Handler-code API (facts.Write service, api) -> IAM action, and the DynamoDB event names.
+# Handler-code API (facts.Write service, api) -> IAM action, for every service but S3 (its
+# hop reads code.evidence.S3_API_ACTION): the SDK catalog's rows. And the DynamoDB event names.
 API_ACTIONS: Dict[Tuple[str, str], str] = {
-    ("sqs", "SendMessage"): "sqs:SendMessage",
-    ("sqs", "SendMessageBatch"): "sqs:SendMessage",
-    ("sns", "Publish"): "sns:Publish",
-    ("sns", "PublishBatch"): "sns:Publish",
-    ("dynamodb", "PutItem"): "dynamodb:PutItem",
-    ("dynamodb", "UpdateItem"): "dynamodb:UpdateItem",
-    ("dynamodb", "DeleteItem"): "dynamodb:DeleteItem",
-    ("dynamodb", "BatchWriteItem"): "dynamodb:BatchWriteItem",
-    ("dynamodb", "TransactWriteItems"): "dynamodb:PutItem",
-    ("dynamodb", "ExecuteStatement"): "dynamodb:PartiQLUpdate",
-    ("kinesis", "PutRecord"): "kinesis:PutRecord",
-    ("kinesis", "PutRecords"): "kinesis:PutRecords",
-    ("events", "PutEvents"): "events:PutEvents",
-    ("states", "StartExecution"): "states:StartExecution",
-    ("states", "StartSyncExecution"): "states:StartSyncExecution",
-    ("lambda", "Invoke"): "lambda:InvokeFunction",
-    ("lambda", "InvokeAsync"): "lambda:InvokeFunction",
-    ("firehose", "PutRecord"): "firehose:PutRecord",
-    ("firehose", "PutRecordBatch"): "firehose:PutRecordBatch",
+    call: action for call, action in iam_actions().items() if call[0] != "s3"
 }
 API_EVENT_NAMES: Dict[str, Tuple[str, ...]] = {
     "PutItem": ("INSERT", "MODIFY"),

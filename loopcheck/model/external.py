@@ -12,7 +12,7 @@ script, or by a custom resource at deploy time). Two shapes give it away:
   handler (`ServiceToken`) runs at deploy time, not on object events, so naming it does not
   count; CDK's `Custom::S3BucketNotifications` is read exactly by loopcheck.model.resources.
 
-Each becomes the same `S3Trigger` or `Trigger` a notification in the template gives, with
+Each becomes the same `Trigger` a notification or subscription in the template gives, with
 `outside` saying what it rests on. What the template cannot show is assumed as AWS's most
 common setting, and the note says so: an S3 notification on `s3:ObjectCreated:*` with no
 key filter (unless the custom resource's properties carry events or a key filter), an SNS
@@ -95,14 +95,16 @@ class _External:
                 for bucket in self.paths.ids(source, "bucket"):
                     if self._free((bucket, function), logical_id):
                         self.model.event_triggers.append(Trigger(
-                            bucket, function, "s3", where, f"Lambda permission {logical_id}",
+                            bucket, function, "s3", where,
+                            f"Lambda permission {self.resolver.display(logical_id)}",
                             outside=Outside("permission", principal, "notification", ASSUMED_S3),
                             events=DEFAULT_S3_EVENTS))
             elif kind == "topic":
                 for topic in self.paths.ids(source, "topic"):
                     if self._free((topic, function), logical_id):
                         self.model.event_triggers.append(Trigger(
-                            topic, function, "sns", where, f"Lambda permission {logical_id}",
+                            topic, function, "sns", where,
+                            f"Lambda permission {self.resolver.display(logical_id)}",
                             outside=Outside("permission", principal, "subscription",
                                             "no filter policy assumed")))
             else:
@@ -130,10 +132,10 @@ class _External:
             return [target] if target in rules else []
         found: List[str] = []
         # A part loopcheck cannot read prints as `<unknown>` on both sides: never a match.
-        arns = [str(p) for p in self.resolver.value(node) if ":rule/" in str(p) and not p.is_unknown]
+        arns = [p.key for p in self.resolver.value(node) if ":rule/" in p.key and not p.is_unknown]
         for rule in rules:
             name = _dict(_dict(self.paths.raw[rule]).get("Properties")).get("Name")
-            names = [str(p) for p in self.resolver.value(name) if not p.is_unknown] if name is not None else []
+            names = [p.key for p in self.resolver.value(name) if not p.is_unknown] if name is not None else []
             if any(arn.endswith("/" + n) for arn in arns for n in names if n):
                 found.append(rule)
         return found
@@ -148,9 +150,10 @@ class _External:
         bus_name = props.get("EventBusName")
         for bus in [DEFAULT_BUS] if bus_name is None else self.paths.ids(bus_name, "bus"):
             self.model.event_triggers.append(Trigger(
-                bus, function, "events", where, f"EventBridge rule {rule}",
+                bus, function, "events", where, f"EventBridge rule {self.resolver.display(rule)}",
                 [pattern] if isinstance(pattern, dict) else [],
-                outside=Outside("permission", principal, f"target of EventBridge rule {rule}")))
+                outside=Outside("permission", principal,
+                                f"target of EventBridge rule {self.resolver.display(rule)}")))
 
     # -- custom resources ----------------------------------------------------------------
     def _custom_resource(self, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -192,8 +195,8 @@ class _External:
         for bucket in buckets:
             if self._free((bucket, function), owner):
                 self.model.event_triggers.append(Trigger(
-                    bucket, function, "s3", path, f"custom resource {owner}",
-                    outside=Outside("custom resource", owner, "notification", assumed),
+                    bucket, function, "s3", path, f"custom resource {self.resolver.display(owner)}",
+                    outside=Outside("custom resource", self.resolver.display(owner), "notification", assumed),
                     events=events, prefix=prefix, suffix=suffix))
 
 

@@ -56,12 +56,13 @@ def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[st
 
 class _Builder:
     def __init__(self, file: str, data: Dict[str, Any],
-                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None):
+                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
+                 names: Optional[Dict[str, str]] = None):
         self.file = file
         self.extra_policies = dict(managed_policies or {})  # by policy name, from configuration
         self.data = data
         self.resources = _dict(data.get("Resources"))
-        self.resolver = Resolver(data)
+        self.resolver = Resolver(data, names)
         self.buckets: Dict[str, Bucket] = {}
         self.functions: Dict[str, Function] = {}
         self._policies_by_role: Dict[str, List[str]] = {}
@@ -125,7 +126,7 @@ class _Builder:
                 for entry in branches(policy):
                     entry = _dict(entry)
                     name = literal_str(entry.get("PolicyName"))
-                    source = f"policy {index if name is None else name} of {role_id}"
+                    source = f"policy {index if name is None else name} of {self.resolver.display(role_id)}"
                     function.statements += statements_from_document(
                         entry.get("PolicyDocument"), self.resolver, source,
                         role_path + ("Policies", index, "PolicyDocument"),
@@ -136,7 +137,7 @@ class _Builder:
             for policy_id in self._policies_by_role.get(role_id, []):
                 policy_props = _dict(_dict(self.resources.get(policy_id)).get("Properties"))
                 function.statements += statements_from_document(
-                    policy_props.get("PolicyDocument"), self.resolver, f"{policy_id}",
+                    policy_props.get("PolicyDocument"), self.resolver, self.resolver.display(policy_id),
                     ("Resources", policy_id, "Properties", "PolicyDocument"),
                 )
 
@@ -192,7 +193,8 @@ class _Builder:
                     self._managed(function, entry, item_path)
                 elif "Statement" in mapping(entry):
                     function.statements += statements_from_document(
-                        entry, self.resolver, f"inline policy of {function.id}", item_path
+                        entry, self.resolver, f"inline policy of {self.resolver.display(function.id)}",
+                        item_path,
                     )
                 elif len(mapping(entry)) == 1:
                     (name, arguments), = entry.items()
@@ -213,11 +215,12 @@ class _Builder:
 
 def build_model(file: str, data: Dict[str, Any],
                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
+                files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None,
+                names: Optional[Dict[str, str]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
-    (name -> statements) to the curated table, and wins over it for the same name. `files`
-    and `scope` describe a combined template (see Model.files)."""
-    return _Builder(file, data, managed_policies).build(files, scope)
+    (name -> statements) to the curated table, and wins over it for the same name. `files`,
+    `scope` and `names` describe a combined template (see Model.files, Model.display)."""
+    return _Builder(file, data, managed_policies, names).build(files, scope)
 
 
 __all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",

@@ -202,6 +202,11 @@ class Model:
         """The S3 notifications (the triggers of service "s3"), in the order they were read."""
         return [t for t in self.event_triggers if t.service == "s3"]
 
+    def display(self, node_id: str) -> str:
+        """A node's logical id as text names it: as its own template wrote it (the internal
+        id of a template combined from several is renamed, see loopcheck.stacks.combine)."""
+        return self.resolver.display(node_id)
+
     def file_of(self, node_id: str) -> str:
         """The file that defines a logical id (the template's own file for one template)."""
         return self.files.get(node_id, self.file)

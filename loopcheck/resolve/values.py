@@ -11,7 +11,7 @@ ARN built from the same parameter, line up without deploying anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
@@ -32,13 +32,22 @@ class Symbol:
     kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
     name: str
     attribute: str = ""
+    # How text names it, when that is not `name`: in a template combined from several
+    # (loopcheck.stacks.combine) the name as its own template wrote it. Not part of identity.
+    shown: str = field(default="", compare=False)
 
     def __str__(self) -> str:
+        name = self.shown or self.name
         if self.kind == "unknown":
             return "<unknown>"
         if self.kind == "import":
-            return f"${{ImportValue {self.name}}}"
-        return f"${{{self.name}.{self.attribute}}}" if self.attribute else f"${{{self.name}}}"
+            return f"${{ImportValue {name}}}"
+        return f"${{{name}.{self.attribute}}}" if self.attribute else f"${{{name}}}"
+
+    @property
+    def key(self) -> str:
+        """The symbol as text that keeps two different symbols apart (`str` may not)."""
+        return str(Symbol(self.kind, self.name, self.attribute))
 
 
 Part = Union[str, Symbol]
@@ -53,6 +62,12 @@ class Pattern:
 
     def __str__(self) -> str:
         return "".join(str(part) for part in self.parts)
+
+    @property
+    def key(self) -> str:
+        """The pattern as text that keeps two different patterns apart, for matching by text
+        (`str` shows names as written, and two stacks may write the same name)."""
+        return "".join(part if isinstance(part, str) else part.key for part in self.parts)
 
     @property
     def literal(self) -> Optional[str]:
@@ -184,7 +199,10 @@ _REF_KIND = {
 class Resolver:
     """Resolves values of one template. Bounded in depth and in alternatives."""
 
-    def __init__(self, template: Dict[str, Any]):
+    def __init__(self, template: Dict[str, Any], names: Optional[Dict[str, str]] = None):
+        # Logical ids, parameters and pseudo parameters as their template wrote them, for a
+        # template combined from several (loopcheck.stacks.combine), whose keys are renamed.
+        self.names = dict(names or {})
         self.parameters = _mapping(template.get("Parameters"))
         self.resources = _mapping(template.get("Resources"))
         self.mappings = _mapping(template.get("Mappings"))
@@ -198,6 +216,13 @@ class Resolver:
         self._unknown_count = 0
 
     # -- public surface -------------------------------------------------------------------
+    def display(self, name: str) -> str:
+        """A logical id (or parameter) as text names it: as its own template wrote it."""
+        return self.names.get(name, name)
+
+    def _symbol(self, kind: str, name: str, attribute: str = "") -> Symbol:
+        return Symbol(kind, name, attribute, self.names.get(name, ""))
+
     def value(self, node: Any) -> Value:
         """All the strings `node` may stand for."""
         return self._value(node, 0)
@@ -222,7 +247,7 @@ class Resolver:
         """The physical name of a resource: its name property when set, else a symbol."""
         if logical_id in self._names:
             return self._names[logical_id]
-        fallback: Value = (Pattern((Symbol("resource", logical_id),)),)
+        fallback: Value = (Pattern((self._symbol("resource", logical_id),)),)
         resource = self.resources.get(logical_id)
         rtype = resource.get("Type") if isinstance(resource, dict) else None
         name_prop = _NAME_PROPERTY.get(rtype) if isinstance(rtype, str) else None
@@ -248,7 +273,7 @@ class Resolver:
         rtype = self.resource_type(logical_id)
         prefix = _ARN_PREFIX.get(rtype or "")
         if prefix is None:
-            return (Pattern((Symbol("resource", logical_id, "Arn"),)),)
+            return (Pattern((self._symbol("resource", logical_id, "Arn"),)),)
         head = Pattern(prefix)
         return tuple(p for p in (concat([head, name]) for name in self.resource_name(logical_id)) if p)
 
@@ -294,13 +319,13 @@ class Resolver:
         if arg in _FIXED_PSEUDO:
             return (literal(_FIXED_PSEUDO[arg]),)
         if arg.startswith("AWS::"):
-            return (Pattern((Symbol("pseudo", arg),)),)
+            return (Pattern((self._symbol("pseudo", arg),)),)
         if arg in self.parameters:
             param = self.parameters[arg]
             default = param.get("Default") if isinstance(param, dict) else None
             if isinstance(default, (str, int, float)) and not isinstance(default, bool):
                 return (literal(str(default)),)
-            return (Pattern((Symbol("parameter", arg),)),)
+            return (Pattern((self._symbol("parameter", arg),)),)
         if arg in self.resources:
             rtype = self.resource_type(arg)
             if _REF_KIND.get(rtype or "") == "arn":
@@ -309,7 +334,7 @@ class Resolver:
                 return self.resource_url(arg)
             if rtype in _NAME_PROPERTY:
                 return self.resource_name(arg)
-            return (Pattern((Symbol("resource", arg),)),)
+            return (Pattern((self._symbol("resource", arg),)),)
         return self.unknown(f"Ref {arg}")
 
     def _getatt(self, arg: Any, depth: int) -> Value:
@@ -326,7 +351,7 @@ class Resolver:
             return self.resource_url(logical_id)
         if attribute in _NAME_ATTRIBUTES.get(rtype, ()):
             return self.resource_name(logical_id)
-        return (Pattern((Symbol("resource", logical_id, attribute),)),)
+        return (Pattern((self._symbol("resource", logical_id, attribute),)),)
 
     def _sub(self, arg: Any, depth: int) -> Value:
         if isinstance(arg, str):
@@ -442,7 +467,7 @@ class Resolver:
 
     def _import(self, arg: Any, depth: int) -> Value:
         names = self._value(arg, depth)
-        return tuple(Pattern((Symbol("import", str(name)),)) for name in names) or self.unknown(
+        return tuple(Pattern((Symbol("import", name.key, shown=str(name)),)) for name in names) or self.unknown(
             "Fn::ImportValue"
         )
 

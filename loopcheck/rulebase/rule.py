@@ -54,6 +54,14 @@ class RuleContext:
     graph: EventGraph
     loops: List[Loop]
 
+    def display(self, node: str) -> str:
+        """A node's logical id as text names it (Model.display): messages and steps use it."""
+        return self.model.display(node)
+
+    def path_text(self, loop: Loop) -> str:
+        """The loop's nodes in order, as text names them: `A -> B -> A`."""
+        return " -> ".join(self.display(node) for node in loop.cycle)
+
     def file_of(self, path: Sequence[Any]) -> str:
         """The file a JSON path is in: the template's, or for a combined template (cross-stack)
         the file of the resource the path starts at."""
@@ -84,7 +92,7 @@ class RuleContext:
             column=column, resource=resource, path=list(path), message=message,
             cycle=cycle, steps=[note if isinstance(note, Step) else Step(note) for note in notes or []],
             fix=rule.remediation, evidence=EvidenceKind(evidence),
-            nodes=[NodeRef(self.model.file_of(node), node) for node in cycle],
+            nodes=[NodeRef(self.model.file_of(node), self.display(node)) for node in cycle],
         )
 
     def loop_finding(self, rule: Rule, resource: str, path: Sequence[Any], message: str,
@@ -125,7 +133,7 @@ class RuleContext:
                     + ", which Lambda's recursive loop detection does not see: nothing at runtime "
                     "will stop it")
         if allowed:
-            return ("runtime: RecursiveLoop is Allow on " + ", ".join(allowed)
+            return ("runtime: RecursiveLoop is Allow on " + ", ".join(self.display(f) for f in allowed)
                     + ": AWS will not stop this loop")
         return ("runtime: RecursiveLoop is Terminate (default): AWS stops this after "
                 "~16 billed invocations")
@@ -137,12 +145,13 @@ class RuleContext:
         where = "" if outside else f" ({_position(location)})"
         if link.service == "s3":
             events = ", ".join(link.events) or "no event types"
-            text = (f"{link.source}{where} notifies "
-                    f"{link.consumer} on {events} with {link.describe_filter()}")
+            text = (f"{self.display(link.source)}{where} notifies "
+                    f"{self.display(link.consumer)} on {events} with {link.describe_filter()}")
         else:
             verb = registry.verb(link.service)
             origin = "" if outside else f" ({link.origin})"
-            text = f"{link.source}{where} {verb} {link.consumer}{origin} with {link.describe()}"
+            text = (f"{self.display(link.source)}{where} {verb} {self.display(link.consumer)}{origin} "
+                    f"with {link.describe()}")
         text = f"{text} ({outside})" if outside else text
         return Step(f"{text}: {why}" if why else text, location)
 
@@ -150,9 +159,10 @@ class RuleContext:
         """The writer's side of a hop: its permission, then what its code does (or why the
         code could not be read), each with its location."""
         steps = []
+        writer, target = self.display(hop.writer), self.display(hop.target)
         if hop.destination is not None:
             location = self.location(hop.destination.path)
-            steps.append(Step(f"{hop.writer} sends to {hop.target} as its {hop.destination.origin} "
+            steps.append(Step(f"{writer} sends to {target} as its {hop.destination.origin} "
                               f"({_position(location)}): {hop.destination.why}", location))
             return steps
         if hop.task is not None:
@@ -164,14 +174,14 @@ class RuleContext:
             else:
                 location = self.location(hop.task.path)
                 where = _position(location)
-            steps.append(Step(f"{hop.writer} writes {hop.target}: task {hop.task.state} "
+            steps.append(Step(f"{writer} writes {target}: task {hop.task.state} "
                               f"({where}) calls {hop.task.action}{named}", location))
             return steps
         if hop.grant is not None:
             statement = hop.grant.statement
             location = self.location(statement.path)
             steps.append(Step(
-                f"{hop.writer} may write {hop.target}: {statement.source} "
+                f"{writer} may write {target}: {statement.source} "
                 f"({_position(location)}) grants "
                 + (f"{hop.grant.action} on {hop.grant.resource}"
                    if hop.write or hop.unused_permission or hop.dedupe else hop.why),
@@ -179,10 +189,10 @@ class RuleContext:
             ))
         elif hop.unknown is not None:
             location = self.location(hop.unknown.path)
-            steps.append(Step(f"{hop.writer} may write {hop.target}: {hop.unknown.reason} "
+            steps.append(Step(f"{writer} may write {target}: {hop.unknown.reason} "
                               f"({_position(location)})", location))
         else:
-            steps.append(Step(f"{hop.writer} may write {hop.target}"))
+            steps.append(Step(f"{writer} may write {target}"))
         if hop.write is not None:
             write = hop.write.write
             steps.append(Step(
@@ -191,7 +201,7 @@ class RuleContext:
                 self._code_location(hop.writer, write.file, write.line), depth=1,
             ))
         elif hop.unused_permission:
-            steps.append(Step(f"but its code never writes {hop.target}", depth=1))
+            steps.append(Step(f"but its code never writes {target}", depth=1))
         elif hop.code_note:
             steps.append(Step(f"code not analysed ({hop.code_note}): permissions decide", depth=1))
         if hop.broad and hop.level == POSSIBLE:

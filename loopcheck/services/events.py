@@ -46,7 +46,7 @@ def _rule(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path) 
         for index, target in enumerate(literal_list(props.get("Targets"))):
             for consumer in ctx.ids(mapping(target).get("Arn"), *_TARGET_KINDS):
                 ctx.add(bus, consumer, "events", path + ("Properties", "Targets", index),
-                        f"EventBridge rule {logical_id}", patterns)
+                        f"EventBridge rule {ctx.resolver.display(logical_id)}", patterns)
 
 
 SERVICE = Service(

@@ -8,6 +8,10 @@ in place: an import becomes the exported value, a nested stack's parameter becom
 its parent passes, `Stack.Outputs.X` becomes the child's output, an SSM reference becomes
 the published parameter's value. Nodes keep their line markers, so findings still point at
 the line in the template that wrote them; `Combined.files` says which file that is.
+
+The renamed keys are internal: the model is built with `Combined.names`, and every message
+and step names a node, parameter or pseudo parameter through it (Model.display, the
+resolver's symbols), as its own template wrote it.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class Combined:
     data: Dict[str, Any]
     files: Dict[str, str]  # qualified logical id -> file
     scope: Dict[str, int]  # qualified logical id -> instance number
-    names: Dict[str, str]  # qualified name (ids, parameters) -> as written
+    names: Dict[str, str]  # qualified name (ids, parameters, per-stack pseudo parameters) -> as written
     instances: List[Instance]
 
 

@@ -12,17 +12,19 @@ reported too, unless the per-file pass already reported the same cycle. Findings
 original logical ids, and their node references each node's own file (`cycle_files` beside
 `cycle` in the reports).
 
-The combined template still renames logical ids (`<Name>Zq<n>`, loopcheck.stacks.combine),
-because the model keys its nodes by one logical id. Everything that is data is mapped back
-by exact lookup: the cycle's node references, the resource, the JSON path, a suppression's
-resource; step locations already name the right file. Only free text the stages below
-wrote with ids inside (a rule's message, a step's text: grant resources, resolved targets,
-a judge's reasons) still has its qualified ids replaced, by `_original_text`.
+The combined template keys its resources, parameters and conditions by internal names
+(`<Name>Zq<n>`, loopcheck.stacks.combine): two templates may write the same logical id, and
+the model keys a node by one id. Those keys never reach the user as text: the model is built
+with `Combined.names` (internal name -> as written), and every stage that writes a node or a
+resolver symbol into a message or a step names it through the model's `display` (Symbol
+`shown` for resolved values), so text is right when it is made; node references carry the
+written id and each node's own file. What is mapped here is data, by exact lookup: the
+cycle (from the node references), the finding's resource and JSON path, a suppression's
+resource.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
@@ -32,8 +34,6 @@ from loopcheck.rulebase.finding import Finding, NodeRef
 from loopcheck.rulebase.suppressions import Suppressed
 from loopcheck.stacks.combine import Combined, Source, combine
 from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
-
-_QUALIFIED = re.compile(r"\b[A-Za-z0-9]+Zq\d+\b")
 
 
 def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
@@ -78,7 +78,7 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
     combined = combine(sources)
     label = " + ".join(s.file for s in sources)
     model = build_model(label, combined.data, managed_policies=options.analysis.managed_policies,
-                        files=combined.files, scope=combined.scope)
+                        files=combined.files, scope=combined.scope, names=combined.names)
     analysis = analyse_model(model, options.analysis)
     kept = [f for f in (_report(f, combined, seen) for f in analysis.findings) if f is not None]
     hidden = []
@@ -93,31 +93,27 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
 
 
 def _report(finding: Finding, combined: Combined, seen: Set[tuple]) -> Any:
-    """The finding with the original names and files, or None when it is not about a loop
-    across stacks (or the per-file pass reported it)."""
+    """The finding as the user sees it (its resource and path by their written ids, its
+    cycle from its node references), or None when it is not about a loop across stacks (or
+    the per-file pass reported it)."""
     if not finding.nodes:
         return None
-    names = combined.names
-    qualified = [node.logical_id for node in finding.nodes]
-    instances = {combined.scope.get(node) for node in qualified}
-    # A node no template defines (the default event bus) has no file.
-    nodes = [NodeRef(combined.files.get(node, ""), names.get(node, node)) for node in qualified]
+    instances = {combined.scope.get(node) for node in finding.cycle}
+    # The model names the file of a node no template defines (the default event bus) by the
+    # group's label; here it has none.
+    nodes = [NodeRef(combined.files.get(internal, ""), node.logical_id)
+             for internal, node in zip(finding.cycle, finding.nodes)]
     files = [node.file for node in nodes]
     cycle = [node.logical_id for node in nodes]
     if len(instances) < 2:
         instance = combined.instances[next(iter(instances))] if None not in instances else None
         if instance is None or not instance.nested or (files[0], finding.rule, tuple(cycle)) in seen:
             return None
+    names = combined.names
     resource = names.get(finding.resource, finding.resource)
     path = [names.get(step, step) if isinstance(step, str) else step for step in finding.path]
     across = ", ".join(dict.fromkeys(f for f in files if f))
-    message = _original_text(finding.message, names) + (
+    message = finding.message + (
         f" (across {across})" if len(set(files)) > 1 else f" (in {across} as nested in its parent)")
-    steps = [replace(step, text=_original_text(step.text, names)) for step in finding.steps]
-    return replace(finding, resource=resource, path=path, message=message, cycle=cycle, steps=steps,
-                   nodes=nodes, across_stacks=True)
-
-
-def _original_text(text: str, names: Dict[str, str]) -> str:
-    """Free text with the combined template's qualified ids as the templates wrote them."""
-    return _QUALIFIED.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+    return replace(finding, resource=resource, path=path, message=message, cycle=cycle, nodes=nodes,
+                   across_stacks=True)

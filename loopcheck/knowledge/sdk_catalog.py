@@ -1,8 +1,10 @@
 """The write APIs handler code can call, one row each, whatever the language or SDK.
 
-Every handler analyser (python_facts, js_facts, and the next ones) maps its SDK's method or
-command names to a row here; what the row says (which parameter names the target, which the
-S3 key, which request shape to read) is then read by loopcheck.code.requests, once for all.
+Every handler analyser (loopcheck.code.python_facts, js_facts, and the next ones) maps its
+SDK's method or command names to a row here; what the row says (which parameter names the
+target, which the S3 key, which request shape to read) is then read by loopcheck.code.requests,
+once for all. The IAM action of each row is also what the permission checks ask for
+(knowledge.event_paths.API_ACTIONS and code.evidence.S3_API_ACTION are read from here).
 
 Sources: the AWS API references of S3, SQS, SNS, DynamoDB, Kinesis, EventBridge, Step
 Functions, Lambda and Firehose (request parameters); the IAM Service Authorization Reference
@@ -80,6 +82,11 @@ BY_API: Dict[Tuple[str, str], WriteApi] = {(row.service, row.api): row for row i
 def row(service: str, api: str) -> WriteApi:
     """The catalog row of `service`'s `api` (a KeyError names a method table out of step)."""
     return BY_API[(service, api)]
+
+
+def iam_actions(service: str = "") -> Dict[Tuple[str, str], str]:
+    """(service, api) -> the IAM action the call needs, for `service`'s rows (all: "")."""
+    return {(each.service, each.api): each.iam_action for each in CATALOG if service in ("", each.service)}
 
 
 def identifying_params(service: str) -> Tuple[str, ...]:
