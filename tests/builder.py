@@ -151,6 +151,15 @@ def lambda_function(role: Any = None, **properties: Any) -> Dict[str, Any]:
     return {"Type": "AWS::Lambda::Function", "Properties": props}
 
 
+def inline_function(policies: Any = None, events: Optional[Dict[str, Any]] = None, code: Optional[str] = None,
+                    runtime: str = "python3.12", **extra: Any) -> Dict[str, Any]:
+    """A SAM function with no CodeUri and the handler index.handler: its code, if any, is the
+    InlineCode in the template (dedented); without code, its verdicts rest on its permissions."""
+    if code is not None:
+        extra = {"InlineCode": textwrap.dedent(code), **extra}
+    return function(policies, events, code_uri=None, handler="index.handler", runtime=runtime, **extra)
+
+
 def environment(**variables: Any) -> Dict[str, Any]:
     return {"Variables": variables}
 
@@ -225,7 +234,7 @@ def statement(action: Union[str, List[str]], resource: Any, effect: str = "Allow
     return {"Effect": effect, "Action": action, "Resource": resource}
 
 
-def put_statement(resource: Any, action: str = "s3:PutObject") -> List[Any]:
+def put_statement(resource: Any, action: Union[str, List[str]] = "s3:PutObject") -> List[Any]:
     """SAM Policies holding one inline statement allowing `action` on `resource`."""
     return [{"Statement": [statement(action, resource)]}]
 
@@ -263,13 +272,18 @@ def kinesis_crud(stream: str) -> Dict[str, Any]:
     return policy_template("KinesisCrudPolicy", StreamName=ref(stream))
 
 
+def dynamodb_write(table: str) -> Dict[str, Any]:
+    return policy_template("DynamoDBWritePolicy", TableName=ref(table))
+
+
 def put_events(bus: str) -> Dict[str, Any]:
     return policy_template("EventBridgePutEventsPolicy", EventBusName=ref(bus))
 
 
-def role(statements: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
-    """An IAM role Lambda can assume, with one inline policy of `statements` (if any)."""
-    props: Dict[str, Any] = {"AssumeRolePolicyDocument": {"Statement": [{
+def role(statements: Sequence[Dict[str, Any]] = (), **properties: Any) -> Dict[str, Any]:
+    """An IAM role Lambda can assume, with one inline policy of `statements` (if any);
+    `properties` adds others (RoleName...)."""
+    props: Dict[str, Any] = {**properties, "AssumeRolePolicyDocument": {"Statement": [{
         "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}}
     if statements:
         props["Policies"] = [{"PolicyName": "writes", "PolicyDocument": {"Statement": list(statements)}}]
@@ -287,6 +301,28 @@ def iam_policy(roles: Sequence[str], statements: Sequence[Dict[str, Any]]) -> Di
 
 def _with_properties(type_: str, properties: Dict[str, Any]) -> Dict[str, Any]:
     return {"Type": type_, "Properties": properties} if properties else {"Type": type_}
+
+
+def resource(type_: str, **properties: Any) -> Dict[str, Any]:
+    """A resource of any type with these properties, for the types no helper below builds
+    (custom resources, a raw state machine...)."""
+    return _with_properties(type_, properties)
+
+
+def event_source_mapping(function_id: str, source_arn: Any) -> Dict[str, Any]:
+    """A raw Lambda event source mapping: `source_arn` (a queue, a stream, a table's stream)
+    triggers the function."""
+    return {"Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {"FunctionName": ref(function_id), "EventSourceArn": source_arn}}
+
+
+def connector(source: Any, destination: Any, permissions: Any = ("Write",)) -> Dict[str, Any]:
+    """A SAM connector; `source` and `destination` as SAM takes them ({"Id": ...}, {"Type": ..., "Arn": ...}
+    or a list of those); `permissions` a list, or any other value for a malformed connector."""
+    if isinstance(permissions, tuple):
+        permissions = list(permissions)
+    return {"Type": "AWS::Serverless::Connector",
+            "Properties": {"Source": source, "Destination": destination, "Permissions": permissions}}
 
 
 def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = None,
