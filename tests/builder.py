@@ -316,6 +316,17 @@ def event_source_mapping(function_id: str, source_arn: Any) -> Dict[str, Any]:
             "Properties": {"FunctionName": ref(function_id), "EventSourceArn": source_arn}}
 
 
+def lambda_permission(function: Any, principal: Any, source_arn: Any = None,
+                      action: str = "lambda:InvokeFunction", **properties: Any) -> Dict[str, Any]:
+    """A resource-based permission letting `principal` (a service) invoke the function, from
+    `source_arn` if given; `properties` adds others (SourceAccount...)."""
+    props: Dict[str, Any] = {"Action": action, "FunctionName": function, "Principal": principal}
+    if source_arn is not None:
+        props["SourceArn"] = source_arn
+    props.update(properties)
+    return {"Type": "AWS::Lambda::Permission", "Properties": props}
+
+
 def connector(source: Any, destination: Any, permissions: Any = ("Write",)) -> Dict[str, Any]:
     """A SAM connector; `source` and `destination` as SAM takes them ({"Id": ...}, {"Type": ..., "Arn": ...}
     or a list of those); `permissions` a list, or any other value for a malformed connector."""
@@ -327,9 +338,11 @@ def connector(source: Any, destination: Any, permissions: Any = ("Write",)) -> D
 
 def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = None,
            queue_notifications: Optional[List[Dict[str, Any]]] = None,
-           topic_notifications: Optional[List[Dict[str, Any]]] = None, **properties: Any) -> Dict[str, Any]:
+           topic_notifications: Optional[List[Dict[str, Any]]] = None, eventbridge: bool = False,
+           **properties: Any) -> Dict[str, Any]:
     """An S3 bucket; `notifications` are LambdaConfigurations (see `lambda_notification`),
-    the others QueueConfigurations and TopicConfigurations (`queue_notification`, `topic_notification`)."""
+    the others QueueConfigurations and TopicConfigurations (`queue_notification`, `topic_notification`);
+    with `eventbridge`, the bucket sends its events to the default EventBridge bus too."""
     props: Dict[str, Any] = {}
     if name is not None:
         props["BucketName"] = name
@@ -338,6 +351,8 @@ def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = Non
                          ("TopicConfigurations", topic_notifications)):
         if entries:
             configuration[key] = entries
+    if eventbridge:
+        configuration["EventBridgeConfiguration"] = {"EventBridgeEnabled": True}
     if configuration:
         props["NotificationConfiguration"] = configuration
     props.update(properties)

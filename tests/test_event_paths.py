@@ -189,8 +189,7 @@ def _s3_eventbridge(pattern: Dict[str, Any], write: str = "${Bucket}/*", bucket_
     """Bucket sends its events to the default bus, whose rule `pattern` triggers Fn, which may
     put objects at `write`."""
     return {
-        "Bucket": bucket(bucket_name, NotificationConfiguration={"EventBridgeConfiguration": {
-            "EventBridgeEnabled": True}}),
+        "Bucket": bucket(bucket_name, eventbridge=True),
         "Fn": fn(put_statement(sub(f"arn:aws:s3:::{write}")), {"E": eventbridge_event(pattern)}),
     }
 
