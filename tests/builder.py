@@ -151,6 +151,15 @@ def lambda_function(role: Any = None, **properties: Any) -> Dict[str, Any]:
     return {"Type": "AWS::Lambda::Function", "Properties": props}
 
 
+def inline_function(policies: Any = None, events: Optional[Dict[str, Any]] = None, code: Optional[str] = None,
+                    runtime: str = "python3.12", **extra: Any) -> Dict[str, Any]:
+    """A SAM function with no CodeUri and the handler index.handler: its code, if any, is the
+    InlineCode in the template (dedented); without code, its verdicts rest on its permissions."""
+    if code is not None:
+        extra = {"InlineCode": textwrap.dedent(code), **extra}
+    return function(policies, events, code_uri=None, handler="index.handler", runtime=runtime, **extra)
+
+
 def environment(**variables: Any) -> Dict[str, Any]:
     return {"Variables": variables}
 
@@ -225,7 +234,7 @@ def statement(action: Union[str, List[str]], resource: Any, effect: str = "Allow
     return {"Effect": effect, "Action": action, "Resource": resource}
 
 
-def put_statement(resource: Any, action: str = "s3:PutObject") -> List[Any]:
+def put_statement(resource: Any, action: Union[str, List[str]] = "s3:PutObject") -> List[Any]:
     """SAM Policies holding one inline statement allowing `action` on `resource`."""
     return [{"Statement": [statement(action, resource)]}]
 
@@ -263,13 +272,18 @@ def kinesis_crud(stream: str) -> Dict[str, Any]:
     return policy_template("KinesisCrudPolicy", StreamName=ref(stream))
 
 
+def dynamodb_write(table: str) -> Dict[str, Any]:
+    return policy_template("DynamoDBWritePolicy", TableName=ref(table))
+
+
 def put_events(bus: str) -> Dict[str, Any]:
     return policy_template("EventBridgePutEventsPolicy", EventBusName=ref(bus))
 
 
-def role(statements: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
-    """An IAM role Lambda can assume, with one inline policy of `statements` (if any)."""
-    props: Dict[str, Any] = {"AssumeRolePolicyDocument": {"Statement": [{
+def role(statements: Sequence[Dict[str, Any]] = (), **properties: Any) -> Dict[str, Any]:
+    """An IAM role Lambda can assume, with one inline policy of `statements` (if any);
+    `properties` adds others (RoleName...)."""
+    props: Dict[str, Any] = {**properties, "AssumeRolePolicyDocument": {"Statement": [{
         "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}}
     if statements:
         props["Policies"] = [{"PolicyName": "writes", "PolicyDocument": {"Statement": list(statements)}}]
@@ -289,11 +303,46 @@ def _with_properties(type_: str, properties: Dict[str, Any]) -> Dict[str, Any]:
     return {"Type": type_, "Properties": properties} if properties else {"Type": type_}
 
 
+def resource(type_: str, **properties: Any) -> Dict[str, Any]:
+    """A resource of any type with these properties, for the types no helper below builds
+    (custom resources, a raw state machine...)."""
+    return _with_properties(type_, properties)
+
+
+def event_source_mapping(function_id: str, source_arn: Any) -> Dict[str, Any]:
+    """A raw Lambda event source mapping: `source_arn` (a queue, a stream, a table's stream)
+    triggers the function."""
+    return {"Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {"FunctionName": ref(function_id), "EventSourceArn": source_arn}}
+
+
+def lambda_permission(function: Any, principal: Any, source_arn: Any = None,
+                      action: str = "lambda:InvokeFunction", **properties: Any) -> Dict[str, Any]:
+    """A resource-based permission letting `principal` (a service) invoke the function, from
+    `source_arn` if given; `properties` adds others (SourceAccount...)."""
+    props: Dict[str, Any] = {"Action": action, "FunctionName": function, "Principal": principal}
+    if source_arn is not None:
+        props["SourceArn"] = source_arn
+    props.update(properties)
+    return {"Type": "AWS::Lambda::Permission", "Properties": props}
+
+
+def connector(source: Any, destination: Any, permissions: Any = ("Write",)) -> Dict[str, Any]:
+    """A SAM connector; `source` and `destination` as SAM takes them ({"Id": ...}, {"Type": ..., "Arn": ...}
+    or a list of those); `permissions` a list, or any other value for a malformed connector."""
+    if isinstance(permissions, tuple):
+        permissions = list(permissions)
+    return {"Type": "AWS::Serverless::Connector",
+            "Properties": {"Source": source, "Destination": destination, "Permissions": permissions}}
+
+
 def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = None,
            queue_notifications: Optional[List[Dict[str, Any]]] = None,
-           topic_notifications: Optional[List[Dict[str, Any]]] = None, **properties: Any) -> Dict[str, Any]:
+           topic_notifications: Optional[List[Dict[str, Any]]] = None, eventbridge: bool = False,
+           **properties: Any) -> Dict[str, Any]:
     """An S3 bucket; `notifications` are LambdaConfigurations (see `lambda_notification`),
-    the others QueueConfigurations and TopicConfigurations (`queue_notification`, `topic_notification`)."""
+    the others QueueConfigurations and TopicConfigurations (`queue_notification`, `topic_notification`);
+    with `eventbridge`, the bucket sends its events to the default EventBridge bus too."""
     props: Dict[str, Any] = {}
     if name is not None:
         props["BucketName"] = name
@@ -302,6 +351,8 @@ def bucket(name: Any = None, notifications: Optional[List[Dict[str, Any]]] = Non
                          ("TopicConfigurations", topic_notifications)):
         if entries:
             configuration[key] = entries
+    if eventbridge:
+        configuration["EventBridgeConfiguration"] = {"EventBridgeEnabled": True}
     if configuration:
         props["NotificationConfiguration"] = configuration
     props.update(properties)

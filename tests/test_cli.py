@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from builder import bucket, dump, template
 from builder import dense as dense_resources
-from builder import dump, template
 from clirunner import cli_runner
 
 from loopcheck import __version__
@@ -113,12 +113,10 @@ def test_missing_path_is_an_error_but_other_files_are_scanned():
 
 
 def test_directories_are_walked_for_every_template_suffix(tmp_path):
+    one_bucket = template({"B": bucket()}, sam=False)
     for suffix in (".yaml", ".yml", ".json", ".template"):
         target = tmp_path / f"t{suffix}"
-        if suffix == ".json":
-            target.write_text('{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}')
-        else:
-            target.write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+        target.write_text(json.dumps(one_bucket) if suffix == ".json" else dump(one_bucket))
     (tmp_path / "notes.txt").write_text("Resources: x")
     _, _, err = run("scan", tmp_path)
     assert "4 templates scanned" in err

@@ -13,6 +13,7 @@ from typing import Dict, List, Tuple
 
 import handler_bundles as hb
 import pytest
+from builder import Document, bucket, environment, function, ref, s3_crud, s3_event, template, write
 from clirunner import cli_runner
 
 from loopcheck.app.cli import main
@@ -22,29 +23,13 @@ from loopcheck.code.python_facts import analyse_python, analyse_python_source
 from loopcheck.load.loader import Template, load_file
 from loopcheck.pipeline.analysis import analyse
 
-TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Media:
-    Type: AWS::S3::Bucket
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: app.handler
-      Runtime: {runtime}
-      Environment:
-        Variables:
-          OUT: !Ref Media
-      Policies:
-        - S3CrudPolicy: {{BucketName: !Ref Media}}
-      Events:
-        Up:
-          Type: S3
-          Properties:
-            Bucket: !Ref Media
-            Events: s3:ObjectCreated:*
-"""
+
+def _template(runtime: str) -> Document:
+    """Media triggers Fn (code in src/, app.handler), which may write Media, named in OUT."""
+    fn = function([s3_crud("Media")], {"Up": s3_event("Media")}, runtime=runtime,
+                  Environment=environment(OUT=ref("Media")))
+    return template({"Media": bucket(), "Fn": fn})
+
 
 PY_WRITE = ("import os, boto3\ndef go():\n"
             "    boto3.client('s3').put_object(Bucket=os.environ['OUT'], Key='out/x')\n")
@@ -101,8 +86,7 @@ def _js_fan(modules: int) -> Dict[str, str]:
 def _scan(tmp_path: Path, files: Dict[str, str], runtime: str) -> Tuple[List[Tuple[str, str, str]], List[str]]:
     """(rule, severity, evidence) of each finding, and the notes, for Fn with these files."""
     _write(tmp_path, files)
-    template = tmp_path / "template.yaml"
-    template.write_text(TEMPLATE.format(runtime=runtime))
+    template = write(tmp_path, _template(runtime))
     loaded = load_file(template)
     assert isinstance(loaded, Template)
     analysis = analyse(str(template), loaded.data)
@@ -222,7 +206,7 @@ def test_the_same_code_inside_its_budget_decides(tmp_path, language):
 
 def test_the_budget_note_reaches_stderr_and_json_stays_clean(tmp_path, tiny_budget):
     _write(tmp_path, {"app.py": "def handler(event, context):\n" + "    x = 1\n" * 300})
-    (tmp_path / "template.yaml").write_text(TEMPLATE.format(runtime="python3.12"))
+    write(tmp_path, _template("python3.12"))
     result = cli_runner().invoke(main, ["scan", "--format", "json", str(tmp_path / "template.yaml")])
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["findings"][0]["rule"] == "EL101"

@@ -3,52 +3,34 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
+from typing import Any, Dict, Optional
+
+from builder import (
+    bucket,
+    dynamodb_crud,
+    dynamodb_event,
+    environment,
+    function,
+    ref,
+    s3_crud,
+    s3_event,
+    table,
+    write,
+)
+from builder import template as document
 
 from loopcheck.load.loader import Template, load_file
 from loopcheck.pipeline.analysis import analyse_template
 
-TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Media:
-    Type: AWS::S3::Bucket
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: app.handler
-      Runtime: python3.12
-      Environment:
-        Variables:
-          OUT: !Ref Media
-      Policies:
-        - {policies}
-      Events:
-        Up:
-          Type: S3
-          Properties:
-            Bucket: !Ref Media
-            Events: s3:ObjectCreated:*
-{filter}"""
-
-PREFIX_FILTER = """\
-            Filter:
-              S3Key:
-                Rules:
-                  - Name: prefix
-                    Value: in/
-"""
-
-CRUD = "S3CrudPolicy: {BucketName: !Ref Media}"
+CRUD = s3_crud("Media")
 
 
-def scan(tmp_path: Path, code: str, policies: str = CRUD, filter_text: str = ""):
-    (tmp_path / "src").mkdir(exist_ok=True)
-    (tmp_path / "src" / "app.py").write_text(textwrap.dedent(code))
-    template = tmp_path / "template.yaml"
-    template.write_text(TEMPLATE.format(policies=policies, filter=filter_text))
+def scan(tmp_path: Path, code: str, policy: Any = CRUD, prefix: Optional[str] = None):
+    """Findings for Fn (code src/app.py, which may write Media, named in OUT), triggered by
+    Media's object-created events (with this key prefix, if any)."""
+    fn = function([policy], {"Up": s3_event("Media", prefix=prefix)}, Environment=environment(OUT=ref("Media")))
+    template = write(tmp_path, document({"Media": bucket(), "Fn": fn}), {"src/app.py": code})
     loaded = load_file(template)
     assert isinstance(loaded, Template)
     return analyse_template(str(template), loaded.data)
@@ -65,19 +47,19 @@ def handler(event, context):
 
 
 def test_code_write_matching_the_filter_is_an_error_even_with_a_filter(tmp_path):
-    findings = scan(tmp_path, PUT_SAME_KEY_PREFIX, filter_text=PREFIX_FILTER)
+    findings = scan(tmp_path, PUT_SAME_KEY_PREFIX, prefix="in/")
     assert [(f.rule, f.evidence) for f in findings] == [("EL101", "both")]
     assert any("src/app.py:6 PutObject to env OUT (= Media)" in note for note in findings[0].notes)
 
 
 def test_code_write_with_unknown_permissions_is_an_error_on_code_evidence(tmp_path):
-    findings = scan(tmp_path, PUT_SAME_KEY_PREFIX, policies="SomeCustomerPolicy")
+    findings = scan(tmp_path, PUT_SAME_KEY_PREFIX, policy="SomeCustomerPolicy")
     assert [(f.rule, f.evidence) for f in findings] == [("EL101", "code")]
 
 
 def test_output_key_outside_the_filter_is_not_a_loop(tmp_path):
     code = PUT_SAME_KEY_PREFIX.replace('"in/copy-" + key', '"out/" + key')
-    findings = scan(tmp_path, code, filter_text=PREFIX_FILTER)
+    findings = scan(tmp_path, code, prefix="in/")
     assert [f.rule for f in findings] == ["IL105"]  # guarded, advice only
 
 
@@ -174,31 +156,11 @@ def test_dynamic_sdk_call_means_a_missing_write_proves_nothing(tmp_path):
     assert [(f.rule, f.evidence) for f in findings] == [("EL101", "permission")]
 
 
-STREAM_TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Orders:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
-      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
-      BillingMode: PAY_PER_REQUEST
-      StreamSpecification: {{StreamViewType: NEW_IMAGE}}
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: app.handler
-      Runtime: {runtime}
-      Policies:
-        - DynamoDBCrudPolicy: {{TableName: !Ref Orders}}
-      Events:
-        Stream:
-          Type: DynamoDB
-          Properties:
-            Stream: !GetAtt Orders.StreamArn
-            StartingPosition: LATEST
-"""
+def _stream_template(runtime: str) -> Dict[str, Any]:
+    """Orders' stream triggers Fn (code in src/), which may write Orders."""
+    fn = function([dynamodb_crud("Orders")], {"Stream": dynamodb_event("Orders")}, runtime=runtime)
+    return document({"Orders": table(), "Fn": fn})
+
 
 SELECT_ONLY = {
     "python3.12": ("app.py", 'import boto3\ndb = boto3.client("dynamodb")\n'
@@ -214,11 +176,7 @@ def test_a_stream_function_that_only_selects_has_an_unused_write_permission_in_e
     """A PartiQL SELECT is no write in Python and in JavaScript alike (it was an unknown write
     in JavaScript, which hid IL106)."""
     for runtime, (name, code) in SELECT_ONLY.items():
-        folder = tmp_path / runtime
-        (folder / "src").mkdir(parents=True)
-        (folder / "src" / name).write_text(code)
-        template = folder / "template.yaml"
-        template.write_text(STREAM_TEMPLATE.format(runtime=runtime))
+        template = write(tmp_path / runtime, _stream_template(runtime), {f"src/{name}": code})
         loaded = load_file(template)
         assert isinstance(loaded, Template)
         findings = analyse_template(str(template), loaded.data)

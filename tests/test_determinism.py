@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
-from builder import dense, dump, template
+from builder import bucket, dense, dump, function, ref, s3_crud, s3_event, sub, template
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = ["0", "1", "12345"]
@@ -44,23 +44,13 @@ def dense_template(buckets: int = 4, functions: int = 4) -> str:
 EXTRAS = {
     "broken.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [\n",
     "ci.yml": "on: push\n",
-    "refs.yaml": (
-        "Resources:\n"
-        "  A: {Type: AWS::S3::Bucket, Properties: {BucketName: !Sub '${B}-a'}}\n"
-        "  B: {Type: AWS::S3::Bucket, Properties: {BucketName: !Ref A}}\n"
-        "  F:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      Runtime: python3.12\n"
-        "      Handler: app.handler\n"
-        "      Policies:\n"
-        "        - S3CrudPolicy: {BucketName: !Ref A}\n"
-        "        - S3CrudPolicy: {BucketName: !Ref B}\n"
-        "        - AWSLambdaExecute\n"
-        "      Events:\n"
-        "        A: {Type: S3, Properties: {Bucket: !Ref A, Events: 's3:ObjectCreated:*'}}\n"
-        "        B: {Type: S3, Properties: {Bucket: !Ref B, Events: 's3:ObjectCreated:*'}}\n"
-    ),
+    # A reference cycle (A's name from B, B's from A) beside two loops; no Transform line.
+    "refs.yaml": dump(template({
+        "A": bucket(sub("${B}-a")),
+        "B": bucket(ref("A")),
+        "F": function([s3_crud("A"), s3_crud("B"), "AWSLambdaExecute"],
+                      {"A": s3_event("A"), "B": s3_event("B")}, code_uri=None),
+    }, sam=False)),
 }
 
 

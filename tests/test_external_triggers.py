@@ -5,19 +5,38 @@ its input event names. One small inline template per case, positive and negative
 
 from __future__ import annotations
 
-import textwrap
+from typing import Any, Dict, Optional
 
 import pytest
+from builder import (
+    bucket,
+    function,
+    get_att,
+    import_value,
+    inline_function,
+    lambda_permission,
+    model_and_graph,
+    output,
+    policy_template,
+    ref,
+    resource,
+    rule,
+    s3_crud,
+    s3_event,
+    sns_publish,
+    state_machine,
+    sub,
+    subscription,
+    template,
+    topic,
+    write,
+)
 
-from loopcheck.graph.event_graph import build_graph
 from loopcheck.judge.loops import GUARDED, find_loops
-from loopcheck.load.loader import Template, parse_text
-from loopcheck.model.resources import build_model
-from loopcheck.pipeline.analysis import run_code_stage
 from loopcheck.resolve.globs import STAR
 from loopcheck.services.stepfunctions import _format_glob
 
-HEAD = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+Resources = Dict[str, Any]
 
 # A handler that writes every object it is told about back into the same bucket.
 WRITES_BACK = """\
@@ -40,38 +59,34 @@ def handler(event, context):
 """
 
 
-def res(name: str, rtype: str, props: str = "") -> str:
-    text = f"  {name}:\n    Type: {rtype}\n"
-    if props:
-        text += "    Properties:\n" + textwrap.indent(textwrap.dedent(props), " " * 6)
-    return text
+def fn(name: str = "Fn", policies: Optional[list] = None, code: str = WRITES_BACK, **extra: Any) -> Resources:
+    """A function with inline code; by default it may write (S3CrudPolicy) the bucket Drop."""
+    return {name: inline_function([s3_crud("Drop")] if policies is None else policies, code=code, **extra)}
 
 
-def fn(name: str = "Fn", policies: str = "- S3CrudPolicy:\n    BucketName: !Ref Drop\n",
-       code: str = WRITES_BACK, extra: str = "") -> str:
-    text = (f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-            "      Handler: index.handler\n      Runtime: python3.12\n")
-    text += "      InlineCode: |\n" + textwrap.indent(code, " " * 8)
-    text += "      Policies:\n" + textwrap.indent(textwrap.dedent(policies), " " * 8)
-    return text + textwrap.indent(textwrap.dedent(extra), " " * 6)
+DROP_ARN, FN_ARN = get_att("Drop"), get_att("Fn")
 
 
-def permission(principal: str = "s3.amazonaws.com", source: str = "!GetAtt Drop.Arn",
-               function: str = "!GetAtt Fn.Arn", name: str = "FnPermission", extra: str = "") -> str:
-    props = f"Action: lambda:InvokeFunction\nFunctionName: {function}\nPrincipal: {principal}\n"
-    if source:
-        props += f"SourceArn: {source}\n"
-    return res(name, "AWS::Lambda::Permission", props + extra)
+def permission(principal: Any = "s3.amazonaws.com", source: Any = DROP_ARN, function: Any = FN_ARN,
+               name: str = "FnPermission", **extra: Any) -> Resources:
+    """A permission for `principal` to invoke Fn from `source` (None: no SourceArn)."""
+    return {name: lambda_permission(function, principal, source, **extra)}
 
 
-def model_of(*parts: str):
-    loaded = parse_text("template.yaml", HEAD + "".join(parts), True)
-    assert isinstance(loaded, Template), loaded
-    return build_model("template.yaml", loaded.data)
+def document(*parts: Resources, **sections: Any):
+    return template({name: res for part in parts for name, res in part.items()}, **sections)
 
 
-def findings(findings_of, *parts: str):
-    return [f for f in findings_of(HEAD + "".join(parts)) if f.rule != "IL109"]
+def model_of(*parts: Resources, **sections: Any):
+    model, _ = model_and_graph(document(*parts, **sections))
+    return model
+
+
+def findings(findings_of, *parts: Resources):
+    return [f for f in findings_of(document(*parts)) if f.rule != "IL109"]
+
+
+DROP = {"Drop": bucket()}
 
 
 def outside_s3(model):
@@ -82,7 +97,7 @@ def outside_s3(model):
 
 
 def test_s3_permission_is_a_trigger_and_a_write_back_is_an_error(findings_of):
-    parts = (res("Drop", "AWS::S3::Bucket"), fn(), permission())
+    parts = (DROP, fn(), permission())
     model = model_of(*parts)
     assert outside_s3(model) == [("Drop", "Fn", ("s3:ObjectCreated:*",), None, None)]
     found = findings(findings_of, *parts)
@@ -94,10 +109,9 @@ def test_s3_permission_is_a_trigger_and_a_write_back_is_an_error(findings_of):
 
 
 def test_s3_permission_with_code_writing_another_bucket_is_clean(findings_of):
-    parts = (res("Drop", "AWS::S3::Bucket"), res("Out", "AWS::S3::Bucket"),
-             fn(policies=("- S3ReadPolicy:\n    BucketName: !Ref Drop\n"
-                          "- S3CrudPolicy:\n    BucketName: !Ref Out\n"),
-                code=WRITES_OTHER, extra="Environment:\n  Variables:\n    OUT: !Ref Out\n"),
+    parts = (DROP, {"Out": bucket()},
+             fn(policies=[policy_template("S3ReadPolicy", BucketName=ref("Drop")), s3_crud("Out")],
+                code=WRITES_OTHER, Environment={"Variables": {"OUT": ref("Out")}}),
              permission())
     assert outside_s3(model_of(*parts))  # the trigger is there; the write goes elsewhere
     assert findings(findings_of, *parts) == []
@@ -105,71 +119,62 @@ def test_s3_permission_with_code_writing_another_bucket_is_clean(findings_of):
 
 @pytest.mark.parametrize("principal", [
     "s3.amazonaws.com",
-    "!Sub s3.${AWS::URLSuffix}",
-    '!Join ["", ["s3.", !Ref AWS::URLSuffix]]',
-])
+    sub("s3.${AWS::URLSuffix}"),
+    {"Fn::Join": ["", ["s3.", ref("AWS::URLSuffix")]]},
+], ids=["literal", "sub", "join"])
 def test_principal_spellings(principal):
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), permission(principal=principal))
+    model = model_of(DROP, fn(), permission(principal=principal))
     assert [t[:2] for t in outside_s3(model)] == [("Drop", "Fn")]
 
 
 @pytest.mark.parametrize("source", [
-    "!GetAtt Drop.Arn",
-    "!Sub arn:aws:s3:::${Drop}",
-    "!Sub arn:${AWS::Partition}:s3:::${DropName}",
+    get_att("Drop"),
+    sub("arn:aws:s3:::${Drop}"),
+    sub("arn:${AWS::Partition}:s3:::${DropName}"),
     "arn:aws:s3:::example-drop",
-    "!Join ['', ['arn:aws:s3:::', !Ref DropName]]",
-])
+    {"Fn::Join": ["", ["arn:aws:s3:::", ref("DropName")]]},
+], ids=["getatt", "sub-ref", "sub-parameter", "literal", "join-parameter"])
 def test_source_arn_spellings(source):
-    params = "Parameters:\n  DropName:\n    Type: String\n    Default: example-drop\n"
-    loaded = parse_text("t.yaml", params + HEAD + res("Drop", "AWS::S3::Bucket", "BucketName: !Ref DropName\n")
-                        + fn() + permission(source=source), True)
-    model = build_model("t.yaml", loaded.data)
+    parameters = {"DropName": {"Type": "String", "Default": "example-drop"}}
+    model = model_of({"Drop": bucket(ref("DropName"))}, fn(), permission(source=source), parameters=parameters)
     assert [t[:2] for t in outside_s3(model)] == [("Drop", "Fn")]
 
 
-@pytest.mark.parametrize("function", ["!Ref Fn", "!GetAtt Fn.Arn", "example-fn"])
+@pytest.mark.parametrize("function", [ref("Fn"), get_att("Fn"), "example-fn"], ids=["ref", "getatt", "name"])
 def test_function_name_spellings(function):
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(extra="FunctionName: example-fn\n"),
-                     permission(function=function))
+    model = model_of(DROP, fn(FunctionName="example-fn"), permission(function=function))
     assert [t[:2] for t in outside_s3(model)] == [("Drop", "Fn")]
 
 
 def test_source_account_alone_names_no_bucket(findings_of):
-    parts = (res("Drop", "AWS::S3::Bucket"), fn(),
-             permission(source="", extra="SourceAccount: !Ref AWS::AccountId\n"))
+    parts = (DROP, fn(), permission(source=None, SourceAccount=ref("AWS::AccountId")))
     assert outside_s3(model_of(*parts)) == []
     assert findings(findings_of, *parts) == []
 
 
 def test_permission_for_a_bucket_of_another_template_is_no_trigger(findings_of):
-    parts = (res("Drop", "AWS::S3::Bucket", "BucketName: example-drop\n"), fn(),
-             permission(source="arn:aws:s3:::someone-elses-bucket"))
+    parts = ({"Drop": bucket("example-drop")}, fn(), permission(source="arn:aws:s3:::someone-elses-bucket"))
     assert outside_s3(model_of(*parts)) == []
     assert findings(findings_of, *parts) == []
 
 
 def test_permission_for_another_service_is_no_trigger():
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), permission(principal="apigateway.amazonaws.com"))
+    model = model_of(DROP, fn(), permission(principal="apigateway.amazonaws.com"))
     assert outside_s3(model) == []
 
 
 def test_permission_for_a_function_url_is_no_trigger():
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(),
-                     permission().replace("lambda:InvokeFunction", "lambda:InvokeFunctionUrl"))
+    model = model_of(DROP, fn(), permission(action="lambda:InvokeFunctionUrl"))
     assert outside_s3(model) == []
 
 
 def test_the_template_notification_wins_over_the_permission(findings_of):
     """SAM's S3 event (prefix in/) plus the permission SAM would generate for it: the
     template's own filter decides, the permission adds no unfiltered twin."""
-    event = "Events:\n  Up:\n    Type: S3\n    Properties:\n      Bucket: !Ref Drop\n" \
-            "      Events: s3:ObjectCreated:*\n      Filter:\n        S3Key:\n          Rules:\n" \
-            "            - {Name: prefix, Value: in/}\n"
     code = WRITES_OTHER.replace('os.environ["OUT"]', '"x"').replace(
         'Bucket="x", Key=record["s3"]["object"]["key"]',
         'Bucket=record["s3"]["bucket"]["name"], Key="out/" + record["s3"]["object"]["key"]')
-    parts = (res("Drop", "AWS::S3::Bucket"), fn(code=code, extra=event), permission())
+    parts = (DROP, fn(code=code, Events={"Up": s3_event("Drop", prefix="in/")}), permission())
     model = model_of(*parts)
     assert [(t.source, t.consumer, t.prefix) for t in model.triggers] == [("Drop", "Fn", "in/")]
     assert [f.rule for f in findings(findings_of, *parts) if f.severity == "error"] == []
@@ -181,10 +186,10 @@ def test_the_template_notification_wins_over_the_permission(findings_of):
 def test_sns_permission_is_a_subscription_configured_outside(findings_of):
     code = ('import os\nimport boto3\nsns = boto3.client("sns")\ndef handler(event, context):\n'
             '    sns.publish(TopicArn=os.environ["TOPIC"], Message="again")\n')
-    parts = (res("Alerts", "AWS::SNS::Topic"),
-             fn(policies="- SNSPublishMessagePolicy:\n    TopicName: !GetAtt Alerts.TopicName\n", code=code,
-                extra="Environment:\n  Variables:\n    TOPIC: !Ref Alerts\n"),
-             permission(principal="sns.amazonaws.com", source="!Ref Alerts"))
+    parts = ({"Alerts": topic()},
+             fn(policies=[sns_publish("Alerts")], code=code,
+                Environment={"Variables": {"TOPIC": ref("Alerts")}}),
+             permission(principal="sns.amazonaws.com", source=ref("Alerts")))
     model = model_of(*parts)
     links = [(t.source, t.consumer, t.service) for t in model.event_triggers if t.outside]
     assert links == [("Alerts", "Fn", "sns")]
@@ -194,23 +199,22 @@ def test_sns_permission_is_a_subscription_configured_outside(findings_of):
 
 
 def test_sns_permission_beside_a_subscription_adds_nothing():
-    subscription = res("Sub", "AWS::SNS::Subscription",
-                       "Protocol: lambda\nTopicArn: !Ref Alerts\nEndpoint: !GetAtt Fn.Arn\n")
-    model = model_of(res("Alerts", "AWS::SNS::Topic"), fn(), subscription,
-                     permission(principal="sns.amazonaws.com", source="!Ref Alerts"))
+    model = model_of({"Alerts": topic()}, fn(), {"Sub": subscription(ref("Alerts"), "lambda", get_att("Fn"))},
+                     permission(principal="sns.amazonaws.com", source=ref("Alerts")))
     assert [t.outside for t in model.event_triggers if t.consumer == "Fn"] == [None]
 
 
-RULE = """\
-EventPattern:
-  source: [aws.s3]
-  detail-type: [Object Created]
-"""
+RULE = {"source": ["aws.s3"], "detail-type": ["Object Created"]}
+
+
+def events_rule(**properties: Any) -> Dict[str, Any]:
+    """An EventBridge rule with no targets of its own (a permission lets it invoke the function)."""
+    return resource("AWS::Events::Rule", **properties)
 
 
 def test_events_permission_for_a_rule_carries_its_pattern():
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), res("OnUpload", "AWS::Events::Rule", RULE),
-                     permission(principal="events.amazonaws.com", source="!GetAtt OnUpload.Arn"))
+    model = model_of(DROP, fn(), {"OnUpload": events_rule(EventPattern=RULE)},
+                     permission(principal="events.amazonaws.com", source=get_att("OnUpload")))
     links = [t for t in model.event_triggers if t.outside]
     assert [(t.source, t.consumer, t.service) for t in links] == [("default", "Fn", "events")]
     assert links[0].patterns == [{"source": ["aws.s3"], "detail-type": ["Object Created"]}]
@@ -218,36 +222,41 @@ def test_events_permission_for_a_rule_carries_its_pattern():
 
 
 def test_events_permission_named_by_rule_arn():
-    rule = res("OnUpload", "AWS::Events::Rule", "Name: on-upload\n" + RULE)
-    model = model_of(fn(), rule, permission(
+    model = model_of(fn(), {"OnUpload": events_rule(Name="on-upload", EventPattern=RULE)}, permission(
         principal="events.amazonaws.com",
-        source="!Sub arn:aws:events:${AWS::Region}:${AWS::AccountId}:rule/on-upload"))
+        source=sub("arn:aws:events:${AWS::Region}:${AWS::AccountId}:rule/on-upload")))
     assert [(t.source, t.consumer) for t in model.event_triggers if t.outside] == [("default", "Fn")]
 
 
 def test_events_permission_beside_the_rules_own_target_adds_nothing():
-    rule = res("OnUpload", "AWS::Events::Rule", RULE + "Targets:\n  - Id: fn\n    Arn: !GetAtt Fn.Arn\n")
-    model = model_of(fn(), rule, permission(principal="events.amazonaws.com", source="!GetAtt OnUpload.Arn"))
+    model = model_of(fn(), {"OnUpload": rule(RULE, ["Fn"])},
+                     permission(principal="events.amazonaws.com", source=get_att("OnUpload")))
     assert [t.outside for t in model.event_triggers if t.consumer == "Fn"] == [None]
 
 
 def test_events_permission_for_a_schedule_is_no_trigger():
-    rule = res("Nightly", "AWS::Events::Rule", "ScheduleExpression: rate(1 day)\n")
-    model = model_of(fn(), rule, permission(principal="events.amazonaws.com", source="!GetAtt Nightly.Arn"))
+    model = model_of(fn(), {"Nightly": events_rule(ScheduleExpression="rate(1 day)")},
+                     permission(principal="events.amazonaws.com", source=get_att("Nightly")))
     assert [t for t in model.event_triggers if t.outside] == []
 
 
 # -- custom resources ---------------------------------------------------------------------------
 
 
-HELPER = fn("Helper", policies="- S3FullAccessPolicy:\n    BucketName: !Ref Drop\n",
+HELPER = fn("Helper", policies=[policy_template("S3FullAccessPolicy", BucketName=ref("Drop"))],
             code="def handler(e, c):\n    pass\n")
 
 
+def custom(type_: str, **properties: Any) -> Dict[str, Any]:
+    """A custom resource whose handler is the function Helper."""
+    return resource(type_, ServiceToken=get_att("Helper"), **properties)
+
+
+NOTIFY = {"Notify": custom("Custom::BucketNotification", BucketName=ref("Drop"), LambdaArn=get_att("Fn"))}
+
+
 def test_custom_resource_naming_bucket_and_function(findings_of):
-    custom = res("Notify", "Custom::BucketNotification",
-                 "ServiceToken: !GetAtt Helper.Arn\nBucketName: !Ref Drop\nLambdaArn: !GetAtt Fn.Arn\n")
-    parts = (res("Drop", "AWS::S3::Bucket"), fn(), HELPER, custom)
+    parts = (DROP, fn(), HELPER, NOTIFY)
     model = model_of(*parts)
     assert outside_s3(model) == [("Drop", "Fn", ("s3:ObjectCreated:*",), None, None)]
     found = findings(findings_of, *parts)
@@ -258,101 +267,70 @@ def test_custom_resource_naming_bucket_and_function(findings_of):
 
 
 def test_custom_resource_events_and_key_filter_are_used(findings_of):
-    custom = res("Notify", "AWS::CloudFormation::CustomResource",
-                 "ServiceToken: !GetAtt Helper.Arn\nBucket: !Ref Drop\nFunctionArn: !GetAtt Fn.Arn\n"
-                 "Events: [s3:ObjectCreated:Put]\nPrefix: in/\nSuffix: .csv\n")
-    parts = (res("Drop", "AWS::S3::Bucket"), fn(), HELPER, custom)
+    notify = custom("AWS::CloudFormation::CustomResource", Bucket=ref("Drop"), FunctionArn=get_att("Fn"),
+                    Events=["s3:ObjectCreated:Put"], Prefix="in/", Suffix=".csv")
+    parts = (DROP, fn(), HELPER, {"Notify": notify})
     assert outside_s3(model_of(*parts)) == [("Drop", "Fn", ("s3:ObjectCreated:Put",), "in/", ".csv")]
     # The handler writes <key>.out: never a .csv, so the suffix guards the loop.
     assert [f.rule for f in findings(findings_of, *parts) if f.severity == "error"] == []
 
 
 def test_custom_resource_in_the_s3_api_shape():
-    config = """\
-ServiceToken: !GetAtt Helper.Arn
-Bucket: !Ref Drop
-NotificationConfiguration:
-  LambdaFunctionConfigurations:
-    - LambdaFunctionArn: !GetAtt Fn.Arn
-      Events: [s3:ObjectCreated:*]
-      Filter:
-        Key:
-          FilterRules:
-            - {Name: suffix, Value: .jpg}
-"""
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER, res("Notify", "Custom::Notify", config))
+    to_fn = {"LambdaFunctionArn": get_att("Fn"), "Events": ["s3:ObjectCreated:*"],
+             "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".jpg"}]}}}
+    notify = custom("Custom::Notify", Bucket=ref("Drop"),
+                    NotificationConfiguration={"LambdaFunctionConfigurations": [to_fn]})
+    model = model_of(DROP, fn(), HELPER, {"Notify": notify})
     assert outside_s3(model) == [("Drop", "Fn", ("s3:ObjectCreated:*",), None, ".jpg")]
 
 
 def test_custom_resource_naming_only_a_bucket_is_no_trigger(findings_of):
     """A seeding/emptying helper: its own handler (ServiceToken) writes the bucket at deploy
     time, but nothing runs it on object events."""
-    custom = res("Seed", "Custom::SeedBucket", "ServiceToken: !GetAtt Helper.Arn\nBucketName: !Ref Drop\n")
-    parts = (res("Drop", "AWS::S3::Bucket"), HELPER, custom)
+    parts = (DROP, HELPER, {"Seed": custom("Custom::SeedBucket", BucketName=ref("Drop"))})
     assert outside_s3(model_of(*parts)) == []
     assert findings(findings_of, *parts) == []
 
 
 def test_custom_resource_naming_only_a_function_is_no_trigger():
-    custom = res("Warm", "Custom::Warmup", "ServiceToken: !GetAtt Helper.Arn\nTarget: !GetAtt Fn.Arn\n")
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER, custom)
+    model = model_of(DROP, fn(), HELPER, {"Warm": custom("Custom::Warmup", Target=get_att("Fn"))})
     assert outside_s3(model) == []
 
 
 def test_cdk_bucket_notifications_are_not_read_twice():
-    config = """\
-ServiceToken: !GetAtt Helper.Arn
-BucketName: !Ref Drop
-NotificationConfiguration:
-  LambdaFunctionConfigurations:
-    - LambdaFunctionArn: !GetAtt Fn.Arn
-      Events: [s3:ObjectCreated:*]
-"""
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER,
-                     res("Notify", "Custom::S3BucketNotifications", config))
+    to_fn = {"LambdaFunctionArn": get_att("Fn"), "Events": ["s3:ObjectCreated:*"]}
+    notify = custom("Custom::S3BucketNotifications", BucketName=ref("Drop"),
+                    NotificationConfiguration={"LambdaFunctionConfigurations": [to_fn]})
+    model = model_of(DROP, fn(), HELPER, {"Notify": notify})
     assert [(t.source, t.consumer, t.outside) for t in model.triggers] == [("Drop", "Fn", None)]
 
 
 def test_custom_resource_beside_a_permission_gives_one_trigger():
-    custom = res("Notify", "Custom::BucketNotification",
-                 "ServiceToken: !GetAtt Helper.Arn\nBucketName: !Ref Drop\nLambdaArn: !GetAtt Fn.Arn\n")
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER, permission(), custom)
+    model = model_of(DROP, fn(), HELPER, permission(), NOTIFY)
     assert len(outside_s3(model)) == 1
 
 
 # -- S3 -> EventBridge -> state machine ----------------------------------------------------------
 
 
-def machine(bucket_param: str = "Bucket.$: $.detail.bucket.name",
-            key_param: str = "Key.$: States.Format('{}.done', $.detail.object.key)",
-            pattern_extra: str = "", resource: str = "arn:aws:states:::aws-sdk:s3:putObject") -> str:
-    return res("Flow", "AWS::Serverless::StateMachine", f"""\
-Policies:
-  - S3CrudPolicy:
-      BucketName: !Ref Drop
-Events:
-  Arrived:
-    Type: EventBridgeRule
-    Properties:
-      Pattern:
-        source: [aws.s3]
-        detail-type: [Object Created]
-{textwrap.indent(pattern_extra, " " * 8)}Definition:
-  StartAt: Put
-  States:
-    Put:
-      Type: Task
-      Resource: {resource}
-      Parameters:
-        {bucket_param}
-        {key_param}
-        Body: done
-      End: true
-""")
+def machine(bucket_param: Optional[Dict[str, Any]] = None, key_param: Optional[Dict[str, Any]] = None,
+            pattern_extra: Optional[Dict[str, Any]] = None,
+            task_resource: str = "arn:aws:states:::aws-sdk:s3:putObject",
+            body: Optional[Dict[str, Any]] = None, field: str = "Parameters") -> Resources:
+    """Flow: a state machine run by the rule on Drop's Object Created events, whose one task
+    calls `task_resource` with the bucket `bucket_param` (by default the event's bucket), the key
+    `key_param` and `body`, under `field` (Parameters, or Arguments for JSONata)."""
+    bucket_param = {"Bucket.$": "$.detail.bucket.name"} if bucket_param is None else bucket_param
+    key_param = {"Key.$": "States.Format('{}.done', $.detail.object.key)"} if key_param is None else key_param
+    task = {"Type": "Task", "Resource": task_resource,
+            field: {**bucket_param, **key_param, **({"Body": "done"} if body is None else body)}, "End": True}
+    pattern = {**RULE, **(pattern_extra or {})}
+    flow = state_machine({"StartAt": "Put", "States": {"Put": task}}, policies=[s3_crud("Drop")],
+                         events={"Arrived": {"Type": "EventBridgeRule", "Properties": {"Pattern": pattern}}})
+    return {"Flow": flow}
 
 
-EB_BUCKET = res("Drop", "AWS::S3::Bucket",
-                "NotificationConfiguration:\n  EventBridgeConfiguration:\n    EventBridgeEnabled: true\n")
+EB_BUCKET = {"Drop": bucket(eventbridge=True)}
 
 
 def test_state_machine_writing_the_event_bucket_is_an_el107(findings_of):
@@ -365,64 +343,58 @@ def test_state_machine_writing_the_event_bucket_is_an_el107(findings_of):
 
 
 @pytest.mark.parametrize("bucket_param", [
-    "Bucket: !Ref Drop",
-    "Bucket.$: $$.Execution.Input.detail.bucket.name",
-])
+    {"Bucket": ref("Drop")},
+    {"Bucket.$": "$$.Execution.Input.detail.bucket.name"},
+], ids=["ref", "execution-input"])
 def test_state_machine_other_spellings_of_the_bucket(findings_of, bucket_param):
     assert [f.rule for f in findings(findings_of, EB_BUCKET, machine(bucket_param))] == ["EL107"]
 
 
 def test_jsonata_arguments_name_the_event_bucket():
-    flow = machine(bucket_param='Bucket: "{% $states.input.detail.bucket.name %}"', key_param="Key: fixed")
-    flow = flow.replace("Parameters:", "Arguments:")
+    flow = machine(bucket_param={"Bucket": "{% $states.input.detail.bucket.name %}"},
+                   key_param={"Key": "fixed"}, field="Arguments")
     model = model_of(EB_BUCKET, flow)
     assert [t.targets for t in model.tasks] == [["Drop"]]
 
 
 def test_rule_key_prefix_the_task_never_writes_guards_the_loop(findings_of):
-    extra = "detail:\n  object:\n    key: [{prefix: incoming/}]\n"
-    flow = machine(key_param="Key.$: States.Format('done/{}', $.detail.object.key)", pattern_extra=extra)
+    extra = {"detail": {"object": {"key": [{"prefix": "incoming/"}]}}}
+    flow = machine(key_param={"Key.$": "States.Format('done/{}', $.detail.object.key)"}, pattern_extra=extra)
     assert findings(findings_of, EB_BUCKET, flow) == []
-    loaded = parse_text("t.yaml", HEAD + EB_BUCKET + flow, True)
-    model = build_model("t.yaml", loaded.data)
-    loops = find_loops(build_graph(model, run_code_stage(model)))
+    _, graph = model_and_graph(document(EB_BUCKET, flow))
+    loops = find_loops(graph)
     assert [(loop.cycle, loop.level) for loop in loops] == [(["Drop", "default", "Flow", "Drop"], GUARDED)]
     assert "the filter drops everything the writer emits" in loops[0].hops[0].why
     # ... while the same key under the rule's prefix is a loop.
-    looping = machine(key_param="Key.$: States.Format('incoming/{}.done', $.detail.object.key)",
+    looping = machine(key_param={"Key.$": "States.Format('incoming/{}.done', $.detail.object.key)"},
                       pattern_extra=extra)
     assert [f.rule for f in findings(findings_of, EB_BUCKET, looping)] == ["EL107"]
 
 
 def test_state_machine_writing_another_bucket_is_clean(findings_of):
-    other = res("Out", "AWS::S3::Bucket")
-    assert findings(findings_of, EB_BUCKET, other, machine("Bucket: !Ref Out")) == []
+    assert findings(findings_of, EB_BUCKET, {"Out": bucket()}, machine({"Bucket": ref("Out")})) == []
 
 
 def test_a_read_of_the_event_bucket_is_no_write(findings_of):
-    flow = machine(resource="arn:aws:states:::aws-sdk:s3:headObject", key_param="Key.$: $.detail.object.key")
-    flow = flow.replace("Body: done", "ChecksumMode: ENABLED")
+    flow = machine(task_resource="arn:aws:states:::aws-sdk:s3:headObject",
+                   key_param={"Key.$": "$.detail.object.key"}, body={"ChecksumMode": "ENABLED"})
     assert [t.targets for t in model_of(EB_BUCKET, flow).tasks] == [None]
     assert findings(findings_of, EB_BUCKET, flow) == []
 
 
 def test_event_bucket_without_eventbridge_is_not_written():
-    plain = res("Drop", "AWS::S3::Bucket")
-    assert [t.targets for t in model_of(plain, machine()).tasks] == [None]
+    assert [t.targets for t in model_of(DROP, machine()).tasks] == [None]
 
 
 def test_raw_cloudformation_rule_targeting_a_state_machine(findings_of):
     definition = ('{"StartAt": "Put", "States": {"Put": {"Type": "Task", '
                   '"Resource": "arn:aws:states:::aws-sdk:s3:putObject", "Parameters": '
                   '{"Bucket.$": "$.detail.bucket.name", "Key": "stamp.txt", "Body": "x"}, "End": true}}}')
-    parts = (EB_BUCKET,
-             res("Flow", "AWS::StepFunctions::StateMachine",
-                 f"RoleArn: arn:aws:iam::123456789012:role/flow\nDefinitionString: '{definition}'\n"),
-             res("OnUpload", "AWS::Events::Rule",
-                 "EventPattern:\n  source: [aws.s3]\n  detail-type: [Object Created]\n"
-                 "Targets:\n  - Id: flow\n    Arn: !Ref Flow\n"
-                 "    RoleArn: arn:aws:iam::123456789012:role/ev\n"))
-    found = findings(findings_of, *parts)
+    flow = resource("AWS::StepFunctions::StateMachine", RoleArn="arn:aws:iam::123456789012:role/flow",
+                    DefinitionString=definition)
+    on_upload = events_rule(EventPattern=RULE, Targets=[
+        {"Id": "flow", "Arn": ref("Flow"), "RoleArn": "arn:aws:iam::123456789012:role/ev"}])
+    found = findings(findings_of, EB_BUCKET, {"Flow": flow, "OnUpload": on_upload})
     assert [(f.rule, f.cycle) for f in found] == [("EL107", ["Drop", "default", "Flow", "Drop"])]
 
 
@@ -433,29 +405,25 @@ def test_format_glob():
 
 def test_a_named_grant_alone_makes_the_permission_trigger_an_error(findings_of):
     """Code in S3 cannot be read: the grant that names the trigger bucket decides."""
-    no_code = ("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-               "      Handler: index.handler\n      Runtime: python3.12\n      CodeUri: s3://artifacts/fn.zip\n"
-               "      Policies:\n        - S3CrudPolicy:\n            BucketName: !Ref Drop\n")
-    found = findings(findings_of, res("Drop", "AWS::S3::Bucket"), no_code, permission())
+    no_code = function([s3_crud("Drop")], code_uri="s3://artifacts/fn.zip", handler="index.handler")
+    found = findings(findings_of, DROP, {"Fn": no_code}, permission())
     assert [f.rule for f in found] == ["EL101"]
 
 
 def test_two_rules_permitted_for_one_function_keep_both_patterns():
-    second = "EventPattern:\n  source: [example.orders]\n"
-    model = model_of(fn(), res("OnUpload", "AWS::Events::Rule", RULE),
-                     res("OnOrder", "AWS::Events::Rule", second),
-                     permission(principal="events.amazonaws.com", source="!GetAtt OnUpload.Arn"),
-                     permission(principal="events.amazonaws.com", source="!GetAtt OnOrder.Arn", name="P2"))
+    model = model_of(fn(), {"OnUpload": events_rule(EventPattern=RULE)},
+                     {"OnOrder": events_rule(EventPattern={"source": ["example.orders"]})},
+                     permission(principal="events.amazonaws.com", source=get_att("OnUpload")),
+                     permission(principal="events.amazonaws.com", source=get_att("OnOrder"), name="P2"))
     patterns = [t.patterns for t in model.event_triggers if t.outside]
     assert patterns == [[{"source": ["aws.s3"], "detail-type": ["Object Created"]}],
                         [{"source": ["example.orders"]}]]
 
 
 def test_custom_resource_inputs_named_the_helpers_way():
-    custom = res("Notify", "Custom::S3EventNotifier",
-                 "ServiceToken: !GetAtt Helper.Arn\nS3Bucket: !Ref Drop\nEventLambdaArn: !GetAtt Fn.Arn\n"
-                 "S3Event: s3:ObjectCreated:Put\nS3Prefix: in/\nLogPrefix: ignored/\n")
-    model = model_of(res("Drop", "AWS::S3::Bucket"), fn(), HELPER, custom)
+    notify = custom("Custom::S3EventNotifier", S3Bucket=ref("Drop"), EventLambdaArn=get_att("Fn"),
+                    S3Event="s3:ObjectCreated:Put", S3Prefix="in/", LogPrefix="ignored/")
+    model = model_of(DROP, fn(), HELPER, {"Notify": notify})
     assert outside_s3(model) == [("Drop", "Fn", ("s3:ObjectCreated:Put",), "in/", None)]
 
 
@@ -464,12 +432,11 @@ def test_permission_for_a_bucket_exported_by_another_stack(tmp_path):
     template, the loop crosses the two stacks."""
     from loopcheck.app.scan import scan
 
-    (tmp_path / "storage.yaml").write_text(
-        "Resources:\n  Drop:\n    Type: AWS::S3::Bucket\n"
-        "Outputs:\n  DropName:\n    Value: !Ref Drop\n    Export:\n      Name: drop-name\n")
-    policies = "- S3CrudPolicy:\n    BucketName: !ImportValue drop-name\n"
-    source = "!Sub ['arn:aws:s3:::${Name}', {Name: !ImportValue drop-name}]"
-    (tmp_path / "processing.yaml").write_text(HEAD + fn(policies=policies) + permission(source=source))
+    storage = template(DROP, sam=False, outputs={"DropName": output(ref("Drop"), export="drop-name")})
+    write(tmp_path, storage, name="storage.yaml")
+    policies = [policy_template("S3CrudPolicy", BucketName=import_value("drop-name"))]
+    source = {"Fn::Sub": ["arn:aws:s3:::${Name}", {"Name": import_value("drop-name")}]}
+    write(tmp_path, document(fn(policies=policies), permission(source=source)), name="processing.yaml")
     result = scan([str(tmp_path)])
     errors = [f for f in result.findings if f.severity == "error"]
     assert [(f.rule, f.cycle) for f in errors] == [("EL101", ["Drop", "Fn", "Drop"])]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from tests.builder import (
+from builder import (
     bucket,
     findings,
-    function,
     get_att,
+    inline_function,
     kinesis_event,
     ref,
     s3_event,
@@ -22,7 +22,7 @@ HANDLER = "def handler(event, context):\n    print('shipping')\n"
 
 
 def shipper(**extra: Any) -> Dict[str, Any]:
-    return function(code_uri=None, handler="index.handler", InlineCode=HANDLER, **extra)
+    return inline_function(code=HANDLER, **extra)
 
 
 def subscription(group: Any, destination: Any, pattern: str = "") -> Dict[str, Any]:

@@ -29,6 +29,8 @@ from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import pytest
 import yaml
+from builder import bucket, dump, inline_function, parameter, ref, s3_crud, s3_event, sub, template
+from builder import resource as resource_of_type
 from clirunner import cli_runner
 from property_catalogue import BASE_TEMPLATE, CATALOGUE, NOT_PROPERTIES, TEMPLATE
 
@@ -394,83 +396,45 @@ def test_alarm_metric_name_of_any_shape_scans(row, shape, tmp_path):
     assert set(alarmed) == {"RawFn", "SamFn"} - ({"RawFn"} if "Metrics" not in row[1] else {"SamFn"})
 
 
-ALARM_TEMPLATE = """
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Parameters:
-  Prefix:
-    Type: String
-    Default: app
-Conditions:
-  HasPrefix: !Not [!Equals [!Ref Prefix, ""]]
-Resources:
-  Media:
-    Type: AWS::S3::Bucket
-  Resize:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      InlineCode: |
-        import boto3
-        s3 = boto3.client("s3")
-        def handler(event, context):
-            for record in event["Records"]:
-                bucket = record["s3"]["bucket"]["name"]
-                s3.put_object(Bucket=bucket, Key="small-" + record["s3"]["object"]["key"], Body=b"")
-      Policies:
-        - S3CrudPolicy:
-            BucketName: !Ref Media
-      Events:
-        Upload:
-          Type: S3
-          Properties:
-            Bucket: !Ref Media
-            Events: s3:ObjectCreated:*
-  SubAlarm:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      Namespace: !Sub "${Prefix}/Lambda"
-      MetricName: !Sub "${Prefix}-Errors"
-      Dimensions: [{Name: FunctionName, Value: !Ref Resize}]
-      Statistic: Sum
-      Period: 60
-      EvaluationPeriods: 1
-      Threshold: 1
-      ComparisonOperator: GreaterThanThreshold
-  IfAlarm:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      MetricName: !If [HasPrefix, !Join ["-", [!Ref Prefix, Errors]], Errors]
-      Namespace: AWS/Lambda
-      Statistic: Sum
-      Period: 60
-      EvaluationPeriods: 1
-      Threshold: 1
-      ComparisonOperator: GreaterThanThreshold
-  MetricsAlarm:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      Metrics:
-        - Id: errors
-          MetricStat:
-            Metric:
-              Namespace: AWS/Lambda
-              MetricName: !Ref Prefix
-              Dimensions: [{Name: FunctionName, Value: !Ref Resize}]
-            Period: 60
-            Stat: Sum
-        - Id: listed
-          MetricStat:
-            Metric:
-              Namespace: AWS/Lambda
-              MetricName: [Invocations, Errors]
-            Period: 60
-            Stat: Sum
-      EvaluationPeriods: 1
-      Threshold: 1
-      ComparisonOperator: GreaterThanThreshold
+RESIZE_CODE = """\
+    import boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            s3.put_object(Bucket=bucket, Key="small-" + record["s3"]["object"]["key"], Body=b"")
 """
+
+
+def _errors_alarm(**properties: Any) -> Dict[str, Any]:
+    """A CloudWatch alarm on errors: one datapoint over the threshold of 1."""
+    return resource_of_type("AWS::CloudWatch::Alarm", **properties, EvaluationPeriods=1, Threshold=1,
+                    ComparisonOperator="GreaterThanThreshold")
+
+
+def _metric(metric_name: Any, dimensions: Any = None) -> Dict[str, Any]:
+    """One entry of an alarm's Metrics: a sum over 60 s of this Lambda metric."""
+    metric: Dict[str, Any] = {"Namespace": "AWS/Lambda", "MetricName": metric_name}
+    if dimensions is not None:
+        metric["Dimensions"] = dimensions
+    return {"MetricStat": {"Metric": metric, "Period": 60, "Stat": "Sum"}}
+
+
+ON_RESIZE = [{"Name": "FunctionName", "Value": ref("Resize")}]
+ALARM_TEMPLATE = dump({"AWSTemplateFormatVersion": "2010-09-09", **template(
+    {
+        "Media": bucket(),
+        "Resize": inline_function([s3_crud("Media")], {"Upload": s3_event("Media")}, code=RESIZE_CODE),
+        "SubAlarm": _errors_alarm(Namespace=sub("${Prefix}/Lambda"), MetricName=sub("${Prefix}-Errors"),
+                                  Dimensions=ON_RESIZE, Statistic="Sum", Period=60),
+        "IfAlarm": _errors_alarm(
+            MetricName={"Fn::If": ["HasPrefix", {"Fn::Join": ["-", [ref("Prefix"), "Errors"]]}, "Errors"]},
+            Namespace="AWS/Lambda", Statistic="Sum", Period=60),
+        "MetricsAlarm": _errors_alarm(Metrics=[{"Id": "errors", **_metric(ref("Prefix"), ON_RESIZE)},
+                                               {"Id": "listed", **_metric(["Invocations", "Errors"])}]),
+    },
+    parameters={"Prefix": parameter("app")},
+    conditions={"HasPrefix": {"Fn::Not": [{"Fn::Equals": [ref("Prefix"), ""]}]}})})
 
 
 def test_alarm_with_intrinsic_metric_names_through_the_cli(tmp_path):

@@ -7,8 +7,10 @@ import json
 import shutil
 import socket
 from pathlib import Path
+from typing import Any, Dict
 
 import pytest
+from builder import bucket, function, lambda_function, s3_crud, s3_event, template, write
 from clirunner import cli_runner
 
 from loopcheck.app.cli import main
@@ -16,39 +18,18 @@ from loopcheck.app.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
-TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Media:
-    Type: AWS::S3::Bucket
-  PyFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: py/
-      Handler: app.handler
-      Runtime: python3.12
-      Policies: [{S3CrudPolicy: {BucketName: !Ref Media}}]
-      Events: {U: {Type: S3, Properties: {Bucket: !Ref Media, Events: s3:ObjectCreated:*}}}
-  JsFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: js/
-      Handler: app.handler
-      Runtime: nodejs20.x
-      Policies: [{S3CrudPolicy: {BucketName: !Ref Media}}]
-      Events: {U: {Type: S3, Properties: {Bucket: !Ref Media, Events: s3:ObjectCreated:*}}}
-  InlineFn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Runtime: python3.12
-      Handler: index.handler
-      Code:
-        ZipFile: !Join
-          - "\\n"
-          - - "open({marker!r} + '-inline', 'w').write('ran')"
-            - "def handler(event, context):"
-            - "    pass"
-"""
+def _document(marker: Path) -> Dict[str, Any]:
+    """Media triggers PyFn (code in py/), JsFn (code in js/) and InlineFn (code in the template),
+    each of whose code would leave a file next to `marker` if it were run."""
+    crud, events = [s3_crud("Media")], {"U": s3_event("Media")}
+    inline_code = {"ZipFile": {"Fn::Join": ["\n", [f"open({str(marker)!r} + '-inline', 'w').write('ran')",
+                                                    "def handler(event, context):", "    pass"]]}}
+    return template({
+        "Media": bucket(),
+        "PyFn": function(crud, events, code_uri="py/"),
+        "JsFn": function(crud, events, code_uri="js/", runtime="nodejs20.x"),
+        "InlineFn": lambda_function(Runtime="python3.12", Handler="index.handler", Code=inline_code),
+    })
 
 
 def _project(tmp_path: Path) -> Path:
@@ -64,7 +45,7 @@ def _project(tmp_path: Path) -> Path:
     (tmp_path / "js" / "app.js").write_text(
         f'require("fs").writeFileSync({str(marker)!r} + "-js", "ran");\nexports.handler = async () => {{}};\n'
     )
-    (tmp_path / "template.yaml").write_text(TEMPLATE.replace("{marker!r}", repr(str(marker))))
+    write(tmp_path, _document(marker))
     return marker
 
 
