@@ -21,7 +21,10 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _message(ctx: RuleContext, loop, function: str) -> str:
-    s3_only = all(not hop.chain or len(hop.chain) == 1 and hop.trigger is not None for hop in loop.hops)
+    # Every hop is a function's write into a bucket judged with the notification it passes
+    # (a Step Functions task's write is judged by the notification after it, not with it).
+    s3_only = all(not hop.chain or len(hop.chain) == 1 and hop.task is None and bool(hop.links)
+                  and hop.links[0][0].service == "s3" for hop in loop.hops)
     s3_only = s3_only and not any(hop.destination is not None and hop.destination.patterns for hop in loop.hops)
     if s3_only and not any(hop.dedupe for hop in loop.hops):
         return (f"possible recursive loop {ctx.path_text(loop)}: the notification has a key filter, "

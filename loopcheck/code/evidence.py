@@ -28,7 +28,7 @@ from loopcheck.code.facts import (
 )
 from loopcheck.code.locate import CodeSource, locate_code, problem_reason
 from loopcheck.knowledge.sdk_catalog import iam_actions
-from loopcheck.model.resources import Function, Model, S3Trigger
+from loopcheck.model.resources import Function, Model, Trigger
 from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, literal_prefix
 from loopcheck.resolve.values import concat, literal
 
@@ -227,7 +227,7 @@ def _derived_bucket(model: Model, write: Write, affixes: Tuple[str, str]) -> Res
 # -- keys ------------------------------------------------------------------------------------
 
 
-def key_tokens(expr: Optional[KeyExpr], incoming: Optional[S3Trigger]) -> Tokens:
+def key_tokens(expr: Optional[KeyExpr], incoming: Optional[Trigger]) -> Tokens:
     """The output key as a glob; the incoming key is known to match the incoming filter."""
     if expr is None or isinstance(expr, AnyText):
         return (STAR,)

@@ -20,6 +20,7 @@ from loopcheck.model.resources import Model, Path, TaskWrite, Trigger, UnknownPe
 from loopcheck.resolve.globs import ONE, STAR, Tokens, covers, intersects, literal_prefix, tokens
 from loopcheck.resolve.values import Pattern, Symbol, concat, literal
 from loopcheck.services.registry import WRITE_ACTIONS
+from loopcheck.services.s3 import object_tokens
 
 # Cycles enumerated per strongly connected component (independent loops never share a
 # budget), and in all per template: both bound the work on pathological graphs. The length
@@ -207,11 +208,6 @@ def _bounded_cycles(successors: List[List[int]]) -> Tuple[List[List[int]], List[
         if search.cut:
             cut.append((component, search.cut, len(search.cycles)))
     return found, cut
-
-
-def object_tokens(bucket_arn: Tokens, prefix: str = "", suffix: str = "") -> Tokens:
-    """Tokens for every object ARN in a bucket whose key starts/ends as given."""
-    return bucket_arn + tuple("/" + prefix) + (STAR,) + tuple(suffix)
 
 
 def _bucket_arns(model: Model, bucket_id: str) -> List[Tokens]:

@@ -1,37 +1,56 @@
 """Judging a hop: what a writer emits into the first node of a hop, and whether each trigger
 along the way (to the next writer) lets it through.
 
-Every trigger, of every service, is passed by one function (`_link`): by its service's own
-passer when it has one (S3's event types and key filter, SQS redrive, Firehose delivery;
-loopcheck.services), else by matching its patterns (the service's matcher, or the
-EventBridge-shape one, loopcheck.resolve.filters): a filter that provably drops everything
-the writer emits guards the hop; one that may let it through leaves it possible.
+Every hop, of every service, is judged the same way: the writer's side gives candidates
+(`_candidates`: a hop resting on one piece of evidence, and what it emits), each is passed
+along the hop's triggers (`_follow`), and the strongest decides. Every trigger is passed by
+one function (`_link`): by its service's own passer when it has one (S3's event types and key
+filter, SQS redrive, Firehose delivery; loopcheck.services), else by matching its patterns
+(the service's matcher, or the EventBridge-shape one, loopcheck.resolve.filters): a filter
+that provably drops everything the writer emits guards the hop; one that may let it through
+leaves it possible.
 
 The writer's side: its effect comes from IAM grants, handler-code writes, Step Functions
-tasks or the platform's own writes (Lambda destinations, log output). A function writing a
-bucket is still judged by loopcheck.judge.s3_hop (permissions or code, against each
-notification's key filter, with the guards its code runs).
+tasks or the platform's own writes (Lambda destinations, log output). A function's write into
+a bucket is judged against each notification as one candidate per notification and piece of
+evidence, because the verdict rests on both at once (a grant's object scope, or the key the
+code writes and the guards it runs, against the key filter: loopcheck.services.s3).
 """
 
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from loopcheck.code.evidence import SERVICE_KINDS, key_tokens
+from loopcheck.code.evidence import (
+    S3_API_ACTION,
+    SERVICE_KINDS,
+    FunctionCode,
+    ResolvedWrite,
+    guard_breaks_loop,
+    key_tokens,
+    render_key,
+)
+from loopcheck.code.facts import Guard
 from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
-from loopcheck.graph.event_graph import Effect, EventGraph
+from loopcheck.graph.event_graph import Effect, EventGraph, WriteGrant
 from loopcheck.judge.breadth import broad_grant_reason
-from loopcheck.judge.s3_hop import judge_s3_hop, unnamed_write
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES
-from loopcheck.knowledge.s3_events import API_EVENTS
 from loopcheck.model.resources import Trigger
 from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_any
 from loopcheck.resolve.globs import STAR, Tokens
 from loopcheck.services import registry
 from loopcheck.services.base import NOTHING
 from loopcheck.services.registry import KIND_SERVICE, WRITE_ACTIONS
-from loopcheck.services.s3 import s3_task_events, sent_on
+from loopcheck.services.s3 import (
+    action_events,
+    api_events,
+    grant_key,
+    grant_verdict,
+    key_verdict,
+    s3_task_events,
+    sent_on,
+)
 
 _VERDICT_LEVEL = {YES: LOOP, NO: GUARDED, MAYBE: POSSIBLE}
 
@@ -60,31 +79,6 @@ def _from_code(service: str, api: str, details: dict, kind: str) -> Emission:
         return Emission({f"MessageAttributes.{n}": None for n in names},
                         absent_prefixes=("MessageAttributes.",))
     return Emission()
-
-
-def _s3_key_of_grant(grant_tokens: Tokens) -> Tokens:
-    """The key part of an object ARN pattern (after `bucket/`)."""
-    for index, token in enumerate(grant_tokens):
-        if token == "/":
-            return grant_tokens[index + 1:] or (STAR,)
-    return (STAR,)
-
-
-def _s3_emission(graph: EventGraph, hop: Hop, incoming: List[Trigger]) -> Emission:
-    if hop.write is not None:
-        key = key_tokens(hop.write.write.key, incoming[0] if incoming else None)
-        events = API_EVENTS.get(hop.write.write.api, ())
-    elif hop.grant is not None:
-        key = _s3_key_of_grant(hop.grant.resource_tokens)
-        events = hop.events or ()
-    else:
-        key, events = (STAR,), hop.events or ()
-    return Emission(key=key, s3_events=tuple(events))
-
-
-def _via_s3(graph: EventGraph, bucket: str, emission: Emission, action_events: Tuple[str, ...]) -> Emission:
-    """What a bucket sends on (loopcheck.services.s3.sent_on)."""
-    return sent_on(_names(graph)(bucket), emission, action_events)
 
 
 def _names(graph: EventGraph):
@@ -138,8 +132,14 @@ def _follow(graph: EventGraph, hop: Hop, edges: List[Tuple[str, str]], emission:
 # -- the writer's side ---------------------------------------------------------------------
 
 
-def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, consumer: str
-                ) -> List[Tuple[Hop, Emission]]:
+# A candidate: a hop resting on one piece of evidence, what it sends on, and how many of the
+# hop's edges it has passed already (a write into a bucket is judged with its notification).
+Candidate = Tuple[Hop, Emission, int]
+
+
+def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, consumer: str,
+                edges: List[Tuple[str, str]], incoming: List[Trigger]) -> List[Candidate]:
+    """Every piece of evidence that the writer writes `first`, each as a candidate hop."""
     model = graph.model
     kind = model.kind_of(first)
     out: List[Tuple[Hop, Emission]] = []
@@ -168,6 +168,19 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
             emission.fields["source"] = None
         out.append((Hop(writer, first, consumer, LOOP, why=f"task {task.state} calls {task.action}",
                         task=task), emission))
+    candidates: List[Candidate] = [(hop, emission, 0) for hop, emission in out]
+    if kind == "bucket" and writer in model.functions and edges:
+        return candidates + _object_candidates(graph, effect, edges[0][1], consumer, incoming)
+    return candidates + [(hop, emission, 0) for hop, emission in _write_candidates(graph, effect, consumer)]
+
+
+def _write_candidates(graph: EventGraph, effect: Effect, consumer: str) -> List[Tuple[Hop, Emission]]:
+    """The writer's own writes into a node: its code's writes (with the grants that allow
+    them), else its grants and the permissions loopcheck cannot see."""
+    model = graph.model
+    writer, first = effect.function, effect.target
+    kind = model.kind_of(first)
+    out: List[Tuple[Hop, Emission]] = []
     code = graph.code.get(writer)
     decided = False
     note = ""
@@ -217,30 +230,166 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
     return out
 
 
+def _object_candidates(graph: EventGraph, effect: Effect, after: str, consumer: str,
+                       incoming: List[Trigger]) -> List[Candidate]:
+    """A function's writes into a bucket, each judged with each notification to `after`: by
+    its code when it was analysed (the key it writes, the guards it runs, for writes its
+    permissions allow), else by its grants' object scope. Permission the code never uses
+    gives a candidate at NONE, marked as unused."""
+    code = graph.code.get(effect.function)
+    if code is not None and code.analysed:
+        out, reached = _object_code_candidates(graph, effect, after, consumer, code, incoming)
+        if reached or code.facts.complete:
+            if not reached and effect.grants:
+                grant = effect.grants[0]
+                hop = Hop(effect.function, effect.target, consumer, NONE, grant=grant, unused_permission=True,
+                          why=(f"{grant.action} on {grant.resource}, but the code never writes "
+                               f"{graph.model.display(effect.target)}"))
+                out.append((hop, _sent_on(graph, effect.target, grant_key(grant.resource_tokens), ()), 1))
+            return out
+        note = code.why_incomplete  # a missing write proves nothing
+    else:
+        note = code.why_not if code is not None else ""
+    return _object_grant_candidates(graph, effect, after, consumer, note)
+
+
+def _object_grant_candidates(graph: EventGraph, effect: Effect, after: str, consumer: str,
+                             note: str) -> List[Candidate]:
+    """From permissions: every grant whose action emits an event type a notification
+    subscribes to, judged by its object scope against the key filter; permissions loopcheck
+    cannot see make the hop possible when no grant does more."""
+    writer, bucket = effect.function, effect.target
+    arns = graph.bucket_tokens.get(bucket, [])
+    out: List[Candidate] = []
+    strongest = NONE
+    for trigger in graph.triggers_between(bucket, after):
+        for grant in effect.grants:
+            events = action_events(trigger, grant.action)
+            if not events:
+                continue
+            verdict, why = grant_verdict(trigger, grant.action, str(grant.resource), grant.resource_tokens,
+                                         arns, effect.denies)
+            level, broad = _LEVEL[verdict], ""
+            if level == LOOP:
+                broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens,
+                                           str(grant.resource), bucket, bucket_arns=arns)
+                level = POSSIBLE if broad else LOOP
+            hop = Hop(writer, bucket, consumer, level, grant=grant, why=why, broad=broad, code_note=note)
+            hop.links.append((trigger, ""))
+            out.append((hop, _sent_on(graph, bucket, grant_key(grant.resource_tokens), events), 1))
+            strongest = max(strongest, level)
+        if effect.unknown and strongest < POSSIBLE and trigger.events:
+            unknown = effect.unknown[0]
+            hop = Hop(writer, bucket, consumer, POSSIBLE, unknown=unknown, code_note=note,
+                      why=f"{unknown.reason}: it may write {graph.model.display(bucket)}")
+            hop.links.append((trigger, ""))
+            out.append((hop, _sent_on(graph, bucket, (STAR,), tuple(trigger.events)), 1))
+            strongest = POSSIBLE
+    return out
+
+
+def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consumer: str,
+                            code: FunctionCode, incoming: List[Trigger]) -> Tuple[List[Candidate], bool]:
+    """From the handler code: every write that reaches the bucket, for each event that ran
+    the function, judged against each notification; and whether any write reaches it."""
+    writer, bucket = effect.function, effect.target
+    out: List[Candidate] = []
+    reached = False
+    for arrival in incoming or [None]:
+        for trigger in graph.triggers_between(bucket, after):
+            for resolved in code.s3_writes:
+                if not resolved.reaches(bucket, arrival.source if arrival else None):
+                    continue
+                reached = True
+                events = api_events(trigger, resolved.write.api)
+                if not events:
+                    continue
+                allowed, grant = _permission_for(effect, resolved.write.api)
+                if not allowed:
+                    continue
+                level, why, guard = _code_verdict(resolved, arrival, trigger)
+                broad = ""
+                if level == LOOP and resolved.targets is None:  # the code does not name its bucket
+                    level, broad = unnamed_write(graph, grant, bucket, resolved)
+                hop = Hop(writer, bucket, consumer, level, grant=grant,
+                          unknown=None if grant else (effect.unknown or [None])[0], why=why, write=resolved,
+                          guard=guard, broad=broad)
+                hop.links.append((trigger, ""))
+                key = key_tokens(resolved.write.key, incoming[0] if incoming else None)
+                out.append((hop, _sent_on(graph, bucket, key, events), 1))
+    return out, reached
+
+
+def _sent_on(graph: EventGraph, bucket: str, key: Tokens, events: Tuple[str, ...]) -> Emission:
+    """What the bucket sends on after a write of `key` emitting `events`."""
+    return sent_on(_names(graph)(bucket), Emission(key=key), events)
+
+
+def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant]]:
+    """Whether the permissions let this API call reach the bucket, and the grant that does."""
+    action = S3_API_ACTION.get(api)
+    for grant in effect.grants:
+        if grant.action == action:
+            return True, grant
+    return bool(effect.unknown), None
+
+
+def _code_verdict(resolved: ResolvedWrite, arrival: Optional[Trigger],
+                  trigger: Trigger) -> Tuple[int, str, Optional[Guard]]:
+    """A code write into a bucket against one notification: the guards it runs before the
+    write, then the key it writes against the key filter (loopcheck.services.s3)."""
+    write = resolved.write
+    key = key_tokens(write.key, arrival)
+    doubtful: Optional[Guard] = None
+    for guard in write.guards:
+        where = f"{guard.file or write.file}:{guard.line}"
+        if guard.kind == "metadata":
+            return GUARDED, f"metadata guard ({where}: {guard.text}) runs before the write", guard
+        if guard.kind == "key":
+            if guard_breaks_loop(guard, key) is False:
+                continue  # the check can never stop the function's own output
+            return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
+        doubtful = guard
+    verdict, why = key_verdict(trigger, key, render_key(write.key))
+    if verdict != NO and doubtful is not None:
+        return POSSIBLE, (
+            f"writes key {render_key(write.key)} after a {doubtful.kind} check "
+            f"({doubtful.file or write.file}:{doubtful.line}: {doubtful.text}) that cannot be shown to skip "
+            "its own output"
+        ), doubtful
+    return _LEVEL[verdict], why, None
+
+
+def unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], target: str,
+                  resolved: ResolvedWrite) -> Tuple[int, str]:
+    """A code write whose target the code does not name (a bucket, queue, topic... computed at
+    run time) is a loop only when a grant names the trigger itself; through a wildcard grant,
+    or permissions loopcheck cannot see, it may be. (level, why the grant is not enough)."""
+    if grant is None:
+        return POSSIBLE, ""
+    arns = graph.bucket_tokens.get(target, []) if graph.model.kind_of(target) == "bucket" else None
+    broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens, str(grant.resource),
+                               target, bucket_arns=arns, code_read=True)
+    if not broad:
+        return LOOP, ""
+    return POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
+
+
 def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,
               incoming: List[Trigger]) -> Hop:
-    """writer -> chain... -> consumer, judged; the weakest link decides."""
-    model = graph.model
+    """writer -> chain... -> consumer, judged: every candidate of the writer's side passed
+    along the hop's triggers; the strongest decides, the weakest link of each its level."""
     first = chain[0] if chain else consumer
-    after = chain[1] if len(chain) > 1 else consumer
-    rest = list(zip(chain[1:], chain[2:] + [consumer])) if chain else []
-    effect = graph.effects.get((writer, first))
-    if model.kind_of(first) == "bucket" and writer in model.functions:
-        hop = judge_s3_hop(graph, writer, first, after, incoming)
-        hop.consumer, hop.chain = consumer, tuple(chain)
-        if hop.trigger is not None:
-            hop.links.append((hop.trigger, ""))
-        if not rest or hop.level == NONE and not hop.unused_permission:
-            return hop
-        emission = _via_s3(graph, first, _s3_emission(graph, hop, incoming), tuple(hop.events or ()))
-        return _follow(graph, hop, rest, emission)
-    if effect is None:
-        return Hop(writer, first, consumer, NONE, chain=tuple(chain))
     best = Hop(writer, first, consumer, NONE, chain=tuple(chain))
+    effect = graph.effects.get((writer, first))
+    if effect is None:
+        return best
     edges = list(zip(chain, chain[1:] + [consumer])) if chain else []
-    for hop, emission in _candidates(graph, effect, writer, first, consumer):
+    for hop, emission, passed in _candidates(graph, effect, writer, first, consumer, edges, incoming):
         hop.chain = tuple(chain)
-        hop = _follow(graph, hop, edges, emission) if hop.level > NONE else hop
+        # Unused permission on a bucket still shows the triggers after it (what the loop would take).
+        if hop.level > NONE or passed and hop.unused_permission:
+            hop = _follow(graph, hop, edges[passed:], emission)
         unused_first = best.level == NONE and hop.unused_permission and not best.unused_permission
         if hop.rank > best.rank or unused_first:
             best = hop

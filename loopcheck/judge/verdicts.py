@@ -1,7 +1,7 @@
 """Stage 6, judge: the verdict types every judging module shares: the levels (NONE < GUARDED <
 POSSIBLE < LOOP), a judged hop (writer -> the nodes an event passes -> consumer) and a judged loop.
 
-They sit below the modules that judge (loopcheck.judge.s3_hop, hops, loops) so that none of those
+They sit below the modules that judge (loopcheck.judge.hops, loops, cut_groups) so that none of those
 needs another for its types.
 """
 
@@ -25,9 +25,7 @@ class Hop:
     target: str  # the first node the writer writes: a bucket, queue, topic, table, bus...
     consumer: str
     level: int
-    trigger: Optional[Trigger] = None
     grant: Optional[WriteGrant] = None
-    events: Tuple[str, ...] = ()
     unknown: Optional[UnknownPermission] = None
     why: str = ""  # one line: what makes this hop a loop, a doubt or a guard
     write: Optional[ResolvedWrite] = None  # the code write the verdict rests on

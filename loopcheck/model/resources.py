@@ -31,7 +31,6 @@ from loopcheck.model.types import (
     Outside,
     Path,
     Resource,
-    S3Trigger,
     TaskWrite,
     Trigger,
     UnknownPermission,
@@ -223,5 +222,5 @@ def build_model(file: str, data: Dict[str, Any],
     return _Builder(file, data, managed_policies, names).build(files, scope)
 
 
-__all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "S3Trigger", "TaskWrite", "Trigger",
+__all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "TaskWrite", "Trigger",
            "UnknownPermission", "build_model"]

@@ -155,10 +155,6 @@ def _short_json(node: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-# The name loopcheck.code imports for an S3 notification: a Trigger of service "s3".
-S3Trigger = Trigger
-
-
 @dataclass
 class TaskWrite:
     """A state machine task that calls a service (Step Functions definition)."""

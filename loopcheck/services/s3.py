@@ -179,6 +179,67 @@ def _notify(trigger: Any, emission: Emission, names: Callable[[str], Tuple[Any, 
     return MAYBE, f"the {trigger.describe_filter()} may match the keys written", onward
 
 
+# -- how a notification judges one write of a function's ---------------------------------------
+
+
+def object_tokens(bucket_arn: Tokens, prefix: str = "", suffix: str = "") -> Tokens:
+    """Tokens for every object ARN in a bucket whose key starts/ends as given."""
+    return bucket_arn + tuple("/" + prefix) + (STAR,) + tuple(suffix)
+
+
+def action_events(trigger: Any, action: str) -> Tuple[str, ...]:
+    """The event types of a notification an IAM action (`s3:PutObject`) may emit."""
+    return matching_events(trigger.events, ACTION_EVENTS.get(action, ()))
+
+
+def api_events(trigger: Any, api: str) -> Tuple[str, ...]:
+    """The event types of a notification an API call (`PutObject`) emits."""
+    return matching_events(trigger.events, API_EVENTS.get(api, ()))
+
+
+def grant_verdict(trigger: Any, action: str, scope: str, grant_tokens: Tokens, bucket_arns: List[Tokens],
+                  denies: List[Any]) -> Tuple[str, str]:
+    """(verdict, why) of a notification on the objects a grant lets its holder write: YES when
+    every object it may write lies inside the key filter, NO when none does (NOTHING without a
+    filter: the denies leave no key at all), MAYBE when they only overlap."""
+    targets = [object_tokens(arn, trigger.prefix or "", trigger.suffix or "") for arn in bucket_arns]
+    reachable = [
+        t for t in targets
+        if intersects(grant_tokens, t)
+        and not any(d.grants(action) and any(covers(x, t) for x in d.resource_tokens) for d in denies)
+    ]
+    if not reachable:
+        if not trigger.has_filter:
+            return NOTHING, f"{action} on {scope} is denied for every key"
+        return NO, f"{action} only on {scope}, which the {trigger.describe_filter()} never matches"
+    if not trigger.has_filter:
+        return YES, f"{action} on {scope}"
+    if any(covers(t, grant_tokens) for t in reachable):
+        return YES, f"{action} on {scope}, all inside the {trigger.describe_filter()}"
+    return MAYBE, (f"{action} on {scope}, which overlaps the {trigger.describe_filter()}: "
+                   "nothing shows the output keys fall outside it")
+
+
+def key_verdict(trigger: Any, key: Tokens, shown: str) -> Tuple[str, str]:
+    """(verdict, why) of a notification on the key handler code writes (`shown`, as written)."""
+    filter_set = tuple(trigger.prefix or "") + (STAR,) + tuple(trigger.suffix or "")
+    if not intersects(key, filter_set):
+        return NO, f"writes key {shown}, which the {trigger.describe_filter()} never matches"
+    if not trigger.has_filter:
+        return YES, f"writes key {shown}"
+    if key == (STAR,):
+        return MAYBE, f"writes a key loopcheck cannot determine; it may match the {trigger.describe_filter()}"
+    return YES, f"writes key {shown}, which the {trigger.describe_filter()} matches"
+
+
+def grant_key(grant_tokens: Tokens) -> Tokens:
+    """The key part of an object ARN pattern (after `bucket/`)."""
+    for index, token in enumerate(grant_tokens):
+        if token == "/":
+            return grant_tokens[index + 1:] or (STAR,)
+    return (STAR,)
+
+
 SERVICE = Service(
     name="s3", label="S3",
     resource_types={BUCKET_TYPE: NodeKind.BUCKET},
