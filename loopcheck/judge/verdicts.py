@@ -8,6 +8,7 @@ needs another for its types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import List, Optional, Tuple
 
 from loopcheck.code.evidence import ResolvedWrite
@@ -16,7 +17,21 @@ from loopcheck.graph.event_graph import WriteGrant
 from loopcheck.knowledge.event_paths import DELETE_ACTIONS, DELETE_APIS
 from loopcheck.model.resources import TaskWrite, Trigger, UnknownPermission
 
-NONE, GUARDED, POSSIBLE, LOOP = 0, 1, 2, 3
+
+class Verdict(IntEnum):
+    """How sure the judge is that a hop (or a loop) runs again; ordered, so the weakest hop of
+    a loop is its `min` and the strongest reading of a hop its `max`."""
+
+    NONE = 0  # no event reaches the consumer
+    GUARDED = 1  # a filter or a guard provably stops it
+    POSSIBLE = 2  # it cannot be ruled out
+    LOOP = 3  # it runs again
+
+    def __str__(self) -> str:  # as the plain numbers printed before (Python 3.9 and 3.10 too)
+        return str(int(self))
+
+
+NONE, GUARDED, POSSIBLE, LOOP = Verdict.NONE, Verdict.GUARDED, Verdict.POSSIBLE, Verdict.LOOP
 
 
 @dataclass
@@ -24,7 +39,7 @@ class Hop:
     writer: str
     target: str  # the first node the writer writes: a bucket, queue, topic, table, bus...
     consumer: str
-    level: int
+    level: Verdict
     grant: Optional[WriteGrant] = None
     unknown: Optional[UnknownPermission] = None
     why: str = ""  # one line: what makes this hop a loop, a doubt or a guard
@@ -67,7 +82,7 @@ class Loop:
     hops: List[Hop] = field(default_factory=list)
 
     @property
-    def level(self) -> int:
+    def level(self) -> Verdict:
         return min((hop.level for hop in self.hops), default=NONE)
 
     @property
