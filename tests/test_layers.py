@@ -147,3 +147,13 @@ def test_the_layer_checker_sees_an_upward_import_and_a_cycle(tmp_path):
     assert _layer("loopcheck.app.cli") > _layer("loopcheck.model.a")
     assert _imports("loopcheck.graph.b", tmp_path / "b.py", known) == {
         "loopcheck.judge", "loopcheck.judge.loops"}
+
+
+def test_the_readme_layout_names_every_stage_folder():
+    """The README's Layout section is the map a newcomer reads: every stage folder is on it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    folders = sorted(p.name for p in (ROOT / "loopcheck").iterdir()
+                     if p.is_dir() and (p / "__init__.py").is_file())
+    assert folders and [name for name in folders if f"  {name}/" not in layout] == []
+    assert [layer for layer in LAYERS[1:-1] if layer.split(".")[1] not in folders + ["rules"]] == []
