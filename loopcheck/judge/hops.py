@@ -41,7 +41,7 @@ from loopcheck.resolve.filters import MAYBE, NO, YES, Emission, literals, match_
 from loopcheck.resolve.globs import STAR, Tokens
 from loopcheck.services import registry
 from loopcheck.services.base import NOTHING
-from loopcheck.services.registry import KIND_SERVICE, WRITE_ACTIONS
+from loopcheck.services.registry import JUDGED_WITH_TRIGGER, KIND_SERVICE, WRITE_ACTIONS
 from loopcheck.services.s3 import (
     action_events,
     api_events,
@@ -169,7 +169,7 @@ def _candidates(graph: EventGraph, effect: Effect, writer: str, first: str, cons
         out.append((Hop(writer, first, consumer, LOOP, why=f"task {task.state} calls {task.action}",
                         task=task), emission))
     candidates: List[Candidate] = [(hop, emission, 0) for hop, emission in out]
-    if kind == "bucket" and writer in model.functions and edges:
+    if kind in JUDGED_WITH_TRIGGER and writer in model.functions and edges:
         return candidates + _object_candidates(graph, effect, edges[0][1], consumer, incoming)
     return candidates + [(hop, emission, 0) for hop, emission in _write_candidates(graph, effect, consumer)]
 

@@ -85,6 +85,9 @@ class Service:
     write_actions: Dict[str, Tuple[NodeKind, Tuple[str, ...]]] = field(default_factory=dict)
     verbs: Dict[str, str] = field(default_factory=dict)  # Trigger.service -> verb: "SQS triggers f"
     runtime_covered: bool = False  # Lambda's recursive loop detection stops loops through it
+    # A function's writes into its nodes are judged together with each trigger leaving the node
+    # (S3: what an object write emits depends on the notification's event types and key filter).
+    writes_judged_with_trigger: bool = False
     resource_readers: Dict[str, ResourceReader] = field(default_factory=dict)  # by CloudFormation type
     event_readers: Dict[str, EventReader] = field(default_factory=dict)  # by SAM event Type
     # Per-function readers of the function's own configuration (destinations, dead-letter

@@ -23,6 +23,8 @@ WRITE_ACTIONS: Dict[str, Tuple[NodeKind, Tuple[str, ...]]] = {
 # Node kinds Lambda's recursive loop detection can stop a loop through.
 RUNTIME_COVERED = frozenset(k for s in SERVICES if s.runtime_covered for k in s.kinds)
 # Node kind -> the service's name in messages, for the kinds runtime detection does not cover.
+# Node kinds whose writes the hop judge weighs with each trigger leaving the node (S3).
+JUDGED_WITH_TRIGGER = frozenset(k for s in SERVICES if s.writes_judged_with_trigger for k in s.kinds)
 KIND_SERVICE: Dict[NodeKind, str] = {k: s.label for s in SERVICES if not s.runtime_covered for k in s.kinds}
 # Trigger.service -> the service's name in messages, for the services runtime detection does not cover.
 UNCOVERED_SERVICES: Dict[str, str] = {s.name: s.label for s in SERVICES if not s.runtime_covered}

@@ -244,6 +244,7 @@ SERVICE = Service(
     name="s3", label="S3",
     resource_types={BUCKET_TYPE: NodeKind.BUCKET},
     runtime_covered=True,
+    writes_judged_with_trigger=True,
     resource_readers={BUCKET_TYPE: _bucket, CDK_NOTIFICATIONS: _cdk_notifications},
     event_readers={"S3": _sam_event},
     passers={"s3": _notify},
