@@ -13,7 +13,7 @@ shows but does not configure (loopcheck.model.external).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from loopcheck.knowledge.event_paths import (
     ALARM_METRICS,
@@ -89,6 +89,10 @@ class _EventPaths:
         self.model = model
         self.raw: Dict[str, Any] = builder.resources
         self._notifications: List[Tuple[int, int, Trigger]] = []  # (rank, order read, notification)
+        # The sources of the (non-write) triggers read so far, and how many triggers that covers:
+        # has_trigger_from is asked once per function and log group, so it must not scan them all.
+        self._trigger_sources: Set[str] = set()
+        self._sources_counted = 0
 
     # -- the reading context service readers get (loopcheck.services.base.ReadContext) -------
     @property
@@ -134,7 +138,14 @@ class _EventPaths:
                                           written_at=written_at))
 
     def has_trigger_from(self, node_id: str) -> bool:
-        return any(t.source == node_id and not t.write for t in self.model.event_triggers)
+        triggers = self.model.event_triggers
+        if len(triggers) < self._sources_counted:  # replaced, not appended to: count again
+            self._trigger_sources, self._sources_counted = set(), 0
+        for trigger in triggers[self._sources_counted:]:
+            if not trigger.write:
+                self._trigger_sources.add(trigger.source)
+        self._sources_counted = len(triggers)
+        return node_id in self._trigger_sources
 
     def ids(self, node: Any, *kinds: str) -> List[str]:
         return resource_ids(self.model, node, kinds or None)

@@ -122,12 +122,15 @@ def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Pat
 def _own_log_group(ctx: ReadContext, function_id: str) -> None:
     """The write every invocation makes, into the function's own log group, when something
     subscribes to that group (else the edge could not close a loop)."""
+    subscribed = [group for group in ctx.nodes_of(NodeKind.LOG_GROUP) if ctx.has_trigger_from(group)]
+    if not subscribed:  # most templates: no name is worth resolving
+        return
     names = {p.parts for p in _own_names(ctx, function_id)}
     chosen = mapping(ctx.functions[function_id].properties.get("LoggingConfig")).get("LogGroup")
-    for group in ctx.nodes_of(NodeKind.LOG_GROUP):
+    for group in subscribed:
         declared = _declared_names(ctx, group)
         by_ref = chosen is not None and ctx.resolver.refers_to(chosen) == group
-        if (by_ref or any(p.parts in names for p in declared)) and ctx.has_trigger_from(group):
+        if by_ref or any(p.parts in names for p in declared):
             why = _OWN_LOGS.replace("there", f"to its log group {declared[0] if declared else group}", 1)
             path = ctx.functions[function_id].path
             ctx.add(function_id, group, "logs", path, "log output", why=why, write=True)
