@@ -318,3 +318,24 @@ def test_python_dash_m_bad_output_is_one_line(tmp_path):
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines() == [
         f"loopcheck: output error: {target}: cannot be written (no such folder {target.parent})"]
+
+
+def test_a_source_checkout_imported_as_it_is_finds_its_rules():
+    """scripts/, `python -m loopcheck` and cfn-lint run in the checkout import loopcheck from the
+    checkout itself, where rules/ sits beside loopcheck/ (only an install maps it)."""
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import sys\n"
+        "sys.meta_path = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "import loopcheck\n"
+        f"assert loopcheck.__file__.startswith({str(root)!r}), loopcheck.__file__\n"
+        "from loopcheck.rulebase import all_rules\n"
+        "count = len(all_rules())\n"
+        "print(count, sys.modules['loopcheck.rules'].__file__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False)
+    assert done.returncode == 0, done.stderr
+    count, where = done.stdout.split()
+    assert int(count) == len(list((root / "rules").glob("[ewi]l*.py")))
+    assert where == str(root / "rules" / "__init__.py")

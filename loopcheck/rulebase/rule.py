@@ -5,9 +5,12 @@ core never names a rule."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from loopcheck.graph.event_graph import EventGraph
@@ -226,11 +229,31 @@ def _position(location: Location) -> str:
 _REGISTRY: Optional[List[Rule]] = None
 
 
+def _rules_package() -> Any:
+    """loopcheck.rules: the repository's rules/ folder, which an install maps to that name
+    (pyproject package-dir). A source checkout imported as it is (scripts/, `python -m` or
+    cfn-lint run in the checkout put it first on sys.path) has rules/ beside loopcheck/
+    instead, so it is loaded from there under the same name."""
+    try:
+        return importlib.import_module("loopcheck.rules")
+    except ModuleNotFoundError as missing:
+        folder = Path(__file__).resolve().parent.parent.parent / "rules"
+        if missing.name != "loopcheck.rules" or not (folder / "__init__.py").is_file():
+            raise
+    spec = importlib.util.spec_from_file_location(
+        "loopcheck.rules", folder / "__init__.py", submodule_search_locations=[str(folder)])
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["loopcheck.rules"] = package
+    spec.loader.exec_module(package)
+    return package
+
+
 def all_rules() -> List[Rule]:
     """Every rule module's RULE, by id."""
     global _REGISTRY
     if _REGISTRY is None:
-        package = importlib.import_module("loopcheck.rules")
+        package = _rules_package()
         rules: Dict[str, Rule] = {}
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"loopcheck.rules.{info.name}")
