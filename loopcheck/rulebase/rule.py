@@ -5,10 +5,10 @@ core never names a rule."""
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import pkgutil
 import re
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -240,12 +240,11 @@ def _rules_package() -> Any:
         folder = Path(__file__).resolve().parent.parent.parent / "rules"
         if missing.name != "loopcheck.rules" or not (folder / "__init__.py").is_file():
             raise
-    spec = importlib.util.spec_from_file_location(
-        "loopcheck.rules", folder / "__init__.py", submodule_search_locations=[str(folder)])
-    assert spec is not None and spec.loader is not None
-    package = importlib.util.module_from_spec(spec)
+    # rules/__init__.py holds only its docstring, so the package is named, not run.
+    package = types.ModuleType("loopcheck.rules", "loopcheck's rules, from rules/ of a source checkout")
+    package.__file__ = str(folder / "__init__.py")
+    package.__path__ = [str(folder)]
     sys.modules["loopcheck.rules"] = package
-    spec.loader.exec_module(package)
     return package
 
 
