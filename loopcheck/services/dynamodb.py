@@ -8,18 +8,9 @@ guide "invocation-recursion" (runtime detection covers Lambda, SQS, SNS and S3 o
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.services.base import Path, ReadContext, Service
-from loopcheck.services.reading import filter_criteria
-
-
-def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Path) -> None:
-    for source in ctx.ids(props.get("Stream"), NodeKind.TABLE):
-        patterns = filter_criteria(props.get("FilterCriteria"))
-        ctx.add(source, consumer, "dynamodb", path, "SAM DynamoDB event", patterns)
-
+from loopcheck.services.base import Service
+from loopcheck.services.reading import mapping_event_reader
 
 SERVICE = Service(
     name="dynamodb", label="DynamoDB",
@@ -36,5 +27,7 @@ SERVICE = Service(
         "dynamodb:PartiQLDelete": (NodeKind.TABLE, ("REMOVE",)),
     },
     verbs={"dynamodb": "streams to"},
-    event_readers={"DynamoDB": _sam_event},
+    event_readers={
+        "DynamoDB": mapping_event_reader("Stream", NodeKind.TABLE, "dynamodb", "SAM DynamoDB event"),
+    },
 )

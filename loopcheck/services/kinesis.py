@@ -6,18 +6,9 @@ guide "invocation-recursion" (runtime detection covers Lambda, SQS, SNS and S3 o
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.services.base import Path, ReadContext, Service
-from loopcheck.services.reading import filter_criteria
-
-
-def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Path) -> None:
-    for source in ctx.ids(props.get("Stream"), NodeKind.STREAM):
-        patterns = filter_criteria(props.get("FilterCriteria"))
-        ctx.add(source, consumer, "kinesis", path, "SAM Kinesis event", patterns)
-
+from loopcheck.services.base import Service
+from loopcheck.services.reading import mapping_event_reader
 
 SERVICE = Service(
     name="kinesis", label="Kinesis",
@@ -25,5 +16,5 @@ SERVICE = Service(
     write_actions={"kinesis:PutRecord": (NodeKind.STREAM, ("record",)),
                    "kinesis:PutRecords": (NodeKind.STREAM, ("record",))},
     verbs={"kinesis": "triggers"},
-    event_readers={"Kinesis": _sam_event},
+    event_readers={"Kinesis": mapping_event_reader("Stream", NodeKind.STREAM, "kinesis", "SAM Kinesis event")},
 )

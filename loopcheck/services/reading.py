@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
+from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.resolve.filters import Resolved
 from loopcheck.resolve.globs import tokens
 from loopcheck.resolve.props import is_intrinsic, mapping
 from loopcheck.resolve.values import items_of
+from loopcheck.services.base import EventReader, Path, ReadContext
 
 
 def json_or_object(node: Any) -> Any:
@@ -56,3 +58,14 @@ def filter_criteria(node: Any) -> List[Dict[str, Any]]:
         if isinstance(pattern, dict):
             out.append(pattern)
     return out
+
+
+def mapping_event_reader(source_key: str, kind: NodeKind, service: str, origin: str) -> EventReader:
+    """The SAM event reader of a polled source (SQS `Queue`, DynamoDB and Kinesis `Stream`): an
+    event source mapping from the node its `source_key` names, with its FilterCriteria."""
+
+    def read(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Path) -> None:
+        for source in ctx.ids(props.get(source_key), kind):
+            ctx.add(source, consumer, service, path, origin, filter_criteria(props.get("FilterCriteria")))
+
+    return read

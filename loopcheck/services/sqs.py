@@ -12,12 +12,7 @@ from typing import Any, Callable, Dict, Tuple
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.resolve.filters import YES
 from loopcheck.services.base import Path, ReadContext, Service
-from loopcheck.services.reading import filter_criteria, json_or_object
-
-
-def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Path) -> None:
-    for queue in ctx.ids(props.get("Queue"), NodeKind.QUEUE):
-        ctx.add(queue, consumer, "sqs", path, "SAM SQS event", filter_criteria(props.get("FilterCriteria")))
+from loopcheck.services.reading import json_or_object, mapping_event_reader
 
 
 def _queue(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -41,6 +36,6 @@ SERVICE = Service(
     verbs={"sqs": "triggers", "redrive": "moves failed messages to"},
     runtime_covered=True,
     resource_readers={"AWS::SQS::Queue": _queue},
-    event_readers={"SQS": _sam_event},
+    event_readers={"SQS": mapping_event_reader("Queue", NodeKind.QUEUE, "sqs", "SAM SQS event")},
     passers={"redrive": _redrive},
 )
