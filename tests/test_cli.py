@@ -339,3 +339,23 @@ def test_a_source_checkout_imported_as_it_is_finds_its_rules():
     count, where = done.stdout.split()
     assert int(count) == len(list((root / "rules").glob("[ewi]l*.py")))
     assert where == str(root / "rules" / "__init__.py")
+
+
+def test_a_named_template_scan_imports_only_what_it_uses():
+    """Start-up is most of a one-template run (the pre-commit hook): the folder walk's
+    .gitignore matcher, the other reporters and the JS analyser stay unimported when a
+    template with a Python handler is named and one format is asked for."""
+    probe = ("import sys\n"
+             "from loopcheck.app.cli import main\n"
+             "try:\n"
+             "    main(['scan', '--format', 'json', sys.argv[1]])\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "sys.stderr.write('\\n'.join(sorted(sys.modules)))\n")
+    completed = subprocess.run([sys.executable, "-c", probe, str(LOOP)], capture_output=True, text=True,
+                               check=False, cwd=FIXTURES.parent)
+    loaded = set(completed.stderr.split())
+    assert "loopcheck.report.json_report" in loaded and "loopcheck.code.python_facts" in loaded
+    unused = {"pathspec", "loopcheck.report.sarif", "loopcheck.report.text", "loopcheck.report.junit",
+              "loopcheck.code.js_facts", "loopcheck.stacks.combine", "cfnlint"}
+    assert not unused & loaded, sorted(unused & loaded)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # imported where a spec is built: a scan of named files never needs pathspec
+    from pathspec import GitIgnoreSpec
 
 GITIGNORE = ".gitignore"
 # A name no pattern written for real files would match: a pattern that matches it inside the
@@ -128,6 +129,8 @@ def _read_spec(path: str) -> Optional[GitIgnoreSpec]:
             lines = handle.read().splitlines()
     except OSError:
         return None
+    from pathspec import GitIgnoreSpec
+
     spec = GitIgnoreSpec.from_lines(lines)
     return spec if any(p.include is not None for p in spec.patterns) else None
 
@@ -142,6 +145,8 @@ def _without_patterns_for(level: _Level, top: str) -> _Level:
             if p.include is None or not (p.match_file(relative + "/") or p.match_file(f"{relative}/{_PROBE}"))]
     if len(kept) == len(level.spec.patterns):
         return level
+    from pathspec import GitIgnoreSpec
+
     return _Level(level.base, GitIgnoreSpec(kept))
 
 
