@@ -16,6 +16,8 @@ from functools import lru_cache
 from itertools import product
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
 
+from loopcheck.resolve.origin import Origin
+
 MAX_ALTERNATIVES = 32
 MAX_DEPTH = 24
 
@@ -199,10 +201,10 @@ _REF_KIND = {
 class Resolver:
     """Resolves values of one template. Bounded in depth and in alternatives."""
 
-    def __init__(self, template: Dict[str, Any], names: Optional[Dict[str, str]] = None):
-        # Logical ids, parameters and pseudo parameters as their template wrote them, for a
-        # template combined from several (loopcheck.stacks.combine), whose keys are renamed.
-        self.names = dict(names or {})
+    def __init__(self, template: Dict[str, Any], origins: Optional[Dict[str, Origin]] = None):
+        # What the keys of a template combined from several (loopcheck.stacks.combine) stand
+        # for: their stack instance and their names as written. Empty for one template.
+        self.origins: Dict[str, Origin] = dict(origins or {})
         self.parameters = _mapping(template.get("Parameters"))
         self.resources = _mapping(template.get("Resources"))
         self.mappings = _mapping(template.get("Mappings"))
@@ -218,10 +220,12 @@ class Resolver:
     # -- public surface -------------------------------------------------------------------
     def display(self, name: str) -> str:
         """A logical id (or parameter) as text names it: as its own template wrote it."""
-        return self.names.get(name, name)
+        origin = self.origins.get(name)
+        return origin.name if origin is not None else name
 
     def _symbol(self, kind: str, name: str, attribute: str = "") -> Symbol:
-        return Symbol(kind, name, attribute, self.names.get(name, ""))
+        origin = self.origins.get(name)
+        return Symbol(kind, name, attribute, origin.name if origin is not None else "")
 
     def value(self, node: Any) -> Value:
         """All the strings `node` may stand for."""
