@@ -11,7 +11,7 @@ ARN built from the same parameter, line up without deploying anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
@@ -32,24 +32,29 @@ class Symbol:
     """Something the template names but cannot spell out."""
 
     kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
-    name: str
+    name: str  # as its template wrote it
     attribute: str = ""
-    # How text names it, when that is not `name`: in a template combined from several
-    # (loopcheck.stacks.combine) the name as its own template wrote it. Not part of identity.
-    shown: str = field(default="", compare=False)
+    # The stack instance it belongs to in a template combined from several
+    # (loopcheck.stacks.combine), -1 for one template: `Ref Bucket` in two stacks names two
+    # buckets, and `${AWS::StackName}` two stacks' names.
+    stack: int = -1
+    # An import's name as a pattern, when it holds symbols of a stack (its text alone does not tell
+    # two stacks' apart).
+    of: Optional[Pattern] = None
 
     def __str__(self) -> str:
-        name = self.shown or self.name
         if self.kind == "unknown":
             return "<unknown>"
         if self.kind == "import":
-            return f"${{ImportValue {name}}}"
-        return f"${{{name}.{self.attribute}}}" if self.attribute else f"${{{name}}}"
+            return f"${{ImportValue {self.name}}}"
+        return f"${{{self.name}.{self.attribute}}}" if self.attribute else f"${{{self.name}}}"
 
     @property
     def key(self) -> str:
         """The symbol as text that keeps two different symbols apart (`str` may not)."""
-        return str(Symbol(self.kind, self.name, self.attribute))
+        if self.of is not None:
+            return f"${{ImportValue {self.of.key}}}"
+        return str(self) if self.stack < 0 else f"{self}@{self.stack}"
 
 
 Part = Union[str, Symbol]
@@ -225,7 +230,9 @@ class Resolver:
 
     def _symbol(self, kind: str, name: str, attribute: str = "") -> Symbol:
         origin = self.origins.get(name)
-        return Symbol(kind, name, attribute, origin.name if origin is not None else "")
+        if origin is None:
+            return Symbol(kind, name, attribute)
+        return Symbol(kind, origin.name, attribute, origin.stack)
 
     def value(self, node: Any) -> Value:
         """All the strings `node` may stand for."""
@@ -471,9 +478,8 @@ class Resolver:
 
     def _import(self, arg: Any, depth: int) -> Value:
         names = self._value(arg, depth)
-        return tuple(Pattern((Symbol("import", name.key, shown=str(name)),)) for name in names) or self.unknown(
-            "Fn::ImportValue"
-        )
+        imported = tuple(Pattern((Symbol("import", str(name), of=_scoped(name)),)) for name in names)
+        return imported or self.unknown("Fn::ImportValue")
 
     def _opaque(self, arg: Any, depth: int) -> Value:
         return self.unknown("opaque intrinsic")
@@ -493,6 +499,12 @@ _INTRINSICS = {
     "Fn::Cidr": Resolver._opaque,
     "Fn::Split": Resolver._opaque,
 }
+
+
+def _scoped(name: Pattern) -> Optional[Pattern]:
+    """An import name that holds a stack's symbols (its text alone does not tell two stacks'
+    apart), without its Fn::If conditions; None for any other name."""
+    return Pattern(name.parts) if name.key != str(name) else None
 
 
 def _getatt_args(arg: Any) -> Optional[Tuple[str, str]]:

@@ -17,7 +17,8 @@ The combined template keys its resources, parameters and conditions by internal 
 the model keys a node by one id. Those keys never reach the user as text: the model is built
 with `Combined.origins` (internal name -> its instance, file and name as written), and every
 stage that writes a node or a resolver symbol into a message or a step names it through the
-model's `display` (Symbol `shown` for resolved values), so text is right when it is made;
+model's `display` (a resolved value's symbols hold the name as written and their stack), so text
+is right when it is made;
 node references carry the written id and each node's own file. What is mapped here is data, by exact lookup: the
 cycle (from the node references), the finding's resource and JSON path, a suppression's
 resource.
