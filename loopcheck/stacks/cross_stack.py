@@ -15,13 +15,12 @@ original logical ids, and their node references each node's own file (`cycle_fil
 The combined template keys its resources, parameters and conditions by internal names
 (`<Name>Zq<n>`, loopcheck.stacks.combine): two templates may write the same logical id, and
 the model keys a node by one id. Those keys never reach the user as text: the model is built
-with `Combined.origins` (internal name -> its instance, file and name as written), and every
-stage that writes a node or a resolver symbol into a message or a step names it through the
-model's `display` (a resolved value's symbols hold the name as written and their stack), so text
-is right when it is made;
-node references carry the written id and each node's own file. What is mapped here is data, by exact lookup: the
-cycle (from the node references), the finding's resource and JSON path, a suppression's
-resource.
+with `Combined.origins` (internal name -> its instance, file and name as written), every stage
+that writes a node into a message or a step names it through the model's `display`, and a
+resolved value's symbols hold their name as written and their stack instance, so text is right
+when it is made; node references carry the written id and each node's own file. What is mapped
+here is data, by exact lookup in the origins: the cycle (from the node references), the
+finding's resource and JSON path, a suppression's resource.
 """
 
 from __future__ import annotations
