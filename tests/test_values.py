@@ -3,6 +3,7 @@
 import pytest
 
 from loopcheck.load.loader import Template, parse_text
+from loopcheck.resolve.origin import Origin
 from loopcheck.resolve.values import Pattern, Resolver, Symbol, branches, items_of, literal
 
 TEMPLATE = """
@@ -225,6 +226,34 @@ def test_import_values_with_different_names_differ(resolver):
     (a,) = resolver.value(expr("!ImportValue one"))
     (b,) = resolver.value(expr("!ImportValue two"))
     assert a != b
+
+
+def _two_stacks() -> Resolver:
+    """A template combined from two stacks that both write `Thing` and `AWS::StackName`."""
+    data = {"Parameters": {"Name0": {"Type": "String"}, "Name1": {"Type": "String"}},
+            "Resources": {"Thing0": {"Type": "Custom::Thing"}, "Thing1": {"Type": "Custom::Thing"}}}
+    origins = {"Thing0": Origin(0, "one.yaml", "Thing"), "Thing1": Origin(1, "two.yaml", "Thing"),
+               "Name0": Origin(0, "one.yaml", "AWS::StackName"),
+               "Name1": Origin(1, "two.yaml", "AWS::StackName")}
+    return Resolver(data, origins)
+
+
+def test_symbols_of_two_stacks_are_told_apart_by_their_stack_not_their_text():
+    resolver = _two_stacks()
+    (first,), (second,) = resolver.value({"Ref": "Thing0"}), resolver.value({"Ref": "Thing1"})
+    assert first.parts == (Symbol("resource", "Thing", stack=0),)
+    assert second.parts == (Symbol("resource", "Thing", stack=1),)
+    assert str(first) == str(second) == "${Thing}"  # as each template wrote it
+    assert first != second and first.key != second.key
+    assert resolver.display("Thing1") == "Thing"
+
+
+def test_imports_named_from_two_stacks_differ_though_written_alike():
+    resolver = _two_stacks()
+    (first,) = resolver.value({"Fn::ImportValue": {"Fn::Sub": "${Name0}-queue"}})
+    (second,) = resolver.value({"Fn::ImportValue": {"Fn::Sub": "${Name1}-queue"}})
+    assert str(first) == str(second) == "${ImportValue ${AWS::StackName}-queue}"
+    assert first != second and first.key != second.key
 
 
 # -- same bucket, different spelling ------------------------------------------------------------

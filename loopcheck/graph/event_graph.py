@@ -263,7 +263,7 @@ def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
         for target in task.targets if task.targets is not None else _kind_targets(model, targets, task.action):
             effect = effects.setdefault((task.machine, target), Effect(task.machine, target))
             effect.tasks.append(task)
-    if model.scope:
+    if model.origins:
         _named_across_stacks(model, effects, code, bucket_tokens, targets)
     return EventGraph(model, model.triggers, effects, bucket_tokens, code, notes=notes)
 
@@ -280,7 +280,8 @@ def _named_across_stacks(model: Model, effects: Dict[Tuple[str, str], Effect],
     The account's default event bus belongs to no stack: writes to it must name it too."""
     for key in list(effects):
         writer, target = key
-        if model.scope.get(writer) is not None and model.scope.get(writer) == model.scope.get(target):
+        stack = model.stack_of(writer)
+        if stack is not None and stack == model.stack_of(target):
             continue
         effect = effects[key]
         writer_code = code.get(writer)

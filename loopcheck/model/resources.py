@@ -35,6 +35,7 @@ from loopcheck.model.types import (
     Trigger,
     UnknownPermission,
 )
+from loopcheck.resolve.origin import Origin
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str, mapping
 from loopcheck.resolve.values import Pattern, Resolver, branches, items_of
 
@@ -56,17 +57,17 @@ def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[st
 class _Builder:
     def __init__(self, file: str, data: Dict[str, Any],
                  managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                 names: Optional[Dict[str, str]] = None):
+                 origins: Optional[Dict[str, Origin]] = None):
         self.file = file
         self.extra_policies = dict(managed_policies or {})  # by policy name, from configuration
         self.data = data
         self.resources = _dict(data.get("Resources"))
-        self.resolver = Resolver(data, names)
+        self.resolver = Resolver(data, origins)
         self.buckets: Dict[str, Bucket] = {}
         self.functions: Dict[str, Function] = {}
         self._policies_by_role: Dict[str, List[str]] = {}
 
-    def build(self, files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None) -> Model:
+    def build(self) -> Model:
         globals_function = _dict(_dict(_dict(self.data.get("Globals")).get("Function")))
         for logical_id, resource in self.resources.items():
             if not isinstance(resource, dict):
@@ -91,7 +92,7 @@ class _Builder:
         order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
         model = Model(
             self.file, self.data, self.resolver, self.buckets, self.functions, order,
-            files=dict(files or {}), scope=dict(scope or {}),
+            origins=self.resolver.origins,
         )
         add_event_paths(self, model)
         return model
@@ -214,12 +215,11 @@ class _Builder:
 
 def build_model(file: str, data: Dict[str, Any],
                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                files: Optional[Dict[str, str]] = None, scope: Optional[Dict[str, int]] = None,
-                names: Optional[Dict[str, str]] = None) -> Model:
+                origins: Optional[Dict[str, Origin]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
-    (name -> statements) to the curated table, and wins over it for the same name. `files`,
-    `scope` and `names` describe a combined template (see Model.files, Model.display)."""
-    return _Builder(file, data, managed_policies, names).build(files, scope)
+    (name -> statements) to the curated table, and wins over it for the same name. `origins`
+    describe a combined template's keys (see loopcheck.resolve.origin, Model.display)."""
+    return _Builder(file, data, managed_policies, origins).build()
 
 
 __all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "TaskWrite", "Trigger",

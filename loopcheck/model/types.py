@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.load.location import Location
 from loopcheck.model.iam import Statement
+from loopcheck.resolve.origin import Origin
 from loopcheck.resolve.props import literal_str, mapping
 from loopcheck.resolve.values import Resolver, Value
 
@@ -188,10 +189,9 @@ class Model:
     # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
     unknown_definitions: Dict[str, str] = field(default_factory=dict)
     by_pattern: Dict[Tuple[Any, ...], List[str]] = field(default_factory=dict)  # name/ARN/URL -> ids
-    # Set for a template combined from several (loopcheck.stacks.cross_stack): where each logical id was
-    # written, and which stack instance it belongs to. Empty for one template.
-    files: Dict[str, str] = field(default_factory=dict)
-    scope: Dict[str, int] = field(default_factory=dict)
+    # Set for a template combined from several (loopcheck.stacks.cross_stack): what each internal key
+    # stands for (its stack instance, its file, its name as written). Empty for one template.
+    origins: Dict[str, Origin] = field(default_factory=dict)
 
     @property
     def triggers(self) -> List[Trigger]:
@@ -205,7 +205,14 @@ class Model:
 
     def file_of(self, node_id: str) -> str:
         """The file that defines a logical id (the template's own file for one template)."""
-        return self.files.get(node_id, self.file)
+        origin = self.origins.get(node_id)
+        return origin.file if origin is not None else self.file
+
+    def stack_of(self, node_id: str) -> Optional[int]:
+        """The stack instance a node belongs to in a combined template; None for one template,
+        and for a node no template defines (the default event bus)."""
+        origin = self.origins.get(node_id)
+        return origin.stack if origin is not None else None
 
     def kind_of(self, node_id: str) -> NodeKind:
         if node_id in self.functions:

@@ -11,10 +11,12 @@ ARN built from the same parameter, line up without deploying anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
+
+from loopcheck.resolve.origin import Origin
 
 MAX_ALTERNATIVES = 32
 MAX_DEPTH = 24
@@ -30,24 +32,29 @@ class Symbol:
     """Something the template names but cannot spell out."""
 
     kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
-    name: str
+    name: str  # as its template wrote it
     attribute: str = ""
-    # How text names it, when that is not `name`: in a template combined from several
-    # (loopcheck.stacks.combine) the name as its own template wrote it. Not part of identity.
-    shown: str = field(default="", compare=False)
+    # The stack instance it belongs to in a template combined from several
+    # (loopcheck.stacks.combine), -1 for one template: `Ref Bucket` in two stacks names two
+    # buckets, and `${AWS::StackName}` two stacks' names.
+    stack: int = -1
+    # An import's name as a pattern, when it holds symbols of a stack (its text alone does not tell
+    # two stacks' apart).
+    of: Optional[Pattern] = None
 
     def __str__(self) -> str:
-        name = self.shown or self.name
         if self.kind == "unknown":
             return "<unknown>"
         if self.kind == "import":
-            return f"${{ImportValue {name}}}"
-        return f"${{{name}.{self.attribute}}}" if self.attribute else f"${{{name}}}"
+            return f"${{ImportValue {self.name}}}"
+        return f"${{{self.name}.{self.attribute}}}" if self.attribute else f"${{{self.name}}}"
 
     @property
     def key(self) -> str:
         """The symbol as text that keeps two different symbols apart (`str` may not)."""
-        return str(Symbol(self.kind, self.name, self.attribute))
+        if self.of is not None:
+            return f"${{ImportValue {self.of.key}}}"
+        return str(self) if self.stack < 0 else f"{self}@{self.stack}"
 
 
 Part = Union[str, Symbol]
@@ -199,10 +206,10 @@ _REF_KIND = {
 class Resolver:
     """Resolves values of one template. Bounded in depth and in alternatives."""
 
-    def __init__(self, template: Dict[str, Any], names: Optional[Dict[str, str]] = None):
-        # Logical ids, parameters and pseudo parameters as their template wrote them, for a
-        # template combined from several (loopcheck.stacks.combine), whose keys are renamed.
-        self.names = dict(names or {})
+    def __init__(self, template: Dict[str, Any], origins: Optional[Dict[str, Origin]] = None):
+        # What the keys of a template combined from several (loopcheck.stacks.combine) stand
+        # for: their stack instance and their names as written. Empty for one template.
+        self.origins: Dict[str, Origin] = dict(origins or {})
         self.parameters = _mapping(template.get("Parameters"))
         self.resources = _mapping(template.get("Resources"))
         self.mappings = _mapping(template.get("Mappings"))
@@ -218,10 +225,14 @@ class Resolver:
     # -- public surface -------------------------------------------------------------------
     def display(self, name: str) -> str:
         """A logical id (or parameter) as text names it: as its own template wrote it."""
-        return self.names.get(name, name)
+        origin = self.origins.get(name)
+        return origin.name if origin is not None else name
 
     def _symbol(self, kind: str, name: str, attribute: str = "") -> Symbol:
-        return Symbol(kind, name, attribute, self.names.get(name, ""))
+        origin = self.origins.get(name)
+        if origin is None:
+            return Symbol(kind, name, attribute)
+        return Symbol(kind, origin.name, attribute, origin.stack)
 
     def value(self, node: Any) -> Value:
         """All the strings `node` may stand for."""
@@ -467,9 +478,8 @@ class Resolver:
 
     def _import(self, arg: Any, depth: int) -> Value:
         names = self._value(arg, depth)
-        return tuple(Pattern((Symbol("import", name.key, shown=str(name)),)) for name in names) or self.unknown(
-            "Fn::ImportValue"
-        )
+        imported = tuple(Pattern((Symbol("import", str(name), of=_scoped(name)),)) for name in names)
+        return imported or self.unknown("Fn::ImportValue")
 
     def _opaque(self, arg: Any, depth: int) -> Value:
         return self.unknown("opaque intrinsic")
@@ -489,6 +499,12 @@ _INTRINSICS = {
     "Fn::Cidr": Resolver._opaque,
     "Fn::Split": Resolver._opaque,
 }
+
+
+def _scoped(name: Pattern) -> Optional[Pattern]:
+    """An import name that holds a stack's symbols (its text alone does not tell two stacks'
+    apart), without its Fn::If conditions; None for any other name."""
+    return Pattern(name.parts) if name.key != str(name) else None
 
 
 def _getatt_args(arg: Any) -> Optional[Tuple[str, str]]:

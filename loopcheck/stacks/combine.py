@@ -7,11 +7,12 @@ stacks' `${AWS::StackName}-bucket` never name the same bucket. What links stacks
 in place: an import becomes the exported value, a nested stack's parameter becomes what
 its parent passes, `Stack.Outputs.X` becomes the child's output, an SSM reference becomes
 the published parameter's value. Nodes keep their line markers, so findings still point at
-the line in the template that wrote them; `Combined.files` says which file that is.
+the line in the template that wrote them.
 
-The renamed keys are internal: the model is built with `Combined.names`, and every message
-and step names a node, parameter or pseudo parameter through it (Model.display, the
-resolver's symbols), as its own template wrote it.
+The renamed keys are internal: `Combined.origins` says what each stands for (its instance,
+its file, its name as written, loopcheck.resolve.origin); the model is built with them, and
+every message and step names a node, parameter or pseudo parameter through them
+(Model.display, the resolver's symbols), as its own template wrote it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.load.nodes import MDict, MList, marks, pack
 from loopcheck.model.resources import SAM_FUNCTION, _merge_globals
+from loopcheck.resolve.origin import Origin
 from loopcheck.resolve.values import Resolver
 from loopcheck.stacks.links import (
     MAX_INSTANCES,
@@ -62,13 +64,17 @@ class Instance:
     def q(self, name: str) -> str:
         return f"{name}Zq{self.number}"
 
+    def origin(self, name: str) -> Origin:
+        """What `q(name)` stands for."""
+        return Origin(self.number, self.source.file, name)
+
 
 @dataclass
 class Combined:
     data: Dict[str, Any]
-    files: Dict[str, str]  # qualified logical id -> file
-    scope: Dict[str, int]  # qualified logical id -> instance number
-    names: Dict[str, str]  # qualified name (ids, parameters, per-stack pseudo parameters) -> as written
+    # qualified name (logical ids, parameters, per-stack pseudo parameters) -> its instance,
+    # file and name as written
+    origins: Dict[str, Origin]
     instances: List[Instance]
 
 
@@ -166,18 +172,16 @@ class _Combiner:
         conditions: Dict[str, Any] = {}
         resources = MDict()
         resources.key_marks = marks()
-        files: Dict[str, str] = {}
-        scope: Dict[str, int] = {}
-        names: Dict[str, str] = {}
+        origins: Dict[str, Origin] = {}
         for instance in self.instances:
             data = instance.source.data
             for name, param in _dict(data.get("Parameters")).items():
-                names[instance.q(str(name))] = str(name)
+                origins[instance.q(str(name))] = instance.origin(str(name))
                 if str(name) not in instance.bindings:
                     parameters[instance.q(str(name))] = param
             for pseudo, short in _PER_STACK_PSEUDO.items():
                 parameters[instance.q(short)] = {"Type": "String"}
-                names[instance.q(short)] = pseudo
+                origins[instance.q(short)] = instance.origin(pseudo)
             for name, table in _dict(data.get("Mappings")).items():
                 mappings[instance.q(str(name))] = table
             for name, condition in _dict(data.get("Conditions")).items():
@@ -185,9 +189,7 @@ class _Combiner:
             globals_function = _dict(_dict(_dict(data.get("Globals")).get("Function")))
             for logical_id, resource in _dict(data.get("Resources")).items():
                 qid = instance.q(str(logical_id))
-                names[qid] = str(logical_id)
-                files[qid] = instance.source.file
-                scope[qid] = instance.number
+                origins[qid] = instance.origin(str(logical_id))
                 if (isinstance(resource, dict) and resource.get("Type") == SAM_FUNCTION and globals_function
                         and isinstance(resource.get("Properties", {}), dict)):
                     merged = _merge_globals(globals_function, _dict(resource.get("Properties")))
@@ -200,7 +202,7 @@ class _Combiner:
         conditions.update(self.extra_conditions)
         data = MDict({"Parameters": parameters, "Mappings": mappings, "Conditions": conditions,
                       "Resources": resources})
-        return Combined(data, files, scope, names, self.instances)
+        return Combined(data, origins, self.instances)
 
     # -- rewriting ------------------------------------------------------------------------
     def rewrite(self, node: Any, instance: Instance, depth: int = 0) -> Any:

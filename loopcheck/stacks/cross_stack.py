@@ -15,12 +15,12 @@ original logical ids, and their node references each node's own file (`cycle_fil
 The combined template keys its resources, parameters and conditions by internal names
 (`<Name>Zq<n>`, loopcheck.stacks.combine): two templates may write the same logical id, and
 the model keys a node by one id. Those keys never reach the user as text: the model is built
-with `Combined.names` (internal name -> as written), and every stage that writes a node or a
-resolver symbol into a message or a step names it through the model's `display` (Symbol
-`shown` for resolved values), so text is right when it is made; node references carry the
-written id and each node's own file. What is mapped here is data, by exact lookup: the
-cycle (from the node references), the finding's resource and JSON path, a suppression's
-resource.
+with `Combined.origins` (internal name -> its instance, file and name as written), every stage
+that writes a node into a message or a step names it through the model's `display`, and a
+resolved value's symbols hold their name as written and their stack instance, so text is right
+when it is made; node references carry the written id and each node's own file. What is mapped
+here is data, by exact lookup in the origins: the cycle (from the node references), the
+finding's resource and JSON path, a suppression's resource.
 """
 
 from __future__ import annotations
@@ -78,15 +78,14 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
     combined = combine(sources)
     label = " + ".join(s.file for s in sources)
     model = build_model(label, combined.data, managed_policies=options.analysis.managed_policies,
-                        files=combined.files, scope=combined.scope, names=combined.names)
+                        origins=combined.origins)
     analysis = analyse_model(model, options.analysis)
     kept = [f for f in (_report(f, combined, seen) for f in analysis.findings) if f is not None]
     hidden = []
     for item in analysis.suppressed:
         finding = _report(item.finding, combined, seen)
         if finding is not None:
-            suppression = replace(item.suppression, resource=combined.names.get(
-                item.suppression.resource, item.suppression.resource))
+            suppression = replace(item.suppression, resource=_written(item.suppression.resource, combined))
             hidden.append(Suppressed(finding, suppression))
     kept.sort(key=Finding.sort_key)
     return kept, hidden
@@ -98,22 +97,28 @@ def _report(finding: Finding, combined: Combined, seen: Set[tuple]) -> Any:
     the per-file pass reported it)."""
     if not finding.nodes:
         return None
-    instances = {combined.scope.get(node) for node in finding.cycle}
+    origins = [combined.origins.get(internal) for internal in finding.cycle]
+    instances = {origin.stack if origin is not None else None for origin in origins}
     # The model names the file of a node no template defines (the default event bus) by the
     # group's label; here it has none.
-    nodes = [NodeRef(combined.files.get(internal, ""), node.logical_id)
-             for internal, node in zip(finding.cycle, finding.nodes)]
+    nodes = [NodeRef(origin.file if origin is not None else "", node.logical_id)
+             for origin, node in zip(origins, finding.nodes)]
     files = [node.file for node in nodes]
     cycle = [node.logical_id for node in nodes]
     if len(instances) < 2:
         instance = combined.instances[next(iter(instances))] if None not in instances else None
         if instance is None or not instance.nested or (files[0], finding.rule, tuple(cycle)) in seen:
             return None
-    names = combined.names
-    resource = names.get(finding.resource, finding.resource)
-    path = [names.get(step, step) if isinstance(step, str) else step for step in finding.path]
+    resource = _written(finding.resource, combined)
+    path = [_written(step, combined) if isinstance(step, str) else step for step in finding.path]
     across = ", ".join(dict.fromkeys(f for f in files if f))
     message = finding.message + (
         f" (across {across})" if len(set(files)) > 1 else f" (in {across} as nested in its parent)")
     return replace(finding, resource=resource, path=path, message=message, cycle=cycle, nodes=nodes,
                    across_stacks=True)
+
+
+def _written(key: str, combined: Combined) -> str:
+    """A key of the combined template as its own template wrote it (other text as it is)."""
+    origin = combined.origins.get(key)
+    return origin.name if origin is not None else key
