@@ -5,11 +5,11 @@ import pytest
 from builder import bucket, dump, function, line_of, s3_event, statement, sub, template
 from builder import findings as findings_of_document
 
-from loopcheck.graph.event_graph import object_tokens
 from loopcheck.load.loader import Template, parse_text
 from loopcheck.model.iam import Statement, statements_from_document
 from loopcheck.resolve.globs import ONE, STAR, covers, intersects, literal_prefix, tokens
 from loopcheck.resolve.values import Pattern, Resolver, Symbol, literal
+from loopcheck.services.s3_grants import object_tokens
 
 
 def iam(text):
@@ -18,7 +18,7 @@ def iam(text):
 
 
 def bucket_objects(name, prefix="", suffix=""):
-    """Every object ARN of a bucket (key filter optional), as graph.object_tokens builds it."""
+    """Every object ARN of a bucket (key filter optional), as services.s3_grants.object_tokens builds it."""
     head = name if isinstance(name, Pattern) else literal(name)
     arn = tokens(Pattern(("arn:aws:s3:::",) + head.parts), wildcards=False)
     return object_tokens(arn, prefix, suffix)

@@ -15,6 +15,7 @@ import pytest
 from builder import bucket, dump, function, function_globals, s3_event, statement, sub, template
 
 import loopcheck.graph.event_graph as graph_module
+import loopcheck.services.s3_grants as s3_grants
 from loopcheck.graph.cycles import COUNT, LENGTH, STEPS
 from loopcheck.graph.event_graph import MAX_CYCLE_LENGTH, TOTAL
 from loopcheck.load.loader import Template, load_file
@@ -180,13 +181,13 @@ def test_the_template_totals_leave_later_groups_unsearched_and_say_so(tmp_path, 
 
 def _count_checks(monkeypatch) -> List[int]:
     calls = [0]
-    real = graph_module.intersects
+    real = s3_grants.intersects
 
     def counting(a, b):
         calls[0] += 1
         return real(a, b)
 
-    monkeypatch.setattr(graph_module, "intersects", counting)
+    monkeypatch.setattr(s3_grants, "intersects", counting)
     return calls
 
 
@@ -207,9 +208,9 @@ def test_the_grant_check_bound_takes_unchecked_buckets_as_writable(tmp_path, mon
     text = stress.wide_template(30, "any")  # 60 patterns, each reaching all 30 buckets
     full = _analyse(tmp_path, text)
     assert all(len(e.grants) == 60 and not e.unknown for e in full.graph.effects.values())
-    monkeypatch.setattr(graph_module, "MAX_GRANT_CHECKS", 30 * 60)  # just enough
+    monkeypatch.setattr(s3_grants, "MAX_GRANT_CHECKS", 30 * 60)  # just enough
     assert not [n for n in _analyse(tmp_path, text).notes if "grant-check bound" in n]
-    monkeypatch.setattr(graph_module, "MAX_GRANT_CHECKS", 30 * 10)  # ten patterns' worth
+    monkeypatch.setattr(s3_grants, "MAX_GRANT_CHECKS", 30 * 10)  # ten patterns' worth
     cut = _analyse(tmp_path, text)
     [note] = [n for n in cut.notes if "grant-check bound" in n]
     assert "Worker" in note and "50 S3 resource pattern(s) left unchecked" in note and "30 bucket(s)" in note
@@ -222,11 +223,11 @@ def test_the_grant_check_bound_takes_unchecked_buckets_as_writable(tmp_path, mon
 
 def test_the_grants_per_bucket_bound(tmp_path, monkeypatch):
     text = stress.wide_template(5, "any")  # each bucket reached by 10 grants
-    monkeypatch.setattr(graph_module, "MAX_GRANTS_PER_EFFECT", 10)
+    monkeypatch.setattr(s3_grants, "MAX_GRANTS_PER_EFFECT", 10)
     analysis = _analyse(tmp_path, text)
     assert all(len(e.grants) == 10 and not e.unknown for e in analysis.graph.effects.values())
     assert analysis.notes == []
-    monkeypatch.setattr(graph_module, "MAX_GRANTS_PER_EFFECT", 9)
+    monkeypatch.setattr(s3_grants, "MAX_GRANTS_PER_EFFECT", 9)
     analysis = _analyse(tmp_path, text)
     assert all(len(e.grants) == 9 and e.unknown for e in analysis.graph.effects.values())
     [note] = analysis.notes
@@ -234,14 +235,15 @@ def test_the_grants_per_bucket_bound(tmp_path, monkeypatch):
 
 
 def test_indexed_trigger_lookups_match_a_plain_filter():
+    services = set()
     for path in sorted(FIXTURES.glob("*/template.*")):
         loaded = load_file(str(path), 5_000_000)
         graph = analyse(str(path), loaded.data).graph
-        for trigger in graph.triggers:
-            assert graph.triggers_between(trigger.source, trigger.consumer) == [
-                t for t in graph.triggers if t.source == trigger.source and t.consumer == trigger.consumer]
+        # one list of trigger edges, every service's, as the model read them (writes are effects)
+        assert graph.triggers == [t for t in graph.model.event_triggers if not t.write]
         for link in graph.model.event_triggers:
-            assert graph.links_between(link.source, link.consumer) == [
+            services.add(link.service)
+            assert graph.triggers_between(link.source, link.consumer) == [
                 t for t in graph.model.event_triggers
-                if t.source == link.source and t.consumer == link.consumer and not t.write
-                and t.service != "s3"]
+                if t.source == link.source and t.consumer == link.consumer and not t.write]
+    assert {"s3", "sqs", "sns", "events", "dynamodb"} <= services

@@ -65,8 +65,9 @@ class FunctionCode:
 
     source: CodeSource
     facts: Optional[CodeFacts]
-    s3_writes: List[ResolvedWrite] = field(default_factory=list)
-    other_writes: List[ResolvedWrite] = field(default_factory=list)  # SQS, SNS, DynamoDB, ...
+    # Its writes, of every service, in the order the code makes them, each resolved to the
+    # nodes it names (`write.service` tells which service; a consumer wanting one filters by it).
+    writes: List[ResolvedWrite] = field(default_factory=list)
 
     @property
     def analysed(self) -> bool:
@@ -138,9 +139,8 @@ def function_code(model: Model, function: Function,
             analysed[key] = facts
     code = FunctionCode(source, facts)
     if facts.analysed:
-        code.s3_writes = [_resolve(model, function, w) for w in facts.writes if w.service == "s3"]
-        code.other_writes = [_resolve_other(model, function, w) for w in facts.writes
-                             if w.service in SERVICE_KINDS]
+        code.writes = [_resolve(model, function, w) if w.service == "s3" else _resolve_other(model, function, w)
+                       for w in facts.writes if w.service == "s3" or w.service in SERVICE_KINDS]
     return code
 
 

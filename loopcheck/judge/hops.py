@@ -114,7 +114,7 @@ def _follow(graph: EventGraph, hop: Hop, edges: List[Tuple[str, str]], emission:
     """Apply every trigger along the hop's remaining edges, keeping the weakest."""
     for source, consumer in edges:
         best: Optional[Tuple[int, str, Emission, object]] = None
-        for link in graph.triggers_between(source, consumer) + graph.links_between(source, consumer):
+        for link in graph.triggers_between(source, consumer):
             level, why, onward = _link(graph, link, emission)
             if best is None or level > best[0]:
                 best = (level, why, onward, link)
@@ -186,7 +186,7 @@ def _write_candidates(graph: EventGraph, effect: Effect, consumer: str) -> List[
     note = ""
     if code is not None and code.analysed:
         reached = False
-        for resolved in code.other_writes:
+        for resolved in code.writes:
             if SERVICE_KINDS.get(resolved.write.service) != kind:
                 continue
             if resolved.targets is not None and first not in resolved.targets:
@@ -259,7 +259,7 @@ def _object_grant_candidates(graph: EventGraph, effect: Effect, after: str, cons
     subscribes to, judged by its object scope against the key filter; permissions loopcheck
     cannot see make the hop possible when no grant does more."""
     writer, bucket = effect.function, effect.target
-    arns = graph.bucket_tokens.get(bucket, [])
+    arns = graph.node_arns.get(bucket, [])
     out: List[Candidate] = []
     strongest = NONE
     for trigger in graph.triggers_between(bucket, after):
@@ -295,9 +295,10 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
     writer, bucket = effect.function, effect.target
     out: List[Candidate] = []
     reached = False
+    writes = [w for w in code.writes if w.write.service == "s3"]
     for arrival in incoming or [None]:
         for trigger in graph.triggers_between(bucket, after):
-            for resolved in code.s3_writes:
+            for resolved in writes:
                 if not resolved.reaches(bucket, arrival.source if arrival else None):
                     continue
                 reached = True
@@ -367,7 +368,7 @@ def unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], target: str,
     or permissions loopcheck cannot see, it may be. (level, why the grant is not enough)."""
     if grant is None:
         return POSSIBLE, ""
-    arns = graph.bucket_tokens.get(target, []) if graph.model.kind_of(target) == "bucket" else None
+    arns = graph.node_arns.get(target, []) if graph.model.kind_of(target) == "bucket" else None
     broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens, str(grant.resource),
                                target, bucket_arns=arns, code_read=True)
     if not broad:
@@ -474,7 +475,7 @@ def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, 
     code = graph.code.get(writer)
     if code is None or not code.analysed or not code.facts.complete:
         return UNKNOWN, "", ""
-    writes = [w for w in code.other_writes
+    writes = [w for w in code.writes
               if SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)]
     if not writes:
         return UNKNOWN, "", ""
@@ -498,7 +499,7 @@ def _writes_table(graph: EventGraph, function: str, table: str) -> bool:
     code = graph.code.get(function)
     if code is not None and code.analysed and code.facts.complete:
         return any(SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)
-                   for w in code.other_writes)
+                   for w in code.writes)
     effect = graph.effects.get((function, table))
     return bool(effect and (effect.grants or effect.unknown))
 

@@ -71,7 +71,8 @@ def _write_label(effect, hop: Optional[Hop], code) -> str:
     evidence = "permission"
     if hop is not None:
         evidence = hop.evidence
-    elif code is not None and code.analysed and any(w.reaches(effect.target, None) for w in code.s3_writes):
+    elif code is not None and code.analysed and any(w.reaches(effect.target, None) for w in code.writes
+                                                    if w.write.service == "s3"):
         evidence = "both" if effect.grants else "code"
     label = "; ".join(parts) + f" [{evidence}]"
     if hop is not None and hop.level == GUARDED:
@@ -110,10 +111,12 @@ def build(analysis, title: str, prefix: str) -> Drawing:
                 trigger_style[tkey] = _stronger(trigger_style.get(tkey, ""), on_loop)
 
     kind = model.kind_of
-    # S3 notifications are drawn first, then the other triggers (destinations are writes).
-    links = [t for t in model.event_triggers if not t.write and t.service != "s3"]
+    # S3 notifications are drawn first, labelled with their event types and key filter, then
+    # the other triggers (destinations are writes).
+    notifications = [t for t in graph.triggers if t.service == "s3"]
+    links = [t for t in graph.triggers if t.service != "s3"]
     used: List[Tuple[str, str]] = []  # (kind, name) in template order
-    for trigger in graph.triggers:
+    for trigger in notifications:
         used += [(kind(trigger.source), trigger.source), (kind(trigger.consumer), trigger.consumer)]
     for link in links:
         used += [(kind(link.source), link.source), (kind(link.consumer), link.consumer)]
@@ -127,7 +130,7 @@ def build(analysis, title: str, prefix: str) -> Drawing:
         seen.add((node_kind, name))
         drawing.nodes.append(Node(_key(prefix, node_kind, name), name, node_kind, node_style.get(name, "")))
 
-    for trigger in graph.triggers:
+    for trigger in notifications:
         drawing.edges.append(Edge(
             _key(prefix, kind(trigger.source), trigger.source),
             _key(prefix, kind(trigger.consumer), trigger.consumer),

@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.load.location import Location
+from loopcheck.resolve.globs import Tokens, covers
 
 Path = Tuple[Any, ...]
 
@@ -75,6 +76,53 @@ Passer = Callable[[Any, Any, Callable[[str], Tuple[Any, ...]]], Tuple[str, str, 
 NOTHING = "nothing"
 
 
+# -- how IAM grants reach a service's nodes (the graph stage's effect edges) ------------------
+
+
+@dataclass
+class Permissions:
+    """What one writer (a function) may do, as the graph stage hands it to each service's
+    grant index. Statements, grants and unknown permissions are loopcheck.model.iam /
+    loopcheck.graph objects; a service only reads them."""
+
+    writer: str
+    allows: List[Any]  # its Allow statements, as written
+    denies: List[Any]  # its Deny statements
+    unknown: List[Any]  # permissions loopcheck cannot see (managed policies, ...)
+    writes: List[Any]  # its handler code's resolved writes (loopcheck.code.evidence.ResolvedWrite)
+    grant: Callable[[Any, str, Any, Tokens], Any]  # (statement, action, resource, its tokens) -> a grant
+    not_read: Callable[[str], Any]  # why its policy was not read in full -> an unknown permission
+
+
+@dataclass
+class Reached:
+    """One node a writer's permissions (or code) reach: the grants that do, in statement,
+    action, resource order, and the permissions loopcheck cannot see that may."""
+
+    grants: List[Any] = field(default_factory=list)
+    unknown: List[Any] = field(default_factory=list)
+
+
+class GrantIndex(Protocol):
+    """A service's write targets in one template, indexed once so that each policy resource
+    is matched against the few nodes it can name (large templates stay linear)."""
+
+    arns: Dict[str, List[Tokens]]  # the nodes, in order, with their ARN tokens
+
+    def reach(self, permissions: Permissions) -> Tuple[Dict[str, Reached], str]:
+        """The nodes one writer reaches, in the order their edges are made, and a note
+        ("" or where the bounds left its policy unread)."""
+
+
+# (the service's write targets in order with their ARN tokens, the triggers leaving them) -> its index.
+GrantIndexFactory = Callable[[Dict[str, List[Tokens]], List[Any]], GrantIndex]
+
+
+def denied(deny: Any, action: str, resource: Tokens) -> bool:
+    """Whether a Deny statement covers an action on every resource a pattern names."""
+    return deny.grants(action) and any(covers(d, resource) for d in deny.resource_tokens)
+
+
 @dataclass(frozen=True)
 class Service:
     name: str  # as in IAM actions and in Trigger.service
@@ -96,6 +144,16 @@ class Service:
     function_readers: Tuple[FunctionReader, ...] = ()  # run after every trigger is read
     matcher: Optional[Matcher] = None  # None: the EventBridge-shape matcher (resolve.filters.match_any)
     passers: Dict[str, Passer] = field(default_factory=dict)  # by Trigger.service
+    # How the graph stage finds which of its nodes an IAM grant reaches. None: a grant for one
+    # of `write_actions` whose resource matches the node's own ARN (loopcheck.graph.arn_targets);
+    # S3 has its own (object ARNs, and only actions a notification subscribes to).
+    grant_index: Optional[GrantIndexFactory] = None
+    # Writing a node runs it (Lambda invoke, Step Functions start execution): every node of it is
+    # a write target, but only a grant naming this service and one node (after `named_by`,
+    # "function:") reaches it: a grant on every function would make each function with
+    # AWSLambdaRole invoke itself. Permissions loopcheck cannot see are not taken to reach them.
+    invoked: bool = False
+    named_by: str = ""
 
     @property
     def kinds(self) -> Tuple[NodeKind, ...]:

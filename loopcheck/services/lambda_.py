@@ -65,6 +65,7 @@ SERVICE = Service(
     name="lambda", label="Lambda",
     resource_types={"AWS::Lambda::Function": NodeKind.FUNCTION, "AWS::Serverless::Function": NodeKind.FUNCTION},
     write_actions={"lambda:InvokeFunction": (NodeKind.FUNCTION, ("invoke",))},
+    invoked=True, named_by="function:",
     runtime_covered=True,
     resource_readers={"AWS::Lambda::EventSourceMapping": _mapping,
                       "AWS::Lambda::EventInvokeConfig": _invoke_config},

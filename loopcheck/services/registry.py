@@ -22,9 +22,13 @@ WRITE_ACTIONS: Dict[str, Tuple[NodeKind, Tuple[str, ...]]] = {
     a: w for s in SERVICES for a, w in s.write_actions.items()}
 # Node kinds Lambda's recursive loop detection can stop a loop through.
 RUNTIME_COVERED = frozenset(k for s in SERVICES if s.runtime_covered for k in s.kinds)
-# Node kind -> the service's name in messages, for the kinds runtime detection does not cover.
 # Node kinds whose writes the hop judge weighs with each trigger leaving the node (S3).
 JUDGED_WITH_TRIGGER = frozenset(k for s in SERVICES if s.writes_judged_with_trigger for k in s.kinds)
+# Node kind -> the service whose nodes they are.
+KIND_OWNER: Dict[NodeKind, Service] = {k: s for s in SERVICES for k in s.kinds}
+# Node kinds a write runs (functions, state machines) -> the ARN part after which a grant names one.
+INVOKED_KINDS: Dict[NodeKind, str] = {k: s.named_by for s in SERVICES if s.invoked for k in s.kinds}
+# Node kind -> the service's name in messages, for the kinds runtime detection does not cover.
 KIND_SERVICE: Dict[NodeKind, str] = {k: s.label for s in SERVICES if not s.runtime_covered for k in s.kinds}
 # Trigger.service -> the service's name in messages, for the services runtime detection does not cover.
 UNCOVERED_SERVICES: Dict[str, str] = {s.name: s.label for s in SERVICES if not s.runtime_covered}

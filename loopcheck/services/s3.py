@@ -4,7 +4,8 @@ filtered by key prefix and suffix), and sends every event to EventBridge when en
 Its notifications are read here, in one parser for both shapes they come in: the bucket's own
 `NotificationConfiguration` (raw CloudFormation) and CDK's `Custom::S3BucketNotifications`
 (the S3 API shape), plus SAM `S3` events. Its write actions and event types are in
-loopcheck.knowledge.s3_events.
+loopcheck.knowledge.s3_events; which buckets a writer's grants reach, in
+loopcheck.services.s3_grants.
 
 Sources: /work/shared/AWS-FACTS.md; S3 user guide "Event notifications" and "Using
 EventBridge"; IAM Service Authorization Reference; Lambda developer guide
@@ -24,6 +25,7 @@ from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, tokens
 from loopcheck.resolve.props import literal_list, literal_str, mapping
 from loopcheck.resolve.values import branches, concat, items_of, literal
 from loopcheck.services.base import NOTHING, Path, ReadContext, Service
+from loopcheck.services.s3_grants import BucketGrants, object_tokens
 
 BUCKET_TYPE = "AWS::S3::Bucket"
 CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
@@ -182,11 +184,6 @@ def _notify(trigger: Any, emission: Emission, names: Callable[[str], Tuple[Any, 
 # -- how a notification judges one write of a function's ---------------------------------------
 
 
-def object_tokens(bucket_arn: Tokens, prefix: str = "", suffix: str = "") -> Tokens:
-    """Tokens for every object ARN in a bucket whose key starts/ends as given."""
-    return bucket_arn + tuple("/" + prefix) + (STAR,) + tuple(suffix)
-
-
 def action_events(trigger: Any, action: str) -> Tuple[str, ...]:
     """The event types of a notification an IAM action (`s3:PutObject`) may emit."""
     return matching_events(trigger.events, ACTION_EVENTS.get(action, ()))
@@ -248,4 +245,5 @@ SERVICE = Service(
     resource_readers={BUCKET_TYPE: _bucket, CDK_NOTIFICATIONS: _cdk_notifications},
     event_readers={"S3": _sam_event},
     passers={"s3": _notify},
+    grant_index=BucketGrants,
 )

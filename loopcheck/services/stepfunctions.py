@@ -182,6 +182,7 @@ SERVICE = Service(
                     "AWS::Serverless::StateMachine": NodeKind.STATE_MACHINE},
     write_actions={"states:StartExecution": (NodeKind.STATE_MACHINE, ("invoke",)),
                    "states:StartSyncExecution": (NodeKind.STATE_MACHINE, ("invoke",))},
+    invoked=True, named_by="stateMachine:",
     resource_readers={"AWS::StepFunctions::StateMachine": _state_machine,
                       "AWS::Serverless::StateMachine": _state_machine},
 )

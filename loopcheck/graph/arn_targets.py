@@ -1,0 +1,105 @@
+"""Stage 5, graph: which queues, topics, tables, streams, buses, delivery streams, state machines
+and functions a writer's IAM grants reach, by the node's own ARN: the grant index of every
+service without one of its own (loopcheck.services.base.Service.grant_index).
+
+A grant for one of the service's write actions reaches a node when its resource pattern
+matches the node's ARN and no Deny covers it. Nodes that a write runs (functions, state
+machines) need a grant naming them (Service.invoked). Handler code's writes add the node they
+resolve to without a grant: the grant is checked when the hop is judged (loopcheck.judge.hops).
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+from loopcheck.resolve.globs import ONE, STAR, Tokens, intersects
+from loopcheck.services.base import Permissions, Reached, denied
+from loopcheck.services.registry import INVOKED_KINDS, WRITE_ACTIONS
+
+
+def names_service(statement, action: str) -> bool:
+    """Whether a statement names the action's service (`lambda:*`, not `*` alone)."""
+    service = action.split(":", 1)[0] + ":"
+    return not statement.not_action and any(a.startswith(service) for a in statement.actions)
+
+
+def _names_one(toks: Tokens, marker: str) -> bool:
+    """Whether an invoke/start-execution grant names its function or state machine: a grant
+    on every function (`*`, `...:function:*`) would make every function with AWSLambdaRole a
+    self-invoking loop; only handler code can show which one it really invokes."""
+    marked = tuple(marker)
+    for index in range(len(toks) - len(marked) + 1):
+        if toks[index:index + len(marked)] == marked:
+            rest = toks[index + len(marked):]
+            return bool(rest) and rest[0] is not STAR
+    return False
+
+
+class ArnGrants:
+    """Write targets by kind, with an exact index of their ARNs and, per width, an index of
+    their ARNs' starts, so a policy resource is matched only against the nodes it can name."""
+
+    def __init__(self, arns: Dict[str, List[Tokens]], kinds: Dict[str, str]):
+        self.arns = arns
+        self.by_kind: Dict[str, Dict[str, List[Tokens]]] = {}
+        for node, node_arns in arns.items():
+            self.by_kind.setdefault(kinds[node], {})[node] = node_arns
+        self._exact: Dict[str, Dict[Tokens, List[str]]] = {}  # per kind, built when asked
+        self._by_start: Dict[Tuple[str, int], Dict[Tokens, List[str]]] = {}  # per kind and width
+
+    def reached(self, kind: str, toks: Tokens) -> List[str]:
+        """Targets of a kind whose ARN a resource pattern matches: a dictionary look-up for a
+        pattern without wildcards (most policies), else the nodes whose ARN starts as the
+        pattern does, each checked."""
+        targets = self.by_kind[kind]
+        if not any(t is STAR or t is ONE for t in toks):
+            exact = self._exact.get(kind)
+            if exact is None:
+                exact = self._exact[kind] = {}
+                for target, arns in targets.items():
+                    for arn in arns:
+                        exact.setdefault(arn, []).append(target)
+            return list(dict.fromkeys(exact.get(toks, [])))
+        width = next(i for i, t in enumerate(toks) if t is STAR or t is ONE)
+        if width == 0:
+            return [t for t, arns in targets.items() if any(intersects(toks, arn) for arn in arns)]
+        by_start = self._by_start.get((kind, width))
+        if by_start is None:
+            by_start = self._by_start[(kind, width)] = {}
+            for target, arns in targets.items():
+                for arn in arns:
+                    listed = by_start.setdefault(arn[:width], [])
+                    if target not in listed:
+                        listed.append(target)
+        return [t for t in by_start.get(toks[:width], []) if any(intersects(toks, arn) for arn in targets[t])]
+
+    def reach(self, permissions: Permissions) -> Tuple[Dict[str, Reached], str]:
+        """The nodes one writer reaches: by its grants (in statement, action, resource
+        order), its code's writes, and permissions it has that loopcheck cannot see."""
+        out: Dict[str, Reached] = {}
+        for statement in permissions.allows:
+            for action, (kind, _emits) in WRITE_ACTIONS.items():
+                if kind not in self.by_kind or not statement.grants(action):
+                    continue
+                marker = INVOKED_KINDS.get(kind)
+                if marker is not None and not names_service(statement, action):
+                    continue  # `*` alone is not taken to mean a function invokes itself
+                for resource, toks in zip(statement.resources, statement.resource_tokens):
+                    if marker is not None and not _names_one(toks, marker):
+                        continue  # nor is invoking `function:*`: that needs the code to show it
+                    for target in self.reached(kind, toks):
+                        if any(denied(d, action, toks) for d in permissions.denies):
+                            continue
+                        found = out.setdefault(target, Reached())
+                        found.grants.append(permissions.grant(statement, action, resource, toks))
+        for resolved in permissions.writes:
+            for target in resolved.targets or ():
+                if target in self.arns:
+                    out.setdefault(target, Reached())
+        if permissions.unknown:  # invisible permissions may reach any queue, topic, table, stream or bus
+            for kind, targets in self.by_kind.items():
+                if kind in INVOKED_KINDS:
+                    continue  # not every function is assumed to invoke every other one
+                for target in targets:
+                    out.setdefault(target, Reached()).unknown = list(permissions.unknown)
+        return out, ""
