@@ -17,6 +17,7 @@ import code_python_support as py
 import pytest
 
 from loopcheck.code import js_facts
+from loopcheck.code.budget import MAX_FILE_BYTES
 from loopcheck.code.facts import (
     Basename,
     CodeFacts,
@@ -28,7 +29,7 @@ from loopcheck.code.facts import (
     Write,
 )
 from loopcheck.code.js_facts import analyse_js, analyse_js_source
-from loopcheck.code.python_facts import MAX_FILE_BYTES, analyse_python, analyse_python_source
+from loopcheck.code.python_facts import analyse_python, analyse_python_source
 
 INCOMING = IncomingKey()
 
