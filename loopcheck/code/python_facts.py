@@ -818,7 +818,7 @@ def _memo_key(
     return key
 
 
-# -- reading files -----------------------------------------------------------------------------
+# -- parsing -----------------------------------------------------------------------------------------
 
 
 def _parse(text: str, display: str) -> Tuple[Optional[ast.Module], Optional[str]]:
