@@ -9,10 +9,14 @@ same way for all).
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
-from loopcheck.code.budget import Budget
+from loopcheck.code.budget import Budget, OutOfBudget
 from loopcheck.code.facts import AnyText, CodeFacts, Target, Write
+
+
+def too_deeply_nested(display: str) -> str:
+    return f"{display}: code nested too deeply to analyse"
 
 
 def not_analysed(language: str, problem: str, files: Sequence[str] = ()) -> CodeFacts:
@@ -47,6 +51,10 @@ class FactsBuilder:
         self.files.append(display)
         self.budget.add_file(size)
 
+    def parsed(self, size: int) -> None:
+        """A file of `size` bytes or characters was parsed: parsing is work too (and the clock is read)."""
+        self.budget.tick(size // 8)
+
     def problem(self, text: str) -> None:
         """Something not understood; the analysis goes on."""
         if text not in self.problems:
@@ -78,6 +86,18 @@ class FactsBuilder:
         self.analysed = False
         self.complete = False
         self.notes.append(note)
+
+    def run(self, entry: str, analysis: Callable[[], None]) -> CodeFacts:
+        """Run `analysis` (reading, parsing, evaluating into this builder), then the facts. It
+        never raises for bad code: a budget used up, or code nested deeper than the evaluator's
+        stack, makes the facts not analysed. `entry` names the entry file for the problem."""
+        try:
+            analysis()
+        except OutOfBudget:
+            self.out_of_budget(self.files[0] if self.files else entry)
+        except RecursionError:
+            self.fail(too_deeply_nested(entry))
+        return self.facts()
 
     def write(self, write: Write, slot: int = 0) -> None:
         """A write at a call site; `slot` tells apart the writes of one call (a batch)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from loopcheck.code import source_files
-from loopcheck.code.budget import Budget, OutOfBudget
+from loopcheck.code.budget import Budget
 from loopcheck.code.facts import (
     AnyText,
     CodeFacts,
@@ -1058,7 +1058,7 @@ class _Program:
             self._parsers[language] = _make_parser(language)
         self.result.read_file(display, len(data))
         tree = self._parsers[language].parse(data)
-        self.budget.tick(len(data) // 8)  # parsing is work too (and the clock is read)
+        self.result.parsed(len(data))
         line = _first_syntax_error(tree.root_node)
         if line is not None:
             self.result.fail(f"{display}:{line}: syntax error")
@@ -2648,9 +2648,7 @@ def _target_of(value: Value) -> Target:
 def _position(source: _Source, node: Node) -> Tuple[int, int]:
     """1-based line and character column of node."""
     row, byte_column = node.start_point[0], node.start_point[1]
-    line_start = node.start_byte - byte_column
-    prefix = source.data[line_start : node.start_byte].decode("utf-8", "replace")
-    return row + 1, len(prefix) + 1
+    return row + 1, source_files.character_column(source.data, node.start_byte - byte_column, node.start_byte)
 
 
 # =============================================================================================
@@ -2667,32 +2665,28 @@ def _analyse_program(program: _Program, function_name: str) -> None:
     result = program.result
     if not result.analysed:  # a syntax error: nothing trustworthy
         return
-    try:
-        evaluator = _Evaluator(program)
-        handler_name = function_name.rsplit(".", 1)[-1]
-        evaluator.handler = evaluator.find_handler(handler_name)
-        if evaluator.handler is None:
-            result.problem(f"{result.files[0]}: handler {handler_name!r} not found; the event is not followed")
-        calls = _CallIndex(evaluator)
-        calls.build()
-        evaluator.calls = calls
-        evaluator.forget()
-        _Writes(evaluator, _Guards(evaluator)).find()
-    except RecursionError:
-        result.fail(source_files.too_deeply_nested(result.files[0]))
+    evaluator = _Evaluator(program)
+    handler_name = function_name.rsplit(".", 1)[-1]
+    evaluator.handler = evaluator.find_handler(handler_name)
+    if evaluator.handler is None:
+        result.problem(f"{result.files[0]}: handler {handler_name!r} not found; the event is not followed")
+    calls = _CallIndex(evaluator)
+    calls.build()
+    evaluator.calls = calls
+    evaluator.forget()
+    _Writes(evaluator, _Guards(evaluator)).find()
 
 
 def _analyse(program: _Program, display: str, real: Optional[pathlib.Path], data: bytes, grammar: str,
              function_name: str) -> CodeFacts:
-    """Parse the entry file, follow its imports and find the writes; a budget used up abandons
-    the analysis (facts not analysed, with a note)."""
-    try:
+    """Parse the entry file, follow its imports and find the writes."""
+
+    def analysis() -> None:
         program.add(display, real, data, grammar, 0)
         program.follow_imports()
         _analyse_program(program, function_name)
-    except OutOfBudget:
-        program.result.out_of_budget(program.result.files[0] if program.result.files else display)
-    return program.result.facts()
+
+    return program.result.run(display, analysis)
 
 
 def analyse_js(

@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from loopcheck.code import source_files
-from loopcheck.code.budget import OutOfBudget
 from loopcheck.code.facts import (
     AnyText,
     Basename,
@@ -359,7 +358,7 @@ class _Module:
         if 0 < line_no <= len(self.lines):
             line = self.lines[line_no - 1]
             if not line.isascii():
-                return len(line.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+                return source_files.character_column(line.encode("utf-8"), 0, offset)
         return offset + 1
 
 
@@ -915,19 +914,17 @@ class _Analyser:
         if tree is None:
             self.result.fail(problem or "")
             return self.result.facts()
-        try:
-            self.budget.tick(len(text) // 8)  # parsing is work too (and the clock is read)
+
+        def analysis() -> None:
+            self.result.parsed(len(text))
             module = _Module(display, tree, text, path.parent if path else None, 0)
             if path is not None:
                 self.modules[path] = module
             self._execute(module)
             self._call_handler(module, function_name)
             self._walk_unreached()
-        except OutOfBudget:
-            self.result.out_of_budget(display)
-        except RecursionError:
-            self.result.fail(source_files.too_deeply_nested(display))
-        return self.result.facts()
+
+        return self.result.run(display, analysis)
 
     def _note(self, frame: _Frame, node: ast.AST, message: str) -> None:
         if not self._quiet:
@@ -1262,7 +1259,7 @@ class _Analyser:
             return None
         self.result.read_file(display, len(text))
         tree, problem = _parse(text, display)
-        self.budget.tick(len(text) // 8)
+        self.result.parsed(len(text))
         if tree is None:
             self.result.fail(problem or f"{display}: not parsed")
             return None

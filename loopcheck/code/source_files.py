@@ -44,10 +44,6 @@ def too_large(display: str) -> str:
     return f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
 
 
-def too_deeply_nested(display: str) -> str:
-    return f"{display}: code nested too deeply to analyse"
-
-
 # -- reading one file ---------------------------------------------------------------------------
 
 
@@ -97,6 +93,12 @@ def inline_bytes(text: str, display: str) -> Tuple[Optional[bytes], Optional[str
     """Code given as text (a template's ZipFile / InlineCode), encoded, under the same size bound."""
     data = text.encode("utf-8", "replace")
     return (data, None) if len(data) <= MAX_FILE_BYTES else (None, too_large(display))
+
+
+def character_column(data: bytes, line_start: int, offset: int) -> int:
+    """1-based column in characters of byte `offset` in UTF-8 `data` whose line starts at byte
+    `line_start` (parsers count bytes; the report counts characters)."""
+    return len(data[line_start:offset].decode("utf-8", "replace")) + 1
 
 
 # -- the code folder ----------------------------------------------------------------------------
