@@ -15,15 +15,14 @@ target or an AnyText key part: never a guess.
 from __future__ import annotations
 
 import bisect
-import importlib.util
 import os
 import pathlib
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
-from loopcheck.code import source_files
+from loopcheck.code import source_files, syntax_trees
 from loopcheck.code.budget import Budget
 from loopcheck.code.facts import (
     AnyText,
@@ -59,6 +58,11 @@ from loopcheck.code.item_change import (
 from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, stem
 from loopcheck.code.requests import read_write
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_bytes
+from loopcheck.code.syntax_trees import field as _field
+from loopcheck.code.syntax_trees import first_syntax_error as _first_syntax_error
+from loopcheck.code.syntax_trees import named_nodes as _named_nodes
+from loopcheck.code.syntax_trees import node_text as _text
+from loopcheck.code.syntax_trees import walk as _walk
 from loopcheck.code.values import Request
 from loopcheck.code.values import Value as NeutralValue
 from loopcheck.knowledge import sdk_catalog
@@ -73,7 +77,6 @@ __all__ = ["analyse_js", "analyse_js_source"]
 # -- limits: every loop over code is bounded --------------------------------------------------
 
 MAX_FILES = 40
-MAX_NODES_PER_WALK = 500_000
 MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code
 MAX_EVAL_DEPTH = 60  # nested evaluations (variables, members, parameters) before giving up
 MAX_CALLER_DEPTH = 4  # helper -> caller -> caller ... followed for guards at call sites
@@ -456,32 +459,11 @@ def _is_stringy(value: Value) -> bool:
 # =============================================================================================
 
 
-def _text(node: Optional[Node]) -> str:
-    if node is None:
-        return ""
-    return node.text.decode("utf-8", "replace")
-
-
 def _kids(node: Optional[Node]) -> List[Node]:
     """Named children without comments."""
     if node is None:
         return []
     return [child for child in node.named_children if child.type != "comment"]
-
-
-def _field(node: Optional[Node], name: str) -> Optional[Node]:
-    return None if node is None else node.child_by_field_name(name)
-
-
-def _walk(node: Node, limit: int = MAX_NODES_PER_WALK) -> Iterator[Node]:
-    """Named descendants of node (node first), depth-first in source order, at most limit."""
-    stack = [node]
-    seen = 0
-    while stack and seen < limit:
-        current = stack.pop()
-        seen += 1
-        yield current
-        stack.extend(reversed(current.named_children))
 
 
 def _strip(node: Optional[Node]) -> Optional[Node]:
@@ -551,19 +533,6 @@ def _is_number(node: Optional[Node], text: str) -> bool:
     if node is None or node.type not in ("number", "unary_expression"):
         return False
     return _text(node).replace(" ", "") == text
-
-
-def _first_syntax_error(root: Node) -> Optional[int]:
-    """1-based line of the first ERROR / MISSING node, or None for a clean tree."""
-    if not root.has_error:
-        return None
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            return node.start_point[0] + 1
-        stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
-    return root.start_point[0] + 1
 
 
 def _exports_target(left: Optional[Node]) -> Optional[str]:
@@ -854,27 +823,19 @@ def _language_of(path: str) -> Optional[str]:
 
 
 def _tree_sitter_available() -> bool:
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript")
-    )
+    return syntax_trees.available("tree_sitter_javascript", "tree_sitter_typescript")
 
 
 def _make_parser(language: str) -> Any:
-    import tree_sitter
-
     if language == "javascript":
         import tree_sitter_javascript
 
-        grammar = tree_sitter_javascript.language()
-    else:
-        import tree_sitter_typescript
+        return syntax_trees.make_parser(tree_sitter_javascript.language())
+    import tree_sitter_typescript
 
-        if language == "tsx":
-            grammar = tree_sitter_typescript.language_tsx()
-        else:
-            grammar = tree_sitter_typescript.language_typescript()
-    return tree_sitter.Parser(tree_sitter.Language(grammar))
+    if language == "tsx":
+        return syntax_trees.make_parser(tree_sitter_typescript.language_tsx())
+    return syntax_trees.make_parser(tree_sitter_typescript.language_typescript())
 
 
 def _is_relative(spec: str) -> bool:
@@ -894,27 +855,6 @@ _INDEXED = _REFERENCES | {
     "update_expression", "function_declaration", "generator_function_declaration", "method_definition",
     "variable_declarator", "pair", "import_statement", "export_statement", "import_require_clause",
 }
-
-
-def _named_nodes(root: Node, budget: Budget) -> Iterator[Node]:
-    """Every named node under root (root first), depth-first in source order, one work unit
-    each. A tree cursor: no list of children is built per node."""
-    cursor = root.walk()
-    seen = 0
-    while True:
-        node = cursor.node
-        if node.is_named:
-            seen += 1
-            if seen == 1024:
-                budget.tick(seen)
-                seen = 0
-            yield node
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():  # the cursor never leaves root
-                budget.tick(seen)
-                return
 
 
 def _is_require_name(callee: Node) -> bool:
@@ -2697,7 +2637,7 @@ def analyse_js(
     bad code (syntax errors give analysed=False; a budget used up too, with a note)."""
     language = _facts_language(_language_of(str(entry_file)))
     if not _tree_sitter_available():
-        return not_analysed(language, "tree-sitter not installed")
+        return not_analysed(language, syntax_trees.NOT_INSTALLED)
     folder = CodeFolder(pathlib.Path(root), max_depth, MAX_FILES)
     real, data, problem = folder.entry(pathlib.Path(entry_file))
     if real is None or data is None:
@@ -2712,7 +2652,7 @@ def analyse_js_source(text: str, filename: str, function_name: str, typescript: 
     modules cannot be followed."""
     language = "typescript" if typescript else "javascript"
     if not _tree_sitter_available():
-        return not_analysed(language, "tree-sitter not installed")
+        return not_analysed(language, syntax_trees.NOT_INSTALLED)
     data, problem = source_files.inline_bytes(text, filename)
     if data is None:
         return not_analysed(language, problem or f"{filename}: not read", [filename])
