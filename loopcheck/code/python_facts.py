@@ -1198,8 +1198,9 @@ class _Analyser:
                             self._bind_name(name, value, frame)
                 continue
             if isinstance(source, _ModuleRef) and self._missing_submodule(source.module, alias.name):
-                where = "." * stmt.level + (stmt.module or "")
-                self._unfollowed(frame, stmt, f"import of {alias.name} from {where}: not in the code folder")
+                package = "." * stmt.level + (stmt.module + "." if stmt.module else "")
+                missing = import_not_followed(package + alias.name, source_files.NOT_IN_FOLDER)
+                self._unfollowed(frame, stmt, missing)
             self._bind_name(alias.asname or alias.name, self._attribute(source, alias.name), frame)
         return _Outcome()
 
