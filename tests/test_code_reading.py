@@ -238,3 +238,12 @@ def test_a_name_missing_from_a_package_of_the_folder_reads_like_a_missing_import
     assert facts.notes == [
         f"{tmp_path / 'app.py'}:1: import of .helpers not followed: not found in the function's code folder"
     ]
+
+
+@js.needs_tree_sitter
+def test_a_bom_before_inline_javascript_does_not_move_columns() -> None:
+    code = ("const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3'); exports.handler = "
+            "async () => new S3Client({}).send(new PutObjectCommand({ Bucket: 'out', Key: 'k' }));\n")
+    plain = analyse_js_source(code, "index.js", "handler")
+    with_bom = analyse_js_source("\ufeff" + code, "index.js", "handler")
+    assert [(w.line, w.column) for w in with_bom.writes] == [(w.line, w.column) for w in plain.writes] != []

@@ -90,9 +90,12 @@ def read_text(path: Path, display: str) -> Tuple[Optional[str], Optional[str]]:
 
 
 def inline_bytes(text: str, display: str) -> Tuple[Optional[bytes], Optional[str]]:
-    """Code given as text (a template's ZipFile / InlineCode), encoded, under the same size bound."""
+    """Code given as text (a template's ZipFile / InlineCode), encoded without a BOM, under the
+    same size bound."""
     data = text.encode("utf-8", "replace")
-    return (data, None) if len(data) <= MAX_FILE_BYTES else (None, too_large(display))
+    if len(data) > MAX_FILE_BYTES:
+        return None, too_large(display)
+    return (data[len(_BOM):] if data.startswith(_BOM) else data), None
 
 
 def character_column(data: bytes, line_start: int, offset: int) -> int:
