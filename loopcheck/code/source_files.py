@@ -12,6 +12,7 @@ resolution), and parsing.
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
@@ -142,6 +143,8 @@ class CodeFolder:
         folder --, escapes): escapes is True when a candidate exists but resolves outside the
         code folder (a symlink out), which ends the search."""
         for candidate in candidates:
+            if not os.path.exists(candidate):  # one stat: most candidates are missing
+                continue
             resolved = safe_resolve(candidate)
             if resolved is None:
                 continue
