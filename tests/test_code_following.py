@@ -348,7 +348,7 @@ def test_an_import_escaping_the_root_is_not_read() -> None:
     facts = analyse_js(root / "index.js", "handler", root)
     assert facts.analysed and facts.writes == []
     assert facts.files == [str(root / "index.js")]
-    assert "outside the code root" in facts.problems[0]
+    assert "leaves the function's code folder" in facts.problems[0]
 
 
 @js.needs_tree_sitter
@@ -364,7 +364,7 @@ def test_a_symlink_escaping_the_root_is_not_read(tmp_path: pathlib.Path) -> None
     (root / "index.js").write_text('const { go } = require("./lib");\nexports.handler = async () => go();')
     facts = analyse_js(root / "index.js", "handler", root)
     assert facts.writes == [] and len(facts.files) == 1
-    assert "outside the code root" in facts.problems[0]
+    assert "leaves the function's code folder" in facts.problems[0]
 
 
 @js.needs_tree_sitter
@@ -379,7 +379,7 @@ def test_directory_imports_resolve_to_index_and_depth_is_bounded(tmp_path: pathl
     assert [w.target for w in deep.writes] == [Target("literal", "deep")]
     shallow = analyse_js(tmp_path / "index.js", "handler", tmp_path, max_depth=1)
     assert shallow.writes == [] and len(shallow.files) == 2
-    assert "imports away" in shallow.problems[0]
+    assert "more than 1 imports deep" in shallow.problems[0]
 
 
 @js.needs_tree_sitter
@@ -394,4 +394,6 @@ def test_a_missing_module_is_a_problem(tmp_path: pathlib.Path) -> None:
         'const { save } = require("./nowhere");\nexports.handler = async () => save();'
     )
     facts = analyse_js(tmp_path / "index.js", "handler", tmp_path)
-    assert facts.analysed and facts.problems == [f"{tmp_path / 'index.js'}: import './nowhere': not found"]
+    assert facts.analysed and facts.problems == [
+        f"{tmp_path / 'index.js'}: import of './nowhere' not followed: not found in the function's code folder"
+    ]

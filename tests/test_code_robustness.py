@@ -17,6 +17,7 @@ import code_python_support as py
 import pytest
 
 from loopcheck.code import js_facts
+from loopcheck.code.budget import MAX_FILE_BYTES
 from loopcheck.code.facts import (
     Basename,
     CodeFacts,
@@ -28,7 +29,7 @@ from loopcheck.code.facts import (
     Write,
 )
 from loopcheck.code.js_facts import analyse_js, analyse_js_source
-from loopcheck.code.python_facts import MAX_FILE_BYTES, analyse_python, analyse_python_source
+from loopcheck.code.python_facts import analyse_python, analyse_python_source
 
 INCOMING = IncomingKey()
 
@@ -348,10 +349,10 @@ def test_tsx_files_use_the_tsx_grammar(tmp_path: pathlib.Path) -> None:
 @js.needs_tree_sitter
 def test_files_larger_than_the_limit_are_not_read(tmp_path: pathlib.Path) -> None:
     entry = tmp_path / "big.js"
-    entry.write_text("// " + "x" * (js_facts.MAX_FILE_BYTES + 10))
+    entry.write_text("// " + "x" * (MAX_FILE_BYTES + 10))
     facts = analyse_js(entry, "handler", tmp_path)
     assert not facts.analysed and "larger than" in facts.problems[0]
-    assert not analyse_js_source("x" * (js_facts.MAX_FILE_BYTES + 1), "big.js", "handler").analysed
+    assert not analyse_js_source("x" * (MAX_FILE_BYTES + 1), "big.js", "handler").analysed
 
 
 @js.needs_tree_sitter
@@ -359,7 +360,7 @@ def test_an_entry_outside_the_root_is_not_read(tmp_path: pathlib.Path) -> None:
     (tmp_path / "root").mkdir()
     (tmp_path / "app.js").write_text("exports.handler = async () => {};")
     facts = analyse_js(tmp_path / "app.js", "handler", tmp_path / "root")
-    assert not facts.analysed and "outside the code root" in facts.problems[0]
+    assert not facts.analysed and "outside the function's code folder" in facts.problems[0]
 
 
 @js.needs_tree_sitter

@@ -15,15 +15,15 @@ target or an AnyText key part: never a guess.
 from __future__ import annotations
 
 import bisect
-import importlib.util
 import os
 import pathlib
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
-from loopcheck.code.budget import MAX_FILE_BYTES, Budget, OutOfBudget
+from loopcheck.code import source_files, syntax_trees
+from loopcheck.code.budget import Budget
 from loopcheck.code.facts import (
     AnyText,
     CodeFacts,
@@ -34,9 +34,9 @@ from loopcheck.code.facts import (
     Lit,
     Replace,
     Target,
-    Write,
     event_source_target,
 )
+from loopcheck.code.facts_builder import FactsBuilder, not_analysed
 from loopcheck.code.guards import event_field_kind, key_tests, shorten
 from loopcheck.code.inputs import (
     ANY_ITEM,
@@ -57,6 +57,12 @@ from loopcheck.code.item_change import (
 )
 from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, stem
 from loopcheck.code.requests import read_write
+from loopcheck.code.source_files import CodeFolder, import_not_followed, read_bytes
+from loopcheck.code.syntax_trees import field as _field
+from loopcheck.code.syntax_trees import first_syntax_error as _first_syntax_error
+from loopcheck.code.syntax_trees import named_nodes as _named_nodes
+from loopcheck.code.syntax_trees import node_text as _text
+from loopcheck.code.syntax_trees import walk as _walk
 from loopcheck.code.values import Request
 from loopcheck.code.values import Value as NeutralValue
 from loopcheck.knowledge import sdk_catalog
@@ -71,7 +77,6 @@ __all__ = ["analyse_js", "analyse_js_source"]
 # -- limits: every loop over code is bounded --------------------------------------------------
 
 MAX_FILES = 40
-MAX_NODES_PER_WALK = 500_000
 MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code
 MAX_EVAL_DEPTH = 60  # nested evaluations (variables, members, parameters) before giving up
 MAX_CALLER_DEPTH = 4  # helper -> caller -> caller ... followed for guards at call sites
@@ -454,32 +459,11 @@ def _is_stringy(value: Value) -> bool:
 # =============================================================================================
 
 
-def _text(node: Optional[Node]) -> str:
-    if node is None:
-        return ""
-    return node.text.decode("utf-8", "replace")
-
-
 def _kids(node: Optional[Node]) -> List[Node]:
     """Named children without comments."""
     if node is None:
         return []
     return [child for child in node.named_children if child.type != "comment"]
-
-
-def _field(node: Optional[Node], name: str) -> Optional[Node]:
-    return None if node is None else node.child_by_field_name(name)
-
-
-def _walk(node: Node, limit: int = MAX_NODES_PER_WALK) -> Iterator[Node]:
-    """Named descendants of node (node first), depth-first in source order, at most limit."""
-    stack = [node]
-    seen = 0
-    while stack and seen < limit:
-        current = stack.pop()
-        seen += 1
-        yield current
-        stack.extend(reversed(current.named_children))
 
 
 def _strip(node: Optional[Node]) -> Optional[Node]:
@@ -549,19 +533,6 @@ def _is_number(node: Optional[Node], text: str) -> bool:
     if node is None or node.type not in ("number", "unary_expression"):
         return False
     return _text(node).replace(" ", "") == text
-
-
-def _first_syntax_error(root: Node) -> Optional[int]:
-    """1-based line of the first ERROR / MISSING node, or None for a clean tree."""
-    if not root.has_error:
-        return None
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            return node.start_point[0] + 1
-        stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
-    return root.start_point[0] + 1
 
 
 def _exports_target(left: Optional[Node]) -> Optional[str]:
@@ -852,27 +823,19 @@ def _language_of(path: str) -> Optional[str]:
 
 
 def _tree_sitter_available() -> bool:
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript")
-    )
+    return syntax_trees.available("tree_sitter_javascript", "tree_sitter_typescript")
 
 
 def _make_parser(language: str) -> Any:
-    import tree_sitter
-
     if language == "javascript":
         import tree_sitter_javascript
 
-        grammar = tree_sitter_javascript.language()
-    else:
-        import tree_sitter_typescript
+        return syntax_trees.make_parser(tree_sitter_javascript.language())
+    import tree_sitter_typescript
 
-        if language == "tsx":
-            grammar = tree_sitter_typescript.language_tsx()
-        else:
-            grammar = tree_sitter_typescript.language_typescript()
-    return tree_sitter.Parser(tree_sitter.Language(grammar))
+    if language == "tsx":
+        return syntax_trees.make_parser(tree_sitter_typescript.language_tsx())
+    return syntax_trees.make_parser(tree_sitter_typescript.language_typescript())
 
 
 def _is_relative(spec: str) -> bool:
@@ -892,27 +855,6 @@ _INDEXED = _REFERENCES | {
     "update_expression", "function_declaration", "generator_function_declaration", "method_definition",
     "variable_declarator", "pair", "import_statement", "export_statement", "import_require_clause",
 }
-
-
-def _named_nodes(root: Node, budget: Budget) -> Iterator[Node]:
-    """Every named node under root (root first), depth-first in source order, one work unit
-    each. A tree cursor: no list of children is built per node."""
-    cursor = root.walk()
-    seen = 0
-    while True:
-        node = cursor.node
-        if node.is_named:
-            seen += 1
-            if seen == 1024:
-                budget.tick(seen)
-                seen = 0
-            yield node
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():  # the cursor never leaves root
-                budget.tick(seen)
-                return
 
 
 def _is_require_name(callee: Node) -> bool:
@@ -1038,62 +980,33 @@ class _Index:
 
 class _Program:
     """The files of one function's code: the entry module, then the relative modules it imports
-    (inside root, at most max_depth imports away, at most MAX_FILES files)."""
+    (inside the code folder, at most max_depth imports away, at most MAX_FILES files)."""
 
-    def __init__(self, root: Optional[pathlib.Path], max_depth: int) -> None:
-        self.root = root.resolve() if root is not None else None
-        self.max_depth = max_depth
+    def __init__(self, folder: CodeFolder, result: FactsBuilder) -> None:
+        self.folder = folder
+        self.result = result  # files read, problems, notes: what the facts will say
+        self.budget = result.budget  # grows with every file read; OutOfBudget abandons the analysis
         self.sources: List[_Source] = []
-        self.problems: List[str] = []
-        self.syntax_errors: List[str] = []
         # (importing module, specifier) -> module index, or why it was not read
         self.imports: Dict[Tuple[int, str], Union[int, str]] = {}
         self._parsers: Dict[str, Any] = {}
         self._by_real: Dict[pathlib.Path, int] = {}
-        self.budget = Budget()  # grows with every file read; OutOfBudget abandons the analysis
-        # imports of code that was not read (too deep, too many files, not found...): the
-        # writes found are real, but a missing write proves nothing
-        self.unfollowed: List[str] = []
-        self.reading = ""
 
     def add(self, display: str, real: Optional[pathlib.Path], data: bytes, language: str, depth: int) -> int:
-        """Parse one file's bytes and register it; syntax errors are recorded, not raised."""
+        """Parse one file's bytes and register it; a syntax error makes the facts not analysed."""
         if language not in self._parsers:
             self._parsers[language] = _make_parser(language)
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        self.budget.add_file(len(data))
-        self.reading = self.reading or display  # the entry file, for a note
+        self.result.read_file(display, len(data))
         tree = self._parsers[language].parse(data)
-        self.budget.tick(len(data) // 8)  # parsing is work too (and the clock is read)
+        self.result.parsed(len(data))
         line = _first_syntax_error(tree.root_node)
         if line is not None:
-            self.syntax_errors.append(f"{display}:{line}: syntax error")
+            self.result.fail(f"{display}:{line}: syntax error")
         self.sources.append(_Source(display, real, tree, tree.root_node, data, depth,
                                     _Index(tree.root_node, self.budget)))
         if real is not None:
             self._by_real[real] = len(self.sources) - 1
         return len(self.sources) - 1
-
-    def load(self, path: pathlib.Path, display: str, depth: int) -> Union[int, str]:
-        """Read and parse one file inside root; a string says why it was not read."""
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            return f"{display}: cannot be resolved; not read"
-        if self.root is not None and self.root != real and self.root not in real.parents:
-            return f"{display}: outside the code root; not read"
-        if real in self._by_real:
-            return self._by_real[real]
-        if len(self.sources) >= MAX_FILES:
-            return f"{display}: more than {MAX_FILES} files; not read"
-        try:
-            if real.stat().st_size > MAX_FILE_BYTES:
-                return f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
-            data = real.read_bytes()
-        except OSError as error:
-            return f"{display}: cannot be read ({error.strerror or error})"
-        return self.add(display, real, data, _language_of(str(real)) or "javascript", depth)
 
     def follow_imports(self) -> None:
         """Breadth-first over relative imports, up to max_depth from the entry."""
@@ -1109,21 +1022,30 @@ class _Program:
         """Load one relative import of source; why not, as a problem, when it is not read."""
         if source.real is None:
             return "inline code: imports are not followed"
-        if source.depth >= self.max_depth:
-            loaded: Union[int, str] = f"more than {self.max_depth} imports away; not read"
+        found, escapes = self.folder.first_file(self._candidates(source.real.parent, spec))
+        if found is None:
+            loaded: Union[int, str] = source_files.LEAVES_FOLDER if escapes else source_files.NOT_IN_FOLDER
+        elif found in self._by_real:
+            return self._by_real[found]
         else:
-            found = self._resolve(source.real.parent, spec)
-            if found is None:
-                loaded = "not found"
-            else:
-                relative = os.path.relpath(found, source.real.parent)
-                display = os.path.normpath(os.path.join(os.path.dirname(source.display), relative))
-                loaded = self.load(pathlib.Path(found), display, source.depth + 1)
-        if isinstance(loaded, str):
-            self.problems.append(f"{source.display}: import {spec!r}: {loaded}")
-            if not self._is_data_file(source.real.parent, spec):
-                self.unfollowed.append(f"{source.display}: import {spec!r}: {loaded}")
+            depth = source.depth + 1
+            loaded = self.folder.why_not_follow(depth, len(self.sources)) or self._load(found, depth)
+        if isinstance(loaded, int):
+            return loaded
+        text = f"{source.display}: {import_not_followed(repr(spec), loaded)}"
+        if self._is_data_file(source.real.parent, spec):
+            self.result.problem(text)
+        else:
+            self.result.unfollowed(text)
         return loaded
+
+    def _load(self, real: pathlib.Path, depth: int) -> Union[int, str]:
+        """Read and parse one file of the code folder; a string says why it was not read."""
+        display = self.folder.display(real)
+        data, problem = read_bytes(real, display)
+        if data is None:
+            return problem or f"{display}: not read"
+        return self.add(display, real, data, _language_of(str(real)) or "javascript", depth)
 
     @staticmethod
     def _is_data_file(directory: pathlib.Path, spec: str) -> bool:
@@ -1134,8 +1056,9 @@ class _Program:
         return os.path.isfile(os.path.join(str(directory), spec))
 
     @staticmethod
-    def _resolve(directory: pathlib.Path, spec: str) -> Optional[str]:
-        """Node-style resolution of a relative specifier to a file (no package.json lookups)."""
+    def _candidates(directory: pathlib.Path, spec: str) -> List[pathlib.Path]:
+        """Node-style resolution of a relative specifier: the files it may name, in order (no
+        package.json lookups)."""
         base = os.path.join(str(directory), spec)
         stem, suffix = os.path.splitext(base)
         candidates = []
@@ -1145,7 +1068,7 @@ class _Program:
         if spec not in (".", ".."):
             candidates.extend(base + ext for ext in _RESOLVE_SUFFIXES)
         candidates.extend(os.path.join(base, "index" + ext) for ext in _RESOLVE_SUFFIXES)
-        return next((candidate for candidate in candidates if os.path.isfile(candidate)), None)
+        return [pathlib.Path(candidate) for candidate in candidates]
 
 
 # =============================================================================================
@@ -2385,13 +2308,11 @@ class _Writes:
     def __init__(self, evaluator: _Evaluator, guards: _Guards) -> None:
         self.evaluator = evaluator
         self.guards = guards
-        self.writes: List[Tuple[int, Write]] = []
+        self.result = evaluator.program.result  # where the writes go
         self.sent: Set[Tuple[int, Node]] = set()
         self.commands: Dict[Tuple[int, Node], Command] = {}
-        self.problems: List[str] = []
-        self.incomplete = False  # a call was seen that could not be analysed
 
-    def find(self) -> List[Write]:
+    def find(self) -> None:
         for mod, source in enumerate(self.evaluator.program.sources):
             for node in source.index.calls if source.index is not None else []:
                 if node.type == "call_expression":
@@ -2401,8 +2322,6 @@ class _Writes:
         for (mod, node), command in self.commands.items():
             if (mod, node) not in self.sent:  # built but sent some way we did not see
                 self._add(command.service, command.api, command.params, mod, node)
-        self.writes.sort(key=lambda item: (item[0], item[1].line, item[1].column))
-        return [write for _, write in self.writes]
 
     def _call(self, mod: int, node: Node) -> None:
         method = self._called_method(mod, node)
@@ -2440,9 +2359,8 @@ class _Writes:
             return index.text
         if isinstance(self.evaluator.value(mod, _field(callee, "object")), Client):
             line, _ = _position(self.evaluator.program.sources[mod], node)
-            self.problems.append(f"{self.evaluator.program.sources[mod].display}:{line}: "
-                                 "SDK method chosen at run time; that call is not analysed")
-            self.incomplete = True
+            self.result.incomplete(f"{self.evaluator.program.sources[mod].display}:{line}: "
+                                   "SDK method chosen at run time; that call is not analysed")
         return None
 
     def _recognise(self, method: str, params: Value) -> Optional[Tuple[str, str]]:
@@ -2478,8 +2396,8 @@ class _Writes:
         source = self.evaluator.program.sources[mod]
         line, column = _position(source, node)
         read = read_write(sdk_catalog.row(service, api), _JsRequest(self.evaluator, params, mod))
-        for write in read.writes(source.display, line, column, self.guards.at(mod, node)):
-            self.writes.append((mod, write))
+        for slot, write in enumerate(read.writes(source.display, line, column, self.guards.at(mod, node))):
+            self.result.write(write, slot)
 
 
 class _JsValue(NeutralValue):
@@ -2670,9 +2588,7 @@ def _target_of(value: Value) -> Target:
 def _position(source: _Source, node: Node) -> Tuple[int, int]:
     """1-based line and character column of node."""
     row, byte_column = node.start_point[0], node.start_point[1]
-    line_start = node.start_byte - byte_column
-    prefix = source.data[line_start : node.start_byte].decode("utf-8", "replace")
-    return row + 1, len(prefix) + 1
+    return row + 1, source_files.character_column(source.data, node.start_byte - byte_column, node.start_byte)
 
 
 # =============================================================================================
@@ -2684,43 +2600,33 @@ def _facts_language(language: Optional[str]) -> str:
     return "typescript" if language in ("typescript", "tsx") else "javascript"
 
 
-def _analyse_program(program: _Program, function_name: str, language: str) -> CodeFacts:
-    files = [source.display for source in program.sources]
-    if program.syntax_errors:
-        return CodeFacts(language, files, [], program.syntax_errors + program.problems, analysed=False)
-    problems = list(program.problems)
-    try:
-        evaluator = _Evaluator(program)
-        handler_name = function_name.rsplit(".", 1)[-1]
-        evaluator.handler = evaluator.find_handler(handler_name)
-        if evaluator.handler is None:
-            problems.append(f"{files[0]}: handler {handler_name!r} not found; the event is not followed")
-        calls = _CallIndex(evaluator)
-        calls.build()
-        evaluator.calls = calls
-        evaluator.forget()
-        finder = _Writes(evaluator, _Guards(evaluator))
-        writes = finder.find()
-        problems.extend(finder.problems)
-    except RecursionError:
-        problems.append(f"{files[0]}: code too deeply nested")
-        return CodeFacts(language, files, [], problems, analysed=False)
-    return CodeFacts(language, files, writes, problems, analysed=True,
-                     complete=not finder.incomplete and not program.unfollowed, notes=list(program.unfollowed))
+def _analyse_program(program: _Program, function_name: str) -> None:
+    """Find the writes of the files read (unless one does not parse) into program.result."""
+    result = program.result
+    if not result.analysed:  # a syntax error: nothing trustworthy
+        return
+    evaluator = _Evaluator(program)
+    handler_name = function_name.rsplit(".", 1)[-1]
+    evaluator.handler = evaluator.find_handler(handler_name)
+    if evaluator.handler is None:
+        result.problem(f"{result.files[0]}: handler {handler_name!r} not found; the event is not followed")
+    calls = _CallIndex(evaluator)
+    calls.build()
+    evaluator.calls = calls
+    evaluator.forget()
+    _Writes(evaluator, _Guards(evaluator)).find()
 
 
-def _out_of_budget(program: _Program, language: str) -> CodeFacts:
-    """The facts of an analysis that used up its budget: nothing trustworthy (a write not
-    reached yet, a guard not seen yet), so permissions decide."""
-    files = [source.display for source in program.sources]
-    note = program.budget.note(files[0] if files else program.reading)
-    return CodeFacts(language, files, [], [note] + program.syntax_errors + program.problems,
-                     analysed=False, complete=False, notes=[note])
+def _analyse(program: _Program, display: str, real: Optional[pathlib.Path], data: bytes, grammar: str,
+             function_name: str) -> CodeFacts:
+    """Parse the entry file, follow its imports and find the writes."""
 
+    def analysis() -> None:
+        program.add(display, real, data, grammar, 0)
+        program.follow_imports()
+        _analyse_program(program, function_name)
 
-def _spent(facts: CodeFacts, program: _Program) -> CodeFacts:
-    facts.work_units = program.budget.used
-    return facts
+    return program.result.run(display, analysis)
 
 
 def analyse_js(
@@ -2731,16 +2637,14 @@ def analyse_js(
     bad code (syntax errors give analysed=False; a budget used up too, with a note)."""
     language = _facts_language(_language_of(str(entry_file)))
     if not _tree_sitter_available():
-        return CodeFacts(language, analysed=False, problems=["tree-sitter not installed"])
-    program = _Program(pathlib.Path(root), max_depth)
-    try:
-        entry = program.load(pathlib.Path(entry_file), str(entry_file), 0)
-        if isinstance(entry, str):
-            return CodeFacts(language, analysed=False, problems=[entry])
-        program.follow_imports()
-        return _spent(_analyse_program(program, function_name, language), program)
-    except OutOfBudget:
-        return _spent(_out_of_budget(program, language), program)
+        return not_analysed(language, syntax_trees.NOT_INSTALLED)
+    folder = CodeFolder(pathlib.Path(root), max_depth, MAX_FILES)
+    real, data, problem = folder.entry(pathlib.Path(entry_file))
+    if real is None or data is None:
+        return not_analysed(language, problem or f"{entry_file}: not read", [str(entry_file)])
+    grammar = _language_of(str(real)) or "javascript"
+    program = _Program(folder, FactsBuilder(language))
+    return _analyse(program, str(entry_file), real, data, grammar, function_name)
 
 
 def analyse_js_source(text: str, filename: str, function_name: str, typescript: bool = False) -> CodeFacts:
@@ -2748,15 +2652,10 @@ def analyse_js_source(text: str, filename: str, function_name: str, typescript: 
     modules cannot be followed."""
     language = "typescript" if typescript else "javascript"
     if not _tree_sitter_available():
-        return CodeFacts(language, analysed=False, problems=["tree-sitter not installed"])
-    data = text.encode("utf-8", "replace")
-    if len(data) > MAX_FILE_BYTES:
-        return CodeFacts(language, analysed=False, problems=[f"{filename}: larger than {MAX_FILE_BYTES} bytes"])
-    program = _Program(None, 0)
+        return not_analysed(language, syntax_trees.NOT_INSTALLED)
+    data, problem = source_files.inline_bytes(text, filename)
+    if data is None:
+        return not_analysed(language, problem or f"{filename}: not read", [filename])
     grammar = "tsx" if typescript and filename.endswith(".tsx") else language
-    try:
-        program.add(filename, None, data, grammar, 0)
-        program.follow_imports()
-        return _spent(_analyse_program(program, function_name, language), program)
-    except OutOfBudget:
-        return _spent(_out_of_budget(program, language), program)
+    return _analyse(_Program(CodeFolder(None, 0), FactsBuilder(language)), filename, None, data, grammar,
+                    function_name)

@@ -36,14 +36,13 @@ import ast
 import contextlib
 import posixpath
 import re
-import stat
 import string
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from loopcheck.code.budget import MAX_FILE_BYTES, Budget, OutOfBudget
+from loopcheck.code import source_files
 from loopcheck.code.facts import (
     AnyText,
     Basename,
@@ -57,9 +56,9 @@ from loopcheck.code.facts import (
     Replace,
     Stem,
     Target,
-    Write,
     event_source_target,
 )
+from loopcheck.code.facts_builder import FactsBuilder, not_analysed
 from loopcheck.code.guards import event_field_kind, first_kind, key_tests, shorten
 from loopcheck.code.inputs import (
     INCOMING_BUCKET_PATHS,
@@ -89,10 +88,11 @@ from loopcheck.code.keys import (
     stem,
 )
 from loopcheck.code.requests import read_write
+from loopcheck.code.source_files import CodeFolder, import_not_followed, read_text, safe_resolve
 from loopcheck.code.values import Request, Value
 from loopcheck.knowledge import sdk_catalog
 
-MAX_FILES = 50
+MAX_FILES = source_files.MAX_FILES
 MAX_CALL_DEPTH = 6
 MAX_PREDICATE_DEPTH = 2
 
@@ -358,7 +358,7 @@ class _Module:
         if 0 < line_no <= len(self.lines):
             line = self.lines[line_no - 1]
             if not line.isascii():
-                return len(line.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+                return source_files.character_column(line.encode("utf-8"), 0, offset)
         return offset + 1
 
 
@@ -817,44 +817,7 @@ def _memo_key(
     return key
 
 
-def _merge_write(first: Write, second: Write) -> Write:
-    """One call site reached from several callers: keep what they agree on."""
-    target = first.target if first.target == second.target else Target("unknown", "differs between callers")
-    key = first.key if first.key == second.key else AnyText("differs between callers")
-    guards = tuple(guard for guard in first.guards if guard in second.guards)
-    details = {name: value for name, value in first.details.items() if second.details.get(name) == value}
-    return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details)
-
-
-# -- reading files -----------------------------------------------------------------------------
-
-
-def _safe_resolve(path: Path) -> Optional[Path]:
-    try:
-        return path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return None
-
-
-def _read_source(path: Path, display: str) -> Tuple[Optional[str], Optional[str]]:
-    """(text, None) or (None, problem): regular UTF-8 files of at most MAX_FILE_BYTES only."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return None, f"{display}: not a regular file; not read"
-        if info.st_size > MAX_FILE_BYTES:
-            return None, f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        return None, f"{display}: cannot read: {error.strerror or error}"
-    if len(data) > MAX_FILE_BYTES:
-        return None, f"{display}: larger than {MAX_FILE_BYTES} bytes; not read"
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, f"{display}:{line}: not UTF-8 text ({error.reason})"
+# -- parsing -----------------------------------------------------------------------------------------
 
 
 def _parse(text: str, display: str) -> Tuple[Optional[ast.Module], Optional[str]]:
@@ -870,22 +833,12 @@ def _parse(text: str, display: str) -> Tuple[Optional[ast.Module], Optional[str]
         return None, f"{display}:0: syntax error: {error or type(error).__name__}"
 
 
-class _Sources:
-    """The function's code folder: where imports resolve, never outside it."""
+class _Sources(CodeFolder):
+    """The function's code folder as Python imports see it: packages, and what is not read."""
 
     def __init__(self, root: Optional[Path], max_depth: int):
-        self.root_given = root
-        self.root = _safe_resolve(root) if root is not None else None
-        self.max_depth = max_depth
+        super().__init__(root, max_depth, MAX_FILES)
         self._vendored: Optional[FrozenSet[str]] = None
-
-    def inside(self, path: Path) -> bool:
-        return self.root is not None and (path == self.root or path.is_relative_to(self.root))
-
-    def display(self, resolved: Path) -> str:
-        """The path of a followed file as the caller spelled the root."""
-        assert self.root is not None and self.root_given is not None
-        return str(self.root_given / resolved.relative_to(self.root))
 
     def package_base(self, package_dir: Optional[Path], level: int) -> Optional[Path]:
         """Where `from <level dots>x import y` looks, or None when that leaves the folder."""
@@ -905,15 +858,7 @@ class _Sources:
         candidates = [folder / "__init__.py", folder]
         if parts:
             candidates.insert(0, folder.with_name(parts[-1] + ".py"))
-        for candidate in candidates:
-            resolved = _safe_resolve(candidate)
-            if resolved is None:
-                continue
-            if not self.inside(resolved):
-                return None, True
-            if resolved.is_file() or (candidate is folder and resolved.is_dir()):
-                return resolved, False
-        return None, False
+        return self.first_file(candidates, folder)
 
     def is_external(self, top: str) -> bool:
         """SDK packages and packages installed into the folder (`pip install -t`) are not read."""
@@ -936,9 +881,9 @@ class _Sources:
                 continue
             yield entry.name.split("-", 1)[0].lower()
             top_level = entry / "top_level.txt"
-            resolved = _safe_resolve(top_level)
+            resolved = safe_resolve(top_level)
             if resolved is not None and self.inside(resolved):
-                text, _ = _read_source(resolved, str(top_level))
+                text, _ = read_text(resolved, str(top_level))
                 yield from (line.strip().lower() for line in (text or "").splitlines() if line.strip())
 
 
@@ -950,13 +895,8 @@ class _Analyser:
 
     def __init__(self, sources: _Sources):
         self.sources = sources
-        self.files: List[str] = []
-        self.problems: List[str] = []
-        self.analysed = True
-        self.complete = True  # False once a call could not be analysed: a missing write proves nothing
-        self.notes: List[str] = []  # limits that cut the analysis short (see CodeFacts.notes)
-        self.budget = Budget()  # grows with every file read
-        self.writes: Dict[Tuple[object, ...], Write] = {}
+        self.result = FactsBuilder("python")
+        self.budget = self.result.budget  # grows with every file read
         self.modules: Dict[Path, _Module] = {}
         self._quiet = 0
         self._stack: List[ast.AST] = []
@@ -969,54 +909,33 @@ class _Analyser:
 
     def run(self, text: str, display: str, function_name: str, path: Optional[Path]) -> CodeFacts:
         """Analyse the entry file `text` and its handler `function_name`."""
-        self.budget.add_file(len(text))
+        self.result.read_file(display, len(text))
         tree, problem = _parse(text, display)
-        self.files.append(display)
         if tree is None:
-            return CodeFacts(language="python", files=self.files, problems=[problem or ""], analysed=False)
-        try:
-            self.budget.tick(len(text) // 8)  # parsing is work too (and the clock is read)
+            self.result.fail(problem or "")
+            return self.result.facts()
+
+        def analysis() -> None:
+            self.result.parsed(len(text))
             module = _Module(display, tree, text, path.parent if path else None, 0)
             if path is not None:
                 self.modules[path] = module
             self._execute(module)
             self._call_handler(module, function_name)
             self._walk_unreached()
-        except OutOfBudget:
-            note = self.budget.note(display)
-            self._fail(note)
-            self.notes.append(note)
-            self.complete = False
-        except RecursionError:
-            self._fail(f"{display}: code nested too deeply to analyse; results incomplete")
-        return self._facts()
 
-    def _facts(self) -> CodeFacts:
-        order = {name: index for index, name in enumerate(self.files)}
-        writes = sorted(self.writes.values(), key=lambda w: (order.get(w.file, len(order)), w.line, w.column))
-        return CodeFacts("python", list(self.files), writes, list(self.problems), self.analysed,
-                         complete=self.complete, notes=list(self.notes), work_units=self.budget.used)
-
-    def _fail(self, problem: str) -> None:
-        self.problems.append(problem)
-        self.analysed = False
+        return self.result.run(display, analysis)
 
     def _note(self, frame: _Frame, node: ast.AST, message: str) -> None:
         if not self._quiet:
-            text = f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}"
-            if text not in self.problems:
-                self.problems.append(text)
+            self.result.problem(f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}")
 
     def _tick(self) -> None:
         self.budget.tick()
 
     def _unfollowed(self, frame: _Frame, node: ast.AST, message: str) -> None:
         """Code that was not read: what it writes is unknown, so a missing write proves nothing."""
-        self._note(frame, node, message)
-        self.complete = False
-        text = f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}"
-        if text not in self.notes:
-            self.notes.append(text)
+        self.result.unfollowed(f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}")
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -1045,7 +964,7 @@ class _Analyser:
             instance = handler.instance if isinstance(handler, _Bound) else None
             self._invoke(func, _Args((_Event(()), _Context())), module.frame, instance)
             return
-        self.problems.append(
+        self.result.problems.append(
             f"{module.display}: handler function {function_name!r} not found; every function was analysed"
         )
         for value in list(module.frame.vars.values()):
@@ -1279,8 +1198,9 @@ class _Analyser:
                             self._bind_name(name, value, frame)
                 continue
             if isinstance(source, _ModuleRef) and self._missing_submodule(source.module, alias.name):
-                where = "." * stmt.level + (stmt.module or "")
-                self._unfollowed(frame, stmt, f"import of {alias.name} from {where}: not in the code folder")
+                package = "." * stmt.level + (stmt.module + "." if stmt.module else "")
+                missing = import_not_followed(package + alias.name, source_files.NOT_IN_FOLDER)
+                self._unfollowed(frame, stmt, missing)
             self._bind_name(alias.asname or alias.name, self._attribute(source, alias.name), frame)
         return _Outcome()
 
@@ -1300,18 +1220,18 @@ class _Analyser:
         base = self.sources.package_base(frame.module.package_dir, level)
         if base is None or (level == 0 and parts and self.sources.is_external(parts[0])):
             if level and self.sources.root is not None:
-                self._unfollowed(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
+                self._unfollowed(frame, stmt, import_not_followed(dotted, source_files.LEAVES_FOLDER))
             return _Ext(dotted) if level == 0 else _Unknown(f"module {dotted} not analysed")
         module: Optional[_Module] = None
         for end in range(1 if parts else 0, len(parts) + 1):
             located, escapes = self.sources.locate(base, parts[:end])
             if escapes:
-                self._unfollowed(frame, stmt, f"import of {dotted} leaves the function's code folder; not read")
+                self._unfollowed(frame, stmt, import_not_followed(dotted, source_files.LEAVES_FOLDER))
                 return _Unknown(f"module {dotted} is outside the code folder")
             if located is None and level == 0:
                 return _Ext(dotted)  # an installed package, a layer: not the function's own code
             if located is None:
-                self._unfollowed(frame, stmt, f"import of {dotted}: not found in the function's code folder")
+                self._unfollowed(frame, stmt, import_not_followed(dotted, source_files.NOT_IN_FOLDER))
                 return _Unknown(f"module {dotted} not found")
             module = self._load(located, frame, stmt, dotted)
             if module is None:
@@ -1324,13 +1244,9 @@ class _Analyser:
         if path in self.modules:
             return self.modules[path]
         depth = frame.module.depth + 1
-        if depth > self.sources.max_depth:
-            self._unfollowed(
-                frame, stmt, f"import of {dotted} not followed (more than {self.sources.max_depth} deep)"
-            )
-            return None
-        if len(self.files) >= MAX_FILES:
-            self._unfollowed(frame, stmt, f"import of {dotted} not followed (more than {MAX_FILES} files)")
+        why_not = self.sources.why_not_follow(depth, len(self.result.files))
+        if why_not is not None:
+            self._unfollowed(frame, stmt, import_not_followed(dotted, why_not))
             return None
         if path.is_dir():
             module = _Module(self.sources.display(path), ast.Module(body=[], type_ignores=[]), "", path, depth)
@@ -1338,16 +1254,15 @@ class _Analyser:
             self.modules[path] = module
             return module
         display = self.sources.display(path)
-        text, problem = _read_source(path, display)
+        text, problem = read_text(path, display)
         if text is None:
-            self._fail(problem or f"{display}: not read")
+            self.result.fail(problem or f"{display}: not read")
             return None
-        self.budget.add_file(len(text))
-        self.files.append(display)
+        self.result.read_file(display, len(text))
         tree, problem = _parse(text, display)
-        self.budget.tick(len(text) // 8)
+        self.result.parsed(len(text))
         if tree is None:
-            self._fail(problem or f"{display}: not parsed")
+            self.result.fail(problem or f"{display}: not parsed")
             return None
         module = _Module(display, tree, text, path.parent, depth)
         module.is_package = path.name == "__init__.py"
@@ -1744,7 +1659,7 @@ class _Analyser:
             self._note(
                 frame, node, f"call on a boto3 {service} object with a computed method name; not analysed"
             )
-            self.complete = False
+            self.result.complete = False
         return _Unknown("the result of a call the analyser cannot follow")
 
     def _invoke(self, func: _Func, args: _Args, caller: _Frame, instance: object = None) -> object:
@@ -1994,8 +1909,7 @@ class _Analyser:
         if not self._quiet:
             found = read.writes(frame.module.display, node.lineno, frame.module.column(node), frame.guards)
             for slot, write in enumerate(found):
-                ident = (write.file, write.line, write.column, write.service, write.api, slot)
-                self.writes[ident] = _merge_write(self.writes[ident], write) if ident in self.writes else write
+                self.result.write(write, slot)
         return _Unknown(f"the response of {api.api}")
 
     # -- guards --------------------------------------------------------------------------------
@@ -2366,29 +2280,22 @@ _EXTERNAL_CALLS = {
 # -- public API ------------------------------------------------------------------------------------
 
 
-def _unreadable(display: str, problem: str) -> CodeFacts:
-    return CodeFacts(language="python", files=[display], problems=[problem], analysed=False)
-
-
 def analyse_python(entry_file: Path, function_name: str, root: Path, max_depth: int = 3) -> CodeFacts:
     """The writes of handler `function_name` in `entry_file`, following imports of modules
     that are files inside `root` (the function's code folder) at most `max_depth` deep."""
     display = str(entry_file)
     sources = _Sources(Path(root), max_depth)
-    resolved = _safe_resolve(Path(entry_file))
-    if resolved is None:
-        return _unreadable(display, f"{display}: cannot read: no such file")
-    if not sources.inside(resolved):
-        return _unreadable(display, f"{display}: outside the function's code folder {root}; not read")
-    text, problem = _read_source(resolved, display)
+    resolved, data, problem = sources.entry(Path(entry_file))
+    text, problem = source_files.decode_utf8(data, display) if data is not None else (None, problem)
     if text is None:
-        return _unreadable(display, problem or f"{display}: not read")
+        return not_analysed("python", problem or f"{display}: not read", [display])
     return _Analyser(sources).run(text, display, function_name, resolved)
 
 
 def analyse_python_source(text: str, filename: str, function_name: str) -> CodeFacts:
     """The writes of handler `function_name` in inline code (InlineCode / Code.ZipFile);
     imports are not followed."""
-    if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
-        return _unreadable(filename, f"{filename}: larger than {MAX_FILE_BYTES} bytes; not read")
+    data, problem = source_files.inline_bytes(text, filename)
+    if data is None:
+        return not_analysed("python", problem or f"{filename}: not read", [filename])
     return _Analyser(_Sources(None, 0)).run(text, filename, function_name, None)
