@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import product
 from typing import Any, Dict, FrozenSet, List, Optional, Protocol, Set, Tuple, Union
 
-from loopcheck.resolve.origin import NodeKey, Origin
+from loopcheck.resolve.origin import NodeKey
 
 MAX_ALTERNATIVES = 32
 MAX_DEPTH = 24
@@ -39,8 +39,8 @@ class Symbol:
     kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
     name: str  # as its template wrote it
     attribute: str = ""
-    # The stack instance it belongs to in a template combined from several
-    # (loopcheck.stacks.combine), -1 for one template: `Ref Bucket` in two stacks names two
+    # The stack instance it belongs to in a group of linked templates (loopcheck.stacks.linker),
+    # -1 for one template: `Ref Bucket` in two stacks names two
     # buckets, and `${AWS::StackName}` two stacks' names.
     stack: int = -1
     # An import's name as a pattern, when it holds symbols of a stack (its text alone does not tell
@@ -236,11 +236,7 @@ class Resolver:
     number, `link` how it reaches the others; its public surface then names nodes by NodeKey).
     Bounded in depth and in alternatives."""
 
-    def __init__(self, template: Dict[str, Any], origins: Optional[Dict[str, Origin]] = None,
-                 stack: int = -1, link: Optional[Link] = None):
-        # What the keys of a template combined from several (loopcheck.stacks.combine) stand
-        # for: their stack instance and their names as written. Empty for one template.
-        self.origins: Dict[str, Origin] = dict(origins or {})
+    def __init__(self, template: Dict[str, Any], stack: int = -1, link: Optional[Link] = None):
         self.stack = stack
         self.link = link
         self.parameters = _mapping(template.get("Parameters"))
@@ -258,18 +254,12 @@ class Resolver:
     # -- public surface -------------------------------------------------------------------
     def display(self, name: Any) -> str:
         """A logical id (or parameter) as text names it: as its own template wrote it."""
-        if isinstance(name, NodeKey):
-            return name.logical_id
-        origin = self.origins.get(name)
-        return origin.name if origin is not None else name
+        return name.logical_id if isinstance(name, NodeKey) else name
 
     def _symbol(self, kind: str, name: str, attribute: str = "") -> Symbol:
-        origin = self.origins.get(name)
-        if origin is None:
-            return Symbol(kind, name, attribute, self.stack)
-        return Symbol(kind, origin.name, attribute, origin.stack)
+        return Symbol(kind, name, attribute, self.stack)
 
-    def _key(self, logical_id: str) -> Any:
+    def node_key(self, logical_id: str) -> Any:
         """How the public surface names a node of this template."""
         return logical_id if self.stack < 0 else NodeKey(self.stack, logical_id)
 
@@ -298,7 +288,7 @@ class Resolver:
             (key, arg), = node.items()
             if key == "Ref" and isinstance(arg, str):
                 if arg in self.resources:
-                    return self._key(arg)
+                    return self.node_key(arg)
                 return self._refers_through("parameter", arg, "", None)
             if key == "Fn::GetAtt":
                 target = _getatt_args(arg)
@@ -307,7 +297,7 @@ class Resolver:
                     if found is not _NOT_LINKED:
                         return found
                 if target and target[0] in self.resources:
-                    return self._key(target[0])
+                    return self.node_key(target[0])
             if key == "Fn::Sub" and isinstance(arg, str):
                 match = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}", arg)
                 if match and (match.group(2) or "").startswith(".Outputs."):
@@ -316,7 +306,7 @@ class Resolver:
                     if found is not _NOT_LINKED:
                         return found
                 if match and match.group(1) in self.resources:
-                    return self._key(match.group(1))
+                    return self.node_key(match.group(1))
                 if match and not match.group(2):
                     return self._refers_through("parameter", match.group(1), "", None)
             if key == "Fn::ImportValue":
