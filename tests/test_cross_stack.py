@@ -417,3 +417,27 @@ def test_same_logical_id_in_two_stacks_is_two_nodes_in_the_model(tmp_path):
     assert [model.display(b) for b in model.buckets] == ["Bucket", "Bucket"]
     assert model.bucket_ids("acme-two") == [NodeKey(1, "Bucket")]
     assert model.bucket_ids({"Ref": "Bucket"}, model.resolver_of(NodeKey(1, "Fn"))) == [NodeKey(1, "Bucket")]
+
+
+def test_key_filter_the_parent_passes_reaches_the_childs_notification(tmp_path):
+    """The child's notification filters by `!Ref Prefix`; the parent passes `in/`: the linked
+    model reads the filter as the parent deploys it (the child alone reads its default)."""
+    from loopcheck.load.loader import load_file
+    from loopcheck.model.resources import build_model
+    from loopcheck.model.types import Stack
+    from loopcheck.stacks.cross_stack import _resources
+    from loopcheck.stacks.linker import Source, link
+
+    entry = {"Event": "s3:ObjectCreated:*", "Function": get_att("ResizeFn"),
+             "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": ref("Prefix")}]}}}
+    child = template({"Media": bucket("acme-media", [entry]),
+                      "ResizeFn": function(code_uri="s3://code/resize.zip")},
+                     parameters={"Prefix": parameter("other/")})
+    parent_document = template({"Workers": nested_stack("nested/workers.yaml", {"Prefix": "in/"})})
+    _write(tmp_path, {"parent.yaml": parent_document, "nested/workers.yaml": child})
+    files = [str(tmp_path / "parent.yaml"), str(tmp_path / "nested" / "workers.yaml")]
+    instances = link([Source(path, load_file(path).data) for path in files])
+    model = build_model("group", _resources(instances),
+                        stacks=[Stack(i.number, i.source.file, i.resolver) for i in instances])
+    assert [(model.display(t.source), t.prefix) for t in model.triggers] == [("Media", "in/")]
+    assert [t.path[1].stack for t in model.triggers] == [1]

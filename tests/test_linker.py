@@ -106,3 +106,43 @@ def test_outputs_that_refer_to_each_other_resolve_to_unknown():
     outer, _inner = _link(parent, child)
     assert _texts(outer.resolver.value({"Fn::GetAtt": ["Child", "Outputs.Loop"]})) == ["<unknown>"]
     assert outer.resolver.refers_to({"Fn::GetAtt": ["Child", "Outputs.Loop"]}) is None
+
+
+def test_a_literal_the_parent_passes_is_written_in_the_childs_resources():
+    """Readers that take only literals (an S3 key filter's Value) see what the parent passes;
+    an expression the parent passes stays a Ref, for the resolvers."""
+    parent = {"Resources": {
+        "Store": BUCKET,
+        "Child": {"Type": "AWS::CloudFormation::Stack",
+                  "Properties": {"TemplateURL": "t1.yaml",
+                                 "Parameters": {"Prefix": "in/", "Target": {"Ref": "Store"}}}}}}
+    rules = [{"Name": "prefix", "Value": {"Ref": "Prefix"}}]
+    shared = {"Ref": "Prefix"}
+    child = {"Parameters": {"Prefix": {"Type": "String", "Default": "other/"}, "Target": {"Type": "String"}},
+             "Resources": {"Own": {"Type": "AWS::S3::Bucket", "Properties": {
+                 "Filter": {"S3Key": {"Rules": rules}}, "Tags": [shared, shared],
+                 "Target": {"Ref": "Target"}}}}}
+    outer, inner = _link(parent, child)
+    assert outer.resources is parent["Resources"]  # nothing passed to it: as written
+    props = inner.resources["Own"]["Properties"]
+    assert props["Filter"]["S3Key"]["Rules"][0]["Value"] == "in/"
+    assert props["Tags"] == ["in/", "in/"]
+    assert props["Target"] == {"Ref": "Target"}
+    assert inner.resolver.refers_to(props["Target"]) == NodeKey(0, "Store")
+    assert child["Resources"]["Own"]["Properties"]["Filter"]["S3Key"]["Rules"][0]["Value"] == {"Ref": "Prefix"}
+    assert _texts(inner.resolver.value(rules[0]["Value"])) == ["in/"]  # the resolver agrees
+
+
+def test_findings_of_a_linked_model_sort_with_the_default_bus_on_their_cycle():
+    """A linked model's cycles hold NodeKeys and the default bus's text: two findings at one
+    place sort by (stack, id), never comparing a NodeKey with a str."""
+    from loopcheck.rulebase.finding import Finding, Level
+
+    def at_one_place(cycle: List[Any]) -> Finding:
+        return Finding("EL101", Level.ERROR, "a.yaml", 3, 1, "Fn", [], "loop", cycle=cycle)
+
+    bus_first = at_one_place(["default", NodeKey(1, "Fn"), "default"])
+    key_first = at_one_place([NodeKey(0, "Rule"), "default", NodeKey(0, "Rule")])
+    later_stack = at_one_place([NodeKey(1, "A"), "default", NodeKey(1, "A")])
+    found = sorted([later_stack, key_first, bus_first], key=Finding.sort_key)
+    assert found == [bus_first, key_first, later_stack]

@@ -34,7 +34,7 @@ from loopcheck.model.types import SAM_FUNCTION, Model, Stack
 from loopcheck.resolve.origin import NodeKey
 from loopcheck.rulebase.finding import Finding, NodeRef
 from loopcheck.rulebase.suppressions import Suppressed
-from loopcheck.stacks.linker import Instance, Source, link
+from loopcheck.stacks.linker import Instance, Source, like, link
 from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
 
 
@@ -100,30 +100,18 @@ def _resources(instances: List[Instance]) -> MDict:
     resources.key_marks = marks()
     for instance in instances:
         data = instance.source.data
-        written = data.get("Resources")
+        written = instance.resources
         globals_function = _dict(_dict(_dict(data.get("Globals")).get("Function")))
         for logical_id, resource in _dict(written).items():
             if (isinstance(resource, dict) and resource.get("Type") == SAM_FUNCTION and globals_function
                     and isinstance(resource.get("Properties", {}), dict)):
                 merged = _merge_globals(globals_function, _dict(resource.get("Properties")))
-                properties = _like(merged, resource.get("Properties"))
-                resource = _like({**resource, "Properties": properties}, resource)
+                properties = like(MDict(merged), resource.get("Properties"))
+                resource = like(MDict({**resource, "Properties": properties}), resource)
             mark = written.key_mark(logical_id) if isinstance(written, MDict) else None
             resources[NodeKey(instance.number, str(logical_id))] = resource
             resources.key_marks.append(pack(*mark) if mark else 0)
     return MDict({"Resources": resources})
-
-
-def _like(items: Dict[Any, Any], old: Any) -> MDict:
-    """A new mapping where `old` was written: its position, and its keys' when it has as many."""
-    new = MDict(items)
-    mark = getattr(old, "mark", None)
-    if mark is not None:
-        new.mark = mark
-    positions = getattr(old, "key_marks", None)
-    if positions is not None and len(positions) == len(new):
-        new.key_marks = positions
-    return new
 
 
 def _dict(node: Any) -> Dict[str, Any]:

@@ -8,6 +8,12 @@ answered when a resolver asks for it: a nested stack's parameter is what its par
 (resolved by the parent's resolver), `Stack.Outputs.X` is the child's output, an import is the
 exported value, an SSM reference is the published parameter's value (every stack's that
 publishes it, as alternatives).
+
+Readers that take a property only when it is written as a literal (an S3 key filter's
+`Value`, event types) see what a parent passes, too: where a parent passes a literal, the
+child's `Ref` to that parameter is replaced by it in the resources the model reads
+(`Instance.data`). A literal means the same in every stack; an expression is left to the
+resolvers, which resolve it in the stack that wrote it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from loopcheck.load.nodes import MDict, MList
 from loopcheck.resolve.values import Resolver, Targets
 from loopcheck.stacks.links import (
     MAX_INSTANCES,
@@ -29,6 +36,7 @@ from loopcheck.stacks.links import (
 
 _SSM_EXACT = re.compile(r"\{\{resolve:ssm:([^}:]+)(?::\d+)?\}\}")
 _SSM_TYPE = "AWS::SSM::Parameter::Value<"
+MAX_DEPTH = 60  # nesting of a resource's properties, beyond which nothing is replaced
 
 
 @dataclass
@@ -51,6 +59,9 @@ class Instance:
     bindings: Dict[str, Any] = field(default_factory=dict)  # parameter -> what the parent passes
     children: Dict[str, Instance] = field(default_factory=dict)  # stack resource -> child
     nested: bool = False
+    # The template's Resources as the model reads them: as written, with the literals the
+    # parent passes in place of the `Ref`s to those parameters (see the module docstring).
+    resources: Any = None
 
 
 def _dict(node: Any) -> Dict[str, Any]:
@@ -116,6 +127,8 @@ class Linker:
                     for pattern in instance.plain.value(props["Name"]):
                         if pattern.literal:
                             self.ssm.setdefault(pattern.literal, []).append((instance, props["Value"]))
+        for instance in self.instances:
+            instance.resources = _with_literals(instance)
         return self.instances
 
     # -- the resolvers' Link ------------------------------------------------------------
@@ -161,6 +174,60 @@ class Linker:
         if "Value" not in output:
             return [(instance.resolver, {"Fn::GetAZs": f"output {name}"})]  # missing: unknown
         return [(instance.resolver, output["Value"])]
+
+
+def _with_literals(instance: Instance) -> Any:
+    """The instance's Resources with each `Ref` to a parameter its parent passes a literal
+    replaced by that literal (the Resources as written when there is none). Nodes shared
+    through YAML aliases are copied once and stay shared."""
+    written = instance.source.data.get("Resources")
+    declared = _dict(instance.source.data.get("Parameters"))
+    literals = {name: value for name, value in instance.bindings.items()
+                if name in declared and name not in _dict(written) and _is_literal(value)}
+    if not literals:
+        return written
+    copies: Dict[int, Tuple[Any, Any]] = {}
+
+    def copy(node: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH or not isinstance(node, (dict, list)):
+            return node
+        ref = node.get("Ref") if isinstance(node, dict) and len(node) == 1 else None
+        if isinstance(ref, str) and ref in literals:
+            return literals[ref]
+        known = copies.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        if isinstance(node, dict):
+            out: Any = like(MDict({key: copy(value, depth + 1) for key, value in node.items()}), node)
+        else:
+            out = like(MList(copy(item, depth + 1) for item in node), node)
+        copies[id(node)] = (node, out)  # the node is kept alive with its copy: its id stays its own
+        return out
+
+    return copy(written, 0)
+
+
+def _is_literal(value: Any) -> bool:
+    """A value that means the same in every stack: a string (not an SSM reference, which a
+    stack of the group may publish), a number, a boolean, or a list of those."""
+    if isinstance(value, list):
+        return all(_is_literal(item) and not isinstance(item, list) for item in value)
+    if isinstance(value, str):
+        return not value.startswith("{{resolve:")
+    return isinstance(value, (int, float, bool))
+
+
+def like(new: Any, old: Any) -> Any:
+    """A new mapping or list where `old` was written: its position, and its keys' or items'
+    when it has as many (a copy keeps them in order)."""
+    mark = getattr(old, "mark", None)
+    if mark is not None:
+        new.mark = mark
+    for attribute in ("key_marks", "item_marks"):
+        positions = getattr(old, attribute, None)
+        if positions is not None and len(positions) == len(new):
+            setattr(new, attribute, positions)
+    return new
 
 
 def _abs(path: str) -> str:
