@@ -40,8 +40,8 @@ class Symbol:
     name: str  # as its template wrote it
     attribute: str = ""
     # The stack instance it belongs to in a group of linked templates (loopcheck.stacks.linker),
-    # -1 for one template: `Ref Bucket` in two stacks names two
-    # buckets, and `${AWS::StackName}` two stacks' names.
+    # -1 for one template: `Ref Bucket` in two stacks names two buckets, and
+    # `${AWS::StackName}` two stacks' names.
     stack: int = -1
     # An import's name as a pattern, when it holds symbols of a stack (its text alone does not tell
     # two stacks' apart).
@@ -214,7 +214,7 @@ Targets = List[Tuple["Resolver", Any]]
 
 
 class Link(Protocol):
-    """How the resolver of one stack instance of a linked group (loopcheck.stacks.link) reaches
+    """How the resolver of one stack instance of a linked group (loopcheck.stacks.linker) reaches
     the others: what a bound parameter, a nested stack's output, an import or an SSM reference
     stands for."""
 
