@@ -276,8 +276,8 @@ NOT_PROPERTIES: Dict[str, str] = {
     "MessageAttributes": "a code fact's detail",
     "Tags": "cfn-lint < 1.54's transformed template: SAM's lambda:createdBy tag",
     "Key": "a tag's key", "IgnoreGlobals": "SAM: where cfn-lint reports a Globals property",
-    "TemplateURL": "a nested stack (loopcheck.stacks.links/combine, cross-stack scans)",
-    "Location": "a SAR application (loopcheck.stacks.links/combine, cross-stack scans)",
+    "TemplateURL": "a nested stack (loopcheck.stacks.links/linker, cross-stack scans)",
+    "Location": "a SAR application (loopcheck.stacks.links/linker, cross-stack scans)",
     "Name": "an SSM parameter, an export, a bus/stream name (catalogued where read)",
 }
 

@@ -370,3 +370,74 @@ def test_same_logical_ids_in_two_linked_templates_are_named_as_written_each_with
     assert grant.location.file == worker_file
     # No internal name of the combined template reaches any output.
     assert "Zq" not in json.dumps([f.to_dict() for f in result.findings])
+
+
+@pytest.mark.parametrize("looping", [True, False])
+def test_one_template_nested_twice_is_two_sets_of_nodes(tmp_path, looping):
+    """workers.yaml nested twice: the bucket notifies the first instance's ResizeFn only, and only
+    one instance is passed the bucket. The two ResizeFn are two nodes: a loop only when the
+    notified instance is the one that writes the bucket back."""
+    notify = {"Event": "s3:ObjectCreated:*", "Function": get_att("First", "Outputs.ResizeArn")}
+    back, elsewhere = {"OutputBucket": ref("MediaBucket")}, {"OutputBucket": "acme-thumbnails"}
+    first, second = (back, elsewhere) if looping else (elsewhere, back)
+    document = template({"MediaBucket": bucket("acme-media-uploads", [notify]),
+                         "First": nested_stack("nested/workers.yaml", first),
+                         "Second": nested_stack("nested/workers.yaml", second)})
+    _write(tmp_path, {"parent.yaml": document, "nested/workers.yaml": CHILD})
+    found = _cross(scan([str(tmp_path)]))
+    if not looping:
+        assert found == []
+        return
+    assert [f.cycle for f in found] == [["MediaBucket", "ResizeFn", "MediaBucket"]]
+    parent_file, child_file = str(tmp_path / "parent.yaml"), str(tmp_path / "nested" / "workers.yaml")
+    assert found[0].cycle_files == [parent_file, child_file, parent_file]
+
+
+def test_same_logical_id_in_two_stacks_is_two_nodes_in_the_model(tmp_path):
+    """Both stacks write `Bucket`, `Queue` and `Fn`: the linked model holds six nodes, each with
+    its own stack instance and file, and each resolves its own template's expressions."""
+    from loopcheck.load.loader import load_file
+    from loopcheck.model.resources import build_model
+    from loopcheck.model.types import Stack
+    from loopcheck.resolve.origin import NodeKey
+    from loopcheck.stacks.cross_stack import _resources
+    from loopcheck.stacks.linker import Source, link
+
+    one = template({"Bucket": bucket("acme-one"), "Queue": queue(), "Fn": function(code_uri="s3://c/one.zip")})
+    two = template({"Bucket": bucket("acme-two"), "Queue": queue(), "Fn": function(code_uri="s3://c/two.zip")})
+    _write(tmp_path, {"one.yaml": one, "two.yaml": two})
+    files = [str(tmp_path / "one.yaml"), str(tmp_path / "two.yaml")]
+    instances = link([Source(path, load_file(path).data) for path in files])
+    model = build_model("group", _resources(instances),
+                        stacks=[Stack(i.number, i.source.file, i.resolver) for i in instances])
+    assert list(model.buckets) == [NodeKey(0, "Bucket"), NodeKey(1, "Bucket")]
+    assert list(model.functions) == [NodeKey(0, "Fn"), NodeKey(1, "Fn")]
+    assert [str(p) for b in model.buckets.values() for p in b.names] == ["acme-one", "acme-two"]
+    assert [model.file_of(b) for b in model.buckets] == files
+    assert [model.display(b) for b in model.buckets] == ["Bucket", "Bucket"]
+    assert model.bucket_ids("acme-two") == [NodeKey(1, "Bucket")]
+    assert model.bucket_ids({"Ref": "Bucket"}, model.resolver_of(NodeKey(1, "Fn"))) == [NodeKey(1, "Bucket")]
+
+
+def test_key_filter_the_parent_passes_reaches_the_childs_notification(tmp_path):
+    """The child's notification filters by `!Ref Prefix`; the parent passes `in/`: the linked
+    model reads the filter as the parent deploys it (the child alone reads its default)."""
+    from loopcheck.load.loader import load_file
+    from loopcheck.model.resources import build_model
+    from loopcheck.model.types import Stack
+    from loopcheck.stacks.cross_stack import _resources
+    from loopcheck.stacks.linker import Source, link
+
+    entry = {"Event": "s3:ObjectCreated:*", "Function": get_att("ResizeFn"),
+             "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": ref("Prefix")}]}}}
+    child = template({"Media": bucket("acme-media", [entry]),
+                      "ResizeFn": function(code_uri="s3://code/resize.zip")},
+                     parameters={"Prefix": parameter("other/")})
+    parent_document = template({"Workers": nested_stack("nested/workers.yaml", {"Prefix": "in/"})})
+    _write(tmp_path, {"parent.yaml": parent_document, "nested/workers.yaml": child})
+    files = [str(tmp_path / "parent.yaml"), str(tmp_path / "nested" / "workers.yaml")]
+    instances = link([Source(path, load_file(path).data) for path in files])
+    model = build_model("group", _resources(instances),
+                        stacks=[Stack(i.number, i.source.file, i.resolver) for i in instances])
+    assert [(model.display(t.source), t.prefix) for t in model.triggers] == [("Media", "in/")]
+    assert [t.path[1].stack for t in model.triggers] == [1]

@@ -203,7 +203,7 @@ READING_MODULES = [
     "loopcheck/model/resources.py", "loopcheck/model/events.py", "loopcheck/model/iam.py",
     "loopcheck/resolve/values.py", "loopcheck/rulebase/suppressions.py", "loopcheck/code/locate.py",
     "loopcheck/code/evidence.py", "loopcheck/app/cfnlint_plugin.py", "loopcheck/stacks/links.py",
-    "loopcheck/stacks/combine.py", "loopcheck/model/external.py",
+    "loopcheck/stacks/linker.py", "loopcheck/stacks/cross_stack.py", "loopcheck/model/external.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "loopcheck" / "services").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "rules").glob("*.py")),
 ]

@@ -1,9 +1,11 @@
 """loopcheck.resolve.values: Resolver.value and friends turn intrinsics into string patterns."""
 
+from typing import Tuple
+
 import pytest
 
 from loopcheck.load.loader import Template, parse_text
-from loopcheck.resolve.origin import Origin
+from loopcheck.resolve.origin import NodeKey
 from loopcheck.resolve.values import Pattern, Resolver, Symbol, branches, items_of, literal
 
 TEMPLATE = """
@@ -228,30 +230,28 @@ def test_import_values_with_different_names_differ(resolver):
     assert a != b
 
 
-def _two_stacks() -> Resolver:
-    """A template combined from two stacks that both write `Thing` and `AWS::StackName`."""
-    data = {"Parameters": {"Name0": {"Type": "String"}, "Name1": {"Type": "String"}},
-            "Resources": {"Thing0": {"Type": "Custom::Thing"}, "Thing1": {"Type": "Custom::Thing"}}}
-    origins = {"Thing0": Origin(0, "one.yaml", "Thing"), "Thing1": Origin(1, "two.yaml", "Thing"),
-               "Name0": Origin(0, "one.yaml", "AWS::StackName"),
-               "Name1": Origin(1, "two.yaml", "AWS::StackName")}
-    return Resolver(data, origins)
+def _two_stacks() -> Tuple[Resolver, Resolver]:
+    """The resolvers of two stack instances of a linked group (loopcheck.stacks.linker) that
+    both write `Thing` (and each has its own `AWS::StackName`)."""
+    data = {"Resources": {"Thing": {"Type": "Custom::Thing"}}}
+    return Resolver(data, stack=0), Resolver(data, stack=1)
 
 
 def test_symbols_of_two_stacks_are_told_apart_by_their_stack_not_their_text():
-    resolver = _two_stacks()
-    (first,), (second,) = resolver.value({"Ref": "Thing0"}), resolver.value({"Ref": "Thing1"})
+    one, two = _two_stacks()
+    (first,), (second,) = one.value({"Ref": "Thing"}), two.value({"Ref": "Thing"})
     assert first.parts == (Symbol("resource", "Thing", stack=0),)
     assert second.parts == (Symbol("resource", "Thing", stack=1),)
     assert str(first) == str(second) == "${Thing}"  # as each template wrote it
     assert first != second and first.key != second.key
-    assert resolver.display("Thing1") == "Thing"
+    assert one.refers_to({"Ref": "Thing"}) == NodeKey(0, "Thing") != two.refers_to({"Ref": "Thing"})
+    assert one.display(NodeKey(1, "Thing")) == "Thing"
 
 
 def test_imports_named_from_two_stacks_differ_though_written_alike():
-    resolver = _two_stacks()
-    (first,) = resolver.value({"Fn::ImportValue": {"Fn::Sub": "${Name0}-queue"}})
-    (second,) = resolver.value({"Fn::ImportValue": {"Fn::Sub": "${Name1}-queue"}})
+    one, two = _two_stacks()
+    (first,) = one.value({"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-queue"}})
+    (second,) = two.value({"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-queue"}})
     assert str(first) == str(second) == "${ImportValue ${AWS::StackName}-queue}"
     assert first != second and first.key != second.key
 

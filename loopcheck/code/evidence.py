@@ -158,7 +158,8 @@ def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWr
     target = write.target
 
     def ids(node: object) -> List[str]:
-        return [i for i in model.resource_ids(node) if model.kind_of(i) == kind]
+        return [i for i in model.resource_ids(node, resolver=model.resolver_of(function.id))
+                if model.kind_of(i) == kind]
 
     if target.kind == "self":
         return ResolvedWrite(write, [function.id], "the function itself")
@@ -194,7 +195,7 @@ def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
         environment = function.properties.get("Environment")
         variables = environment.get("Variables") if isinstance(environment, dict) else None
         if isinstance(variables, dict) and target.value in variables:
-            buckets = model.bucket_ids(variables[target.value])
+            buckets = model.bucket_ids(variables[target.value], model.resolver_of(function.id))
             names = ", ".join(model.display(bucket) for bucket in buckets) or "no bucket of this template"
             return ResolvedWrite(write, buckets, f"env {target.value} (= {names})")
         return ResolvedWrite(write, None, f"env {target.value} (not set in the template)")

@@ -135,7 +135,7 @@ def _shown(path: Path) -> str:
 
 
 def _metadata(model: Model, function: Function) -> Dict[str, Any]:
-    resource = model.data.get("Resources", {}).get(function.id, {})
+    resource = model.raw(function.id) or {}
     return mapping(mapping(resource).get("Metadata"))
 
 
@@ -167,7 +167,7 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
     if inline is None and isinstance(code, dict) and "ZipFile" in code:
         inline = code["ZipFile"]
     if inline is not None:
-        text = _inline_text(inline, model.resolver)
+        text = _inline_text(inline, model.resolver_of(function.id))
         if text is None or handler is None:
             return CodeSource(reason="inline code that cannot be read")
         inline_language = language or "javascript"

@@ -252,7 +252,7 @@ def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
         for target in task.targets if task.targets is not None else by_kind.get(kind, []):
             effect = effects.setdefault((task.machine, target), Effect(task.machine, target))
             effect.tasks.append(task)
-    if model.origins:
+    if model.stacks:
         _named_across_stacks(model, effects, code, node_arns)
     return EventGraph(model, triggers, effects, node_arns, code, notes=notes)
 
@@ -290,7 +290,7 @@ def _grant_indexes(model: Model, triggers: List[Trigger]) -> List[GrantIndex]:
 
 def _arns(model: Model, node: str) -> List[Tokens]:
     """A node's ARN tokens, one per name alternative (the default bus has no resource)."""
-    arns = model.resolver.resource_arn(node) if node in model.resolver.resources else (_DEFAULT_BUS_ARN,)
+    arns = model.resolver.resource_arn(node) if model.raw(node) is not None else (_DEFAULT_BUS_ARN,)
     return [tokens(a, wildcards=False) for a in arns]
 
 

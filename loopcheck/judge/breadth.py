@@ -52,7 +52,7 @@ def names_resource(model: Model, grant_tokens: Tokens, target: str) -> bool:
     resource part of its ARN starts with the target's own (region and account may be
     wildcards): `arn:aws:sqs:*:*:jobs` names `jobs`; `arn:aws:sqs:*:*:*` and `*` do not."""
     resolver = model.resolver
-    if target not in resolver.resources:
+    if model.raw(target) is None:
         return False
     for arn in resolver.resource_arn(target):
         arn_tokens = tokens(arn, wildcards=False)

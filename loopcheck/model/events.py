@@ -93,11 +93,22 @@ class _EventPaths:
         # has_trigger_from is asked once per function and log group, so it must not scan them all.
         self._trigger_sources: Set[str] = set()
         self._sources_counted = 0
+        # The resolver of the stack instance whose resource is being read (the template's for one
+        # template): readers resolve that resource's expressions with it.
+        self.resolver: Any = model.resolver
+
+    def _reading(self, node_id: Any) -> None:
+        """Read what `node_id`'s stack instance wrote from here on."""
+        if self.model.stacks:
+            self.resolver = self.model.resolver_of(node_id)
 
     # -- the reading context service readers get (loopcheck.services.base.ReadContext) -------
-    @property
-    def resolver(self) -> Any:
-        return self.model.resolver
+    def node(self, logical_id: str) -> Any:
+        """The node of a logical id written in the resource being read."""
+        return self.resolver.node_key(logical_id)
+
+    def resolver_of(self, node_id: Any) -> Any:
+        return self.model.resolver_of(node_id)
 
     @property
     def functions(self) -> Dict[str, Function]:
@@ -148,7 +159,7 @@ class _EventPaths:
         return node_id in self._trigger_sources
 
     def ids(self, node: Any, *kinds: str) -> List[str]:
-        return resource_ids(self.model, node, kinds or None)
+        return self.model.resource_ids(node, kinds or None, self.resolver)
 
     def add(self, source: str, consumer: str, service: str, path: Path, origin: str,
             patterns: Optional[List[Dict[str, Any]]] = None, scope: str = "", why: str = "",
@@ -159,12 +170,14 @@ class _EventPaths:
         )
 
     def run(self) -> None:
+        linked = bool(self.model.stacks)
         for logical_id, resource in self.raw.items():
             if isinstance(resource, dict) and _type_of(resource) in RESOURCE_KINDS:
                 kind = RESOURCE_KINDS[resource["Type"]]
                 if kind not in ("bucket", "function"):
-                    self.model.resources[str(logical_id)] = Resource(
-                        str(logical_id), kind, ("Resources", logical_id), resource["Type"],
+                    node_id = logical_id if linked else str(logical_id)
+                    self.model.resources[node_id] = Resource(
+                        node_id, kind, ("Resources", logical_id), resource["Type"],
                         _dict(resource.get("Properties")),
                     )
         _default_bus(self.model)  # always a node: handler code may put events on it
@@ -176,16 +189,21 @@ class _EventPaths:
         for logical_id, resource in self.raw.items():
             if not isinstance(resource, dict):
                 continue
+            node_id = logical_id if linked else str(logical_id)
             handler = handlers.get(_type_of(resource))
-            if handler is not None:
-                handler(str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
             reader = RESOURCE_READERS.get(_type_of(resource))
+            if handler is not None or reader is not None:
+                self._reading(node_id)
+            if handler is not None:
+                handler(node_id, _dict(resource.get("Properties")), ("Resources", logical_id))
             if reader is not None:
-                reader(self, str(logical_id), _dict(resource.get("Properties")), ("Resources", logical_id))
+                reader(self, node_id, _dict(resource.get("Properties")), ("Resources", logical_id))
         for function in self.model.functions.values():
+            self._reading(function.id)
             self._function(function)
         for function_reader in FUNCTION_READERS:  # after every trigger: they may ask what leaves a node
             for function_id in list(self.model.functions):
+                self._reading(function_id)
                 function_reader(self, function_id)
         # S3 notifications in the order services.s3 ranks them (SAM events first), stable.
         ranked = sorted(self._notifications, key=lambda n: n[:2])
@@ -240,7 +258,7 @@ class _EventPaths:
         writes come from their definition's tasks, whatever their role allows."""
         source_id = literal_str(source.get("Id"))
         if source_id is not None:
-            return [source_id] if source_id in self.model.functions else []
+            return [self.node(source_id)] if self.node(source_id) in self.model.functions else []
         if "RoleName" in source:
             return self._functions_with_role(source["RoleName"])
         if "Arn" in source:
@@ -248,15 +266,16 @@ class _EventPaths:
         return []
 
     def _functions_with_role(self, node: Any) -> List[str]:
-        resolver = self.model.resolver
+        resolver = self.resolver
         target = resolver.refers_to(node)
         if is_intrinsic(node) and literal_str(node.get("Ref")) and target is None:
-            target = node["Ref"]  # a role SAM generates (`<FunctionId>Role`) is not in the template
+            target = self.node(node["Ref"])  # a role SAM generates (`<FunctionId>Role`) is not in the template
         if target is not None:
             role_ids = [target]
         else:
             names = {p.parts for p in resolver.value(node)}
             role_ids = [r for r, res in self.raw.items() if isinstance(res, dict)
+                        and self.model.resolver_of(r) is resolver
                         and res.get("Type") == "AWS::IAM::Role"
                         and isinstance(_dict(res.get("Properties")).get("RoleName"), (str, dict))
                         and any(p.parts in names
@@ -264,7 +283,9 @@ class _EventPaths:
         found = []
         for function in self.model.functions.values():
             role = function.properties.get("Role")
-            own = resolver.refers_to(role) if role is not None else f"{function.id}Role"
+            own_resolver = self.model.resolver_of(function.id)
+            own = (own_resolver.refers_to(role) if role is not None
+                   else own_resolver.node_key(f"{self.model.display(function.id)}Role"))
             if own in role_ids and function.id not in found:
                 found.append(function.id)
         return found
@@ -277,7 +298,7 @@ class _EventPaths:
             destination = _dict(destination)
             target_id = literal_str(destination.get("Id"))
             if target_id is not None:
-                kind = self.model.kind_of(target_id)
+                kind = self.model.kind_of(self.node(target_id))
                 arn_node: Any = {"Fn::GetAtt": [target_id, "Arn"]}
                 name_node: Any = {"Fn::GetAtt": [target_id, "Name"]} if kind == "statemachine" else {
                     "Ref": target_id}
@@ -297,7 +318,7 @@ class _EventPaths:
             if statements:
                 source = f"SAM connector {name}" if name else "SAM connector"
                 self.model.functions[function_id].statements += statements_from_document(
-                    {"Statement": statements}, self.model.resolver, source, path
+                    {"Statement": statements}, self.resolver, source, path
                 )
 
 # The task parameter paths that name the bucket of the S3 event that started the execution

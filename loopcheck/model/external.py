@@ -49,28 +49,37 @@ class _External:
     def __init__(self, paths: Any):
         self.paths = paths
         self.model = paths.model
-        self.resolver = paths.model.resolver
         # Pairs the template connects itself, and pairs an earlier resource here connected.
         self.connected: Set[Tuple[str, str]] = {(t.source, t.consumer) for t in self.model.triggers}
         self.connected |= {(t.source, t.consumer) for t in self.model.event_triggers if t.service == "sns"}
         self.claimed: Dict[Tuple[str, str], str] = {}
-        self.rules = [str(r) for r, res in paths.raw.items()
+        linked = bool(self.model.stacks)
+        self.rules = [r if linked else str(r) for r, res in paths.raw.items()
                       if isinstance(res, dict) and _type_of(res) == "AWS::Events::Rule"]
         # (rule, function) pairs a rule's own Targets connect.
         self.targeted = {(t.path[1], t.consumer) for t in self.model.event_triggers
                          if t.service == "events" and len(t.path) > 1 and t.path[0] == "Resources"}
 
+    @property
+    def resolver(self) -> Any:
+        """The resolver of the stack instance whose resource is being read."""
+        return self.paths.resolver
+
     def run(self) -> None:
+        linked = bool(self.model.stacks)
         for logical_id, resource in self.paths.raw.items():
             if not isinstance(resource, dict):
                 continue
             rtype = _type_of(resource)
             path = ("Resources", logical_id)
             props = _dict(resource.get("Properties"))
+            node_id = logical_id if linked else str(logical_id)
             if rtype == "AWS::Lambda::Permission":
-                self._permission(str(logical_id), props, path)
+                self.paths._reading(node_id)
+                self._permission(node_id, props, path)
             elif rtype == CUSTOM_RESOURCE or rtype.startswith("Custom::") and rtype != CDK_NOTIFICATIONS:
-                self._custom_resource(str(logical_id), props, path)
+                self.paths._reading(node_id)
+                self._custom_resource(node_id, props, path)
 
     def _free(self, pair: Tuple[str, str], owner: str) -> bool:
         """Whether `owner` may add a trigger for this pair: not connected by the template,
@@ -135,7 +144,8 @@ class _External:
         arns = [p.key for p in self.resolver.value(node) if ":rule/" in p.key and not p.is_unknown]
         for rule in rules:
             name = _dict(_dict(self.paths.raw[rule]).get("Properties")).get("Name")
-            names = [p.key for p in self.resolver.value(name) if not p.is_unknown] if name is not None else []
+            resolver = self.model.resolver_of(rule)
+            names = [p.key for p in resolver.value(name) if not p.is_unknown] if name is not None else []
             if any(arn.endswith("/" + n) for arn in arns for n in names if n):
                 found.append(rule)
         return found
@@ -146,9 +156,11 @@ class _External:
             return  # a schedule: nothing the template writes runs it
         if (rule, function) in self.targeted or not self._free((rule, function), owner):
             return  # the rule's own Targets name the function, or another permission did
-        pattern = _resolve_values(self.resolver, _json(props.get("EventPattern")))
+        resolver = self.model.resolver_of(rule)
+        pattern = _resolve_values(resolver, _json(props.get("EventPattern")))
         bus_name = props.get("EventBusName")
-        for bus in [DEFAULT_BUS] if bus_name is None else self.paths.ids(bus_name, "bus"):
+        buses = [DEFAULT_BUS] if bus_name is None else self.model.resource_ids(bus_name, ("bus",), resolver)
+        for bus in buses:
             self.model.event_triggers.append(Trigger(
                 bus, function, "events", where, f"EventBridge rule {self.resolver.display(rule)}",
                 [pattern] if isinstance(pattern, dict) else [],

@@ -31,11 +31,11 @@ from loopcheck.model.types import (
     Outside,
     Path,
     Resource,
+    Stack,
     TaskWrite,
     Trigger,
     UnknownPermission,
 )
-from loopcheck.resolve.origin import Origin
 from loopcheck.resolve.props import is_intrinsic, literal_list, literal_str, mapping
 from loopcheck.resolve.values import Pattern, Resolver, branches, items_of
 
@@ -57,45 +57,52 @@ def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[st
 class _Builder:
     def __init__(self, file: str, data: Dict[str, Any],
                  managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                 origins: Optional[Dict[str, Origin]] = None):
+                 stacks: Optional[List[Stack]] = None):
         self.file = file
         self.extra_policies = dict(managed_policies or {})  # by policy name, from configuration
         self.data = data
         self.resources = _dict(data.get("Resources"))
-        self.resolver = Resolver(data, origins)
+        self.stacks = list(stacks or [])
+        self.resolver = self.stacks[0].resolver if self.stacks else Resolver(data)
         self.buckets: Dict[str, Bucket] = {}
         self.functions: Dict[str, Function] = {}
         self._policies_by_role: Dict[str, List[str]] = {}
 
     def build(self) -> Model:
         globals_function = _dict(_dict(_dict(self.data.get("Globals")).get("Function")))
-        for logical_id, resource in self.resources.items():
+        for key, resource in self.resources.items():
             if not isinstance(resource, dict):
                 continue
             rtype = resource.get("Type")
-            path = ("Resources", logical_id)
+            path = ("Resources", key)
+            logical_id = key if self.stacks else str(key)
             if rtype == BUCKET:
-                bucket = Bucket(str(logical_id), path, self.resolver.resource_name(logical_id))
+                bucket = Bucket(logical_id, path, self.resolver.resource_name(logical_id))
                 self.buckets[bucket.id] = bucket
             elif rtype in FUNCTION_TYPES:
                 props = _dict(resource.get("Properties"))
                 if rtype == SAM_FUNCTION and globals_function:
                     props = _merge_globals(globals_function, props)
-                self.functions[str(logical_id)] = Function(str(logical_id), path, rtype, props)
+                self.functions[logical_id] = Function(logical_id, path, rtype, props)
             elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                resolver = self.resolver_of(logical_id)
                 for role in items_of(_dict(resource.get("Properties")).get("Roles")):
-                    role_id = self.resolver.refers_to(role) or literal_str(role)
+                    role_id = resolver.refers_to(role)
+                    if role_id is None and literal_str(role):
+                        role_id = resolver.node_key(literal_str(role))
                     if role_id:
-                        self._policies_by_role.setdefault(str(role_id), []).append(str(logical_id))
+                        self._policies_by_role.setdefault(role_id, []).append(logical_id)
         for function in self.functions.values():
             self._permissions(function)
-        order = {str(logical_id): index for index, logical_id in enumerate(self.resources)}
-        model = Model(
-            self.file, self.data, self.resolver, self.buckets, self.functions, order,
-            origins=self.resolver.origins,
-        )
+        order = {key if self.stacks else str(key): index for index, key in enumerate(self.resources)}
+        model = Model(self.file, self.data, self.resolver, self.buckets, self.functions, order,
+                      stacks=self.stacks)
         add_event_paths(self, model)
         return model
+
+    def resolver_of(self, node_id: Any) -> Resolver:
+        """The resolver of the stack instance that wrote a node (Model.resolver_of)."""
+        return self.stacks[node_id.stack].resolver if self.stacks else self.resolver
 
     # -- permissions ----------------------------------------------------------------------
     def _permissions(self, function: Function) -> None:
@@ -111,10 +118,11 @@ class _Builder:
             self._sam_policies(function, props.get("Policies"), prop_path + ("Policies",))
 
     def _role(self, function: Function, node: Any, path: Path) -> None:
+        resolver = self.resolver_of(function.id)
         for alternative in branches(node):
-            role_id = self.resolver.refers_to(alternative)
-            if role_id is None or self.resolver.resource_type(role_id) != "AWS::IAM::Role":
-                shown = ", ".join(str(p) for p in self.resolver.value(alternative)) or "?"
+            role_id = resolver.refers_to(alternative)
+            if role_id is None or resolver.resource_type(role_id) != "AWS::IAM::Role":
+                shown = ", ".join(str(p) for p in resolver.value(alternative)) or "?"
                 function.unknown_permissions.append(
                     UnknownPermission(f"role {shown} is not defined in this template", path)
                 )
@@ -128,43 +136,45 @@ class _Builder:
                     name = literal_str(entry.get("PolicyName"))
                     source = f"policy {index if name is None else name} of {self.resolver.display(role_id)}"
                     function.statements += statements_from_document(
-                        entry.get("PolicyDocument"), self.resolver, source,
+                        entry.get("PolicyDocument"), self.resolver_of(role_id), source,
                         role_path + ("Policies", index, "PolicyDocument"),
                     )
             arns = role_props.get("ManagedPolicyArns")
             for index, arn in enumerate(literal_list(arns)):
-                self._managed(function, arn, role_path + ("ManagedPolicyArns", index))
+                self._managed(function, arn, role_path + ("ManagedPolicyArns", index),
+                              self.resolver_of(role_id))
             for policy_id in self._policies_by_role.get(role_id, []):
                 policy_props = _dict(_dict(self.resources.get(policy_id)).get("Properties"))
                 function.statements += statements_from_document(
-                    policy_props.get("PolicyDocument"), self.resolver, self.resolver.display(policy_id),
+                    policy_props.get("PolicyDocument"), self.resolver_of(policy_id),
+                    self.resolver.display(policy_id),
                     ("Resources", policy_id, "Properties", "PolicyDocument"),
                 )
 
-    def _managed(self, function: Function, node: Any, path: Path) -> None:
+    def _managed(self, function: Function, node: Any, path: Path, resolver: Resolver) -> None:
         for alternative in branches(node):
-            policy_id = self.resolver.refers_to(alternative)
-            if policy_id is not None and self.resolver.resource_type(policy_id) == "AWS::IAM::ManagedPolicy":
+            policy_id = resolver.refers_to(alternative)
+            if policy_id is not None and resolver.resource_type(policy_id) == "AWS::IAM::ManagedPolicy":
                 document = _dict(_dict(self.resources.get(policy_id)).get("Properties")).get(
                     "PolicyDocument"
                 )
                 function.statements += statements_from_document(
-                    document, self.resolver, policy_id,
+                    document, self.resolver_of(policy_id), self.resolver.display(policy_id),
                     ("Resources", policy_id, "Properties", "PolicyDocument"),
                 )
                 continue
-            for pattern in self.resolver.value(alternative):
+            for pattern in resolver.value(alternative):
                 text = pattern.literal
                 name = managed_policy_name(text) if text else None
                 known = name is not None and (is_aws_managed_arn(text) or "/" not in text)
                 extra = self._configured_policy(pattern)
                 if extra is not None:
                     function.statements += statements_from_document(
-                        self.extra_policies[extra], self.resolver, f"{extra} (configured)", path
+                        self.extra_policies[extra], resolver, f"{extra} (configured)", path
                     )
                 elif known and name in MANAGED_POLICIES:
                     function.statements += statements_from_document(
-                        MANAGED_POLICIES[name], self.resolver, f"{name} (AWS managed)", path
+                        MANAGED_POLICIES[name], resolver, f"{name} (AWS managed)", path
                     )
                 else:
                     function.unknown_permissions.append(
@@ -185,15 +195,16 @@ class _Builder:
     def _sam_policies(self, function: Function, node: Any, path: Path) -> None:
         if node is None:
             return
+        resolver = self.resolver_of(function.id)
         items = node if isinstance(node, list) else [node]
         for index, item in enumerate(items):
             item_path = path + (index,) if isinstance(node, list) else path
             for entry in branches(item):
                 if literal_str(entry) is not None or is_intrinsic(entry):  # a managed policy's name or ARN
-                    self._managed(function, entry, item_path)
+                    self._managed(function, entry, item_path, resolver)
                 elif "Statement" in mapping(entry):
                     function.statements += statements_from_document(
-                        entry, self.resolver, f"inline policy of {self.resolver.display(function.id)}",
+                        entry, resolver, f"inline policy of {self.resolver.display(function.id)}",
                         item_path,
                     )
                 elif len(mapping(entry)) == 1:
@@ -201,7 +212,7 @@ class _Builder:
                     expanded = sam_policy_templates.expand(str(name), arguments)
                     if expanded is not None:
                         function.statements += statements_from_document(
-                            expanded, self.resolver, str(name), item_path
+                            expanded, resolver, str(name), item_path
                         )
                     else:
                         function.unknown_permissions.append(
@@ -215,11 +226,12 @@ class _Builder:
 
 def build_model(file: str, data: Dict[str, Any],
                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                origins: Optional[Dict[str, Origin]] = None) -> Model:
+                stacks: Optional[List[Stack]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
-    (name -> statements) to the curated table, and wins over it for the same name. `origins`
-    describe a combined template's keys (see loopcheck.resolve.origin, Model.display)."""
-    return _Builder(file, data, managed_policies, origins).build()
+    (name -> statements) to the curated table, and wins over it for the same name. With
+    `stacks`, a model of linked templates (loopcheck.stacks.cross_stack): `data` holds every
+    instance's resources keyed by NodeKey, each resolved by its own instance's resolver."""
+    return _Builder(file, data, managed_policies, stacks).build()
 
 
 __all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "TaskWrite", "Trigger",

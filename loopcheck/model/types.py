@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.load.location import Location
 from loopcheck.model.iam import Statement
-from loopcheck.resolve.origin import Origin
+from loopcheck.resolve.origin import NodeKey
 from loopcheck.resolve.props import literal_str, mapping
 from loopcheck.resolve.values import Resolver, Value
 
@@ -175,6 +175,15 @@ class TaskWrite:
 
 
 @dataclass(frozen=True)
+class Stack:
+    """One stack instance of a model of linked templates: its number, its file, its resolver."""
+
+    number: int
+    file: str
+    resolver: Resolver
+
+
+@dataclass(frozen=True)
 class Model:
     file: str
     data: Dict[str, Any]
@@ -189,30 +198,35 @@ class Model:
     # state machine id -> why its DefinitionUri could not be read (S3, missing, unparsable)
     unknown_definitions: Dict[str, str] = field(default_factory=dict)
     by_pattern: Dict[Tuple[Any, ...], List[str]] = field(default_factory=dict)  # name/ARN/URL -> ids
-    # Set for a template combined from several (loopcheck.stacks.cross_stack): what each internal key
-    # stands for (its stack instance, its file, its name as written). Empty for one template.
-    origins: Dict[str, Origin] = field(default_factory=dict)
+    # The stack instances of a model of linked templates (loopcheck.stacks.cross_stack), by number:
+    # its nodes are NodeKeys. Empty for one template, whose nodes are its logical ids.
+    stacks: List[Stack] = field(default_factory=list)
 
     @property
     def triggers(self) -> List[Trigger]:
         """The S3 notifications (the triggers of service "s3"), in the order they were read."""
         return [t for t in self.event_triggers if t.service == "s3"]
 
-    def display(self, node_id: str) -> str:
-        """A node's logical id as text names it: as its own template wrote it (the internal
-        id of a template combined from several is renamed, see loopcheck.stacks.combine)."""
-        return self.resolver.display(node_id)
+    def display(self, node_id: Any) -> str:
+        """A node's logical id as text names it: as its own template wrote it."""
+        return node_id.logical_id if isinstance(node_id, NodeKey) else node_id
 
-    def file_of(self, node_id: str) -> str:
-        """The file that defines a logical id (the template's own file for one template)."""
-        origin = self.origins.get(node_id)
-        return origin.file if origin is not None else self.file
+    def file_of(self, node_id: Any) -> str:
+        """The file that defines a node (the template's own file for one template)."""
+        return self.stacks[node_id.stack].file if isinstance(node_id, NodeKey) else self.file
 
-    def stack_of(self, node_id: str) -> Optional[int]:
-        """The stack instance a node belongs to in a combined template; None for one template,
-        and for a node no template defines (the default event bus)."""
-        origin = self.origins.get(node_id)
-        return origin.stack if origin is not None else None
+    def stack_of(self, node_id: Any) -> Optional[int]:
+        """The stack instance a node belongs to in a model of linked templates; None for one
+        template, and for a node no template defines (the default event bus)."""
+        return node_id.stack if isinstance(node_id, NodeKey) else None
+
+    def resolver_of(self, node_id: Any) -> Resolver:
+        """The resolver of the stack instance that wrote a node (the template's for one template)."""
+        return self.stacks[node_id.stack].resolver if isinstance(node_id, NodeKey) else self.resolver
+
+    def raw(self, node_id: Any) -> Any:
+        """A node's resource as its template wrote it (None for a node no template defines)."""
+        return self.resolver.resource(node_id)
 
     def kind_of(self, node_id: str) -> NodeKind:
         if node_id in self.functions:
@@ -223,12 +237,13 @@ class Model:
         return resource.kind if resource else NodeKind.UNKNOWN
 
     def resource_ids(self, node: Any, kinds: Optional[Tuple[str, ...]] = None,
-                     _via: Tuple[str, ...] = ()) -> List[str]:
+                     resolver: Optional[Resolver] = None, _via: Tuple[Any, ...] = ()) -> List[Any]:
         """Event nodes (buckets, functions, queues, topics, ...) an expression may name: by
         Ref/GetAtt (a table's StreamArn names the table; an alias or version names its
         function), or by a name, ARN or URL that resolves to the same pattern; only nodes of
-        `kinds` when given. The one resolver of "which node does this expression name"."""
-        resolver = self.resolver
+        `kinds` when given. The one resolver of "which node does this expression name".
+        `resolver`: the one of the stack instance that wrote the expression, for linked templates."""
+        resolver = resolver or self.resolver
         target = resolver.refers_to(node)
         found: List[str] = []
         if target is not None:
@@ -236,8 +251,8 @@ class Model:
             if rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
                 if target in _via:
                     return []
-                inner = mapping(mapping(resolver.resources.get(target)).get("Properties")).get("FunctionName")
-                return self.resource_ids(inner, kinds, _via + (target,))
+                inner = mapping(mapping(resolver.resource(target)).get("Properties")).get("FunctionName")
+                return self.resource_ids(inner, kinds, self.resolver_of(target), _via + (target,))
             found = [target] if self.kind_of(target) != NodeKind.UNKNOWN else []
         else:
             for pattern in resolver.value(node):
@@ -251,9 +266,9 @@ class Model:
                         found.append(node_id)
         return [f for f in found if kinds is None or self.kind_of(f) in kinds]
 
-    def bucket_ids(self, node: Any) -> List[str]:
+    def bucket_ids(self, node: Any, resolver: Optional[Resolver] = None) -> List[Any]:
         """Buckets of this template an expression may name (by Ref, by name or by ARN)."""
-        return self.resource_ids(node, (NodeKind.BUCKET,))
+        return self.resource_ids(node, (NodeKind.BUCKET,), resolver)
 
 
 # A literal mapping or {}: the accessor of loopcheck.resolve.props, by the name this stage's readers use.

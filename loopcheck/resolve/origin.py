@@ -1,10 +1,9 @@
-"""Where a key of a template combined from several stacks comes from (loopcheck.stacks.combine).
+"""Which stack instance a node belongs to, when several linked templates are analysed together
+(loopcheck.stacks.linker).
 
-A combined template holds the logical ids, parameters and per-stack pseudo parameters of every
-stack instance of a linked group under internal keys. `Origin` says what such a key stands for:
-the stack instance it belongs to, the file that instance was read from, and the name as that
-file wrote it. Every stage that names, places or tells apart a key of a combined template reads
-it through its Origin, never from the key's text. A single template has no origins.
+One template keys its nodes by their logical ids (plain `str`). A linked group keys them by
+`NodeKey(stack, logical_id)`: two templates may write the same logical id, and one template
+nested twice is two stack instances, so a logical id alone does not say which node it is.
 """
 
 from __future__ import annotations
@@ -12,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
-class Origin:
-    """A key of a combined template: its stack instance, its file, its name as written."""
+@dataclass(frozen=True, order=True)
+class NodeKey:
+    """A node of a linked group: its stack instance's number and its logical id as written."""
 
     stack: int
-    file: str
-    name: str
+    logical_id: str

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Optional, Protocol, Set, Tuple, Union
 
-from loopcheck.resolve.origin import Origin
+from loopcheck.resolve.origin import NodeKey
 
 MAX_ALTERNATIVES = 32
 MAX_DEPTH = 24
@@ -24,7 +24,12 @@ MAX_DEPTH = 24
 # Pseudo parameters whose value is the same wherever they appear in one stack's ARNs.
 # Fixing them keeps `arn:${AWS::Partition}:s3:::b` and `arn:aws:s3:::b` equal.
 _FIXED_PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+# Pseudo parameters each stack instance has its own value of: two stacks'
+# `${AWS::StackName}-bucket` never name the same bucket.
+_PER_STACK_PSEUDO = ("AWS::StackName", "AWS::StackId", "AWS::NotificationARNs")
 NO_VALUE = "AWS::NoValue"
+_SSM_REFERENCE = "{{resolve:ssm:"
+_NOT_LINKED = object()  # no link gives a name (refers_to goes on as for one template)
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,9 @@ class Symbol:
     kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
     name: str  # as its template wrote it
     attribute: str = ""
-    # The stack instance it belongs to in a template combined from several
-    # (loopcheck.stacks.combine), -1 for one template: `Ref Bucket` in two stacks names two
-    # buckets, and `${AWS::StackName}` two stacks' names.
+    # The stack instance it belongs to in a group of linked templates (loopcheck.stacks.linker),
+    # -1 for one template: `Ref Bucket` in two stacks names two buckets, and
+    # `${AWS::StackName}` two stacks' names.
     stack: int = -1
     # An import's name as a pattern, when it holds symbols of a stack (its text alone does not tell
     # two stacks' apart).
@@ -203,13 +208,37 @@ _REF_KIND = {
 }
 
 
-class Resolver:
-    """Resolves values of one template. Bounded in depth and in alternatives."""
+# What a link gives for a name: the expressions (each with the resolver of the stack
+# instance that wrote it) the name stands for; more than one when several stacks offer it.
+Targets = List[Tuple["Resolver", Any]]
 
-    def __init__(self, template: Dict[str, Any], origins: Optional[Dict[str, Origin]] = None):
-        # What the keys of a template combined from several (loopcheck.stacks.combine) stand
-        # for: their stack instance and their names as written. Empty for one template.
-        self.origins: Dict[str, Origin] = dict(origins or {})
+
+class Link(Protocol):
+    """How the resolver of one stack instance of a linked group (loopcheck.stacks.linker) reaches
+    the others: what a bound parameter, a nested stack's output, an import or an SSM reference
+    stands for."""
+
+    # (resolver, node) pairs being resolved through a link: a pair met again refers to itself.
+    busy: Set[Tuple[int, int]]
+
+    def resolver(self, stack: int) -> Resolver:
+        """The resolver of a stack instance."""
+
+    def targets(self, stack: int, kind: str, name: Any, attribute: str = "") -> Optional[Targets]:
+        """What `name` stands for in stack instance `stack`, or None when no link gives it.
+        `kind`: "parameter" (a parameter's name), "output" (a nested stack's logical id and,
+        as `attribute`, its output's name), "import" (the argument of Fn::ImportValue) or
+        "ssm" (a `{{resolve:ssm:...}}` reference)."""
+
+
+class Resolver:
+    """Resolves values of one template, or of one stack instance of a linked group (`stack` its
+    number, `link` how it reaches the others; its public surface then names nodes by NodeKey).
+    Bounded in depth and in alternatives."""
+
+    def __init__(self, template: Dict[str, Any], stack: int = -1, link: Optional[Link] = None):
+        self.stack = stack
+        self.link = link
         self.parameters = _mapping(template.get("Parameters"))
         self.resources = _mapping(template.get("Resources"))
         self.mappings = _mapping(template.get("Mappings"))
@@ -223,39 +252,112 @@ class Resolver:
         self._unknown_count = 0
 
     # -- public surface -------------------------------------------------------------------
-    def display(self, name: str) -> str:
+    def display(self, name: Any) -> str:
         """A logical id (or parameter) as text names it: as its own template wrote it."""
-        origin = self.origins.get(name)
-        return origin.name if origin is not None else name
+        return name.logical_id if isinstance(name, NodeKey) else name
 
     def _symbol(self, kind: str, name: str, attribute: str = "") -> Symbol:
-        origin = self.origins.get(name)
-        if origin is None:
-            return Symbol(kind, name, attribute)
-        return Symbol(kind, origin.name, attribute, origin.stack)
+        return Symbol(kind, name, attribute, self.stack)
+
+    def node_key(self, logical_id: str) -> Any:
+        """How the public surface names a node of this template."""
+        return logical_id if self.stack < 0 else NodeKey(self.stack, logical_id)
+
+    def _owner(self, key: Any) -> Tuple[Resolver, str]:
+        """The resolver of the stack instance a node belongs to, and its logical id there."""
+        if isinstance(key, NodeKey):
+            owner = self if key.stack == self.stack or self.link is None else self.link.resolver(key.stack)
+            return owner, key.logical_id
+        return self, key
+
+    def resource(self, key: Any) -> Any:
+        """A node's resource as its template wrote it (None when it has none)."""
+        owner, logical_id = self._owner(key)
+        return owner.resources.get(logical_id)
 
     def value(self, node: Any) -> Value:
         """All the strings `node` may stand for."""
         return self._value(node, 0)
 
-    def refers_to(self, node: Any) -> Optional[str]:
-        """The logical id a `Ref`/`Fn::GetAtt` (or `!Sub '${X.Arn}'`) names, if any."""
+    def refers_to(self, node: Any) -> Optional[Any]:
+        """The node a `Ref`/`Fn::GetAtt` (or `!Sub '${X.Arn}'`) names, if any: its logical id,
+        or for a stack instance of a linked group its NodeKey, through what links it to
+        another instance (a bound parameter, an output, an import, an SSM reference) when
+        that is one expression."""
         if isinstance(node, dict) and len(node) == 1:
             (key, arg), = node.items()
-            if key == "Ref" and isinstance(arg, str) and arg in self.resources:
-                return str(arg)
+            if key == "Ref" and isinstance(arg, str):
+                if arg in self.resources:
+                    return self.node_key(arg)
+                return self._refers_through("parameter", arg, "", None)
             if key == "Fn::GetAtt":
                 target = _getatt_args(arg)
+                if target and target[1].startswith("Outputs."):
+                    found = self._refers_through("output", target[0], target[1][len("Outputs."):], _NOT_LINKED)
+                    if found is not _NOT_LINKED:
+                        return found
                 if target and target[0] in self.resources:
-                    return target[0]
+                    return self.node_key(target[0])
             if key == "Fn::Sub" and isinstance(arg, str):
                 match = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}", arg)
+                if match and (match.group(2) or "").startswith(".Outputs."):
+                    found = self._refers_through("output", match.group(1), match.group(2)[len(".Outputs."):],
+                                                 _NOT_LINKED)
+                    if found is not _NOT_LINKED:
+                        return found
                 if match and match.group(1) in self.resources:
-                    return match.group(1)
+                    return self.node_key(match.group(1))
+                if match and not match.group(2):
+                    return self._refers_through("parameter", match.group(1), "", None)
+            if key == "Fn::ImportValue":
+                return self._refers_through("import", arg, "", None)
+        elif isinstance(node, str) and node.startswith(_SSM_REFERENCE):
+            return self._refers_through("ssm", node, "", None)
         return None
 
-    def resource_name(self, logical_id: str) -> Value:
+    def _refers_through(self, kind: str, name: Any, attribute: str, otherwise: Any) -> Optional[Any]:
+        """What a link's one expression refers to (None when it gives several, or comes back
+        to itself), or `otherwise` when no link gives the name."""
+        if self.link is None:
+            return otherwise
+        targets = self.link.targets(self.stack, kind, name, attribute)
+        if not targets:
+            return otherwise
+        if len(targets) > 1:
+            return None
+        resolver, node = targets[0]
+        guard = (id(resolver), id(node))
+        if guard in self.link.busy:
+            return None
+        self.link.busy.add(guard)
+        try:
+            return resolver.refers_to(node)
+        finally:
+            self.link.busy.discard(guard)
+
+    def _through(self, targets: Targets, depth: int) -> Value:
+        """The value of what a link gives: every expression's alternatives, each resolved
+        by its own stack instance's resolver (unknown where it comes back to itself)."""
+        assert self.link is not None
+        out: List[Pattern] = []
+        for resolver, node in targets:
+            guard = (id(resolver), id(node))
+            if guard in self.link.busy:
+                out.extend(self.unknown("refers to itself"))
+                continue
+            self.link.busy.add(guard)
+            try:
+                out.extend(resolver._value(node, depth))
+            finally:
+                self.link.busy.discard(guard)
+        return tuple(out) if len(targets) == 1 else tuple(dict.fromkeys(out))[:MAX_ALTERNATIVES]
+
+    def resource_name(self, logical_id: Any) -> Value:
         """The physical name of a resource: its name property when set, else a symbol."""
+        if self.stack >= 0:
+            owner, logical_id = self._owner(logical_id)
+            if owner is not self:
+                return owner.resource_name(logical_id)
         if logical_id in self._names:
             return self._names[logical_id]
         fallback: Value = (Pattern((self._symbol("resource", logical_id),)),)
@@ -274,7 +376,11 @@ class Resolver:
         self._names[logical_id] = resolved
         return resolved
 
-    def resource_arn(self, logical_id: str) -> Value:
+    def resource_arn(self, logical_id: Any) -> Value:
+        if self.stack >= 0:
+            owner, logical_id = self._owner(logical_id)
+            if owner is not self:
+                return owner.resource_arn(logical_id)
         known = self._arns.get(logical_id)
         if known is None:
             known = self._arns[logical_id] = self._resource_arn(logical_id)
@@ -288,19 +394,27 @@ class Resolver:
         head = Pattern(prefix)
         return tuple(p for p in (concat([head, name]) for name in self.resource_name(logical_id)) if p)
 
-    def resource_url(self, logical_id: str) -> Value:
+    def resource_url(self, logical_id: Any) -> Value:
         """An SQS queue's URL (what its `Ref` gives)."""
+        if self.stack >= 0:
+            owner, logical_id = self._owner(logical_id)
+            if owner is not self:
+                return owner.resource_url(logical_id)
         head = Pattern(("https://sqs.", _REGION, ".amazonaws.com/", _ACCOUNT, "/"))
         return tuple(p for p in (concat([head, name]) for name in self.resource_name(logical_id)) if p)
 
-    def resource_type(self, logical_id: str) -> Optional[str]:
+    def resource_type(self, logical_id: Any) -> Optional[str]:
+        if self.stack >= 0:
+            owner, logical_id = self._owner(logical_id)
+            if owner is not self:
+                return owner.resource_type(logical_id)
         resource = self.resources.get(logical_id)
         rtype = resource.get("Type") if isinstance(resource, dict) else None
         return rtype if isinstance(rtype, str) else None
 
     def unknown(self, why: str) -> Value:
         self._unknown_count += 1
-        return (Pattern((Symbol("unknown", f"{why}#{self._unknown_count}"),)),)
+        return (Pattern((Symbol("unknown", f"{why}#{self._unknown_count}", stack=self.stack),)),)
 
     # -- resolution -----------------------------------------------------------------------
     def _value(self, node: Any, depth: int) -> Value:
@@ -309,6 +423,10 @@ class Resolver:
         if isinstance(node, bool):
             return (literal("true" if node else "false"),)
         if isinstance(node, (str, int, float)):
+            if self.link is not None and isinstance(node, str) and node.startswith(_SSM_REFERENCE):
+                targets = self.link.targets(self.stack, "ssm", node)
+                if targets:
+                    return self._through(targets, depth)
             return (literal(str(node)),)
         if isinstance(node, dict) and len(node) == 1:
             (key, arg), = node.items()
@@ -330,7 +448,13 @@ class Resolver:
         if arg in _FIXED_PSEUDO:
             return (literal(_FIXED_PSEUDO[arg]),)
         if arg.startswith("AWS::"):
-            return (Pattern((self._symbol("pseudo", arg),)),)
+            # One account and region for every stack of a scan; not one stack name.
+            stack = self.stack if arg in _PER_STACK_PSEUDO else -1
+            return (Pattern((Symbol("pseudo", arg, stack=stack),)),)
+        if self.link is not None and arg in self.parameters:
+            targets = self.link.targets(self.stack, "parameter", arg)
+            if targets:
+                return self._through(targets, depth)
         if arg in self.parameters:
             param = self.parameters[arg]
             default = param.get("Default") if isinstance(param, dict) else None
@@ -353,6 +477,10 @@ class Resolver:
         if target is None:
             return self.unknown("malformed Fn::GetAtt")
         logical_id, attribute = target
+        if self.link is not None and attribute.startswith("Outputs."):
+            targets = self.link.targets(self.stack, "output", logical_id, attribute[len("Outputs."):])
+            if targets:
+                return self._through(targets, depth)
         if logical_id not in self.resources:
             return self.unknown(f"GetAtt {logical_id}")
         rtype = self.resource_type(logical_id) or ""
@@ -467,7 +595,8 @@ class Resolver:
     def _if(self, arg: Any, depth: int) -> Value:
         if not (isinstance(arg, list) and len(arg) == 3):
             return self.unknown("malformed Fn::If")
-        condition = str(arg[0])
+        # A linked group's stack instances each have their own conditions of a name.
+        condition = str(arg[0]) if self.stack < 0 else f"{arg[0]}@{self.stack}"
         out: List[Pattern] = []
         for branch, tag in ((arg[1], condition), (arg[2], "!" + condition)):
             for pattern in self._value(branch, depth):
@@ -477,6 +606,10 @@ class Resolver:
         return tuple(out[:MAX_ALTERNATIVES])
 
     def _import(self, arg: Any, depth: int) -> Value:
+        if self.link is not None:
+            targets = self.link.targets(self.stack, "import", arg)
+            if targets:
+                return self._through(targets, depth)
         names = self._value(arg, depth)
         imported = tuple(Pattern((Symbol("import", str(name), of=_scoped(name)),)) for name in names)
         return imported or self.unknown("Fn::ImportValue")

@@ -92,7 +92,12 @@ class Finding:
         return [node.file for node in self.nodes] if self.across_stacks else []
 
     def sort_key(self) -> tuple:
-        return (self.file, self.line, self.column, self.rule, self.cycle, self.message)
+        cycle: List[Any] = self.cycle
+        if not all(isinstance(node, str) for node in cycle):
+            # A model of linked templates names its nodes by NodeKey (loopcheck.resolve.origin)
+            # and the default bus by its text: the two never compare, their (stack, id) pairs do.
+            cycle = [(-1, node) if isinstance(node, str) else (node.stack, node.logical_id) for node in cycle]
+        return (self.file, self.line, self.column, self.rule, cycle, self.message)
 
     def to_dict(self) -> Dict[str, Any]:
         data = {

@@ -69,7 +69,7 @@ class RuleContext:
         """The file a JSON path is in: the template's, or for a combined template (cross-stack)
         the file of the resource the path starts at."""
         if len(path) > 1 and path[0] == "Resources":
-            return self.model.file_of(str(path[1]))
+            return self.model.file_of(path[1])
         return self.model.file
 
     def location(self, path: Sequence[Any]) -> Location:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from loopcheck.resolve.origin import NodeKey
 from loopcheck.rulebase.finding import Finding
 
 Path = Tuple[Any, ...]
@@ -97,13 +98,15 @@ def read(data: Dict[str, Any]) -> Tuple[List[Suppression], List[Problem]]:
     for logical_id, resource in _dict(data.get("Resources")).items():
         metadata = _dict(_dict(resource).get("Metadata"))
         base: Path = ("Resources", logical_id, "Metadata")
+        # A model of linked templates keys its resources by NodeKey (loopcheck.resolve.origin).
+        resource = logical_id if isinstance(logical_id, NodeKey) else str(logical_id)
         if "loopcheck" in metadata:
-            _read_loopcheck(str(logical_id), metadata["loopcheck"], base + ("loopcheck",), found, problems)
+            _read_loopcheck(resource, metadata["loopcheck"], base + ("loopcheck",), found, problems)
         checks = _dict(_dict(metadata.get("cfn-lint")).get("config")).get("ignore_checks")
         for index, rule in enumerate(checks if isinstance(checks, list) else []):
             if isinstance(rule, str) and rule:
                 found.append(Suppression(
-                    str(logical_id), rule, "", "cfn-lint",
+                    resource, rule, "", "cfn-lint",
                     base + ("cfn-lint", "config", "ignore_checks", index),
                 ))
     return found, problems

@@ -16,8 +16,16 @@ Path = Tuple[Any, ...]
 class ReadContext(Protocol):
     """What a service's readers may ask of the model being built, and add to it."""
 
-    resolver: Any  # loopcheck.resolve.values.Resolver
+    # loopcheck.resolve.values.Resolver of the stack instance whose resource is being read: the
+    # one to resolve that resource's expressions with (linked templates have one per instance).
+    resolver: Any
     functions: Mapping[str, Any]  # function id -> loopcheck.model.types.Function
+
+    def resolver_of(self, node_id: Any) -> Any:
+        """The resolver of the stack instance that wrote a node (its properties resolve with it)."""
+
+    def node(self, logical_id: str) -> Any:
+        """The node of a logical id written in the resource being read."""
 
     def ids(self, node: Any, *kinds: str) -> List[str]:
         """Event nodes an expression may name (only of `kinds` when given)."""

@@ -31,10 +31,11 @@ def _own_names(ctx: ReadContext, function_id: str) -> List[Pattern]:
     """The names a function's own log group may have."""
     props = ctx.functions[function_id].properties
     chosen = mapping(props.get("LoggingConfig")).get("LogGroup")
+    resolver = ctx.resolver_of(function_id)  # the function's own stack instance wrote its properties
     if chosen is not None:
-        return list(ctx.resolver.value(chosen))
+        return list(resolver.value(chosen))
     out = []
-    for name in ctx.resolver.resource_name(function_id):
+    for name in resolver.resource_name(function_id):
         joined = concat([literal("/aws/lambda/"), name])
         if joined is not None:
             out.append(joined)
@@ -44,9 +45,10 @@ def _own_names(ctx: ReadContext, function_id: str) -> List[Pattern]:
 def _declared_names(ctx: ReadContext, group_id: str) -> List[Pattern]:
     """The names of a log group node: a Logs::LogGroup's LogGroupName, or, for a group the
     template implies and names by the subscription filter on it, that filter's LogGroupName."""
-    props = mapping(mapping(ctx.resolver.resources.get(group_id)).get("Properties"))
+    resolver = ctx.resolver_of(group_id)
+    props = mapping(mapping(resolver.resource(group_id)).get("Properties"))
     name = props.get("LogGroupName")
-    return list(ctx.resolver.value(name)) if name is not None else []
+    return list(resolver.value(name)) if name is not None else []
 
 
 def _declared_groups(ctx: ReadContext, node: Any) -> List[str]:
@@ -114,7 +116,8 @@ def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Pat
         return
     for owner in _owners(ctx, node):
         shown = f"filter pattern {patterns[0]['FilterPattern']!r}" if patterns else "no filter pattern"
-        why = (f"a SAM CloudWatchLogs event delivers its log group {_group_name(ctx, node)} to {consumer} "
+        why = (f"a SAM CloudWatchLogs event delivers its log group {_group_name(ctx, node)} to "
+               f"{ctx.resolver.display(consumer)} "
                f"with {shown}; " + _OWN_LOGS)
         ctx.add(owner, consumer, "logs", path, "log output", patterns, why=why, write=True)
 
@@ -129,9 +132,10 @@ def _own_log_group(ctx: ReadContext, function_id: str) -> None:
     chosen = mapping(ctx.functions[function_id].properties.get("LoggingConfig")).get("LogGroup")
     for group in subscribed:
         declared = _declared_names(ctx, group)
-        by_ref = chosen is not None and ctx.resolver.refers_to(chosen) == group
+        by_ref = chosen is not None and ctx.resolver_of(function_id).refers_to(chosen) == group
         if by_ref or any(p.parts in names for p in declared):
-            why = _OWN_LOGS.replace("there", f"to its log group {declared[0] if declared else group}", 1)
+            shown = declared[0] if declared else ctx.resolver.display(group)
+            why = _OWN_LOGS.replace("there", f"to its log group {shown}", 1)
             path = ctx.functions[function_id].path
             ctx.add(function_id, group, "logs", path, "log output", why=why, write=True)
 

@@ -2,8 +2,9 @@
 
 After the per-file pass (loopcheck.app.scan), templates that refer to each other
 (loopcheck.stacks.links: exports and imports, nested stacks, SSM parameters, literal names) are
-combined into one template (loopcheck.stacks.combine) that runs through the same stages as any
-template: model, graph, loops, rules, suppressions. Nothing is judged here.
+linked (loopcheck.stacks.linker: one stack instance per deployment of a template, each with its
+own resolver) and run as one model through the same stages as any template: model, graph,
+loops, rules, suppressions. Nothing is judged here.
 
 What is reported: loops that cross two stack instances. A loop inside one template is the
 per-file pass's, and is not reported twice; a loop inside a nested stack that only exists
@@ -12,15 +13,13 @@ reported too, unless the per-file pass already reported the same cycle. Findings
 original logical ids, and their node references each node's own file (`cycle_files` beside
 `cycle` in the reports).
 
-The combined template keys its resources, parameters and conditions by internal names
-(`<Name>Zq<n>`, loopcheck.stacks.combine): two templates may write the same logical id, and
-the model keys a node by one id. Those keys never reach the user as text: the model is built
-with `Combined.origins` (internal name -> its instance, file and name as written), every stage
-that writes a node into a message or a step names it through the model's `display`, and a
-resolved value's symbols hold their name as written and their stack instance, so text is right
-when it is made; node references carry the written id and each node's own file. What is mapped
-here is data, by exact lookup in the origins: the cycle (from the node references), the
-finding's resource and JSON path, a suppression's resource.
+Nothing is renamed: the model keys a node by `NodeKey(stack instance, logical id)`
+(loopcheck.resolve.origin), so two templates may write the same logical id, and each node's
+expressions are resolved by its own instance's resolver (Model.resolver_of). Every stage that
+writes a node into a message or a step names it through the model's `display` (its logical id
+as written), and a resolved value's symbols hold their name as written and their stack
+instance. What is mapped here is data: the cycle (from the node references), the finding's
+resource and JSON path, a suppression's resource, from NodeKeys to the ids as written.
 """
 
 from __future__ import annotations
@@ -29,10 +28,13 @@ from dataclasses import replace
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from loopcheck.load.loader import Template, load_file
-from loopcheck.model.resources import build_model
+from loopcheck.load.nodes import MDict, marks, pack
+from loopcheck.model.resources import _merge_globals, build_model
+from loopcheck.model.types import SAM_FUNCTION, Model, Stack
+from loopcheck.resolve.origin import NodeKey
 from loopcheck.rulebase.finding import Finding, NodeRef
 from loopcheck.rulebase.suppressions import Suppressed
-from loopcheck.stacks.combine import Combined, Source, combine
+from loopcheck.stacks.linker import Instance, Source, like, link
 from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
 
 
@@ -75,50 +77,68 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
             sources.append(Source(path, loaded.data))
     if len(sources) < 2:
         return [], []
-    combined = combine(sources)
+    instances = link(sources)
     label = " + ".join(s.file for s in sources)
-    model = build_model(label, combined.data, managed_policies=options.analysis.managed_policies,
-                        origins=combined.origins)
+    model = build_model(label, _resources(instances), managed_policies=options.analysis.managed_policies,
+                        stacks=[Stack(i.number, i.source.file, i.resolver) for i in instances])
     analysis = analyse_model(model, options.analysis)
-    kept = [f for f in (_report(f, combined, seen) for f in analysis.findings) if f is not None]
+    kept = [f for f in (_report(f, model, instances, seen) for f in analysis.findings) if f is not None]
     hidden = []
     for item in analysis.suppressed:
-        finding = _report(item.finding, combined, seen)
+        finding = _report(item.finding, model, instances, seen)
         if finding is not None:
-            suppression = replace(item.suppression, resource=_written(item.suppression.resource, combined))
+            suppression = replace(item.suppression, resource=model.display(item.suppression.resource))
             hidden.append(Suppressed(finding, suppression))
     kept.sort(key=Finding.sort_key)
     return kept, hidden
 
 
-def _report(finding: Finding, combined: Combined, seen: Set[tuple]) -> Any:
+def _resources(instances: List[Instance]) -> MDict:
+    """The model's template: every instance's resources by NodeKey, each where its own file
+    wrote it (the line markers), a SAM function with its own template's Globals merged."""
+    resources = MDict()
+    resources.key_marks = marks()
+    for instance in instances:
+        data = instance.source.data
+        written = instance.resources
+        globals_function = _dict(_dict(_dict(data.get("Globals")).get("Function")))
+        for logical_id, resource in _dict(written).items():
+            if (isinstance(resource, dict) and resource.get("Type") == SAM_FUNCTION and globals_function
+                    and isinstance(resource.get("Properties", {}), dict)):
+                merged = _merge_globals(globals_function, _dict(resource.get("Properties")))
+                properties = like(MDict(merged), resource.get("Properties"))
+                resource = like(MDict({**resource, "Properties": properties}), resource)
+            mark = written.key_mark(logical_id) if isinstance(written, MDict) else None
+            resources[NodeKey(instance.number, str(logical_id))] = resource
+            resources.key_marks.append(pack(*mark) if mark else 0)
+    return MDict({"Resources": resources})
+
+
+def _dict(node: Any) -> Dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _report(finding: Finding, model: Model, instances: List[Instance], seen: Set[tuple]) -> Any:
     """The finding as the user sees it (its resource and path by their written ids, its
     cycle from its node references), or None when it is not about a loop across stacks (or
     the per-file pass reported it)."""
     if not finding.nodes:
         return None
-    origins = [combined.origins.get(internal) for internal in finding.cycle]
-    instances = {origin.stack if origin is not None else None for origin in origins}
+    stacks = {model.stack_of(node) for node in finding.cycle}
     # The model names the file of a node no template defines (the default event bus) by the
     # group's label; here it has none.
-    nodes = [NodeRef(origin.file if origin is not None else "", node.logical_id)
-             for origin, node in zip(origins, finding.nodes)]
+    nodes = [NodeRef(model.file_of(node) if model.stack_of(node) is not None else "", model.display(node))
+             for node in finding.cycle]
     files = [node.file for node in nodes]
     cycle = [node.logical_id for node in nodes]
-    if len(instances) < 2:
-        instance = combined.instances[next(iter(instances))] if None not in instances else None
+    if len(stacks) < 2:
+        stack = next(iter(stacks))
+        instance = instances[stack] if stack is not None else None
         if instance is None or not instance.nested or (files[0], finding.rule, tuple(cycle)) in seen:
             return None
-    resource = _written(finding.resource, combined)
-    path = [_written(step, combined) if isinstance(step, str) else step for step in finding.path]
+    path = [model.display(step) if isinstance(step, NodeKey) else step for step in finding.path]
     across = ", ".join(dict.fromkeys(f for f in files if f))
     message = finding.message + (
         f" (across {across})" if len(set(files)) > 1 else f" (in {across} as nested in its parent)")
-    return replace(finding, resource=resource, path=path, message=message, cycle=cycle, nodes=nodes,
-                   across_stacks=True)
-
-
-def _written(key: str, combined: Combined) -> str:
-    """A key of the combined template as its own template wrote it (other text as it is)."""
-    origin = combined.origins.get(key)
-    return origin.name if origin is not None else key
+    return replace(finding, resource=model.display(finding.resource), path=path, message=message, cycle=cycle,
+                   nodes=nodes, across_stacks=True)
