@@ -357,5 +357,6 @@ def test_a_named_template_scan_imports_only_what_it_uses():
     loaded = set(completed.stderr.split())
     assert "loopcheck.report.json_report" in loaded and "loopcheck.code.python_facts" in loaded
     unused = {"pathspec", "loopcheck.report.sarif", "loopcheck.report.text", "loopcheck.report.junit",
-              "loopcheck.code.js_facts", "loopcheck.stacks.linker", "cfnlint"}
+              "loopcheck.code.js_facts", "loopcheck.stacks.linker", "loopcheck.stacks.cross_stack",
+              "cfnlint"}
     assert not unused & loaded, sorted(unused & loaded)
