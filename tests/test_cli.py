@@ -343,8 +343,8 @@ def test_a_source_checkout_imported_as_it_is_finds_its_rules():
 
 def test_a_named_template_scan_imports_only_what_it_uses():
     """Start-up is most of a one-template run (the pre-commit hook): the folder walk's
-    .gitignore matcher, the other reporters and the JS analyser stay unimported when a
-    template with a Python handler is named and one format is asked for."""
+    .gitignore rules, build-output tracing, the other reporters and the JS analyser stay
+    unimported when a template with a Python handler is named and one format is asked for."""
     probe = ("import sys\n"
              "from loopcheck.app.cli import main\n"
              "try:\n"
@@ -356,7 +356,8 @@ def test_a_named_template_scan_imports_only_what_it_uses():
                                check=False, cwd=FIXTURES.parent)
     loaded = set(completed.stderr.split())
     assert "loopcheck.report.json_report" in loaded and "loopcheck.code.python_facts" in loaded
-    unused = {"pathspec", "loopcheck.report.sarif", "loopcheck.report.text", "loopcheck.report.junit",
+    unused = {"pathspec", "loopcheck.load.ignore", "loopcheck.code.build_sources",
+              "loopcheck.report.sarif", "loopcheck.report.text", "loopcheck.report.junit",
               "loopcheck.code.js_facts", "loopcheck.stacks.linker", "loopcheck.stacks.cross_stack",
               "cfnlint"}
     assert not unused & loaded, sorted(unused & loaded)

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from loopcheck.knowledge.handler_files import BUILT_SUFFIXES, TS_SOURCE_SUFFIXES
 from loopcheck.load.localfiles import inside, read_text
 
 LAMBDA_TASK_ROOT = "/var/task"  # the Lambda base images' working folder and $LAMBDA_TASK_ROOT
-BUILT_SUFFIXES = (".js", ".mjs", ".cjs")
-TS_SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 _BUILD_FOLDERS = ("dist", "build", "out", "lib", ".aws-sam", ".esbuild", ".build")
 
 

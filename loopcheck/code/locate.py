@@ -26,17 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from loopcheck.code import build_sources
+from loopcheck.knowledge.handler_files import BUILT_SUFFIXES, JS_SUFFIXES, PYTHON_SUFFIXES
 from loopcheck.load.localfiles import inside, read_text, repository_root, resolved
 from loopcheck.model.resources import SAM_FUNCTION, Function, Model
 from loopcheck.resolve.props import literal_list, literal_str, mapping
 from loopcheck.resolve.values import Resolver
 
 __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
-
-PYTHON_SUFFIXES = (".py",)
-JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
-
 
 @dataclass
 class CodeSource:
@@ -202,7 +198,7 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
         entry = _find_entry(folder, module, language)
     root = folder
     note = ""
-    if entry is None or entry.suffix in build_sources.BUILT_SUFFIXES:
+    if entry is None or entry.suffix in BUILT_SUFFIXES:
         built = entry if entry is not None else folder / (module + ".js")
         source, source_root, note = _from_build(built, boundary, paths)
         if source is not None and source_root is not None:
@@ -272,6 +268,9 @@ def _from_build(built: Path, boundary: Path, paths: Dict[str, Any]
 
 def _built_from(built: Path, boundary: Path, paths: Dict[str, Any]
                 ) -> Tuple[Optional[Path], Optional[Path], str]:
+    # Imported here: most handlers are not build outputs, and start-up pays for every module.
+    from loopcheck.code import build_sources
+
     if built.is_file():
         source, sources = build_sources.sources_by_map(built, boundary)
         if source is not None:
@@ -292,6 +291,8 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
     """A container image function: the handler from ImageConfig.Command or the Dockerfile's
     CMD, its file from the Dockerfile's COPY/ADD lines, inside Metadata.DockerContext (SAM)
     or aws:asset:path (CDK)."""
+    from loopcheck.code import build_sources  # imported here: images are rare (see _built_from)
+
     context_text = metadata.get("DockerContext", metadata.get("aws:asset:path"))
     if not isinstance(context_text, str):
         return CodeSource(reason=IMAGE_WITHOUT_CONTEXT)
@@ -341,7 +342,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
                 if candidate.is_file():
                     return CodeSource(language=_language_of_file(candidate), entry=candidate,
                                       root=_module_root(candidate, relative), function_name=function_name)
-                if suffix in build_sources.BUILT_SUFFIXES and candidate not in built:
+                if suffix in BUILT_SUFFIXES and candidate not in built:
                     built.append(candidate)
     for candidate in built:  # a build step in the image makes it: find what it is built from
         source, source_root, _ = _from_build(candidate, boundary, paths)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
 
-from loopcheck.load.ignore import IgnoreRules
+if TYPE_CHECKING:  # imported when a folder is walked: a scan of named files never reads .gitignore
+    from loopcheck.load.ignore import IgnoreRules
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
@@ -39,6 +40,8 @@ def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = No
     (pipeline.scan counts them)."""
     for given in paths:
         if os.path.isdir(given):
+            from loopcheck.load.ignore import IgnoreRules
+
             rules = IgnoreRules.above(given) if gitignore else None
             yield from _walk(given, rules, exclude)
         elif os.path.exists(given):

@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.knowledge.event_paths import STATES_TARGET_PARAMETER, STATES_TASKS
 from loopcheck.knowledge.node_kinds import NodeKind
-from loopcheck.load.definition_file import read_definition
 from loopcheck.load.location import Location
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import literal_list, literal_str, mapping
@@ -33,6 +32,8 @@ def _state_machine(ctx: ReadContext, logical_id: str, props: Dict[str, Any], pat
     where = base + ("Definition",)
     written: Any = None  # a DefinitionUri file: each task says where in it it is written
     if definition is None and "DefinitionUri" in props:
+        from loopcheck.load.definition_file import read_definition  # only state machines with a file
+
         written = read_definition(ctx.file_of(logical_id), props.get("DefinitionUri"))
         definition, where = written.definition, base + ("DefinitionUri",)
         if written.why_unknown:

@@ -1,0 +1,12 @@
+"""Which file suffixes hold handler code, per language, and which are build outputs.
+
+Where they matter: finding a handler's entry file from its `Handler` setting
+(loopcheck.code.locate), and tracing a built JavaScript file back to the TypeScript or
+JavaScript it was built from (loopcheck.code.build_sources). Node.js resolves `.js`, `.mjs`
+and `.cjs` handlers; TypeScript sources build to them.
+"""
+
+PYTHON_SUFFIXES = (".py",)
+JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+BUILT_SUFFIXES = (".js", ".mjs", ".cjs")  # what a bundler or tsc writes, and Node runs
+TS_SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
