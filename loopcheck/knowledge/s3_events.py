@@ -8,6 +8,7 @@ PutObject, POST uploads, the destination write of CopyObject and the multipart c
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Dict, Iterable, Tuple
 
 CREATED = (
@@ -44,6 +45,7 @@ API_EVENTS: Dict[str, Tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=4096)  # a few dozen event types, asked for every grant of every hop
 def event_matches(subscribed: str, emitted: str) -> bool:
     """A notification's event type (`s3:ObjectCreated:*`) against one emitted type."""
     return fnmatchcase(emitted.lower(), subscribed.lower())

@@ -90,9 +90,15 @@ class _EventPaths:
         self.raw: Dict[str, Any] = builder.resources
         self._notifications: List[Tuple[int, int, Trigger]] = []  # (rank, order read, notification)
         # The sources of the (non-write) triggers read so far, and how many triggers that covers:
-        # has_trigger_from is asked once per function and log group, so it must not scan them all.
+        # trigger_sources is asked once per function (its own log group), so it must not scan
+        # every trigger or resource each time: what it found holds until either list grows.
         self._trigger_sources: Set[str] = set()
         self._sources_counted = 0
+        self._sources_by_kind: Dict[NodeKind, List[str]] = {}
+        # The nodes by kind, in template order, and how many resources that covers: nodes_of
+        # is asked once per function (its own log group), so it must not scan every resource.
+        self._by_kind: Dict[NodeKind, List[str]] = {}
+        self._kinds_counted = -1
         # The resolver of the stack instance whose resource is being read (the template's for one
         # template): readers resolve that resource's expressions with it.
         self.resolver: Any = model.resolver
@@ -118,7 +124,12 @@ class _EventPaths:
         return self.model.kind_of(node_id)
 
     def nodes_of(self, kind: NodeKind) -> List[str]:
-        return [r for r, res in self.model.resources.items() if res.kind == kind]
+        if self._kinds_counted != len(self.model.resources):
+            self._by_kind = {}
+            for node_id, resource in self.model.resources.items():
+                self._by_kind.setdefault(resource.kind, []).append(node_id)
+            self._kinds_counted = len(self.model.resources)
+        return list(self._by_kind.get(kind, ()))
 
     def add_node(self, node_id: str, kind: NodeKind, path: Path, rtype: str) -> None:
         if node_id not in self.model.resources:
@@ -148,15 +159,20 @@ class _EventPaths:
         self.model.tasks.append(TaskWrite(machine, action, targets, path, state, details, target_path, key,
                                           written_at=written_at))
 
-    def has_trigger_from(self, node_id: str) -> bool:
+    def trigger_sources(self, kind: NodeKind) -> List[str]:
         triggers = self.model.event_triggers
-        if len(triggers) < self._sources_counted:  # replaced, not appended to: count again
-            self._trigger_sources, self._sources_counted = set(), 0
-        for trigger in triggers[self._sources_counted:]:
-            if not trigger.write:
-                self._trigger_sources.add(trigger.source)
-        self._sources_counted = len(triggers)
-        return node_id in self._trigger_sources
+        if len(triggers) != self._sources_counted or self._kinds_counted != len(self.model.resources):
+            if len(triggers) < self._sources_counted:  # replaced, not appended to: count again
+                self._trigger_sources, self._sources_counted = set(), 0
+            for trigger in triggers[self._sources_counted:]:
+                if not trigger.write:
+                    self._trigger_sources.add(trigger.source)
+            self._sources_counted = len(triggers)
+            self._sources_by_kind = {}
+        found = self._sources_by_kind.get(kind)
+        if found is None:
+            found = self._sources_by_kind[kind] = [n for n in self.nodes_of(kind) if n in self._trigger_sources]
+        return list(found)
 
     def ids(self, node: Any, *kinds: str) -> List[str]:
         return self.model.resource_ids(node, kinds or None, self.resolver)

@@ -64,8 +64,8 @@ class ReadContext(Protocol):
                  written_at: Optional[Location]) -> None:
         """A state machine task that calls a service (loopcheck.model.types.TaskWrite)."""
 
-    def has_trigger_from(self, node_id: str) -> bool:
-        """Whether some trigger already leaves a node."""
+    def trigger_sources(self, kind: NodeKind) -> List[str]:
+        """The nodes of one kind that some trigger read so far leaves, in template order."""
 
 
 # A raw CloudFormation reader: (context, logical id, its Properties, ("Resources", id)).

@@ -125,7 +125,7 @@ def _sam_event(ctx: ReadContext, consumer: str, props: Dict[str, Any], path: Pat
 def _own_log_group(ctx: ReadContext, function_id: str) -> None:
     """The write every invocation makes, into the function's own log group, when something
     subscribes to that group (else the edge could not close a loop)."""
-    subscribed = [group for group in ctx.nodes_of(NodeKind.LOG_GROUP) if ctx.has_trigger_from(group)]
+    subscribed = ctx.trigger_sources(NodeKind.LOG_GROUP)
     if not subscribed:  # most templates: no name is worth resolving
         return
     names = {p.parts for p in _own_names(ctx, function_id)}
