@@ -19,7 +19,7 @@ code writes and the guards it runs, against the key filter: loopcheck.services.s
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from loopcheck.code.evidence import (
     S3_API_ACTION,
@@ -296,6 +296,7 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
     out: List[Candidate] = []
     reached = False
     writes = [w for w in code.writes if w.write.service == "s3"]
+    keys: Dict[int, Tokens] = {}
     for arrival in incoming or [None]:
         for trigger in graph.triggers_between(bucket, after):
             for resolved in writes:
@@ -316,7 +317,9 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                           unknown=None if grant else (effect.unknown or [None])[0], why=why, write=resolved,
                           guard=guard, broad=broad)
                 hop.links.append((trigger, ""))
-                key = key_tokens(resolved.write.key, incoming[0] if incoming else None)
+                key = keys.get(id(resolved))
+                if key is None:  # the same for every trigger and arrival: computed once per write
+                    key = keys[id(resolved)] = key_tokens(resolved.write.key, incoming[0] if incoming else None)
                 out.append((hop, _sent_on(graph, bucket, key, events), 1))
     return out, reached
 

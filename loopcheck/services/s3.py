@@ -15,6 +15,7 @@ EventBridge"; IAM Service Authorization Reference; Lambda developer guide
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from loopcheck.knowledge.event_paths import S3_DETAIL_TYPES
@@ -152,17 +153,23 @@ def sent_on(bucket_names: Tuple[Any, ...], emission: Emission, action_events: Tu
         joined = concat([literal(""), name])
         if joined is not None:
             names.append(tokens(joined, wildcards=False))
+    return Emission(
+        {"source": literals("aws.s3"), "detail-type": literals(*_detail_types(action_events)) or None,
+         "detail.bucket.name": names or None,
+         "detail.object.key": [emission.key] if emission.key is not None else None},
+        absent_prefixes=("MessageAttributes.",), what="S3 event",
+    )
+
+
+@lru_cache(maxsize=1024)  # every hop through a bucket asks, with a handful of event lists
+def _detail_types(action_events: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The EventBridge detail types of the S3 events a write emits."""
     detail_types: List[str] = []
     for event in action_events:
         for action, kinds in S3_DETAIL_TYPES.items():
             if matching_events([f"{_EVENT_PREFIX[action]}*"], [event]):
                 detail_types += [k for k in kinds if k not in detail_types]
-    return Emission(
-        {"source": literals("aws.s3"), "detail-type": literals(*detail_types) or None,
-         "detail.bucket.name": names or None,
-         "detail.object.key": [emission.key] if emission.key is not None else None},
-        absent_prefixes=("MessageAttributes.",), what="S3 event",
-    )
+    return tuple(detail_types)
 
 
 def _notify(trigger: Any, emission: Emission, names: Callable[[str], Tuple[Any, ...]]
