@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import Finding, Rule, RuleContext, suppressions
+from loopcheck.rulebase import Finding, Rule, RuleContext
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    _found, problems = suppressions.read(ctx.model.data)
+    _found, problems = ctx.suppressions()
     for problem in problems:
         yield ctx.finding(RULE, problem.resource, problem.path, problem.message)
 

@@ -67,7 +67,6 @@ def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]
 def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     """The stages after the model: graph, loops, rules, suppressions, severities (the
     cross-stack stage enters here with a model of several templates combined)."""
-    data = model.data
     graph = build_graph(model, run_code_stage(model))
     loops = find_loops(graph)
     context = RuleContext(model, graph, loops)
@@ -78,7 +77,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     findings.sort(key=Finding.sort_key)
     suppressed: List[Suppressed] = []
     if options.suppressions:
-        findings, suppressed = suppressions.apply(findings, suppressions.read(data)[0])
+        findings, suppressed = suppressions.apply(findings, context.suppressions()[0])
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = Level(options.severity.get(finding.rule, finding.severity))
     notes = code_notes(model.file, graph.code)  # where handler analysis stopped short

@@ -9,7 +9,7 @@ import pkgutil
 import re
 import sys
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -17,6 +17,7 @@ from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.loops import POSSIBLE, Hop, Loop
 from loopcheck.load.nodes import locate
 from loopcheck.model.resources import Model
+from loopcheck.rulebase import suppressions as suppression_entries
 from loopcheck.rulebase.finding import EvidenceKind, Finding, Level, Location, NodeRef, Step
 from loopcheck.services import registry
 
@@ -49,6 +50,10 @@ class Rule:
         return _SEVERITY_BY_LETTER[self.id[0]]
 
 
+# What a template's Metadata says: its suppressions, and the problems with them.
+_Entries = Tuple[List[suppression_entries.Suppression], List[suppression_entries.Problem]]
+
+
 @dataclass
 class RuleContext:
     """What a rule may look at: the model, the graph and the judged loops of one template."""
@@ -56,6 +61,14 @@ class RuleContext:
     model: Model
     graph: EventGraph
     loops: List[Loop]
+    _suppressions: Optional[_Entries] = field(default=None, init=False, repr=False)
+
+    def suppressions(self) -> _Entries:
+        """The template's loopcheck suppressions and the problems with them (suppressions.read),
+        read once: a rule (WL901) and the pipeline both ask, and reading walks every resource."""
+        if self._suppressions is None:
+            self._suppressions = suppression_entries.read(self.model.data)
+        return self._suppressions
 
     def display(self, node: str) -> str:
         """A node's logical id as text names it (Model.display): messages and steps use it."""
