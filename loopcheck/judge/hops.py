@@ -296,7 +296,7 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
     out: List[Candidate] = []
     reached = False
     writes = [w for w in code.writes if w.write.service == "s3"]
-    keys: Dict[int, Tokens] = {}
+    keys: Dict[Tuple[int, int], Tokens] = {}  # (write, arrival) -> the key it writes
     for arrival in incoming or [None]:
         for trigger in graph.triggers_between(bucket, after):
             for resolved in writes:
@@ -309,7 +309,10 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                 allowed, grant = _permission_for(effect, resolved.write.api)
                 if not allowed:
                     continue
-                level, why, guard = _code_verdict(resolved, arrival, trigger)
+                arrival_key = keys.get((id(resolved), id(arrival)))
+                if arrival_key is None:  # the same for every trigger: computed once per write and arrival
+                    arrival_key = keys[(id(resolved), id(arrival))] = key_tokens(resolved.write.key, arrival)
+                level, why, guard = _code_verdict(resolved, arrival_key, trigger)
                 broad = ""
                 if level == LOOP and resolved.targets is None:  # the code does not name its bucket
                     level, broad = unnamed_write(graph, grant, bucket, resolved)
@@ -317,9 +320,10 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                           unknown=None if grant else (effect.unknown or [None])[0], why=why, write=resolved,
                           guard=guard, broad=broad)
                 hop.links.append((trigger, ""))
-                key = keys.get(id(resolved))
-                if key is None:  # the same for every trigger and arrival: computed once per write
-                    key = keys[id(resolved)] = key_tokens(resolved.write.key, incoming[0] if incoming else None)
+                first = incoming[0] if incoming else None
+                key = keys.get((id(resolved), id(first)))
+                if key is None:
+                    key = keys[(id(resolved), id(first))] = key_tokens(resolved.write.key, first)
                 out.append((hop, _sent_on(graph, bucket, key, events), 1))
     return out, reached
 
@@ -338,12 +342,11 @@ def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant
     return bool(effect.unknown), None
 
 
-def _code_verdict(resolved: ResolvedWrite, arrival: Optional[Trigger],
-                  trigger: Trigger) -> Tuple[int, str, Optional[Guard]]:
+def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tuple[int, str, Optional[Guard]]:
     """A code write into a bucket against one notification: the guards it runs before the
-    write, then the key it writes against the key filter (loopcheck.services.s3)."""
+    write, then the key it writes (`key`: as tokens, for the event that ran the function)
+    against the key filter (loopcheck.services.s3)."""
     write = resolved.write
-    key = key_tokens(write.key, arrival)
     doubtful: Optional[Guard] = None
     for guard in write.guards:
         where = f"{guard.file or write.file}:{guard.line}"

@@ -205,11 +205,13 @@ class _EventPaths:
         for logical_id, resource in self.raw.items():
             if not isinstance(resource, dict):
                 continue
+            rtype = _type_of(resource)
+            handler = handlers.get(rtype)
+            reader = RESOURCE_READERS.get(rtype)
+            if handler is None and reader is None:
+                continue
             node_id = logical_id if linked else str(logical_id)
-            handler = handlers.get(_type_of(resource))
-            reader = RESOURCE_READERS.get(_type_of(resource))
-            if handler is not None or reader is not None:
-                self._reading(node_id)
+            self._reading(node_id)
             if handler is not None:
                 handler(node_id, _dict(resource.get("Properties")), ("Resources", logical_id))
             if reader is not None:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
-from typing import Any, Dict, FrozenSet, List, Optional, Protocol, Set, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Protocol, Set, Tuple, Union
 
 from loopcheck.resolve.origin import NodeKey
 
@@ -32,9 +32,12 @@ _SSM_REFERENCE = "{{resolve:ssm:"
 _NOT_LINKED = object()  # no link gives a name (refers_to goes on as for one template)
 
 
-@dataclass(frozen=True)
-class Symbol:
-    """Something the template names but cannot spell out."""
+class Symbol(NamedTuple):
+    """Something the template names but cannot spell out.
+
+    A NamedTuple rather than a frozen dataclass: the resolver makes, hashes and compares
+    symbols more than any other object, and a tuple does that in C (about 4% of an analysis).
+    Nothing compares a symbol with a plain tuple."""
 
     kind: str  # "resource" | "parameter" | "pseudo" | "import" | "unknown"
     name: str  # as its template wrote it
