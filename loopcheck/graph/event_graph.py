@@ -218,8 +218,9 @@ def build_graph(model: Model, code: Mapping[str, FunctionCode]) -> EventGraph:
         node_arns.update(index.arns)
     effects: Dict[Tuple[str, str], Effect] = {}
     notes: List[str] = []
-    code = {f: code[f] for f in writers(model) if f in code}
-    for function_id in writers(model):
+    writer_ids = writers(model)
+    code = {f: code[f] for f in writer_ids if f in code}
+    for function_id in writer_ids:
         function = model.functions[function_id]
         writer_code = code.get(function_id)
         permissions = Permissions(
@@ -267,12 +268,13 @@ def _grant_indexes(model: Model, triggers: List[Trigger]) -> List[GrantIndex]:
     kinds: Dict[str, str] = {}
 
     def add(node: str) -> None:
+        if node in kinds:  # many triggers leave one node
+            return
         kind = model.kind_of(node)
         owner = KIND_OWNER.get(kind)
         nodes = own.setdefault(owner.name, {}) if owner is not None and owner.grant_index else pooled
-        if node not in nodes:
-            nodes[node] = _arns(model, node)
-            kinds[node] = kind
+        nodes[node] = _arns(model, node)
+        kinds[node] = kind
 
     for trigger in triggers:
         add(trigger.source)
