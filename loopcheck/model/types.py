@@ -93,11 +93,6 @@ class Resource:
     type: str
     properties: Dict[str, Any]
 
-    @property
-    def has_stream(self) -> bool:
-        spec = mapping(self.properties.get("StreamSpecification"))
-        return self.kind == "stream" or bool(spec.get("StreamViewType") or spec.get("StreamEnabled"))
-
 
 @dataclass
 class Trigger:
