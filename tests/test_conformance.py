@@ -21,6 +21,7 @@ from loopcheck.code.facts import (
     KeyExpr,
     Lit,
     Replace,
+    Slice,
     Stem,
     Write,
 )
@@ -38,7 +39,7 @@ ANALYSERS: Dict[str, Callable[[str, str], CodeFacts]] = {
 
 def render_key(key: KeyExpr) -> str:
     """A key expression in the notation case.yaml uses: literal text as is, `{incoming key}`,
-    `{any}`, basename(...), stem(...), replace(..., old, new)."""
+    `{any}`, basename(...), stem(...), replace(..., old, new), slice(..., start, end)."""
     if isinstance(key, Lit):
         return key.text
     if isinstance(key, IncomingKey):
@@ -53,6 +54,9 @@ def render_key(key: KeyExpr) -> str:
         return f"stem({render_key(key.source)})"
     if isinstance(key, Replace):
         return f"replace({render_key(key.source)}, {key.old}, {key.new})"
+    if isinstance(key, Slice):
+        end = "" if key.end is None else str(key.end)
+        return f"slice({render_key(key.source)}, {key.start}, {end})"
     raise AssertionError(f"no notation for {key!r}")
 
 
@@ -68,9 +72,12 @@ def answer(write: Write, expected: dict) -> dict:
         found["details"] = {name: write.details.get(name) for name in expected["details"]}
     if "guards" in expected or write.guards:
         found["guards"] = [
-            {"kind": guard.kind, **({"key_test": list(guard.key_test)} if guard.key_test else {})}
+            {"kind": guard.kind, **({"key_test": list(guard.key_test)} if guard.key_test else {}),
+             **({"marker": guard.marker} if guard.marker else {})}
             for guard in write.guards
         ]
+    if "marks" in expected or write.marks:
+        found["marks"] = list(write.marks)
     return found
 
 

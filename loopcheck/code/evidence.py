@@ -23,6 +23,7 @@ from loopcheck.code.facts import (
     KeyExpr,
     Lit,
     Replace,
+    Slice,
     Stem,
     Write,
 )
@@ -255,7 +256,22 @@ def key_tokens(expr: Optional[KeyExpr], incoming: Optional[Trigger]) -> Tokens:
         source = key_tokens(expr.source, incoming)
         tail = _literal_tail(source)
         return (STAR,) + tuple(tail.rsplit("/", 1)[-1]) if "/" not in tail else tuple(tail.rsplit("/", 1)[-1])
+    if isinstance(expr, Slice):
+        return _slice(key_tokens(expr.source, incoming), expr)
     return (STAR,)
+
+
+def _slice(source: Tokens, expr: Slice) -> Tokens:
+    """What is certain of a slice: exact for a fully known key; else the known start after
+    dropping `start` characters, and the known end when the slice runs to the end."""
+    if all(isinstance(t, str) for t in source):
+        return tuple("".join(source)[expr.start:expr.end])  # type: ignore[arg-type]
+    head = literal_prefix(source) if expr.start >= 0 else ""
+    kept_head = head[expr.start:] if expr.start <= len(head) else ""
+    tail = _literal_tail(source) if expr.end is None else ""
+    if expr.start < 0 and len(tail) >= -expr.start:
+        return tuple(tail[expr.start:])
+    return tuple(kept_head) + (STAR,) + tuple(tail)
 
 
 def _literal_tail(toks: Tokens) -> str:
@@ -306,6 +322,8 @@ def render_key(expr: Optional[KeyExpr]) -> str:
         return f"stem({render_key(expr.source)})"
     if isinstance(expr, Basename):
         return f"basename({render_key(expr.source)})"
+    if isinstance(expr, Slice):
+        return f"{render_key(expr.source)}[{expr.start}:{'' if expr.end is None else expr.end}]"
     return "<?>"
 
 

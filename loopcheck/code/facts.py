@@ -110,7 +110,18 @@ class Basename:
     source: KeyExpr
 
 
-KeyExpr = Union[Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename]
+@dataclass(frozen=True)
+class Slice:
+    """Part of the source by character position: k[start:end] (Python), k.slice(start, end) /
+    k.substring(start, end) (JS), k.substring(start) (Java, C#), k[start:] (Go). end None:
+    to the end; a negative position counts from the end, as in Python."""
+
+    source: KeyExpr
+    start: int = 0
+    end: Optional[int] = None
+
+
+KeyExpr = Union[Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename, Slice]
 
 
 # -- guards ----------------------------------------------------------------------------------
@@ -127,6 +138,8 @@ class Guard:
                     indexOf / a regex test or match
       "event-name"  a test of the record's eventName (S3 or DynamoDB stream) or similar
       "source"      a test of EventBridge event.source / detail-type
+      "marker"      a test of a marker on the incoming message that the function sets on what it
+                    writes back (`if body.get("enriched"): return`); `marker` names it
     """
 
     kind: str
@@ -138,6 +151,33 @@ class Guard:
     # ("startswith", "in/", False).
     key_test: Optional[Tuple[str, str, bool]] = None
     file: str = ""  # where the check is, when not in the write's own file (a caller's guard)
+    # "marker" guards: which marker the check tests, in the notation of Write.marks.
+    marker: str = ""
+
+
+# -- what bounds a loop ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A check before a write that ends the chain after some hops: a counter carried in the
+    message, incremented on each re-send and compared with a limit, or a deadline carried in
+    it and compared with the clock.
+
+    kind:      "counter" | "deadline"
+    variable:  the carried value as written (`body["attempt"]`, `msg.retries`)
+    limit:     the most hops the chain can take, when known (the compared literal, or an
+               environment variable's value from the template); None: unknown
+    limit_env: the environment variable the limit is read from, when it is one
+    """
+
+    kind: str
+    variable: str
+    line: int
+    text: str  # the comparison as written, shortened for messages
+    limit: Optional[int] = None
+    limit_env: str = ""
+    file: str = ""  # where the check is, when not in the write's own file
 
 
 # -- the write itself ----------------------------------------------------------------------------
@@ -167,6 +207,11 @@ class Write:
     key: Optional[KeyExpr] = None  # S3 object key (destination key for CopyObject)
     guards: Tuple[Guard, ...] = ()  # guards that dominate this write (it runs only after them)
     details: Dict[str, str] = field(default_factory=dict)
+    # Markers the write sets on what it sends: "body.<field>" (a field of a JSON message body or
+    # of EventBridge Detail), "attribute.<name>" (an SQS/SNS message attribute), "metadata.<name>"
+    # (S3 user metadata). A "marker" guard on the same name skips this write's own output.
+    marks: Tuple[str, ...] = ()
+    bound: Optional[Bound] = None  # what ends the chain when this write re-sends into a loop
     # details carries literals the event-path rules use when present:
     #   events.PutEvents: "Source", "DetailType", "EventBusName"
     #   sns.Publish: "MessageAttributes" (comma-separated attribute names)
@@ -177,7 +222,7 @@ class Write:
 class CodeFacts:
     """What the analyser learned from one function's code."""
 
-    language: str  # "python" | "javascript" | "typescript"
+    language: str  # "python" | "javascript" | "typescript" | "java" | "go" | "csharp"
     files: List[str] = field(default_factory=list)  # files read, entry first
     writes: List[Write] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)  # "app.py:12: syntax error ..." etc.

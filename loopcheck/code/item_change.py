@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
-from loopcheck.code.facts import AnyText, Basename, Concat, IncomingKey, KeyExpr, Lit, Replace, Stem
+from loopcheck.code.facts import AnyText, Basename, Concat, IncomingKey, KeyExpr, Lit, Replace, Slice, Stem
 from loopcheck.code.values import Request, Value
 
 INSERT_ONLY, STABLE, CHANGING, UNKNOWN = "insert-only", "stable", "changing", ""
@@ -123,7 +123,7 @@ def key_change(expr: KeyExpr) -> Tuple[str, str]:
     parts: Tuple[KeyExpr, ...] = ()
     if isinstance(expr, Concat):
         parts = expr.parts
-    elif isinstance(expr, (Replace, Stem, Basename)):
+    elif isinstance(expr, (Replace, Stem, Basename, Slice)):
         parts = (expr.source,)
     found = [key_change(part) for part in parts]
     return combine(v for v, _ in found), next((why for v, why in found if v == CHANGING), "")

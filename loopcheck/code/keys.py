@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from loopcheck.code.facts import AnyText, Basename, Concat, IncomingKey, KeyExpr, Lit, Replace, Stem
+from loopcheck.code.facts import AnyText, Basename, Concat, IncomingKey, KeyExpr, Lit, Replace, Slice, Stem
 
 # Literal characters plus parts in one key expression; beyond it the key is AnyText. It keeps
 # `k = k + k` in a loop from growing without end, and is far above S3's 1,024-byte key limit.
@@ -59,7 +59,7 @@ def size(expr: KeyExpr) -> int:
         return 1 + len(expr.text)
     if isinstance(expr, Concat):
         return 1 + sum(size(part) for part in expr.parts)
-    if isinstance(expr, (Replace, Stem, Basename)):
+    if isinstance(expr, (Replace, Stem, Basename, Slice)):
         return 1 + size(expr.source) + (len(expr.old) + len(expr.new) if isinstance(expr, Replace) else 0)
     return 1
 
@@ -79,13 +79,22 @@ def basename(expr: KeyExpr) -> KeyExpr:
     return Lit(expr.text.rsplit("/", 1)[-1]) if isinstance(expr, Lit) else bounded(Basename(expr))
 
 
+def sliced(expr: KeyExpr, start: int = 0, end: Optional[int] = None) -> KeyExpr:
+    """Part of the key by character position (a literal's is worked out)."""
+    if isinstance(expr, Lit):
+        return Lit(expr.text[start:end])
+    if start == 0 and end is None:
+        return expr
+    return bounded(Slice(expr, start, end))
+
+
 def mentions_incoming(expr: object) -> bool:
     """Whether a key expression is built from the incoming object's key."""
     if isinstance(expr, IncomingKey):
         return True
     if isinstance(expr, Concat):
         return any(mentions_incoming(part) for part in expr.parts)
-    if isinstance(expr, (Replace, Stem, Basename)):
+    if isinstance(expr, (Replace, Stem, Basename, Slice)):
         return mentions_incoming(expr.source)
     return False
 

@@ -54,6 +54,7 @@ from loopcheck.code.facts import (
     KeyExpr,
     Lit,
     Replace,
+    Slice,
     Stem,
     Target,
     event_source_target,
@@ -333,7 +334,7 @@ class _ModuleRef:
 
 
 _NONE = _Const(None)
-_KEY_TYPES = (Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename)
+_KEY_TYPES = (Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename, Slice)
 _TEXT_TYPES = _KEY_TYPES + (_Env, _SelfName)
 _AWS_OBJECTS = (_Client, _Resource, _ResourceObj)
 
