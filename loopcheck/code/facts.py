@@ -128,6 +128,27 @@ KeyExpr = Union[Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename, Slic
 
 
 @dataclass(frozen=True)
+class RecordTest:
+    """Record selection: a test of each incoming stream or queue record, before any write, that
+    only some records pass (`if not keys["sk"].startswith("product#"): continue`,
+    `if (record.eventName !== "INSERT") continue;`).
+
+    field:     the record field tested: "eventName", "dynamodb.Keys.<attribute>",
+               "dynamodb.NewImage.<attribute>" (a DynamoDB stream record), "body.<field>" (a field
+               of an SQS / SNS message's JSON body)
+    operation: "equals" | "startswith" | "endswith" | "contains"
+    values:    the literals tested (any one of them)
+    selects:   True: the function acts only on records that pass the test with one of the values;
+               False: only on records that pass it with none of them.
+    """
+
+    field: str
+    operation: str
+    values: Tuple[str, ...]
+    selects: bool
+
+
+@dataclass(frozen=True)
 class Guard:
     """A check that exits (return / continue / raise / throw) before a write when it holds.
 
@@ -138,6 +159,8 @@ class Guard:
                     indexOf / a regex test or match
       "event-name"  a test of the record's eventName (S3 or DynamoDB stream) or similar
       "source"      a test of EventBridge event.source / detail-type
+      "record"      record selection: a test of a stream record's key or image attribute, or of a
+                    queue message's body field, that only some records pass (record_test says which)
       "marker"      a test of a marker on the incoming message that the function sets on what it
                     writes back (`if body.get("enriched"): return`); `marker` names it
     """
@@ -153,6 +176,8 @@ class Guard:
     file: str = ""  # where the check is, when not in the write's own file (a caller's guard)
     # "marker" guards: which marker the check tests, in the notation of Write.marks.
     marker: str = ""
+    # "record" and "event-name" guards: which records the check lets through (record selection).
+    record_test: Optional[RecordTest] = None
 
 
 # -- what bounds a loop ------------------------------------------------------------------------
@@ -212,6 +237,12 @@ class Write:
     # (S3 user metadata). A "marker" guard on the same name skips this write's own output.
     marks: Tuple[str, ...] = ()
     bound: Optional[Bound] = None  # what ends the chain when this write re-sends into a loop
+    # Why `marks` may be incomplete (a body, attributes or metadata built in a way not followed);
+    # "" when the marks are known.
+    marks_unknown: str = ""
+    # DynamoDB writes: attribute values of the item written, where the code names them (Key's
+    # attributes; Item's for PutItem), for record selection (RecordTest) on the stream.
+    item: Tuple[Tuple[str, KeyExpr], ...] = ()
     # details carries literals the event-path rules use when present:
     #   events.PutEvents: "Source", "DetailType", "EventBusName"
     #   sns.Publish: "MessageAttributes" (comma-separated attribute names)

@@ -19,7 +19,7 @@ import os
 import pathlib
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
 from loopcheck.code import source_files, syntax_trees
@@ -56,6 +56,7 @@ from loopcheck.code.item_change import (
     key_change,
 )
 from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, stem
+from loopcheck.code.markers import JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_bytes
 from loopcheck.code.syntax_trees import field as _field
@@ -293,9 +294,20 @@ class ProcessObject:
 
 @dataclass(frozen=True)
 class EventPart:
-    """The invocation event or a part of it; array indexes are recorded as "[]"."""
+    """The invocation event or a part of it; array indexes are recorded as "[]", JSON.parse as
+    markers.JSON. `var` / `scope`: the const holding an incoming message, whose later
+    `var.field = x` sets fields on what it sends on (not part of the value's identity)."""
 
     path: Tuple[str, ...] = ()
+    var: str = field(default="", compare=False)
+    scope: Optional[Node] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class JsonText:
+    """JSON.stringify(value)."""
+
+    value: Value
 
 
 @dataclass(frozen=True)
@@ -392,6 +404,7 @@ Value = Union[
     EnvObject,
     ProcessObject,
     EventPart,
+    JsonText,
     ContextPart,
     Package,
     Client,
@@ -1199,6 +1212,8 @@ class _Evaluator:
         value = self.value(mod, init)
         if isinstance(value, ObjectLit) and not binding.path:
             return ObjectLit(value.mod, value.node, binding.var, scope)
+        if isinstance(value, EventPart) and not binding.path and is_message(_neutral_path(value.path)):
+            return EventPart(value.path, binding.var, scope)
         return value
 
     def _assignments_to(self, scope: Node, name: str) -> Optional[List[Node]]:
@@ -1607,9 +1622,34 @@ class _Evaluator:
                 return self._package_call(mod, function, args)
             return Unknown(f"{name}() result")
         if callee.type == "member_expression":
-            receiver = self.value(mod, _field(callee, "object"))
+            owner = _field(callee, "object")
+            if owner is not None and _text(owner) == "JSON" and self.scopes.find(owner, "JSON") is None:
+                return self._json_call(mod, _text(_field(callee, "property")), args)
+            receiver = self.value(mod, owner)
             return self._method_call(mod, receiver, _text(_field(callee, "property")), args)
         return Unknown("function call result")
+
+    def _json_call(self, mod: int, method: str, args: List[Node]) -> Value:
+        """JSON.parse of an event field (a message body) and JSON.stringify of anything."""
+        value = self.value(mod, args[0]) if args else Unknown("no argument")
+        if method == "parse" and isinstance(value, EventPart):
+            return EventPart(value.path + (JSON,))
+        if method == "stringify":
+            return JsonText(value)
+        return Unknown(f"JSON.{method}() result")
+
+    def _mutated_fields(self, part: EventPart) -> Optional[List[Value]]:
+        """The fields set on an incoming message held in a const (`body.enriched = true`), as
+        names (Unknown for a computed one); None when it is not held in one."""
+        if not part.var or part.scope is None:
+            return None
+        key = (part.scope, part.var)
+        if key not in self._mutations:
+            self._mutations[key] = self._scan_mutations(part.scope, part.var)
+        changes = self._mutations[key]
+        if changes is None:
+            return [Unknown("a field set with a computed name")]
+        return [Text(name) for name in changes]
 
     def _global_call(self, mod: int, name: str, args: List[Node]) -> Value:
         if name == "require":
@@ -2148,7 +2188,42 @@ class _Guards:
         for kind in ("event-name", "source"):
             if self._reads(mod, atom, lambda v, kind=kind: _event_field_kind(v) == kind):
                 return Guard(kind, line, text)
+        marker = self._marker_test(mod, atom)
+        if marker is not None and marker[1] == exits:  # exits when the message carries it
+            return Guard("marker", line, text, marker=marker[0])
         return None
+
+    def _marker_test(self, mod: int, atom: Node) -> Optional[Tuple[str, bool]]:
+        """(marker, whether the atom is true when the incoming message carries it) for
+        `body.enriched`, `"processed" in attributes`, `x === undefined`, `x === true` ..."""
+        atom = _strip(atom)
+        if atom is None:
+            return None
+        if atom.type == "binary_expression":
+            operator = _text(_field(atom, "operator"))
+            left, right = _strip(_field(atom, "left")), _strip(_field(atom, "right"))
+            if left is None or right is None:
+                return None
+            if operator == "in":
+                needle, haystack = self.evaluator.value(mod, left), self.evaluator.value(mod, right)
+                if isinstance(needle, Text) and isinstance(haystack, EventPart):
+                    marker = marker_at(_neutral_path(haystack.path) + (needle.text,))
+                    return (marker, True) if marker else None
+                return None
+            other = _text(right)
+            if operator not in ("===", "==", "!==", "!=") or other not in ("undefined", "null", "true"):
+                return None
+            found = self._marker_read(mod, left)
+            equal = operator in ("===", "==")
+            return (found, equal == (other == "true")) if found else None
+        found = self._marker_read(mod, atom)
+        return (found, True) if found else None
+
+    def _marker_read(self, mod: int, node: Node) -> Optional[str]:
+        if node.type not in ("identifier", "member_expression", "subscript_expression"):
+            return None
+        value = self.evaluator.value(mod, node)
+        return marker_at(_neutral_path(value.path)) if isinstance(value, EventPart) else None
 
     def _reads(self, mod: int, atom: Node, wanted: Any) -> bool:
         for node in _walk(atom, limit=300):
@@ -2442,8 +2517,17 @@ class _JsValue(NeutralValue):
         return self._wrap(self.value if isinstance(self.value, Unknown) else Unknown(f"{name} of a non-object"))
 
     def field_names(self) -> Optional[List[NeutralValue]]:
-        keys = self.evaluator.object_keys(self.value) if isinstance(self.value, ObjectLit) else None
+        if isinstance(self.value, EventPart):
+            keys = self.evaluator._mutated_fields(self.value)
+        else:
+            keys = self.evaluator.object_keys(self.value) if isinstance(self.value, ObjectLit) else None
         return None if keys is None else [self._wrap(key) for key in keys]
+
+    def serialised(self) -> Optional[NeutralValue]:
+        return self._wrap(self.value.value) if isinstance(self.value, JsonText) else None
+
+    def is_message(self) -> bool:
+        return isinstance(self.value, EventPart) and is_message(_neutral_path(self.value.path))
 
     def items(self) -> Optional[List[NeutralValue]]:
         if not isinstance(self.value, ArrayLit):

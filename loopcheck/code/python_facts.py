@@ -88,6 +88,7 @@ from loopcheck.code.keys import (
     separated,
     stem,
 )
+from loopcheck.code.markers import JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_text, safe_resolve
 from loopcheck.code.values import Request, Value
@@ -100,7 +101,7 @@ MAX_PREDICATE_DEPTH = 2
 # Never followed into, even when a copy is vendored inside the code folder: these are the SDK.
 _SDK_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore", "s3transfer"})
 
-_JSON = "<json>"  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
+_JSON = JSON  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
 
 # AWS Lambda Powertools data classes read the same fields through attributes.
 _EVENT_ATTRIBUTES: Dict[str, Tuple[str, ...]] = {
@@ -234,6 +235,22 @@ class _MetaValue:
     """Something read out of _Metadata."""
 
     incoming: bool
+
+
+@dataclass(frozen=True)
+class _Updated:
+    """The incoming message (a parsed body, a detail, an invoke payload) with fields set on it
+    (`body["enriched"] = True`): `items` are the fields set, the rest is `base`'s."""
+
+    base: _Event
+    items: Tuple[Tuple[object, object], ...]
+
+
+@dataclass(frozen=True)
+class _Json:
+    """json.dumps(value): JSON text whose fields are the value's."""
+
+    value: object
 
 
 @dataclass(frozen=True)
@@ -1309,14 +1326,17 @@ class _Analyser:
         """d["k"] = v on a dict display held in a variable."""
         assert isinstance(target.value, ast.Name)
         current = self._lookup(target.value.id, frame)
-        if not isinstance(current, _Dict):
+        if isinstance(current, _Event) and is_message(current.path):
+            current = _Updated(current, ())
+        if not isinstance(current, (_Dict, _Updated)):
             return
         key = self._eval(target.slice, frame)
         if not isinstance(key, Lit):
             self._bind_name(target.value.id, _Unknown("a dict updated with a computed key"), frame)
             return
         items = tuple(item for item in current.items if item[0] != key) + ((key, value),)
-        self._bind_name(target.value.id, _Dict(items), frame)
+        updated = _Updated(current.base, items) if isinstance(current, _Updated) else _Dict(items)
+        self._bind_name(target.value.id, updated, frame)
 
     def _bind_name(self, name: str, value: object, frame: _Frame) -> None:
         if name in frame.declared_global:
@@ -1604,6 +1624,9 @@ class _Analyser:
             return _split_item(owner, position)
         if isinstance(owner, _Dict):
             return self._dict_item(owner, index)
+        if isinstance(owner, _Updated):
+            found = dict(owner.items).get(index)
+            return found if found is not None else self._subscript(owner.base, index)
         if isinstance(owner, _Response):
             found = dict(owner.fields).get(index.text) if isinstance(index, Lit) else None
             return found if found is not None else _Unknown("a field of an API response")
@@ -1779,7 +1802,7 @@ class _Analyser:
             return self._resource_call(owner, name, args)
         if isinstance(owner, _ResourceObj):
             return self._resource_obj_call(owner, name, args, node, frame)
-        if name == "get" and isinstance(owner, (_Event, _Dict, _Response, _Metadata, _MetaValue)):
+        if name == "get" and isinstance(owner, (_Event, _Dict, _Response, _Metadata, _MetaValue, _Updated)):
             return self._get(owner, args)
         if isinstance(owner, _Metadata):
             return _MetaValue(owner.incoming)
@@ -1936,7 +1959,10 @@ class _Analyser:
             ]
         kind = self._test_kind(atom, frame)
         if kind is None:
-            return []
+            marker = self._marker_test(atom, frame) if exact else None
+            if marker is None or marker[1] == holds:  # the write must run where the marker is absent
+                return []
+            return [Guard("marker", where.lineno, _shorten(where), marker=marker[0])]
         tests = self._key_tests(atom, holds, frame) if exact and kind == "key" else [None]
         return [Guard(kind, where.lineno, _shorten(where), test) for test in tests]
 
@@ -1963,6 +1989,33 @@ class _Analyser:
                 if kind is not None:
                     kinds.add(kind)
         return first_kind(kinds)
+
+    def _marker_test(self, atom: ast.expr, frame: _Frame) -> Optional[Tuple[str, bool]]:
+        """(marker, whether the atom is true when the incoming message carries it) for a test of
+        a marker: `body.get("enriched")`, `"processed" in message["MessageAttributes"]`,
+        `x is None`, `x == True` (and their negations)."""
+        if isinstance(atom, ast.Compare) and len(atom.ops) == 1:
+            op, right = atom.ops[0], atom.comparators[0]
+            if isinstance(op, (ast.In, ast.NotIn)):
+                needle, haystack = self._eval(atom.left, frame), self._eval(right, frame)
+                if isinstance(needle, Lit) and isinstance(haystack, _Event):
+                    marker = marker_at(haystack.path + (needle.text,))
+                    return (marker, isinstance(op, ast.In)) if marker else None
+                return None
+            constant = right.value if isinstance(right, ast.Constant) else ()
+            if isinstance(op, (ast.Is, ast.IsNot)) and constant is None:
+                found = self._marker_read(atom.left, frame)
+                return (found, isinstance(op, ast.IsNot)) if found else None
+            if isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) and constant is True:
+                found = self._marker_read(atom.left, frame)
+                return (found, isinstance(op, (ast.Eq, ast.Is))) if found else None
+            return None
+        found = self._marker_read(atom, frame)
+        return (found, True) if found else None
+
+    def _marker_read(self, node: ast.expr, frame: _Frame) -> Optional[str]:
+        value = self._eval(node, frame)
+        return marker_at(value.path) if isinstance(value, _Event) else None
 
     def _key_tests(self, atom: ast.expr, holds: bool, frame: _Frame) -> List[Optional[Tuple[str, str, bool]]]:
         """Guard.key_test values for a key test that is `holds` where the write runs."""
@@ -2089,9 +2142,16 @@ class _PyValue(Value):
         return None
 
     def field_names(self) -> Optional[List[Value]]:
-        if not isinstance(self.value, _Dict):
+        if not isinstance(self.value, (_Dict, _Updated)):
             return None
         return [_PyValue(key) for key, _ in self.value.items]
+
+    def serialised(self) -> Optional[Value]:
+        return _PyValue(self.value.value) if isinstance(self.value, _Json) else None
+
+    def is_message(self) -> bool:
+        value = self.value
+        return isinstance(value, _Updated) or isinstance(value, _Event) and is_message(value.path)
 
     def items(self) -> Optional[List[Value]]:
         if isinstance(self.value, _Tuple):
@@ -2214,6 +2274,10 @@ def _ext_json_loads(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Fr
     return _Event(value.path + (_JSON,)) if isinstance(value, _Event) else _Unknown("parsed JSON")
 
 
+def _ext_json_dumps(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    return _Json(_first(args))
+
+
 def _ext_map(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
     if len(args.positional) < 2:
         return _Unknown("map()")
@@ -2269,6 +2333,7 @@ _EXTERNAL_CALLS = {
     "enumerate": _ext_enumerate,
     "next": _ext_next,
     "json.loads": _ext_json_loads,
+    "json.dumps": _ext_json_dumps,
     "map": _ext_map,
     "dict": _ext_dict,
     **dict.fromkeys(

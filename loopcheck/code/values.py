@@ -56,6 +56,16 @@ class Value:
         item; None when not known."""
         return None
 
+    def serialised(self) -> Optional[Value]:
+        """The value this JSON text was made from (json.dumps(x), JSON.stringify(x)), else None."""
+        return None
+
+    def is_message(self) -> bool:
+        """Whether the value is the incoming message (its body, parsed or not, an EventBridge
+        detail or a whole invoke payload), possibly with fields set on it (then field_names
+        gives those fields)."""
+        return False
+
     def first(self) -> Optional[Value]:
         """The first item of a list, None when there is none to read."""
         found = self.items()

@@ -34,6 +34,7 @@ from loopcheck.code.facts import Guard
 from loopcheck.code.item_change import CHANGING, INSERT_ONLY, STABLE, UNKNOWN
 from loopcheck.graph.event_graph import Effect, EventGraph, WriteGrant
 from loopcheck.judge.breadth import broad_grant_reason
+from loopcheck.judge.message_guards import MESSAGE_GUARD_KINDS
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.knowledge.event_paths import API_ACTIONS, API_EVENT_NAMES
 from loopcheck.model.resources import Trigger
@@ -356,6 +357,8 @@ def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tup
             if guard_breaks_loop(guard, key) is False:
                 continue  # the check can never stop the function's own output
             return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
+        if guard.kind in MESSAGE_GUARD_KINDS:
+            continue  # judged against the hop that feeds the function (loopcheck.judge.message_guards)
         doubtful = guard
     verdict, why = key_verdict(trigger, key, render_key(write.key))
     if verdict != NO and doubtful is not None:

@@ -11,6 +11,7 @@ from typing import List
 
 from loopcheck.graph.event_graph import EventGraph
 from loopcheck.judge.hops import judge_dedupe, judge_hop
+from loopcheck.judge.message_guards import judge_message_guards
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
 from loopcheck.model.resources import Trigger
 from loopcheck.services.registry import RUNTIME_COVERED, UNCOVERED_SERVICES
@@ -59,6 +60,7 @@ def find_loops(graph: EventGraph) -> List[Loop]:
             incoming = _arrivals(graph, nodes, i)
             loop.hops.append(judge_hop(graph, nodes[i], chain, nodes[j], incoming))
         judge_dedupe(graph, loop)
+        judge_message_guards(graph, loop)
         loop.uncovered = [n for n in nodes if model.kind_of(n) not in RUNTIME_COVERED]
         # A delivery runtime detection cannot see (a function's log output to a subscriber).
         loop.uncovered += [hop.target for hop in loop.hops

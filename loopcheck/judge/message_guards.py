@@ -1,0 +1,132 @@
+"""Guards on what reaches a function, judged against what the hop before it sends: message
+markers (skip input carrying a field or attribute the function sets on what it writes back)
+and record selection (act only on stream or queue records the previous writer's output fails).
+
+Both are checks in the function's code that dominate its write (facts.Guard "marker",
+"record", "event-name" with a record_test); whether they stop the loop depends on the hop
+that feeds the function: its write's marks (facts.Write.marks), the stream records its
+DynamoDB write causes (event names, item key and attribute values, facts.Write.item).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from loopcheck.code.evidence import SERVICE_KINDS
+from loopcheck.code.facts import Guard, Lit, RecordTest, Write
+from loopcheck.graph.event_graph import EventGraph
+from loopcheck.judge.verdicts import GUARDED, POSSIBLE, Hop, Loop
+from loopcheck.knowledge.event_paths import API_EVENT_NAMES
+
+# Guard kinds judged here, not by the hop's own verdict.
+MESSAGE_GUARD_KINDS = frozenset({"marker", "record"})
+
+_OPERATIONS = {
+    "equals": lambda text, value: text == value,
+    "startswith": str.startswith,
+    "endswith": str.endswith,
+    "contains": lambda text, value: value in text,
+}
+_OPERATION_TEXT = {"equals": "is", "startswith": "starts with", "endswith": "ends with", "contains": "contains"}
+_NEGATED_TEXT = {"equals": "is not", "startswith": "does not start with", "endswith": "does not end with",
+                 "contains": "does not contain"}
+
+
+def judge_message_guards(graph: EventGraph, loop: Loop) -> None:
+    """Each hop whose write runs behind a marker or record-selection check, judged against the
+    write of the hop that feeds its writer."""
+    hops = loop.hops
+    for index, hop in enumerate(hops):
+        if hop.write is None or hop.level < POSSIBLE:
+            continue
+        before = hops[index - 1]
+        feeding = before.write.write if before.write is not None else None
+        for guard in hop.write.write.guards:
+            if guard.kind == "marker" and _marker(graph, hop, before, feeding, guard):
+                break
+            if guard.record_test is not None and _selection(graph, hop, before, feeding, guard):
+                break
+
+
+def _where(hop: Hop, guard: Guard) -> str:
+    assert hop.write is not None
+    return f"{guard.file or hop.write.write.file}:{guard.line}"
+
+
+def _marker(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write], guard: Guard) -> bool:
+    """Apply one marker check; True when it guards the hop."""
+    model = graph.model
+    writer, sender = model.display(hop.writer), model.display(before.writer)
+    check = f"marker check ({_where(hop, guard)}: {guard.text})"
+    if feeding is not None and guard.marker in feeding.marks:
+        hop.level = GUARDED
+        hop.guard = guard
+        hop.why = (f"{check}: {writer} skips input carrying {guard.marker}, and {sender} sets "
+                   f"{guard.marker} on what it sends ({feeding.file}:{feeding.line})")
+        return True
+    if feeding is None or feeding.marks_unknown:
+        why = feeding.marks_unknown if feeding is not None else "its write is not read from code"
+        hop.level = min(hop.level, POSSIBLE)
+        hop.guard = guard
+        hop.why = (f"{check} skips input carrying {guard.marker}, but nothing shows {sender} sets it on "
+                   f"what it sends ({why})")
+        return True
+    note = (f"{check} is no guard: {sender}'s write ({feeding.file}:{feeding.line}) does not set "
+            f"{guard.marker}")
+    hop.why = f"{hop.why}; {note}" if hop.why else note
+    return False
+
+
+def _selection(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write], guard: Guard) -> bool:
+    """Apply one record-selection check; True when the records the feeding write causes fail it."""
+    test = guard.record_test
+    if test is None or feeding is None or SERVICE_KINDS.get(feeding.service) != "table":
+        return False
+    failing = _failing_value(test, feeding)
+    if failing is None:
+        return False
+    model = graph.model
+    writer, sender = model.display(hop.writer), model.display(before.writer)
+    wanted = " or ".join(repr(value) for value in test.values)
+    selection = f"{(_OPERATION_TEXT if test.selects else _NEGATED_TEXT)[test.operation]} {wanted}"
+    hop.level = GUARDED
+    hop.guard = guard
+    hop.why = (f"record selection ({_where(hop, guard)}: {guard.text}): {writer} acts only on records whose "
+               f"{test.field} {selection}, and the records {sender}'s {feeding.api} "
+               f"({feeding.file}:{feeding.line}) causes have {test.field} {failing}")
+    return True
+
+
+def _failing_value(test: RecordTest, write: Write) -> Optional[str]:
+    """How the stream records a DynamoDB write causes fail the test (text for the note), or
+    None when some may pass or it cannot be known."""
+    values: List[str]
+    if test.field == "eventName":
+        values = list(API_EVENT_NAMES.get(write.api, ()))
+    else:
+        found = _item_value(test.field, write)
+        if found is None:
+            return None
+        values = [found]
+    if not values or any(_passes(test, value) for value in values):
+        return None
+    return " or ".join(repr(value) for value in values)
+
+
+def _item_value(field: str, write: Write) -> Optional[str]:
+    """The literal value of the item attribute a record field names, when the write names it."""
+    prefix, _, attribute = field.rpartition(".")
+    if prefix not in ("dynamodb.Keys", "dynamodb.NewImage"):
+        return None
+    if write.api not in ("PutItem", "UpdateItem"):
+        return None
+    item = dict(write.item)
+    found = item.get(attribute)
+    return found.text if isinstance(found, Lit) else None
+
+
+def _passes(test: RecordTest, value: str) -> bool:
+    """Whether a record with this field value reaches the write."""
+    hit = any(_OPERATIONS[test.operation](value, wanted) for wanted in test.values)
+    return hit == test.selects
+
