@@ -53,6 +53,7 @@ from loopcheck.code.facts import (
     IncomingKey,
     KeyExpr,
     Lit,
+    RecordTest,
     Replace,
     Slice,
     Stem,
@@ -90,6 +91,7 @@ from loopcheck.code.keys import (
 )
 from loopcheck.code.markers import JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
+from loopcheck.code.selection import DECODED, record_field, record_test
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_text, safe_resolve
 from loopcheck.code.values import Request, Value
 from loopcheck.knowledge import sdk_catalog
@@ -254,6 +256,26 @@ class _Json:
 
 
 @dataclass(frozen=True)
+class _Deserializer:
+    """boto3's TypeDeserializer: .deserialize({"S": "x"}) is "x"."""
+
+
+@dataclass(frozen=True)
+class _Filled:
+    """A collection made empty (Counter(), defaultdict(...), set()) and filled later; `guards`
+    are those every addition so far ran under (None: nothing added yet). A loop over its items
+    runs only after an addition, so under those guards (records counted only when they pass a
+    test, then written)."""
+
+    guards: Optional[Tuple[Guard, ...]] = None
+
+    def added(self, guards: Tuple[Guard, ...]) -> _Filled:
+        if self.guards is None:
+            return _Filled(guards)
+        return _Filled(tuple(guard for guard in self.guards if guard in guards))
+
+
+@dataclass(frozen=True)
 class _Tuple:
     """A list or tuple display whose items are known."""
 
@@ -351,6 +373,9 @@ class _ModuleRef:
 
 
 _NONE = _Const(None)
+# Methods that add to a collection, and those that give a view of it (looped over the same).
+_ADDING_METHODS = frozenset({"update", "add", "append", "appendleft", "extend", "setdefault", "insert"})
+_VIEW_METHODS = frozenset({"items", "keys", "values", "most_common", "elements", "copy"})
 _KEY_TYPES = (Lit, IncomingKey, AnyText, Concat, Replace, Stem, Basename, Slice)
 _TEXT_TYPES = _KEY_TYPES + (_Env, _SelfName)
 _AWS_OBJECTS = (_Client, _Resource, _ResourceObj)
@@ -625,6 +650,8 @@ def _merge(first: object, second: object) -> object:
         return first
     if first == _NONE:
         return second
+    if isinstance(first, _Filled) and isinstance(second, _Filled):  # added to on one path only
+        return first.added(second.guards) if second.guards is not None else first
     return _Unknown("set differently on different paths")
 
 
@@ -1123,8 +1150,13 @@ class _Analyser:
         frame.guards = guards
 
     def _stmt_For(self, stmt: Union[ast.For, ast.AsyncFor], frame: _Frame) -> _Outcome:
-        element = self._element_of(self._eval(stmt.iter, frame))
+        iterated = self._eval(stmt.iter, frame)
+        element = self._element_of(iterated)
+        outside = frame.guards
+        if isinstance(iterated, _Filled) and iterated.guards:  # runs only after an addition
+            frame.guards = outside + tuple(guard for guard in iterated.guards if guard not in outside)
         self._loop(frame, stmt.body, lambda: self._bind(stmt.target, element, frame))
+        frame.guards = outside
         return _Outcome(leaves=not self._walk_block(stmt.orelse, frame, frame.guards))
 
     _stmt_AsyncFor = _stmt_For
@@ -1328,6 +1360,9 @@ class _Analyser:
         current = self._lookup(target.value.id, frame)
         if isinstance(current, _Event) and is_message(current.path):
             current = _Updated(current, ())
+        if isinstance(current, _Filled):
+            self._bind_name(target.value.id, current.added(frame.guards), frame)
+            return
         if not isinstance(current, (_Dict, _Updated)):
             return
         key = self._eval(target.slice, frame)
@@ -1424,7 +1459,18 @@ class _Analyser:
 
     def _eval_Call(self, node: ast.Call, frame: _Frame) -> object:
         callee = self._eval(node.func, frame)
-        return self._call(callee, self._arguments(node, frame), node, frame)
+        args = self._arguments(node, frame)
+        if isinstance(callee, _Member) and isinstance(callee.receiver, _Filled):
+            return self._collection_call(callee.receiver, callee.name, node, frame)
+        return self._call(callee, args, node, frame)
+
+    def _collection_call(self, collection: _Filled, name: str, node: ast.Call, frame: _Frame) -> object:
+        """counter.update(...) / items.add(...) on a collection held in a variable: it now holds
+        something added under the current guards; .items() / .keys() ... loop over the same."""
+        held = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if name in _ADDING_METHODS and isinstance(held, ast.Name):
+            self._bind_name(held.id, collection.added(frame.guards), frame)
+        return collection if name in _VIEW_METHODS else _Unknown(f"the result of .{name}()")
 
     def _eval_BinOp(self, node: ast.BinOp, frame: _Frame) -> object:
         return self._binop(self._eval(node.left, frame), node.op, self._eval(node.right, frame))
@@ -1491,9 +1537,40 @@ class _Analyser:
                 self._eval(condition, scope)
         if isinstance(node, ast.DictComp):
             self._eval(node.key, scope)
+            decoded = self._decoded_map(node, frame)
             self._eval(node.value, scope)
-            return _Unknown("a dict comprehension")
+            return decoded if decoded is not None else _Unknown("a dict comprehension")
         return _Many(self._eval(node.elt, scope))  # type: ignore[attr-defined]
+
+    def _decoded_map(self, node: ast.DictComp, frame: _Frame) -> Optional[_Event]:
+        """`{k: deserializer.deserialize(v) for k, v in image.items()}` over a DynamoDB image of
+        the event: the image with its values decoded."""
+        if len(node.generators) != 1 or node.generators[0].ifs:
+            return None
+        generator = node.generators[0]
+        iterated = generator.iter
+        target = generator.target
+        if not (isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Attribute)
+                and iterated.func.attr == "items" and not iterated.args):
+            return None
+        if not (isinstance(target, ast.Tuple) and len(target.elts) == 2
+                and all(isinstance(element, ast.Name) for element in target.elts)):
+            return None
+        image = self._eval(iterated.func.value, frame)
+        if not isinstance(image, _Event):
+            return None
+        scope = _Frame(frame.module, {}, frame, "comprehension")
+        key_name, value_name = (element.id for element in target.elts)  # type: ignore[attr-defined]
+        marker = _Event(image.path + ("<each>",))
+        scope.vars[key_name] = _Unknown("a key of the image")
+        scope.vars[value_name] = marker
+        with self._quietly():
+            value = self._eval(node.value, scope)
+        if value == marker:
+            return image
+        if value == _Event(marker.path + (DECODED,)):
+            return _Event(image.path + (DECODED,))
+        return None
 
     _eval_SetComp = _eval_ListComp
     _eval_GeneratorExp = _eval_ListComp
@@ -1806,6 +1883,9 @@ class _Analyser:
             return self._get(owner, args)
         if isinstance(owner, _Metadata):
             return _MetaValue(owner.incoming)
+        if isinstance(owner, _Deserializer) and name == "deserialize":
+            value = _first(args)
+            return _Event(value.path + (DECODED,)) if isinstance(value, _Event) else _Unknown("a decoded value")
         if isinstance(owner, _Dict) and name == "copy":
             return owner
         if isinstance(owner, _TEXT_TYPES + (_Event,)):
@@ -1958,6 +2038,10 @@ class _Analyser:
                 for guard in self._atom_guards(*found, scope, where, depth + 1)
             ]
         kind = self._test_kind(atom, frame)
+        selection = self._record_test(atom, holds, frame) if exact and kind in (None, "event-name") else None
+        if selection is not None:
+            kind = "event-name" if selection.field == "eventName" else "record"
+            return [Guard(kind, where.lineno, _shorten(where), record_test=selection)]
         if kind is None:
             marker = self._marker_test(atom, frame) if exact else None
             if marker is None or marker[1] == holds:  # the write must run where the marker is absent
@@ -2012,6 +2096,42 @@ class _Analyser:
             return None
         found = self._marker_read(atom, frame)
         return (found, True) if found else None
+
+    def _record_test(self, atom: ast.expr, holds: bool, frame: _Frame) -> Optional[RecordTest]:
+        """Record selection: `field.startswith("x")` / endswith, `field == "x"` / `!=`,
+        `field in ("x", "y")` / `not in`, `"x" in field`, on a record field
+        (loopcheck.code.selection.record_field); None for anything else."""
+        if isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute) \
+                and atom.func.attr in ("startswith", "endswith") and len(atom.args) == 1 and not atom.keywords:
+            field = self._record_read(atom.func.value, frame)
+            values = self._literals(atom.args[0], frame)
+            return record_test(field, atom.func.attr, values, True, holds) if field and values else None
+        if not (isinstance(atom, ast.Compare) and len(atom.ops) == 1):
+            return None
+        op, left, right = atom.ops[0], atom.left, atom.comparators[0]
+        if isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+            field = self._record_read(left, frame)
+            values = self._literals(right, frame)
+            if field and values and (isinstance(op, (ast.Eq, ast.NotEq)) == (len(values) == 1 and
+                                                                            not isinstance(right, ast.Tuple))):
+                return record_test(field, "equals", values, isinstance(op, (ast.Eq, ast.In)), holds)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            field = self._record_read(right, frame)
+            values = self._literals(left, frame)
+            if field and len(values) == 1:
+                return record_test(field, "contains", values, isinstance(op, ast.In), holds)
+        return None
+
+    def _record_read(self, node: ast.expr, frame: _Frame) -> Optional[str]:
+        value = self._eval(node, frame)
+        return record_field(value.path) if isinstance(value, _Event) else None
+
+    def _literals(self, node: ast.expr, frame: _Frame) -> List[str]:
+        """The literal text of a string, or of every item of a tuple / list / set of strings."""
+        value = self._eval(node, frame)
+        items = value.items if isinstance(value, _Tuple) else (value,)
+        texts = [item.text for item in items if isinstance(item, Lit)]
+        return texts if items and len(texts) == len(items) else []
 
     def _marker_read(self, node: ast.expr, frame: _Frame) -> Optional[str]:
         value = self._eval(node, frame)
@@ -2278,6 +2398,21 @@ def _ext_json_dumps(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Fr
     return _Json(_first(args))
 
 
+def _ext_deserializer(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    return _Deserializer()
+
+
+def _ext_filled(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    if not args.positional or _is_factory(args):
+        return _Filled()
+    return _Unknown("a collection made from values")
+
+
+def _is_factory(args: _Args) -> bool:
+    """defaultdict(int): the argument is a factory, not initial contents."""
+    return len(args.positional) == 1 and isinstance(args.positional[0], _Ext)
+
+
 def _ext_map(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
     if len(args.positional) < 2:
         return _Unknown("map()")
@@ -2334,6 +2469,9 @@ _EXTERNAL_CALLS = {
     "next": _ext_next,
     "json.loads": _ext_json_loads,
     "json.dumps": _ext_json_dumps,
+    "boto3.dynamodb.types.TypeDeserializer": _ext_deserializer,
+    **dict.fromkeys(["collections.Counter", "collections.defaultdict", "collections.OrderedDict",
+                     "collections.deque", "set"], _ext_filled),
     "map": _ext_map,
     "dict": _ext_dict,
     **dict.fromkeys(
