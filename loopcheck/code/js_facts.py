@@ -32,6 +32,7 @@ from loopcheck.code.facts import (
     IncomingKey,
     KeyExpr,
     Lit,
+    RecordTest,
     Replace,
     Target,
     event_source_target,
@@ -58,6 +59,7 @@ from loopcheck.code.item_change import (
 from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, stem
 from loopcheck.code.markers import JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
+from loopcheck.code.selection import DECODED, record_field, record_test
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_bytes
 from loopcheck.code.syntax_trees import field as _field
 from loopcheck.code.syntax_trees import first_syntax_error as _first_syntax_error
@@ -204,6 +206,13 @@ _V2_CLIENT_MODULES = {
     "firehose": "Firehose",
 }
 
+# The functions that decode DynamoDB attribute values ({"S": "x"} to "x").
+_UNMARSHALL = frozenset({
+    ("@aws-sdk/util-dynamodb", "unmarshall"),
+    ("aws-sdk", "DynamoDB.Converter.unmarshall"),
+})
+# String methods a record selection test uses, as facts.RecordTest operations.
+_RECORD_METHODS = {"startsWith": "startswith", "endsWith": "endswith", "includes": "contains"}
 _ARRAY_CALLBACKS = frozenset({"forEach", "map", "flatMap", "filter", "some", "every", "find", "reduce"})
 _EXTENSION_PATTERNS = frozenset(
     {r"\.[^.]+$", r"\.[^/.]+$", r"\.[^./]+$", r"\.\w+$", r"\.[^.]*$", r"\.[a-zA-Z0-9]+$", r"\.[a-z0-9]+$"}
@@ -1685,6 +1694,9 @@ class _Evaluator:
         return HeadResult(_key_of(self.member(mod, params, "Key")) == IncomingKey())
 
     def _package_call(self, mod: int, function: Package, args: List[Node]) -> Value:
+        if (function.spec, function.name) in _UNMARSHALL:  # a DynamoDB image decoded to plain values
+            image = self.value(mod, args[0]) if args else Unknown("no argument")
+            return EventPart(image.path + (DECODED,)) if isinstance(image, EventPart) else Unknown("unmarshall")
         if function.spec == "path":
             return self._path_call(mod, function.name, args)
         if function.spec == _LIB_DYNAMODB and function.name == "DynamoDBDocumentClient.from":
@@ -2185,6 +2197,10 @@ class _Guards:
         key = self._key_guard(mod, atom, exits)
         if key is not None:
             return Guard("key", line, text, key[0])
+        selection = self._record_test(mod, atom, exits)
+        if selection is not None:
+            return Guard("event-name" if selection.field == "eventName" else "record", line, text,
+                         record_test=selection)
         for kind in ("event-name", "source"):
             if self._reads(mod, atom, lambda v, kind=kind: _event_field_kind(v) == kind):
                 return Guard(kind, line, text)
@@ -2192,6 +2208,49 @@ class _Guards:
         if marker is not None and marker[1] == exits:  # exits when the message carries it
             return Guard("marker", line, text, marker=marker[0])
         return None
+
+    def _record_test(self, mod: int, atom: Node, exits: bool) -> Optional[RecordTest]:
+        """Record selection: `field.startsWith("x")` / endsWith / includes, `field === "x"` /
+        `!==`, `["x", "y"].includes(field)`, on a record field (selection.record_field)."""
+        atom = _strip(atom)
+        if atom is None:
+            return None
+        holds = not exits  # the atom's value where the write runs
+        if atom.type == "binary_expression":
+            operator = _text(_field(atom, "operator"))
+            if operator not in ("===", "==", "!==", "!="):
+                return None
+            left, right = _field(atom, "left"), _field(atom, "right")
+            for side, other in ((left, right), (right, left)):
+                field = self._record_read(mod, side)
+                value = self.evaluator.value(mod, other)
+                if field and isinstance(value, Text):
+                    return record_test(field, "equals", [value.text], operator in ("===", "=="), holds)
+            return None
+        method = _method_name(atom) if atom.type == "call_expression" else None
+        operation = _RECORD_METHODS.get(method or "")
+        args = _args(atom) if operation else []
+        if not operation or len(args) != 1:
+            return None
+        receiver = _strip(_field(_field(atom, "function"), "object"))
+        field = self._record_read(mod, receiver)
+        literal = self.evaluator.value(mod, args[0])
+        if field and isinstance(literal, Text):
+            return record_test(field, operation, [literal.text], True, holds)
+        if method == "includes" and receiver is not None and receiver.type == "array":
+            field = self._record_read(mod, args[0])
+            values = [self.evaluator.value(mod, element) for element in _kids(receiver)]
+            texts = [value.text for value in values if isinstance(value, Text)]
+            if field and texts and len(texts) == len(values):
+                return record_test(field, "equals", texts, True, holds)
+        return None
+
+    def _record_read(self, mod: int, node: Optional[Node]) -> Optional[str]:
+        node = _strip(node)
+        if node is None or node.type not in ("identifier", "member_expression", "subscript_expression"):
+            return None
+        value = self.evaluator.value(mod, node)
+        return record_field(_neutral_path(value.path)) if isinstance(value, EventPart) else None
 
     def _marker_test(self, mod: int, atom: Node) -> Optional[Tuple[str, bool]]:
         """(marker, whether the atom is true when the incoming message carries it) for

@@ -37,7 +37,7 @@ def judge_message_guards(graph: EventGraph, loop: Loop) -> None:
     write of the hop that feeds its writer."""
     hops = loop.hops
     for index, hop in enumerate(hops):
-        if hop.write is None or hop.level < POSSIBLE:
+        if hop.write is None or hop.level < POSSIBLE or hop.dedupe:
             continue
         before = hops[index - 1]
         feeding = before.write.write if before.write is not None else None
@@ -78,39 +78,39 @@ def _marker(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write], 
 
 
 def _selection(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write], guard: Guard) -> bool:
-    """Apply one record-selection check; True when the records the feeding write causes fail it."""
+    """Apply one record-selection check; True when the records the feeding write causes fail it
+    (a check they pass is noted as no guard)."""
     test = guard.record_test
     if test is None or feeding is None or SERVICE_KINDS.get(feeding.service) != "table":
         return False
-    failing = _failing_value(test, feeding)
-    if failing is None:
+    values = _record_values(test, feeding)
+    if not values:
         return False
     model = graph.model
     writer, sender = model.display(hop.writer), model.display(before.writer)
     wanted = " or ".join(repr(value) for value in test.values)
     selection = f"{(_OPERATION_TEXT if test.selects else _NEGATED_TEXT)[test.operation]} {wanted}"
+    check = f"record selection ({_where(hop, guard)}: {guard.text})"
+    written = (f"the records {sender}'s {feeding.api} ({feeding.file}:{feeding.line}) causes have "
+               f"{test.field} {' or '.join(repr(value) for value in values)}")
+    if any(_passes(test, value) for value in values):
+        if test.field != "eventName" and all(_passes(test, value) for value in values):
+            note = f"{check} is no guard: {written}, which pass it"
+            hop.why = f"{hop.why}; {note}" if hop.why else note
+        return False
     hop.level = GUARDED
     hop.guard = guard
-    hop.why = (f"record selection ({_where(hop, guard)}: {guard.text}): {writer} acts only on records whose "
-               f"{test.field} {selection}, and the records {sender}'s {feeding.api} "
-               f"({feeding.file}:{feeding.line}) causes have {test.field} {failing}")
+    hop.why = f"{check}: {writer} acts only on records whose {test.field} {selection}, and {written}"
     return True
 
 
-def _failing_value(test: RecordTest, write: Write) -> Optional[str]:
-    """How the stream records a DynamoDB write causes fail the test (text for the note), or
-    None when some may pass or it cannot be known."""
-    values: List[str]
+def _record_values(test: RecordTest, write: Write) -> List[str]:
+    """The values the tested field has in the stream records a DynamoDB write causes; empty
+    when they cannot be known."""
     if test.field == "eventName":
-        values = list(API_EVENT_NAMES.get(write.api, ()))
-    else:
-        found = _item_value(test.field, write)
-        if found is None:
-            return None
-        values = [found]
-    if not values or any(_passes(test, value) for value in values):
-        return None
-    return " or ".join(repr(value) for value in values)
+        return list(API_EVENT_NAMES.get(write.api, ()))
+    found = _item_value(test.field, write)
+    return [found] if found is not None else []
 
 
 def _item_value(field: str, write: Write) -> Optional[str]:
