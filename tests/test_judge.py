@@ -288,3 +288,117 @@ def test_a_dedupe_item_that_changes_on_every_put_guards_nothing(tmp_path):
     loop = only_loop(dedupe_resources(), tmp_path, {"src/record.py": changing, "src/process.py": PROCESS})
     assert loop.level > GUARDED
     assert all(not hop.dedupe or hop.level > GUARDED for hop in loop.hops)
+
+
+# -- message markers and record selection ---------------------------------------------------------
+
+MARKED_REPUBLISH = """\
+    import json
+    import os
+
+    import boto3
+
+    sns = boto3.client("sns")
+
+
+    def handler(event, context):
+        for record in event["Records"]:
+            alert = json.loads(record["Sns"]["Message"])
+            if alert.get("escalated"):
+                continue
+            {prepare}
+            sns.publish(TopicArn=os.environ["TOPIC"], Message={message})
+    """
+
+
+def republisher() -> Dict:
+    return {"Alerts": topic(), "Fn": function([sns_publish("Alerts")], {"In": sns_event("Alerts")},
+                                              Environment=environment(TOPIC=ref("Alerts")))}
+
+
+def republishing(prepare: str = "pass", message: str = "json.dumps(alert)") -> Dict[str, str]:
+    return {"src/app.py": MARKED_REPUBLISH.format(prepare=prepare, message=message)}
+
+
+def test_a_marker_check_guards_the_hop_when_the_write_sets_the_marker(tmp_path):
+    loop = only_loop(republisher(), tmp_path, republishing('alert["escalated"] = True'))
+    assert loop.level == GUARDED
+    [hop] = loop.hops
+    assert hop.guard is not None and hop.guard.marker == "body.escalated"
+    assert "src/app.py:12: alert.get(" in hop.why and "sets body.escalated" in hop.why
+
+
+def test_a_marker_check_the_write_does_not_set_is_no_guard_and_says_so(tmp_path):
+    loop = only_loop(republisher(), tmp_path, republishing(message='json.dumps({"id": alert["id"]})'))
+    assert loop.level == LOOP
+    assert "is no guard" in loop.hops[0].why and "does not set body.escalated" in loop.hops[0].why
+
+
+def test_a_marker_check_with_marks_the_analyser_cannot_read_is_possible(tmp_path):
+    loop = only_loop(republisher(), tmp_path, republishing(message="render(alert)"))
+    assert loop.level == POSSIBLE
+    assert "nothing shows Fn sets it" in loop.hops[0].why
+
+
+def test_a_marker_check_does_not_make_an_s3_write_doubtful(tmp_path):
+    code = WRITES_BACK.replace('    for record in event["Records"]:',
+                               '    if event.get("detail", {}).get("replayed"):\n        return\n'
+                               '    for record in event["Records"]:')
+    assert "replayed" in code
+    loop = only_loop(code_writer([s3_crud("Media")]), tmp_path, {"src/app.py": code})
+    assert loop.level == LOOP
+
+
+TOTALS = """\
+    import os
+
+    import boto3
+
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+    def handler(event, context):
+        for record in event["Records"]:
+            if not record["dynamodb"]["Keys"]["sk"]["S"].startswith("entry#"):
+                continue
+            {write}
+    """
+
+
+def totaller() -> Dict:
+    return {"Ledger": table(), "Fn": function([dynamodb_crud("Ledger")], {"In": dynamodb_event("Ledger")},
+                                              Environment=environment(TABLE=ref("Ledger")))}
+
+
+def test_record_selection_the_written_item_fails_guards_the_hop(tmp_path):
+    write = 'table.update_item(Key={"pk": "a", "sk": "total"}, UpdateExpression="ADD n :one")'
+    loop = only_loop(totaller(), tmp_path, {"src/app.py": TOTALS.format(write=write)})
+    assert loop.level == GUARDED
+    why = loop.hops[0].why
+    assert "record selection (" in why and "src/app.py:10: not record" in why
+    assert "dynamodb.Keys.sk starts with 'entry#'" in why
+    assert "dynamodb.Keys.sk 'total'" in why
+
+
+def test_record_selection_the_written_item_passes_is_no_guard(tmp_path):
+    write = 'table.update_item(Key={"pk": "a", "sk": "entry#total"}, UpdateExpression="ADD n :one")'
+    loop = only_loop(totaller(), tmp_path, {"src/app.py": TOTALS.format(write=write)})
+    assert loop.level == LOOP and "is no guard" in loop.hops[0].why
+
+
+def test_record_selection_on_a_key_the_code_does_not_name_guards_nothing(tmp_path):
+    write = ('table.update_item(Key={"pk": "a", "sk": record["dynamodb"]["Keys"]["sk"]["S"]}, '
+             'UpdateExpression="x")')
+    loop = only_loop(totaller(), tmp_path, {"src/app.py": TOTALS.format(write=write)})
+    assert loop.level == LOOP
+
+
+def test_selecting_event_names_the_write_never_causes_guards_the_hop(tmp_path):
+    code = TOTALS.replace('not record["dynamodb"]["Keys"]["sk"]["S"].startswith("entry#")',
+                          'record["eventName"] != "REMOVE"')
+    write = 'table.update_item(Key={"pk": "a", "sk": "x"}, UpdateExpression="ADD n :one")'
+    loop = only_loop(totaller(), tmp_path, {"src/app.py": code.format(write=write)})
+    assert loop.level == GUARDED and "eventName is 'REMOVE'" in loop.hops[0].why
+    insert_only = code.replace('!= "REMOVE"', '!= "INSERT"')
+    loop = only_loop(totaller(), tmp_path, {"src/app.py": insert_only.format(write=write)})
+    assert loop.level == LOOP  # an UpdateItem of a new key is an INSERT

@@ -1,0 +1,309 @@
+"""Message markers and record selection in handler code: the marker and record-selection checks
+before a write (facts.Guard "marker", "record", "event-name" with a record_test), the markers a
+write sets (facts.Write.marks, marks_unknown) and the item a DynamoDB write names
+(facts.Write.item). Python first, then JavaScript; what both languages must answer alike is in
+tests/conformance/ (sqs_body_marker, sns_attribute_marker, s3_metadata_marker)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import code_js_support as js
+import pytest
+
+from loopcheck.code.facts import Lit, RecordTest, Write
+from loopcheck.code.python_facts import analyse_python_source
+
+PY_PRELUDE = """\
+import json
+import os
+from collections import Counter
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer
+
+sqs = boto3.client("sqs")
+sns = boto3.client("sns")
+events = boto3.client("events")
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+"""
+
+
+def py_writes(body: str) -> list[Write]:
+    source = PY_PRELUDE + "\n\ndef handler(event, context):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+    facts = analyse_python_source(source, "app.py", "handler")
+    assert facts.analysed and not facts.problems, facts.problems
+    return facts.writes
+
+
+def py_write(body: str) -> Write:
+    writes = py_writes(body)
+    assert len(writes) == 1, writes
+    return writes[0]
+
+
+def markers(write: Write) -> list[str]:
+    return [guard.marker for guard in write.guards if guard.kind == "marker"]
+
+
+def selections(write: Write) -> list[RecordTest]:
+    return [guard.record_test for guard in write.guards if guard.record_test is not None]
+
+
+SQS_LOOP = """\
+for record in event["Records"]:
+    body = json.loads(record["body"])
+    {check}
+    {prepare}
+    sqs.send_message(QueueUrl=os.environ["Q"], MessageBody={body})
+"""
+
+
+def sqs(check: str, prepare: str = "pass", body: str = "json.dumps(body)") -> Write:
+    return py_write(SQS_LOOP.format(check=check, prepare=prepare, body=body))
+
+
+# -- Python: marker checks -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check", [
+    'if body.get("enriched"): continue',
+    'if body["enriched"]: continue',
+    'if "enriched" in body: continue',
+    'if body.get("enriched") is not None: continue',
+    'if body.get("enriched") == True: continue',
+    'if not body.get("enriched"):\n        pass\n    else:\n        continue',
+])
+def test_a_check_that_skips_marked_messages_is_a_marker_guard(check: str) -> None:
+    assert markers(sqs(check)) == ["body.enriched"]
+
+
+@pytest.mark.parametrize("check", [
+    'if not body.get("enriched"): continue',  # acts only on marked messages
+    'if "enriched" not in body: continue',
+    'if body.get("enriched") is None: continue',
+    'if body.get("enriched"): print("again")',  # does not leave
+    'if event.get("dry_run"): return',  # a switch of the event, not a marker of the message
+])
+def test_checks_that_do_not_skip_marked_messages_are_no_marker_guard(check: str) -> None:
+    assert markers(sqs(check)) == []
+
+
+def test_message_attribute_and_eventbridge_detail_markers() -> None:
+    write = py_write("""\
+        for record in event["Records"]:
+            if "processed" in record["messageAttributes"]:
+                continue
+            sqs.send_message(QueueUrl=os.environ["Q"], MessageBody=record["body"])
+        """)
+    assert markers(write) == ["attribute.processed"]
+    write = py_write("""\
+        if event["detail"].get("replayed"):
+            return
+        events.put_events(Entries=[{"Source": "app", "DetailType": "x", "Detail": "{}"}])
+        """)
+    assert markers(write) == ["body.replayed"]
+
+
+# -- Python: what a write marks --------------------------------------------------------------------
+
+
+def test_a_body_set_on_the_incoming_message_marks_that_field() -> None:
+    write = sqs("pass", 'body["enriched"] = True')
+    assert write.marks == ("body.enriched",) and write.marks_unknown == ""
+
+
+def test_a_new_body_marks_its_literal_fields() -> None:
+    write = sqs("pass", body='json.dumps({"id": body["id"], "stage": 2})')
+    assert write.marks == ("body.id", "body.stage")
+
+
+def test_the_incoming_body_sent_on_marks_nothing_and_is_known() -> None:
+    write = sqs("pass", body='record["body"]')
+    assert write.marks == () and write.marks_unknown == ""
+
+
+def test_a_body_the_analyser_cannot_follow_leaves_the_marks_unknown() -> None:
+    write = sqs("pass", body="build(body)")
+    assert write.marks == () and write.marks_unknown
+
+
+def test_literal_json_text_marks_its_fields_and_plain_text_nothing() -> None:
+    assert sqs("pass", body="'{\"done\": true}'").marks == ("body.done",)
+    assert sqs("pass", body='"done"').marks == ()
+
+
+def test_attributes_detail_and_batch_entries_are_marks() -> None:
+    write = py_write("""\
+        sns.publish(TopicArn=os.environ["T"], Message="x",
+                    MessageAttributes={"hop": {"DataType": "String", "StringValue": "1"}})
+        """)
+    assert write.marks == ("attribute.hop",)
+    write = py_write("""\
+        events.put_events(Entries=[{"Source": "app", "DetailType": "x",
+                                    "Detail": json.dumps({"replayed": True})}])
+        """)
+    assert write.marks == ("body.replayed",)
+    write = py_write("""\
+        sqs.send_message_batch(QueueUrl=os.environ["Q"],
+                               Entries=[{"Id": "1", "MessageBody": json.dumps({"retry": 1})}])
+        """)
+    assert write.marks == ("body.retry",)
+
+
+def test_s3_metadata_is_a_mark() -> None:
+    write = py_write("""\
+        s3 = boto3.client("s3")
+        s3.put_object(Bucket="b", Key="k", Body=b"", Metadata={"processed": "true"})
+        """)
+    assert write.marks == ("metadata.processed",)
+
+
+# -- Python: record selection ----------------------------------------------------------------------
+
+
+STREAM_LOOP = """\
+for record in event["Records"]:
+    {check}
+    table.update_item(Key={{"pk": "p", "sk": "total"}}, UpdateExpression="ADD n :one")
+"""
+
+
+@pytest.mark.parametrize("check, expected", [
+    ('if not record["dynamodb"]["Keys"]["sk"]["S"].startswith("entry#"): continue',
+     RecordTest("dynamodb.Keys.sk", "startswith", ("entry#",), True)),
+    ('if record["dynamodb"]["Keys"]["sk"]["S"].endswith("#total"): continue',
+     RecordTest("dynamodb.Keys.sk", "endswith", ("#total",), False)),
+    ('if record["dynamodb"]["NewImage"]["status"]["S"] != "new": continue',
+     RecordTest("dynamodb.NewImage.status", "equals", ("new",), True)),
+    ('if record["eventName"] not in ("INSERT", "MODIFY"): continue',
+     RecordTest("eventName", "equals", ("INSERT", "MODIFY"), True)),
+    ('if record["eventName"] == "REMOVE": continue',
+     RecordTest("eventName", "equals", ("REMOVE",), False)),
+    ('if "#" in record["dynamodb"]["Keys"]["pk"]["S"]: continue',
+     RecordTest("dynamodb.Keys.pk", "contains", ("#",), False)),
+])
+def test_record_selection_tests(check: str, expected: RecordTest) -> None:
+    write = py_write(STREAM_LOOP.format(check=check))
+    assert selections(write) == [expected]
+    kind = "event-name" if expected.field == "eventName" else "record"
+    assert [guard.kind for guard in write.guards] == [kind]
+
+
+def test_a_test_of_the_undecoded_attribute_map_is_no_record_selection() -> None:
+    write = py_write(STREAM_LOOP.format(check='if not record["dynamodb"]["Keys"]["sk"]: continue'))
+    assert selections(write) == []
+
+
+def test_records_counted_under_a_test_carry_it_to_the_writes_of_the_count() -> None:
+    write = py_write("""\
+        decode = TypeDeserializer()
+        totals = Counter()
+        for record in event["Records"]:
+            keys = {k: decode.deserialize(v) for k, v in record["dynamodb"]["Keys"].items()}
+            if keys["sk"].startswith("entry#"):
+                totals.update({keys["pk"]: 1})
+        for pk, count in totals.items():
+            table.update_item(Key={"pk": pk, "sk": "total"}, UpdateExpression="ADD n :c")
+        """)
+    assert selections(write) == [RecordTest("dynamodb.Keys.sk", "startswith", ("entry#",), True)]
+
+
+def test_a_count_also_filled_without_the_test_carries_no_selection() -> None:
+    write = py_write("""\
+        totals = Counter()
+        for record in event["Records"]:
+            sk = record["dynamodb"]["Keys"]["sk"]["S"]
+            if sk.startswith("entry#"):
+                totals["entries"] += 1
+            totals["all"] += 1
+        for name, count in totals.items():
+            table.update_item(Key={"pk": name, "sk": "total"}, UpdateExpression="ADD n :c")
+        """)
+    assert selections(write) == []
+
+
+def test_a_dynamodb_write_names_its_literal_item_attributes() -> None:
+    write = py_write('table.put_item(Item={"pk": event["id"], "sk": "total", "n": 1})')
+    assert dict(write.item)["sk"] == Lit("total")
+    assert not isinstance(dict(write.item)["pk"], Lit)
+    client_write = py_write("""\
+        db = boto3.client("dynamodb")
+        db.update_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "total"}}, UpdateExpression="x")
+        """)
+    assert client_write.item == (("pk", Lit("a")), ("sk", Lit("total")))
+
+
+# -- JavaScript --------------------------------------------------------------------------------------
+
+
+JS_SQS = ('const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");\n'
+          "const sqs = new SQSClient({});\n")
+
+
+def js_sqs(check: str, prepare: str = "", body: str = "JSON.stringify(body)") -> Write:
+    code = (JS_SQS + "exports.handler = async (event) => {\n  for (const record of event.Records) {\n"
+            f"    const body = JSON.parse(record.body);\n    {check}\n    {prepare}\n"
+            f"    await sqs.send(new SendMessageCommand({{ QueueUrl: process.env.Q, MessageBody: {body} }}));\n"
+            "  }\n};\n")
+    return js.one_write(code)
+
+
+@js.needs_tree_sitter
+@pytest.mark.parametrize("check", [
+    "if (body.enriched) continue;",
+    "if (body.enriched === true) continue;",
+    "if (body.enriched !== undefined) continue;",
+    'if ("enriched" in body) continue;',
+    "if (!body.enriched) { } else { continue; }",
+])
+def test_js_marker_guards(check: str) -> None:
+    assert markers(js_sqs(check)) == ["body.enriched"]
+
+
+@js.needs_tree_sitter
+@pytest.mark.parametrize("check", [
+    "if (!body.enriched) continue;",
+    "if (body.enriched === undefined) continue;",
+    "if (event.dryRun) return;",
+])
+def test_js_checks_that_do_not_skip_marked_messages(check: str) -> None:
+    assert markers(js_sqs(check)) == []
+
+
+@js.needs_tree_sitter
+def test_js_marks() -> None:
+    assert js_sqs("", "body.enriched = true;").marks == ("body.enriched",)
+    assert js_sqs("", body='JSON.stringify({ id: body.id, stage: 2 })').marks == ("body.id", "body.stage")
+    assert js_sqs("", body="record.body").marks == ()
+    unknown = js_sqs("", body="build(body)")
+    assert unknown.marks == () and unknown.marks_unknown
+
+
+JS_STREAM = """\
+const { DynamoDBClient, UpdateItemCommand } = require("@aws-sdk/client-dynamodb");
+const { unmarshall } = require("@aws-sdk/util-dynamodb");
+const db = new DynamoDBClient({});
+exports.handler = async (event) => {
+  for (const record of event.Records) {
+    %s
+    await db.send(new UpdateItemCommand({ TableName: "t", Key: { pk: { S: "p" }, sk: { S: "total" } } }));
+  }
+};
+"""
+
+
+@js.needs_tree_sitter
+@pytest.mark.parametrize("check, expected", [
+    ('if (record.eventName !== "INSERT") continue;', RecordTest("eventName", "equals", ("INSERT",), True)),
+    ('if (!["INSERT", "MODIFY"].includes(record.eventName)) continue;',
+     RecordTest("eventName", "equals", ("INSERT", "MODIFY"), True)),
+    ('if (!record.dynamodb.Keys.sk.S.startsWith("entry#")) continue;',
+     RecordTest("dynamodb.Keys.sk", "startswith", ("entry#",), True)),
+    ('const keys = unmarshall(record.dynamodb.Keys);\n    if (keys.sk.endsWith("#total")) continue;',
+     RecordTest("dynamodb.Keys.sk", "endswith", ("#total",), False)),
+])
+def test_js_record_selection(check: str, expected: RecordTest) -> None:
+    write = js.one_write(JS_STREAM % check)
+    assert selections(write) == [expected]
+    assert write.item == (("pk", Lit("p")), ("sk", Lit("total")))
