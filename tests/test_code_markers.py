@@ -118,6 +118,11 @@ def test_a_new_body_marks_its_literal_fields() -> None:
     assert write.marks == ("body.id", "body.stage")
 
 
+def test_a_copy_of_the_incoming_body_with_a_field_marks_that_field() -> None:
+    write = sqs("pass", body='json.dumps({**body, "enriched": True})')
+    assert write.marks == ("body.enriched",) and write.marks_unknown == ""
+
+
 def test_the_incoming_body_sent_on_marks_nothing_and_is_known() -> None:
     write = sqs("pass", body='record["body"]')
     assert write.marks == () and write.marks_unknown == ""
@@ -276,6 +281,10 @@ def test_js_marks() -> None:
     assert js_sqs("", "body.enriched = true;").marks == ("body.enriched",)
     assert js_sqs("", body='JSON.stringify({ id: body.id, stage: 2 })').marks == ("body.id", "body.stage")
     assert js_sqs("", body="record.body").marks == ()
+    spread = js_sqs("", body="JSON.stringify({ ...body, enriched: true })")
+    assert spread.marks == ("body.enriched",) and spread.marks_unknown == ""
+    other = js_sqs("", body="JSON.stringify({ ...other, enriched: true })")
+    assert other.marks == () and other.marks_unknown
     unknown = js_sqs("", body="build(body)")
     assert unknown.marks == () and unknown.marks_unknown
 

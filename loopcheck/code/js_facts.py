@@ -1417,8 +1417,9 @@ class _Evaluator:
         value = self.value(mod, _kids(key)[0] if _kids(key) else None)
         return value.text if isinstance(value, Text) else None
 
-    def object_keys(self, obj: ObjectLit) -> Optional[List[Value]]:
-        """The keys of an object literal as values (Env for `[process.env.T]`); None if spread."""
+    def object_keys(self, obj: ObjectLit, skip_spreads: bool = False) -> Optional[List[Value]]:
+        """The keys of an object literal as values (Env for `[process.env.T]`); None if spread
+        (the keys written beside the spreads, with `skip_spreads`)."""
         keys: List[Value] = []
         for element in _kids(obj.node):
             if element.type == "pair":
@@ -1430,7 +1431,7 @@ class _Evaluator:
                     keys.append(self.value(obj.mod, _kids(key)[0] if _kids(key) else None))
             elif element.type == "shorthand_property_identifier":
                 keys.append(Text(_text(element)))
-            elif element.type == "spread_element":
+            elif element.type == "spread_element" and not skip_spreads:
                 return None
         return keys
 
@@ -2578,15 +2579,30 @@ class _JsValue(NeutralValue):
     def field_names(self) -> Optional[List[NeutralValue]]:
         if isinstance(self.value, EventPart):
             keys = self.evaluator._mutated_fields(self.value)
+        elif isinstance(self.value, ObjectLit):
+            keys = self.evaluator.object_keys(self.value)
+            if keys is None and self._spreads_message_only():
+                keys = self.evaluator.object_keys(self.value, skip_spreads=True)
         else:
-            keys = self.evaluator.object_keys(self.value) if isinstance(self.value, ObjectLit) else None
+            keys = None
         return None if keys is None else [self._wrap(key) for key in keys]
+
+    def _spreads_message_only(self) -> bool:
+        """`{ ...body, enriched: true }`: every spread is the incoming message."""
+        assert isinstance(self.value, ObjectLit)
+        spreads = [element for element in _kids(self.value.node) if element.type == "spread_element"]
+        values = [self.evaluator.value(self.value.mod, _kids(spread)[0] if _kids(spread) else None)
+                  for spread in spreads]
+        return all(isinstance(value, EventPart) and is_message(_neutral_path(value.path)) for value in values)
+
+    def is_message(self) -> bool:
+        if isinstance(self.value, ObjectLit):
+            return self.field_names() is not None and self.evaluator.object_keys(self.value) is None
+        return isinstance(self.value, EventPart) and is_message(_neutral_path(self.value.path))
 
     def serialised(self) -> Optional[NeutralValue]:
         return self._wrap(self.value.value) if isinstance(self.value, JsonText) else None
 
-    def is_message(self) -> bool:
-        return isinstance(self.value, EventPart) and is_message(_neutral_path(self.value.path))
 
     def items(self) -> Optional[List[NeutralValue]]:
         if not isinstance(self.value, ArrayLit):

@@ -1506,15 +1506,18 @@ class _Analyser:
 
     def _eval_Dict(self, node: ast.Dict, frame: _Frame) -> object:
         items: List[Tuple[object, object]] = []
+        message: Optional[_Event] = None  # {**body, "enriched": True}: the incoming message, updated
         for key, value in zip(node.keys, node.values):
             evaluated = self._eval(value, frame)
-            if key is None:  # {**other}
+            if key is None and isinstance(evaluated, _Event) and is_message(evaluated.path) and message is None:
+                message = evaluated
+            elif key is None:  # {**other}
                 if not isinstance(evaluated, _Dict):
                     return _Unknown("a dict built with ** from an unknown dict")
                 items.extend(evaluated.items)
             else:
                 items.append((self._eval(key, frame), evaluated))
-        return _Dict(tuple(items))
+        return _Updated(message, tuple(items)) if message is not None else _Dict(tuple(items))
 
     def _eval_Await(self, node: ast.Await, frame: _Frame) -> object:
         return self._eval(node.value, frame)
