@@ -30,7 +30,9 @@ def merge_write(first: Write, second: Write) -> Write:
     key = first.key if first.key == second.key else AnyText("differs between callers")
     guards = tuple(guard for guard in first.guards if guard in second.guards)
     details = {name: value for name, value in first.details.items() if second.details.get(name) == value}
-    return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details)
+    bound = first.bound if first.bound == second.bound else None
+    return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details,
+                 bound=bound)
 
 
 class FactsBuilder:
@@ -101,7 +103,8 @@ class FactsBuilder:
 
     def write(self, write: Write, slot: int = 0) -> None:
         """A write at a call site; `slot` tells apart the writes of one call (a batch)."""
-        ident = (write.file, write.line, write.column, write.service, write.api, slot)
+        # Callers that bound the write and callers that do not stay apart: the judge weighs each.
+        ident = (write.file, write.line, write.column, write.service, write.api, slot, write.bound)
         found = self._writes.get(ident)
         self._writes[ident] = write if found is None else merge_write(found, write)
 
