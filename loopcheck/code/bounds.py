@@ -27,6 +27,10 @@ JS_CLOCK_CALLS = frozenset({"Date.now"})
 PYTHON_CLOCK_SCALE = 1.0
 JS_CLOCK_SCALE = 0.001
 
+# Write.details key: the status check a write back runs under when no bound ends the chain
+# (`status != "DONE"`, where it is): re-sent until outside state changes.
+WAITS_ON = "WaitsOn"
+
 # The comparison operators, as each language's analyser names them, and their negation.
 _NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -58,7 +62,7 @@ class Check:
     """A comparison that holds where a write runs and bounds the chain if the write carries
     its value on. limit: counter: the hops it allows; deadline: the seconds it allows."""
 
-    kind: str  # "counter" | "deadline"
+    kind: str  # "counter" | "deadline" | "state" (a status read at run time, compared with text)
     field: Tuple[str, ...]
     variable: str
     line: int

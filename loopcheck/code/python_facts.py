@@ -46,6 +46,7 @@ from loopcheck.code import source_files
 from loopcheck.code.bounds import (
     PYTHON_CLOCK_CALLS,
     PYTHON_CLOCK_SCALE,
+    WAITS_ON,
     Check,
     Side,
     bound_of,
@@ -1978,8 +1979,11 @@ class _Analyser:
             guards = tuple(guard for guard in frame.guards if isinstance(guard, Guard))
             found = read.writes(frame.module.display, node.lineno, frame.module.column(node), guards)
             bound = self._bound(args, frame)
+            waits = self._waits_on(frame) if bound is None else ""
             for slot, write in enumerate(found):
                 write.bound = bound
+                if waits:
+                    write.details[WAITS_ON] = waits
                 self.result.write(write, slot)
         return _Unknown(f"the response of {api.api}")
 
@@ -2010,6 +2014,13 @@ class _Analyser:
         delay = _const_number(args.get("DelaySeconds"))
         return bound_of(checks, incremented, carried, delay, frame.module.display)
 
+    @staticmethod
+    def _waits_on(frame: _Frame) -> str:
+        """The status check a write runs under, when no bound ends the chain: `<test> (file:line)`."""
+        states = [check for check in frame.guards if isinstance(check, Check) and check.kind == "state"]
+        state = states[0] if states else None
+        return f"{state.text} ({state.file}:{state.line})" if state is not None else ""
+
     # -- guards --------------------------------------------------------------------------------
 
     def _guards_from_test(self, test: ast.expr, frame: _Frame, holds: bool) -> Tuple[Union[Guard, Check], ...]:
@@ -2026,6 +2037,8 @@ class _Analyser:
         """A comparison of a carried counter with a limit, or of a carried time with the clock."""
         if not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
             return []
+        if isinstance(atom.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+            return self._state_check(atom, frame, where)
         op = _COMPARISONS.get(type(atom.ops[0]))
         left, right = self._side(atom.left, frame), self._side(atom.comparators[0], frame)
         if op is None or left is None or right is None:
@@ -2034,6 +2047,17 @@ class _Analyser:
         found = comparison_check(left, op, right, holds, _shorten(carried), where.lineno, _shorten(where),
                                  frame.module.display)
         return [found] if found is not None else []
+
+    def _state_check(self, atom: ast.Compare, frame: _Frame, where: ast.expr) -> List[Check]:
+        """A status read at run time (an API response, not the event) compared with literal
+        text: code run while it holds (or fails) waits on outside state, not on a bound."""
+        left, right = self._eval(atom.left, frame), self._eval(atom.comparators[0], frame)
+        for status, literal, node in ((left, right, atom.left), (right, left, atom.comparators[0])):
+            texts = literal.items if isinstance(literal, _Tuple) else (literal,)
+            if isinstance(status, _Unknown) and texts and all(isinstance(text, Lit) for text in texts):
+                shown = _shorten(where)
+                return [Check("state", (), _shorten(node), where.lineno, shown, file=frame.module.display)]
+        return []
 
     def _side(self, node: ast.expr, frame: _Frame) -> Optional[Side]:
         """One side of a comparison as loopcheck.code.bounds reads it."""
