@@ -12,12 +12,12 @@ from loopcheck.rulebase import RUNTIME_TEXT, Finding, Rule, RuleContext, bound_t
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
         bound = loop.bound
-        if bound is None or bound.runtime != "cut":
+        if bound is None or bound.runtime != "stops-at-16":
             continue
         writer = bound.writer
         yield ctx.finding(
             RULE, writer, ctx.actor_path(writer),
-            f"loop {ctx.path_text(loop)} is {bound_text(bound)}, but {RUNTIME_TEXT['cut']}",
+            f"loop {ctx.path_text(loop)} is {bound_text(bound)}, but {RUNTIME_TEXT['stops-at-16']}",
             cycle=loop.cycle, notes=ctx.loop_notes(loop), evidence=loop.evidence,
         )
 

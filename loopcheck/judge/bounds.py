@@ -25,8 +25,8 @@ def loop_bound(model: Model, loop: Loop) -> Optional[LoopBound]:
         if bound is None or hop.write is None:
             continue
         hops = bound.limit if bound.limit is not None else _env_number(model, hop.writer, bound.limit_env)
-        where = f"{bound.file or hop.write.write.file}:{bound.line}"
-        candidate = LoopBound(bound, hop.writer, where, hops, _runtime(model, loop, hops))
+        file = bound.file or hop.write.write.file
+        candidate = LoopBound(bound, hop.writer, file, bound.line, hops, _runtime(model, loop, hops))
         if found is None or (hops is not None and (found.hops is None or hops < found.hops)):
             found = candidate
     return found
@@ -40,10 +40,10 @@ def bound_text(bound: LoopBound) -> str:
 
 # What Lambda's runtime loop detection does to a bounded loop, as messages say it.
 RUNTIME_TEXT = {
-    "uncovered": "AWS's runtime loop detection does not see this path, so the bound alone ends it",
+    "not-seen": "AWS's runtime loop detection does not see this path, so the bound alone ends it",
     "allowed": "RecursiveLoop: Allow is set, so AWS leaves it to the bound",
-    "within": "the bound ends it before AWS's runtime loop detection (~16 invocations) would",
-    "cut": "AWS's runtime loop detection will stop it after about 16 invocations, before the bound",
+    "bound-first": "the bound ends it before AWS's runtime loop detection (~16 invocations) would",
+    "stops-at-16": "AWS's runtime loop detection will stop it after about 16 invocations, before the bound",
 }
 
 
@@ -58,10 +58,10 @@ def waits_on(loop: Loop) -> str:
 
 def _runtime(model: Model, loop: Loop, hops: Optional[int]) -> str:
     if loop.uncovered:
-        return "uncovered"
+        return "not-seen"
     if any(model.functions[f].recursive_loop == "Allow" for f in loop.functions):
         return "allowed"
-    return "within" if hops is not None and hops <= RUNTIME_DETECTION_HOPS else "cut"
+    return "bound-first" if hops is not None and hops <= RUNTIME_DETECTION_HOPS else "stops-at-16"
 
 
 def _env_number(model: Model, function_id: str, name: str) -> Optional[int]:

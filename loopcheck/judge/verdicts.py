@@ -87,17 +87,22 @@ class LoopBound:
     """A loop's bound as the judge sees it: the code's check (facts.Bound) on one writer's
     write, the most hops it allows (the limit, or the template's value of its environment
     variable; None: unknown), and what Lambda's runtime detection will do to the loop:
-      "uncovered"  the loop passes a service detection does not see: the bound alone ends it
-      "allowed"    a function on it sets RecursiveLoop: Allow: the bound alone ends it
-      "within"     detection would stop it after ~16 hops, and the bound ends it before
-      "cut"        detection stops it after ~16 hops, before the bound (or the bound is unknown)
+      "not-seen"     the loop passes a service detection does not see: the bound alone ends it
+      "allowed"      a function on it sets RecursiveLoop: Allow: the bound alone ends it
+      "bound-first"  the bound ends it within the ~16 hops after which detection would stop it
+      "stops-at-16"  detection stops it after ~16 hops, before the bound (or the bound is unknown)
     """
 
     bound: Bound
     writer: str
-    where: str  # file:line of the check
+    file: str  # where the check is
+    line: int
     hops: Optional[int]
     runtime: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass
