@@ -82,6 +82,7 @@ MAX_FILES = 40
 MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code
 MAX_EVAL_DEPTH = 60  # nested evaluations (variables, members, parameters) before giving up
 MAX_CALLER_DEPTH = 4  # helper -> caller -> caller ... followed for guards at call sites
+MAX_BOUND_PATHS = 32  # call paths to a write weighed one by one for a bound
 MAX_EVENT_PATH = 10
 
 # -- languages and module resolution ---------------------------------------------------------
@@ -2430,7 +2431,10 @@ class _Bounds:
         if not isinstance(params, ObjectLit):
             return None
         found: Optional[Bound] = None
-        for path in self._paths(mod, node, 0, ()):
+        paths = self._paths(mod, node, 0, ())
+        if len(paths) > MAX_BOUND_PATHS:
+            return None  # too many ways in to weigh each: no bound is claimed
+        for path in paths:
             bound = self._on_path(mod, node, params, path)
             if bound is not None:
                 found = found or bound
