@@ -260,3 +260,22 @@ def test_loops_exits_2_on_an_unreadable_template(tmp_path: Path):
     (tmp_path / "bad.yaml").write_text('Resources:\n  A: {Type: "AWS::SQS::Queue"\n', encoding="utf-8")
     result = cli_runner().invoke(main, ["loops", str(tmp_path / "bad.yaml")])
     assert result.exit_code == 2
+
+
+DEADLINE = """\
+import json, os, time
+import boto3
+sqs = boto3.client("sqs")
+def handler(event, context):
+    for record in event["Records"]:
+        body = json.loads(record["body"])
+        if time.time() - body["started"] < int(os.environ["TIMEOUT"]):
+            sqs.send_message(QueueUrl=os.environ["QUEUE_URL"], DelaySeconds=60, MessageBody=record["body"])
+"""
+
+
+def test_deadline_hops_from_a_timeout_the_template_sets(tmp_path: Path):
+    found = findings(tmp_path / "a", retry_template("", {"TIMEOUT": "600"}), DEADLINE)
+    assert [f.rule for f in found] == ["IL114"] and "at most 10 hops" in found[0].message
+    found = findings(tmp_path / "b", retry_template("", {"TIMEOUT": "3600"}), DEADLINE)
+    assert [f.rule for f in found] == ["WL115"] and "at most 60 hops" in found[0].message

@@ -95,9 +95,10 @@ def comparison_check(left: Side, op: str, right: Side, holds: bool, variable: st
             hops = max(0, math.floor(right.number) + (1 if op == "<=" else 0) - left.step)
         return Check("counter", left.field, variable, line, text, hops, right.env, file)
     if left.kind == "elapsed":
-        # A timeout read from the environment is in seconds of unknown scale: no hop count.
+        # A timeout read from the environment counts in seconds only when the elapsed time does.
         seconds = right.number * left.scale if right.number is not None else None
-        return Check("deadline", left.field, variable, line, text, seconds, file=file)
+        env = right.env if left.scale == 1.0 else ""
+        return Check("deadline", left.field, variable, line, text, seconds, env, file)
     return None
 
 
@@ -117,5 +118,7 @@ def bound_of(checks: Iterable[Check], incremented: Sequence[Tuple[str, ...]],
             hops = None
             if check.limit is not None and delay:
                 hops = math.ceil(check.limit / delay)
-            return Bound("deadline", check.variable, check.line, check.text, hops, "", file)
+            env = check.limit_env if delay else ""
+            return Bound("deadline", check.variable, check.line, check.text, hops, env, file,
+                         int(delay) if delay else None)
     return None

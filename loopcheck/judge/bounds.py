@@ -6,6 +6,7 @@ bound because a function sets RecursiveLoop: Allow.
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from loopcheck.code.bounds import WAITS_ON
@@ -25,6 +26,8 @@ def loop_bound(model: Model, loop: Loop) -> Optional[LoopBound]:
         if bound is None or hop.write is None:
             continue
         hops = bound.limit if bound.limit is not None else _env_number(model, hop.writer, bound.limit_env)
+        if bound.limit is None and hops is not None and bound.kind == "deadline":
+            hops = math.ceil(hops / bound.delay) if bound.delay else None  # the timeout, in seconds
         file = bound.file or hop.write.write.file
         candidate = LoopBound(bound, hop.writer, file, bound.line, hops, _runtime(model, loop, hops))
         if found is None or (hops is not None and (found.hops is None or hops < found.hops)):
