@@ -2426,6 +2426,7 @@ class _Bounds:
     def __init__(self, evaluator: _Evaluator) -> None:
         self.evaluator = evaluator
         self.budget = evaluator.budget
+        self._active: Set[Tuple[int, Node]] = set()  # expressions being read (`const x = f(x)` ends)
 
     def at(self, mod: int, node: Node, params: Value) -> Optional[Bound]:
         if not isinstance(params, ObjectLit):
@@ -2587,8 +2588,15 @@ class _Bounds:
         """What node holds on this path: a helper's parameter is its caller's argument here;
         JSON.parse of a message field is that field's content."""
         node = _strip(node)
-        if node is None:
+        if node is None or (mod, node) in self._active or len(self._active) >= MAX_EVAL_DEPTH:
             return Unknown("missing")
+        self._active.add((mod, node))
+        try:
+            return self._path_value(levels, mod, node)
+        finally:
+            self._active.discard((mod, node))
+
+    def _path_value(self, levels: Tuple[_Level, ...], mod: int, node: Node) -> Value:
         self.budget.tick()
         if node.type in ("identifier", "shorthand_property_identifier"):
             binding = self.evaluator.scopes.find(node, _text(node))
@@ -2624,8 +2632,16 @@ class _Bounds:
     def _side(self, levels: Tuple[_Level, ...], mod: int, node: Optional[Node]) -> Optional[Side]:
         """One side of a comparison (or a value sent) as loopcheck.code.bounds reads it."""
         node = _strip(node)
-        if node is None:
+        key = (mod, node, "side")
+        if node is None or key in self._active or len(self._active) >= MAX_EVAL_DEPTH:
             return None
+        self._active.add(key)  # type: ignore[arg-type]
+        try:
+            return self._read_side(levels, mod, node)
+        finally:
+            self._active.discard(key)  # type: ignore[arg-type]
+
+    def _read_side(self, levels: Tuple[_Level, ...], mod: int, node: Node) -> Optional[Side]:
         self.budget.tick()
         kind = node.type
         if kind == "number":

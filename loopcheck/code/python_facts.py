@@ -111,6 +111,7 @@ MAX_PREDICATE_DEPTH = 2
 _SDK_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore", "s3transfer"})
 
 _COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+MAX_SENT_VALUES = 200  # parts of a write's request looked at for what it carries on
 _JSON = "<json>"  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
 
 # AWS Lambda Powertools data classes read the same fields through attributes.
@@ -1995,7 +1996,9 @@ class _Analyser:
         incremented: List[Tuple[str, ...]] = []
         carried: List[Tuple[str, ...]] = []
         values = list(args.positional) + list((args.keywords or {}).values())
-        while values:
+        looked = 0
+        while values and looked < MAX_SENT_VALUES:
+            looked += 1
             value = values.pop()
             if isinstance(value, _Incremented):
                 incremented.append(value.path)
