@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext
+from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, waits_on
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
-        if loop.level != LOOP or loop.uncovered or loop.is_cascade:
-            continue  # loops through services AWS never stops are EL107's
+        if loop.level != LOOP or loop.uncovered or loop.is_cascade or loop.bound is not None:
+            continue  # loops through services AWS never stops are EL107's; bounded ones IL114's / WL115's
         function = loop.writers[0]
         yield ctx.loop_finding(
             RULE, function, ctx.actor_path(function),
             f"recursive loop {ctx.path_text(loop)}: {ctx.display(function)}'s writes can trigger it again, "
-            "and no guard stops them",
+            "and no guard stops them" + _outside_state(loop),
             loop,
         )
+
+
+def _outside_state(loop) -> str:
+    """When the code re-sends while a status check fails: only that outside state ends it."""
+    status = waits_on(loop)
+    return f"; it re-sends until outside state changes ({status}), and only that ends it" if status else ""
 
 
 RULE = Rule(

@@ -10,8 +10,8 @@ from loopcheck.rulebase import POSSIBLE, Finding, Rule, RuleContext
 def check(ctx: RuleContext) -> Iterable[Finding]:
     reported = set()
     for loop in ctx.loops:
-        if loop.level < POSSIBLE:
-            continue
+        if loop.level < POSSIBLE or loop.bound is not None:
+            continue  # Allow on a loop its code bounds is the right setting (IL114)
         for function_id in loop.functions:
             function = ctx.model.functions[function_id]
             if function.recursive_loop != "Allow" or function_id in reported:

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, uncovered_services
+from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, uncovered_services, waits_on
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     for loop in ctx.loops:
-        if loop.level != LOOP or not loop.uncovered or loop.is_cascade:
-            continue
+        if loop.level != LOOP or not loop.uncovered or loop.is_cascade or loop.bound is not None:
+            continue  # a bounded loop is IL114's
         writer = loop.writers[0]
         through = ", ".join(uncovered_services(ctx.graph, loop))
         yield ctx.loop_finding(
             RULE, writer, ctx.actor_path(writer),
             f"recursive loop {ctx.path_text(loop)} through {through}: {ctx.display(writer)}'s writes can "
-            "trigger it again, no guard stops them, and nothing at runtime will stop it",
+            "trigger it again, no guard stops them, and nothing at runtime will stop it" + _outside_state(loop),
             loop,
         )
+
+
+def _outside_state(loop) -> str:
+    """When the code re-sends while a status check fails: only that outside state ends it."""
+    status = waits_on(loop)
+    return f"; it re-sends until outside state changes ({status}), and only that ends it" if status else ""
 
 
 RULE = Rule(

@@ -78,6 +78,9 @@ def answer(write: Write, expected: dict) -> dict:
         ]
     if "marks" in expected or write.marks:
         found["marks"] = list(write.marks)
+    if "bound" in expected:
+        bound = write.bound
+        found["bound"] = bound and {"kind": bound.kind, "variable": bound.variable, "limit": bound.limit}
     return found
 
 

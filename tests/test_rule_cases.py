@@ -130,6 +130,27 @@ def suppressed(entry: Dict) -> Case:
     return Case(document)
 
 
+SELF_INVOKE = """import json
+import boto3
+
+client = boto3.client("lambda")
+
+
+def handler(event, context):
+    page = event.get("page", 0)
+    if page < LIMIT:
+        client.invoke(FunctionName=context.function_name, Payload=json.dumps({"page": page + 1}))
+"""
+
+
+def self_invoke(limit: int, **extra) -> Case:
+    """Fn invokes itself for the next page while the page counter it carries is below `limit`."""
+    invoke = put_statement(sub("arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:crawl"),
+                           "lambda:InvokeFunction")
+    fn = function(invoke, None, FunctionName="crawl", **extra)
+    return Case(template({"Fn": fn}), {"src/app.py": SELF_INVOKE.replace("LIMIT", str(limit))})
+
+
 def code_in(code_uri: str) -> Case:
     """A same-bucket writer whose code folder is `code_uri` (the template is in stack/)."""
     return Case(media(function([s3_crud("Media")], S3_EVENT, code_uri=code_uri)),
@@ -157,6 +178,10 @@ CASES: Dict[str, tuple] = {
     "IL106": (
         lambda: Case(media(function([s3_crud("Media")], S3_EVENT)), {"src/app.py": READS_ONLY}),
         lambda: Case(media(function([s3_read("Media")], S3_EVENT)), {"src/app.py": READS_ONLY}),
+    ),
+    "IL114": (
+        lambda: self_invoke(5),
+        lambda: self_invoke(50),
     ),
     "IL109": (
         lambda: Case(table_loop("Items")),
@@ -193,6 +218,10 @@ CASES: Dict[str, tuple] = {
         # One function more than a listed loop may hold: the ring is not listed, not called clean.
         lambda: Case(template(ring(MAX_CYCLE_LENGTH // 2 + 1))),
         lambda: Case(template(ring(MAX_CYCLE_LENGTH // 2))),
+    ),
+    "WL115": (
+        lambda: self_invoke(50),
+        lambda: self_invoke(50, RecursiveLoop="Allow"),
     ),
     "WL901": (
         lambda: suppressed({"rule": "EL101"}),

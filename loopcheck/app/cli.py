@@ -207,6 +207,40 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
     sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
 
 
+@main.command("loops")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", "output_file", type=click.Path(),
+              help="Write the inventory to this file instead of stdout.")
+@click.option("--config", "config_file", type=click.Path(),
+              help="Configuration file (as for scan).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes for scanning many files [default: number of cores].")
+def loops_command(paths: tuple, output_format: str, output_file: Optional[str], config_file: Optional[str],
+                  jobs: Optional[int]) -> None:
+    """List every loop in templates (guarded, bounded or not): its path, its guard or bound
+    with file and line, and what AWS's runtime loop detection will do to it."""
+    from loopcheck.report import loops as inventory
+
+    paths = paths or (".",)
+    _check_output(output_file)
+    config = _config(list(paths), config_file)
+    options = ScanOptions(analysis=config.analysis_options(), exclude=config.excluder(),
+                          max_bytes=config.max_file_size or DEFAULT_MAX_BYTES, gitignore=config.gitignore,
+                          inventory=True)
+    result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1)
+    for skipped in result.skipped:
+        click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
+    for note in result.notes:
+        click.echo(f"loopcheck: note: {note}", err=True)
+    render = inventory.render_json if output_format == "json" else inventory.render_text
+    _emit(render(result), output_file)
+    if output_format == "text":
+        click.echo(inventory.summary(result), err=True)
+    sys.exit(EXIT_ERROR if result.errors else EXIT_CLEAN)
+
+
 @main.command("rules")
 def rules_command() -> None:
     """List every rule: id, severity, title."""

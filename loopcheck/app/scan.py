@@ -25,6 +25,7 @@ class ScanOptions:
     exclude: Optional[Callable[[str], bool]] = None  # path -> True to leave it out
     link_keys: bool = False  # workers also return what cross-stack linking needs (scan sets it)
     gitignore: bool = True  # folders are walked as git sees them (loopcheck.load.ignore)
+    inventory: bool = False  # also list every loop (`loopcheck loops`, loopcheck.pipeline.inventory)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class FileOutcome:
     skipped: Optional[Skipped] = None
     link: Optional[Any] = None  # loopcheck.stacks.links.LinkKeys, when the scan links templates
     notes: List[str] = field(default_factory=list)
+    loops: List[Any] = field(default_factory=list)  # inventory entries, when options.inventory
 
 
 def scan_file(path: str, options: ScanOptions) -> tuple:
@@ -60,7 +62,12 @@ def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
             keys = link_keys(path, analysis.model.data, analysis.model.resolver)
         except Exception:  # noqa: BLE001 - linking is extra; the file's own findings stand
             keys = None
-    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes)
+    loops = []
+    if options.inventory and analysis.context is not None:
+        from loopcheck.pipeline.inventory import loop_entries
+
+        loops = loop_entries(analysis.context, analysis.findings + [s.finding for s in analysis.suppressed])
+    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops)
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
@@ -145,6 +152,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.findings.extend(outcome.findings)
             result.suppressed.extend(outcome.suppressed)
             result.notes.extend(outcome.notes)
+            result.loops.extend(outcome.loops)
             if outcome.link is not None:  # a template with no keys of its own may still be a nested child
                 keys[path] = outcome.link
     if linking and len(keys) > 1:

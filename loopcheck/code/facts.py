@@ -193,7 +193,9 @@ class Bound:
     variable:  the carried value as written (`body["attempt"]`, `msg.retries`)
     limit:     the most hops the chain can take, when known (the compared literal, or an
                environment variable's value from the template); None: unknown
-    limit_env: the environment variable the limit is read from, when it is one
+    limit_env: the environment variable the limit is read from, when it is one (a deadline's:
+               its timeout in seconds, the hops being that over `delay`)
+    delay:     a deadline's delay in seconds between hops (SQS DelaySeconds), when known
     """
 
     kind: str
@@ -203,6 +205,7 @@ class Bound:
     limit: Optional[int] = None
     limit_env: str = ""
     file: str = ""  # where the check is, when not in the write's own file
+    delay: Optional[int] = None
 
 
 # -- the write itself ----------------------------------------------------------------------------

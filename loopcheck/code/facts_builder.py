@@ -30,7 +30,15 @@ def merge_write(first: Write, second: Write) -> Write:
     key = first.key if first.key == second.key else AnyText("differs between callers")
     guards = tuple(guard for guard in first.guards if guard in second.guards)
     details = {name: value for name, value in first.details.items() if second.details.get(name) == value}
-    return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details)
+    bound = first.bound if first.bound == second.bound else None
+    # A marker counts as set only when every caller's write sets it (a marker guard then holds).
+    marks = tuple(mark for mark in first.marks if mark in second.marks)
+    marks_unknown = first.marks_unknown or second.marks_unknown
+    if not marks_unknown and set(first.marks) != set(second.marks):
+        marks_unknown = "the marks differ between callers"
+    item = first.item if first.item == second.item else ()
+    return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details,
+                 marks=marks, bound=bound, marks_unknown=marks_unknown, item=item)
 
 
 class FactsBuilder:
@@ -101,7 +109,8 @@ class FactsBuilder:
 
     def write(self, write: Write, slot: int = 0) -> None:
         """A write at a call site; `slot` tells apart the writes of one call (a batch)."""
-        ident = (write.file, write.line, write.column, write.service, write.api, slot)
+        # Callers that bound the write and callers that do not stay apart: the judge weighs each.
+        ident = (write.file, write.line, write.column, write.service, write.api, slot, write.bound)
         found = self._writes.get(ident)
         self._writes[ident] = write if found is None else merge_write(found, write)
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
 from loopcheck.code import source_files, syntax_trees
+from loopcheck.code.bounds import JS_CLOCK_CALLS, JS_CLOCK_SCALE, Side, bound_of, comparison_check
 from loopcheck.code.budget import Budget
 from loopcheck.code.facts import (
     AnyText,
+    Bound,
     CodeFacts,
     Guard,
     IncomingBucket,
@@ -83,6 +85,7 @@ MAX_FILES = 40
 MAX_CACHED_PARENTS = 200_000  # parents remembered while climbing out of nested code
 MAX_EVAL_DEPTH = 60  # nested evaluations (variables, members, parameters) before giving up
 MAX_CALLER_DEPTH = 4  # helper -> caller -> caller ... followed for guards at call sites
+MAX_BOUND_PATHS = 32  # call paths to a write weighed one by one for a bound
 MAX_EVENT_PATH = 10
 
 # -- languages and module resolution ---------------------------------------------------------
@@ -2443,6 +2446,7 @@ class _Writes:
     def __init__(self, evaluator: _Evaluator, guards: _Guards) -> None:
         self.evaluator = evaluator
         self.guards = guards
+        self.bounds = _Bounds(evaluator)
         self.result = evaluator.program.result  # where the writes go
         self.sent: Set[Tuple[int, Node]] = set()
         self.commands: Dict[Tuple[int, Node], Command] = {}
@@ -2531,8 +2535,309 @@ class _Writes:
         source = self.evaluator.program.sources[mod]
         line, column = _position(source, node)
         read = read_write(sdk_catalog.row(service, api), _JsRequest(self.evaluator, params, mod))
-        for slot, write in enumerate(read.writes(source.display, line, column, self.guards.at(mod, node))):
+        found = read.writes(source.display, line, column, self.guards.at(mod, node))
+        bound = self.bounds.at(mod, node, params) if found else None
+        for slot, write in enumerate(found):
+            write.bound = bound
             self.result.write(write, slot)
+
+
+# =============================================================================================
+# Bounds: a counter or deadline carried in the message, checked before a re-send
+# =============================================================================================
+
+# One step of a path from a write up to the handler: a helper function and the call into it.
+_Level = Tuple[Node, _Site]
+_JSON = "<json>"  # path step: JSON.parse of an event field
+
+
+class _Bounds:
+    """What bounds a write (loopcheck.code.bounds), read along every path of calls from the
+    handler down to it, each path with its own arguments: a helper's parameter is what its
+    caller on that path passes. A path whose checks select messages the write never sends
+    (`body.Service === "X"` where the write sends Service "Y") only starts the chain; every
+    other path must carry the bound for the write to have it."""
+
+    def __init__(self, evaluator: _Evaluator) -> None:
+        self.evaluator = evaluator
+        self.budget = evaluator.budget
+        self._active: Set[Tuple[int, Node]] = set()  # expressions being read (`const x = f(x)` ends)
+
+    def at(self, mod: int, node: Node, params: Value) -> Optional[Bound]:
+        if not isinstance(params, ObjectLit):
+            return None
+        found: Optional[Bound] = None
+        paths = self._paths(mod, node, 0, ())
+        if len(paths) > MAX_BOUND_PATHS:
+            return None  # too many ways in to weigh each: no bound is claimed
+        for path in paths:
+            bound = self._on_path(mod, node, params, path)
+            if bound is not None:
+                found = found or bound
+            elif not self._starts_chain(params, path):
+                return None
+        return found
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def _paths(self, mod: int, node: Node, depth: int, levels: Tuple[_Level, ...]
+               ) -> List[Tuple[Tuple[_Level, ...], List[Tuple[int, Node, bool]]]]:
+        """(levels, conditions) for each way the handler reaches node: the helpers entered and
+        the tests (module, test, value where node runs) that dominate it on that way."""
+        conditions, boundary = self._local(mod, node)
+        if boundary is None or (mod, boundary) == self.evaluator.handler or depth >= MAX_CALLER_DEPTH:
+            return [(levels, conditions)]
+        calls = self.evaluator.calls
+        sites = calls.sites_of(mod, boundary) if calls is not None else None
+        if not sites or any(level[0] == boundary for level in levels):
+            return [(levels, conditions)]
+        out = []
+        for site in sites:
+            if site.kind != "call":
+                out.append((levels, conditions))
+                continue
+            for above, more in self._paths(site.mod, site.call, depth + 1, levels + ((boundary, site),)):
+                out.append((above, conditions + more))
+        return out
+
+    def _local(self, mod: int, node: Node) -> Tuple[List[Tuple[int, Node, bool]], Optional[Node]]:
+        """The tests dominating node inside its function (as loopcheck's guards see them), and
+        that function."""
+        found: List[Tuple[int, Node, bool]] = []
+        child, parent = node, self.evaluator.scopes.parent(node)
+        while parent is not None:
+            self.budget.tick()
+            if parent.type in _FUNCTIONS:
+                is_callback = parent.parent is not None and parent.parent.type == "arguments"
+                if (mod, parent) == self.evaluator.handler or not is_callback:
+                    return found, parent
+            elif parent.type in _BLOCKS:
+                for statement in _kids(parent):
+                    if statement.end_byte > child.start_byte:
+                        break
+                    if statement.type == "if_statement" and _exits(_field(statement, "consequence")):
+                        found.extend((mod, atom, not exits)
+                                     for atom, exits in _atoms(_field(statement, "condition"), True))
+            elif parent.type == "if_statement":
+                condition = _field(parent, "condition")
+                if child == _field(parent, "consequence"):
+                    found.extend((mod, atom, not exits) for atom, exits in _atoms(condition, False))
+                elif child == _field(parent, "alternative"):
+                    found.extend((mod, atom, not exits) for atom, exits in _atoms(condition, True))
+            child, parent = parent, self.evaluator.scopes.parent(parent)
+        return found, None
+
+    # -- one path ----------------------------------------------------------------------------
+
+    def _on_path(self, mod: int, node: Node, params: ObjectLit, path: Tuple[Tuple[_Level, ...], list]
+                 ) -> Optional[Bound]:
+        levels, conditions = path
+        checks = []
+        for test_mod, atom, holds in conditions:
+            if atom.type != "binary_expression":
+                continue
+            operator = _text(_field(atom, "operator"))
+            left = self._side(levels, test_mod, _field(atom, "left"))
+            right = self._side(levels, test_mod, _field(atom, "right"))
+            if operator not in ("<", "<=", ">", ">=") or left is None or right is None:
+                continue
+            carried = _field(atom, "left") if left.kind in ("field", "elapsed") else _field(atom, "right")
+            text = shorten(" ".join(_text(atom).split()))
+            line = atom.start_point[0] + 1
+            check = comparison_check(left, operator, right, holds, _text(carried), line, text,
+                                     self.evaluator.program.sources[test_mod].display)
+            if check is not None:
+                checks.append(check)
+        if not checks:
+            return None
+        incremented: List[Tuple[str, ...]] = []
+        carried_paths: List[Tuple[str, ...]] = []
+        self._sent(levels, params, incremented, carried_paths, 0)
+        delay_node = _property_node(params, "DelaySeconds")
+        delay = self._side(levels, params.mod, delay_node) if delay_node is not None else None
+        seconds = delay.number if delay is not None and delay.kind == "number" else None
+        display = self.evaluator.program.sources[mod].display
+        return bound_of(checks, incremented, carried_paths, seconds, display)
+
+    def _sent(self, levels: Tuple[_Level, ...], obj: ObjectLit, incremented: List[Tuple[str, ...]],
+              carried: List[Tuple[str, ...]], depth: int) -> None:
+        """The message fields an object literal sends on: incremented counters, and parts of
+        the incoming message carried unchanged (in its properties, spreads and JSON text)."""
+        if depth > 4:
+            return
+        for element in _kids(obj.node):
+            self.budget.tick()
+            if element.type == "pair":
+                value_node = _field(element, "value")
+            elif element.type == "shorthand_property_identifier":
+                value_node = element
+            elif element.type == "spread_element" and _kids(element):
+                value_node = _kids(element)[0]
+            else:
+                continue
+            side = self._side(levels, obj.mod, value_node)
+            if side is not None and side.kind == "field":
+                (incremented if side.step else carried).append(side.field)
+                continue
+            value = self._value(levels, obj.mod, value_node)
+            if isinstance(value, ObjectLit):
+                self._sent(levels, value, incremented, carried, depth + 1)
+
+    def _starts_chain(self, params: ObjectLit, path: Tuple[Tuple[_Level, ...], list]) -> bool:
+        """Whether a test on this path selects messages whose field the write sets otherwise:
+        `body.Service === "X"` holds where the write runs, and it sends Service "Y"."""
+        levels, conditions = path
+        sent = self._sent_literals(levels, params, 0)
+        for test_mod, atom, holds in conditions:
+            if atom.type != "binary_expression" or _text(_field(atom, "operator")) not in ("===", "=="):
+                continue
+            if not holds:
+                continue
+            for field_node, literal_node in ((_field(atom, "left"), _field(atom, "right")),
+                                             (_field(atom, "right"), _field(atom, "left"))):
+                field = self._value(levels, test_mod, field_node)
+                literal = self.evaluator.value(test_mod, literal_node)
+                if isinstance(field, EventPart) and isinstance(literal, Text) and field.path:
+                    written = sent.get(field.path[-1])
+                    if written is not None and written != literal.text:
+                        return True
+        return False
+
+    def _sent_literals(self, levels: Tuple[_Level, ...], obj: ObjectLit, depth: int) -> Dict[str, str]:
+        """The literal text fields a message object sends (through JSON.stringify too)."""
+        found: Dict[str, str] = {}
+        for element in _kids(obj.node):
+            if element.type != "pair":
+                continue
+            name = self.evaluator._pair_key(obj.mod, element)
+            value = self._value(levels, obj.mod, _field(element, "value"))
+            if name is not None and isinstance(value, Text):
+                found[name] = value.text
+            elif isinstance(value, ObjectLit) and depth < 4:
+                found.update(self._sent_literals(levels, value, depth + 1))
+        return found
+
+    # -- values along a path -----------------------------------------------------------------
+
+    def _value(self, levels: Tuple[_Level, ...], mod: int, node: Optional[Node]) -> Value:
+        """What node holds on this path: a helper's parameter is its caller's argument here;
+        JSON.parse of a message field is that field's content."""
+        node = _strip(node)
+        if node is None or (mod, node) in self._active or len(self._active) >= MAX_EVAL_DEPTH:
+            return Unknown("missing")
+        self._active.add((mod, node))
+        try:
+            return self._path_value(levels, mod, node)
+        finally:
+            self._active.discard((mod, node))
+
+    def _path_value(self, levels: Tuple[_Level, ...], mod: int, node: Node) -> Value:
+        self.budget.tick()
+        if node.type in ("identifier", "shorthand_property_identifier"):
+            binding = self.evaluator.scopes.find(node, _text(node))
+            base: Optional[Value] = None
+            if binding is not None and binding.kind == "param":
+                site = next((level[1] for level in levels if level[0] == binding.node), None)
+                args = _args(site.call) if site is not None else []
+                if site is not None and binding.index < len(args):
+                    base = self._value(levels, site.mod, args[binding.index])
+            elif binding is not None and binding.kind == "decl" and binding.detail == "const":
+                base = self._value(levels, mod, _field(binding.node, "value"))
+            if base is not None:
+                for step in binding.path:  # type: ignore[union-attr]
+                    base = self.evaluator.member(mod, base, step)
+                return base
+        if node.type in ("member_expression", "subscript_expression"):
+            target = self._value(levels, mod, _field(node, "object"))
+            if node.type == "member_expression":
+                prop: Optional[str] = _text(_field(node, "property"))
+            else:
+                prop = self.evaluator._index_name(mod, _field(node, "index"))
+            if prop is not None and not isinstance(target, Unknown):
+                return self.evaluator.member(mod, target, prop)
+        callee = _text(_field(node, "function")) if node.type == "call_expression" else ""
+        if callee in ("JSON.parse", "JSON.stringify"):
+            args = _args(node)
+            inner = self._value(levels, mod, args[0]) if args else Unknown("no argument")
+            if callee == "JSON.stringify":
+                return inner
+            return EventPart(inner.path + (_JSON,)) if isinstance(inner, EventPart) else Unknown("parsed JSON")
+        return self.evaluator.value(mod, node)
+
+    def _side(self, levels: Tuple[_Level, ...], mod: int, node: Optional[Node]) -> Optional[Side]:
+        """One side of a comparison (or a value sent) as loopcheck.code.bounds reads it."""
+        node = _strip(node)
+        key = (mod, node, "side")
+        if node is None or key in self._active or len(self._active) >= MAX_EVAL_DEPTH:
+            return None
+        self._active.add(key)  # type: ignore[arg-type]
+        try:
+            return self._read_side(levels, mod, node)
+        finally:
+            self._active.discard(key)  # type: ignore[arg-type]
+
+    def _read_side(self, levels: Tuple[_Level, ...], mod: int, node: Node) -> Optional[Side]:
+        self.budget.tick()
+        kind = node.type
+        if kind == "number":
+            try:
+                return Side("number", number=float(_text(node)))
+            except ValueError:
+                return None
+        if kind == "binary_expression":
+            return self._arithmetic(levels, mod, node)
+        if kind == "new_expression" and _text(_field(node, "constructor")) == "Date":
+            args = _args(node)
+            return Side("clock") if not args else self._side(levels, mod, args[0])
+        if kind == "call_expression":
+            callee = _strip(_field(node, "function"))
+            name = _text(callee) if callee is not None else ""
+            args = _args(node)
+            if name in JS_CLOCK_CALLS:
+                return Side("clock")
+            if name in ("Number", "parseInt", "parseFloat", "Date.parse") and args:
+                return self._side(levels, mod, args[0])
+            is_method = callee is not None and callee.type == "member_expression"
+            method = _text(_field(callee, "property")) if is_method else ""
+            if method in ("getTime", "valueOf"):
+                return self._side(levels, mod, _field(callee, "object"))
+        if kind == "identifier":
+            binding = self.evaluator.scopes.find(node, _text(node))
+            if binding is not None and (binding.kind, binding.detail, binding.path) == ("decl", "const", ()):
+                init = _strip(_field(binding.node, "value"))
+                if init is not None and init.type in ("binary_expression", "call_expression", "new_expression",
+                                                      "number"):
+                    return self._side(levels, mod, init)
+        value = self._value(levels, mod, node)
+        if isinstance(value, EventPart):
+            return Side("field", value.path)
+        if isinstance(value, Env):
+            return Side("env", env=value.name)
+        if isinstance(value, NumberLit):
+            return Side("number", number=float(value.text))
+        return None
+
+    def _arithmetic(self, levels: Tuple[_Level, ...], mod: int, node: Node) -> Optional[Side]:
+        """A carried number plus a constant; the clock minus a carried time; that scaled."""
+        operator = _text(_field(node, "operator"))
+        left = self._side(levels, mod, _field(node, "left"))
+        if operator in ("||", "??"):  # `body.attempt || 0`: the carried value, or its start
+            return left
+        right = self._side(levels, mod, _field(node, "right"))
+        if left is None or right is None:
+            return None
+        number = right.number if right.kind == "number" else None
+        positive_whole = number is not None and number > 0 and number.is_integer()
+        if operator == "+" and left.kind == "field" and positive_whole:
+            return Side("field", left.field, step=left.step + int(number or 0))
+        if operator == "-" and left.kind == "clock" and right.kind == "field" and not right.step:
+            return Side("elapsed", right.field, scale=JS_CLOCK_SCALE)
+        if left.kind == "elapsed" and number:
+            if operator == "/":
+                return Side("elapsed", left.field, scale=left.scale * number)
+            if operator == "*":
+                return Side("elapsed", left.field, scale=left.scale / number)
+        return None
 
 
 class _JsValue(NeutralValue):

@@ -43,9 +43,19 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from loopcheck.code import source_files
+from loopcheck.code.bounds import (
+    PYTHON_CLOCK_CALLS,
+    PYTHON_CLOCK_SCALE,
+    WAITS_ON,
+    Check,
+    Side,
+    bound_of,
+    comparison_check,
+)
 from loopcheck.code.facts import (
     AnyText,
     Basename,
+    Bound,
     CodeFacts,
     Concat,
     Guard,
@@ -103,6 +113,8 @@ MAX_PREDICATE_DEPTH = 2
 # Never followed into, even when a copy is vendored inside the code folder: these are the SDK.
 _SDK_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore", "s3transfer"})
 
+_COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+MAX_SENT_VALUES = 200  # parts of a write's request looked at for what it carries on
 _JSON = JSON  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
 
 # AWS Lambda Powertools data classes read the same fields through attributes.
@@ -143,6 +155,42 @@ class _Changing:
     why: str
 
 
+
+
+@dataclass(frozen=True)
+class _Clock(_Changing):
+    """The clock (time.time(), datetime.now()): changing, and what a deadline is compared with."""
+
+
+@dataclass(frozen=True)
+class _Incremented:
+    """A number carried in the incoming message (the event field at `path`) plus `step`."""
+
+    path: Tuple[str, ...]
+    step: int
+
+
+@dataclass(frozen=True)
+class _Elapsed(_Changing):
+    """The clock minus a time carried in the message (the event field at `path`), in units of
+    `scale` seconds (changing, as the clock it is computed from)."""
+
+    path: Tuple[str, ...] = ()
+    scale: float = PYTHON_CLOCK_SCALE
+
+
+@dataclass(frozen=True)
+class _EnvNumber:
+    """int(os.environ["X"]): a number the template may set (a limit a bound compares with)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Serialized:
+    """json.dumps(value): text whose content is `value` (what a message carries on)."""
+
+    value: object
 
 
 @dataclass(frozen=True)
@@ -246,13 +294,6 @@ class _Updated:
 
     base: _Event
     items: Tuple[Tuple[object, object], ...]
-
-
-@dataclass(frozen=True)
-class _Json:
-    """json.dumps(value): JSON text whose fields are the value's."""
-
-    value: object
 
 
 @dataclass(frozen=True)
@@ -423,14 +464,15 @@ class _Frame:
         self.kind = kind  # "module" | "class" | "function" | "comprehension"
         self.declared_global: set = set()
         self.returns: List[object] = []
-        self.guards: Tuple[Guard, ...] = ()
+        # The guards (facts.Guard) and bound checks (bounds.Check) that hold here.
+        self.guards: Tuple[Union[Guard, Check], ...] = ()
 
 
 class _Outcome(NamedTuple):
     """What a statement means for the rest of its block."""
 
     leaves: bool = False  # always returns / raises / continues / breaks
-    guards: Tuple[Guard, ...] = ()  # guards that hold for the statements after it
+    guards: Tuple[Union[Guard, Check], ...] = ()  # guards and bound checks holding for the statements after it
 
 
 @dataclass
@@ -592,6 +634,12 @@ def _describe(value: object) -> str:
     """A short reason why `value` is not a concrete name, for Target("unknown", ...)."""
     if isinstance(value, _Unknown):
         return value.why
+    if isinstance(value, _Serialized):
+        return "the result of json.dumps()"
+    if isinstance(value, _EnvNumber):
+        return "the result of int()"
+    if isinstance(value, _Incremented):
+        return "the result of arithmetic"
     if isinstance(value, AnyText):
         return value.why or "computed text"
     if isinstance(value, _Event):
@@ -1512,6 +1560,9 @@ class _Analyser:
             if key is None and isinstance(evaluated, _Event) and is_message(evaluated.path) and message is None:
                 message = evaluated
             elif key is None:  # {**other}
+                if isinstance(evaluated, _Event):  # the incoming event's fields, carried on
+                    items.append((_Unknown("the keys of " + _describe(evaluated)), evaluated))
+                    continue
                 if not isinstance(evaluated, _Dict):
                     return _Unknown("a dict built with ** from an unknown dict")
                 items.extend(evaluated.items)
@@ -1587,6 +1638,9 @@ class _Analyser:
             return _percent_format(left.text, right)
         if isinstance(op, ast.Div) and isinstance(left, _PathVal):
             return _PathVal(_path_join([left.source, _key_of(right)]))
+        counted = _counted(left, op, right)
+        if counted is not None:
+            return counted
         changing = next((v for v in (left, right) if isinstance(v, _Changing)), None)
         return changing or _Unknown("the result of arithmetic")
 
@@ -1861,8 +1915,14 @@ class _Analyser:
 
     def _call_external(self, qualname: str, args: _Args, node: ast.Call, frame: _Frame) -> object:
         """Calls into the standard library, builtins and boto3."""
+        if qualname in PYTHON_CLOCK_CALLS:
+            return _Clock(f"{qualname}()")
         if qualname in PYTHON_CHANGING_CALLS:
             return _Changing(f"{qualname}()")
+        if qualname in _CARRYING_CALLS and args.positional and isinstance(args.positional[0], _CARRIED):
+            return args.positional[0]  # int(body["attempt"]), datetime.fromisoformat(body["started"])
+        if qualname in _CARRYING_CALLS and args.positional and isinstance(args.positional[0], _Env):
+            return _EnvNumber(args.positional[0].name)
         if qualname in _CONVERSIONS and args.positional and isinstance(args.positional[0], _Changing):
             return args.positional[0]  # int(time.time()), Decimal(str(uuid4()))
         handler = _EXTERNAL_CALLS.get(qualname)
@@ -1882,6 +1942,8 @@ class _Analyser:
             return self._resource_call(owner, name, args)
         if isinstance(owner, _ResourceObj):
             return self._resource_obj_call(owner, name, args, node, frame)
+        if name in ("timestamp", "total_seconds") and isinstance(owner, _CARRIED):
+            return owner
         if name == "get" and isinstance(owner, (_Event, _Dict, _Response, _Metadata, _MetaValue, _Updated)):
             return self._get(owner, args)
         if isinstance(owner, _Metadata):
@@ -2014,20 +2076,109 @@ class _Analyser:
             _PyValue(key) if key is not None else None,
         )
         if not self._quiet:
-            found = read.writes(frame.module.display, node.lineno, frame.module.column(node), frame.guards)
+            guards = tuple(guard for guard in frame.guards if isinstance(guard, Guard))
+            found = read.writes(frame.module.display, node.lineno, frame.module.column(node), guards)
+            bound = self._bound(args, frame)
+            waits = self._waits_on(frame) if bound is None else ""
             for slot, write in enumerate(found):
+                write.bound = bound
+                if waits:
+                    write.details[WAITS_ON] = waits
                 self.result.write(write, slot)
         return _Unknown(f"the response of {api.api}")
 
+    def _bound(self, args: _Args, frame: _Frame) -> Optional[Bound]:
+        """What bounds a write run under the frame's bound checks, from what it sends."""
+        checks = [check for check in frame.guards if isinstance(check, Check)]
+        if not checks:
+            return None
+        incremented: List[Tuple[str, ...]] = []
+        carried: List[Tuple[str, ...]] = []
+        values = list(args.positional) + list((args.keywords or {}).values())
+        looked = 0
+        while values and looked < MAX_SENT_VALUES:
+            looked += 1
+            value = values.pop()
+            if isinstance(value, _Incremented):
+                incremented.append(value.path)
+            elif isinstance(value, _Event):
+                carried.append(value.path)
+            elif isinstance(value, _Dict):
+                values.extend(item for _, item in value.items)
+            elif isinstance(value, _Updated):  # {**body, ...}: the body carried on, some fields set
+                carried.append(value.base.path)
+                values.extend(item for _, item in value.items)
+            elif isinstance(value, _Tuple):
+                values.extend(value.items)
+            elif isinstance(value, _Many):
+                values.append(value.element)
+            elif isinstance(value, _Serialized):
+                values.append(value.value)
+            elif isinstance(value, Concat):  # an f-string body: its parts
+                values.extend(value.parts)
+        delay = _const_number(args.get("DelaySeconds"))
+        return bound_of(checks, incremented, carried, delay, frame.module.display)
+
+    @staticmethod
+    def _waits_on(frame: _Frame) -> str:
+        """The status check a write runs under, when no bound ends the chain: `<test> (file:line)`."""
+        states = [check for check in frame.guards if isinstance(check, Check) and check.kind == "state"]
+        state = states[0] if states else None
+        return f"{state.text} ({state.file}:{state.line})" if state is not None else ""
+
     # -- guards --------------------------------------------------------------------------------
 
-    def _guards_from_test(self, test: ast.expr, frame: _Frame, holds: bool) -> Tuple[Guard, ...]:
-        """The guards that hold for code that runs only when `test` is `holds`."""
-        guards: List[Guard] = []
+    def _guards_from_test(self, test: ast.expr, frame: _Frame, holds: bool) -> Tuple[Union[Guard, Check], ...]:
+        """The guards and bound checks that hold for code that runs only when `test` is `holds`."""
+        guards: List[Union[Guard, Check]] = []
         with self._quietly():
             for atom, atom_holds, exact in _conditions(test, holds):
                 guards.extend(self._atom_guards(atom, atom_holds, exact, frame, test, 0))
+                if exact:
+                    guards.extend(self._bound_checks(atom, atom_holds, frame, test))
         return tuple(dict.fromkeys(guards))
+
+    def _bound_checks(self, atom: ast.expr, holds: bool, frame: _Frame, where: ast.expr) -> List[Check]:
+        """A comparison of a carried counter with a limit, or of a carried time with the clock."""
+        if not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
+            return []
+        if isinstance(atom.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+            return self._state_check(atom, frame, where)
+        op = _COMPARISONS.get(type(atom.ops[0]))
+        left, right = self._side(atom.left, frame), self._side(atom.comparators[0], frame)
+        if op is None or left is None or right is None:
+            return []
+        carried = atom.left if left.kind in ("field", "elapsed") else atom.comparators[0]
+        found = comparison_check(left, op, right, holds, _shorten(carried), where.lineno, _shorten(where),
+                                 frame.module.display)
+        return [found] if found is not None else []
+
+    def _state_check(self, atom: ast.Compare, frame: _Frame, where: ast.expr) -> List[Check]:
+        """A status read at run time (an API response, not the event) compared with literal
+        text: code run while it holds (or fails) waits on outside state, not on a bound."""
+        left, right = self._eval(atom.left, frame), self._eval(atom.comparators[0], frame)
+        for status, literal, node in ((left, right, atom.left), (right, left, atom.comparators[0])):
+            texts = literal.items if isinstance(literal, _Tuple) else (literal,)
+            if isinstance(status, _Unknown) and texts and all(isinstance(text, Lit) for text in texts):
+                shown = _shorten(where)
+                return [Check("state", (), _shorten(node), where.lineno, shown, file=frame.module.display)]
+        return []
+
+    def _side(self, node: ast.expr, frame: _Frame) -> Optional[Side]:
+        """One side of a comparison as loopcheck.code.bounds reads it."""
+        value = self._eval(node, frame)
+        if isinstance(value, _Event):
+            return Side("field", value.path)
+        if isinstance(value, _Incremented):
+            return Side("field", value.path, step=value.step)
+        if isinstance(value, _Elapsed):
+            return Side("elapsed", value.path, scale=value.scale)
+        if isinstance(value, _Clock):
+            return Side("clock")
+        if isinstance(value, (_Env, _EnvNumber)):
+            return Side("env", env=value.name)
+        number = _const_number(value)
+        return Side("number", number=number) if number is not None else None
 
     def _atom_guards(
         self, atom: ast.expr, holds: bool, exact: bool, frame: _Frame, where: ast.expr, depth: int
@@ -2209,6 +2360,38 @@ def _value_kind(value: object) -> Optional[str]:
 
 
 _CONVERSIONS = frozenset({"int", "float", "round", "str", "decimal.Decimal", "math.floor", "math.ceil"})
+# Calls that keep what a number or time read from the message (or the clock) means for a bound.
+_CARRYING_CALLS = frozenset({
+    "int", "float", "round", "decimal.Decimal", "math.floor", "math.ceil",
+    "datetime.datetime.fromisoformat", "datetime.datetime.fromtimestamp",
+})
+_CARRIED = (_Event, _Incremented, _Elapsed, _Clock)
+
+
+def _counted(left: object, op: ast.operator, right: object) -> Optional[object]:
+    """Arithmetic that keeps a bound's meaning: a carried number plus a positive constant, the
+    clock minus a carried time, and that difference scaled (`/ 1000`)."""
+    number = _const_number(right)
+    if isinstance(op, ast.Add) and number is not None and number > 0 and float(number).is_integer():
+        if isinstance(left, _Event):
+            return _Incremented(left.path, int(number))
+        if isinstance(left, _Incremented):
+            return _Incremented(left.path, left.step + int(number))
+    if isinstance(op, ast.Sub) and isinstance(left, _Clock) and isinstance(right, _Event):
+        return _Elapsed(left.why, right.path)
+    if isinstance(left, _Elapsed) and number:
+        if isinstance(op, ast.Div):
+            return _Elapsed(left.why, left.path, left.scale * number)
+        if isinstance(op, ast.Mult):
+            return _Elapsed(left.why, left.path, left.scale / number)
+    return None
+
+
+def _const_number(value: object) -> Optional[float]:
+    number = value.value if isinstance(value, _Const) else None
+    if isinstance(number, (int, float)) and not isinstance(number, bool):
+        return float(number)
+    return None
 
 
 def _value_change(value: object) -> Tuple[str, str]:
@@ -2270,7 +2453,7 @@ class _PyValue(Value):
         return [_PyValue(key) for key, _ in self.value.items]
 
     def serialised(self) -> Optional[Value]:
-        return _PyValue(self.value.value) if isinstance(self.value, _Json) else None
+        return _PyValue(self.value.value) if isinstance(self.value, _Serialized) else None
 
     def is_message(self) -> bool:
         value = self.value
@@ -2398,7 +2581,7 @@ def _ext_json_loads(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Fr
 
 
 def _ext_json_dumps(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
-    return _Json(_first(args))
+    return _Serialized(_first(args))
 
 
 def _ext_deserializer(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:

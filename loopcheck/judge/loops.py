@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import List
 
 from loopcheck.graph.event_graph import EventGraph
+from loopcheck.judge.bounds import loop_bound
 from loopcheck.judge.hops import judge_dedupe, judge_hop
 from loopcheck.judge.message_guards import judge_message_guards
 from loopcheck.judge.verdicts import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
@@ -66,6 +67,7 @@ def find_loops(graph: EventGraph) -> List[Loop]:
         loop.uncovered += [hop.target for hop in loop.hops
                            if hop.destination is not None and hop.destination.service in UNCOVERED_SERVICES
                            and hop.target not in loop.uncovered]
+        loop.bound = loop_bound(model, loop)
         if loop.level > NONE or loop.closed_only_by_unused_permission:
             loops.append(loop)
     return loops

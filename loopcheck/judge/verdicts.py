@@ -12,7 +12,7 @@ from enum import IntEnum
 from typing import List, Optional, Tuple
 
 from loopcheck.code.evidence import ResolvedWrite
-from loopcheck.code.facts import Guard
+from loopcheck.code.facts import Bound, Guard
 from loopcheck.graph.event_graph import WriteGrant
 from loopcheck.knowledge.event_paths import DELETE_ACTIONS, DELETE_APIS
 from loopcheck.model.resources import TaskWrite, Trigger, UnknownPermission
@@ -70,10 +70,39 @@ class Hop:
         return self.grant is not None and self.destination is None and self.grant.action in DELETE_ACTIONS
 
     @property
-    def rank(self) -> Tuple[int, bool, bool]:
+    def bound(self) -> Optional[Bound]:
+        """What the code checks before this hop's write to end the chain (facts.Bound)."""
+        return self.write.write.bound if self.write is not None else None
+
+    @property
+    def rank(self) -> Tuple[int, bool, bool, bool]:
         """For picking a hop's strongest evidence: its level; at the same level, a grant that
-        names the target over a wildcard, and a write that adds data over a delete."""
-        return self.level, not self.broad, not self.deletes_only
+        names the target over a wildcard, a write that adds data over a delete, and a write no
+        bound stops over a bounded one."""
+        return self.level, not self.broad, not self.deletes_only, self.bound is None
+
+
+@dataclass(frozen=True)
+class LoopBound:
+    """A loop's bound as the judge sees it: the code's check (facts.Bound) on one writer's
+    write, the most hops it allows (the limit, or the template's value of its environment
+    variable; None: unknown), and what Lambda's runtime detection will do to the loop:
+      "not-seen"     the loop passes a service detection does not see: the bound alone ends it
+      "allowed"      a function on it sets RecursiveLoop: Allow: the bound alone ends it
+      "bound-first"  the bound ends it within the ~16 hops after which detection would stop it
+      "stops-at-16"  detection stops it after ~16 hops, before the bound (or the bound is unknown)
+    """
+
+    bound: Bound
+    writer: str
+    file: str  # where the check is
+    line: int
+    hops: Optional[int]
+    runtime: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass
@@ -96,6 +125,7 @@ class Loop:
 
     function_ids: frozenset = frozenset()
     uncovered: List[str] = field(default_factory=list)  # nodes runtime detection cannot see
+    bound: Optional[LoopBound] = None  # what the code checks to end it (loopcheck.judge.bounds)
 
     @property
     def rests_on_unknown_permissions(self) -> bool:

@@ -24,6 +24,10 @@ from loopcheck.knowledge.sdk_catalog import iam_actions
 # Resource types, write actions, runtime coverage and message verbs per service:
 # loopcheck.services (one module per service).
 
+# Lambda's runtime loop detection stops a chain after about this many invocations (Lambda
+# developer guide "invocation-recursion"): a loop bounded above it is cut before its bound.
+RUNTIME_DETECTION_HOPS = 16
+
 # The default EventBridge bus has no resource; loopcheck gives it this node id.
 DEFAULT_BUS = "default"
 

@@ -45,6 +45,7 @@ class Analysis:
     graph: EventGraph
     loops: List[Loop]
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short
+    context: Optional[RuleContext] = None  # what the rules read (the loop inventory reads it too)
 
 
 def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
@@ -85,7 +86,7 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     if graph.cycles_cut:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")
-    return Analysis(findings, suppressed, model, graph, loops, notes)
+    return Analysis(findings, suppressed, model, graph, loops, notes, context)
 
 
 def run_code_stage(model: Model) -> Dict[str, FunctionCode]:

@@ -38,3 +38,4 @@ class ScanResult:
     excluded: List[str] = field(default_factory=list)  # files left out by configuration
     baseline: Optional[Any] = None  # loopcheck.app.baseline.Comparison, when --baseline was given
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short, for stderr
+    loops: List[Any] = field(default_factory=list)  # loopcheck.pipeline.inventory.LoopEntry, with inventory set

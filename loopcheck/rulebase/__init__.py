@@ -6,6 +6,7 @@ Rules import this package and nothing else of loopcheck, so the stages below can
 without touching a rule.
 """
 
+from loopcheck.judge.bounds import RUNTIME_TEXT, bound_text, waits_on
 from loopcheck.judge.cut_groups import possible_ring
 from loopcheck.judge.hops import uncovered_services
 from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE
@@ -24,7 +25,8 @@ from loopcheck.rulebase.finding import (
 from loopcheck.rulebase.rule import Rule, RuleContext, all_rules
 
 __all__ = [
-    "GUARDED", "LOOP", "NONE", "POSSIBLE", "SEVERITIES", "SEVERITY_RANK", "EvidenceKind", "Finding", "Level",
-    "Location", "NodeRef", "Rule", "RuleContext", "Step", "all_rules", "mapping", "possible_ring",
-    "suppressions", "uncovered_services",
+    "EvidenceKind", "Finding", "GUARDED", "LOOP", "Level", "Location", "NONE", "NodeRef", "POSSIBLE",
+    "RUNTIME_TEXT", "Rule", "RuleContext", "SEVERITIES", "SEVERITY_RANK", "Step", "all_rules", "bound_text",
+    "mapping", "possible_ring", "suppressions", "uncovered_services",
+    "waits_on",
 ]

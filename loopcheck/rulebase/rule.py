@@ -216,6 +216,12 @@ class RuleContext:
                 + (f": {hop.why}" if hop.why and not hop.dedupe else ""),  # dedupe: its own line
                 self._code_location(hop.writer, write.file, write.line), depth=1,
             ))
+            bound = hop.bound
+            if bound is not None:
+                file = bound.file or write.file
+                checked = f"checked at {file}:{bound.line}: {bound.text}"
+                steps.append(Step(f"bound: {bound.kind} {bound.variable}, {checked}",
+                                  self._code_location(hop.writer, file, bound.line), depth=1))
         elif hop.unused_permission:
             steps.append(Step(f"but its code never writes {target}", depth=1))
         elif hop.code_note:
