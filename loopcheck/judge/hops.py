@@ -311,7 +311,7 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                     continue
                 arrival_key = keys.get((id(resolved), id(arrival)))
                 if arrival_key is None:  # the same for every trigger: computed once per write and arrival
-                    arrival_key = keys[(id(resolved), id(arrival))] = key_tokens(resolved.write.key, arrival)
+                    arrival_key = keys[(id(resolved), id(arrival))] = _written_key(resolved, arrival)
                 level, why, guard = _code_verdict(resolved, arrival_key, trigger)
                 broad = ""
                 if level == LOOP and resolved.targets is None:  # the code does not name its bucket
@@ -323,9 +323,15 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                 first = incoming[0] if incoming else None
                 key = keys.get((id(resolved), id(first)))
                 if key is None:
-                    key = keys[(id(resolved), id(first))] = key_tokens(resolved.write.key, first)
+                    key = keys[(id(resolved), id(first))] = _written_key(resolved, first)
                 out.append((hop, _sent_on(graph, bucket, key, events), 1))
     return out, reached
+
+
+def _written_key(resolved: ResolvedWrite, arrival: Optional[Trigger]) -> Tokens:
+    """The key a code write uses, for an event that arrived through `arrival`: what the key
+    filter and the key checks before the write say of the incoming key carries into it."""
+    return key_tokens(resolved.write.key, arrival, resolved.write.guards)
 
 
 def _sent_on(graph: EventGraph, bucket: str, key: Tokens, events: Tuple[str, ...]) -> Emission:
@@ -353,10 +359,12 @@ def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tup
         if guard.kind == "metadata":
             return GUARDED, f"metadata guard ({where}: {guard.text}) runs before the write", guard
         if guard.kind == "key":
-            if guard_breaks_loop(guard, key) is False:
-                continue  # the check can never stop the function's own output
-            return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
-        doubtful = guard
+            skips = guard_breaks_loop(guard, key)
+            if skips:
+                return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
+            if skips is False:
+                continue  # the output key passes the check: the key filter decides
+        doubtful = guard  # a check that cannot be shown to skip the output
     verdict, why = key_verdict(trigger, key, render_key(write.key))
     if verdict != NO and doubtful is not None:
         return POSSIBLE, (
