@@ -354,6 +354,7 @@ def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tup
     against the key filter (loopcheck.services.s3)."""
     write = resolved.write
     doubtful: Optional[Guard] = None
+    passed: List[str] = []  # key checks the output key passes
     for guard in write.guards:
         where = f"{guard.file or write.file}:{guard.line}"
         if guard.kind == "metadata":
@@ -362,10 +363,13 @@ def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tup
             skips = guard_breaks_loop(guard, key)
             if skips:
                 return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
-            if skips is False:
-                continue  # the output key passes the check: the key filter decides
+            if skips is False:  # the output key passes the check: the key filter decides
+                passed.append(f"{where}: {guard.text}")
+                continue
         doubtful = guard  # a check that cannot be shown to skip the output
     verdict, why = key_verdict(trigger, key, render_key(write.key))
+    if passed and verdict != NO:
+        why += f"; the key check ({passed[0]}) lets it through"
     if verdict != NO and doubtful is not None:
         return POSSIBLE, (
             f"writes key {render_key(write.key)} after a {doubtful.kind} check "
