@@ -158,6 +158,16 @@ def test_a_key_check_the_output_fails_is_a_guard(tmp_path):
     assert "key guard" in findings[0].notes[0] or any("key guard" in note for note in findings[0].notes)
 
 
+def test_what_the_filter_says_of_the_incoming_key_decides_a_key_check(tmp_path):
+    """Keys containing "thumb" are skipped; the output replaces .jpg with _thumb.jpg. With the
+    .jpg suffix filter every output contains "thumb"; without it a key with no .jpg is written
+    back unchanged, so the check cannot be shown to skip the output."""
+    code = SUFFIX_CHECK.replace('not key.endswith(".jpg")', '"thumb" in key')
+    assert [f.rule for f in scan_suffix(tmp_path / "filter", code)] == ["IL105"]
+    findings = scan_suffix(tmp_path / "nofilter", code, suffix=None)
+    assert [f.severity.value for f in findings] == ["warning"]
+
+
 def test_a_key_check_that_cannot_be_shown_to_skip_the_output_is_a_warning(tmp_path):
     """Keys under thumbs/ are skipped; the output is some text, then the incoming key: it may
     start with thumbs/ or not."""

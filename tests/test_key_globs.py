@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import itertools
 import posixpath
-from typing import Callable, Iterator
+import random
+from typing import Callable, Iterator, Optional
 
 import pytest
 
@@ -60,6 +61,7 @@ def check_sound(source: str, transform: Callable[[Tokens], Tokens], real: Callab
         ("*", ".jpg", "_t", "*"),
         ("a.jpg", ".jpg", "_t", "a_t"),
         ("*/x.jpg", ".jpg", ".png", "*/x.png"),
+        ("*.*", "a.j", "X", "*"),  # "a.jpg": the dot is inside an occurrence
     ],
 )
 def test_replace_all(source: str, old: str, new: str, expected: str) -> None:
@@ -130,3 +132,24 @@ def test_stem(source: str, expected: str) -> None:
 def test_basename(source: str, expected: str) -> None:
     result = check_sound(source, key_globs.basename_of, lambda k: k.rsplit("/", 1)[-1])
     assert shown(result) == expected
+
+
+def _check_all(source: str, old: str, new: str, start: int, end: Optional[int]) -> None:
+    check_sound(source, lambda t: key_globs.replace(t, old, new, False), lambda k: k.replace(old, new))
+    check_sound(source, lambda t: key_globs.replace(t, old, new, True), lambda k: k.replace(old, new, 1))
+    check_sound(source, lambda t: key_globs.slice_of(t, start, end), lambda k: k[start:end])
+    check_sound(source, key_globs.stem_of, lambda k: posixpath.splitext(k)[0])
+    check_sound(source, key_globs.basename_of, lambda k: k.rsplit("/", 1)[-1])
+
+
+def test_every_answer_covers_every_key_on_a_sweep() -> None:
+    """Globs and patterns drawn from a few characters that make overlaps likely."""
+    chooser = random.Random(14)
+
+    def text(most: int) -> str:
+        return "".join(chooser.choice("a.j/g") for _ in range(chooser.randint(0, most)))
+
+    for _ in range(300):
+        source = text(3) + "*" + text(3) + ("*" + text(2) if chooser.random() < 0.3 else "")
+        end = chooser.choice([None, chooser.randint(-5, 6)])
+        _check_all(source, text(3) or "a", text(3), chooser.randint(-5, 6), end)
