@@ -214,6 +214,34 @@ def test_a_slice_keeps_what_is_certain_of_the_key(tmp_path):
     assert [f.rule for f in scan_suffix(tmp_path / "same", same, suffix=None)] == ["EL101"]
 
 
+def test_a_key_check_tests_what_arrives_not_what_the_function_writes_elsewhere(tmp_path):
+    """F1 skips done/ keys and writes done/<key> into Out; F2, run by Out, writes the key with
+    done/ cut off back into In. F1's check would skip F1's own output, but what reaches F1 is
+    F2's: the check cannot be shown to break the loop."""
+    first = """\
+    import os, boto3
+    s3 = boto3.client("s3")
+    def handler(event, context):
+        key = event["Records"][0]["s3"]["object"]["key"]
+        if key.startswith("done/"):
+            return
+        s3.put_object(Bucket=os.environ["OUT"], Key="done/" + key, Body=b"")
+    """
+    second = first.replace('if key.startswith("done/"):\n        return\n    ', "").replace(
+        '"done/" + key', "key[5:]")
+    f1 = function([s3_crud("Out")], {"Up": s3_event("In")}, code_uri="one/",
+                  Environment=environment(OUT=ref("Out")))
+    f2 = function([s3_crud("In")], {"Up": s3_event("Out")}, code_uri="two/",
+                  Environment=environment(OUT=ref("In")))
+    template = write(tmp_path, document({"In": bucket(), "Out": bucket(), "F1": f1, "F2": f2}),
+                     {"one/app.py": first, "two/app.py": second})
+    loaded = load_file(template)
+    assert isinstance(loaded, Template)
+    findings = analyse_template(str(template), loaded.data)
+    loops = [(f.rule, f.severity.value) for f in findings if f.cycle]
+    assert [severity for _, severity in loops] == ["warning"], loops
+
+
 def test_unused_write_permission_is_advice_not_a_loop(tmp_path):
     code = """\
     import boto3

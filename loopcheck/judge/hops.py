@@ -312,7 +312,7 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                 arrival_key = keys.get((id(resolved), id(arrival)))
                 if arrival_key is None:  # the same for every trigger: computed once per write and arrival
                     arrival_key = keys[(id(resolved), id(arrival))] = _written_key(resolved, arrival)
-                level, why, guard = _code_verdict(resolved, arrival_key, trigger)
+                level, why, guard = _code_verdict(resolved, arrival_key, trigger, consumer == writer)
                 broad = ""
                 if level == LOOP and resolved.targets is None:  # the code does not name its bucket
                     level, broad = unnamed_write(graph, grant, bucket, resolved)
@@ -348,10 +348,12 @@ def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant
     return bool(effect.unknown), None
 
 
-def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tuple[int, str, Optional[Guard]]:
+def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger,
+                  own_trigger: bool = True) -> Tuple[int, str, Optional[Guard]]:
     """A code write into a bucket against one notification: the guards it runs before the
     write, then the key it writes (`key`: as tokens, for the event that ran the function)
-    against the key filter (loopcheck.services.s3)."""
+    against the key filter (loopcheck.services.s3). `own_trigger`: the notification runs the
+    writer itself; else its key checks test keys another function writes, not this one."""
     write = resolved.write
     doubtful: Optional[Guard] = None
     passed: List[str] = []  # key checks the output key passes
@@ -360,7 +362,7 @@ def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tup
         if guard.kind == "metadata":
             return GUARDED, f"metadata guard ({where}: {guard.text}) runs before the write", guard
         if guard.kind == "key":
-            skips = guard_breaks_loop(guard, key)
+            skips = guard_breaks_loop(guard, key) if own_trigger else None
             if skips:
                 return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
             if skips is False:  # the output key passes the check: the key filter decides
