@@ -26,7 +26,9 @@ def _message(ctx: RuleContext, loop, function: str) -> str:
     s3_only = all(not hop.chain or len(hop.chain) == 1 and hop.task is None and bool(hop.links)
                   and hop.links[0][0].service == "s3" for hop in loop.hops)
     s3_only = s3_only and not any(hop.destination is not None and hop.destination.patterns for hop in loop.hops)
-    if s3_only and not any(hop.dedupe for hop in loop.hops):
+    # A check in the code that cannot be shown to skip the output is the doubt, not the filter.
+    doubted_check = any(hop.level == POSSIBLE and hop.guard is not None for hop in loop.hops)
+    if s3_only and not doubted_check and not any(hop.dedupe for hop in loop.hops):
         return (f"possible recursive loop {ctx.path_text(loop)}: the notification has a key filter, "
                 f"but {ctx.display(function)} may write keys that match it")
     doubts = [hop.why for hop in loop.hops if hop.level == POSSIBLE and hop.why]

@@ -17,6 +17,7 @@ from loopcheck.code.facts import (
     IncomingKey,
     Lit,
     Replace,
+    Slice,
     Stem,
     Target,
 )
@@ -61,10 +62,23 @@ INCOMING = IncomingKey()
         ('"a.b.c".rsplit(".", 1)[0]', Lit("a.b")),
         ('"in/x".replace("in/", "out/")', Lit("out/x")),
         ('str(pathlib.PurePosixPath("out") / key)', Concat((Lit("out/"), INCOMING))),
+        ("key[8:]", Slice(INCOMING, 8)),
+        ('"processed/" + key[len("uploads/"):]', Concat((Lit("processed/"), Slice(INCOMING, 8)))),
+        ('key[:-4] + ".png"', Concat((Slice(INCOMING, 0, -4), Lit(".png")))),
+        ("key[2:5]", Slice(INCOMING, 2, 5)),
+        ('"abcdef"[1:-1]', Lit("bcde")),
+        ("key[:]", INCOMING),
+        ("key[::2]", AnyText("a slice of a string")),
+        ("key[n:]", Slice(INCOMING, 7)),
+        ('key[event["n"]:]', AnyText("a slice of a string")),
+        ('str(pathlib.PurePosixPath(key).with_suffix(".png"))', Concat((Stem(INCOMING), Lit(".png")))),
+        ('pathlib.PurePosixPath(key).with_suffix(".png").as_posix()', Concat((Stem(INCOMING), Lit(".png")))),
+        ("pathlib.PurePosixPath(key).name", Basename(INCOMING)),
+        ('str(pathlib.PurePosixPath("a/b.jpg").with_suffix(".png"))', Lit("a/b.png")),
     ],
 )
 def test_keys(expression, expected):
-    source = "import posixpath, pathlib\nPREFIX = 'copies/'\n" + py.handler_body(
+    source = "import posixpath, pathlib\nPREFIX = 'copies/'\nn = len(PREFIX)\n" + py.handler_body(
         f"s3.put_object(Bucket='b', Key={expression})\n"
     )
     assert py.only_write(source).key == expected
@@ -76,7 +90,7 @@ def test_keys(expression, expected):
         "str(uuid.uuid4())",
         'f"{uuid.uuid4()}.json"',
         "key.lower()",
-        'key[len("in/"):]',
+        'key[len(key) - 3:]',
         "pick_key(key)",
         'f"{key:>20}"',
         "os.environ['KEY']",
@@ -154,6 +168,16 @@ def test_key_built_up_with_augmented_assignment():
         ("'v' + 2 + '/' + key", "", Concat((Lit("v2/"), IncomingKey()))),
         ("1 + 2 + key", "", Concat((AnyText("arithmetic"), IncomingKey()))),
         ("`${0.5}/${key}`", "", Concat((AnyText("number"), Lit("/"), IncomingKey()))),
+        ("'processed/' + key.slice(8)", "", Concat((Lit("processed/"), Slice(IncomingKey(), 8)))),
+        ("key.slice(0, -4) + '.png'", "", Concat((Slice(IncomingKey(), 0, -4), Lit(".png")))),
+        ("key.slice(-3)", "", Slice(IncomingKey(), -3)),
+        ("key.substring(PREFIX.length)", "", Slice(IncomingKey(), 6)),
+        ("key.substring(2, 5)", "", Slice(IncomingKey(), 2, 5)),
+        ("key.substr(2, 3)", "", Slice(IncomingKey(), 2, 5)),
+        ("key.substr(-3)", "", Slice(IncomingKey(), -3)),
+        ("'out/' + PREFIX.length", "", Lit("out/6")),
+        ("`t/${path.basename(key, path.extname(key))}.png`", "",
+         Concat((Lit("t/"), Basename(Stem(IncomingKey())), Lit(".png")))),
     ],
 )
 @js.needs_tree_sitter
@@ -170,6 +194,10 @@ def test_key_forms(expression: str, setup: str, expected: object) -> None:
         ("key.toLowerCase()", ""),
         ("key.split('/')[0]", ""),
         ("path.dirname(key)", 'const path = require("path");'),
+        ("key.substring(-1)", ""),  # substring clamps negatives to 0: not a Python slice
+        ("key.substring(5, 2)", ""),  # substring swaps its ends
+        ("key.slice(n)", "const n = event.n;"),
+        ("path.basename(key, '.jpg')", 'const path = require("path");'),
         ("String(Math.random())", ""),
     ],
 )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
+from loopcheck.code import key_globs
 from loopcheck.code.facts import (
     AnyText,
     Basename,
@@ -30,7 +31,7 @@ from loopcheck.code.facts import (
 from loopcheck.code.locate import CodeSource, locate_code, problem_reason
 from loopcheck.knowledge.sdk_catalog import iam_actions
 from loopcheck.model.resources import Function, Model, Trigger
-from loopcheck.resolve.globs import STAR, Tokens, covers, intersects, literal_prefix
+from loopcheck.resolve.globs import STAR, Tokens, covers, intersects
 from loopcheck.resolve.values import concat, literal
 
 EVENT_SOURCE = "<event source>"
@@ -229,80 +230,54 @@ def _derived_bucket(model: Model, write: Write, affixes: Tuple[str, str]) -> Res
 # -- keys ------------------------------------------------------------------------------------
 
 
-def key_tokens(expr: Optional[KeyExpr], incoming: Optional[Trigger]) -> Tokens:
-    """The output key as a glob; the incoming key is known to match the incoming filter."""
+def key_tokens(expr: Optional[KeyExpr], incoming: Optional[Trigger], guards: Sequence[Guard] = ()) -> Tokens:
+    """The output key as a glob. The incoming key is known to match the incoming filter, and
+    to pass the key checks the write runs only after (`guards`: a write that runs only when the
+    key ends with .jpg knows it does)."""
+    known = incoming_shape(incoming, guards)
+    return _tokens(expr, known)
+
+
+def incoming_shape(incoming: Optional[Trigger], guards: Sequence[Guard] = ()) -> Tuple[str, str]:
+    """(prefix, suffix) every incoming key has where the write runs: the notification's key
+    filter and the key checks that let only such keys through (the longer of two that agree;
+    checks that contradict the filter leave it as it is)."""
+    prefix = incoming.prefix if incoming and incoming.prefix else ""
+    suffix = incoming.suffix if incoming and incoming.suffix else ""
+    for guard in guards:
+        if guard.kind != "key" or guard.key_test is None or guard.key_test[2]:
+            continue
+        operation, text = guard.key_test[0], guard.key_test[1]
+        if operation == "startswith" and text.startswith(prefix):
+            prefix = text
+        elif operation == "endswith" and text.endswith(suffix):
+            suffix = text
+    return prefix, suffix
+
+
+def _tokens(expr: Optional[KeyExpr], known: Tuple[str, str]) -> Tokens:
     if expr is None or isinstance(expr, AnyText):
         return (STAR,)
     if isinstance(expr, Lit):
         return tuple(expr.text)
     if isinstance(expr, IncomingKey):
-        prefix = incoming.prefix if incoming and incoming.prefix else ""
-        suffix = incoming.suffix if incoming and incoming.suffix else ""
-        return tuple(prefix) + (STAR,) + tuple(suffix)
+        return tuple(known[0]) + (STAR,) + tuple(known[1])
     if isinstance(expr, Concat):
         out: List[object] = []
         for part in expr.parts:
-            for tok in key_tokens(part, incoming):
+            for tok in _tokens(part, known):
                 if not (tok is STAR and out and out[-1] is STAR):
                     out.append(tok)
         return tuple(out)
     if isinstance(expr, Replace):
-        return _replace(key_tokens(expr.source, incoming), expr)
+        return key_globs.replace(_tokens(expr.source, known), expr.old, expr.new, expr.first_only)
     if isinstance(expr, Stem):
-        source = key_tokens(expr.source, incoming)
-        head = literal_prefix(source)
-        return tuple(head) + (STAR,) if head != "".join(map(str, source)) else _drop_extension(head)
+        return key_globs.stem_of(_tokens(expr.source, known))
     if isinstance(expr, Basename):
-        source = key_tokens(expr.source, incoming)
-        tail = _literal_tail(source)
-        return (STAR,) + tuple(tail.rsplit("/", 1)[-1]) if "/" not in tail else tuple(tail.rsplit("/", 1)[-1])
+        return key_globs.basename_of(_tokens(expr.source, known))
     if isinstance(expr, Slice):
-        return _slice(key_tokens(expr.source, incoming), expr)
+        return key_globs.slice_of(_tokens(expr.source, known), expr.start, expr.end)
     return (STAR,)
-
-
-def _slice(source: Tokens, expr: Slice) -> Tokens:
-    """What is certain of a slice: exact for a fully known key; else the known start after
-    dropping `start` characters, and the known end when the slice runs to the end."""
-    if all(isinstance(t, str) for t in source):
-        return tuple("".join(source)[expr.start:expr.end])  # type: ignore[arg-type]
-    head = literal_prefix(source) if expr.start >= 0 else ""
-    kept_head = head[expr.start:] if expr.start <= len(head) else ""
-    tail = _literal_tail(source) if expr.end is None else ""
-    if expr.start < 0 and len(tail) >= -expr.start:
-        return tuple(tail[expr.start:])
-    return tuple(kept_head) + (STAR,) + tuple(tail)
-
-
-def _literal_tail(toks: Tokens) -> str:
-    out = []
-    for tok in reversed(toks):
-        if not isinstance(tok, str):
-            break
-        out.append(tok)
-    return "".join(reversed(out))
-
-
-def _drop_extension(text: str) -> Tokens:
-    stem = text.rsplit(".", 1)[0] if "." in text.rsplit("/", 1)[-1] else text
-    return tuple(stem)
-
-
-def _replace(source: Tokens, expr: Replace) -> Tokens:
-    """What is certain after a replace: an exact result for a fully known key; the new text
-    when the known start of the key is what gets replaced; else the part before any match."""
-    if not expr.old:
-        return source
-    if all(isinstance(t, str) for t in source):
-        text = "".join(source)  # type: ignore[arg-type]
-        return tuple(text.replace(expr.old, expr.new, 1 if expr.first_only else -1))
-    head = literal_prefix(source)
-    if head.startswith(expr.old):
-        rest = source[len(expr.old):]
-        if expr.first_only:
-            return tuple(expr.new) + rest
-        return tuple(expr.new) + (STAR,)  # later occurrences may change the rest too
-    return tuple(head.split(expr.old, 1)[0]) + (STAR,)
 
 
 def render_key(expr: Optional[KeyExpr]) -> str:

@@ -58,7 +58,7 @@ from loopcheck.code.item_change import (
     combine,
     key_change,
 )
-from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, stem
+from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, sliced, stem
 from loopcheck.code.markers import JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
 from loopcheck.code.selection import DECODED, record_field, record_test
@@ -1360,6 +1360,8 @@ class _Evaluator:
         return self._member_of_data(target, prop)
 
     def _member_of_data(self, target: Value, prop: str) -> Value:
+        if isinstance(target, Text) and prop == "length" and all(ord(char) < 0x10000 for char in target.text):
+            return NumberLit(str(len(target.text)))  # UTF-16 units: one per character below U+10000
         if isinstance(target, ArrayLit):
             elements = _kids(target.node)
             if any(element.type == "spread_element" for element in elements):
@@ -1555,7 +1557,28 @@ class _Evaluator:
                     mod, _field(arg, "left"), "/", source
                 ):
                     return _text_value(basename(source))
+        numbers = [self._whole_number(mod, arg) for arg in args]
+        if 1 <= len(args) <= 2 and all(number is not None for number in numbers):
+            start, end = numbers[0], numbers[1] if len(numbers) == 2 else None
+            assert start is not None
+            if method == "slice":  # negative positions count from the end, as in Python
+                return _text_value(sliced(source, start, end))
+            if method == "substring" and start >= 0 and (end is None or start <= end):
+                return _text_value(sliced(source, start, end))  # (negatives clamp, swapped ends swap: not here)
+            if method == "substr" and (end is None or (start >= 0 and end >= 0)):
+                return _text_value(sliced(source, start, None if end is None else start + end))
         return Computed(AnyText(f"{method}()"))
+
+    def _whole_number(self, mod: int, node: Optional[Node]) -> Optional[int]:
+        """A position argument: an integer literal, `-n`, or a known length (`PREFIX.length`)."""
+        node = _strip(node)
+        if node is None:
+            return None
+        if node.type == "unary_expression" and _text(_field(node, "operator")) == "-":
+            inner = self._whole_number(mod, _field(node, "argument"))
+            return -inner if inner is not None else None
+        value = self.value(mod, node)
+        return int(value.text) if isinstance(value, NumberLit) else None
 
     def _is_last_index_of(self, mod: int, node: Optional[Node], char: str, source: KeyExpr) -> bool:
         node = _strip(node)
@@ -1715,9 +1738,21 @@ class _Evaluator:
         source = _key_of(self.value(mod, args[0])) if args else AnyText("no argument")
         if name == "basename" and len(args) == 1:
             return _text_value(basename(source))
+        if name == "basename" and len(args) == 2 and self._is_extname_of(mod, args[1], source):
+            return _text_value(basename(stem(source)))  # path.basename(k, path.extname(k))
         if name == "parse" and args:
             return ParsedPath(source)
         return Computed(AnyText(f"path.{name}()"))
+
+    def _is_extname_of(self, mod: int, node: Optional[Node], source: KeyExpr) -> bool:
+        """Whether `node` is path.extname(<source>)."""
+        node = _strip(node)
+        if node is None or node.type != "call_expression" or _method_name(node) != "extname":
+            return False
+        owner = self.value(mod, _field(_field(node, "function"), "object"))
+        args = _args(node)
+        return (isinstance(owner, Package) and owner.spec == "path" and len(args) == 1
+                and _key_of(self.value(mod, args[0])) == source)
 
     def _new_expression(self, mod: int, node: Node) -> Value:
         constructor = _strip(_field(node, "constructor"))

@@ -97,6 +97,7 @@ from loopcheck.code.keys import (
     mentions_incoming,
     regex_test,
     separated,
+    sliced,
     stem,
 )
 from loopcheck.code.markers import JSON, is_message, marker_at
@@ -1499,11 +1500,24 @@ class _Analyser:
     def _eval_Subscript(self, node: ast.Subscript, frame: _Frame) -> object:
         owner = self._eval(node.value, frame)
         if isinstance(node.slice, ast.Slice):
-            self._eval_children(node.slice, frame)
             if isinstance(owner, (_Event, _Many)):
+                self._eval_children(node.slice, frame)
                 return owner
-            return AnyText("a slice of a string") if isinstance(owner, _TEXT_TYPES) else _Unknown("a slice")
+            if not isinstance(owner, _TEXT_TYPES):
+                self._eval_children(node.slice, frame)
+                return _Unknown("a slice")
+            return self._text_slice(_key_of(owner), node.slice, frame)
         return self._subscript(owner, self._eval(node.slice, frame))
+
+    def _text_slice(self, text: KeyExpr, part: ast.Slice, frame: _Frame) -> object:
+        """k[start:end] with whole-number bounds (`k[8:]`, `k[:-4]`, `k[len("in/"):]`)."""
+        bounds = [self._eval(bound, frame) if bound is not None else None for bound in (part.lower, part.upper)]
+        step = self._eval(part.step, frame) if part.step is not None else None
+        start, end = (_int_value(bound) if bound is not None else None for bound in bounds)
+        known = all(bound is None or number is not None for bound, number in zip(bounds, (start, end)))
+        if not known or (step is not None and _int_value(step) != 1):
+            return AnyText("a slice of a string")
+        return sliced(text, start or 0, end)
 
     def _eval_Call(self, node: ast.Call, frame: _Frame) -> object:
         callee = self._eval(node.func, frame)
@@ -1732,6 +1746,8 @@ class _Analyser:
             )
         if name == "parent":
             return _PathVal(AnyText("the folder of a path"))
+        if name in ("with_suffix", "with_name", "as_posix"):
+            return _Member(owner, name)  # called next: _path_method
         return AnyText(f"path .{name}")
 
     def _subscript(self, owner: object, index: object) -> object:
@@ -1955,8 +1971,22 @@ class _Analyser:
             return owner
         if isinstance(owner, _TEXT_TYPES + (_Event,)):
             return self._string_method(owner, name, args)
+        if isinstance(owner, _PathVal):
+            return self._path_method(owner, name, args)
         if name in ("map", "submit") and args.positional:
             return self._callback(name, args, node, frame)
+        return _Unknown(f"the result of .{name}()")
+
+    @staticmethod
+    def _path_method(owner: _PathVal, name: str, args: _Args) -> object:
+        """PurePosixPath(k).with_suffix(".png") / .with_name("x") / .as_posix()."""
+        first = _lit_text(args.get("", 0))
+        if name == "with_suffix" and first is not None:
+            return _PathVal(concat([stem(owner.source), Lit(first)]))
+        if name == "with_name" and first is not None:
+            return _PathVal(concat([AnyText("the folder of a path"), Lit(first)]))
+        if name == "as_posix":
+            return owner
         return _Unknown(f"the result of .{name}()")
 
     def _get(self, owner: object, args: _Args) -> object:
@@ -2543,6 +2573,12 @@ def _ext_splitext(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Fram
     return _Tuple((stem(source), AnyText("a file extension")))
 
 
+def _ext_len(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    """len("uploads/") is a number (`key[len(PREFIX):]`); other lengths are not known."""
+    value = _first(args)
+    return _Const(len(value.text)) if isinstance(value, Lit) else _Unknown("the result of len()")
+
+
 def _ext_dirname(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
     source = _key_of(_first(args))
     return Lit(posixpath.dirname(source.text)) if isinstance(source, Lit) else AnyText("the folder of a key")
@@ -2650,6 +2686,7 @@ _EXTERNAL_CALLS = {
         _ext_same,
     ),
     "str": _ext_str,
+    "len": _ext_len,
     "getattr": _ext_getattr,
     "enumerate": _ext_enumerate,
     "next": _ext_next,

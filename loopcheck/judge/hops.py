@@ -312,8 +312,8 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                     continue
                 arrival_key = keys.get((id(resolved), id(arrival)))
                 if arrival_key is None:  # the same for every trigger: computed once per write and arrival
-                    arrival_key = keys[(id(resolved), id(arrival))] = key_tokens(resolved.write.key, arrival)
-                level, why, guard = _code_verdict(resolved, arrival_key, trigger)
+                    arrival_key = keys[(id(resolved), id(arrival))] = _written_key(resolved, arrival)
+                level, why, guard = _code_verdict(resolved, arrival_key, trigger, consumer == writer)
                 broad = ""
                 if level == LOOP and resolved.targets is None:  # the code does not name its bucket
                     level, broad = unnamed_write(graph, grant, bucket, resolved)
@@ -324,9 +324,15 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                 first = incoming[0] if incoming else None
                 key = keys.get((id(resolved), id(first)))
                 if key is None:
-                    key = keys[(id(resolved), id(first))] = key_tokens(resolved.write.key, first)
+                    key = keys[(id(resolved), id(first))] = _written_key(resolved, first)
                 out.append((hop, _sent_on(graph, bucket, key, events), 1))
     return out, reached
+
+
+def _written_key(resolved: ResolvedWrite, arrival: Optional[Trigger]) -> Tokens:
+    """The key a code write uses, for an event that arrived through `arrival`: what the key
+    filter and the key checks before the write say of the incoming key carries into it."""
+    return key_tokens(resolved.write.key, arrival, resolved.write.guards)
 
 
 def _sent_on(graph: EventGraph, bucket: str, key: Tokens, events: Tuple[str, ...]) -> Emission:
@@ -343,24 +349,32 @@ def _permission_for(effect: Effect, api: str) -> Tuple[bool, Optional[WriteGrant
     return bool(effect.unknown), None
 
 
-def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger) -> Tuple[int, str, Optional[Guard]]:
+def _code_verdict(resolved: ResolvedWrite, key: Tokens, trigger: Trigger,
+                  own_trigger: bool = True) -> Tuple[int, str, Optional[Guard]]:
     """A code write into a bucket against one notification: the guards it runs before the
     write, then the key it writes (`key`: as tokens, for the event that ran the function)
-    against the key filter (loopcheck.services.s3)."""
+    against the key filter (loopcheck.services.s3). `own_trigger`: the notification runs the
+    writer itself; else its key checks test keys another function writes, not this one."""
     write = resolved.write
     doubtful: Optional[Guard] = None
+    passed: List[str] = []  # key checks the output key passes
     for guard in write.guards:
         where = f"{guard.file or write.file}:{guard.line}"
         if guard.kind == "metadata":
             return GUARDED, f"metadata guard ({where}: {guard.text}) runs before the write", guard
         if guard.kind == "key":
-            if guard_breaks_loop(guard, key) is False:
-                continue  # the check can never stop the function's own output
-            return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
-        if guard.kind in MESSAGE_GUARD_KINDS:
+            skips = guard_breaks_loop(guard, key) if own_trigger else None
+            if skips:
+                return GUARDED, f"key guard ({where}: {guard.text}) runs before the write", guard
+            if skips is False:  # the output key passes the check: the key filter decides
+                passed.append(f"{where}: {guard.text}")
+                continue
+        elif guard.kind in MESSAGE_GUARD_KINDS:
             continue  # judged against the hop that feeds the function (loopcheck.judge.message_guards)
-        doubtful = guard
+        doubtful = guard  # a check that cannot be shown to skip the output
     verdict, why = key_verdict(trigger, key, render_key(write.key))
+    if passed and verdict != NO:
+        why += f"; the key check ({passed[0]}) lets it through"
     if verdict != NO and doubtful is not None:
         return POSSIBLE, (
             f"writes key {render_key(write.key)} after a {doubtful.kind} check "
