@@ -1,0 +1,58 @@
+"""Where a Java function's handler class is: `Handler: pkg.Class::method` (or `pkg.Class`, whose
+handleRequest Lambda calls) is the file pkg/Class.java in the Maven / Gradle source folder
+src/main/java under the code folder, or else directly under it.
+
+A code folder that is a build output (`target/app.jar`, `build/distributions/app.zip`,
+`build/libs/app.jar`, present or not) stands for the project that builds it: the folder holding
+`target` / `build` is searched instead. Sources: the Lambda developer guide "Define Lambda
+function handler in Java" (handler string) and "Deploy Java Lambda functions with .zip or JAR
+file archives" (Gradle buildZip into build/distributions, Maven package into target).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Tuple
+
+from loopcheck.knowledge.handler_files import JAVA_SUFFIXES
+
+SOURCE_FOLDERS = ("src/main/java", "")  # Maven and Gradle layout first, then the folder itself
+BUILD_FOLDERS = ("target", "build")  # Maven, Gradle
+ARCHIVE_SUFFIXES = (".jar", ".zip")
+DEFAULT_METHOD = "handleRequest"
+
+
+def split_handler(handler: object) -> Optional[Tuple[str, str]]:
+    """`com.example.App::handle` -> ("com.example.App", "handle"); `com.example.App` ->
+    ("com.example.App", "handleRequest"); None when it names no class."""
+    if not isinstance(handler, str) or not handler.strip():
+        return None
+    cls, _, method = handler.strip().partition("::")
+    if not cls or not all(part.isidentifier() for part in cls.replace("$", ".").split(".")):
+        return None
+    return cls, method or DEFAULT_METHOD
+
+
+def project_folder(folder: Path) -> Path:
+    """The project a build output belongs to (`app/target/app.jar` -> `app`); other folders as given."""
+    parts = folder.parts
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index] in BUILD_FOLDERS and (index < len(parts) - 1 or folder.suffix in ARCHIVE_SUFFIXES):
+            return Path(*parts[:index])
+    return folder.parent if folder.suffix in ARCHIVE_SUFFIXES else folder
+
+
+def class_file(cls: str) -> str:
+    """The source path of a class: `com.example.App` -> com/example/App.java (a nested class
+    `Outer$Inner` lives in Outer's file)."""
+    return cls.split("$", 1)[0].replace(".", "/") + JAVA_SUFFIXES[0]
+
+
+def find_entry(folder: Path, cls: str) -> Tuple[Optional[Path], Path]:
+    """(the handler class's file, or None; the path shown when it is not found)."""
+    relative = class_file(cls)
+    candidates = [folder / source / relative if source else folder / relative for source in SOURCE_FOLDERS]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate, candidate
+    return None, candidates[0]
