@@ -848,6 +848,8 @@ class _Evaluator:
             return Matcher(regex, _key_of(self.value(mod, args[1])))
         if cls == "AttributeValue" and name.startswith("from") and args:
             return Record("AttributeValue", ((name[4:].lower(), self.value(mod, args[0])),))
+        if name in _PARSE_METHODS | _SERIALISE_METHODS and args:
+            return self._json(mod, name, args)
         if cls in self.program.classes:
             return Unknown(f"the result of {cls}.{name}()")
         return Unknown(f"the result of {qualified}()")
@@ -890,7 +892,8 @@ class _Evaluator:
         if isinstance(receiver, EnvMap) and name in ("get", "getOrDefault") and args:
             return self._env(self.value(mod, args[0]))
         if isinstance(receiver, EventPart):
-            if receiver.path in INCOMING_KEY_PATHS or receiver.path in INCOMING_BUCKET_PATHS:
+            named = receiver.path in INCOMING_KEY_PATHS or receiver.path in INCOMING_BUCKET_PATHS
+            if named and name not in _SAME_TEXT:
                 return self._string_method(mod, _key_of(receiver), name, args)
             return self._event_call(mod, receiver, name, args)
         if isinstance(receiver, ContextValue):
@@ -945,21 +948,25 @@ class _Evaluator:
             return Unknown("a path")
         if isinstance(receiver, Regex) and name == "matcher" and args:
             return Matcher(receiver, _key_of(self.value(mod, args[0])))
-        if name in _PARSE_METHODS and args:
-            parsed = self.value(mod, args[0])
-            if isinstance(parsed, EventPart):
-                return EventPart(()) if parsed.path == () else Body()
-            return Unknown("parsed JSON")
-        if name in _SERIALISE_METHODS and args:
-            body = self.value(mod, args[0])
-            if isinstance(body, Body):
-                return Serialised(body.fields)
-            if isinstance(body, Record) and body.names_known:
-                return Serialised(tuple(key for key, _ in body.fields))
-            return Unknown("JSON text")
+        if name in _PARSE_METHODS | _SERIALISE_METHODS and args:
+            return self._json(mod, name, args)
         if isinstance(receiver, Unknown) and name in _SAME_TEXT | _DERIVED_TEXT:
             return receiver
         return Unknown(f"the result of {name}()")
+
+    def _json(self, mod: int, name: str, args: List[Node]) -> Any:
+        """JSON parsed (the event from an input stream; a message body, whose fields may be
+        markers) or written (a body or a map with the fields it holds)."""
+        value = self.value(mod, args[0])
+        if name in _PARSE_METHODS:
+            if isinstance(value, EventPart):
+                return EventPart(()) if value.path == () else Body()
+            return Unknown("parsed JSON")
+        if isinstance(value, Body):
+            return Serialised(value.fields)
+        if isinstance(value, Record) and value.names_known:
+            return Serialised(tuple(key for key, _ in value.fields))
+        return Unknown("JSON text")
 
     def _event_call(self, mod: int, receiver: EventPart, name: str, args: List[Node]) -> Any:
         if len(receiver.path) >= MAX_EVENT_PATH:
