@@ -483,3 +483,21 @@ def test_a_java_metadata_guard_makes_a_same_bucket_write_no_error(tmp_path: Path
         assert isinstance(loaded, Template)
         findings = analyse_template("template.yaml", loaded.data)
         assert [f.rule for f in findings if f.severity == "error"] == rules
+
+
+def test_a_request_declared_null_and_set_before_the_call() -> None:
+    facts = _facts("""\
+        PutObjectRequest request = null;
+        request = PutObjectRequest.builder().bucket("b").key("k").build();
+        s3.putObject(request, body);
+        """, "private final S3Client s3 = S3Client.create();")
+    assert _one(facts).target == Target("literal", "b")
+
+
+def test_a_variable_set_two_ways_is_unknown() -> None:
+    facts = _facts("""\
+        String name = "a";
+        if (event == null) { name = "b"; }
+        s3.putObject(PutObjectRequest.builder().bucket(name).key("k").build(), body);
+        """, "private final S3Client s3 = S3Client.create();")
+    assert _one(facts).target.kind == "unknown"

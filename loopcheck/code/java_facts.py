@@ -487,6 +487,7 @@ class _Evaluator:
         self._cache: Dict[Tuple[int, int], Any] = {}
         self._active: Set[Tuple[int, int]] = set()
         self._sites: Optional[Dict[str, List[_Site]]] = None
+        self._scans: Dict[Tuple[int, int], Dict[str, Tuple[List[Node], List[Node]]]] = {}
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -571,9 +572,12 @@ class _Evaluator:
                 index = _lambda_param_index(scope, name)
                 if index is not None:
                     return self._lambda_param(mod, scope, index)
+            elif scope.type == "catch_clause" and child != _field(scope, "body"):
+                pass
             elif scope.type == "catch_clause":
-                if any(_text(kid) == name for kid in syntax_trees.walk(scope.named_children[0], limit=20)
-                       if kid.type == "identifier") if scope.named_children else False:
+                parameters = [kid for kid in scope.named_children if kid.type == "catch_formal_parameter"]
+                parameter = parameters[0] if parameters else None
+                if _text(_field(parameter, "name")) == name:
                     return Unknown("an exception")
             elif scope.type in _METHODS_NODES:
                 index = _param_index(scope, name)
@@ -588,21 +592,38 @@ class _Evaluator:
         return Unknown(f"{name} is not defined here")
 
     def _local(self, mod: int, scope: Node, declarator: Node, name: str, use: Node) -> Any:
+        assignments, mutations = self._writes_to(mod, scope, name)
         initial = _field(declarator, "value")
-        value = self.value(mod, initial) if initial is not None else Unknown(f"{name} has no value")
-        others: List[Any] = []
-        puts: List[Node] = []
-        for node in syntax_trees.walk(scope, limit=20_000):
-            self.budget.tick()
-            if node.type == "assignment_expression" and _text(_field(node, "left")) == name:
-                if node.start_byte < use.start_byte or not _inside(use, node):
-                    others.append(self.value(mod, _field(node, "right")))
-            elif (node.type == "method_invocation" and _text(_field(node, "object")) == name
-                  and _text(_field(node, "name")) in _MUTATORS and node.start_byte < use.start_byte):
-                puts.append(node)
+        others = [self.value(mod, _field(node, "right")) for node in assignments
+                  if node.start_byte < use.start_byte or not _inside(use, node)]
+        if initial is not None and initial.type == "null_literal" and others:
+            value = others.pop(0)  # `X request = null;` then set before use
+        else:
+            value = self.value(mod, initial) if initial is not None else Unknown(f"{name} has no value")
         if any(other != value for other in others):
             return Unknown(f"{name} is assigned more than one value")
+        puts = [node for node in mutations if node.start_byte < use.start_byte]
         return self._mutated(mod, value, puts) if puts else value
+
+    def _writes_to(self, mod: int, scope: Node, name: str) -> Tuple[List[Node], List[Node]]:
+        """The assignments to `name` and its put / add / addProperty calls in `scope`, once per
+        scope (every use of a variable asks)."""
+        ident = (mod, scope.id)
+        if ident not in self._scans:
+            table: Dict[str, Tuple[List[Node], List[Node]]] = {}
+            for node in syntax_trees.walk(scope):
+                self.budget.tick()
+                if node.type == "assignment_expression":
+                    left = _field(node, "left")
+                    target = _text(_field(left, "field")) if left is not None and left.type == "field_access" \
+                        else _text(left)
+                    table.setdefault(target, ([], []))[0].append(node)
+                elif node.type == "method_invocation" and _text(_field(node, "name")) in _MUTATORS:
+                    receiver = _field(node, "object")
+                    if receiver is not None and receiver.type == "identifier":
+                        table.setdefault(_text(receiver), ([], []))[1].append(node)
+            self._scans[ident] = table
+        return self._scans[ident].get(name, ([], []))
 
     def _mutated(self, mod: int, value: Any, puts: List[Node]) -> Any:
         """A map, list, JSON object or ObjectMetadata after its put / add / addProperty calls."""
@@ -640,14 +661,7 @@ class _Evaluator:
             initial = _field(declarator, "value")
             if initial is not None:
                 values.append(self.value(mod, initial))
-            for node in syntax_trees.walk(body, limit=50_000):
-                self.budget.tick()
-                if node.type == "assignment_expression":
-                    left = _field(node, "left")
-                    target = _text(_field(left, "field")) if left is not None and left.type == "field_access" \
-                        else _text(left)
-                    if target == name:
-                        values.append(self.value(mod, _field(node, "right")))
+            values += [self.value(mod, _field(node, "right")) for node in self._writes_to(mod, body, name)[0]]
             client = _client_of_type(_text(_field(member, "type")))
             if values and all(each == values[0] for each in values) and not isinstance(values[0], Unknown):
                 return values[0]
