@@ -501,3 +501,16 @@ def test_a_variable_set_two_ways_is_unknown() -> None:
         s3.putObject(PutObjectRequest.builder().bucket(name).key("k").build(), body);
         """, "private final S3Client s3 = S3Client.create();")
     assert _one(facts).target.kind == "unknown"
+
+
+@pytest.mark.parametrize("members, call", [
+    ("DynamoDbEnhancedClient enhanced = DynamoDbEnhancedClient.create();\n"
+     "DynamoDbTable<Order> table = enhanced.table(System.getenv(\"T\"), TableSchema.fromBean(Order.class));",
+     "table.putItem(order);"),
+    ("DynamoDB doc = new DynamoDB(AmazonDynamoDBClientBuilder.defaultClient());\n"
+     "Table table = doc.getTable(System.getenv(\"T\"));",
+     "table.putItem(new Item().withPrimaryKey(\"pk\", \"1\"));"),
+])
+def test_dynamodb_table_objects_of_the_enhanced_client_and_the_document_api(members: str, call: str) -> None:
+    write = _one(_facts(call, "private final " + members.replace("\n", "\nprivate final ")))
+    assert (write.api, write.target, write.details["Table"]) == ("PutItem", Target("env", "T"), "resource")

@@ -77,9 +77,12 @@ DEFAULT_METHOD = "handleRequest"  # `Handler: pkg.Class` alone (RequestHandler /
 _CLIENT_BASES = {
     "S3": "s3", "AmazonS3": "s3", "S3TransferManager": "s3", "TransferManager": "s3",
     "Sqs": "sqs", "AmazonSQS": "sqs", "Sns": "sns", "AmazonSNS": "sns",
-    "DynamoDb": "dynamodb", "AmazonDynamoDB": "dynamodb", "Kinesis": "kinesis", "AmazonKinesis": "kinesis",
+    "DynamoDb": "dynamodb", "AmazonDynamoDB": "dynamodb", "DynamoDbEnhanced": "dynamodb",
+    "DynamoDB": "dynamodb",  # the v1 Document API's entry object
+    "Kinesis": "kinesis", "AmazonKinesis": "kinesis",
     "EventBridge": "events", "AmazonEventBridge": "events", "AmazonCloudWatchEvents": "events",
-    "Lambda": "lambda", "AWSLambda": "lambda", "Sfn": "states", "AWSStepFunctions": "states",
+    "Lambda": "lambda", "AWSLambda": "lambda",
+    "Sfn": "states", "AWSStepFunctions": "states",
     "Firehose": "firehose", "AmazonKinesisFirehose": "firehose",
 }
 _CLIENT_ENDINGS = ("AsyncClientBuilder", "ClientBuilder", "AsyncClient", "Client", "Async", "Builder", "")
@@ -100,6 +103,7 @@ _METHODS: Dict[str, Dict[str, str]] = {
     "states": {"startExecution": "StartExecution", "startSyncExecution": "StartSyncExecution"},
     "firehose": {"putRecord": "PutRecord", "putRecordBatch": "PutRecordBatch"},
 }
+_TABLE_METHODS = {"putItem": "PutItem", "updateItem": "UpdateItem", "deleteItem": "DeleteItem"}
 _READ_METHODS = {"headObject": "HeadObject", "getObjectMetadata": "HeadObject", "getObject": "GetObject"}
 
 # v1 calls and request constructors that take their parameters by position.
@@ -214,6 +218,14 @@ class Record:
     cls: str
     fields: Tuple[Tuple[str, Any], ...] = ()
     names_known: bool = True
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A DynamoDB table object: the v2 Enhanced Client's `enhanced.table(name, schema)`, the v1
+    Document API's `dynamoDB.getTable(name)`; its putItem / updateItem / deleteItem write it."""
+
+    name: Any
 
 
 @dataclass(frozen=True)
@@ -919,6 +931,8 @@ class _Evaluator:
         if isinstance(receiver, Client):
             if not receiver.built:
                 return Client(receiver.service, built=name == "build")
+            if receiver.service == "dynamodb" and name in ("table", "getTable") and args:
+                return TableRef(self.value(mod, args[0]))
             if name in _READ_METHODS:
                 request = _request_of(self, mod, receiver.service, name, args)
                 key = _record_field(request, "Key") if isinstance(request, Record) else None
@@ -1493,6 +1507,9 @@ class _Writes:
             return
         receiver = self.evaluator.value(mod, receiver_node)
         args = _args(node)
+        if isinstance(receiver, TableRef):
+            self._table_write(mod, node, receiver, method)
+            return
         if isinstance(receiver, Client) and receiver.built:
             service = receiver.service
         else:
@@ -1503,16 +1520,27 @@ class _Writes:
         if api is None:
             return
         request = _request_of(self.evaluator, mod, service, method, args)
+        read = read_write(sdk_catalog.row(service, api), _JavaRequest(request))
+        self._add(mod, node, read, _marks(service, api, request))
+
+    def _add(self, mod: int, node: Node, read: Any, candidates: Tuple[str, ...]) -> None:
         source = self.evaluator.program.sources[mod]
         row, byte_column = node.start_point
         column = source_files.character_column(source.data, node.start_byte - byte_column, node.start_byte)
-        read = read_write(sdk_catalog.row(service, api), _JavaRequest(request))
         guards = self.guards.at(mod, node)
         # A mark counts where the function also tests it on its input: that is what skips its own output.
         tested = self.guards.markers(guards)
-        marks = tuple(mark for mark in _marks(service, api, request) if mark in tested)
+        marks = tuple(mark for mark in candidates if mark in tested)
         for slot, write in enumerate(read.writes(source.display, row + 1, column, guards)):
             self.result.write(replace(write, marks=marks) if marks and not write.marks else write, slot)
+
+    def _table_write(self, mod: int, node: Node, table: TableRef, method: str) -> None:
+        api = _TABLE_METHODS.get(method)
+        if api is None:
+            return
+        read = read_write(sdk_catalog.row("dynamodb", api), _JavaRequest(Record("")), form="resource",
+                          target=_JavaValue(table.name))
+        self._add(mod, node, read, ())
 
     def _service_by_request(self, mod: int, method: str, args: List[Node]) -> Optional[str]:
         """A call on an object the evaluator cannot identify, recognised by its request class
