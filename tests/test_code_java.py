@@ -59,9 +59,15 @@ def test_handler_strings() -> None:
 
 @pytest.mark.parametrize("given, project", [
     ("fn/target/fn-1.0.jar", "fn"), ("fn/build/distributions/fn.zip", "fn"), ("fn/build/libs/fn.jar", "fn"),
-    ("fn", "fn"), ("fn.zip", "."), ("a/build", "a/build"),
+    ("fn", "fn"), ("fn.zip", "."), ("fn/build", "fn/build"), ("other/build/fn", "other/build/fn"),
+    ("other/target/fn.jar", "other/target"),
 ])
-def test_a_build_output_stands_for_its_project(given: str, project: str) -> None:
+def test_a_build_output_stands_for_its_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str,
+                                               project: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn/pom.xml").write_text("<project/>")
+    (tmp_path / "other").mkdir()  # no build file: not a project
     assert project_folder(Path(given)) == Path(project)
 
 

@@ -19,6 +19,7 @@ from loopcheck.knowledge.handler_files import JAVA_SUFFIXES
 SOURCE_FOLDERS = ("src/main/java", "")  # Maven and Gradle layout first, then the folder itself
 BUILD_FOLDERS = ("target", "build")  # Maven, Gradle
 ARCHIVE_SUFFIXES = (".jar", ".zip")
+PROJECT_MARKERS = ("pom.xml", "build.gradle", "build.gradle.kts", "src/main/java")
 DEFAULT_METHOD = "handleRequest"
 
 
@@ -34,11 +35,14 @@ def split_handler(handler: object) -> Optional[Tuple[str, str]]:
 
 
 def project_folder(folder: Path) -> Path:
-    """The project a build output belongs to (`app/target/app.jar` -> `app`); other folders as given."""
+    """The project a build output belongs to (`app/target/app.jar` -> `app`, when `app` holds a
+    pom.xml, a Gradle build file or src/main/java); other folders as given (an archive: its folder)."""
     parts = folder.parts
     for index in range(len(parts) - 1, 0, -1):
         if parts[index] in BUILD_FOLDERS and (index < len(parts) - 1 or folder.suffix in ARCHIVE_SUFFIXES):
-            return Path(*parts[:index])
+            project = Path(*parts[:index])
+            if any((project / marker).exists() for marker in PROJECT_MARKERS):
+                return project
     return folder.parent if folder.suffix in ARCHIVE_SUFFIXES else folder
 
 
