@@ -520,3 +520,16 @@ def test_a_variable_set_two_ways_is_unknown() -> None:
 def test_dynamodb_table_objects_of_the_enhanced_client_and_the_document_api(members: str, call: str) -> None:
     write = _one(_facts(call, "private final " + members.replace("\n", "\nprivate final ")))
     assert (write.api, write.target, write.details["Table"]) == ("PutItem", Target("env", "T"), "resource")
+
+
+def test_an_eventbridge_detail_marker() -> None:
+    facts = _facts("""\
+        if (event.getDetail().containsKey("enriched")) return "skip";
+        Map<String, Object> detail = new HashMap<>(event.getDetail());
+        detail.put("enriched", true);
+        events.putEvents(PutEventsRequest.builder().entries(PutEventsRequestEntry.builder()
+            .source("app").detail(MAPPER.writeValueAsString(detail)).build()).build());
+        """, "private final EventBridgeClient events = EventBridgeClient.create();",
+        event="ScheduledEvent event")
+    write = _one(facts)
+    assert _guards(facts) == [("marker", None, "body.enriched")] and write.marks == ("body.enriched",)

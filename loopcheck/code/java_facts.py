@@ -772,8 +772,12 @@ class _Evaluator:
         name = _text(type_node.named_children[0] if type_node is not None and type_node.type == "generic_type"
                      and type_node.named_children else type_node).rsplit(".", 1)[-1]
         args = _args(node)
-        if name in ("HashMap", "LinkedHashMap", "TreeMap", "ConcurrentHashMap") and not args:
-            return Record("Map")
+        if name in ("HashMap", "LinkedHashMap", "TreeMap", "ConcurrentHashMap"):
+            if not args:
+                return Record("Map")
+            if isinstance(self.value(mod, args[0]), EventPart):
+                return Body()  # a copy of the incoming message's fields
+            return Unknown("a copied map")
         if name in ("ArrayList", "LinkedList") and not args:
             return ListValue(())
         if name == "ObjectMetadata":
@@ -1449,6 +1453,9 @@ def _marker_of(value: Any) -> Optional[str]:
     message attribute of the incoming record."""
     if isinstance(value, BodyField):
         return f"body.{value.name}"
+    if isinstance(value, EventPart) and len(value.path) >= 2 and value.path[0] == "detail" \
+            and value.path[1] not in ("bucket", "object"):  # EventBridge detail (S3's names the object)
+        return f"body.{value.path[1]}"
     if isinstance(value, EventPart) and "MessageAttributes" in value.path:
         at = value.path.index("MessageAttributes")
         if at + 1 < len(value.path) and value.path[at + 1] != ANY_ITEM:
