@@ -15,7 +15,7 @@ from loopcheck.code import budget, java_facts
 from loopcheck.code.facts import Basename, CodeFacts, Concat, IncomingKey, Lit, Replace, Slice, Stem, Target
 from loopcheck.code.java_facts import analyse_java, analyse_java_source
 from loopcheck.code.locate import locate_code
-from loopcheck.code.locate_java import project_folder, split_handler
+from loopcheck.code.locate_java import find_entry, project_folder, split_handler
 from loopcheck.knowledge import sdk_catalog
 from loopcheck.load.loader import Template, load_file
 from loopcheck.model.resources import build_model
@@ -98,6 +98,22 @@ def test_the_handler_class_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     source = locate_code(model, model.functions["Fn"])
     assert source.language == "java" and source.entry == Path(path), source
     assert source.function_name == "com.example.App::handleRequest"
+
+
+@pytest.mark.parametrize("path, text, found", [
+    ("fn/src/main/java/com/example/App.java", "// c\npackage example;\nclass App {}", True),  # dir != package
+    ("fn/src/main/java/App/App.java", "/* no package */ class App {}", False),
+    ("fn/src/main/java/other/App.java", "package other;\nclass App {}", False),
+])
+def test_a_class_away_from_its_package_path_is_found_by_its_package(tmp_path: Path, path: str, text: str,
+                                                                    found: bool) -> None:
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(text)
+    entry, shown = find_entry(tmp_path / "fn", "example.App")
+    assert entry == (tmp_path / path if found else None)
+    assert found or shown == tmp_path / "fn/src/main/java/example/App.java"
+    if "no package" in text:
+        assert find_entry(tmp_path / "fn", "App")[0] == tmp_path / path
 
 
 def test_a_missing_class_is_not_found_with_where_it_was_looked_for(tmp_path: Path,

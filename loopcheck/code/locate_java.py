@@ -11,8 +11,10 @@ file archives" (Gradle buildZip into build/distributions, Maven package into tar
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from loopcheck.knowledge.handler_files import JAVA_SUFFIXES
 
@@ -21,6 +23,10 @@ BUILD_FOLDERS = ("target", "build")  # Maven, Gradle
 ARCHIVE_SUFFIXES = (".jar", ".zip")
 PROJECT_MARKERS = ("pom.xml", "build.gradle", "build.gradle.kts", "src/main/java")
 DEFAULT_METHOD = "handleRequest"
+MAX_SEARCHED = 5000  # folder entries looked at when a class is not at its package's path
+PACKAGE_BYTES = 8192  # the package declaration comes first, after comments
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)\s*;", re.M)
 
 
 def split_handler(handler: object) -> Optional[Tuple[str, str]]:
@@ -53,10 +59,44 @@ def class_file(cls: str) -> str:
 
 
 def find_entry(folder: Path, cls: str) -> Tuple[Optional[Path], Path]:
-    """(the handler class's file, or None; the path shown when it is not found)."""
+    """(the handler class's file, or None; the path shown when it is not found). Where the file
+    is not at its package's path, the source folder is searched for `Class.java` declaring that
+    package: Maven and Gradle compile every file under src/main/java wherever it sits."""
     relative = class_file(cls)
     candidates = [folder / source / relative if source else folder / relative for source in SOURCE_FOLDERS]
     for candidate in candidates:
         if candidate.is_file():
             return candidate, candidate
+    for source in SOURCE_FOLDERS:
+        found = _search(folder / source if source else folder, cls)
+        if found is not None:
+            return found, found
     return None, candidates[0]
+
+
+def _search(root: Path, cls: str) -> Optional[Path]:
+    """The one file named like the class under root whose package declaration is the class's
+    package (at most MAX_SEARCHED entries looked at; symlinks not followed)."""
+    package, _, name = cls.split("$", 1)[0].rpartition(".")
+    wanted = name + JAVA_SUFFIXES[0]
+    seen = 0
+    found: List[Path] = []
+    for directory, folders, files in os.walk(root):
+        seen += len(folders) + len(files)
+        if seen > MAX_SEARCHED:
+            return None
+        folders[:] = sorted(folder for folder in folders if not folder.startswith("."))
+        if wanted in files and _package_of(Path(directory) / wanted) == package:
+            found.append(Path(directory) / wanted)
+    return found[0] if len(found) == 1 else None
+
+
+def _package_of(path: Path) -> Optional[str]:
+    """The package a Java file declares ("" for none), read from its first bytes; None when unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(PACKAGE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    match = _PACKAGE.search(_COMMENTS.sub(" ", head))
+    return match.group(1) if match else ""
