@@ -4,6 +4,8 @@ bad code. The behaviour every language shares is in tests/conformance/ (handler.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Dict, List
@@ -11,7 +13,7 @@ from typing import Dict, List
 import pytest
 from builder import bucket, environment, function, ref, s3_event, template, write
 
-from loopcheck.code import budget, java_facts
+from loopcheck.code import budget, java_facts, syntax_trees
 from loopcheck.code.facts import Basename, CodeFacts, Concat, IncomingKey, Lit, Replace, Slice, Stem, Target
 from loopcheck.code.java_facts import analyse_java, analyse_java_source
 from loopcheck.code.locate import locate_code
@@ -549,3 +551,17 @@ def test_an_eventbridge_detail_marker() -> None:
         event="ScheduledEvent event")
     write = _one(facts)
     assert _guards(facts) == [("marker", None, "body.enriched")] and write.marks == ("body.enriched",)
+
+
+def test_importing_the_analyser_does_not_import_tree_sitter() -> None:
+    code = "import sys, loopcheck.code.java_facts; print('tree_sitter_java' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_without_the_grammar_nothing_is_analysed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(syntax_trees, "available", lambda *packages: False)
+    assert analyse_java_source("class App {}", "App.java", "App") == CodeFacts(
+        "java", analysed=False, problems=["tree-sitter not installed"])
+    (tmp_path / "App.java").write_text("class App {}")
+    assert not analyse_java(tmp_path / "App.java", "App", tmp_path).analysed
