@@ -158,6 +158,9 @@ V2_WRITES = [
      "LambdaClient l = LambdaClient.create();", ("lambda", "Invoke", "f")),
     ("sfn.startExecution(StartExecutionRequest.builder().stateMachineArn(\"m\").build());",
      "SfnClient sfn = SfnClient.create();", ("states", "StartExecution", "m")),
+    ("tm.uploadFile(UploadFileRequest.builder().putObjectRequest(p -> p.bucket(\"b\").key(\"k\")).source(f)"
+     ".build());",
+     "S3TransferManager tm = S3TransferManager.create();", ("s3", "UploadFile", "b")),
 ]
 
 V1_WRITES = [
@@ -166,6 +169,8 @@ V1_WRITES = [
     ("s3.putObject(new PutObjectRequest(\"b\", \"k\", file));",
      "AmazonS3 s3 = AmazonS3ClientBuilder.standard().build();", ("s3", "PutObject", "b")),
     ("s3.copyObject(\"src\", \"k\", \"b\", \"k2\");", "AmazonS3 s3;", ("s3", "CopyObject", "b")),
+    ("tm.upload(\"b\", \"k\", file);", "TransferManager tm = TransferManagerBuilder.defaultTransferManager();",
+     ("s3", "UploadFile", "b")),
     ("sqs.sendMessage(\"q\", \"body\");", "AmazonSQS sqs = AmazonSQSClientBuilder.defaultClient();",
      ("sqs", "SendMessage", "q")),
     ("sqs.sendMessage(new SendMessageRequest().withQueueUrl(\"q\").withMessageBody(\"x\"));", "AmazonSQS sqs;",

@@ -707,7 +707,7 @@ class _Evaluator:
             return Unknown("a lambda parameter")
         method = _text(_field(call, "name"))
         receiver = self.value(mod, _field(call, "object")) if _field(call, "object") is not None else None
-        if isinstance(receiver, Client):
+        if isinstance(receiver, (Client, Record)):
             return Record("")  # a consumer builder: `s3.putObject(b -> b.bucket(...).key(...), ...)`
         if method in _ELEMENT_CALLBACKS and index == 0 and receiver is not None:
             return self._element(receiver)
@@ -833,7 +833,7 @@ class _Evaluator:
         if name == "builder" and not args:
             client = _client_of_type(cls)
             return Client(client.service, built=False) if client is not None else Record(cls)
-        if name in ("create", "defaultClient", "standard"):
+        if name in ("create", "defaultClient", "standard", "defaultTransferManager"):
             client = _client_of_type(cls)
             if client is not None:
                 return Client(client.service, built=name != "standard")
@@ -1170,7 +1170,8 @@ def _request_of(evaluator: _Evaluator, mod: int, service: str, method: str, args
     if first_node is not None and first_node.type == "lambda_expression":
         first = evaluator.value(mod, _field(first_node, "body"))
     if isinstance(first, Record):
-        return first
+        nested = _record_field(first, "putObjectRequest")  # v2 S3TransferManager upload / uploadFile
+        return nested if isinstance(nested, Record) else first
     positions = _POSITIONAL_CALLS.get((service, method))
     if positions is not None and (len(args) >= 2 or isinstance(first, (Text, Env, EventPart))):
         return Record("", tuple((param, evaluator.value(mod, arg)) for param, arg in zip(positions, args)))
