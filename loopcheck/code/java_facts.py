@@ -68,7 +68,8 @@ LANGUAGE = "java"
 GRAMMAR_PACKAGE = "tree_sitter_java"
 MAX_FILES = 30
 MAX_EVAL_DEPTH = 60
-MAX_CALLER_DEPTH = 4
+MAX_CALLER_DEPTH = 4  # helper -> caller -> ... followed for guards and parameter values
+MAX_EVENT_PATH = 12  # fields deep into the event
 DEFAULT_METHOD = "handleRequest"  # `Handler: pkg.Class` alone (RequestHandler / RequestStreamHandler)
 
 # -- the SDK: client classes, method names, positional (v1) parameters ----------------------------
@@ -1086,8 +1087,6 @@ class _Evaluator:
             return Text(keys.stem(source))
         return Derived(source)
 
-
-MAX_EVENT_PATH = 12
 
 
 def _replace(source: KeyExpr, old: str, new: str, first_only: bool) -> KeyExpr:
