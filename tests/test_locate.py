@@ -128,7 +128,8 @@ def test_without_code_uri_the_loop_rests_on_the_code_beside_the_template(repo: P
 @pytest.mark.parametrize("fn, reason", [
     (_python("s3://artifacts/fn.zip"), "code in S3"),
     (_python({"Bucket": "artifacts", "Key": "fn.zip"}), "code in S3"),
-    (function(handler="com.example.App::handle", runtime="java21"), "unsupported language java21"),
+    (function(handler="com.example.App::handle", runtime="java21"),
+     "not found at src/src/main/java/com/example/App.java"),
     (function(handler="bootstrap", runtime="provided.al2023"), "unsupported language provided.al2023"),
     (_python("nowhere/"), "not found at nowhere"),
     (_python("https://example.com/f.zip"), "not found at https://example.com/f.zip"),

@@ -111,6 +111,10 @@ def _run_analyser(source: CodeSource) -> CodeFacts:
             return python_facts.analyse_python_source(source.inline_text, source.inline_name,
                                                       source.function_name)
         return python_facts.analyse_python(source.entry, source.function_name, source.root)
+    if source.language == "java":
+        from loopcheck.code import java_facts
+
+        return java_facts.analyse_java(source.entry, source.function_name, source.root)
     from loopcheck.code import js_facts
 
     if source.inline_text is not None:

@@ -49,6 +49,11 @@ JS_CHANGING_CALLS = frozenset({
     "process.hrtime.bigint", "crypto.randomBytes", "randomBytes",
 })
 JS_CHANGING_CONSTRUCTORS = frozenset({"Date"})  # `new Date()` with no argument
+# Java: static calls as written (`Class.method`); `new Date()` is read by the analyser.
+JAVA_CHANGING_CALLS = frozenset({
+    "System.currentTimeMillis", "System.nanoTime", "Instant.now", "LocalDateTime.now", "LocalDate.now",
+    "ZonedDateTime.now", "OffsetDateTime.now", "UUID.randomUUID", "Math.random", "ThreadLocalRandom.current",
+})
 
 _INSERT_ONLY_CONDITION = re.compile(r"\battribute_not_exists\s*\(", re.IGNORECASE)
 _CLAUSE = re.compile(r"\b(SET|REMOVE|ADD|DELETE)\b", re.IGNORECASE)

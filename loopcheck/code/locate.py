@@ -38,7 +38,7 @@ __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 class CodeSource:
     """What to analyse for one function, or why nothing can be."""
 
-    language: Optional[str] = None  # "python" | "javascript" | "typescript"
+    language: Optional[str] = None  # "python" | "javascript" | "typescript" | "java"
     entry: Optional[Path] = None  # handler file
     root: Optional[Path] = None  # the function's code folder: imports are followed inside it
     function_name: str = ""
@@ -58,6 +58,8 @@ def _language_of(runtime: Any) -> Optional[str]:
             return "python"
         if runtime.startswith("nodejs"):
             return "javascript"
+        if runtime.startswith("java"):
+            return "java"
     return None
 
 
@@ -166,12 +168,16 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
         text = _inline_text(inline, model.resolver_of(function.id))
         if text is None or handler is None:
             return CodeSource(reason="inline code that cannot be read")
+        if language == "java":  # Lambda takes inline code for Python and Node.js only
+            return CodeSource(reason=f"unsupported language {runtime}")
         inline_language = language or "javascript"
         suffix = ".py" if inline_language == "python" else ".js"
         return CodeSource(language=inline_language, function_name=handler[1], inline_text=text,
                           inline_name=f"{model.display(function.id)} inline code ({handler[0]}{suffix})")
     if isinstance(runtime, str) and language is None:
         return CodeSource(reason=f"unsupported language {runtime}")
+    if language == "java":
+        return _java(function, code, metadata, template_dir, paths)
     if handler is None:
         return CodeSource(reason="no Handler")
     folder = _code_folder(function, code, metadata, template_dir)
@@ -233,6 +239,31 @@ def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], templa
     if folder.is_file():
         return f"code is an archive ({folder.name})"
     return folder  # it may be missing: a build output folder, found from its sources below
+
+
+def _java(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path,
+          paths: Dict[str, Any]) -> CodeSource:
+    """A Java function: its handler class under the project's source folder (loopcheck.code.locate_java)."""
+    from loopcheck.code import locate_java
+
+    handler = locate_java.split_handler(function.properties.get("Handler"))
+    if handler is None:
+        return CodeSource(reason="no Handler")
+    folder = _code_folder(function, code, metadata, template_dir)
+    if isinstance(folder, str) and not folder.startswith("code is an archive"):
+        return CodeSource(reason=folder)
+    location = function.properties.get("CodeUri", code)
+    given = folder if isinstance(folder, Path) else template_dir / str(location)
+    project = locate_java.project_folder(given)
+    boundary = _boundary(template_dir, paths)
+    if not _inside(project, boundary, paths):
+        return _outside(project, boundary)
+    entry, shown = locate_java.find_entry(project, handler[0])
+    if entry is None:
+        return CodeSource(reason=f"not found at {_shown(shown)}")
+    if not _inside(entry, boundary, paths):
+        return _outside(entry, boundary)
+    return CodeSource(language="java", entry=entry, root=project, function_name=f"{handler[0]}::{handler[1]}")
 
 
 def _esbuild_entry(folder: Path, module: str, metadata: Dict[str, Any]):
@@ -311,7 +342,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
         return CodeSource(reason=f"not found at {_shown(dockerfile_path)}")
     dockerfile = build_sources.parse_dockerfile(text, _shown(dockerfile_path))
     runtime = build_sources.base_runtime(dockerfile)
-    if runtime is not None and _language_of(runtime) is None:
+    if runtime is not None and _language_of(runtime) in (None, "java"):
         return CodeSource(reason=f"unsupported language {runtime}")
     image_config = mapping(function.properties.get("ImageConfig"))
     command = image_config.get("Command")

@@ -10,3 +10,4 @@ PYTHON_SUFFIXES = (".py",)
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 BUILT_SUFFIXES = (".js", ".mjs", ".cjs")  # what a bundler or tsc writes, and Node runs
 TS_SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+JAVA_SUFFIXES = (".java",)  # a Java handler class `pkg.Class` is src/main/java/pkg/Class.java
