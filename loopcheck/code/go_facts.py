@@ -1128,9 +1128,10 @@ class _Analysis:
             name == "TrimSuffix"
             and len(args) == 2
             and args[1].kind == "extension"
-            and args[1].elements[0].text == source
+            and args[1].elements[0].text in (source, getattr(source, "source", None))
         ):
-            return text(keys.stem(source), first.origins)  # strings.TrimSuffix(k, path.Ext(k))
+            # strings.TrimSuffix(k, path.Ext(k)); path.Base(k) has the extension of k
+            return text(keys.stem(source), first.origins)
         if name in ("TrimPrefix", "TrimSuffix") and len(args) == 2 and literals[1]:
             return self.trimmed(name == "TrimPrefix", first, literals[1], frame)
         if name == "Join" and first.kind == "list" and literals[1:2] != [None] and len(args) == 2:
