@@ -25,6 +25,7 @@ from loopcheck.code.facts import (
     Stem,
     Write,
 )
+from loopcheck.code.go_facts import analyse_go_source
 from loopcheck.code.java_facts import analyse_java_source
 from loopcheck.code.js_facts import analyse_js_source
 from loopcheck.code.python_facts import analyse_python_source
@@ -36,6 +37,7 @@ ANALYSERS: Dict[str, Callable[[str, str], CodeFacts]] = {
     ".js": lambda text, name: analyse_js_source(text, name, "handler"),
     ".ts": lambda text, name: analyse_js_source(text, name, "handler", typescript=True),
     ".java": lambda text, name: analyse_java_source(text, name, "Handler::handler"),
+    ".go": lambda text, name: analyse_go_source(text, name, "handler"),
 }
 
 

@@ -43,3 +43,11 @@ def test_identifying_params_of_a_service_are_its_rows_target_parameters() -> Non
     dynamodb = ("TableName", "RequestItems", "TransactItems", "Statement")
     assert sdk_catalog.identifying_params("dynamodb") == dynamodb
     assert sdk_catalog.identifying_params("sns") == ("TopicArn", "TargetArn")
+
+
+def test_every_go_method_calls_a_catalog_row() -> None:
+    from loopcheck.code import go_values
+
+    assert len(go_values.METHODS) > 20
+    for api in go_values.METHODS.values():
+        assert api in sdk_catalog.BY_API, api

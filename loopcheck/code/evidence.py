@@ -104,6 +104,10 @@ def code_notes(template: str, code: Dict[str, FunctionCode]) -> List[str]:
 
 
 def _run_analyser(source: CodeSource) -> CodeFacts:
+    if source.language == "go" and source.entry is not None:
+        from loopcheck.code import go_facts
+
+        return go_facts.analyse_go(source.entry, source.function_name, source.root)
     if source.language == "python":
         from loopcheck.code import python_facts
 

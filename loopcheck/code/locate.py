@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from loopcheck.code import locate_go
 from loopcheck.knowledge.handler_files import BUILT_SUFFIXES, JS_SUFFIXES, PYTHON_SUFFIXES
 from loopcheck.load.localfiles import inside, read_text, repository_root, resolved
 from loopcheck.model.resources import SAM_FUNCTION, Function, Model
@@ -38,7 +39,7 @@ __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 class CodeSource:
     """What to analyse for one function, or why nothing can be."""
 
-    language: Optional[str] = None  # "python" | "javascript" | "typescript" | "java"
+    language: Optional[str] = None  # "python" | "javascript" | "typescript" | "java" | "go"
     entry: Optional[Path] = None  # handler file
     root: Optional[Path] = None  # the function's code folder: imports are followed inside it
     function_name: str = ""
@@ -174,6 +175,8 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
         suffix = ".py" if inline_language == "python" else ".js"
         return CodeSource(language=inline_language, function_name=handler[1], inline_text=text,
                           inline_name=f"{model.display(function.id)} inline code ({handler[0]}{suffix})")
+    if locate_go.is_go(runtime, metadata):
+        return _go(function, code, metadata, template_dir, paths)
     if isinstance(runtime, str) and language is None:
         return CodeSource(reason=f"unsupported language {runtime}")
     if language == "java":
@@ -216,6 +219,24 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
     if not _inside(entry, boundary, paths):
         return _outside(entry, boundary)
     return CodeSource(language=_language_of_file(entry), entry=entry, root=root, function_name=function_name)
+
+
+def _go(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path,
+        paths: Dict[str, Any]) -> CodeSource:
+    """A Go function: package main of its code folder (loopcheck.code.locate_go)."""
+    folder = _code_folder(function, code, metadata, template_dir)
+    if isinstance(folder, str):
+        return CodeSource(reason=folder)
+    boundary = _boundary(template_dir, paths)
+    if not _inside(folder, boundary, paths):
+        return _outside(folder, boundary)
+    found = locate_go.main_file(folder, boundary)
+    if isinstance(found, str):
+        return CodeSource(reason=found)
+    entry, root = found
+    handler = function.properties.get("Handler")
+    name = handler if isinstance(handler, str) else ""  # the binary's name: go_facts finds the handler
+    return CodeSource(language="go", entry=entry, root=root, function_name=name)
 
 
 def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path):
