@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Tuple
 import pytest
 import yaml
 
+from loopcheck.code.csharp_facts import analyse_csharp_source
 from loopcheck.code.facts import (
     AnyText,
     Basename,
@@ -34,6 +35,7 @@ ANALYSERS: Dict[str, Callable[[str, str], CodeFacts]] = {
     ".py": lambda text, name: analyse_python_source(text, name, "handler"),
     ".js": lambda text, name: analyse_js_source(text, name, "handler"),
     ".ts": lambda text, name: analyse_js_source(text, name, "handler", typescript=True),
+    ".cs": lambda text, name: analyse_csharp_source(text, name, "Conformance.Function::handler"),
 }
 
 
