@@ -274,6 +274,19 @@ def target_of(value: object) -> Target:
     return Target("unknown", f"a {type(value).__name__.lower()}, not a name")
 
 
+def _by_type(type_name: str) -> Optional[object]:
+    """A parameter's value told by its declared type: an SDK client, the event, one record, the context."""
+    if type_name in CLIENT_TYPES:
+        return Client(CLIENT_TYPES[type_name])
+    if type_name in EVENT_TYPES:
+        return EventPart(())
+    if type_name in RECORD_TYPES:
+        return EventPart(("Records", "*"))
+    if type_name in CONTEXT_TYPES:
+        return ContextObject()
+    return None
+
+
 def _strip(node: Optional[Node]) -> Optional[Node]:
     """The expression inside parentheses, `await`, casts and `!` null-forgiving."""
     while node is not None and node.type in ("parenthesized_expression", "await_expression",
@@ -553,6 +566,10 @@ class _Evaluator:
             names = [node_text(field(p, "name") or p) for p in listed]
             if params is not None and params.type == "identifier":
                 names = [node_text(params)]
+            for param in listed:
+                if param.type == "parameter" and node_text(field(param, "name")) == name:
+                    typed = _by_type(_type_name(field(param, "type")))
+                    return typed if typed is not None else Unknown(f"lambda parameter {name}")
             if name in names:
                 return Unknown(f"lambda parameter {name}")
         return None
@@ -603,15 +620,8 @@ class _Evaluator:
                 if index == 0:
                     return EventPart(())
                 return ContextObject() if type_name in CONTEXT_TYPES else Unknown(name)
-            if type_name in CLIENT_TYPES:
-                return Client(CLIENT_TYPES[type_name])
-            if type_name in EVENT_TYPES:
-                return EventPart(())
-            if type_name in RECORD_TYPES:
-                return EventPart(("Records", "*"))
-            if type_name in CONTEXT_TYPES:
-                return ContextObject()
-            return self._argument(file, method, index, name)
+            typed = _by_type(type_name)
+            return typed if typed is not None else self._argument(file, method, index, name)
         return None
 
     def _argument(self, file: int, method: Node, index: int, name: str) -> object:
@@ -1366,7 +1376,7 @@ def _analyse_program(program: _Program, function_name: str) -> None:
         return
     evaluator = _Evaluator(program)
     evaluator.handler = find_handler(program, function_name)
-    if evaluator.handler is None and function_name:
+    if evaluator.handler is None and function_name and not function_name.startswith("::"):
         result.problem(f"{result.files[0]}: handler {function_name!r} not found; the event is not followed")
     for file, source in enumerate(program.sources):
         _set_fields(evaluator, file, source.root)

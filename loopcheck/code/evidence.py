@@ -110,6 +110,10 @@ def _run_analyser(source: CodeSource) -> CodeFacts:
             return python_facts.analyse_python_source(source.inline_text, source.inline_name,
                                                       source.function_name)
         return python_facts.analyse_python(source.entry, source.function_name, source.root)
+    if source.language == "csharp" and source.entry is not None and source.root is not None:
+        from loopcheck.code import csharp_facts
+
+        return csharp_facts.analyse_csharp(source.entry, source.function_name, source.root)
     from loopcheck.code import js_facts
 
     if source.inline_text is not None:

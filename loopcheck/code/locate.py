@@ -38,7 +38,7 @@ __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 class CodeSource:
     """What to analyse for one function, or why nothing can be."""
 
-    language: Optional[str] = None  # "python" | "javascript" | "typescript"
+    language: Optional[str] = None  # "python" | "javascript" | "typescript" | "csharp"
     entry: Optional[Path] = None  # handler file
     root: Optional[Path] = None  # the function's code folder: imports are followed inside it
     function_name: str = ""
@@ -58,6 +58,8 @@ def _language_of(runtime: Any) -> Optional[str]:
             return "python"
         if runtime.startswith("nodejs"):
             return "javascript"
+        if runtime.startswith("dotnet"):
+            return "csharp"
     return None
 
 
@@ -159,6 +161,8 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
     image_uri = "ImageUri" in props or isinstance(code, dict) and "ImageUri" in code
     if props.get("PackageType") == "Image" or image_uri:
         return _image(function, metadata, template_dir, paths)
+    if language == "csharp":
+        return _csharp(function, code, metadata, template_dir, paths)
     inline = props.get("InlineCode")
     if inline is None and isinstance(code, dict) and "ZipFile" in code:
         inline = code["ZipFile"]
@@ -210,6 +214,23 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
     if not _inside(entry, boundary, paths):
         return _outside(entry, boundary)
     return CodeSource(language=_language_of_file(entry), entry=entry, root=root, function_name=function_name)
+
+
+def _csharp(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path,
+            paths: Dict[str, Any]) -> CodeSource:
+    """A .NET function: the project folder, and the .cs file its Handler names (locate_csharp)."""
+    from loopcheck.code import locate_csharp  # imported here: most templates have no .NET function
+
+    folder = _code_folder(function, code, metadata, template_dir)
+    if isinstance(folder, str) or not folder.is_dir():
+        return CodeSource(reason=folder if isinstance(folder, str) else f"not found at {_shown(folder)}")
+    boundary = _boundary(template_dir, paths)
+    if not _inside(folder, boundary, paths):
+        return _outside(folder, boundary)
+    found = locate_csharp.find_entry(folder, function.properties.get("Handler"))
+    if isinstance(found, str):
+        return CodeSource(reason=found)
+    return CodeSource(language="csharp", entry=found[0], root=folder, function_name=found[1])
 
 
 def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path):
