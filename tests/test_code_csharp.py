@@ -442,3 +442,50 @@ def test_a_dotnet_function_is_located_from_the_template(tmp_path: Path, monkeypa
     assert isinstance(loaded, Template)
     model = build_model("template.yaml", loaded.data)
     assert locate_code(model, model.functions["Fn"]).reason.startswith("not found at")
+
+
+# -- one project, several functions ----------------------------------------------------------------------
+
+
+def test_each_handler_gets_only_the_writes_it_can_reach(tmp_path: Path):
+    (tmp_path / "Handlers.cs").write_text(textwrap.dedent("""\
+        namespace App;
+        public class Starter
+        {
+            static readonly IAmazonLambda Lambda = new AmazonLambdaClient();
+            private readonly Repository _repository = new(new AmazonDynamoDBClient(),
+                System.Environment.GetEnvironmentVariable("TABLE") ?? throw new Exception("TABLE"));
+            public async Task Handler(Request input, ILambdaContext context)
+            {
+                await _repository.SaveAsync(input.Id, CancellationToken.None);
+                await Lambda.InvokeAsync(new InvokeRequest { FunctionName = "worker" });
+            }
+        }
+        public class Reader
+        {
+            public Task Handler(Request input, ILambdaContext context) => Task.CompletedTask;
+        }
+        """))
+    (tmp_path / "Repository.cs").write_text(textwrap.dedent("""\
+        namespace App;
+        public sealed class Repository(IAmazonDynamoDB db, string table)
+        {
+            private readonly string _table = table;
+            public Task SaveAsync(string id, CancellationToken ct) =>
+                db.PutItemAsync(new PutItemRequest { TableName = _table }, ct);
+        }
+        """))
+    starter = analyse_csharp(tmp_path / "Handlers.cs", "App.Starter::Handler", tmp_path)
+    assert [(w.api, w.target) for w in starter.writes] == [
+        ("Invoke", Target("literal", "worker")), ("PutItem", Target("env", "TABLE"))]
+    reader = analyse_csharp(tmp_path / "Handlers.cs", "App.Reader::Handler", tmp_path)
+    assert reader.analysed and reader.writes == []
+
+
+def test_a_variable_assigned_in_a_branch_is_unknown():
+    body = """\
+    var bucket = "first";
+    if (evnt.Records.Count > 1) { bucket = Environment.GetEnvironmentVariable("OTHER"); }
+    await _s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k" });
+    """
+    assert _only(body, CLIENTS).target.kind == "unknown"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pathlib
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from loopcheck.code import keys, source_files, syntax_trees
 from loopcheck.code.budget import Budget
@@ -301,7 +301,8 @@ def _strip(node: Optional[Node]) -> Optional[Node]:
 
 
 def _args(call: Node) -> List[Node]:
-    arguments = field(call, "arguments")
+    arguments = field(call, "arguments") or next(
+        (child for child in call.named_children if child.type == "argument_list"), None)
     return [] if arguments is None else [a for a in arguments.named_children if a.type == "argument"]
 
 
@@ -428,6 +429,7 @@ class _Evaluator:
         self.cache: Dict[Tuple[int, int], object] = {}
         self.depth = 0
         self.handler: Optional[Tuple[int, Node]] = None
+        self.calls: Optional[Dict[str, List[Tuple[int, Node]]]] = None  # see call_sites
 
     def value(self, file: int, node: Optional[Node]) -> object:
         node = _strip(node)
@@ -530,6 +532,8 @@ class _Evaluator:
                     return found
             if parent.type in _TYPES:
                 member = self._member_of_class(file, parent, name)
+                if member is None and not members_only:
+                    member = self._parameter(file, parent, name)  # a primary constructor's
                 if member is not None:
                     return member
             child, parent = parent, parent.parent
@@ -538,7 +542,8 @@ class _Evaluator:
         return Unknown(f"{name} not resolved")
 
     def _local(self, file: int, scope: Node, child: Node, name: str) -> Optional[object]:
-        """`name` declared or assigned in `scope` before `child`."""
+        """`name` declared or assigned in `scope` before `child`; assigned inside a branch or
+        loop in between: unknown (which assignment ran is not known)."""
         if scope.type in _BLOCKS:
             found: Optional[object] = None
             for statement in scope.named_children:
@@ -547,6 +552,10 @@ class _Evaluator:
                 declared = self._declared_in(file, statement, name)
                 if declared is not None:
                     found = declared
+                elif found is not None and statement.type not in ("local_declaration_statement",
+                                                                  "expression_statement") \
+                        and _assigns(statement, name, self.budget):
+                    found = Unknown(f"{name} assigned in a branch")
             return found
         if scope.type == "foreach_statement" and child == field(scope, "body"):
             left = field(scope, "left")
@@ -610,7 +619,9 @@ class _Evaluator:
         return value
 
     def _parameter(self, file: int, method: Node, name: str) -> Optional[object]:
-        params = field(method, "parameters")
+        """A method's parameter, or a class's primary constructor's."""
+        params = field(method, "parameters") or next(
+            (child for child in method.named_children if child.type == "parameter_list"), None)
         found = [p for p in (params.named_children if params is not None else []) if p.type == "parameter"]
         for index, param in enumerate(found):
             if node_text(field(param, "name")) != name:
@@ -637,21 +648,33 @@ class _Evaluator:
         return values.pop() if len(values) == 1 else Unknown(f"parameter {name} differs between callers")
 
     def call_sites(self, file: int, method: Node) -> List[Tuple[int, Node]]:
-        """Calls of a method by its name (overloads by name only), inside the program."""
+        """Calls of a method by its name (overloads by name only), inside the program; for a
+        class's primary constructor, the `new Class(...)` expressions."""
+        if self.calls is None:
+            self.calls = self._index_calls()
         name = node_text(field(method, "name"))
-        sites: List[Tuple[int, Node]] = []
+        return [(index, node) for index, node in self.calls.get(name, [])
+                if not (index == file and _inside(node, method))]
+
+    def _index_calls(self) -> Dict[str, List[Tuple[int, Node]]]:
+        """Every call and object creation of the program by the name it calls, read once."""
+        found: Dict[str, List[Tuple[int, Node]]] = {}
         for index, source in enumerate(self.program.sources):
             for node in syntax_trees.named_nodes(source.root, self.budget):
-                if node.type != "invocation_expression":
+                if node.type == "invocation_expression":
+                    function = field(node, "function")
+                    called = field(function, "name") if function is not None and function.type == \
+                        "member_access_expression" else function
+                    name = _type_name(called)
+                elif node.type == "object_creation_expression":
+                    name = _type_name(field(node, "type"))
+                elif node.type == "implicit_object_creation_expression":
+                    name = _declared_type(node)
+                else:
                     continue
-                function = field(node, "function")
-                called = field(function, "name") if function is not None and function.type == \
-                    "member_access_expression" else function
-                if called is not None and node_text(called) == name and not _inside(node, method):
-                    sites.append((index, node))
-                    if len(sites) > MAX_CALL_SITES:
-                        return sites
-        return sites
+                if name:
+                    found.setdefault(name, []).append((index, node))
+        return found
 
     def _member_of_class(self, file: int, cls: Node, name: str) -> Optional[object]:
         body = field(cls, "body")
@@ -713,6 +736,8 @@ class _Evaluator:
                 found = self._member_of_class(index, cls, name)
                 if found is not None:
                     return found
+            if owner.name not in self.program.classes and name[:1].isupper():
+                return TypeName(name)  # System.Environment, System.IO.Path: a namespace, then a class
             return Unknown(f"{owner.name}.{name}")
         if isinstance(owner, Text) and name == "Length":
             return Unknown("a length")
@@ -967,6 +992,30 @@ def _enclosing_statement(node: Node) -> Optional[Node]:
     return current
 
 
+def _enclosing_method(node: Node) -> Optional[Node]:
+    current = node.parent
+    while current is not None and current.type not in _METHODS:
+        current = current.parent
+    return current
+
+
+def _declared_type(node: Node) -> str:
+    """The declared type of the variable or field a target-typed `new(...)` initialises."""
+    parent = node.parent
+    if parent is not None and parent.type == "variable_declarator":
+        declaration = parent.parent
+        return _type_name(field(declaration, "type")) if declaration is not None else ""
+    return ""
+
+
+def _assigns(statement: Node, name: str, budget: Budget) -> bool:
+    """Whether `name` is assigned anywhere inside statement (`name = ...`, `name += ...`)."""
+    for node in syntax_trees.named_nodes(statement, budget):
+        if node.type == "assignment_expression" and node_text(field(node, "left")) == name:
+            return True
+    return False
+
+
 def _inside(node: Node, container: Node) -> bool:
     return container.start_byte <= node.start_byte and node.end_byte <= container.end_byte
 
@@ -1062,7 +1111,7 @@ class _CsRequest(Request):
         self.request: Optional[Built] = None
         self.positional: Dict[str, Optional[Node]] = {}
         first = evaluator.value(file, args[0]) if args else Unknown("no request")
-        if isinstance(first, Built) and len(args) == 1:
+        if isinstance(first, Built) and (len(args) == 1 or first.type_name.endswith("Request")):
             self.request = first
         else:
             names = POSITIONAL.get((service, api), ())
@@ -1246,10 +1295,40 @@ class _Writes:
         self.result = evaluator.program.result
 
     def find(self) -> None:
+        reachable = self._reachable()
         for file, source in enumerate(self.evaluator.program.sources):
             for node in syntax_trees.named_nodes(source.root, self.evaluator.budget):
                 if node.type == "invocation_expression":
-                    self._call(file, node)
+                    method = _enclosing_method(node)
+                    if reachable is None or method is None or (file, method.id) in reachable:
+                        self._call(file, node)
+
+    def _reachable(self) -> Optional[Set[Tuple[int, int]]]:
+        """(file, node id) of the methods the handler may run: the methods and constructors it
+        calls or names, by name, transitively (all of them when the handler is not found). A
+        project holds several functions' handlers; each function runs only its own."""
+        handler = self.evaluator.handler
+        if handler is None:
+            return None
+        program = self.evaluator.program
+        seen: Set[Tuple[int, int]] = {(handler[0], handler[1].id)}
+        queue = [handler]
+        while queue:
+            file, method = queue.pop()
+            own_name = field(method, "name")
+            for node in syntax_trees.named_nodes(method, self.evaluator.budget):
+                name = ""
+                if node.type == "identifier" and node != own_name:
+                    name = node_text(node)
+                elif node.type == "object_creation_expression":
+                    name = _type_name(field(node, "type"))
+                elif node.type == "implicit_object_creation_expression":
+                    name = _declared_type(node)
+                for found in program.methods.get(name, []) if name else []:
+                    if (found[0], found[1].id) not in seen:
+                        seen.add((found[0], found[1].id))
+                        queue.append(found)
+        return seen
 
     def _call(self, file: int, node: Node) -> None:
         function = field(node, "function")
