@@ -332,7 +332,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
         return CodeSource(reason=f"not found at {_shown(dockerfile_path)}")
     dockerfile = build_sources.parse_dockerfile(text, _shown(dockerfile_path))
     runtime = build_sources.base_runtime(dockerfile)
-    if runtime is not None and _language_of(runtime) is None:
+    if runtime is not None and _language_of(runtime) not in ("python", "javascript"):  # .NET images: not read
         return CodeSource(reason=f"unsupported language {runtime}")
     image_config = mapping(function.properties.get("ImageConfig"))
     command = image_config.get("Command")
