@@ -188,6 +188,7 @@ def test_sqs_send_back_to_the_record_source_queue():
     ("Path.GetFileNameWithoutExtension(key)", Basename(Stem(IncomingKey()))),
     ('Path.ChangeExtension(key, "png")', Concat((Stem(IncomingKey()), Lit(".png")))),
     ("WebUtility.UrlDecode(key)", IncomingKey()),
+    ("key.Split('/').Last()", Basename(IncomingKey())),
     ("$\"{DateTime.UtcNow:yyyy}/{key}\"", Concat((AnyText("formatted"), Lit("/"), IncomingKey()))),
 ])
 def test_key_expressions(expression: str, key: object):
@@ -480,6 +481,12 @@ def test_each_handler_gets_only_the_writes_it_can_reach(tmp_path: Path):
         ("Invoke", Target("literal", "worker")), ("PutItem", Target("env", "TABLE"))]
     reader = analyse_csharp(tmp_path / "Handlers.cs", "App.Reader::Handler", tmp_path)
     assert reader.analysed and reader.writes == []
+
+
+def test_a_target_typed_new_takes_the_declared_type():
+    members = "private static readonly AmazonS3Client S3 = new();"
+    found = _only('await S3.PutObjectAsync(new() { BucketName = "out", Key = "k" });', members)
+    assert (found.service, found.target) == ("s3", Target("literal", "out"))
 
 
 def test_a_variable_assigned_in_a_branch_is_unknown():

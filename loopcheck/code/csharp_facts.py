@@ -205,6 +205,14 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class SplitText:
+    """`key.Split('/')`: its last item is the base name."""
+
+    source: KeyExpr
+    separator: str
+
+
+@dataclass(frozen=True)
 class HeadResult:
     """GetObjectMetadataAsync's response; `incoming`: for the object whose event invoked us."""
 
@@ -612,8 +620,11 @@ class _Evaluator:
         """A value whose declared type says more than its initializer (an SDK client
         interface set by dependency injection)."""
         type_name = _type_name(type_node)
-        if isinstance(value, Unknown) and type_name in CLIENT_TYPES:
+        target_typed = isinstance(value, Built) and not value.type_name  # `new()`: the declared type
+        if (isinstance(value, Unknown) or target_typed) and type_name in CLIENT_TYPES:
             return Client(CLIENT_TYPES[type_name])
+        if target_typed and isinstance(value, Built):
+            value = replace(value, type_name=type_name)
         if isinstance(value, Built) and declarator is not None:
             return replace(value, var=(declarator.id, 0))
         return value
@@ -800,6 +811,8 @@ class _Evaluator:
             return Unknown(f"the result of {method}")
         if method in ("ConfigureAwait", "GetAwaiter", "GetResult"):
             return owner
+        if isinstance(owner, SplitText) and method in ("Last", "LastOrDefault") and owner.separator == "/":
+            return Text(keys.basename(owner.source))
         if method in ("First", "FirstOrDefault", "Single", "SingleOrDefault", "ElementAt"):
             return self._element_of(file, owner)
         if isinstance(owner, Parsed) and method in PARSED_GETTERS and args:
@@ -861,6 +874,9 @@ class _Evaluator:
                     return Text(Lit(source.text.replace(old.text, new.text)))
                 return Text(keys.bounded(keys.Replace(source, old.text, new.text)))
             return Text(AnyText("a replacement not followed"))
+        separator = key_of(values[0]) if len(values) == 1 else None
+        if method == "Split" and isinstance(separator, Lit):
+            return SplitText(source, separator.text)
         if method == "Substring" and values and isinstance(values[0], Number):
             start = values[0].value
             if len(values) == 1:
@@ -894,7 +910,8 @@ class _Evaluator:
         """(name node, value node) of an initializer: `Name = v`, `["k"] = v`, `{ "k", v }`,
         then of later statements on the variable holding it (`x.Name = v`, `x.Name.Add(k, v)`,
         `x.Name[k] = v`: those give ("Name", a dictionary entry) pairs)."""
-        init = field(built.node, "initializer")
+        init = field(built.node, "initializer") or next(
+            (child for child in built.node.named_children if child.type == "initializer_expression"), None)
         entries: List[Tuple[Node, Node]] = []
         for item in init.named_children if init is not None else []:
             if item.type == "assignment_expression":
