@@ -195,7 +195,7 @@ class Built:
     type_name: str
     node: Node
     file: int
-    var: Optional[Tuple[int, int]] = None  # (node id of the variable's block, name hash) -- see _mutations
+    var: Optional[int] = None  # node id of the variable declarator holding it (see _mutations)
 
 
 @dataclass(frozen=True)
@@ -626,7 +626,7 @@ class _Evaluator:
         if target_typed and isinstance(value, Built):
             value = replace(value, type_name=type_name)
         if isinstance(value, Built) and declarator is not None:
-            return replace(value, var=(declarator.id, 0))
+            return replace(value, var=declarator.id)
         return value
 
     def _parameter(self, file: int, method: Node, name: str) -> Optional[object]:
@@ -943,7 +943,7 @@ class _Evaluator:
         declaration of the variable holding `built`, in the same block."""
         if built.var is None:
             return None
-        declarator = _find_by_id(built.node, built.var[0])
+        declarator = _find_by_id(built.node, built.var)
         if declarator is None:
             return None
         variable = node_text(field(declarator, "name"))
@@ -1210,8 +1210,7 @@ class _Guards:
         markers: List[str] = []
         for node in syntax_trees.walk(atom, 400):
             value = self.evaluator.value(file, node)
-            if isinstance(value, (HeadResult, MetadataPart)) and (
-                    value.incoming if isinstance(value, (HeadResult, MetadataPart)) else False):
+            if isinstance(value, (HeadResult, MetadataPart)) and value.incoming:
                 kinds.append("metadata")
             elif isinstance(value, Text) and keys.mentions_incoming(value.expr):
                 kinds.append("key")
