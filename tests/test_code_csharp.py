@@ -496,3 +496,26 @@ def test_a_variable_assigned_in_a_branch_is_unknown():
     await _s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k" });
     """
     assert _only(body, CLIENTS).target.kind == "unknown"
+
+
+def test_an_executable_assembly_with_a_lambda_handler_in_top_level_statements():
+    program = textwrap.dedent("""\
+        using Amazon.Lambda.RuntimeSupport;
+        var s3 = new AmazonS3Client();
+        var handler = async (S3Event evnt, ILambdaContext context) =>
+        {
+            foreach (var record in evnt.Records)
+            {
+                await s3.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = record.S3.Bucket.Name,
+                    Key = "copies/" + record.S3.Object.Key,
+                });
+            }
+        };
+        await LambdaBootstrapBuilder.Create(handler, new DefaultLambdaJsonSerializer()).Build().RunAsync();
+        """)
+    facts = analyse_csharp_source(program, "Program.cs", "::handler")
+    assert facts.analysed and not facts.problems, facts.problems
+    assert [(w.target, w.key) for w in facts.writes] == [
+        (Target("event-source"), Concat((Lit("copies/"), IncomingKey())))]
