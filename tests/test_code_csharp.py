@@ -519,3 +519,22 @@ def test_an_executable_assembly_with_a_lambda_handler_in_top_level_statements():
     assert facts.analysed and not facts.problems, facts.problems
     assert [(w.target, w.key) for w in facts.writes] == [
         (Target("event-source"), Concat((Lit("copies/"), IncomingKey())))]
+
+
+@pytest.mark.parametrize("call, api, table", [
+    ("await _context.SaveAsync(order);", "PutItem", "Orders"),
+    ("await _context.SaveAsync(new Order { Id = \"1\" });", "PutItem", "Orders"),
+    ("await _context.DeleteAsync<Order>(\"1\");", "DeleteItem", "Orders"),
+    ("await _context.SaveAsync(input);", "PutItem", "Orders"),
+    ("await _context.SaveAsync(Build());", "PutItem", None),
+])
+def test_dynamodb_context_writes_the_table_of_the_item_class(call: str, api: str, table: object):
+    members = """\
+    private readonly IDynamoDBContext _context = new DynamoDBContext(new AmazonDynamoDBClient());
+    """
+    item_class = '[DynamoDBTable("Orders")]\npublic class Order { public string Id { get; set; } }\n'
+    program = _program("var order = new Order { Id = \"1\" };\n" + call, members, "Order input") + item_class
+    facts = analyse_csharp_source(program, "Function.cs", HANDLER)
+    assert [(w.service, w.api, w.details.get("Table")) for w in facts.writes] == [("dynamodb", api, "resource")]
+    target = facts.writes[0].target
+    assert target == Target("literal", table) if table else target.kind == "unknown"

@@ -14,6 +14,7 @@ The code is never run or compiled.
 from __future__ import annotations
 
 import pathlib
+import re
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -46,6 +47,7 @@ MAX_CALL_SITES = 8  # call sites of one helper followed
 
 # -- the AWS SDK for .NET --------------------------------------------------------------------------
 # Client classes and interfaces (AWSSDK.* packages), by service as facts.Write names it.
+CONTEXT_SERVICE = "dynamodb-context"  # the object persistence model: the table is the item class's
 CLIENT_TYPES: Dict[str, str] = {
     "AmazonS3Client": "s3", "IAmazonS3": "s3", "TransferUtility": "s3", "ITransferUtility": "s3",
     "AmazonSQSClient": "sqs", "IAmazonSQS": "sqs",
@@ -57,6 +59,7 @@ CLIENT_TYPES: Dict[str, str] = {
     "AmazonCloudWatchEventsClient": "events", "IAmazonCloudWatchEvents": "events",
     "AmazonLambdaClient": "lambda", "IAmazonLambda": "lambda",
     "AmazonStepFunctionsClient": "states", "IAmazonStepFunctions": "states",
+    "DynamoDBContext": CONTEXT_SERVICE, "IDynamoDBContext": CONTEXT_SERVICE,
 }
 
 # Method name (async and the older synchronous form) -> catalog API, per service. Lambda's
@@ -76,6 +79,11 @@ METHODS: Dict[str, Dict[str, str]] = {
     "lambda": {"Invoke": "Invoke", "InvokeAsyncAsync": "InvokeAsync"},
     "states": {"StartExecution": "StartExecution", "StartSyncExecution": "StartSyncExecution"},
 }
+
+# DynamoDBContext (Amazon.DynamoDBv2.DataModel): the item's class names its table with
+# [DynamoDBTable("Name")]; SaveAsync puts the item, DeleteAsync deletes it.
+CONTEXT_METHODS: Dict[str, str] = {"Save": "PutItem", "Delete": "DeleteItem"}
+TABLE_ATTRIBUTE = re.compile(r'\bDynamoDBTable(?:Attribute)?\s*\(\s*"([^"]+)"')
 
 # The request class of a call on a client the evaluator could not identify names its service.
 REQUEST_SERVICES: Dict[str, str] = {
@@ -549,6 +557,31 @@ class _Evaluator:
             return TypeName(name)
         return Unknown(f"{name} not resolved")
 
+    def type_of(self, file: int, node: Optional[Node]) -> str:
+        """The class of an expression, when its syntax says: `new Order {...}`, or a local,
+        parameter or field declared with a type."""
+        node = _strip(node)
+        if node is None:
+            return ""
+        if node.type == "object_creation_expression":
+            return _type_name(field(node, "type"))
+        if node.type != "identifier":
+            return ""
+        name = node_text(node)
+        current = node.parent
+        while current is not None:
+            self.budget.tick()
+            for declared in _declarations(current):
+                if node_text(field(declared, "name")) == name:
+                    owner = declared.parent if declared.type == "variable_declarator" else declared
+                    type_name = _type_name(field(owner, "type"))
+                    if type_name == "var":
+                        kids = [k for k in declared.named_children if k != field(declared, "name")]
+                        return self.type_of(file, kids[-1]) if kids else ""
+                    return type_name
+            current = current.parent
+        return ""
+
     def _local(self, file: int, scope: Node, child: Node, name: str) -> Optional[object]:
         """`name` declared or assigned in `scope` before `child`; assigned inside a branch or
         loop in between: unknown (which assignment ran is not known)."""
@@ -1009,11 +1042,38 @@ def _enclosing_statement(node: Node) -> Optional[Node]:
     return current
 
 
+def _table_of_class(program: _Program, class_name: str) -> str:
+    """The table a [DynamoDBTable("Name")] attribute on the class names ("" if none)."""
+    for _, cls in program.classes.get(class_name, []):
+        for child in cls.named_children:
+            if child.type == "attribute_list":
+                match = TABLE_ATTRIBUTE.search(node_text(child))
+                if match:
+                    return match.group(1)
+    return ""
+
+
 def _enclosing_method(node: Node) -> Optional[Node]:
     current = node.parent
     while current is not None and current.type not in _METHODS:
         current = current.parent
     return current
+
+
+def _declarations(scope: Node) -> List[Node]:
+    """Parameters and variable declarators directly in scope (a method, block or class body)."""
+    found: List[Node] = []
+    for child in scope.named_children:
+        if child.type == "parameter_list":
+            found += [p for p in child.named_children if p.type == "parameter"]
+        elif child.type in ("local_declaration_statement", "field_declaration", "variable_declaration"):
+            declarations = [child] if child.type == "variable_declaration" else \
+                [d for d in child.named_children if d.type == "variable_declaration"]
+            for declaration in declarations:
+                found += [d for d in declaration.named_children if d.type == "variable_declarator"]
+        elif child.type == "declaration_list":
+            found += _declarations(child)
+    return found
 
 
 def _declared_type(node: Node) -> str:
@@ -1352,10 +1412,14 @@ class _Writes:
             return
         method = _type_name(field(function, "name"))
         base = method[:-len("Async")] if method.endswith("Async") else method
-        if not any(base in table for table in METHODS.values()):
+        if not any(base in table for table in METHODS.values()) and base not in CONTEXT_METHODS:
             return
         owner = self.evaluator.value(file, field(function, "expression"))
         args = [_arg_value_node(a) for a in _args(node)]
+        if isinstance(owner, Client) and owner.service == CONTEXT_SERVICE:
+            if base in CONTEXT_METHODS and args:
+                self._context_write(file, node, CONTEXT_METHODS[base], field(function, "name"), args[0])
+            return
         service = owner.service if isinstance(owner, Client) else None
         if service is None:
             if not isinstance(owner, Unknown) or not args:
@@ -1372,6 +1436,25 @@ class _Writes:
         if api is None:
             return
         self._add(file, node, service, api, args)
+
+    def _context_write(self, file: int, node: Node, api: str, method: Optional[Node],
+                       item: Optional[Node]) -> None:
+        """`context.SaveAsync(item)` / `SaveAsync<Order>(...)`: a write to the table the item's
+        class names in its [DynamoDBTable] attribute."""
+        type_arguments = next((c for c in method.named_children if c.type == "type_argument_list"), None) \
+            if method is not None and method.type == "generic_name" else None
+        class_name = _type_name(type_arguments.named_children[0]) if type_arguments is not None and \
+            type_arguments.named_children else self.evaluator.type_of(file, item)
+        table = _table_of_class(self.evaluator.program, class_name)
+        target = Text(Lit(table)) if table else Unknown(f"the table of {class_name or 'an item not followed'}")
+        source = self.evaluator.program.sources[file]
+        row = sdk_catalog.row("dynamodb", api)
+        read = read_write(row, Request(), "resource", target=_CsValue(self.evaluator, target))
+        line_start = node.start_byte - node.start_point[1]
+        column = source_files.character_column(source.data, line_start, node.start_byte)
+        for slot, write in enumerate(read.writes(source.display, node.start_point[0] + 1, column,
+                                                 self.guards.at(file, node))):
+            self.result.write(write, slot)
 
     def _add(self, file: int, node: Node, service: str, api: str, args: List[Optional[Node]]) -> None:
         source = self.evaluator.program.sources[file]
