@@ -527,6 +527,8 @@ def test_an_executable_assembly_with_a_lambda_handler_in_top_level_statements():
     ("await _context.DeleteAsync<Order>(\"1\");", "DeleteItem", "Orders"),
     ("await _context.SaveAsync(input);", "PutItem", "Orders"),
     ("await _context.SaveAsync(Build());", "PutItem", None),
+    ("await _context.SaveAsync(order, new DynamoDBOperationConfig { OverrideTableName = T });",
+     "PutItem", None),
 ])
 def test_dynamodb_context_writes_the_table_of_the_item_class(call: str, api: str, table: object):
     members = """\

@@ -83,6 +83,8 @@ METHODS: Dict[str, Dict[str, str]] = {
 # DynamoDBContext (Amazon.DynamoDBv2.DataModel): the item's class names its table with
 # [DynamoDBTable("Name")]; SaveAsync puts the item, DeleteAsync deletes it.
 CONTEXT_METHODS: Dict[str, str] = {"Save": "PutItem", "Delete": "DeleteItem"}
+# Settings that put the item in another table than the attribute names: then it is unknown.
+TABLE_OVERRIDES = (b"OverrideTableName", b"TableNamePrefix", b"TypeMappings")
 TABLE_ATTRIBUTE = re.compile(r'\bDynamoDBTable(?:Attribute)?\s*\(\s*"([^"]+)"')
 
 # The request class of a call on a client the evaluator could not identify names its service.
@@ -1445,8 +1447,11 @@ class _Writes:
             if method is not None and method.type == "generic_name" else None
         class_name = _type_name(type_arguments.named_children[0]) if type_arguments is not None and \
             type_arguments.named_children else self.evaluator.type_of(file, item)
-        table = _table_of_class(self.evaluator.program, class_name)
-        target = Text(Lit(table)) if table else Unknown(f"the table of {class_name or 'an item not followed'}")
+        program = self.evaluator.program
+        overridden = any(word in source.data for source in program.sources for word in TABLE_OVERRIDES)
+        table = "" if overridden else _table_of_class(program, class_name)
+        why = f"the table of {class_name or 'an item not followed'}" + (" (overridden)" if overridden else "")
+        target = Text(Lit(table)) if table else Unknown(why)
         source = self.evaluator.program.sources[file]
         row = sdk_catalog.row("dynamodb", api)
         read = read_write(row, Request(), "resource", target=_CsValue(self.evaluator, target))
