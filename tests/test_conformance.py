@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Tuple
 import pytest
 import yaml
 
+from loopcheck.code.csharp_facts import analyse_csharp_source
 from loopcheck.code.facts import (
     AnyText,
     Basename,
@@ -38,6 +39,7 @@ ANALYSERS: Dict[str, Callable[[str, str], CodeFacts]] = {
     ".ts": lambda text, name: analyse_js_source(text, name, "handler", typescript=True),
     ".java": lambda text, name: analyse_java_source(text, name, "Handler::handler"),
     ".go": lambda text, name: analyse_go_source(text, name, "handler"),
+    ".cs": lambda text, name: analyse_csharp_source(text, name, "Conformance.Function::handler"),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loopcheck.code import js_facts, python_facts
+from loopcheck.code import csharp_facts, js_facts, python_facts
 from loopcheck.code.evidence import S3_API_ACTION
 from loopcheck.knowledge import sdk_catalog
 from loopcheck.knowledge.event_paths import API_ACTIONS
@@ -32,6 +32,14 @@ def test_every_js_method_and_command_calls_a_catalog_row_or_a_read() -> None:
         for api in methods.values():
             assert api in js_facts._READ_APIS or (js_facts._service_of_table(table), api) in sdk_catalog.BY_API
     assert ("@aws-sdk/client-dynamodb", "ExecuteStatementCommand") in js_facts._V3_COMMANDS
+
+
+def test_every_dotnet_method_calls_a_catalog_row() -> None:
+    for service, methods in csharp_facts.METHODS.items():
+        for api in methods.values():
+            assert (service, api) in sdk_catalog.BY_API, (service, api)
+    assert set(csharp_facts.REQUEST_SERVICES.values()) <= set(csharp_facts.METHODS)
+    assert set(csharp_facts.POSITIONAL) <= set(sdk_catalog.BY_API)
 
 
 def test_s3_rows_name_their_key_and_others_do_not() -> None:

@@ -119,6 +119,10 @@ def _run_analyser(source: CodeSource) -> CodeFacts:
         from loopcheck.code import java_facts
 
         return java_facts.analyse_java(source.entry, source.function_name, source.root)
+    if source.language == "csharp" and source.entry is not None and source.root is not None:
+        from loopcheck.code import csharp_facts
+
+        return csharp_facts.analyse_csharp(source.entry, source.function_name, source.root)
     from loopcheck.code import js_facts
 
     if source.inline_text is not None:

@@ -1290,14 +1290,6 @@ class _Guards:
         self.budget = evaluator.budget
         self._order: Dict[Guard, Tuple[int, int]] = {}
         self._exiting: Dict[Tuple[int, int], Set[Guard]] = {}
-        self.tested: Dict[Guard, Set[str]] = {}  # a metadata guard -> the metadata entries it reads
-
-    def markers(self, guards: Tuple[Guard, ...]) -> Set[str]:
-        """The markers these guards test (marker guards, and the entries metadata guards read)."""
-        found = {guard.marker for guard in guards if guard.marker}
-        for guard in guards:
-            found |= self.tested.get(guard, set())
-        return found
 
     def at(self, mod: int, node: Node) -> Tuple[Guard, ...]:
         found = self._dominating(mod, node, 0, frozenset())
@@ -1368,10 +1360,7 @@ class _Guards:
         values = self._values_read(mod, atom)
         metadata = [value for value in values if isinstance(value, Metadata) and value.incoming]
         if metadata:
-            guard = Guard("metadata", line, text)
-            names = {f"metadata.{value.name}" for value in metadata if value.name}
-            self.tested.setdefault(guard, set()).update(names)
-            return guard
+            return Guard("metadata", line, text)
         marker = next((name for name in map(_marker_of, values) if name), None)
         if marker is not None:
             return Guard("marker", line, text, marker=marker)
@@ -1535,11 +1524,11 @@ class _Writes:
         row, byte_column = node.start_point
         column = source_files.character_column(source.data, node.start_byte - byte_column, node.start_byte)
         guards = self.guards.at(mod, node)
-        # A mark counts where the function also tests it on its input: that is what skips its own output.
-        tested = self.guards.markers(guards)
-        marks = tuple(mark for mark in candidates if mark in tested)
+        # What the write sets, whether or not this function tests it (facts.Write.marks): the
+        # shared request reading's marks and what only the Java evaluator follows.
         for slot, write in enumerate(read.writes(source.display, row + 1, column, guards)):
-            self.result.write(replace(write, marks=marks) if marks and not write.marks else write, slot)
+            marks = tuple(dict.fromkeys(write.marks + candidates))
+            self.result.write(replace(write, marks=marks) if marks != write.marks else write, slot)
 
     def _table_write(self, mod: int, node: Node, table: TableRef, method: str) -> None:
         api = _TABLE_METHODS.get(method)

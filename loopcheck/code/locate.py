@@ -39,7 +39,7 @@ __all__ = ["CodeSource", "locate_code", "problem_reason", "repository_root"]
 class CodeSource:
     """What to analyse for one function, or why nothing can be."""
 
-    language: Optional[str] = None  # "python" | "javascript" | "typescript" | "java" | "go"
+    language: Optional[str] = None  # "python" | "javascript" | "typescript" | "java" | "go" | "csharp"
     entry: Optional[Path] = None  # handler file
     root: Optional[Path] = None  # the function's code folder: imports are followed inside it
     function_name: str = ""
@@ -61,6 +61,8 @@ def _language_of(runtime: Any) -> Optional[str]:
             return "javascript"
         if runtime.startswith("java"):
             return "java"
+        if runtime.startswith("dotnet"):
+            return "csharp"
     return None
 
 
@@ -162,6 +164,8 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
     image_uri = "ImageUri" in props or isinstance(code, dict) and "ImageUri" in code
     if props.get("PackageType") == "Image" or image_uri:
         return _image(function, metadata, template_dir, paths)
+    if language == "csharp":
+        return _csharp(function, code, metadata, template_dir, paths)
     inline = props.get("InlineCode")
     if inline is None and isinstance(code, dict) and "ZipFile" in code:
         inline = code["ZipFile"]
@@ -237,6 +241,23 @@ def _go(function: Function, code: Any, metadata: Dict[str, Any], template_dir: P
     handler = function.properties.get("Handler")
     name = handler if isinstance(handler, str) else ""  # the binary's name: go_facts finds the handler
     return CodeSource(language="go", entry=entry, root=root, function_name=name)
+
+
+def _csharp(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path,
+            paths: Dict[str, Any]) -> CodeSource:
+    """A .NET function: the project folder, and the .cs file its Handler names (locate_csharp)."""
+    from loopcheck.code import locate_csharp  # imported here: most templates have no .NET function
+
+    folder = _code_folder(function, code, metadata, template_dir)
+    if isinstance(folder, str) or not folder.is_dir():
+        return CodeSource(reason=folder if isinstance(folder, str) else f"not found at {_shown(folder)}")
+    boundary = _boundary(template_dir, paths)
+    if not _inside(folder, boundary, paths):
+        return _outside(folder, boundary)
+    found = locate_csharp.find_entry(folder, function.properties.get("Handler"))
+    if isinstance(found, str):
+        return CodeSource(reason=found)
+    return CodeSource(language="csharp", entry=found[0], root=folder, function_name=found[1])
 
 
 def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path):
@@ -363,7 +384,7 @@ def _image(function: Function, metadata: Dict[str, Any], template_dir: Path,
         return CodeSource(reason=f"not found at {_shown(dockerfile_path)}")
     dockerfile = build_sources.parse_dockerfile(text, _shown(dockerfile_path))
     runtime = build_sources.base_runtime(dockerfile)
-    if runtime is not None and _language_of(runtime) in (None, "java"):
+    if runtime is not None and _language_of(runtime) not in ("python", "javascript"):  # other images: not read
         return CodeSource(reason=f"unsupported language {runtime}")
     image_config = mapping(function.properties.get("ImageConfig"))
     command = image_config.get("Command")

@@ -9,5 +9,6 @@ and `.cjs` handlers; TypeScript sources build to them.
 PYTHON_SUFFIXES = (".py",)
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 BUILT_SUFFIXES = (".js", ".mjs", ".cjs")  # what a bundler or tsc writes, and Node runs
+CSHARP_SUFFIXES = (".cs",)  # a .NET project's sources (all of them compile together)
 TS_SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 JAVA_SUFFIXES = (".java",)  # a Java handler class `pkg.Class` is src/main/java/pkg/Class.java
