@@ -1338,19 +1338,23 @@ def _attribute_marker(evaluator: _Evaluator, file: int, node: Node, value: Event
     return f"attribute.{name.expr.text}" if isinstance(name, Text) and isinstance(name.expr, Lit) else ""
 
 
-def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
-    node = condition
+def _in_parentheses(node: Optional[Node]) -> Optional[Node]:
     while node is not None and node.type == "parenthesized_expression" and node.named_children:
         node = node.named_children[0]
-    if node is None:
-        return []
+    return node
+
+
+def _negated(node: Node) -> Optional[Node]:
     if node.type == "prefix_unary_expression" and node_text(node).startswith("!") and node.named_children:
-        return _atoms(node.named_children[-1], not exits_when_true)
-    if node.type == "binary_expression":
-        operator = next((node_text(c) for c in node.children if not c.is_named), "")
-        if (operator == "||" and exits_when_true) or (operator == "&&" and not exits_when_true):
-            return _atoms(field(node, "left"), exits_when_true) + _atoms(field(node, "right"), exits_when_true)
-    return [(node, exits_when_true)]
+        return node.named_children[-1]
+    return None
+
+
+_GUARD_SYNTAX = syntax_trees.GuardSyntax(_in_parentheses, _negated, _EXITS, frozenset({"block"}))
+
+
+def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
+    return syntax_trees.condition_atoms(condition, exits_when_true, _GUARD_SYNTAX)
 
 
 def _exits(statement: Optional[Node]) -> bool:

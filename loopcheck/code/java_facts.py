@@ -1452,18 +1452,18 @@ def _marker_of(value: Any) -> Optional[str]:
     return None
 
 
-def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
-    node = _strip(condition)
-    if node is None:
-        return []
+def _negated(node: Node) -> Optional[Node]:
     if node.type == "unary_expression" and _text(_field(node, "operator")) == "!":
-        return _atoms(_field(node, "operand"), not exits_when_true)
-    if node.type == "binary_expression":
-        operator = _text(_field(node, "operator"))
-        if (operator == "||" and exits_when_true) or (operator == "&&" and not exits_when_true):
-            left = _atoms(_field(node, "left"), exits_when_true)
-            return left + _atoms(_field(node, "right"), exits_when_true)
-    return [(node, exits_when_true)]
+        return _field(node, "operand")
+    return None
+
+
+_GUARD_SYNTAX = syntax_trees.GuardSyntax(_strip, _negated, _EXITS, frozenset({"block"}),
+                                         frozenset({"line_comment", "block_comment"}))
+
+
+def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
+    return syntax_trees.condition_atoms(condition, exits_when_true, _GUARD_SYNTAX)
 
 
 def _exits(statement: Optional[Node]) -> bool:

@@ -2413,20 +2413,17 @@ def _event_field_kind(value: Value) -> Optional[str]:
     return event_field_kind(value.path) if isinstance(value, EventPart) else None
 
 
-def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
-    """Split a test into parts each of which alone makes the code exit: `a || b` exits when
-    either holds; `!(a && b)` exits when either fails."""
-    node = _strip(condition)
-    if node is None:
-        return []
+def _negated(node: Node) -> Optional[Node]:
     if node.type == "unary_expression" and _text(_field(node, "operator")) == "!":
-        return _atoms(_field(node, "argument"), not exits_when_true)
-    if node.type == "binary_expression":
-        operator = _text(_field(node, "operator"))
-        if (operator == "||" and exits_when_true) or (operator == "&&" and not exits_when_true):
-            left = _atoms(_field(node, "left"), exits_when_true)
-            return left + _atoms(_field(node, "right"), exits_when_true)
-    return [(node, exits_when_true)]
+        return _field(node, "argument")
+    return None
+
+
+_GUARD_SYNTAX = syntax_trees.GuardSyntax(_strip, _negated, _EXITS, frozenset({"statement_block"}))
+
+
+def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node, bool]]:
+    return syntax_trees.condition_atoms(condition, exits_when_true, _GUARD_SYNTAX)
 
 
 def _exits(statement: Optional[Node]) -> bool:

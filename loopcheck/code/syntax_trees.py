@@ -1,6 +1,7 @@
-"""tree-sitter, for every handler language parsed with it (JavaScript and TypeScript now; the
-next languages too): whether its grammar packages are installed, a parser for a grammar, the
-line of the first syntax error, walks over named nodes, and a node's text and fields.
+"""tree-sitter, for every handler language parsed with it (JavaScript, TypeScript, Java, Go,
+C#): whether its grammar packages are installed, a parser for a grammar, the line of the first
+syntax error, walks over named nodes, a node's text and fields, and how the C-family grammars
+split a guard's condition into its tests and tell a branch that always leaves.
 
 Why here: none of this depends on the language's grammar, only on tree-sitter's tree. The
 language's own part is which grammar and what its node types mean. tree-sitter is imported
@@ -10,7 +11,8 @@ only when a parser is made: importing loopcheck (or an analyser) never needs it.
 from __future__ import annotations
 
 import importlib.util
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, FrozenSet, Iterator, List, Optional, Tuple
 
 from loopcheck.code.budget import Budget
 
@@ -88,3 +90,59 @@ def named_nodes(root: Node, budget: Budget) -> Iterator[Node]:
             if not cursor.goto_parent():  # the cursor never leaves root
                 budget.tick(seen)
                 return
+
+
+# -- guards in C-family grammars ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuardSyntax:
+    """How one C-family grammar (JavaScript/TypeScript, Java, C#) spells the parts of a check
+    that guards a write: what wraps an expression, a negation, a block and a statement that
+    leaves it."""
+
+    strip: Callable[[Optional[Node]], Optional[Node]]  # parentheses and the like around an expression
+    negated: Callable[[Node], Optional[Node]]  # the operand of `!x`; None when the node is no negation
+    exit_types: FrozenSet[str]  # return / continue / throw / break statements
+    block_types: FrozenSet[str]
+    comment_types: FrozenSet[str] = frozenset({"comment"})
+
+
+def binary_operator(node: Node) -> str:
+    """A binary expression's operator, whether the grammar names it as a field or not."""
+    operator = field(node, "operator")
+    if operator is not None:
+        return node_text(operator)
+    return next((node_text(child) for child in node.children if not child.is_named), "")
+
+
+def condition_atoms(condition: Optional[Node], exits_when_true: bool,
+                    syntax: GuardSyntax) -> List[Tuple[Node, bool]]:
+    """The tests a condition is made of, each with whether the code leaves when that test holds:
+    `!a` flips it; `a || b` in a branch that leaves (or `a && b` guarding the rest) is each of a
+    and b on its own; anything else is one test."""
+    node = syntax.strip(condition)
+    if node is None:
+        return []
+    operand = syntax.negated(node)
+    if operand is not None:
+        return condition_atoms(operand, not exits_when_true, syntax)
+    if node.type == "binary_expression":
+        operator = binary_operator(node)
+        if (operator == "||" and exits_when_true) or (operator == "&&" and not exits_when_true):
+            return (condition_atoms(field(node, "left"), exits_when_true, syntax)
+                    + condition_atoms(field(node, "right"), exits_when_true, syntax))
+    return [(node, exits_when_true)]
+
+
+def always_exits(statement: Optional[Node], syntax: GuardSyntax) -> bool:
+    """Whether a statement always leaves: it returns, continues, throws or breaks, or is a block
+    whose last statement does."""
+    if statement is None:
+        return False
+    if statement.type in syntax.exit_types:
+        return True
+    if statement.type in syntax.block_types:
+        statements = [kid for kid in statement.named_children if kid.type not in syntax.comment_types]
+        return bool(statements) and always_exits(statements[-1], syntax)
+    return False
