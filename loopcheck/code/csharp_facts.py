@@ -1358,13 +1358,7 @@ def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node,
 
 
 def _exits(statement: Optional[Node]) -> bool:
-    if statement is None:
-        return False
-    if statement.type in _EXITS:
-        return True
-    if statement.type == "block":
-        return bool(statement.named_children) and _exits(statement.named_children[-1])
-    return False
+    return syntax_trees.always_exits(statement, _GUARD_SYNTAX)
 
 
 # -- writes and markers -----------------------------------------------------------------------------

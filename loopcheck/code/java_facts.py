@@ -1467,14 +1467,7 @@ def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node,
 
 
 def _exits(statement: Optional[Node]) -> bool:
-    if statement is None:
-        return False
-    if statement.type in _EXITS:
-        return True
-    if statement.type == "block":
-        kids = [kid for kid in statement.named_children if kid.type not in ("line_comment", "block_comment")]
-        return bool(kids) and kids[-1].type in _EXITS
-    return False
+    return syntax_trees.always_exits(statement, _GUARD_SYNTAX)
 
 
 # -- writes -----------------------------------------------------------------------------------------

@@ -2427,14 +2427,7 @@ def _atoms(condition: Optional[Node], exits_when_true: bool) -> List[Tuple[Node,
 
 
 def _exits(statement: Optional[Node]) -> bool:
-    if statement is None:
-        return False
-    if statement.type in _EXITS:
-        return True
-    if statement.type == "statement_block":
-        kids = _kids(statement)
-        return bool(kids) and kids[-1].type in _EXITS
-    return False
+    return syntax_trees.always_exits(statement, _GUARD_SYNTAX)
 
 
 def _comparison_meaning(
