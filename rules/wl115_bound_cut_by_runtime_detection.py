@@ -19,6 +19,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, writer, ctx.actor_path(writer),
             f"loop {ctx.path_text(loop)} is {bound_text(bound)}, but {RUNTIME_TEXT['stops-at-16']}",
             cycle=loop.cycle, notes=ctx.loop_notes(loop), evidence=loop.evidence,
+            fix=(f"set RecursiveLoop: Allow on {ctx.display(writer)}, the bound in its code being the guard "
+                 "(and set ReservedConcurrentExecutions); or lower the bound to at most 16 hops."),
         )
 
 

@@ -207,6 +207,7 @@ def test_unknown_limit_on_a_watched_path_is_a_warning(tmp_path: Path):
     assert [f.rule for f in found] == ["WL115"]
     assert "unknown number of hops" in found[0].message
     assert "RecursiveLoop: Allow" in found[0].fix and "lower the bound" in found[0].fix
+    assert f"RecursiveLoop: Allow on {found[0].resource}," in found[0].fix  # named, not "that function"
 
 
 def test_allow_with_a_bound_is_info_and_without_one_stays_el104(tmp_path: Path):

@@ -97,17 +97,18 @@ class RuleContext:
     def finding(
         self, rule: Rule, resource: str, path: Sequence[Any], message: str,
         cycle: Optional[List[str]] = None, notes: Optional[Sequence[Union[str, Step]]] = None,
-        evidence: str = EvidenceKind.PERMISSION,
+        evidence: str = EvidenceKind.PERMISSION, fix: Optional[str] = None,
     ) -> Finding:
         """A finding of `rule` at `path`; notes (steps, or plain text for a step with no
-        location of its own) and evidence usually come from a loop."""
+        location of its own) and evidence usually come from a loop; `fix` is the rule's
+        remediation unless the finding names its own (with the resources of the case)."""
         line, column = locate(self.model.data, path)
         cycle = list(cycle or [])
         return Finding(
             rule=rule.id, severity=rule.severity, file=self.file_of(path), line=line,
             column=column, resource=resource, path=list(path), message=message,
             cycle=cycle, steps=[note if isinstance(note, Step) else Step(note) for note in notes or []],
-            fix=rule.remediation, evidence=EvidenceKind(evidence),
+            fix=fix or rule.remediation, evidence=EvidenceKind(evidence),
             nodes=[NodeRef(self.model.file_of(node), self.display(node)) for node in cycle],
         )
 
