@@ -323,3 +323,23 @@ def test_computed_sdk_calls_are_not_guessed() -> None:
     facts = js.facts_of(code)
     assert [(w.api, w.target.value) for w in facts.writes] == [("PutObject", "named")]
     assert facts.problems == ["index.js:5: SDK method chosen at run time; that call is not analysed"]
+
+
+@js.needs_tree_sitter
+def test_a_recursive_helper_passing_its_parameter_on_keeps_the_outside_callers_value() -> None:
+    # `page(context, token)` calls itself with `context` unchanged: the handler's context is the
+    # only value the parameter has, so the invoke names the function itself.
+    code = """
+const { LambdaClient, InvokeCommand } = require("@aws-sdk/client-lambda");
+const lambda = new LambdaClient({});
+async function page(context, token) {
+  if (token === "again") { await page(context, "next"); return; }
+  await lambda.send(new InvokeCommand({ FunctionName: context.functionName, InvocationType: "Event" }));
+}
+exports.handler = async (event, context) => { await page(context, event.token); };
+"""
+    assert js.one_write(code).target == Target("self")
+    # A second outside caller passing something else still makes it unknown.
+    other = code.replace("exports.handler = async (event, context) => {",
+                         "exports.handler = async (event, context) => { await page({}, 'x');")
+    assert js.one_write(other).target.kind == "unknown"

@@ -1282,8 +1282,26 @@ class _Evaluator:
         sites = self.calls.sites_of(mod, function) if self.calls is not None else None
         if not sites:
             return Unknown("parameter")
-        values = {self._argument(site, mod, function, index) for site in sites}
+        # A recursive call passing the parameter on unchanged (`walk(context, next)` inside walk)
+        # adds no value of its own: the outside callers decide it.
+        outside = [site for site in sites if not self._passes_itself_on(site, mod, function, index)]
+        values = {self._argument(site, mod, function, index) for site in outside or sites}
         return values.pop() if len(values) == 1 else Unknown("callers pass different values")
+
+    @staticmethod
+    def _passes_itself_on(site: _Site, mod: int, function: Node, index: int) -> bool:
+        """Whether a call site inside `function` passes its own parameter `index` as that
+        same argument."""
+        if site.kind == "callback" or site.mod != mod:
+            return False
+        if not (function.start_byte <= site.call.start_byte and site.call.end_byte <= function.end_byte):
+            return False
+        args, params = _args(site.call), _kids(_field(function, "parameters"))
+        if index >= len(args) or index >= len(params) or params[index].type != "identifier":
+            return False
+        argument = _strip(args[index])
+        same = argument is not None and argument.type == "identifier"
+        return same and _text(argument) == _text(params[index])
 
     def _callback_parameter(self, mod: int, call: Node, index: int) -> Value:
         """A callback of records.forEach / map / ...: its element parameter is a record."""
