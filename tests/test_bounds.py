@@ -221,6 +221,30 @@ def test_js_entry_path_that_its_own_output_passes_leaves_the_write_unbounded():
 
 
 @needs_tree_sitter
+def test_js_status_check_is_no_bound_and_is_named():
+    """Re-sent while a status read at run time is not final: the write says what it waits on;
+    a test of an event field against the same text is no status check."""
+    source = """\
+        const { SQSClient, SendMessageCommand, GetQueueAttributesCommand } = require("@aws-sdk/client-sqs");
+        const sqs = new SQSClient({});
+        exports.handler = async (event) => {
+          for (const record of event.Records) {
+            const status = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: "x" }))).Attributes.State;
+            if (TEST) {
+              await sqs.send(new SendMessageCommand({ QueueUrl: process.env.Q, MessageBody: record.body }));
+            }
+          }
+        };
+    """
+    for test, waits in (('status !== "DONE"', 'status !== "DONE" (index.js:6)'),
+                        ('record.body !== "DONE"', None)):
+        facts = analyse_js_source(textwrap.dedent(source.replace("TEST", test)), "index.js", "index.handler")
+        sent = [write for write in facts.writes if write.api == "SendMessage"]
+        assert len(sent) == 1 and sent[0].bound is None
+        assert sent[0].details.get("WaitsOn") == waits, test
+
+
+@needs_tree_sitter
 def test_js_counter_with_a_numeric_limit():
     bound = js_bound("""\
         const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");
