@@ -106,6 +106,84 @@ def test_python_status_check_is_no_bound_and_is_named():
     assert write_.details["WaitsOn"] == "status != 'DONE' (app.py:8)"
 
 
+def test_python_counter_incremented_in_a_nested_field():
+    """`body["meta"]["count"] += 1` and `... = ... + 1` both send the nested counter incremented."""
+    for increment in ('body["meta"]["count"] += 1', 'body["meta"]["count"] = body["meta"]["count"] + 1'):
+        bound = py_bound(PY_SQS + f"""\
+        {increment}
+        if body["meta"]["count"] < 5:
+            sqs.send_message(QueueUrl=os.environ["Q"], MessageBody=json.dumps(body))
+""")
+        assert (bound.kind, bound.variable, bound.limit) == ("counter", "body['meta']['count']", 4), increment
+
+
+def test_python_nested_field_compared_without_the_increment_is_no_bound():
+    assert py_bound(PY_SQS + """\
+        body["meta"]["seen"] = True
+        if body["meta"]["count"] < 5:
+            sqs.send_message(QueueUrl=os.environ["Q"], MessageBody=json.dumps(body))
+""") is None
+
+
+# A message built afresh where the body has no "meta" (its counter at 1), else the body with
+# meta.count incremented; a helper sends it, to the queue under TEST and elsewhere otherwise.
+PY_FRESH_OR_CARRIED = PY_SQS + """\
+        if MISSING:
+            payload = {"meta": {"count": 1}, "data": body}
+        else:
+            payload = body
+            payload["meta"]["count"] += 1
+        if TEST:
+            send(payload, os.environ["Q"])
+        else:
+            send(payload, os.environ["DLQ"])
+def send(payload, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(payload))
+"""
+
+
+def fresh_or_carried(missing: str, test: str):
+    source = PY_FRESH_OR_CARRIED.replace("MISSING", missing).replace("TEST", test)
+    facts = analyse_python_source(textwrap.dedent(source), "app.py", "handler")
+    assert facts.analysed, facts
+    return {write.target.value: write.bound for write in facts.writes}
+
+
+def test_python_fresh_message_starts_the_chain_the_carried_one_is_bounded():
+    """The fresh branch sends a message that has "meta", so its copy takes the other branch:
+    it only starts the chain; the helper's write to Q carries the bound, the one to DLQ not."""
+    for missing in ('"meta" not in body', 'body.get("meta") is None', 'not "meta" in body'):
+        bounds = fresh_or_carried(missing, 'payload["meta"]["count"] < int(os.environ["LIMIT"])')
+        assert set(bounds) == {"Q", "DLQ"}, missing
+        assert bounds["DLQ"] is None
+        assert (bounds["Q"].kind, bounds["Q"].limit_env, bounds["Q"].line) == ("counter", "LIMIT", 12), missing
+
+
+def test_python_fresh_branch_without_a_comparison_is_no_bound():
+    bounds = fresh_or_carried('"meta" not in body', "True")
+    assert bounds == {"Q": None, "DLQ": None}
+
+
+def test_python_fresh_branch_compared_the_wrong_way_is_no_bound():
+    bounds = fresh_or_carried('"meta" not in body', 'payload["meta"]["count"] >= 3')
+    assert bounds["Q"] is None
+
+
+def test_python_fresh_branch_that_its_own_message_takes_again_is_no_bound():
+    """The test does not prove "meta" missing (or the fresh message lacks the field it tests):
+    the fresh message, received again, restarts the count for ever."""
+    for missing in ('body.get("kind") == "new"', '"other" not in body'):
+        bounds = fresh_or_carried(missing, 'payload["meta"]["count"] < 3')
+        assert bounds["Q"] is None, missing
+
+
+def test_python_fresh_branch_without_the_increment_is_no_bound():
+    source = (PY_FRESH_OR_CARRIED.replace('            payload["meta"]["count"] += 1\n', "")
+              .replace("MISSING", '"meta" not in body').replace("TEST", 'payload["meta"]["count"] < 3'))
+    facts = analyse_python_source(textwrap.dedent(source), "app.py", "handler")
+    assert all(write.bound is None for write in facts.writes)
+
+
 JS_DRAIN = """\
 const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");
 const sqs = new SQSClient({});
@@ -140,6 +218,30 @@ def test_js_deadline_through_a_helper_with_an_entry_path():
 def test_js_entry_path_that_its_own_output_passes_leaves_the_write_unbounded():
     """The first caller runs for the very kind the write sends: it can re-send forever."""
     assert js_bound(JS_DRAIN.replace("ENTRY", '"WAIT" || true')) is None
+
+
+@needs_tree_sitter
+def test_js_status_check_is_no_bound_and_is_named():
+    """Re-sent while a status read at run time is not final: the write says what it waits on;
+    a test of an event field against the same text is no status check."""
+    source = """\
+        const { SQSClient, SendMessageCommand, GetQueueAttributesCommand } = require("@aws-sdk/client-sqs");
+        const sqs = new SQSClient({});
+        exports.handler = async (event) => {
+          for (const record of event.Records) {
+            const status = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: "x" }))).Attributes.State;
+            if (TEST) {
+              await sqs.send(new SendMessageCommand({ QueueUrl: process.env.Q, MessageBody: record.body }));
+            }
+          }
+        };
+    """
+    for test, waits in (('status !== "DONE"', 'status !== "DONE" (index.js:6)'),
+                        ('record.body !== "DONE"', None)):
+        facts = analyse_js_source(textwrap.dedent(source.replace("TEST", test)), "index.js", "index.handler")
+        sent = [write for write in facts.writes if write.api == "SendMessage"]
+        assert len(sent) == 1 and sent[0].bound is None
+        assert sent[0].details.get("WaitsOn") == waits, test
 
 
 @needs_tree_sitter

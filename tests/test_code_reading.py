@@ -184,6 +184,21 @@ def test_writes_of_one_call_site_keep_what_every_caller_agrees_on() -> None:
     assert [w.key for w in builder.facts().writes] == [AnyText("differs between callers"), Lit("k2")]
 
 
+def test_callers_naming_different_targets_keep_one_write_each() -> None:
+    """A helper called for the queue and for a dead-letter queue: two writes, each with its
+    target; callers whose targets are unknown still merge into one."""
+    builder = FactsBuilder("python")
+    builder.read_file("a.py", 10)
+    builder.write(_write("a", "k1"), 0)
+    builder.write(_write("b", "k2"), 0)
+    builder.write(_write("a", "k3"), 0)
+    for why in ("computed", "read from a file"):
+        builder.write(Write("s3", "PutObject", Target("unknown", why), "a.py", 3, 1, Lit("k"), ()), 0)
+    writes = builder.facts().writes
+    assert [(w.target.value, w.key) for w in writes] == [
+        ("a", AnyText("differs between callers")), ("b", Lit("k2")), ("differs between callers", Lit("k"))]
+
+
 def test_writes_come_in_file_order_then_line() -> None:
     builder = FactsBuilder("javascript")
     builder.read_file("index.js", 10)

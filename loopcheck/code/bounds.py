@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 from loopcheck.code.facts import Bound
 
@@ -122,3 +122,21 @@ def bound_of(checks: Iterable[Check], incremented: Sequence[Tuple[str, ...]],
             return Bound("deadline", check.variable, check.line, check.text, hops, env, file,
                          int(delay) if delay else None)
     return None
+
+
+def fresh_start(absent: Iterable[Tuple[str, ...]], fresh: Dict[Tuple[str, ...], Optional[float]],
+                counters: Iterable[Tuple[str, ...]]) -> bool:
+    """Whether a message built afresh only starts a chain that the other branch re-sends with
+    its counter incremented (`payload = {"meta": {"count": 1}, ...}` where the body has no
+    "meta", else the body with meta.count + 1), so the pair counts as the incremented body.
+
+    All paths are relative to the incoming message. `absent`: fields the branch test proves
+    missing where the fresh message is built; `fresh`: the fields that message sets (a number
+    when it is a literal one, else None); `counters`: the fields the other branch increments.
+    The fresh message must set a field the test proves missing (so its own copy, received
+    again, takes the other branch) and start a counter at a literal number of at least zero
+    (the counter's limit then allows no more hops than it says)."""
+    if not any(path in fresh for path in absent):
+        return False
+    starts = [fresh.get(path) for path in counters]
+    return any(start is not None and start >= 0 for start in starts)

@@ -1,6 +1,7 @@
 """Collecting one function's CodeFacts while an analyser runs, the same for every language:
 the files read (and the work budget they bring), the problems, the limits that cut the analysis
-short, and the writes -- one per call site and slot, merged when several walks reach the site.
+short, and the writes -- one per call site, slot, bound and target, merged when several walks reach
+the site with the same.
 
 Why one place: what "not analysed", "incomplete" and "out of budget" mean must not depend on
 the language the handler is written in (loopcheck.code.evidence and the verdicts read them the
@@ -110,7 +111,10 @@ class FactsBuilder:
     def write(self, write: Write, slot: int = 0) -> None:
         """A write at a call site; `slot` tells apart the writes of one call (a batch)."""
         # Callers that bound the write and callers that do not stay apart: the judge weighs each.
-        ident = (write.file, write.line, write.column, write.service, write.api, slot, write.bound)
+        # So do callers that name different targets (a helper sending to the queue or, past the
+        # limit, to a dead-letter queue): one write per known target, not one to "unknown".
+        target = write.target if write.target.kind != "unknown" else None
+        ident = (write.file, write.line, write.column, write.service, write.api, slot, write.bound, target)
         found = self._writes.get(ident)
         self._writes[ident] = write if found is None else merge_write(found, write)
 

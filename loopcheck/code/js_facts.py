@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
 from loopcheck.code import source_files, syntax_trees
-from loopcheck.code.bounds import JS_CLOCK_CALLS, JS_CLOCK_SCALE, Side, bound_of, comparison_check
+from loopcheck.code.bounds import JS_CLOCK_CALLS, JS_CLOCK_SCALE, WAITS_ON, Side, bound_of, comparison_check
 from loopcheck.code.budget import Budget
 from loopcheck.code.facts import (
     AnyText,
@@ -2579,9 +2579,11 @@ class _Writes:
         line, column = _position(source, node)
         read = read_write(sdk_catalog.row(service, api), _JsRequest(self.evaluator, params, mod))
         found = read.writes(source.display, line, column, self.guards.at(mod, node))
-        bound = self.bounds.at(mod, node, params) if found else None
+        bound, waits = self.bounds.at(mod, node, params) if found else (None, "")
         for slot, write in enumerate(found):
             write.bound = bound
+            if bound is None and waits:
+                write.details[WAITS_ON] = waits
             self.result.write(write, slot)
 
 
@@ -2592,6 +2594,7 @@ class _Writes:
 # One step of a path from a write up to the handler: a helper function and the call into it.
 _Level = Tuple[Node, _Site]
 _JSON = "<json>"  # path step: JSON.parse of an event field
+_EQUALITY = ("===", "!==", "==", "!=")
 
 
 class _Bounds:
@@ -2606,20 +2609,46 @@ class _Bounds:
         self.budget = evaluator.budget
         self._active: Set[Tuple[int, Node]] = set()  # expressions being read (`const x = f(x)` ends)
 
-    def at(self, mod: int, node: Node, params: Value) -> Optional[Bound]:
-        if not isinstance(params, ObjectLit):
-            return None
-        found: Optional[Bound] = None
+    def at(self, mod: int, node: Node, params: Value) -> Tuple[Optional[Bound], str]:
+        """(the bound of the write at node, the status check it runs under on every path: what
+        re-sends it until outside state changes, "" when there is none)."""
         paths = self._paths(mod, node, 0, ())
         if len(paths) > MAX_BOUND_PATHS:
-            return None  # too many ways in to weigh each: no bound is claimed
+            return None, ""  # too many ways in to weigh each: no bound is claimed
+        waits = self._waits_on(paths)
+        if not isinstance(params, ObjectLit):
+            return None, waits
+        found: Optional[Bound] = None
         for path in paths:
             bound = self._on_path(mod, node, params, path)
             if bound is not None:
                 found = found or bound
             elif not self._starts_chain(params, path):
-                return None
-        return found
+                return None, waits
+        return found, waits
+
+    def _waits_on(self, paths: List[Tuple[Tuple[_Level, ...], List[Tuple[int, Node, bool]]]]) -> str:
+        """The status check (a value read at run time, not from the event, compared with literal
+        text) every path runs the write under, as `<test> (file:line)`; "" when a path has none
+        or the paths differ (as a detail callers disagree on is dropped)."""
+        found = []
+        for levels, conditions in paths:
+            found.append(next((text for test_mod, atom, _ in conditions
+                               for text in [self._state_check(levels, test_mod, atom)] if text), ""))
+        return found[0] if found and all(text == found[0] for text in found) else ""
+
+    def _state_check(self, levels: Tuple[_Level, ...], mod: int, atom: Node) -> str:
+        """`status !== "DONE"` where status is a value read at run time: the test as text."""
+        if atom.type != "binary_expression" or _text(_field(atom, "operator")) not in _EQUALITY:
+            return ""
+        left, right = _field(atom, "left"), _field(atom, "right")
+        for status_node, literal_node in ((left, right), (right, left)):
+            if not isinstance(self.evaluator.value(mod, literal_node), Text):
+                continue
+            if isinstance(self._value(levels, mod, status_node), Unknown):
+                display = self.evaluator.program.sources[mod].display
+                return f"{shorten(' '.join(_text(atom).split()))} ({display}:{atom.start_point[0] + 1})"
+        return ""
 
     # -- paths -------------------------------------------------------------------------------
 

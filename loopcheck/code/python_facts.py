@@ -51,6 +51,7 @@ from loopcheck.code.bounds import (
     Side,
     bound_of,
     comparison_check,
+    fresh_start,
 )
 from loopcheck.code.facts import (
     AnyText,
@@ -116,6 +117,7 @@ _SDK_PACKAGES = frozenset({"boto3", "botocore", "aioboto3", "aiobotocore", "s3tr
 
 _COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 MAX_SENT_VALUES = 200  # parts of a write's request looked at for what it carries on
+MAX_FIELD_DEPTH = 4  # nested message fields looked into for a counter a fresh message starts
 _JSON = JSON  # path marker: json.loads of an event field (S3 events wrapped in SQS / SNS)
 
 # AWS Lambda Powertools data classes read the same fields through attributes.
@@ -711,6 +713,48 @@ def _merge_all(values: Sequence[object]) -> object:
     return result
 
 
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _restarted(on_true: object, on_false: object, absent: Tuple[List[Tuple[str, ...]], List[Tuple[str, ...]]]
+               ) -> Optional[object]:
+    """The value of a variable that holds, after an if, a message built afresh on the branch
+    whose test proves a field missing and the incoming message with a counter incremented on
+    the other: the incremented message, when the fresh one only starts the chain (see
+    loopcheck.code.bounds.fresh_start). None otherwise."""
+    for fresh, carried, missing in ((on_true, on_false, absent[0]), (on_false, on_true, absent[1])):
+        if not isinstance(fresh, _Dict) or not isinstance(carried, _Updated) or not missing:
+            continue
+        base = carried.base.path
+        inside = [path[len(base):] for path in missing if path[: len(base)] == base and len(path) > len(base)]
+        counters = [path[len(base):] for path in _incremented_paths(carried, 0) if path[: len(base)] == base]
+        if fresh_start(inside, _literal_fields(fresh, (), 0), counters):
+            return carried
+    return None
+
+
+def _incremented_paths(value: object, depth: int) -> List[Tuple[str, ...]]:
+    """The counters a message with fields set increments (nested fields too)."""
+    if depth > MAX_FIELD_DEPTH or not isinstance(value, (_Updated, _Dict)):
+        return [value.path] if isinstance(value, _Incremented) else []
+    return [path for _, item in value.items for path in _incremented_paths(item, depth + 1)]
+
+
+def _literal_fields(value: _Dict, prefix: Tuple[str, ...], depth: int
+                    ) -> Dict[Tuple[str, ...], Optional[float]]:
+    """The fields a dict display sets, by path: a number when it is a literal one, else None."""
+    found: Dict[Tuple[str, ...], Optional[float]] = {}
+    for key, item in value.items:
+        if not isinstance(key, Lit):
+            continue
+        path = prefix + (key.text,)
+        found[path] = _const_number(item)
+        if isinstance(item, _Dict) and depth < MAX_FIELD_DEPTH:
+            found.update(_literal_fields(item, path, depth + 1))
+    return found
+
+
 class _Vars(dict):
     """A scope's variables, logging every name set; copies share the log. A branch then
     merges only the names set since it began (merging every variable of a long function at
@@ -1168,6 +1212,7 @@ class _Analyser:
         self._eval(stmt.test, frame)
         when_true = self._guards_from_test(stmt.test, frame, True)
         when_false = self._guards_from_test(stmt.test, frame, False)
+        absent = (self._absent_fields(stmt.test, frame, True), self._absent_fields(stmt.test, frame, False))
         before = frame.vars if isinstance(frame.vars, _Vars) else _Vars(frame.vars)
         start = len(before.log)
         frame.vars = _copy_vars(before)
@@ -1176,7 +1221,13 @@ class _Analyser:
         else_falls = self._walk_block(stmt.orelse, frame, guards + when_false)
         after_else = frame.vars
         if body_falls and else_falls:
-            frame.vars = _merge_vars(after_body, after_else, _set_since(before, start, after_body, after_else))
+            names = _set_since(before, start, after_body, after_else)
+            frame.vars = _merge_vars(after_body, after_else, names)
+            if absent[0] or absent[1]:
+                for name in names if names is not None else list(frame.vars):
+                    started = _restarted(after_body.get(name), after_else.get(name), absent)
+                    if started is not None:
+                        frame.vars[name] = started
             return _Outcome()
         if body_falls:
             frame.vars = after_body
@@ -1400,27 +1451,43 @@ class _Analyser:
                 namespace[target.attr] = (
                     _merge(namespace[target.attr], value) if target.attr in namespace else value
                 )
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        elif isinstance(target, ast.Subscript):
             self._bind_item(target, value, frame)
 
     def _bind_item(self, target: ast.Subscript, value: object, frame: _Frame) -> None:
-        """d["k"] = v on a dict display held in a variable."""
-        assert isinstance(target.value, ast.Name)
+        """d["k"] = v on a dict display or the incoming message held in a variable, and
+        d["a"]["k"] = v: the inner dict updated, then bound as d["a"]."""
+        if isinstance(target.value, ast.Subscript):
+            owner = self._eval(target.value, frame)
+            if isinstance(owner, _Event):  # a field of the message (the variable decides below)
+                owner = _Updated(owner, ())
+            updated = self._item_set(owner, target, value, frame)
+            if updated is not None:
+                self._bind_item(target.value, updated, frame)
+            return
+        if not isinstance(target.value, ast.Name):
+            return
         current = self._lookup(target.value.id, frame)
         if isinstance(current, _Event) and is_message(current.path):
             current = _Updated(current, ())
         if isinstance(current, _Filled):
             self._bind_name(target.value.id, current.added(frame.guards), frame)
             return
+        updated = self._item_set(current, target, value, frame)
+        if updated is not None:
+            self._bind_name(target.value.id, updated, frame)
+
+    def _item_set(self, current: object, target: ast.Subscript, value: object, frame: _Frame
+                  ) -> Optional[object]:
+        """A dict or message with the item `target` names set to `value`; None when the
+        analyser does not follow what it holds."""
         if not isinstance(current, (_Dict, _Updated)):
-            return
+            return None
         key = self._eval(target.slice, frame)
         if not isinstance(key, Lit):
-            self._bind_name(target.value.id, _Unknown("a dict updated with a computed key"), frame)
-            return
+            return _Unknown("a dict updated with a computed key")
         items = tuple(item for item in current.items if item[0] != key) + ((key, value),)
-        updated = _Updated(current.base, items) if isinstance(current, _Updated) else _Dict(items)
-        self._bind_name(target.value.id, updated, frame)
+        return _Updated(current.base, items) if isinstance(current, _Updated) else _Dict(items)
 
     def _bind_name(self, name: str, value: object, frame: _Frame) -> None:
         if name in frame.declared_global:
@@ -2168,6 +2235,27 @@ class _Analyser:
                     guards.extend(self._bound_checks(atom, atom_holds, frame, test))
         return tuple(dict.fromkeys(guards))
 
+    def _absent_fields(self, test: ast.expr, frame: _Frame, holds: bool) -> List[Tuple[str, ...]]:
+        """The message fields that code run when `test` is `holds` knows are missing:
+        `"k" not in body`, `body.get("k") is None` (and `"k" in body` that fails)."""
+        found: List[Tuple[str, ...]] = []
+        for atom, atom_holds, exact in _conditions(test, holds):
+            if not exact or not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
+                continue
+            op, right = atom.ops[0], atom.comparators[0]
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(atom.left, ast.Constant):
+                missing, owner, name = atom_holds == isinstance(op, ast.NotIn), right, atom.left.value
+            elif isinstance(op, (ast.Is, ast.IsNot)) and _is_none(right):
+                missing, owner, name = atom_holds == isinstance(op, ast.Is), atom.left, None
+            else:
+                continue
+            with self._quietly():
+                value = self._eval(owner, frame)
+            if not missing or not isinstance(value, _Event) or (name is not None and not isinstance(name, str)):
+                continue
+            found.append(value.path + ((name,) if name is not None else ()))
+        return found
+
     def _bound_checks(self, atom: ast.expr, holds: bool, frame: _Frame, where: ast.expr) -> List[Check]:
         """A comparison of a carried counter with a limit, or of a carried time with the clock."""
         if not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
@@ -2487,7 +2575,9 @@ class _PyValue(Value):
 
     def is_message(self) -> bool:
         value = self.value
-        return isinstance(value, _Updated) or isinstance(value, _Event) and is_message(value.path)
+        if isinstance(value, _Updated):  # (a field of the message with fields set is not the message)
+            return is_message(value.base.path)
+        return isinstance(value, _Event) and is_message(value.path)
 
     def items(self) -> Optional[List[Value]]:
         if isinstance(self.value, _Tuple):
