@@ -204,3 +204,13 @@ def test_a_broken_template_is_named_and_the_others_are_still_listed(tmp_path: Pa
     assert sorted(entry["resource"] for entry in document["loops"]) == ["Fn", "WorkerFn"]
     result = cli_runner().invoke(main, ["loops", str(tmp_path)])
     assert result.exit_code == 2 and f"{broken}: unreadable:" in result.stdout
+
+
+def test_the_default_bus_has_no_template():
+    folder = ROOT / "fixtures" / "eventbridge-put-events-loop"
+    _code, document = loops(folder)
+    [entry] = document["loops"]
+    assert "default" in entry["cycle"]
+    assert [file for node, file in zip(entry["cycle"], entry["cycle_files"]) if node == "default"] == ["", ""]
+    assert all(file == str(folder / "template.yaml")
+               for node, file in zip(entry["cycle"], entry["cycle_files"]) if node != "default")

@@ -117,7 +117,11 @@ def cycle_files(ctx: RuleContext, loop: Loop) -> List[str]:
     """The template that defines each node of the loop; "" for a node no template defines
     (the default event bus), as the findings' `cycle_files` say it."""
     model = ctx.model
-    return [model.file_of(node) if node in model.order else "" for node in loop.cycle]
+    if model.stacks:  # a model of linked templates: each node's own
+        return [model.file_of(node) if model.stack_of(node) is not None else "" for node in loop.cycle]
+    resources = model.data.get("Resources")
+    written = resources if isinstance(resources, dict) else {}
+    return [model.file if node in written else "" for node in loop.cycle]
 
 
 def _guard_place(ctx: RuleContext, hop: Hop, after: Hop) -> Place:
