@@ -158,11 +158,12 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
     if linking and len(keys) > 1:
         from loopcheck.stacks.cross_stack import cross_stack
 
-        found_findings, found_suppressed, problems, notes = cross_stack(
-            keys, list(paths), options, result.findings + [s.finding for s in result.suppressed])
-        result.findings.extend(found_findings)
-        result.suppressed.extend(found_suppressed)
-        result.errors.extend(problems)
-        result.notes.extend(notes)
+        per_file = result.findings + [s.finding for s in result.suppressed]
+        linked = cross_stack(keys, list(paths), options, per_file, result.loops)
+        result.findings.extend(linked.findings)
+        result.suppressed.extend(linked.suppressed)
+        result.errors.extend(linked.errors)
+        result.notes.extend(linked.notes)
+        result.loops.extend(linked.loops)
     result.seconds = time.perf_counter() - started
     return result

@@ -457,7 +457,9 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
             hop.why = (f"dedupe through {target}: {consumer} skips all but INSERT records "
                        f"({guards[0].text}) before writing back")
             continue
-        verdict, where, why = _item_change(graph, hop.writer, hop.target)
+        verdict, put, why = _item_change(graph, hop.writer, hop.target)
+        where = _where(put) if put is not None else ""
+        hop.dedupe_write = put
         consumer_writes = _writes_table(graph, hop.consumer, hop.target)
         if verdict == CHANGING:  # the hop keeps the level its trigger gave it: a loop
             hop.why = (f"dedupe through {target} does not hold: {writer}'s item changes on every put "
@@ -490,29 +492,29 @@ def judge_dedupe(graph: EventGraph, loop: Loop) -> None:
                    f"a counter) is a MODIFY record, and {consumer} accepts MODIFY")
 
 
-def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, str, str]:
-    """(verdict, file:line, why) of the writer's puts into the table, from its code
+def _item_change(graph: EventGraph, writer: str, table: str) -> Tuple[str, Optional[ResolvedWrite], str]:
+    """(verdict, the put it rests on, why) of the writer's puts into the table, from its code
     (loopcheck.code.item_change): any write that changes on every call decides; all of them
     stable or insert-only give the weaker of the two; anything else (no code, a write the
     analyser could not classify, calls it could not follow) is UNKNOWN."""
     code = graph.code.get(writer)
     if code is None or not code.analysed or not code.facts.complete:
-        return UNKNOWN, "", ""
+        return UNKNOWN, None, ""
     writes = [w for w in code.writes
               if SERVICE_KINDS.get(w.write.service) == "table" and (w.targets is None or table in w.targets)]
     if not writes:
-        return UNKNOWN, "", ""
+        return UNKNOWN, None, ""
     for resolved in writes:
         if resolved.write.details.get("Item") == CHANGING:
-            return CHANGING, _where(resolved), resolved.write.details.get("ItemWhy", "")
+            return CHANGING, resolved, resolved.write.details.get("ItemWhy", "")
     verdicts = [w.write.details.get("Item", UNKNOWN) for w in writes]
     if UNKNOWN in verdicts or any(v not in (STABLE, INSERT_ONLY) for v in verdicts):
-        return UNKNOWN, "", ""
+        return UNKNOWN, None, ""
     pick = next((w for w in writes if w.write.details.get("Item") == STABLE), writes[0])
-    return pick.write.details["Item"], _where(pick), pick.write.details.get("ItemWhy", "")
+    return pick.write.details["Item"], pick, pick.write.details.get("ItemWhy", "")
 
 
-def _where(resolved) -> str:
+def _where(resolved: ResolvedWrite) -> str:
     return f"{resolved.write.file}:{resolved.write.line}"
 
 

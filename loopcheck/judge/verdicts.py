@@ -52,6 +52,7 @@ class Hop:
     task: Optional[TaskWrite] = None  # the Step Functions task that writes
     destination: Optional[Trigger] = None  # the Lambda destination / DLQ that writes
     dedupe: str = ""  # the table, when this hop is the DynamoDB dedupe design
+    dedupe_write: Optional[ResolvedWrite] = None  # the writer's put into it that the dedupe verdict rests on
     broad: str = ""  # why the grant alone cannot make this hop a loop (loopcheck.judge.breadth)
 
     @property

@@ -1,6 +1,7 @@
-"""The inventory of loops (`loopcheck loops`): every loop the judge kept for one template, as
-plain data a reporter prints: its path, what guards or bounds it (with file and line), what
-Lambda's runtime loop detection will do to it, and the rules that reported it.
+"""The inventory of loops (`loopcheck loops`): every loop the judge kept for one template (or,
+from the cross-stack stage, for templates linked into one model), as plain data a reporter
+prints: its path, what guards or bounds it (with file and line), what Lambda's runtime loop
+detection will do to it, and the rules that reported it.
 
 Built from the Analysis the scan already computed (no second analysis).
 """
@@ -11,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
 from loopcheck.judge.bounds import RUNTIME_TEXT, bound_text, waits_on
-from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE, Loop
+from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE, Hop, Loop
+from loopcheck.model.resources import Trigger
 from loopcheck.rulebase.finding import Finding
 from loopcheck.rulebase.rule import RuleContext
 
@@ -30,7 +32,9 @@ RUNTIME_UNBOUNDED = {
 class Place:
     """Where a guard or bound is checked, and how."""
 
-    kind: str  # guard: metadata | key | event-name | source | marker | filter | ...; bound: counter | deadline
+    # guard: metadata | key | event-name | source | marker | record | filter | dedupe | unused-permission;
+    # bound: counter | deadline
+    kind: str
     text: str  # the check as written, or why it holds
     file: str = ""
     line: int = 0
@@ -51,6 +55,7 @@ class LoopEntry:
     line: int
     resource: str  # its first writer (function or state machine), as the template names it
     cycle: List[str]  # the logical ids along the loop, first == last
+    cycle_files: List[str]  # the template of each cycle entry ("" for the default event bus)
     status: str  # unguarded | possible | guarded | bounded | cascade | unused-permission
     guard: Optional[Place] = None
     bound: Optional[BoundInfo] = None
@@ -58,24 +63,27 @@ class LoopEntry:
     runtime_text: str = ""
     findings: List[str] = field(default_factory=list)  # rule ids reported on this loop
     summary: str = ""  # one line: the guard or bound as a message says it
+    across_stacks: bool = False  # found by the cross-stack stage (its nodes in two or more templates)
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
 
 
 def loop_entries(context: RuleContext, findings: List[Finding]) -> List[LoopEntry]:
-    """Every loop of one analysed template, in the judge's order."""
-    return [_entry(context, loop, findings) for loop in context.loops]
+    """Every loop of one analysed template, in the judge's order. `findings` are the rules'
+    findings on the same model (reported or suppressed), their cycles as the model names nodes."""
+    return [loop_entry(context, loop, findings) for loop in context.loops]
 
 
-def _entry(ctx: RuleContext, loop: Loop, findings: List[Finding]) -> LoopEntry:
+def loop_entry(ctx: RuleContext, loop: Loop, findings: List[Finding]) -> LoopEntry:
+    """One loop as the inventory lists it."""
     writer = loop.writers[0] if loop.writers else loop.cycle[0]
     path = ctx.actor_path(writer)
     location = ctx.location(path)
     cycle = [ctx.display(node) for node in loop.cycle]
     rules = sorted({f.rule for f in findings if f.cycle == list(loop.cycle)})
-    entry = LoopEntry(location.file, location.line, ctx.display(writer), cycle, _STATUS[loop.level],
-                      findings=rules)
+    entry = LoopEntry(location.file, location.line, ctx.display(writer), cycle, cycle_files(ctx, loop),
+                      _STATUS[loop.level], findings=rules)
     if loop.bound is not None:
         bound = loop.bound
         entry.status = "bounded"
@@ -88,12 +96,8 @@ def _entry(ctx: RuleContext, loop: Loop, findings: List[Finding]) -> LoopEntry:
         entry.status = "cascade"
         entry.summary = "every write back deletes: it ends when the data is gone"
     if loop.level == GUARDED:
-        hop = next(hop for hop in loop.hops if hop.level == GUARDED)
-        if hop.guard is not None:
-            write_file = hop.write.write.file if hop.write is not None else ""
-            entry.guard = Place(hop.guard.kind, hop.guard.text, hop.guard.file or write_file, hop.guard.line)
-        else:
-            entry.guard = Place("filter", hop.why)
+        index, hop = next((i, hop) for i, hop in enumerate(loop.hops) if hop.level == GUARDED)
+        entry.guard = _guard_place(ctx, hop, loop.hops[(index + 1) % len(loop.hops)])
         entry.summary = hop.why
     elif loop.level == NONE:
         hop = next(hop for hop in loop.hops if hop.level == NONE)
@@ -107,3 +111,36 @@ def _entry(ctx: RuleContext, loop: Loop, findings: List[Finding]) -> LoopEntry:
     entry.runtime = "not-seen" if loop.uncovered else "allowed" if allowed else "stops-at-16"
     entry.runtime_text = RUNTIME_UNBOUNDED[entry.runtime]
     return entry
+
+
+def cycle_files(ctx: RuleContext, loop: Loop) -> List[str]:
+    """The template that defines each node of the loop; "" for a node no template defines
+    (the default event bus), as the findings' `cycle_files` say it."""
+    model = ctx.model
+    if model.stacks:  # a model of linked templates: each node's own
+        return [model.file_of(node) if model.stack_of(node) is not None else "" for node in loop.cycle]
+    resources = model.data.get("Resources")
+    written = resources if isinstance(resources, dict) else {}
+    return [model.file if node in written else "" for node in loop.cycle]
+
+
+def _guard_place(ctx: RuleContext, hop: Hop, after: Hop) -> Place:
+    """What guards a hop and where it is checked: a guard in the code (at its line, in the
+    file of the write it guards), the put a DynamoDB dedupe rests on, or the trigger whose
+    filter drops what the writer sends (where the template configures it)."""
+    guard = hop.guard
+    if guard is not None:
+        # A dedupe's INSERT-only check is in the consumer's code, which writes back (`after`).
+        guarded = after.write if hop.dedupe and after.write is not None else hop.write
+        write_file = guarded.write.file if guarded is not None else ""
+        return Place(guard.kind, guard.text, guard.file or write_file, guard.line)
+    if hop.dedupe and hop.dedupe_write is not None:
+        put = hop.dedupe_write.write
+        return Place("dedupe", hop.why, put.file, put.line)
+    triggers = [link for link, _why in hop.links if isinstance(link, Trigger)]
+    filtered = [link for link in triggers if link.has_filter or link.patterns] or triggers
+    if filtered:
+        location = ctx.location(filtered[0].path)
+        return Place("dedupe" if hop.dedupe else "filter", hop.why, location.file, location.line)
+    return Place("filter", hop.why)
+

@@ -28,6 +28,9 @@ def render_text(result: ScanResult) -> str:
     lines: List[str] = []
     for entry in result.loops:
         lines.append(f"{entry.file}:{entry.line}: {' -> '.join(entry.cycle)}: {entry.status}")
+        if entry.across_stacks:  # each node's own template, as `scan` prints a loop across stacks
+            nodes = [f"{node} [{file}]" if file else node for node, file in zip(entry.cycle, entry.cycle_files)]
+            lines.append("  across stacks: " + " -> ".join(nodes))
         if entry.bound is not None:
             lines.append(f"  {entry.summary}")
             lines.append(f"    {entry.bound.kind} check: {entry.bound.text}")

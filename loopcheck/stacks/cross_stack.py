@@ -11,7 +11,8 @@ per-file pass's, and is not reported twice; a loop inside a nested stack that on
 with the parameters its parent passes (the per-file pass saw the child's defaults) is
 reported too, unless the per-file pass already reported the same cycle. Findings name the
 original logical ids, and their node references each node's own file (`cycle_files` beside
-`cycle` in the reports).
+`cycle` in the reports). For `loopcheck loops` (options.inventory), the same loops of the same
+analysis are listed too (loopcheck.pipeline.inventory), on the same terms.
 
 Nothing is renamed: the model keys a node by `NodeKey(stack instance, logical id)`
 (loopcheck.resolve.origin), so two templates may write the same logical id, and each node's
@@ -24,7 +25,7 @@ resource and JSON path, a suppression's resource, from NodeKeys to the ids as wr
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from loopcheck.load.loader import Template, load_file
@@ -38,36 +39,48 @@ from loopcheck.stacks.linker import Instance, Source, like, link
 from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
 
 
+@dataclass
+class CrossStack:
+    """What the cross-stack stage adds to a scan."""
+
+    findings: List[Finding] = field(default_factory=list)
+    suppressed: List[Suppressed] = field(default_factory=list)
+    errors: List[Any] = field(default_factory=list)  # loopcheck.pipeline.result.ErrorEntry
+    notes: List[str] = field(default_factory=list)
+    loops: List[Any] = field(default_factory=list)  # pipeline.inventory.LoopEntry, with options.inventory
+
+
 def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
-                per_file: List[Finding]) -> Tuple[List[Finding], List[Suppressed], List[Any], List[str]]:
-    """(findings, suppressed, errors, notes) of every linked group of templates, in scan order.
-    `options` is the scan's ScanOptions; `per_file` what the per-file pass found (reported
-    or suppressed), so a cycle is never reported twice."""
+                per_file: List[Finding], per_file_loops: Sequence[Any] = ()) -> CrossStack:
+    """The findings, suppressed findings, errors, notes (and inventory entries) of every
+    linked group of templates, in scan order. `options` is the scan's ScanOptions; `per_file`
+    what the per-file pass found (reported or suppressed) and `per_file_loops` the loops it
+    listed, so a cycle is never reported or listed twice."""
     from loopcheck.pipeline.result import ErrorEntry
 
     seen = {(f.file, f.rule, tuple(f.cycle)) for f in per_file if f.cycle}
-    findings: List[Finding] = []
-    suppressed: List[Suppressed] = []
-    errors: List[Any] = []
-    notes: List[str] = []
+    listed = {(entry.file, tuple(entry.cycle)) for entry in per_file_loops}
+    out = CrossStack()
     for group in groups(keys, project_scope(roots)):
         if len(group) > MAX_GROUP:  # a folder of unrelated templates sharing names: not one application
-            notes.append(f"{group[0]} and {len(group) - 1} more templates refer to each other: more than "
+            out.notes.append(f"{group[0]} and {len(group) - 1} more templates refer to each other: more than "
                          f"{MAX_GROUP}, so loops across them are not looked for")
             continue
         try:
-            found, hidden = _analyse_group(group, options, seen)
+            found, hidden, loops = _analyse_group(group, options, seen, listed)
         except Exception as exc:  # noqa: BLE001 - the guard that keeps the scan's other output
-            errors.append(ErrorEntry(group[0], (
+            out.errors.append(ErrorEntry(group[0], (
                 f"internal error in cross-stack analysis of {', '.join(group)} ({type(exc).__name__}: "
                 f"{exc}); please report it at https://github.com/loopcheck/loopcheck/issues")))
             continue
-        findings.extend(found)
-        suppressed.extend(hidden)
-    return findings, suppressed, errors, notes
+        out.findings.extend(found)
+        out.suppressed.extend(hidden)
+        out.loops.extend(loops)
+    return out
 
 
-def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[List[Finding], List[Suppressed]]:
+def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
+                   listed: Set[tuple]) -> Tuple[List[Finding], List[Suppressed], List[Any]]:
     from loopcheck.pipeline.analysis import analyse_model
 
     sources = []
@@ -76,7 +89,7 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
         if isinstance(loaded, Template):  # read fine in the per-file pass; still, be sure
             sources.append(Source(path, loaded.data))
     if len(sources) < 2:
-        return [], []
+        return [], [], []
     instances = link(sources)
     label = " + ".join(s.file for s in sources)
     model = build_model(label, _resources(instances), managed_policies=options.analysis.managed_policies,
@@ -90,7 +103,31 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple]) -> Tuple[Li
             suppression = replace(item.suppression, resource=model.display(item.suppression.resource))
             hidden.append(Suppressed(finding, suppression))
     kept.sort(key=Finding.sort_key)
-    return kept, hidden
+    loops = _loops(analysis, instances, listed) if options.inventory else []
+    return kept, hidden, loops
+
+
+def _loops(analysis: Any, instances: List[Instance], listed: Set[tuple]) -> List[Any]:
+    """The inventory entries of the group's loops that are this stage's to list: across two
+    stack instances, or inside a nested one when the per-file pass did not list the cycle (the
+    same terms as `_report`)."""
+    from loopcheck.pipeline.inventory import loop_entry
+
+    context = analysis.context
+    model = context.model
+    findings = analysis.findings + [item.finding for item in analysis.suppressed]
+    entries = []
+    for loop in context.loops:
+        stacks = {model.stack_of(node) for node in loop.cycle}
+        entry = loop_entry(context, loop, findings)
+        if len(stacks) < 2:
+            stack = next(iter(stacks))
+            instance = instances[stack] if stack is not None else None
+            if instance is None or not instance.nested or (entry.file, tuple(entry.cycle)) in listed:
+                continue
+        entry.across_stacks = True
+        entries.append(entry)
+    return entries
 
 
 def _resources(instances: List[Instance]) -> MDict:
