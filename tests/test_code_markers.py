@@ -364,3 +364,40 @@ def test_attribute_values_and_batch_entries_are_sent_values() -> None:
         events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": json.dumps({"stage": "done"})}])
         """)
     assert batch.mark_values == (("body.stage", "done"),)
+
+
+JS_SQS_TYPED = ('const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");\n'
+                "const sqs = new SQSClient({});\n"
+                "exports.handler = async (event) => {\n  for (const record of event.Records) {\n"
+                "    const body = JSON.parse(record.body);\n    %s\n"
+                "    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.Q, MessageBody: %s,\n"
+                '      MessageAttributes: { kind: { DataType: "String", StringValue: "result" } } }));\n'
+                "  }\n};\n")
+
+
+@js.needs_tree_sitter
+@pytest.mark.parametrize("check, expected", [
+    ('if (body.type !== "order.created") continue;',
+     RecordTest("body.type", "equals", ("order.created",), True)),
+    ('if (JSON.parse(record.Sns.Message).type === "order.enriched") continue;',
+     RecordTest("body.type", "equals", ("order.enriched",), False)),
+    ('if (record.Sns.MessageAttributes.kind.Value !== "request") continue;',
+     RecordTest("attribute.kind", "equals", ("request",), True)),
+    ('if (record.messageAttributes.kind.stringValue !== "request") continue;',
+     RecordTest("attribute.kind", "equals", ("request",), True)),
+    ('if (!event.detail.type.startsWith("order.")) return;',
+     RecordTest("body.type", "startswith", ("order.",), True)),
+])
+def test_js_queue_topic_and_bus_record_selection(check: str, expected: RecordTest) -> None:
+    write = js.one_write(JS_SQS_TYPED % (check, "JSON.stringify(body)"))
+    assert selections(write) == [expected]
+
+
+@js.needs_tree_sitter
+def test_js_sent_values() -> None:
+    new = js.one_write(JS_SQS_TYPED % ("", 'JSON.stringify({ type: "order.enriched", id: body.id })'))
+    assert new.mark_values == (("body.type", "order.enriched"), ("attribute.kind", "result"))
+    spread = js.one_write(JS_SQS_TYPED % ("", 'JSON.stringify({ ...body, type: "order.enriched" })'))
+    assert spread.mark_values == (("body.type", "order.enriched"), ("attribute.kind", "result"))
+    passed_on = js.one_write(JS_SQS_TYPED % ("", "record.body"))
+    assert passed_on.mark_values == (("attribute.kind", "result"),)
