@@ -13,13 +13,16 @@ from typing import Dict, List, Optional
 from builder import (
     S3_EVENT,
     bucket,
+    bus,
     dynamodb_crud,
     dynamodb_event,
     environment,
+    eventbridge_event,
     function,
     get_att,
     model_and_graph,
     policy_template,
+    put_events,
     put_statement,
     queue,
     ref,
@@ -466,6 +469,34 @@ def test_topic_attribute_selection_against_the_attributes_the_publish_sends(tmp_
         loop = only_loop(republisher(), tmp_path, {"src/app.py": sent})
         assert loop.level == level, loop.hops[0].why
         assert f"sends attribute.kind '{kind}'" in loop.hops[0].why
+
+
+STAGER = """\
+    import json
+    import os
+
+    import boto3
+
+    events = boto3.client("events")
+
+
+    def handler(event, context):
+        if event["detail"]["stage"] != "start":
+            return
+        events.put_events(Entries=[{{"Source": "app.orders", "DetailType": "order",
+                                    "EventBusName": os.environ["BUS"],
+                                    "Detail": json.dumps({{"stage": "{stage}"}})}}])
+    """
+
+
+def test_bus_detail_selection_against_the_detail_put_events_sends(tmp_path):
+    trigger = eventbridge_event({"source": ["app.orders"]}, "Bus")
+    resources = {"Bus": bus("orders"),
+                 "Fn": function([put_events("Bus")], {"In": trigger}, Environment=environment(BUS=ref("Bus")))}
+    for stage, level in (("done", GUARDED), ("start", LOOP)):
+        loop = only_loop(resources, tmp_path, {"src/app.py": STAGER.format(stage=stage)})
+        assert loop.level == level, loop.hops[0].why
+        assert f"sends body.stage '{stage}'" in loop.hops[0].why
 
 
 def test_selecting_event_names_the_write_never_causes_guards_the_hop(tmp_path):
