@@ -316,3 +316,88 @@ def test_js_record_selection(check: str, expected: RecordTest) -> None:
     write = js.one_write(JS_STREAM % check)
     assert selections(write) == [expected]
     assert write.item == (("pk", Lit("p")), ("sk", Lit("total")))
+
+
+# -- queue and topic record selection: the test, and the values a message write sends -----------
+
+
+@pytest.mark.parametrize("check, expected", [
+    ('if body.get("type") != "order.created": continue',
+     RecordTest("body.type", "equals", ("order.created",), True)),
+    ('if json.loads(record["Sns"]["Message"])["type"] == "order.enriched": continue',
+     RecordTest("body.type", "equals", ("order.enriched",), False)),
+    ('if record["Sns"]["MessageAttributes"]["kind"]["Value"] != "request": continue',
+     RecordTest("attribute.kind", "equals", ("request",), True)),
+    ('if record["messageAttributes"]["kind"]["stringValue"] not in ("a", "b"): continue',
+     RecordTest("attribute.kind", "equals", ("a", "b"), True)),
+    ('if not event["detail"]["type"].startswith("order."): return',
+     RecordTest("body.type", "startswith", ("order.",), True)),
+])
+def test_queue_topic_and_bus_record_selection_tests(check: str, expected: RecordTest) -> None:
+    write = sqs(check)
+    assert selections(write) == [expected]
+    assert [guard.kind for guard in write.guards] == ["record"]
+
+
+def test_a_test_of_the_attribute_type_is_no_record_selection() -> None:
+    assert selections(sqs('if record["Sns"]["MessageAttributes"]["kind"]["Type"] != "String": continue')) == []
+
+
+def test_a_message_write_names_the_literal_values_it_sends() -> None:
+    new = sqs("pass", body='json.dumps({"type": "order.enriched", "id": body["id"], "n": 1})')
+    assert new.mark_values == (("body.type", "order.enriched"),)
+    copied = sqs("pass", 'body["type"] = "order.enriched"')
+    assert copied.mark_values == (("body.type", "order.enriched"),)
+    text = sqs("pass", body="'{\"type\": \"ping\", \"n\": 2}'")
+    assert text.mark_values == (("body.type", "ping"),)
+    assert sqs("pass", body='record["body"]').mark_values == ()
+
+
+def test_attribute_values_and_batch_entries_are_sent_values() -> None:
+    published = py_write("""\
+        sns.publish(TopicArn=os.environ["T"], Message="x",
+                    MessageAttributes={"kind": {"DataType": "String", "StringValue": "result"},
+                                       "at": {"DataType": "String", "StringValue": event["at"]}})
+        """)
+    assert published.mark_values == (("attribute.kind", "result"),)
+    batch = py_write("""\
+        events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": json.dumps({"stage": "done"})}])
+        """)
+    assert batch.mark_values == (("body.stage", "done"),)
+
+
+JS_SQS_TYPED = ('const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");\n'
+                "const sqs = new SQSClient({});\n"
+                "exports.handler = async (event) => {\n  for (const record of event.Records) {\n"
+                "    const body = JSON.parse(record.body);\n    %s\n"
+                "    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.Q, MessageBody: %s,\n"
+                '      MessageAttributes: { kind: { DataType: "String", StringValue: "result" } } }));\n'
+                "  }\n};\n")
+
+
+@js.needs_tree_sitter
+@pytest.mark.parametrize("check, expected", [
+    ('if (body.type !== "order.created") continue;',
+     RecordTest("body.type", "equals", ("order.created",), True)),
+    ('if (JSON.parse(record.Sns.Message).type === "order.enriched") continue;',
+     RecordTest("body.type", "equals", ("order.enriched",), False)),
+    ('if (record.Sns.MessageAttributes.kind.Value !== "request") continue;',
+     RecordTest("attribute.kind", "equals", ("request",), True)),
+    ('if (record.messageAttributes.kind.stringValue !== "request") continue;',
+     RecordTest("attribute.kind", "equals", ("request",), True)),
+    ('if (!event.detail.type.startsWith("order.")) return;',
+     RecordTest("body.type", "startswith", ("order.",), True)),
+])
+def test_js_queue_topic_and_bus_record_selection(check: str, expected: RecordTest) -> None:
+    write = js.one_write(JS_SQS_TYPED % (check, "JSON.stringify(body)"))
+    assert selections(write) == [expected]
+
+
+@js.needs_tree_sitter
+def test_js_sent_values() -> None:
+    new = js.one_write(JS_SQS_TYPED % ("", 'JSON.stringify({ type: "order.enriched", id: body.id })'))
+    assert new.mark_values == (("body.type", "order.enriched"), ("attribute.kind", "result"))
+    spread = js.one_write(JS_SQS_TYPED % ("", 'JSON.stringify({ ...body, type: "order.enriched" })'))
+    assert spread.mark_values == (("body.type", "order.enriched"), ("attribute.kind", "result"))
+    passed_on = js.one_write(JS_SQS_TYPED % ("", "record.body"))
+    assert passed_on.mark_values == (("attribute.kind", "result"),)

@@ -13,13 +13,18 @@ from typing import Dict, List, Optional
 from builder import (
     S3_EVENT,
     bucket,
+    bus,
     dynamodb_crud,
     dynamodb_event,
     environment,
+    eventbridge_event,
     function,
+    get_att,
     model_and_graph,
     policy_template,
+    put_events,
     put_statement,
+    queue,
     ref,
     s3_crud,
     s3_event,
@@ -30,6 +35,7 @@ from builder import (
     sqs_event,
     sqs_send,
     sub,
+    subscription,
     table,
     template,
     topic,
@@ -391,6 +397,106 @@ def test_record_selection_on_a_key_the_code_does_not_name_guards_nothing(tmp_pat
              'UpdateExpression="x")')
     loop = only_loop(totaller(), tmp_path, {"src/app.py": TOTALS.format(write=write)})
     assert loop.level == LOOP
+
+
+ENRICHER = """\
+    import json
+    import os
+
+    import boto3
+
+    sqs = boto3.client("sqs")
+
+
+    def handler(event, context):
+        for record in event["Records"]:
+            order = json.loads(record["body"])
+            if order.get("type") != "order.created":
+                continue
+            sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody={message})
+    """
+
+
+def enricher() -> Dict:
+    return {"Orders": queue(), "Fn": function([sqs_send("Orders")], {"In": sqs_event("Orders")},
+                                              Environment=environment(QUEUE=ref("Orders")))}
+
+
+def enriching(message: str) -> Dict[str, str]:
+    return {"src/app.py": ENRICHER.format(message=message)}
+
+
+def test_queue_record_selection_the_sent_message_fails_guards_the_hop(tmp_path):
+    loop = only_loop(enricher(), tmp_path, enriching('json.dumps({"type": "order.enriched", "id": 1})'))
+    assert loop.level == GUARDED
+    [hop] = loop.hops
+    assert hop.guard is not None and hop.guard.kind == "record"
+    assert "record selection (" in hop.why and "src/app.py:12: order.get(" in hop.why
+    assert "acts only on messages whose body.type is 'order.created'" in hop.why
+    assert "src/app.py:14) sends body.type 'order.enriched'" in hop.why
+
+
+def test_queue_record_selection_the_sent_message_passes_is_no_guard_and_says_so(tmp_path):
+    loop = only_loop(enricher(), tmp_path, enriching('json.dumps({"type": "order.created", "id": 1})'))
+    assert loop.level == LOOP
+    assert "is no guard" in loop.hops[0].why and "lets its own output through" in loop.hops[0].why
+
+
+def test_queue_record_selection_on_a_body_the_code_does_not_give_guards_nothing(tmp_path):
+    loop = only_loop(enricher(), tmp_path, enriching('json.dumps({"type": order["next"]})'))
+    assert loop.level == LOOP and "record selection" not in loop.hops[0].why
+
+
+def test_queue_record_selection_through_a_topic_envelope_is_not_judged(tmp_path):
+    resources = {"Orders": queue(), "Fanout": topic(),
+                 "Sub": subscription(ref("Fanout"), "sqs", get_att("Orders", "Arn")),
+                 "Fn": function([sns_publish("Fanout")], {"In": sqs_event("Orders")},
+                                Environment=environment(TOPIC=ref("Fanout")))}
+    code = ENRICHER.format(message='json.dumps({"type": "order.enriched"})').replace(
+        'sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody=',
+        'boto3.client("sns").publish(TopicArn=os.environ["TOPIC"], Message=')
+    loop = only_loop(resources, tmp_path, {"src/app.py": code})
+    assert loop.level == LOOP and "record selection" not in loop.hops[0].why
+
+
+def test_topic_attribute_selection_against_the_attributes_the_publish_sends(tmp_path):
+    code = MARKED_REPUBLISH.replace('if alert.get("escalated"):',
+                                    'if record["Sns"]["MessageAttributes"]["kind"]["Value"] != "request":')
+    attributes = ', MessageAttributes={{"kind": {{"DataType": "String", "StringValue": "{kind}"}}}})'
+    for kind, level in (("response", GUARDED), ("request", LOOP)):
+        sent = code.format(prepare="pass", message="json.dumps(alert)").replace(
+            "Message=json.dumps(alert))", "Message=json.dumps(alert)" + attributes.format(kind=kind))
+        loop = only_loop(republisher(), tmp_path, {"src/app.py": sent})
+        assert loop.level == level, loop.hops[0].why
+        assert f"sends attribute.kind '{kind}'" in loop.hops[0].why
+
+
+STAGER = """\
+    import json
+    import os
+
+    import boto3
+
+    events = boto3.client("events")
+
+
+    def handler(event, context):
+        if event["detail"]["stage"] != "start":
+            return
+        events.put_events(Entries=[{{"Source": "app.orders", "DetailType": "order",
+                                    "EventBusName": os.environ["BUS"],
+                                    "Detail": json.dumps({{"stage": "{stage}"}})}}])
+    """
+
+
+def test_bus_detail_selection_against_the_detail_put_events_sends(tmp_path):
+    trigger = eventbridge_event({"source": ["app.orders"]}, "Bus")
+    resources = {"Bus": bus("orders"),
+                 "Fn": function([put_events("Bus")], {"In": trigger}, Environment=environment(BUS=ref("Bus")))}
+    for stage, level in (("done", GUARDED), ("start", LOOP)):
+        loop = only_loop(resources, tmp_path, {"src/app.py": STAGER.format(stage=stage)})
+        assert loop.level == level, loop.hops[0].why
+        assert f"sends body.stage '{stage}'" in loop.hops[0].why
 
 
 def test_selecting_event_names_the_write_never_causes_guards_the_hop(tmp_path):

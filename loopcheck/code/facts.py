@@ -135,7 +135,9 @@ class RecordTest:
 
     field:     the record field tested: "eventName", "dynamodb.Keys.<attribute>",
                "dynamodb.NewImage.<attribute>" (a DynamoDB stream record), "body.<field>" (a field
-               of an SQS / SNS message's JSON body)
+               of an SQS / SNS message's JSON body or of an EventBridge event's detail),
+               "attribute.<name>" (the value of an SQS / SNS message attribute); the message
+               fields are named as Write.marks names them
     operation: "equals" | "startswith" | "endswith" | "contains"
     values:    the literals tested (any one of them)
     selects:   True: the function acts only on records that pass the test with one of the values;
@@ -246,6 +248,10 @@ class Write:
     # DynamoDB writes: attribute values of the item written, where the code names them (Key's
     # attributes; Item's for PutItem), for record selection (RecordTest) on the stream.
     item: Tuple[Tuple[str, KeyExpr], ...] = ()
+    # Message writes: the literal text of marks the write sets, where the code gives it
+    # (("body.type", "order.enriched"), ("attribute.kind", "result")), for record selection
+    # (RecordTest) on the queue, topic or bus it writes; a mark missing here has a value not known.
+    mark_values: Tuple[Tuple[str, str], ...] = ()
     # details carries literals the event-path rules use when present:
     #   events.PutEvents: "Source", "DetailType", "EventBusName"
     #   sns.Publish: "MessageAttributes" (comma-separated attribute names)

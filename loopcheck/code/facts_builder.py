@@ -38,8 +38,10 @@ def merge_write(first: Write, second: Write) -> Write:
     if not marks_unknown and set(first.marks) != set(second.marks):
         marks_unknown = "the marks differ between callers"
     item = first.item if first.item == second.item else ()
+    mark_values = tuple(pair for pair in first.mark_values if pair in second.mark_values)
     return Write(first.service, first.api, target, first.file, first.line, first.column, key, guards, details,
-                 marks=marks, bound=bound, marks_unknown=marks_unknown, item=item)
+                 marks=marks, bound=bound, marks_unknown=marks_unknown, item=item,
+                 mark_values=mark_values)
 
 
 class FactsBuilder:

@@ -100,6 +100,27 @@ def is_message(path: Sequence[str]) -> bool:
     return tuple(path) in bodies + list(BODY_OBJECT_PATHS) + [(), (JSON,)]
 
 
+def message_parts(api: WriteApi, request: Request) -> Tuple[Optional[Value], Optional[Value]]:
+    """(body, attributes) a message write request sends: its own, or its batch's first entry's;
+    None where it sends none or the entries cannot be read."""
+    parts = MESSAGE_PARTS.get((api.service, api.api))
+    if parts is None:
+        return None, None
+    carrier: Optional[Value] = None
+    if parts.entries:
+        entries = request.arg(parts.entries)
+        carrier = entries.first() if entries is not None else None
+        if carrier is None or not carrier.is_record():
+            return None, None
+
+    def part(name: str) -> Optional[Value]:
+        if not name:
+            return None
+        return carrier.field(name) if carrier is not None else request.arg(name)
+
+    return part(parts.body), part(parts.attributes)
+
+
 # -- what a write sets -------------------------------------------------------------------------
 
 

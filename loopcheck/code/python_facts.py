@@ -2559,6 +2559,8 @@ class _PyValue(Value):
 
     def field(self, name: str) -> Optional[Value]:
         found = _dict_get(self.value, name)
+        if isinstance(self.value, _Updated):  # a field set on the incoming message: the last setting
+            found = next((item for key, item in reversed(self.value.items) if key == Lit(name)), None)
         if found is not None:
             return _PyValue(found)
         if isinstance(self.value, _Dict) and not _dict_is_complete(self.value):

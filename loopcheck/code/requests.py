@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Tuple
 from loopcheck.code.facts import AnyText, Guard, KeyExpr, Target, Write
 from loopcheck.code.item_change import item_change
 from loopcheck.code.markers import read_marks
-from loopcheck.code.selection import read_item
+from loopcheck.code.selection import read_item, read_mark_values
 from loopcheck.code.values import Request, Value
 from loopcheck.knowledge.sdk_catalog import ENTRIES, STATEMENT, TABLE_MAP, TRANSACTION, WriteApi
 
@@ -38,13 +38,15 @@ class ReadWrite:
     marks: Tuple[str, ...] = ()  # facts.Write.marks
     marks_unknown: str = ""
     item: Tuple[Tuple[str, KeyExpr], ...] = ()  # facts.Write.item
+    mark_values: Tuple[Tuple[str, str], ...] = ()  # facts.Write.mark_values
 
     def writes(self, file: str, line: int, column: int, guards: Tuple[Guard, ...]) -> List[Write]:
         """The facts.Write of each target, for the call at file:line:column."""
         service, api = self.api.service, self.api.api
         return [
             Write(service, api, target, file, line, column, self.key, guards, dict(self.details),
-                  marks=self.marks, marks_unknown=self.marks_unknown, item=self.item)
+                  marks=self.marks, marks_unknown=self.marks_unknown, item=self.item,
+                  mark_values=self.mark_values)
             for target in self.targets
         ]
 
@@ -62,7 +64,7 @@ def read_write(
         s3_key = key.key() if key is not None else read_key(api, request)
     marks, marks_unknown = read_marks(api, request)
     return ReadWrite(api, targets, s3_key, read_details(api, request, form), marks, marks_unknown,
-                     read_item(api, request))
+                     read_item(api, request), read_mark_values(api, request))
 
 
 def read_targets(api: WriteApi, request: Request) -> List[Target]:

@@ -5,7 +5,10 @@ and record selection (act only on stream or queue records the previous writer's 
 Both are checks in the function's code that dominate its write (facts.Guard "marker",
 "record", "event-name" with a record_test); whether they stop the loop depends on the hop
 that feeds the function: its write's marks (facts.Write.marks), the stream records its
-DynamoDB write causes (event names, item key and attribute values, facts.Write.item).
+DynamoDB write causes (event names, item key and attribute values, facts.Write.item), the
+body field and message attribute values its SQS, SNS or EventBridge write sends
+(facts.Write.mark_values) when that write reaches the function directly (through the queue,
+topic or bus it writes, not wrapped in another service's envelope on the way).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from loopcheck.knowledge.event_paths import API_EVENT_NAMES
 
 # Guard kinds judged here, not by the hop's own verdict.
 MESSAGE_GUARD_KINDS = frozenset({"marker", "record"})
+# Nodes a message write reaches whose records carry its body and attributes as sent (SQS, SNS,
+# EventBridge detail), and nodes that would wrap a message passed on to them.
+MESSAGE_KINDS = frozenset({"queue", "topic", "bus"})
+ENVELOPE_KINDS = frozenset({"queue", "topic", "bus", "stream", "firehose", "statemachine", "function"})
 
 _OPERATIONS = {
     "equals": lambda text, value: text == value,
@@ -78,30 +85,48 @@ def _marker(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write], 
 
 
 def _selection(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write], guard: Guard) -> bool:
-    """Apply one record-selection check; True when the records the feeding write causes fail it
-    (a check they pass is noted as no guard)."""
+    """Apply one record-selection check; True when the records the feeding write causes, or the
+    message it sends, fail it (a check they pass is noted as no guard)."""
     test = guard.record_test
-    if test is None or feeding is None or SERVICE_KINDS.get(feeding.service) != "table":
-        return False
-    values = _record_values(test, feeding)
-    if not values:
+    if test is None or feeding is None:
         return False
     model = graph.model
     writer, sender = model.display(hop.writer), model.display(before.writer)
+    sent = f"{sender}'s {feeding.api} ({feeding.file}:{feeding.line})"
+    kind = SERVICE_KINDS.get(feeding.service)
+    if kind == "table":
+        values = _record_values(test, feeding)
+        written = f"the records {sent} causes have {test.field}"
+        what, passing = "records", "which pass it"
+    elif kind in MESSAGE_KINDS and _direct(graph, before, kind):
+        values = [text for mark, text in feeding.mark_values if mark == test.field]
+        written = f"{sent} sends {test.field}"
+        what, passing = "messages", "which passes it: the check lets its own output through"
+    else:
+        return False
+    if not values:
+        return False
     wanted = " or ".join(repr(value) for value in test.values)
     selection = f"{(_OPERATION_TEXT if test.selects else _NEGATED_TEXT)[test.operation]} {wanted}"
     check = f"record selection ({_where(hop, guard)}: {guard.text})"
-    written = (f"the records {sender}'s {feeding.api} ({feeding.file}:{feeding.line}) causes have "
-               f"{test.field} {' or '.join(repr(value) for value in values)}")
+    written = f"{written} {' or '.join(repr(value) for value in values)}"
     if any(_passes(test, value) for value in values):
         if test.field != "eventName" and all(_passes(test, value) for value in values):
-            note = f"{check} is no guard: {written}, which pass it"
+            note = f"{check} is no guard: {written}, {passing}"
             hop.why = f"{hop.why}; {note}" if hop.why else note
         return False
     hop.level = GUARDED
     hop.guard = guard
-    hop.why = f"{check}: {writer} acts only on records whose {test.field} {selection}, and {written}"
+    hop.why = f"{check}: {writer} acts only on {what} whose {test.field} {selection}, and {written}"
     return True
+
+
+def _direct(graph: EventGraph, before: Hop, kind: str) -> bool:
+    """Whether the message the feeding hop writes reaches the function as written: its first node
+    is the queue, topic or bus written, and no later node carries it on wrapped in an envelope of
+    its own (an SNS notification delivered to a queue, an EventBridge event sent to a queue)."""
+    kinds = [graph.model.kind_of(node) for node in before.chain]
+    return kinds[:1] == [kind] and not any(later in ENVELOPE_KINDS for later in kinds[1:])
 
 
 def _record_values(test: RecordTest, write: Write) -> List[str]:
