@@ -35,8 +35,10 @@ def render_text(result: ScanResult) -> str:
             lines.append(f"  {entry.summary}")
             lines.append(f"    {entry.bound.kind} check: {entry.bound.text}")
         elif entry.guard is not None:
-            where = f" ({entry.guard.file}:{entry.guard.line})" if entry.guard.file else ""
-            lines.append(f"  guard: {entry.guard.kind}{where}: {entry.summary or entry.guard.text}")
+            text = entry.summary or entry.guard.text
+            place = f"{entry.guard.file}:{entry.guard.line}"
+            where = f" ({place})" if entry.guard.file and place not in text else ""  # said once
+            lines.append(f"  guard: {entry.guard.kind}{where}: {text}")
         elif entry.summary:
             lines.append(f"  why: {entry.summary}")
         lines.append(f"  runtime: {entry.runtime_text}")
