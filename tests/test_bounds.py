@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
 from builder import environment, function, put_statement, sqs_event, sqs_send, sub, template, write
 from clirunner import cli_runner
 from code_js_support import needs_tree_sitter
@@ -104,6 +105,31 @@ def test_python_status_check_is_no_bound_and_is_named():
     write_ = facts.writes[0]
     assert write_.bound is None
     assert write_.details["WaitsOn"] == "status != 'DONE' (app.py:8)"
+
+
+PY_DRAIN = PY_SQS.replace("import boto3", "import boto3\necs = boto3.client('ecs')") + """\
+        if CHECK:
+            sqs.send_message(QueueUrl=os.environ["Q"], MessageBody=record["body"])
+
+def tasks_running(instance):
+    found = ecs.describe_container_instances(cluster="c", containerInstances=[instance])
+    return found["containerInstances"][0]["runningTasksCount"]
+"""
+
+
+@pytest.mark.parametrize("check, waits", [
+    ("tasks_running(body['id']) == 1", "tasks_running(body['id']) == 1 (app.py:8)"),  # a number
+    ("tasks_running(body['id'])", "tasks_running(body['id']) (app.py:8)"),  # a helper's answer
+    ("body['kind'].find('drain') == -1", None),  # the event's own field: no outside state
+    ("not body['key'].endswith('.jpg')", None),
+    ("'State' in body", None),
+])
+def test_python_outside_state_is_a_status_read_at_run_time_not_the_event(check: str, waits):
+    source = PY_DRAIN.replace("CHECK", check)
+    facts = analyse_python_source(textwrap.dedent(source), "app.py", "handler")
+    [write_] = [w for w in facts.writes if w.service == "sqs"]
+    assert write_.bound is None
+    assert write_.details.get("WaitsOn") == waits
 
 
 def test_python_counter_incremented_in_a_nested_field():

@@ -2220,7 +2220,7 @@ class _Analyser:
     def _waits_on(frame: _Frame) -> str:
         """The status check a write runs under, when no bound ends the chain: `<test> (file:line)`."""
         states = [check for check in frame.guards if isinstance(check, Check) and check.kind == "state"]
-        state = states[0] if states else None
+        state = states[-1] if states else None  # the nearest check the write runs under
         return f"{state.text} ({state.file}:{state.line})" if state is not None else ""
 
     # -- guards --------------------------------------------------------------------------------
@@ -2258,6 +2258,11 @@ class _Analyser:
 
     def _bound_checks(self, atom: ast.expr, holds: bool, frame: _Frame, where: ast.expr) -> List[Check]:
         """A comparison of a carried counter with a limit, or of a carried time with the clock."""
+        if isinstance(atom, ast.Call) and not self._reads_event(atom, frame) \
+                and isinstance(self._eval(atom, frame), _Unknown):
+            # `if tasks_running(instance):` -- a value the code works out at run time, not a bound
+            shown = _shorten(where)
+            return [Check("state", (), _shorten(atom), where.lineno, shown, file=frame.module.display)]
         if not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
             return []
         if isinstance(atom.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
@@ -2273,14 +2278,37 @@ class _Analyser:
 
     def _state_check(self, atom: ast.Compare, frame: _Frame, where: ast.expr) -> List[Check]:
         """A status read at run time (an API response, not the event) compared with literal
-        text: code run while it holds (or fails) waits on outside state, not on a bound."""
+        text or a whole number (`status == "RUNNING"`, `tasks_running(i) == 1`): code run while
+        it holds (or fails) waits on outside state, not on a bound."""
         left, right = self._eval(atom.left, frame), self._eval(atom.comparators[0], frame)
-        for status, literal, node in ((left, right, atom.left), (right, left, atom.comparators[0])):
+        sides = [(left, right, atom.left)]
+        if not isinstance(atom.ops[0], (ast.In, ast.NotIn)):  # `"x" in response` is no status
+            sides.append((right, left, atom.comparators[0]))
+        for status, literal, node in sides:
             texts = literal.items if isinstance(literal, _Tuple) else (literal,)
-            if isinstance(status, _Unknown) and texts and all(isinstance(text, Lit) for text in texts):
+            if not isinstance(status, _Unknown) or self._reads_event(node, frame):
+                continue
+            if texts and all(_is_state_literal(text) for text in texts):
                 shown = _shorten(where)
                 return [Check("state", (), _shorten(node), where.lineno, shown, file=frame.module.display)]
         return []
+
+    def _reads_event(self, node: ast.expr, frame: _Frame) -> bool:
+        """Whether a value is worked out from the incoming event (`msg["k"].find("x")`,
+        `key.startswith("a")`): its object, or the object of a call on it, is an event field.
+        A status read at run time is not; a helper's arguments do not count."""
+        current: Optional[ast.expr] = node
+        while current is not None:
+            value = self._eval(current, frame)
+            if isinstance(value, (_Event, _Updated, IncomingBucket)) or _mentions_incoming(value):
+                return True
+            if isinstance(current, ast.Call):
+                current = current.func
+            elif isinstance(current, (ast.Attribute, ast.Subscript)):
+                current = current.value
+            else:
+                current = None
+        return False
 
     def _side(self, node: ast.expr, frame: _Frame) -> Optional[Side]:
         """One side of a comparison as loopcheck.code.bounds reads it."""
@@ -2503,6 +2531,14 @@ def _counted(left: object, op: ast.operator, right: object) -> Optional[object]:
         if isinstance(op, ast.Mult):
             return _Elapsed(left.why, left.path, left.scale / number)
     return None
+
+
+def _is_state_literal(value: object) -> bool:
+    """Literal text, or a whole number (not a bool), that a status read at run time is compared with."""
+    if isinstance(value, Lit):
+        return True
+    number = value.value if isinstance(value, _Const) else None
+    return isinstance(number, int) and not isinstance(number, bool)
 
 
 def _const_number(value: object) -> Optional[float]:
