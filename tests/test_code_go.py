@@ -4,6 +4,7 @@ module's other packages, key transforms, guards, and bad input (never a tracebac
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -16,6 +17,9 @@ from loopcheck.code.go_facts import analyse_go, analyse_go_source
 from loopcheck.code.locate import locate_code
 from loopcheck.load.loader import Template, load_file
 from loopcheck.model.resources import build_model
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("tree_sitter_go") is None,
+                                reason="tree-sitter-go is installed on Python 3.10 and newer only")
 
 GO_BUILD = {"BuildMethod": "go1.x"}
 V2 = '''
