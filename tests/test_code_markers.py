@@ -401,3 +401,106 @@ def test_js_sent_values() -> None:
     assert spread.mark_values == (("body.type", "order.enriched"), ("attribute.kind", "result"))
     passed_on = js.one_write(JS_SQS_TYPED % ("", "record.body"))
     assert passed_on.mark_values == (("attribute.kind", "result"),)
+
+
+# -- Kinesis: a record's data, base64-decoded and parsed as JSON, read as a message body -----------
+
+
+PY_KINESIS = """\
+kinesis = boto3.client("kinesis")
+for record in event["Records"]:
+    payload = json.loads({decoded})
+    {check}
+    {write}
+"""
+PUT_RECORD = 'kinesis.put_record(StreamName=os.environ["S"], PartitionKey="k", Data={data})'
+
+
+def kinesis(check: str = "pass", data: str = "json.dumps(payload)",
+            decoded: str = 'base64.b64decode(record["kinesis"]["data"])', write: str = PUT_RECORD) -> Write:
+    body = PY_KINESIS.format(decoded=decoded, check=check, write=write.format(data=data))
+    return py_write("import base64\n" + body)
+
+
+@pytest.mark.parametrize("decoded", [
+    'base64.b64decode(record["kinesis"]["data"])',
+    'base64.b64decode(record["kinesis"]["data"]).decode("utf-8")',
+    'base64.standard_b64decode(record["kinesis"]["data"]).decode()',
+])
+def test_kinesis_data_checks_are_marker_and_record_selection_guards(decoded: str) -> None:
+    assert markers(kinesis('if payload.get("enriched"): continue', decoded=decoded)) == ["body.enriched"]
+    write = kinesis('if payload["type"] != "reading": continue', decoded=decoded)
+    assert selections(write) == [RecordTest("body.type", "equals", ("reading",), True)]
+    assert [guard.kind for guard in write.guards] == ["record"]
+
+
+def test_kinesis_data_read_without_decoding_is_no_message_body() -> None:
+    assert markers(kinesis('if payload.get("enriched"): continue', decoded='record["kinesis"]["data"]')) == []
+
+
+def test_put_record_and_put_records_data_are_marks_and_sent_values() -> None:
+    new = kinesis(data='json.dumps({"type": "summary", "n": 1}).encode("utf-8")')
+    assert new.marks == ("body.type", "body.n") and new.mark_values == (("body.type", "summary"),)
+    copied = kinesis(data='json.dumps({**payload, "enriched": True})')
+    assert copied.marks == ("body.enriched",) and copied.marks_unknown == ""
+    passed_on = kinesis(data='base64.b64decode(record["kinesis"]["data"])')
+    assert passed_on.marks == () and passed_on.marks_unknown == ""
+    put_records = 'kinesis.put_records(StreamName="s", Records=[{{"Data": {data}, "PartitionKey": "k"}}])'
+    batch = kinesis(write=put_records, data='json.dumps({"type": "summary"})')
+    assert batch.marks == ("body.type",) and batch.mark_values == (("body.type", "summary"),)
+    assert kinesis(data="render(payload)").marks_unknown
+
+
+JS_KINESIS = """\
+const { KinesisClient, PutRecordCommand, PutRecordsCommand } = require("@aws-sdk/client-kinesis");
+const kinesis = new KinesisClient({});
+exports.handler = async (event) => {
+  for (const record of event.Records) {
+    const payload = JSON.parse(%s);
+    %s
+    await kinesis.send(%s);
+  }
+};
+"""
+JS_PUT_RECORD = 'new PutRecordCommand({ StreamName: process.env.S, PartitionKey: "k", Data: %s })'
+
+
+def js_kinesis(check: str = "", data: str = "Buffer.from(JSON.stringify(payload))",
+               decoded: str = 'Buffer.from(record.kinesis.data, "base64").toString()',
+               write: str = JS_PUT_RECORD) -> Write:
+    return js.one_write(JS_KINESIS % (decoded, check, write % data))
+
+
+@js.needs_tree_sitter
+@pytest.mark.parametrize("decoded", [
+    'Buffer.from(record.kinesis.data, "base64").toString()',
+    'Buffer.from(record.kinesis.data, "base64").toString("utf8")',
+    'Buffer.from(record.kinesis.data, "base64")',
+    'new TextDecoder().decode(Buffer.from(record.kinesis.data, "base64"))',
+    "atob(record.kinesis.data)",
+])
+def test_js_kinesis_data_checks_are_marker_and_record_selection_guards(decoded: str) -> None:
+    assert markers(js_kinesis("if (payload.enriched) continue;", decoded=decoded)) == ["body.enriched"]
+    write = js_kinesis('if (payload.type !== "reading") continue;', decoded=decoded)
+    assert selections(write) == [RecordTest("body.type", "equals", ("reading",), True)]
+
+
+@js.needs_tree_sitter
+def test_js_kinesis_data_read_without_decoding_is_no_message_body() -> None:
+    assert markers(js_kinesis("if (payload.enriched) continue;", decoded="record.kinesis.data")) == []
+    assert markers(js_kinesis("if (payload.enriched) continue;",
+                              decoded='Buffer.from(record.kinesis.data, "hex").toString()')) == []
+
+
+@js.needs_tree_sitter
+def test_js_put_record_and_put_records_data_are_marks_and_sent_values() -> None:
+    new = js_kinesis(data='Buffer.from(JSON.stringify({ type: "summary", n: 1 }))')
+    assert new.marks == ("body.type", "body.n") and new.mark_values == (("body.type", "summary"),)
+    encoded = js_kinesis(data="new TextEncoder().encode(JSON.stringify({ ...payload, enriched: true }))")
+    assert encoded.marks == ("body.enriched",) and encoded.marks_unknown == ""
+    v2_text = js_kinesis(data='JSON.stringify({ type: "summary" })')
+    assert v2_text.mark_values == (("body.type", "summary"),)
+    put_records = 'new PutRecordsCommand({ StreamName: "s", Records: [{ PartitionKey: "k", Data: %s }] })'
+    batch = js_kinesis(write=put_records, data='Buffer.from(JSON.stringify({ type: "summary" }), "utf8")')
+    assert batch.marks == ("body.type",) and batch.mark_values == (("body.type", "summary"),)
+    assert js_kinesis(data="render(payload)").marks_unknown

@@ -20,6 +20,8 @@ from builder import (
     eventbridge_event,
     function,
     get_att,
+    kinesis_crud,
+    kinesis_event,
     model_and_graph,
     policy_template,
     put_events,
@@ -34,6 +36,7 @@ from builder import (
     sns_publish,
     sqs_event,
     sqs_send,
+    stream,
     sub,
     subscription,
     table,
@@ -497,6 +500,52 @@ def test_bus_detail_selection_against_the_detail_put_events_sends(tmp_path):
         loop = only_loop(resources, tmp_path, {"src/app.py": STAGER.format(stage=stage)})
         assert loop.level == level, loop.hops[0].why
         assert f"sends body.stage '{stage}'" in loop.hops[0].why
+
+
+READINGS = """\
+    import base64
+    import json
+    import os
+
+    import boto3
+
+    kinesis = boto3.client("kinesis")
+
+
+    def handler(event, context):
+        for record in event["Records"]:
+            reading = json.loads(base64.b64decode(record["kinesis"]["data"]))
+            {check}
+            kinesis.put_record(StreamName=os.environ["STREAM"], PartitionKey="k", Data={data})
+    """
+
+
+def reader() -> Dict:
+    return {"Readings": stream(), "Fn": function([kinesis_crud("Readings")], {"In": kinesis_event("Readings")},
+                                                 Environment=environment(STREAM=ref("Readings")))}
+
+
+def reading(check: str, data: str) -> Dict[str, str]:
+    return {"src/app.py": READINGS.format(check=check, data=data)}
+
+
+def test_stream_record_selection_against_the_data_put_record_sends(tmp_path):
+    check = 'if reading["type"] != "reading":\n                continue'
+    for sent, level in (("summary", GUARDED), ("reading", LOOP)):
+        loop = only_loop(reader(), tmp_path, reading(check, f'json.dumps({{"type": "{sent}"}})'))
+        assert loop.level == level, loop.hops[0].why
+        assert f"sends body.type '{sent}'" in loop.hops[0].why
+    guarded = only_loop(reader(), tmp_path, reading(check, 'json.dumps({"type": "summary"})'))
+    assert "acts only on messages whose body.type is 'reading'" in guarded.hops[0].why
+
+
+def test_a_stream_marker_check_guards_the_hop_when_put_record_sets_the_marker(tmp_path):
+    check = 'if reading.get("enriched"):\n                continue'
+    loop = only_loop(reader(), tmp_path, reading(check, 'json.dumps({**reading, "enriched": True}).encode()'))
+    assert loop.level == GUARDED
+    assert loop.hops[0].guard is not None and loop.hops[0].guard.marker == "body.enriched"
+    unmarked = only_loop(reader(), tmp_path, reading(check, "json.dumps(reading)"))
+    assert unmarked.level == LOOP and "does not set body.enriched" in unmarked.hops[0].why
 
 
 def test_selecting_event_names_the_write_never_causes_guards_the_hop(tmp_path):

@@ -59,7 +59,7 @@ from loopcheck.code.item_change import (
     key_change,
 )
 from loopcheck.code.keys import basename, concat, mentions_incoming, regex_test, separated, sliced, stem
-from loopcheck.code.markers import JSON, is_message, marker_at
+from loopcheck.code.markers import BASE64, JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
 from loopcheck.code.selection import DECODED, record_field, record_test
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_bytes
@@ -399,6 +399,11 @@ class ParsedPath:
 
 
 @dataclass(frozen=True)
+class TextCodec:
+    """new TextEncoder() / new TextDecoder(): encode / decode give the same text as bytes, or back."""
+
+
+@dataclass(frozen=True)
 class SplitText:
     """source.split(sep), possibly with the last part sliced off."""
 
@@ -429,6 +434,7 @@ Value = Union[
     MetadataPart,
     ParsedPath,
     SplitText,
+    TextCodec,
 ]
 
 
@@ -471,6 +477,11 @@ def _key_of(value: Value) -> KeyExpr:
 
 def _text_value(expr: KeyExpr) -> Value:
     return Text(expr.text) if isinstance(expr, Lit) else Computed(expr)
+
+
+def _decoded_base64(value: Value) -> Value:
+    """The base64 text `value` decoded: of an event field (a Kinesis record's data), its content."""
+    return EventPart(value.path + (BASE64,)) if isinstance(value, EventPart) else Unknown("decoded base64")
 
 
 def _is_stringy(value: Value) -> bool:
@@ -1679,6 +1690,9 @@ class _Evaluator:
             owner = _field(callee, "object")
             if owner is not None and _text(owner) == "JSON" and self.scopes.find(owner, "JSON") is None:
                 return self._json_call(mod, _text(_field(callee, "property")), args)
+            if (owner is not None and _text(owner) == "Buffer" and self.scopes.find(owner, "Buffer") is None
+                    and _text(_field(callee, "property")) == "from"):
+                return self._buffer_from(mod, args)
             receiver = self.value(mod, owner)
             return self._method_call(mod, receiver, _text(_field(callee, "property")), args)
         return Unknown("function call result")
@@ -1691,6 +1705,16 @@ class _Evaluator:
         if method == "stringify":
             return JsonText(value)
         return Unknown(f"JSON.{method}() result")
+
+    def _buffer_from(self, mod: int, args: List[Node]) -> Value:
+        """Buffer.from(text, "base64") of an event field (a Kinesis record's data) is its decoded
+        content; Buffer.from(text) / (text, "utf8") is that text as bytes."""
+        value = self.value(mod, args[0]) if args else Unknown("no argument")
+        encoding = self.value(mod, args[1]) if len(args) > 1 else Text("utf8")
+        name = encoding.text.lower() if isinstance(encoding, Text) else ""
+        if name == "base64":
+            return _decoded_base64(value)
+        return value if name in ("utf8", "utf-8") else Unknown("Buffer.from() result")
 
     def _mutated_fields(self, part: EventPart) -> Optional[List[Value]]:
         """The fields set on an incoming message held in a const (`body.enriched = true`), as
@@ -1713,6 +1737,9 @@ class _Evaluator:
         if name == "String" and args:
             value = self.value(mod, args[0])
             return value if _is_stringy(value) else Unknown("String() result")
+        if name == "atob" and args:
+            value = self.value(mod, args[0])
+            return _decoded_base64(value)
         return Unknown(f"{name}() result")
 
     def _method_call(self, mod: int, receiver: Value, method: str, args: List[Node]) -> Value:
@@ -1731,6 +1758,10 @@ class _Evaluator:
             return self._split_method(mod, receiver, method, args)
         if isinstance(receiver, ArrayLit) and method == "join":
             return self._array_join(mod, receiver, args)
+        if isinstance(receiver, TextCodec) and method in ("encode", "decode"):
+            return self.value(mod, args[0]) if args else Unknown(f"{method}() result")
+        if isinstance(receiver, EventPart) and method == "toString" and receiver.path[-1:] == (BASE64,):
+            return receiver  # decoded bytes as text (a Kinesis record's data)
         if _is_stringy(receiver):
             return self._string_method(mod, receiver, method, args)
         return Unknown(f"{method}() result")
@@ -1780,6 +1811,8 @@ class _Evaluator:
             return self._constructed(mod, node, made, args)
         if constructor is not None and constructor.type == "identifier" and isinstance(made, Unknown):
             binding = self.scopes.find(constructor, _text(constructor))
+            if binding is None and _text(constructor) in ("TextEncoder", "TextDecoder"):
+                return TextCodec()
             if binding is None or binding.kind in ("import", "decl"):  # not a local class
                 return self._command_by_name(mod, node, _text(constructor), args)
         return Unknown("constructed object")

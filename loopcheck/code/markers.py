@@ -3,14 +3,16 @@ event reads, and which markers a write sets on what it sends.
 
 A function that skips input carrying a marker, and sets that marker on everything it writes
 back, never acts on its own output. Markers are named as facts.Write.marks names them:
-"body.<field>" (a field of the JSON body of an SQS message, an SNS Message or a Lambda invoke
-payload, or of an EventBridge event's detail; a check of an invoke payload's top-level field is
-not read as a marker check, see marker_at), "attribute.<name>" (SQS messageAttributes, SNS
-MessageAttributes) and "metadata.<name>" (S3 user metadata; its check is the "metadata" guard).
+"body.<field>" (a field of the JSON body of an SQS message, an SNS Message, a Kinesis record's
+data or a Lambda invoke payload, or of an EventBridge event's detail; a check of an invoke
+payload's top-level field is not read as a marker check, see marker_at), "attribute.<name>"
+(SQS messageAttributes, SNS MessageAttributes) and "metadata.<name>" (S3 user metadata; its
+check is the "metadata" guard).
 
-Sources: the Lambda developer guide's SQS, SNS and EventBridge event examples (where the body
-and attributes sit in an event); the SQS SendMessage / SendMessageBatch, SNS Publish /
-PublishBatch, Lambda Invoke, EventBridge PutEvents and S3 PutObject / CopyObject API references
+Sources: the Lambda developer guide's SQS, SNS, Kinesis and EventBridge event examples (where
+the body and attributes sit in an event; a Kinesis record's kinesis.data is its Data as base64
+text); the SQS SendMessage / SendMessageBatch, SNS Publish / PublishBatch, Kinesis PutRecord /
+PutRecords, Lambda Invoke, EventBridge PutEvents and S3 PutObject / CopyObject API references
 (the request parameters that carry them); boto3 S3Transfer ALLOWED_UPLOAD_ARGS (upload_file's
 ExtraArgs carries Metadata).
 """
@@ -26,9 +28,14 @@ from loopcheck.code.values import Request, Value
 from loopcheck.knowledge.sdk_catalog import WriteApi
 
 JSON = "<json>"  # an event path step: the text of the field before it, parsed as JSON
+BASE64 = "<base64>"  # an event path step: the base64 text of the field before it, decoded
 
 # Event fields holding a message body as JSON text, one as an object, and the attribute maps.
-BODY_TEXT_PATHS = (("Records", ANY_ITEM, "body"), ("Records", ANY_ITEM, "Sns", "Message"))
+BODY_TEXT_PATHS = (
+    ("Records", ANY_ITEM, "body"),
+    ("Records", ANY_ITEM, "Sns", "Message"),
+    ("Records", ANY_ITEM, "kinesis", "data", BASE64),
+)
 BODY_OBJECT_PATHS = (("detail",),)
 ATTRIBUTE_PATHS = (
     ("Records", ANY_ITEM, "messageAttributes"),
@@ -59,6 +66,8 @@ MESSAGE_PARTS: Dict[Tuple[str, str], MessageParts] = {
     ("lambda", "Invoke"): MessageParts(body="Payload"),
     ("lambda", "InvokeAsync"): MessageParts(body="InvokeArgs"),
     ("events", "PutEvents"): MessageParts(body="Detail", entries="Entries"),
+    ("kinesis", "PutRecord"): MessageParts(body="Data"),
+    ("kinesis", "PutRecords"): MessageParts(body="Data", entries="Records"),
     ("s3", "PutObject"): MessageParts(metadata="Metadata"),
     ("s3", "CopyObject"): MessageParts(metadata="Metadata"),
     ("s3", "UploadFile"): MessageParts(metadata="Metadata", options="ExtraArgs"),

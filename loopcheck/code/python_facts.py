@@ -101,7 +101,7 @@ from loopcheck.code.keys import (
     sliced,
     stem,
 )
-from loopcheck.code.markers import JSON, is_message, marker_at
+from loopcheck.code.markers import BASE64, JSON, is_message, marker_at
 from loopcheck.code.requests import read_write
 from loopcheck.code.selection import DECODED, record_field, record_test
 from loopcheck.code.source_files import CodeFolder, import_not_followed, read_text, safe_resolve
@@ -2036,6 +2036,10 @@ class _Analyser:
             return _Event(value.path + (DECODED,)) if isinstance(value, _Event) else _Unknown("a decoded value")
         if isinstance(owner, _Dict) and name == "copy":
             return owner
+        if name == "decode" and isinstance(owner, _Event):
+            return owner  # decoded bytes as text: the same content (a Kinesis record's data)
+        if name == "encode" and isinstance(owner, _Serialized):
+            return owner  # JSON text as bytes: the same content (a Kinesis record's Data)
         if isinstance(owner, _TEXT_TYPES + (_Event,)):
             return self._string_method(owner, name, args)
         if isinstance(owner, _PathVal):
@@ -2744,6 +2748,12 @@ def _ext_json_loads(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Fr
     return _Event(value.path + (_JSON,)) if isinstance(value, _Event) else _Unknown("parsed JSON")
 
 
+def _ext_b64decode(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
+    """base64.b64decode of an event field: a Kinesis record's data as sent."""
+    value = _first(args)
+    return _Event(value.path + (BASE64,)) if isinstance(value, _Event) else _Unknown("decoded base64")
+
+
 def _ext_json_dumps(analyser: _Analyser, args: _Args, node: ast.Call, frame: _Frame) -> object:
     return _Serialized(_first(args))
 
@@ -2819,6 +2829,7 @@ _EXTERNAL_CALLS = {
     "enumerate": _ext_enumerate,
     "next": _ext_next,
     "json.loads": _ext_json_loads,
+    **dict.fromkeys(["base64.b64decode", "base64.standard_b64decode"], _ext_b64decode),
     "json.dumps": _ext_json_dumps,
     "boto3.dynamodb.types.TypeDeserializer": _ext_deserializer,
     **dict.fromkeys(["collections.Counter", "collections.defaultdict", "collections.OrderedDict",

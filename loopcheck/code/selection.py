@@ -4,17 +4,20 @@ the literal body field and message attribute values a message write sends.
 
 A stream handler that acts only on records of one shape (`sk` starting `product#`, eventName
 INSERT) and writes items of another never acts on its own output; nor does a queue handler that
-acts only on messages whose body has `type` "order.created" and sends "order.enriched".
+acts only on messages whose body has `type` "order.created" and sends "order.enriched" (a Kinesis
+record's data, decoded and parsed as JSON, is read as such a body).
 loopcheck.judge.message_guards holds the test (facts.RecordTest) against what the previous hop
 writes (facts.Write.item, facts.Write.mark_values).
 
 Sources: the DynamoDB Streams developer guide and the Lambda developer guide's DynamoDB, SQS,
-SNS and EventBridge event examples (Records[].eventName, Records[].dynamodb.Keys / NewImage in the
-attribute-value format {"S": ...}, Records[].body, Records[].messageAttributes.<name>.stringValue,
-Records[].Sns.Message, Records[].Sns.MessageAttributes.<name>.Value, detail); boto3
-TypeDeserializer and @aws-sdk/util-dynamodb unmarshall (the attribute-value format decoded to plain
-values); the DynamoDB PutItem / UpdateItem / DeleteItem API references (Item, Key); the SQS
-SendMessage and SNS Publish API references (MessageAttributes.<name>.StringValue).
+SNS, Kinesis and EventBridge event examples (Records[].eventName, Records[].dynamodb.Keys /
+NewImage in the attribute-value format {"S": ...}, Records[].body,
+Records[].messageAttributes.<name>.stringValue, Records[].Sns.Message,
+Records[].Sns.MessageAttributes.<name>.Value, Records[].kinesis.data as base64 text, detail);
+boto3 TypeDeserializer and @aws-sdk/util-dynamodb unmarshall (the attribute-value format decoded
+to plain values); the DynamoDB PutItem / UpdateItem / DeleteItem API references (Item, Key); the
+SQS SendMessage and SNS Publish API references (MessageAttributes.<name>.StringValue); the
+Kinesis PutRecord / PutRecords API references (Data).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from loopcheck.code.facts import AnyText, KeyExpr, Lit, RecordTest
 from loopcheck.code.inputs import ANY_ITEM
-from loopcheck.code.markers import JSON, message_parts
+from loopcheck.code.markers import BASE64, JSON, message_parts
 from loopcheck.code.values import Request, Value
 from loopcheck.knowledge.sdk_catalog import WriteApi
 
@@ -38,16 +41,16 @@ _IMAGES = ("Keys", "NewImage")
 ITEM_PARAMETERS = {"PutItem": "Item", "UpdateItem": "Key", "DeleteItem": "Key"}
 # Where an incoming record carries a message attribute's text value: SQS, SNS.
 _ATTRIBUTE_VALUES = ((("messageAttributes",), "stringValue"), (("Sns", "MessageAttributes"), "Value"))
-# Where an incoming record carries its message body as JSON text: SQS, SNS.
-_BODIES = (("body",), ("Sns", "Message"))
+# Where an incoming record carries its message body as JSON text: SQS, SNS, Kinesis (decoded).
+_BODIES = (("body",), ("Sns", "Message"), ("kinesis", "data", BASE64))
 
 
 def record_field(path: Sequence[str]) -> Optional[str]:
     """The facts.RecordTest field a value read at the event path `path` is, or None: a
     record's eventName, a DynamoDB stream record's key or new-image attribute (raw, with its
-    "S"/"N" descriptor, or decoded), a field of an SQS or SNS message's JSON body or of an
-    EventBridge event's detail ("body.<field>"), the text of an SQS or SNS message attribute
-    ("attribute.<name>")."""
+    "S"/"N" descriptor, or decoded), a field of an SQS or SNS message's JSON body, of a Kinesis
+    record's decoded JSON data or of an EventBridge event's detail ("body.<field>"), the text of
+    an SQS or SNS message attribute ("attribute.<name>")."""
     decoded = DECODED in path
     steps = [step for step in path if step != DECODED]
     if len(steps) == 2 and steps[0] == "detail" and steps[1] not in (JSON, ANY_ITEM):

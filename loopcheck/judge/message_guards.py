@@ -6,9 +6,9 @@ Both are checks in the function's code that dominate its write (facts.Guard "mar
 "record", "event-name" with a record_test); whether they stop the loop depends on the hop
 that feeds the function: its write's marks (facts.Write.marks), the stream records its
 DynamoDB write causes (event names, item key and attribute values, facts.Write.item), the
-body field and message attribute values its SQS, SNS or EventBridge write sends
+body field and message attribute values its SQS, SNS, EventBridge or Kinesis write sends
 (facts.Write.mark_values) when that write reaches the function directly (through the queue,
-topic or bus it writes, not wrapped in another service's envelope on the way).
+topic, bus or Kinesis stream it writes, not wrapped in another service's envelope on the way).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from loopcheck.knowledge.event_paths import API_EVENT_NAMES
 # Guard kinds judged here, not by the hop's own verdict.
 MESSAGE_GUARD_KINDS = frozenset({"marker", "record"})
 # Nodes a message write reaches whose records carry its body and attributes as sent (SQS, SNS,
-# EventBridge detail), and nodes that would wrap a message passed on to them.
-MESSAGE_KINDS = frozenset({"queue", "topic", "bus"})
+# EventBridge detail, a Kinesis record's data), and nodes that would wrap a message passed on to them.
+MESSAGE_KINDS = frozenset({"queue", "topic", "bus", "stream"})
 ENVELOPE_KINDS = frozenset({"queue", "topic", "bus", "stream", "firehose", "statemachine", "function"})
 
 _OPERATIONS = {
@@ -123,7 +123,7 @@ def _selection(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write
 
 def _direct(graph: EventGraph, before: Hop, kind: str) -> bool:
     """Whether the message the feeding hop writes reaches the function as written: its first node
-    is the queue, topic or bus written, and no later node carries it on wrapped in an envelope of
+    is the queue, topic, bus or stream written, and no later node carries it on wrapped in an envelope of
     its own (an SNS notification delivered to a queue, an EventBridge event sent to a queue)."""
     kinds = [graph.model.kind_of(node) for node in before.chain]
     return kinds[:1] == [kind] and not any(later in ENVELOPE_KINDS for later in kinds[1:])
