@@ -536,7 +536,7 @@ def test_stream_record_selection_against_the_data_put_record_sends(tmp_path):
         assert loop.level == level, loop.hops[0].why
         assert f"sends body.type '{sent}'" in loop.hops[0].why
     guarded = only_loop(reader(), tmp_path, reading(check, 'json.dumps({"type": "summary"})'))
-    assert "acts only on messages whose body.type is 'reading'" in guarded.hops[0].why
+    assert "acts only on records whose body.type is 'reading'" in guarded.hops[0].why
 
 
 def test_a_stream_marker_check_guards_the_hop_when_put_record_sets_the_marker(tmp_path):

@@ -101,7 +101,8 @@ def _selection(graph: EventGraph, hop: Hop, before: Hop, feeding: Optional[Write
     elif kind in MESSAGE_KINDS and _direct(graph, before, kind):
         values = [text for mark, text in feeding.mark_values if mark == test.field]
         written = f"{sent} sends {test.field}"
-        what, passing = "messages", "which passes it: the check lets its own output through"
+        what = "records" if kind == "stream" else "messages"
+        passing = "which passes it: the check lets its own output through"
     else:
         return False
     if not values:
