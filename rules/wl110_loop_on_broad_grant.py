@@ -1,5 +1,7 @@
 """WL110: a loop that only a broad grant shows: a wildcard permission (or an invoke/start
-grant) reaches the trigger, and no code that loopcheck could read writes it."""
+grant) reaches the trigger, and no code that loopcheck could read writes it; or the code
+invokes a function (or starts a state machine) without a name, and the grant matches the name
+CloudFormation generates for it only through a wildcard."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if loop.level != POSSIBLE or loop.rests_on_unknown_permissions or not loop.rests_on_broad_grant:
             continue
         hop = next(h for h in loop.hops if h.level == POSSIBLE and h.broad)
-        if hop.write is not None:
+        if hop.grant is not None and hop.grant.generated_name and hop.write is not None:
+            unread = f"it matches {ctx.display(hop.target)}'s generated name only through a wildcard"
+        elif hop.write is not None:
             unread = "its code does not name what it writes"
         elif hop.code_note:  # why, in the notes: the message stays the same in every front-end
             unread = "its code could not be read"

@@ -26,8 +26,10 @@ from builder import (
     s3_event,
     scan,
     sns_event,
+    state_machine,
     sub,
     table,
+    task_state,
     topic,
 )
 
@@ -100,6 +102,78 @@ def test_an_invoke_grant_with_code_that_invokes_itself_is_an_error(tmp_path):
         """}
     findings = scan(tmp_path, {"Media": bucket(), "Fn": function(invoke, S3_EVENT)}, code)
     assert rules_of(findings) == ["EL101"]
+
+
+SELF_INVOKE = {"src/app.py": """\
+    import json, boto3
+    client = boto3.client("lambda")
+    def handler(event, context):
+        client.invoke(FunctionName=context.function_name, InvocationType="Event",
+                      Payload=json.dumps(event))
+    """}
+
+
+def _invoke_on(name: str):
+    return put_statement(sub(f"arn:aws:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"),
+                         "lambda:InvokeFunction")
+
+
+@pytest.mark.parametrize("name", ["*Resize*", "${AWS::StackName}-*", "*-ResizeFn-*"])
+def test_code_invoking_a_function_without_a_name_through_its_generated_name_is_a_warning(tmp_path, name):
+    # CloudFormation names it `<stack>-ResizeFn-<suffix>`: the grant matches that only through a wildcard.
+    resources = {"Media": bucket(), "ResizeFn": function(_invoke_on(name), S3_EVENT)}
+    findings = scan(tmp_path, resources, SELF_INVOKE)
+    assert rules_of(findings) == ["WL110"]
+    assert "generated name only through a wildcard" in findings[0].message
+    assert any("${AWS::StackName}-ResizeFn-<suffix>" in note for note in findings[0].notes)
+
+
+@pytest.mark.parametrize("name", ["*", "*-*", "*Thumbnail*", "Resize*"])
+def test_a_grant_not_naming_a_fragment_of_the_generated_name_allows_no_invoke(tmp_path, name):
+    # `function:*` names no function (a grant on every function is not taken to allow any
+    # invoke, even one the code shows); `Resize*` would need the stack's name to start so.
+    resources = {"Media": bucket(), "ResizeFn": function(_invoke_on(name), S3_EVENT)}
+    findings = scan(tmp_path, resources, SELF_INVOKE)
+    assert rules_of(findings) == []
+
+
+def test_a_grant_matching_a_generated_name_reaches_nothing_without_code(tmp_path):
+    findings = scan(tmp_path, {"Media": bucket(), "ResizeFn": function(_invoke_on("*Resize*"), S3_EVENT)})
+    assert rules_of(findings) == []
+
+
+def test_a_function_with_a_name_is_matched_by_it_not_by_a_generated_one(tmp_path):
+    named = scan(tmp_path, {"Media": bucket(), "ResizeFn": function(_invoke_on("resize-*"), S3_EVENT,
+                                                                     FunctionName="resize-worker")},
+                 SELF_INVOKE)
+    assert rules_of(named) == ["EL101"]
+    other = scan(tmp_path, {"Media": bucket(), "ResizeFn": function(_invoke_on("*Resize*"), S3_EVENT,
+                                                                     FunctionName="resize-worker")},
+                 SELF_INVOKE)
+    assert rules_of(other) == []
+
+
+START_FLOW = {"src/app.py": """\
+    import json, os, boto3
+    sfn = boto3.client("stepfunctions")
+    def handler(event, context):
+        sfn.start_execution(stateMachineArn=os.environ["FLOW"], input=json.dumps(event))
+    """}
+
+
+@pytest.mark.parametrize("name, rules", [("*Flow*", ["WL110"]), ("Flow-*", ["WL110"]),
+                                         ("${AWS::StackName}-*", []), ("*", [])])
+def test_code_starting_a_state_machine_without_a_name_through_its_generated_name(tmp_path, name, rules):
+    # CloudFormation names a state machine `Flow-<suffix>`, without the stack's name.
+    flow = state_machine({"StartAt": "Run", "States": {
+        "Run": task_state("arn:aws:states:::lambda:invoke", {"FunctionName": get_att("Fn")})}})
+    start = put_statement(sub(f"arn:aws:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{name}"),
+                          "states:StartExecution")
+    fn = function(start, Environment=environment(FLOW=ref("Flow")))
+    findings = scan(tmp_path, {"Flow": flow, "Fn": fn}, START_FLOW)
+    assert [f.rule for f in findings if f.rule.startswith(("E", "W"))] == rules
+    if rules:
+        assert any("Flow-<suffix>" in note for note in findings[0].notes)
 
 
 # -- code that does not name its target ---------------------------------------------------------

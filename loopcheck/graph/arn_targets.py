@@ -6,6 +6,9 @@ A grant for one of the service's write actions reaches a node when its resource 
 matches the node's ARN and no Deny covers it. Nodes that a write runs (functions, state
 machines) need a grant naming them (Service.invoked). Handler code's writes add the node they
 resolve to without a grant: the grant is checked when the hop is judged (loopcheck.judge.hops).
+A function or state machine whose template sets no name has one CloudFormation generates
+(Service.generated_name); a grant matching that name through a wildcard (`function:*Resize*`)
+is taken to allow an invoke the code shows, and only that: it reaches no node by itself.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 from loopcheck.resolve.globs import ONE, STAR, Tokens, intersects
-from loopcheck.services.base import Permissions, Reached, denied
-from loopcheck.services.registry import INVOKED_KINDS, WRITE_ACTIONS
+from loopcheck.resolve.values import Symbol
+from loopcheck.services.base import LOGICAL_ID, STACK_NAME, SUFFIX, Permissions, Reached, denied
+from loopcheck.services.registry import GENERATED_NAMES, INVOKED_KINDS, WRITE_ACTIONS
 
 
 def names_service(statement, action: str) -> bool:
@@ -35,12 +39,55 @@ def _names_one(toks: Tokens, marker: str) -> bool:
     return False
 
 
+def _names_fragment(toks: Tokens, marker: str) -> bool:
+    """Whether a grant's name part (after `function:`) holds more than wildcards and hyphens:
+    `function:*Resize*` names a fragment, `function:*` and `function:*-*` name none."""
+    marked = tuple(marker)
+    for index in range(len(toks) - len(marked) + 1):
+        if toks[index:index + len(marked)] == marked:
+            return any(isinstance(t, Symbol) or (isinstance(t, str) and t.isalnum())
+                       for t in toks[index + len(marked):])
+    return False
+
+
+def generated_arn(arn: Tokens, kind: str) -> Tuple[Tokens, str]:
+    """The ARN of a node whose template sets no name, with the name CloudFormation generates
+    spelled out as a glob: the logical id's letters between symbols for the stack's name and
+    the random suffix (`${AWS::StackName}-Resize-<suffix>`), and that name as text; ((), "")
+    for a node with a name of its own. Only for checking grants: a name longer than the
+    service allows is cut short, so a grant that matches this one may miss the real name."""
+    parts, marker = GENERATED_NAMES.get(kind), INVOKED_KINDS.get(kind, "")
+    head = len(arn) - 1
+    name = arn[-1] if arn else None
+    if not parts or not isinstance(name, Symbol) or name.kind != "resource" or name.attribute:
+        return (), ""
+    if arn[head - len(marker):head] != tuple(marker):
+        return (), ""
+    out: List[object] = list(arn[:head])
+    text: List[str] = []
+    for part in parts:
+        if part == STACK_NAME:
+            out.append(Symbol("pseudo", "AWS::StackName", stack=name.stack))
+            text.append("${AWS::StackName}")
+        elif part == LOGICAL_ID:
+            out.extend(name.name)
+            text.append(name.name)
+        elif part == SUFFIX:  # random: no grant names it
+            out.append(Symbol("unknown", f"{name.name} suffix", stack=name.stack))
+            text.append(SUFFIX)
+        else:
+            out.extend(part)
+            text.append(part)
+    return tuple(out), "".join(text)
+
+
 class ArnGrants:
     """Write targets by kind, with an exact index of their ARNs and, per width, an index of
     their ARNs' starts, so a policy resource is matched only against the nodes it can name."""
 
     def __init__(self, arns: Dict[str, List[Tokens]], kinds: Dict[str, str]):
         self.arns = arns
+        self.kinds = kinds
         self.by_kind: Dict[str, Dict[str, List[Tokens]]] = {}
         for node, node_arns in arns.items():
             self.by_kind.setdefault(kinds[node], {})[node] = node_arns
@@ -95,7 +142,9 @@ class ArnGrants:
         for resolved in permissions.writes:
             for target in resolved.targets or ():
                 if target in self.arns:
-                    out.setdefault(target, Reached())
+                    found = out.setdefault(target, Reached())
+                    if not found.grants:
+                        found.grants.extend(self._through_generated_name(permissions, target))
         if permissions.unknown:  # invisible permissions may reach any queue, topic, table, stream or bus
             for kind, targets in self.by_kind.items():
                 if kind in INVOKED_KINDS:
@@ -103,3 +152,27 @@ class ArnGrants:
                 for target in targets:
                     out.setdefault(target, Reached()).unknown = list(permissions.unknown)
         return out, ""
+
+    def _through_generated_name(self, permissions: Permissions, target: str) -> List[object]:
+        """Grants that allow a write the code shows into a function or state machine without a
+        name only through the name CloudFormation generates for it (`function:*Resize*`); each
+        says so (its generated_name). A grant naming no fragment (`function:*`) is not one: it
+        names no function, and so no invoke, even one the code shows."""
+        kind = self.kinds[target]
+        marker = INVOKED_KINDS.get(kind)
+        if marker is None:
+            return []
+        generated = [generated_arn(arn, kind) for arn in self.arns[target]]
+        generated = [(toks, text) for toks, text in generated if toks]
+        out: List[object] = []
+        for statement in permissions.allows:
+            for action, (action_kind, _emits) in WRITE_ACTIONS.items():
+                if action_kind != kind or not statement.grants(action) or not names_service(statement, action):
+                    continue
+                for resource, toks in zip(statement.resources, statement.resource_tokens):
+                    if not _names_fragment(toks, marker):
+                        continue
+                    text = next((t for arn, t in generated if intersects(toks, arn)), "")
+                    if text and not any(denied(d, action, toks) for d in permissions.denies):
+                        out.append(permissions.grant(statement, action, resource, toks, generated_name=text))
+        return out

@@ -74,6 +74,9 @@ class WriteGrant:
     action: str
     resource: Pattern
     resource_tokens: Tokens
+    # Set when the grant reaches a function or state machine without a name only through the
+    # name CloudFormation generates for it (this name, as text; loopcheck.graph.arn_targets).
+    generated_name: str = ""
 
 
 @dataclass

@@ -204,6 +204,8 @@ def _write_candidates(graph: EventGraph, effect: Effect, consumer: str) -> List[
             broad = ""
             if resolved.targets is None:  # the code does not name its target
                 level, broad = unnamed_write(graph, grant, first, resolved)
+            elif grant is not None and grant.generated_name:
+                level, broad = POSSIBLE, generated_name_reason(graph, grant, first)
             out.append((Hop(writer, first, consumer, level, grant=grant, unknown=unknown,
                             why="", write=resolved, broad=broad),
                         _from_code(resolved.write.service, resolved.write.api, resolved.write.details, kind)))
@@ -397,6 +399,14 @@ def unnamed_write(graph: EventGraph, grant: Optional[WriteGrant], target: str,
     if not broad:
         return LOOP, ""
     return POSSIBLE, f"the code writes {resolved.target_text}, and {broad}"
+
+
+def generated_name_reason(graph: EventGraph, grant: WriteGrant, target: str) -> str:
+    """Why a grant that matches a target's generated name cannot make the hop a loop: it
+    matches only through a wildcard, and CloudFormation may cut a long name short."""
+    return (f"the grant matches {graph.model.display(target)}'s generated name {grant.generated_name} "
+            "(the template sets no name) only through a wildcard, and CloudFormation cuts a name too "
+            "long for the service short")
 
 
 def judge_hop(graph: EventGraph, writer: str, chain: List[str], consumer: str,

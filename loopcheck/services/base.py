@@ -83,6 +83,12 @@ Matcher = Callable[[List[Dict[str, Any]], Any], str]
 Passer = Callable[[Any, Any, Callable[[str], Tuple[Any, ...]]], Tuple[str, str, Any]]
 NOTHING = "nothing"
 
+# Parts of a generated name (Service.generated_name): the stack's name, the node's logical id,
+# and the random suffix CloudFormation adds.
+STACK_NAME = "<stack name>"
+LOGICAL_ID = "<logical id>"
+SUFFIX = "<suffix>"
+
 
 # -- how IAM grants reach a service's nodes (the graph stage's effect edges) ------------------
 
@@ -98,7 +104,8 @@ class Permissions:
     denies: List[Any]  # its Deny statements
     unknown: List[Any]  # permissions loopcheck cannot see (managed policies, ...)
     writes: List[Any]  # its handler code's resolved writes (loopcheck.code.evidence.ResolvedWrite)
-    grant: Callable[[Any, str, Any, Tokens], Any]  # (statement, action, resource, its tokens) -> a grant
+    # (statement, action, resource, its tokens[, generated_name=the name it matches]) -> a grant
+    grant: Callable[..., Any]
     not_read: Callable[[str], Any]  # why its policy was not read in full -> an unknown permission
 
 
@@ -162,6 +169,10 @@ class Service:
     # AWSLambdaRole invoke itself. Permissions loopcheck cannot see are not taken to reach them.
     invoked: bool = False
     named_by: str = ""
+    # The name CloudFormation gives a node of this service whose template sets no name property,
+    # as parts: STACK_NAME, LOGICAL_ID, SUFFIX (random letters and digits) or literal text. Only
+    # used to check whether a grant allows a write the handler code shows (arn_targets).
+    generated_name: Tuple[str, ...] = ()
 
     @property
     def kinds(self) -> Tuple[NodeKind, ...]:

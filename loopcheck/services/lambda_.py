@@ -11,7 +11,7 @@ from typing import Any, Dict
 
 from loopcheck.knowledge.node_kinds import NodeKind
 from loopcheck.resolve.props import mapping
-from loopcheck.services.base import Path, ReadContext, Service
+from loopcheck.services.base import LOGICAL_ID, STACK_NAME, SUFFIX, Path, ReadContext, Service
 from loopcheck.services.reading import filter_criteria
 
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -66,6 +66,12 @@ SERVICE = Service(
     resource_types={"AWS::Lambda::Function": NodeKind.FUNCTION, "AWS::Serverless::Function": NodeKind.FUNCTION},
     write_actions={"lambda:InvokeFunction": (NodeKind.FUNCTION, ("invoke",))},
     invoked=True, named_by="function:",
+    # A function without FunctionName is named `<stack name>-<logical id>-<suffix>`
+    # (CloudFormation User Guide, "Name type": `MyStack-MyBucket-abcdefghijk1`; Lambda's
+    # FunctionName: "If you don't specify a name, CloudFormation generates a unique physical
+    # ID"). A name is at most 64 characters: a longer one has its stack name and logical id
+    # cut short (the documentation does not say how), so a match is never certain.
+    generated_name=(STACK_NAME, "-", LOGICAL_ID, "-", SUFFIX),
     runtime_covered=True,
     resource_readers={"AWS::Lambda::EventSourceMapping": _mapping,
                       "AWS::Lambda::EventInvokeConfig": _invoke_config},

@@ -28,6 +28,9 @@ JUDGED_WITH_TRIGGER = frozenset(k for s in SERVICES if s.writes_judged_with_trig
 KIND_OWNER: Dict[NodeKind, Service] = {k: s for s in SERVICES for k in s.kinds}
 # Node kinds a write runs (functions, state machines) -> the ARN part after which a grant names one.
 INVOKED_KINDS: Dict[NodeKind, str] = {k: s.named_by for s in SERVICES if s.invoked for k in s.kinds}
+# Node kinds a write runs -> the parts of the name CloudFormation generates for one without a name.
+GENERATED_NAMES: Dict[NodeKind, Tuple[str, ...]] = {
+    k: s.generated_name for s in SERVICES if s.invoked and s.generated_name for k in s.kinds}
 # Node kind -> the service's name in messages, for the kinds runtime detection does not cover.
 KIND_SERVICE: Dict[NodeKind, str] = {k: s.label for s in SERVICES if not s.runtime_covered for k in s.kinds}
 # Trigger.service -> the service's name in messages, for the services runtime detection does not cover.

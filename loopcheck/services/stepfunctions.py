@@ -20,7 +20,7 @@ from loopcheck.load.location import Location
 from loopcheck.resolve.globs import STAR, tokens
 from loopcheck.resolve.props import literal_list, literal_str, mapping
 from loopcheck.resolve.values import items_of
-from loopcheck.services.base import Path, ReadContext, Service
+from loopcheck.services.base import LOGICAL_ID, SUFFIX, Path, ReadContext, Service
 
 
 def _state_machine(ctx: ReadContext, logical_id: str, props: Dict[str, Any], path: Path) -> None:
@@ -184,6 +184,10 @@ SERVICE = Service(
     write_actions={"states:StartExecution": (NodeKind.STATE_MACHINE, ("invoke",)),
                    "states:StartSyncExecution": (NodeKind.STATE_MACHINE, ("invoke",))},
     invoked=True, named_by="stateMachine:",
+    # A state machine without a name is named `<logical id>-<suffix>`, without the stack's name
+    # (AWS::StepFunctions::StateMachine, StateMachineName: "If you do not specify a name one
+    # will be generated that is similar to MyStateMachine-1234abcdefgh"); at most 80 characters.
+    generated_name=(LOGICAL_ID, "-", SUFFIX),
     resource_readers={"AWS::StepFunctions::StateMachine": _state_machine,
                       "AWS::Serverless::StateMachine": _state_machine},
 )
