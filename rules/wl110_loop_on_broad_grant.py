@@ -15,8 +15,13 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if loop.level != POSSIBLE or loop.rests_on_unknown_permissions or not loop.rests_on_broad_grant:
             continue
         hop = next(h for h in loop.hops if h.level == POSSIBLE and h.broad)
+        fix = None
         if hop.grant is not None and hop.grant.generated_name and hop.write is not None:
-            unread = f"it matches {ctx.display(hop.target)}'s generated name only through a wildcard"
+            target = ctx.display(hop.target)
+            unread = f"it matches {target}'s generated name only through a wildcard"
+            fix = (f"name {target} in the grant (!GetAtt {hop.target}.Arn) so the permission is exact; if "
+                   "the re-run is meant, bound it in the code (a page or depth counter carried in the payload "
+                   "and checked before the call); if not, remove the call.")
         elif hop.write is not None:
             unread = "its code does not name what it writes"
         elif hop.code_note:  # why, in the notes: the message stays the same in every front-end
@@ -27,7 +32,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, loop.writers[0], ctx.actor_path(loop.writers[0]),
             f"possible recursive loop {ctx.path_text(loop)}: only a broad grant lets "
             f"{ctx.display(hop.writer)} write {ctx.display(hop.target)}, and {unread}",
-            loop,
+            loop, fix=fix,
         )
 
 

@@ -126,6 +126,7 @@ def test_code_invoking_a_function_without_a_name_through_its_generated_name_is_a
     assert rules_of(findings) == ["WL110"]
     assert "generated name only through a wildcard" in findings[0].message
     assert any("${AWS::StackName}-ResizeFn-<suffix>" in note for note in findings[0].notes)
+    assert "!GetAtt ResizeFn.Arn" in findings[0].fix  # the fix fits this case, not "read the handler"
 
 
 @pytest.mark.parametrize("name", ["*", "*-*", "*Thumbnail*", "Resize*"])

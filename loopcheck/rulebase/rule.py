@@ -113,10 +113,10 @@ class RuleContext:
         )
 
     def loop_finding(self, rule: Rule, resource: str, path: Sequence[Any], message: str,
-                     loop: Loop) -> Finding:
+                     loop: Loop, fix: Optional[str] = None) -> Finding:
         """A finding about one loop: its cycle, one step per hop, and its evidence."""
         return self.finding(rule, resource, path, message, cycle=loop.cycle,
-                            notes=self.loop_notes(loop), evidence=loop.evidence)
+                            notes=self.loop_notes(loop), evidence=loop.evidence, fix=fix)
 
     def actor_path(self, actor: str) -> Sequence[Any]:
         """Where a writer (function or state machine) is defined."""
