@@ -187,9 +187,8 @@ def _resolve_other(model: Model, function: Function, write: Write) -> ResolvedWr
             found = ids(target.value.rsplit("/", 1)[-1])
         return ResolvedWrite(write, found, f"'{target.value}'")
     if target.kind == "env":
-        environment = function.properties.get("Environment")
-        variables = environment.get("Variables") if isinstance(environment, dict) else None
-        if isinstance(variables, dict) and target.value in variables:
+        variables = function.environment
+        if target.value in variables:
             found = ids(variables[target.value])
             names = ", ".join(model.display(node) for node in found) or f"no {kind} of this template"
             return ResolvedWrite(write, found, f"env {target.value} (= {names})")
@@ -206,9 +205,8 @@ def _resolve(model: Model, function: Function, write: Write) -> ResolvedWrite:
     if target.kind == "event-source":
         return ResolvedWrite(write, [EVENT_SOURCE], "the bucket of the incoming event")
     if target.kind == "env":
-        environment = function.properties.get("Environment")
-        variables = environment.get("Variables") if isinstance(environment, dict) else None
-        if isinstance(variables, dict) and target.value in variables:
+        variables = function.environment
+        if target.value in variables:
             buckets = model.bucket_ids(variables[target.value], model.resolver_of(function.id))
             names = ", ".join(model.display(bucket) for bucket in buckets) or "no bucket of this template"
             return ResolvedWrite(write, buckets, f"env {target.value} (= {names})")

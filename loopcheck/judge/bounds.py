@@ -72,9 +72,7 @@ def _env_number(model: Model, function_id: str, name: str) -> Optional[int]:
     function = model.functions.get(function_id)
     if not name or function is None:
         return None
-    environment = function.properties.get("Environment")
-    variables = environment.get("Variables") if isinstance(environment, dict) else None
-    value = variables.get(name) if isinstance(variables, dict) else None
+    value = function.environment.get(name)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

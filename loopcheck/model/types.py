@@ -80,6 +80,13 @@ class Function:
     def reserved_concurrency(self) -> Optional[Any]:
         return self.properties.get("ReservedConcurrentExecutions")
 
+    @property
+    def environment(self) -> Dict[str, Any]:
+        """Environment.Variables as written (unresolved), or {} when there are none."""
+        environment = self.properties.get("Environment")
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
+        return variables if isinstance(variables, dict) else {}
+
 
 @dataclass
 class Resource:
