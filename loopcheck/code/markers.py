@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from loopcheck.code.inputs import ANY_ITEM
 from loopcheck.code.values import Request, Value
@@ -109,24 +109,31 @@ def is_message(path: Sequence[str]) -> bool:
     return tuple(path) in bodies + list(BODY_OBJECT_PATHS) + [(), (JSON,)]
 
 
-def message_parts(api: WriteApi, request: Request) -> Tuple[Optional[Value], Optional[Value]]:
-    """(body, attributes) a message write request sends: its own, or its batch's first entry's;
-    None where it sends none or the entries cannot be read."""
-    parts = MESSAGE_PARTS.get((api.service, api.api))
-    if parts is None:
-        return None, None
+def _part_reader(parts: MessageParts, request: Request) -> Optional[Callable[[str], Optional[Value]]]:
+    """What reads a request's message parts by parameter name: the request's own, or its batch's
+    first entry's; None when the entries cannot be read."""
     carrier: Optional[Value] = None
     if parts.entries:
         entries = request.arg(parts.entries)
         carrier = entries.first() if entries is not None else None
         if carrier is None or not carrier.is_record():
-            return None, None
+            return None
 
     def part(name: str) -> Optional[Value]:
         if not name:
             return None
         return carrier.field(name) if carrier is not None else request.arg(name)
 
+    return part
+
+
+def message_parts(api: WriteApi, request: Request) -> Tuple[Optional[Value], Optional[Value]]:
+    """(body, attributes) a message write request sends: its own, or its batch's first entry's;
+    None where it sends none or the entries cannot be read."""
+    parts = MESSAGE_PARTS.get((api.service, api.api))
+    part = _part_reader(parts, request) if parts is not None else None
+    if parts is None or part is None:
+        return None, None
     return part(parts.body), part(parts.attributes)
 
 
@@ -139,20 +146,11 @@ def read_marks(api: WriteApi, request: Request) -> Tuple[Tuple[str, ...], str]:
     parts = MESSAGE_PARTS.get((api.service, api.api))
     if parts is None:
         return (), ""
-    carrier: Optional[Value] = None
-    if parts.entries:
-        entries = request.arg(parts.entries)
-        carrier = entries.first() if entries is not None else None
-        if carrier is None or not carrier.is_record():
-            return (), "entries the analyser cannot read"
+    part = _part_reader(parts, request)
+    if part is None:
+        return (), "entries the analyser cannot read"
     marks: List[str] = []
     unknown: List[str] = []
-
-    def part(name: str) -> Optional[Value]:
-        if not name:
-            return None
-        return carrier.field(name) if carrier is not None else request.arg(name)
-
     body = part(parts.body)
     if body is not None:
         found, why = body_marks(body)
