@@ -37,10 +37,11 @@ BODY_TEXT_PATHS = (
     ("Records", ANY_ITEM, "kinesis", "data", BASE64),
 )
 BODY_OBJECT_PATHS = (("detail",),)
-ATTRIBUTE_PATHS = (
-    ("Records", ANY_ITEM, "messageAttributes"),
-    ("Records", ANY_ITEM, "Sns", "MessageAttributes"),
-)
+# The attribute maps, each with the field of an attribute that holds its text value.
+ATTRIBUTE_PATHS = {
+    ("Records", ANY_ITEM, "messageAttributes"): "stringValue",
+    ("Records", ANY_ITEM, "Sns", "MessageAttributes"): "Value",
+}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from loopcheck.code.facts import AnyText, KeyExpr, Lit, RecordTest
 from loopcheck.code.inputs import ANY_ITEM
-from loopcheck.code.markers import BASE64, JSON, message_parts
+from loopcheck.code.markers import ATTRIBUTE_PATHS, BODY_TEXT_PATHS, JSON, message_parts
 from loopcheck.code.values import Request, Value
 from loopcheck.knowledge.sdk_catalog import WriteApi
 
@@ -39,10 +39,10 @@ _IMAGES = ("Keys", "NewImage")
 # The request parameter holding the item's attributes, per DynamoDB write (PutItem: the whole
 # item; the others: its key only).
 ITEM_PARAMETERS = {"PutItem": "Item", "UpdateItem": "Key", "DeleteItem": "Key"}
-# Where an incoming record carries a message attribute's text value: SQS, SNS.
-_ATTRIBUTE_VALUES = ((("messageAttributes",), "stringValue"), (("Sns", "MessageAttributes"), "Value"))
-# Where an incoming record carries its message body as JSON text: SQS, SNS, Kinesis (decoded).
-_BODIES = (("body",), ("Sns", "Message"), ("kinesis", "data", BASE64))
+# Where a record (below Records[*]) carries a message attribute's text value (SQS, SNS) and its
+# message body as JSON text (SQS, SNS, Kinesis decoded): markers' tables, read from inside a record.
+_ATTRIBUTE_VALUES = tuple((path[2:], text) for path, text in ATTRIBUTE_PATHS.items())
+_BODIES = tuple(path[2:] for path in BODY_TEXT_PATHS)
 
 
 def record_field(path: Sequence[str]) -> Optional[str]:
