@@ -13,7 +13,7 @@ is taken to allow an invoke the code shows, and only that: it reaches no node by
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from loopcheck.resolve.globs import ONE, STAR, Tokens, intersects
 from loopcheck.resolve.values import Symbol
@@ -27,27 +27,28 @@ def names_service(statement, action: str) -> bool:
     return not statement.not_action and any(a.startswith(service) for a in statement.actions)
 
 
+def _name_part(toks: Tokens, marker: str) -> Optional[Tokens]:
+    """What a grant's resource says after `marker` (`function:`, `stateMachine:`), or None."""
+    marked = tuple(marker)
+    for index in range(len(toks) - len(marked) + 1):
+        if toks[index:index + len(marked)] == marked:
+            return toks[index + len(marked):]
+    return None
+
+
 def _names_one(toks: Tokens, marker: str) -> bool:
     """Whether an invoke/start-execution grant names its function or state machine: a grant
     on every function (`*`, `...:function:*`) would make every function with AWSLambdaRole a
     self-invoking loop; only handler code can show which one it really invokes."""
-    marked = tuple(marker)
-    for index in range(len(toks) - len(marked) + 1):
-        if toks[index:index + len(marked)] == marked:
-            rest = toks[index + len(marked):]
-            return bool(rest) and rest[0] is not STAR
-    return False
+    rest = _name_part(toks, marker)
+    return bool(rest) and rest[0] is not STAR
 
 
 def _names_fragment(toks: Tokens, marker: str) -> bool:
     """Whether a grant's name part (after `function:`) holds more than wildcards and hyphens:
     `function:*Resize*` names a fragment, `function:*` and `function:*-*` name none."""
-    marked = tuple(marker)
-    for index in range(len(toks) - len(marked) + 1):
-        if toks[index:index + len(marked)] == marked:
-            return any(isinstance(t, Symbol) or (isinstance(t, str) and t.isalnum())
-                       for t in toks[index + len(marked):])
-    return False
+    rest = _name_part(toks, marker) or ()
+    return any(isinstance(t, Symbol) or (isinstance(t, str) and t.isalnum()) for t in rest)
 
 
 def generated_arn(arn: Tokens, kind: str) -> Tuple[Tokens, str]:

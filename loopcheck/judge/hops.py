@@ -312,9 +312,7 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                 allowed, grant = _permission_for(effect, resolved.write.api)
                 if not allowed:
                     continue
-                arrival_key = keys.get((id(resolved), id(arrival)))
-                if arrival_key is None:  # the same for every trigger: computed once per write and arrival
-                    arrival_key = keys[(id(resolved), id(arrival))] = _written_key(resolved, arrival)
+                arrival_key = _written_key(keys, resolved, arrival)
                 level, why, guard = _code_verdict(resolved, arrival_key, trigger, consumer == writer)
                 broad = ""
                 if level == LOOP and resolved.targets is None:  # the code does not name its bucket
@@ -323,18 +321,20 @@ def _object_code_candidates(graph: EventGraph, effect: Effect, after: str, consu
                           unknown=None if grant else (effect.unknown or [None])[0], why=why, write=resolved,
                           guard=guard, broad=broad)
                 hop.links.append((trigger, ""))
-                first = incoming[0] if incoming else None
-                key = keys.get((id(resolved), id(first)))
-                if key is None:
-                    key = keys[(id(resolved), id(first))] = _written_key(resolved, first)
+                key = _written_key(keys, resolved, incoming[0] if incoming else None)
                 out.append((hop, _sent_on(graph, bucket, key, events), 1))
     return out, reached
 
 
-def _written_key(resolved: ResolvedWrite, arrival: Optional[Trigger]) -> Tokens:
+def _written_key(keys: Dict[Tuple[int, int], Tokens], resolved: ResolvedWrite,
+                 arrival: Optional[Trigger]) -> Tokens:
     """The key a code write uses, for an event that arrived through `arrival`: what the key
-    filter and the key checks before the write say of the incoming key carries into it."""
-    return key_tokens(resolved.write.key, arrival, resolved.write.guards)
+    filter and the key checks before the write say of the incoming key carries into it. The
+    same for every trigger, so `keys` keeps it per write and arrival."""
+    slot = (id(resolved), id(arrival))
+    if slot not in keys:
+        keys[slot] = key_tokens(resolved.write.key, arrival, resolved.write.guards)
+    return keys[slot]
 
 
 def _sent_on(graph: EventGraph, bucket: str, key: Tokens, events: Tuple[str, ...]) -> Emission:
