@@ -27,9 +27,6 @@ JS_CLOCK_CALLS = frozenset({"Date.now"})
 PYTHON_CLOCK_SCALE = 1.0
 JS_CLOCK_SCALE = 0.001
 
-# Write.details key: the status check a write back runs under when no bound ends the chain
-# (`status != "DONE"`, where it is): re-sent until outside state changes.
-WAITS_ON = "WaitsOn"
 
 # The comparison operators, as each language's analyser names them, and their negation.
 _NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}

@@ -210,6 +210,11 @@ class Bound:
     delay: Optional[int] = None
 
 
+# Write.details key: the status check a write back runs under when no bound ends the chain
+# (`status != "DONE" (app.py:8)`): it is re-sent until outside state changes.
+WAITS_ON = "WaitsOn"
+
+
 # -- the write itself ----------------------------------------------------------------------------
 
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple, Union
 
 from loopcheck.code import source_files, syntax_trees
-from loopcheck.code.bounds import JS_CLOCK_CALLS, JS_CLOCK_SCALE, WAITS_ON, Side, bound_of, comparison_check
+from loopcheck.code.bounds import JS_CLOCK_CALLS, JS_CLOCK_SCALE, Side, bound_of, comparison_check
 from loopcheck.code.budget import Budget
 from loopcheck.code.facts import (
+    WAITS_ON,
     AnyText,
     Bound,
     CodeFacts,

@@ -46,7 +46,6 @@ from loopcheck.code import source_files
 from loopcheck.code.bounds import (
     PYTHON_CLOCK_CALLS,
     PYTHON_CLOCK_SCALE,
-    WAITS_ON,
     Check,
     Side,
     bound_of,
@@ -54,6 +53,7 @@ from loopcheck.code.bounds import (
     fresh_start,
 )
 from loopcheck.code.facts import (
+    WAITS_ON,
     AnyText,
     Basename,
     Bound,

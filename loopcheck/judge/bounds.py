@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from loopcheck.code.bounds import WAITS_ON
+from loopcheck.code.facts import WAITS_ON
 from loopcheck.judge.verdicts import LOOP, Loop, LoopBound
 from loopcheck.knowledge.event_paths import RUNTIME_DETECTION_HOPS
 from loopcheck.model.resources import Model
