@@ -1,6 +1,7 @@
 """The CI formats as a user gets them from `loopcheck scan`: SARIF (checked against the
 official 2.1.0 schema and GitHub code scanning's needs), JUnit XML, GitHub workflow
-commands; `--output`; and the composite GitHub Action's inputs."""
+commands; `--output`. The GitHub Action is run in test_action.py, GitLab's format is
+checked in test_gitlab_report.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import yaml
 from clirunner import cli_runner
 
 from loopcheck import __version__
@@ -148,7 +148,8 @@ def test_sarif_driver_lists_every_registered_rule():
     assert run_["invocations"][0]["executionSuccessful"] is True
 
 
-def test_sarif_loop_result_points_at_the_function_relative_to_the_root():
+def test_sarif_loop_result_points_at_the_function_relative_to_the_working_directory(monkeypatch):
+    monkeypatch.chdir(LOOP.parent)
     code, document = sarif(LOOP)
     assert code == 1
     validate(document)
@@ -163,7 +164,8 @@ def test_sarif_loop_result_points_at_the_function_relative_to_the_root():
     assert physical["region"] == {"startLine": 11, "startColumn": 3}
 
 
-def test_sarif_loop_carries_its_hops_as_related_locations_and_a_code_flow():
+def test_sarif_loop_carries_its_hops_as_related_locations_and_a_code_flow(monkeypatch):
+    monkeypatch.chdir(REPO)
     _, document = sarif(TWO_FUNCTIONS)
     (result,) = document["runs"][0]["results"]
     related = result["relatedLocations"]
@@ -176,7 +178,7 @@ def test_sarif_loop_carries_its_hops_as_related_locations_and_a_code_flow():
     for r in related:
         uri = r["physicalLocation"]["artifactLocation"]["uri"]
         assert not uri.startswith(("/", "file:")) and "\\" not in uri
-        assert (TWO_FUNCTIONS.parent / uri).is_file()
+        assert (REPO / uri).is_file()
     (flow,) = result["codeFlows"]
     assert flow["message"]["text"] == "loop: RawBucket -> IngestFn -> StagingBucket -> PublishFn -> RawBucket"
     (thread,) = flow["threadFlows"]
@@ -201,8 +203,8 @@ def test_sarif_related_locations_do_not_depend_on_a_space_in_the_scanned_path(tm
     plain, spaced = tmp_path / "plain" / "app", tmp_path / "with space" / "app"
     for folder in (plain, spaced):
         shutil.copytree(TWO_FUNCTIONS.parent, folder)
-    spaced_related = _related(sarif(spaced)[1], spaced)
-    assert spaced_related == _related(sarif(plain)[1], plain)
+    spaced_related = _related(sarif("--sarif-root", spaced, spaced)[1], spaced)
+    assert spaced_related == _related(sarif("--sarif-root", plain, plain)[1], plain)
     (hops,) = spaced_related
     assert len({line for _, _, line, _ in hops}) > 2  # each hop at its own line, not the finding's
     assert {uri for _, uri, _, _ in hops} == {"template.yaml", "src/ingest.js", "src/publish.js"}
@@ -226,27 +228,42 @@ def test_sarif_info_finding_is_a_note():
     assert (result["ruleId"], result["level"]) == ("IL105", "note")
 
 
-def test_sarif_uris_are_relative_to_a_folder_root_with_forward_slashes():
-    _, document = sarif(FIXTURES)
+def test_sarif_uris_are_relative_to_the_working_directory_with_forward_slashes(monkeypatch):
+    monkeypatch.chdir(REPO)
+    _, document = sarif("fixtures")
     (run_,) = document["runs"]
-    assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == FIXTURES.as_uri() + "/"
+    assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == REPO.as_uri() + "/"
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["ruleId"]
             for r in run_["results"]}
-    assert uris["s3-same-bucket-loop/template.yaml"] == "EL101"
-    assert uris["s3-prefix-scoped/template.yaml"] == "IL105"
+    assert uris["fixtures/s3-same-bucket-loop/template.yaml"] == "EL101"
+    assert uris["fixtures/s3-prefix-scoped/template.yaml"] == "IL105"
     for result in run_["results"]:
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
 
 
-def test_sarif_several_file_roots_share_their_common_folder():
-    _, document = sarif(LOOP, INFO)
-    (run_,) = document["runs"]
-    assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == FIXTURES.as_uri() + "/"
-    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"])
-    assert uris == ["s3-prefix-scoped/template.yaml", "s3-same-bucket-loop/template.yaml"]
+def test_sarif_of_a_subfolder_scanned_from_the_repository_root_names_the_subfolder(tmp_path, monkeypatch):
+    """A workflow that runs `loopcheck scan sub` from the checkout gets URIs that code
+    scanning resolves against the repository root (before, `sub` itself was the root)."""
+    shutil.copy(LOOP, (tmp_path / "sub").mkdir() or tmp_path / "sub" / "template.yaml")
+    monkeypatch.chdir(tmp_path)
+    for given in ("sub", str(tmp_path / "sub"), "sub/template.yaml"):
+        _, document = sarif(given)
+        (run_,) = document["runs"]
+        assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
+        (result,) = run_["results"]
+        location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert location == {"uri": "sub/template.yaml", "uriBaseId": "%SRCROOT%"}
 
 
-def test_sarif_srcroot_can_be_named_by_the_environment(monkeypatch):
+def test_sarif_file_outside_the_root_gets_an_absolute_uri(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _, document = sarif(LOOP)
+    (result,) = document["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": LOOP.as_uri()}
+
+
+def test_sarif_srcroot_can_be_named_by_the_environment(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LOOPCHECK_SRCROOT", str(REPO))
     _, document = sarif(LOOP)
     (result,) = document["runs"][0]["results"]
@@ -254,7 +271,37 @@ def test_sarif_srcroot_can_be_named_by_the_environment(monkeypatch):
     assert uri == "fixtures/s3-same-bucket-loop/template.yaml"
 
 
-def test_sarif_is_deterministic_and_fingerprints_survive_line_moves(tmp_path):
+def _uri(*args):
+    code, document = sarif(*args)
+    assert code == 1
+    (result,) = document["runs"][0]["results"]
+    return result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+
+
+def test_sarif_root_flag_wins_over_the_environment_and_the_configuration(monkeypatch, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(LOOP.parent, project / "infra" / "app")
+    (project / ".loopcheck.yaml").write_text("sarif-root: infra\n")  # relative to this file's folder
+    monkeypatch.chdir(tmp_path)
+    assert _uri(project) == "app/template.yaml"  # the configuration over the working directory
+    monkeypatch.setenv("LOOPCHECK_SRCROOT", str(project))
+    assert _uri(project) == "infra/app/template.yaml"  # the environment over the configuration
+    assert _uri("--sarif-root", project / "infra" / "app", project) == "template.yaml"  # the flag over all
+
+
+def test_sarif_root_must_name_a_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("scan", "--format", "sarif", "--sarif-root", "missing", LOOP)
+    assert code == 2 and "missing" in err and "Traceback" not in err
+    (tmp_path / ".loopcheck.yaml").write_text("sarif-root: nowhere\n")
+    shutil.copy(LOOP, tmp_path / "template.yaml")
+    code, _, err = run("scan", "--format", "sarif", ".")
+    assert code == 2 and "'sarif-root' names 'nowhere', which is not a folder" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_sarif_is_deterministic_and_fingerprints_survive_line_moves(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     target = tmp_path / "template.yaml"
     shutil.copy(LOOP, target)
     first = run("scan", "--format", "sarif", tmp_path)[1]
@@ -271,7 +318,8 @@ def test_sarif_is_deterministic_and_fingerprints_survive_line_moves(tmp_path):
     assert other["runs"][0]["results"][0]["partialFingerprints"] != before["partialFingerprints"]
 
 
-def test_sarif_unreadable_template_is_an_error_notification(tmp_path):
+def test_sarif_unreadable_template_is_an_error_notification(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.yaml").write_text(BROKEN)
     shutil.copy(LOOP, tmp_path / "loop.yaml")
     (tmp_path / "ci.yml").write_text("on: push\n")
@@ -421,28 +469,3 @@ def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, output_for
                              capture_output=True, text=True, check=False).stdout
     assert target.read_text(encoding="utf-8") == printed
     assert "EL101" in printed
-
-
-# GitHub Action -------------------------------------------------------------------------------
-
-
-def test_action_yml_declares_the_inputs_and_steps():
-    action = yaml.safe_load((REPO / "action.yml").read_text())
-    inputs = action["inputs"]
-    assert {"paths", "format", "fail-on", "output", "version"} <= set(inputs)
-    assert inputs["paths"]["default"] == "."
-    assert inputs["format"]["default"] == "sarif"
-    assert inputs["fail-on"]["default"] == "error"
-    assert inputs["output"]["default"] == "loopcheck.sarif"
-    assert inputs["version"].get("required") is False
-    assert action["runs"]["using"] == "composite"
-    steps = action["runs"]["steps"]
-    uses = [step.get("uses", "") for step in steps]
-    assert "actions/setup-python@v5" in uses and "github/codeql-action/upload-sarif@v3" in uses
-    script = "\n".join(step.get("run", "") for step in steps)
-    everything = yaml.safe_dump(steps)
-    assert "github.action_path" in everything and "loopcheck" in script and "--fail-on" in script
-    upload = steps[uses.index("github/codeql-action/upload-sarif@v3")]
-    assert "always()" in upload["if"] and "inputs.format == 'sarif'" in upload["if"]
-    for step in steps:  # inputs reach scripts through env, never pasted into the script text
-        assert "${{" not in step.get("run", "")

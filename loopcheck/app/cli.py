@@ -52,10 +52,14 @@ def main() -> None:
                    "max-file-size, else 5 MB].")
 @click.option("--no-gitignore", is_flag=True,
               help="Also walk folders and files that .gitignore or .git/info/exclude ignore.")
+@click.option("--sarif-root", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR",
+              help="Make SARIF and GitLab paths relative to DIR [default: LOOPCHECK_SRCROOT, "
+                   "else the configuration's sarif-root, else the current folder].")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
                  output_file: str, show_suppressed: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
-                 jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
+                 jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool,
+                 sarif_root: Optional[str]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
     with no PATH, the current folder."""
     paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
@@ -85,6 +89,10 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     result.show_suppressed = show_suppressed
+    if output_format in ("sarif", "gitlab"):  # the only formats with root-relative paths
+        from loopcheck.report.sarif import choose_root
+
+        result.sarif_root = choose_root(sarif_root, config.sarif_root)
     if baseline_keys is not None:
         result.findings, result.baseline = baseline.compare(
             result.findings, result.files, baseline_file, baseline_keys)

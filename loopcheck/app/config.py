@@ -7,6 +7,7 @@ from the scanned paths (or named with `--config FILE`).
     severity = { WL102 = "error" }         # reported severity; the rule id stays
     exclude = ["cdk.out/**", "tests/**"]   # globs, relative to the config file's folder
     gitignore = false                      # also walk what git ignores (as --no-gitignore)
+    sarif-root = "."                       # SARIF/GitLab paths relative to this folder (as --sarif-root)
     managed-policies = { MyPolicy = [ { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } ] }
 
 `.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
@@ -31,7 +32,8 @@ from loopcheck.load.userfiles import UserFileError, read_text
 
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
-KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore")
+KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore",
+              "sarif-root")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -53,6 +55,7 @@ class Config:
     exclude: Tuple[str, ...] = ()
     max_file_size: Optional[int] = None  # bytes; None: the loader's default (5 MB)
     gitignore: bool = True  # folders are walked as git sees them; false: as --no-gitignore
+    sarif_root: Optional[str] = None  # absolute; None: the working directory (as --sarif-root)
 
     def analysis_options(self):
         from loopcheck.pipeline.analysis import AnalysisOptions
@@ -270,11 +273,24 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
         if not isinstance(table["gitignore"], bool):
             raise ConfigError(f"{where}: 'gitignore' must be true or false, not {table['gitignore']!r}")
         config.gitignore = table["gitignore"]
+    if "sarif-root" in table:
+        config.sarif_root = _folder(table["sarif-root"], "sarif-root", where, root)
     if "exclude" in table:
         config.exclude = tuple(string_list("exclude"))
     if "managed-policies" in table:
         config.managed_policies = _policies(table["managed-policies"], where)
     return config
+
+
+def _folder(value: Any, key: str, where: str, root: Path) -> str:
+    """An existing folder named relative to the configuration file's folder, made absolute
+    (a typo would otherwise put every alert on a wrong path, silently)."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: '{key}' must be a folder name, not {value!r}")
+    folder = os.path.normpath(os.path.join(root, value))
+    if not os.path.isdir(folder):
+        raise ConfigError(f"{where}: '{key}' names {value!r}, which is not a folder")
+    return folder
 
 
 def _policies(node: Any, where: str) -> Dict[str, List[Dict[str, Any]]]:

@@ -7,11 +7,12 @@ and carries a `partialFingerprints` entry hashed from (rule, file, cycle) that d
 when lines do. Unreadable templates become error notifications of the one invocation, whose
 `executionSuccessful` is then false; skipped non-templates become notes.
 
-URIs are relative to the scan root (`uriBaseId` "%SRCROOT%"): a folder given on the command
-line is its own root, a file's root is its folder, and several roots share their deepest
-common folder. The environment variable LOOPCHECK_SRCROOT, when set, names the root instead
-(the GitHub Action sets it to the workspace, because code scanning resolves URIs against the
-repository root). The output holds no timestamp and no duration, so two runs on the same
+URIs are relative to the source root (`uriBaseId` "%SRCROOT%"): the current working
+directory, which is the repository root where CI runs (code scanning resolves URIs against
+it), so `loopcheck scan infra/` from the root gives `infra/...` URIs. `--sarif-root DIR`
+(config key `sarif-root`) names another root; the environment variable LOOPCHECK_SRCROOT
+still does too, and the flag wins over it. A file outside the root gets an absolute file
+URI. The output holds no timestamp and no duration, so two runs on the same
 tree give the same bytes.
 """
 
@@ -21,7 +22,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck import __version__
 from loopcheck.pipeline.result import ScanResult
@@ -38,7 +39,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 PRECISION = {"error": "high", "warning": "medium", "info": "medium"}
 
 def render(result: ScanResult) -> str:
-    base = scan_base(result.roots)
+    base = source_root(result.sarif_root)
     rules = all_rules()
     index = {rule.id: position for position, rule in enumerate(rules)}
     run: Dict[str, Any] = {
@@ -63,20 +64,16 @@ def render(result: ScanResult) -> str:
 # Paths ---------------------------------------------------------------------------------------
 
 
-def scan_base(roots: Sequence[str]) -> str:
-    """The absolute folder URIs are relative to: LOOPCHECK_SRCROOT, else the scan root (a
-    folder root itself, a file root's folder), else the common folder of several roots."""
-    override = os.environ.get(SRCROOT_ENV)
-    if override:
-        return os.path.abspath(override)
-    bases = []
-    for root in roots or ["."]:
-        absolute = os.path.abspath(root)
-        bases.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
-    try:
-        return os.path.commonpath(bases)
-    except ValueError:  # different drives on Windows: no common folder
-        return bases[0]
+def choose_root(flag: Optional[str], configured: Optional[str]) -> Optional[str]:
+    """The root the user named, by precedence: the --sarif-root flag, LOOPCHECK_SRCROOT, the
+    configuration's `sarif-root`; None leaves it to `source_root` (the working directory)."""
+    return flag or os.environ.get(SRCROOT_ENV) or configured or None
+
+
+def source_root(named: Optional[str] = None) -> str:
+    """The absolute folder URIs are relative to: `named`, else LOOPCHECK_SRCROOT, else the
+    current working directory."""
+    return os.path.abspath(named or os.environ.get(SRCROOT_ENV) or os.curdir)
 
 
 def artifact_location(path: str, base: str) -> Dict[str, Any]:
