@@ -15,6 +15,7 @@ FORMATS = {
     "sarif": "loopcheck.report.sarif",
     "junit": "loopcheck.report.junit",
     "github": "loopcheck.report.github",
+    "gitlab": "loopcheck.report.gitlab",
 }
 
 
