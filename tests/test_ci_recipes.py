@@ -7,9 +7,9 @@ import json
 import re
 import shlex
 import shutil
-import xml.etree.ElementTree as ET
 
 import yaml
+from gitlab_schema import validate
 from userrun import FIXTURES, ROOT, loopcheck
 
 README = (ROOT / "README.md").read_text()
@@ -59,17 +59,18 @@ def test_github_job_scans_and_writes_the_sarif_it_uploads(tmp_path):
         "infra/s3-same-bucket-loop/template.yaml"
 
 
-def test_gitlab_job_writes_its_artifacts_and_the_last_scan_decides(tmp_path):
+def test_gitlab_job_scans_once_writes_the_code_quality_report_and_fails(tmp_path):
     job = _ci_jobs()["gitlab"]["loopcheck"]
     project = _project(tmp_path)
-    scans = [line for line in job["script"] if line.startswith("loopcheck ")]
-    statuses = [_run(line, project).returncode for line in scans]
-    assert statuses == [0, 1]  # report only, then the gate
-    for path in job["artifacts"]["paths"]:
-        assert json.loads((project / path).read_text())["version"] == "2.1.0"
-    junit = ET.parse(project / job["artifacts"]["reports"]["junit"]).getroot()
-    assert "EL101" in ET.tostring(junit, encoding="unicode")
-    assert job["artifacts"]["when"] == "always"
+    (scan,) = [line for line in job["script"] if line.startswith("loopcheck ")]  # one scan
+    assert job["script"][-1] == scan  # the last command: its status is the job's
+    assert _run(scan, project).returncode == 1  # the loop fails the job
+    assert job["artifacts"]["when"] == "always"  # and the report is still uploaded
+    issues = json.loads((project / job["artifacts"]["reports"]["codequality"]).read_text())
+    validate(issues)
+    (issue,) = issues
+    assert issue["check_name"] == "EL101" and issue["severity"] == "critical"
+    assert issue["location"]["path"] == "infra/s3-same-bucket-loop/template.yaml"
 
 
 def test_readme_mermaid_sample_is_what_graph_prints():

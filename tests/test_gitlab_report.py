@@ -1,6 +1,4 @@
-"""`--format gitlab`: GitLab Code Quality JSON, checked against a schema written here from the
-fields GitLab documents for its merge-request widget (an array of issues with description,
-check_name, fingerprint, severity and location.path / location.lines.begin)."""
+"""`--format gitlab`: GitLab Code Quality JSON, checked against gitlab_schema.py."""
 
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import cli_runner
+from gitlab_schema import validate
 
 from loopcheck.app.cli import main
 from loopcheck.pipeline.result import ScanResult
@@ -21,32 +20,6 @@ FIXTURES = REPO / "fixtures"
 LOOP = FIXTURES / "s3-same-bucket-loop" / "template.yaml"
 BROKEN = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A: [unclosed\n"
 
-ISSUE_SCHEMA = {
-    "type": "object",
-    "required": ["description", "check_name", "fingerprint", "severity", "location"],
-    "additionalProperties": False,
-    "properties": {
-        "description": {"type": "string", "minLength": 1},
-        "check_name": {"type": "string", "minLength": 1},
-        "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-        "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
-        "location": {
-            "type": "object",
-            "required": ["path", "lines"],
-            "additionalProperties": False,
-            "properties": {
-                "path": {"type": "string", "minLength": 1, "not": {"pattern": r"\\|^\./"}},
-                "lines": {
-                    "type": "object",
-                    "required": ["begin"],
-                    "additionalProperties": False,
-                    "properties": {"begin": {"type": "integer", "minimum": 1}},
-                },
-            },
-        },
-    },
-}
-REPORT_SCHEMA = {"type": "array", "items": ISSUE_SCHEMA}
 
 
 @pytest.fixture(autouse=True)
@@ -65,14 +38,6 @@ def report(*args):
     issues = json.loads(out)
     validate(issues)
     return code, issues
-
-
-def validate(issues):
-    jsonschema = pytest.importorskip("jsonschema")
-    errors = list(jsonschema.Draft7Validator(REPORT_SCHEMA).iter_errors(issues))
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
-    fingerprints = [issue["fingerprint"] for issue in issues]
-    assert len(set(fingerprints)) == len(fingerprints)  # GitLab keeps only the first of a repeat
 
 
 def test_every_fixture_gives_one_valid_issue_per_finding_at_paths_from_the_working_directory(monkeypatch):
