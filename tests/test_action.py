@@ -202,3 +202,15 @@ def test_the_whole_action_installs_loopcheck_and_scans(tmp_path):
     assert result.step("install").outputs["bin"].endswith("/loopcheck")
     assert f"::error file={LOOP},line=11,col=3" in result.log
     assert result.outputs == {"report": "", "exit-code": "1"}
+
+
+def test_the_script_prints_the_log_the_steps_and_the_outputs(tmp_path, capsys):
+    workspace = _workspace(tmp_path)
+    status = run_action.main(["--workspace", str(workspace), "--with", "format=github",
+                              "--replace", f"install.bin={executable()}",
+                              "--replace", f"install.python={sys.executable}"])
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert f"::error file={LOOP}," in printed
+    assert "replaced Install loopcheck" in printed and "skipped  Upload SARIF to code scanning" in printed
+    assert printed.endswith("## outputs\n  report=\n  exit-code=1\n")
