@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import Finding, Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext, suppressions
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
     _found, problems = ctx.suppressions()
     for problem in problems:
-        yield ctx.finding(RULE, problem.resource, problem.path, problem.message)
+        if problem.kind == suppressions.INCOMPLETE:  # an unknown rule id is WL903's
+            yield ctx.finding(RULE, problem.resource, problem.path, problem.message)
 
 
 RULE = Rule(

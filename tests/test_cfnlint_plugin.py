@@ -321,6 +321,44 @@ def test_per_resource_suppression_applies(tmp_path):
     assert ours(matches) == []
 
 
+def with_template_ignore(document_text: str, checks: List[str], reasonless: bool = False) -> str:
+    """The template with `Metadata: cfn-lint: config: ignore_checks` at its top level (and,
+    with `reasonless`, a loopcheck suppression without a reason on the bucket: a WL901)."""
+    import yaml
+
+    document = yaml.safe_load(document_text)
+    document["Metadata"] = {"cfn-lint": {"config": {"ignore_checks": checks}}}
+    if reasonless:
+        document["Resources"]["MediaBucket"]["Metadata"] = {"loopcheck": {"ignore": [{"rule": "EL101"}]}}
+    return builder.dump(document)
+
+
+@pytest.mark.parametrize("checks, reasonless", [
+    (["EL101"], False),  # a whole id
+    (["E3012", "EL1"], False),  # a prefix of loopcheck's errors, beside a cfn-lint id
+    (["W"], True),  # every warning rule: the WL901 goes, the EL101 stays
+    (["EL1O1"], False),  # a typo: suppresses nothing, and WL903 says so
+])
+def test_template_level_ignore_checks_agree_between_cli_and_plugin(tmp_path, checks, reasonless):
+    """cfn-lint turns a rule off for the whole template when the template's own config ignores
+    it (by prefix); `loopcheck scan` honours the same list, so both report the same findings."""
+    template = tmp_path / "template.yaml"
+    template.write_text(with_template_ignore(suppressed(["E9999"]), checks, reasonless))
+    cli = json.loads(subprocess.run(
+        [sys.executable, "-m", "loopcheck", "scan", "--format", "json", "--show-suppressed", template.name],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout)
+    _, matches = cfn_lint([template.name], tmp_path)
+    reported = sorted((f["rule"], f["line"]) for f in cli["findings"])
+    assert sorted((m["Rule"]["Id"], m["Location"]["Start"]["LineNumber"]) for m in ours(matches)) == reported
+    hidden = [item["rule"] for item in cli["suppressed"]]
+    assert all(any(rule.startswith(check) for check in checks) for rule in hidden)
+    if checks == ["EL1O1"]:
+        assert [rule for rule, _ in reported] == ["EL101", "WL903"] and hidden == []
+    else:
+        assert hidden and {item["suppressed"]["reason"] for item in cli["suppressed"]} == {
+            "cfn-lint ignore_checks in the template's Metadata"}
+
+
 def test_rule_classes_share_one_analysis_and_report_an_internal_error_once(monkeypatch):
     template = _sam_templates()[0]
     calls = []

@@ -155,6 +155,7 @@ def test_config_flag_names_a_file_anywhere(tmp_path):
          "unknown key 'X'"),
         ('exclude = [1]', "'exclude' must be a list of strings"),
         ("skip = [", "invalid TOML"),
+        ('show-unused-suppressions = "yes"', "'show-unused-suppressions' must be true or false"),
     ],
 )
 def test_bad_values_are_errors(tmp_path, text, message):

@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional, Union
 import pytest
 from builder import (
     bucket,
+    cfn_lint_ignore,
     dump,
     function,
     get_att,
@@ -246,6 +247,29 @@ def test_suppression_in_either_stack_applies_to_the_loop(tmp_path):
     cycles = [s.finding.cycle for s in result.suppressed]
     assert cycles == [["InboxBucket", "InboxQueue", "WorkerFn", "InboxBucket"]]
     assert result.suppressed[0].suppression.resource == "InboxQueue"
+
+
+def test_a_suppression_used_only_by_a_cross_stack_loop_is_not_unused(tmp_path):
+    ignored = loopcheck_ignore({"rule": "EL101", "reason": "the worker stack drops messages it wrote (ADR-7)"})
+    _write(tmp_path, {"storage.yaml": storage(queue_metadata=ignored), "worker.yaml": worker()})
+    alone = scan([str(tmp_path / "storage.yaml")])  # no loop in one template: nothing to suppress
+    assert [(s.resource, s.rule) for s in alone.unused_suppressions] == [("InboxQueue", "EL101")]
+    both = scan([str(tmp_path)])
+    assert len(both.suppressed) == 1 and both.unused_suppressions == []
+
+
+def test_template_level_ignore_checks_suppresses_a_cross_stack_loop(tmp_path):
+    """The template of any node on the loop may turn the rule off, as cfn-lint does for it."""
+    document = storage()
+    document["Metadata"] = cfn_lint_ignore("EL1")
+    _write(tmp_path, {"storage.yaml": document, "worker.yaml": worker()})
+    alone = scan([str(tmp_path / "storage.yaml")])
+    assert [(s.resource, s.rule) for s in alone.unused_suppressions] == [("", "EL1")]
+    result = scan([str(tmp_path)])
+    assert _cross(result) == [] and result.unused_suppressions == []
+    (item,) = result.suppressed
+    assert item.finding.cycle == ["InboxBucket", "InboxQueue", "WorkerFn", "InboxBucket"]
+    assert item.reason == "cfn-lint ignore_checks in the template's Metadata"
 
 
 def _cli(args, cwd, env_seed="0"):

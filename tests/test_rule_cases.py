@@ -227,6 +227,10 @@ CASES: Dict[str, tuple] = {
         lambda: suppressed({"rule": "EL101"}),
         lambda: suppressed({"rule": "EL101", "reason": "the handler skips its own output"}),
     ),
+    "WL903": (
+        lambda: suppressed({"rule": "EL1O1", "reason": "the handler skips its own output"}),
+        lambda: suppressed({"rule": "EL101", "reason": "the handler skips its own output"}),
+    ),
     "WL902": (
         lambda: code_in("../outside/"),
         lambda: code_in("src/"),

@@ -38,6 +38,8 @@ def main() -> None:
               help="Write the report to this file instead of stdout.")
 @click.option("--show-suppressed", is_flag=True,
               help="Also list findings suppressed by the template's Metadata, with their reason.")
+@click.option("--show-unused-suppressions", is_flag=True,
+              help="Also list suppressions in the templates' Metadata that suppressed nothing.")
 @click.option("--config", "config_file", type=click.Path(),
               help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
                    "or .loopcheck.yaml found upward from the scanned paths.")
@@ -59,7 +61,8 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
                  output_file: str, show_suppressed: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
                  jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool,
-                 sarif_root: Optional[str]) -> None:
+                 sarif_root: Optional[str],
+                 show_unused_suppressions: bool) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
     with no PATH, the current folder."""
     paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
@@ -93,6 +96,7 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
         from loopcheck.report.sarif import choose_root
 
         result.sarif_root = choose_root(sarif_root, config.sarif_root)
+    result.show_unused_suppressions = show_unused_suppressions or config.show_unused_suppressions
     if baseline_keys is not None:
         result.findings, result.baseline = baseline.compare(
             result.findings, result.files, baseline_file, baseline_keys)

@@ -8,6 +8,7 @@ from the scanned paths (or named with `--config FILE`).
     exclude = ["cdk.out/**", "tests/**"]   # globs, relative to the config file's folder
     gitignore = false                      # also walk what git ignores (as --no-gitignore)
     sarif-root = "."                       # SARIF/GitLab paths relative to this folder (as --sarif-root)
+    show-unused-suppressions = true        # as --show-unused-suppressions
     managed-policies = { MyPolicy = [ { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } ] }
 
 `.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
@@ -33,7 +34,8 @@ from loopcheck.load.userfiles import UserFileError, read_text
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
 KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore",
-              "sarif-root")
+              "sarif-root",
+              "show-unused-suppressions")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -56,6 +58,7 @@ class Config:
     max_file_size: Optional[int] = None  # bytes; None: the loader's default (5 MB)
     gitignore: bool = True  # folders are walked as git sees them; false: as --no-gitignore
     sarif_root: Optional[str] = None  # absolute; None: the working directory (as --sarif-root)
+    show_unused_suppressions: bool = False  # as --show-unused-suppressions
 
     def analysis_options(self):
         from loopcheck.pipeline.analysis import AnalysisOptions
@@ -275,6 +278,11 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
         config.gitignore = table["gitignore"]
     if "sarif-root" in table:
         config.sarif_root = _folder(table["sarif-root"], "sarif-root", where, root)
+    if "show-unused-suppressions" in table:
+        value = table["show-unused-suppressions"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: 'show-unused-suppressions' must be true or false, not {value!r}")
+        config.show_unused_suppressions = value
     if "exclude" in table:
         config.exclude = tuple(string_list("exclude"))
     if "managed-policies" in table:

@@ -40,6 +40,7 @@ class FileOutcome:
     link: Optional[Any] = None  # loopcheck.stacks.links.LinkKeys, when the scan links templates
     notes: List[str] = field(default_factory=list)
     loops: List[Any] = field(default_factory=list)  # inventory entries, when options.inventory
+    unused_suppressions: List[Any] = field(default_factory=list)  # rulebase.suppressions.SuppressionSite
 
 
 def scan_file(path: str, options: ScanOptions) -> tuple:
@@ -67,7 +68,8 @@ def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
         from loopcheck.pipeline.inventory import loop_entries
 
         loops = loop_entries(analysis.context, analysis.findings + [s.finding for s in analysis.suppressed])
-    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops)
+    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops,
+                       analysis.unused_suppressions)
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
@@ -153,6 +155,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.suppressed.extend(outcome.suppressed)
             result.notes.extend(outcome.notes)
             result.loops.extend(outcome.loops)
+            result.unused_suppressions.extend(outcome.unused_suppressions)
             if outcome.link is not None:  # a template with no keys of its own may still be a nested child
                 keys[path] = outcome.link
     if linking and len(keys) > 1:
@@ -165,5 +168,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
         result.errors.extend(linked.errors)
         result.notes.extend(linked.notes)
         result.loops.extend(linked.loops)
+        result.unused_suppressions = [site for site in result.unused_suppressions
+                                      if site.key not in linked.used_suppressions]
     result.seconds = time.perf_counter() - started
     return result

@@ -16,11 +16,12 @@ from loopcheck.code.evidence import FunctionCode, code_notes, function_code
 from loopcheck.graph.event_graph import EventGraph, build_graph, writers
 from loopcheck.judge.loops import Loop, find_loops
 from loopcheck.load.gcpause import gc_paused
+from loopcheck.load.nodes import locate
 from loopcheck.model.resources import Model, build_model
 from loopcheck.rulebase import suppressions
 from loopcheck.rulebase.finding import Finding, Level
 from loopcheck.rulebase.rule import RuleContext, all_rules
-from loopcheck.rulebase.suppressions import Suppressed
+from loopcheck.rulebase.suppressions import Suppressed, Suppression, SuppressionSite
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Analysis:
     loops: List[Loop]
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short
     context: Optional[RuleContext] = None  # what the rules read (the loop inventory reads it too)
+    # Suppressions that suppressed nothing (suppressions.unused), where they are written.
+    unused_suppressions: List[SuppressionSite] = field(default_factory=list)
 
 
 def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
@@ -77,8 +80,13 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
             findings.extend(rule.check(context))
     findings.sort(key=Finding.sort_key)
     suppressed: List[Suppressed] = []
+    unused: List[SuppressionSite] = []
     if options.suppressions:
-        findings, suppressed = suppressions.apply(findings, context.suppressions()[0])
+        written = context.suppressions()[0]
+        findings, suppressed = suppressions.apply(findings, written)
+        ran = [rule.id for rule in all_rules() if rule.id not in options.skip]
+        unused = sorted((suppression_site(context, s) for s in suppressions.unused(written, suppressed, ran)),
+                        key=lambda site: (site.file, site.line, site.column))
     for finding in findings + [s.finding for s in suppressed]:
         finding.severity = Level(options.severity.get(finding.rule, finding.severity))
     notes = code_notes(model.file, graph.code)  # where handler analysis stopped short
@@ -86,7 +94,16 @@ def analyse_model(model: Model, options: AnalysisOptions) -> Analysis:
     if graph.cycles_cut:
         notes.append(f"{model.file}: more loops than loopcheck lists ({graph.cycles_cut}); "
                      "fix the ones reported and scan again")
-    return Analysis(findings, suppressed, model, graph, loops, notes, context)
+    return Analysis(findings, suppressed, model, graph, loops, notes, context, unused)
+
+
+def suppression_site(context: RuleContext, suppression: Suppression) -> SuppressionSite:
+    """Where a suppression is written, with the resource as text names it (the cross-stack
+    stage's model keys resources by NodeKey)."""
+    line, column = locate(context.model.data, suppression.path)
+    resource = context.display(suppression.resource) if suppression.resource else suppression.resource
+    return SuppressionSite(context.file_of(suppression.path), line, column, resource, suppression.rule,
+                           suppression.source)
 
 
 def run_code_stage(model: Model) -> Dict[str, FunctionCode]:

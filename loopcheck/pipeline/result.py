@@ -40,3 +40,7 @@ class ScanResult:
     baseline: Optional[Any] = None  # loopcheck.app.baseline.Comparison, when --baseline was given
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short, for stderr
     loops: List[Any] = field(default_factory=list)  # loopcheck.pipeline.inventory.LoopEntry, with inventory set
+    # Suppressions that suppressed nothing (rulebase.suppressions.SuppressionSite), in scan order;
+    # reporters list them only with show_unused_suppressions.
+    unused_suppressions: List[Any] = field(default_factory=list)
+    show_unused_suppressions: bool = False

@@ -1,5 +1,6 @@
 """`--format json`: one object, {"tool", "version", "findings", "errors", "skipped"}, plus
-"suppressed" with --show-suppressed and "baseline" with --baseline."""
+"suppressed" with --show-suppressed, "unused_suppressions" with --show-unused-suppressions
+and "baseline" with --baseline."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ def render(result: ScanResult) -> str:
     }
     if result.show_suppressed:
         document["suppressed"] = [item.to_dict() for item in result.suppressed]
+    if result.show_unused_suppressions:
+        document["unused_suppressions"] = [site.to_dict() for site in result.unused_suppressions]
     if result.baseline is not None:
         document["baseline"] = result.baseline.to_dict()
     return json.dumps(document, indent=2) + "\n"

@@ -33,6 +33,8 @@ def render(result: ScanResult) -> str:
     if result.show_suppressed:
         for item in result.suppressed:
             lines.extend(_finding_lines(item.finding, item.reason))
+    if result.show_unused_suppressions:
+        lines.extend(site.text for site in result.unused_suppressions)
     for error in result.errors:
         where = error.file
         if error.line:
@@ -52,6 +54,9 @@ def summary(result: ScanResult) -> str:
     extra = ""
     if result.suppressed:
         extra += f", {len(result.suppressed)} suppressed"
+    if result.show_unused_suppressions:
+        unused = len(result.unused_suppressions)
+        extra += f", {unused} unused suppression{'' if unused == 1 else 's'}"
     if result.excluded:
         extra += f", {len(result.excluded)} excluded"
     return (

@@ -64,10 +64,11 @@ class RuleContext:
     _suppressions: Optional[_Entries] = field(default=None, init=False, repr=False)
 
     def suppressions(self) -> _Entries:
-        """The template's loopcheck suppressions and the problems with them (suppressions.read),
-        read once: a rule (WL901) and the pipeline both ask, and reading walks every resource."""
+        """The template's suppressions and the problems with them (suppressions.read), read
+        once: rules (WL901, WL903) and the pipeline all ask, and reading walks every resource."""
         if self._suppressions is None:
-            self._suppressions = suppression_entries.read(self.model.data)
+            known = [rule.id for rule in all_rules()]
+            self._suppressions = suppression_entries.read(self.model.data, known)
         return self._suppressions
 
     def display(self, node: str) -> str:

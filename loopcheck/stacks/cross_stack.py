@@ -29,12 +29,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from loopcheck.load.loader import Template, load_file
-from loopcheck.load.nodes import MDict, marks, pack
+from loopcheck.load.nodes import MDict, locate, marks, pack
 from loopcheck.model.resources import _merge_globals, build_model
 from loopcheck.model.types import SAM_FUNCTION, Model, Stack
 from loopcheck.resolve.origin import NodeKey
+from loopcheck.rulebase import suppressions
 from loopcheck.rulebase.finding import Finding, NodeRef
-from loopcheck.rulebase.suppressions import Suppressed
+from loopcheck.rulebase.suppressions import Suppressed, SuppressionSite
 from loopcheck.stacks.linker import Instance, Source, like, link
 from loopcheck.stacks.links import MAX_GROUP, LinkKeys, groups, project_scope
 
@@ -48,6 +49,9 @@ class CrossStack:
     errors: List[Any] = field(default_factory=list)  # loopcheck.pipeline.result.ErrorEntry
     notes: List[str] = field(default_factory=list)
     loops: List[Any] = field(default_factory=list)  # pipeline.inventory.LoopEntry, with options.inventory
+    # SuppressionSite keys of the suppressions this stage used: not unused, whatever the
+    # per-file pass (which saw no cross-stack loop) says.
+    used_suppressions: Set[tuple] = field(default_factory=set)
 
 
 def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
@@ -67,7 +71,7 @@ def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
                          f"{MAX_GROUP}, so loops across them are not looked for")
             continue
         try:
-            found, hidden, loops = _analyse_group(group, options, seen, listed)
+            found, hidden, loops, used = _analyse_group(group, options, seen, listed)
         except Exception as exc:  # noqa: BLE001 - the guard that keeps the scan's other output
             out.errors.append(ErrorEntry(group[0], (
                 f"internal error in cross-stack analysis of {', '.join(group)} ({type(exc).__name__}: "
@@ -76,12 +80,13 @@ def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
         out.findings.extend(found)
         out.suppressed.extend(hidden)
         out.loops.extend(loops)
+        out.used_suppressions |= used
     return out
 
 
 def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
-                   listed: Set[tuple]) -> Tuple[List[Finding], List[Suppressed], List[Any]]:
-    from loopcheck.pipeline.analysis import analyse_model
+                   listed: Set[tuple]) -> Tuple[List[Finding], List[Suppressed], List[Any], Set[tuple]]:
+    from loopcheck.pipeline.analysis import analyse_model, suppression_site
 
     sources = []
     for path in group:
@@ -89,7 +94,7 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
         if isinstance(loaded, Template):  # read fine in the per-file pass; still, be sure
             sources.append(Source(path, loaded.data))
     if len(sources) < 2:
-        return [], [], []
+        return [], [], [], set()
     instances = link(sources)
     label = " + ".join(s.file for s in sources)
     model = build_model(label, _resources(instances), managed_policies=options.analysis.managed_policies,
@@ -102,9 +107,40 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
         if finding is not None:
             suppression = replace(item.suppression, resource=model.display(item.suppression.resource))
             hidden.append(Suppressed(finding, suppression))
+    # Any suppression the combined analysis used counts as used: one it used on a loop inside
+    # one template, the per-file pass used on the same loop.
+    used = {suppression_site(analysis.context, item.suppression).key for item in analysis.suppressed}
+    if options.analysis.suppressions:
+        kept, by_template, used_at_top = _template_suppressions(kept, sources)
+        hidden.extend(by_template)
+        used |= used_at_top
     kept.sort(key=Finding.sort_key)
     loops = _loops(analysis, instances, listed) if options.inventory else []
-    return kept, hidden, loops
+    return kept, hidden, loops, used
+
+
+def _template_suppressions(findings: List[Finding], sources: List[Source]) -> Tuple[
+        List[Finding], List[Suppressed], Set[tuple]]:
+    """(kept, suppressed, used keys) under the templates' own cfn-lint ignore_checks (the
+    combined model holds resources only): as any resource on a loop may vouch for it, so may
+    the template of any of its nodes."""
+    by_file = {source.file: source for source in sources}
+    entries = {source.file: suppressions.read_template_level(source.data)[0] for source in sources}
+    kept: List[Finding] = []
+    hidden: List[Suppressed] = []
+    used: Set[tuple] = set()
+    for finding in findings:
+        files = dict.fromkeys([finding.file, *(node.file for node in finding.nodes)])
+        match = next(((by_file[file], entry) for file in files if file in entries
+                      for entry in entries[file] if entry.covers(finding.rule)), None)
+        if match is None:
+            kept.append(finding)
+            continue
+        source, entry = match
+        hidden.append(Suppressed(finding, entry))
+        line, column = locate(source.data, entry.path)
+        used.add(SuppressionSite(source.file, line, column, entry.resource, entry.rule, entry.source).key)
+    return kept, hidden, used
 
 
 def _loops(analysis: Any, instances: List[Instance], listed: Set[tuple]) -> List[Any]:
