@@ -38,6 +38,8 @@ def main() -> None:
               help="Write the report to this file instead of stdout.")
 @click.option("--show-suppressed", is_flag=True,
               help="Also list findings suppressed by the template's Metadata, with their reason.")
+@click.option("--show-fixes", is_flag=True,
+              help="Print each rule's long fix under every finding, not once after them (text format).")
 @click.option("--config", "config_file", type=click.Path(),
               help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
                    "or .loopcheck.yaml found upward from the scanned paths.")
@@ -53,7 +55,7 @@ def main() -> None:
 @click.option("--no-gitignore", is_flag=True,
               help="Also walk folders and files that .gitignore or .git/info/exclude ignore.")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
-                 output_file: str, show_suppressed: bool, config_file: Optional[str],
+                 output_file: str, show_suppressed: bool, show_fixes: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
                  jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
@@ -85,6 +87,7 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     result.show_suppressed = show_suppressed
+    result.show_fixes = show_fixes or config.show_fixes
     if baseline_keys is not None:
         result.findings, result.baseline = baseline.compare(
             result.findings, result.files, baseline_file, baseline_keys)

@@ -7,6 +7,7 @@ from the scanned paths (or named with `--config FILE`).
     severity = { WL102 = "error" }         # reported severity; the rule id stays
     exclude = ["cdk.out/**", "tests/**"]   # globs, relative to the config file's folder
     gitignore = false                      # also walk what git ignores (as --no-gitignore)
+    show-fixes = true                      # each rule's long fix under every finding (as --show-fixes)
     managed-policies = { MyPolicy = [ { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } ] }
 
 `.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
@@ -31,7 +32,8 @@ from loopcheck.load.userfiles import UserFileError, read_text
 
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
-KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore")
+KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore",
+              "show-fixes")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -53,6 +55,7 @@ class Config:
     exclude: Tuple[str, ...] = ()
     max_file_size: Optional[int] = None  # bytes; None: the loader's default (5 MB)
     gitignore: bool = True  # folders are walked as git sees them; false: as --no-gitignore
+    show_fixes: bool = False  # as --show-fixes: the text report's long fix under every finding
 
     def analysis_options(self):
         from loopcheck.pipeline.analysis import AnalysisOptions
@@ -270,6 +273,10 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
         if not isinstance(table["gitignore"], bool):
             raise ConfigError(f"{where}: 'gitignore' must be true or false, not {table['gitignore']!r}")
         config.gitignore = table["gitignore"]
+    if "show-fixes" in table:
+        if not isinstance(table["show-fixes"], bool):
+            raise ConfigError(f"{where}: 'show-fixes' must be true or false, not {table['show-fixes']!r}")
+        config.show_fixes = table["show-fixes"]
     if "exclude" in table:
         config.exclude = tuple(string_list("exclude"))
     if "managed-policies" in table:

@@ -35,6 +35,7 @@ class ScanResult:
     files: List[str] = field(default_factory=list)  # templates analysed, in scan order
     suppressed: List[Suppressed] = field(default_factory=list)  # kept out of `findings`
     show_suppressed: bool = False  # reporters list `suppressed` too
+    show_fixes: bool = False  # the text report prints each rule's long fix under every finding
     excluded: List[str] = field(default_factory=list)  # files left out by configuration
     baseline: Optional[Any] = None  # loopcheck.app.baseline.Comparison, when --baseline was given
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short, for stderr
