@@ -8,31 +8,38 @@ for Finding.fix, which JSON, SARIF and the text report carry.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional
+from typing import List, Optional, Protocol
 
 from loopcheck.code.evidence import key_tokens
 from loopcheck.judge.loops import GUARDED, POSSIBLE, Hop, Loop
 from loopcheck.knowledge import loop_fixes
 from loopcheck.knowledge.node_kinds import NodeKind
+from loopcheck.model.resources import Model
 from loopcheck.resolve.globs import literal_prefix
 
-if TYPE_CHECKING:  # the context imports this module
-    from loopcheck.rulebase.rule import RuleContext
+
+class FixContext(Protocol):
+    """What the fix text reads of a rule's context (loopcheck.rulebase.rule.RuleContext, which
+    sits above this module): the model and how text names a node."""
+
+    model: Model
+
+    def display(self, node: str) -> str: ...
 
 
-def break_fix(ctx: RuleContext, loop: Loop) -> str:
+def break_fix(ctx: FixContext, loop: Loop) -> str:
     """How to break an unguarded loop: the advice for each hop that runs again, then what
     limits the damage meanwhile."""
     return (_sentence(break_ways(ctx, loop)) + " " + mitigation(ctx, loop)).strip()
 
 
-def break_ways(ctx: RuleContext, loop: Loop) -> str:
+def break_ways(ctx: FixContext, loop: Loop) -> str:
     """The ways out of a loop, for each hop that runs again, joined by "; or"."""
     ways = [hop_advice(ctx, loop, index) for index, hop in enumerate(loop.hops) if hop.level > GUARDED]
     return "; or ".join(_unique(ways))
 
 
-def filter_fix(ctx: RuleContext, loop: Loop) -> str:
+def filter_fix(ctx: FixContext, loop: Loop) -> str:
     """WL102: how to make the filter loopcheck could not prove into one that provably drops the
     writer's output, said for the service of that filter."""
     ways = []
@@ -56,7 +63,7 @@ def filter_fix(ctx: RuleContext, loop: Loop) -> str:
     return _sentence("; or ".join(_unique(ways)) or "make the filter drop what the writer emits")
 
 
-def hop_advice(ctx: RuleContext, loop: Loop, index: int) -> str:
+def hop_advice(ctx: FixContext, loop: Loop, index: int) -> str:
     """One hop's ways out, for the kind of node its writer writes."""
     hop = loop.hops[index]
     writer, node, consumer = ctx.display(hop.writer), ctx.display(hop.target), ctx.display(hop.consumer)
@@ -75,7 +82,7 @@ def hop_advice(ctx: RuleContext, loop: Loop, index: int) -> str:
                            key_filter=_key_filter(ctx, loop, index))
 
 
-def mitigation(ctx: RuleContext, loop: Loop) -> str:
+def mitigation(ctx: FixContext, loop: Loop) -> str:
     """What limits a loop while it is being fixed, naming its functions."""
     uncapped = [f for f in loop.functions if ctx.model.functions[f].reserved_concurrency is None]
     parts = []
@@ -89,20 +96,20 @@ def mitigation(ctx: RuleContext, loop: Loop) -> str:
     return f"Meanwhile {', and '.join(parts)}." if parts else ""
 
 
-def alarm_fix(ctx: RuleContext, function_id: str) -> str:
+def alarm_fix(ctx: FixContext, function_id: str) -> str:
     """IL109: the alarm to add, with the function's own logical id in the snippet."""
     name = ctx.display(function_id)
     return (f"add an AWS::CloudWatch::Alarm on the AWS/Lambda ConcurrentExecutions (or Invocations) "
             f"metric with Dimensions [{{Name: FunctionName, Value: !Ref {name}}}].")
 
 
-def reserve_fix(ctx: RuleContext, function_id: str) -> str:
+def reserve_fix(ctx: FixContext, function_id: str) -> str:
     """IL105: cap the function a guard protects."""
     name = ctx.display(function_id)
     return f"set ReservedConcurrentExecutions on {name}, and alarm on {name}'s ConcurrentExecutions."
 
 
-def narrow_grant_fix(ctx: RuleContext, hop: Hop) -> str:
+def narrow_grant_fix(ctx: FixContext, hop: Hop) -> str:
     """IL106: take away the write the code never uses, said for the granted action's service."""
     action = hop.grant.action if hop.grant is not None else ""
     service = action.split(":", 1)[0].lower() if ":" in action else ""
@@ -111,7 +118,7 @@ def narrow_grant_fix(ctx: RuleContext, hop: Hop) -> str:
                                      grant=action or "write"))
 
 
-def _key_filter(ctx: RuleContext, loop: Loop, index: int) -> str:
+def _key_filter(ctx: FixContext, loop: Loop, index: int) -> str:
     """A bucket key filter the writer's output cannot match, from the key its code writes:
     "a prefix that `thumbnails/` keys cannot match (e.g. uploads/)"."""
     hop = loop.hops[index]
@@ -184,7 +191,7 @@ def _last_link(hop: Hop) -> Optional[object]:
     return hop.links[-1][0] if hop.links else None
 
 
-def _names(ctx: RuleContext, nodes: List[str]) -> str:
+def _names(ctx: FixContext, nodes: List[str]) -> str:
     names = _unique([ctx.display(node) for node in nodes])
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
