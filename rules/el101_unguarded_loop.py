@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, waits_on
+from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, fix_text, waits_on
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -16,7 +16,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, function, ctx.actor_path(function),
             f"recursive loop {ctx.path_text(loop)}: {ctx.display(function)}'s writes can trigger it again, "
             "and no guard stops them" + _outside_state(loop),
-            loop,
+            loop, fix=fix_text.break_fix(ctx, loop),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import POSSIBLE, Finding, Rule, RuleContext
+from loopcheck.rulebase import POSSIBLE, Finding, Rule, RuleContext, fix_text
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -21,8 +21,16 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                 RULE, function_id, function.path + ("Properties", "RecursiveLoop"),
                 f"{ctx.display(function_id)} sets RecursiveLoop: Allow and is on the loop "
                 f"{ctx.path_text(loop)}: AWS will never stop it",
-                loop,
+                loop, fix=_fix(ctx, loop, function_id),
             )
+
+
+def _fix(ctx: RuleContext, loop, function_id: str) -> str:
+    """Take Allow away, then break the loop the way its hops allow."""
+    text = (f"remove RecursiveLoop: Allow from {ctx.display(function_id)} (the default, Terminate, "
+            "lets AWS stop the loop)")
+    ways = fix_text.break_ways(ctx, loop)
+    return f"{text}, and break the loop: {ways}." if ways else f"{text}."
 
 
 RULE = Rule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, uncovered_services, waits_on
+from loopcheck.rulebase import LOOP, Finding, Rule, RuleContext, fix_text, uncovered_services, waits_on
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -18,7 +18,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, writer, ctx.actor_path(writer),
             f"recursive loop {ctx.path_text(loop)} through {through}: {ctx.display(writer)}'s writes can "
             "trigger it again, no guard stops them, and nothing at runtime will stop it" + _outside_state(loop),
-            loop,
+            loop, fix=fix_text.break_fix(ctx, loop),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import GUARDED, Finding, Rule, RuleContext
+from loopcheck.rulebase import GUARDED, Finding, Rule, RuleContext, fix_text
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -24,6 +24,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                 f"{ctx.display(function_id)} writes back into its own trigger path {ctx.path_text(loop)} "
                 "behind a guard, without ReservedConcurrentExecutions",
                 cycle=loop.cycle, notes=[f"guard: {why}" for why in guards],
+                fix=fix_text.reserve_fix(ctx, function_id),
             )
 
 

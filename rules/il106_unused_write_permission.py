@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import Finding, Rule, RuleContext
+from loopcheck.rulebase import Finding, Rule, RuleContext, fix_text
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -21,7 +21,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                 RULE, hop.writer, function.path,
                 f"{ctx.display(hop.writer)} may write {ctx.display(hop.target)} but its code never does; "
                 f"that unused permission is all that closes the loop {ctx.path_text(loop)}",
-                loop,
+                loop, fix=fix_text.narrow_grant_fix(ctx, hop),
             )
 
 
@@ -34,8 +34,11 @@ RULE = Rule(
         "privilege says it should go."
     ),
     remediation=(
-        "grant read-only access to the trigger bucket (S3ReadPolicy instead of S3CrudPolicy), "
-        "and write access only to the bucket or prefix the code writes."
+        "remove the write the code never uses from the grant that reaches the trigger: read-only "
+        "access to a trigger bucket, table or stream (S3ReadPolicy, DynamoDBReadPolicy, "
+        "KinesisStreamReadPolicy instead of their Crud/Write policies), no send or publish grant on a "
+        "trigger queue or topic, an invoke or start grant scoped to the functions or state machines "
+        "the code calls; and write access only to what the code writes."
     ),
     check=check,
     examples=("s3-crud-unused-write", "s3-two-buckets"),

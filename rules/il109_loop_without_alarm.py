@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import GUARDED, Finding, Rule, RuleContext
+from loopcheck.rulebase import GUARDED, Finding, Rule, RuleContext, fix_text
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -24,6 +24,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                 cycle=loop.cycle,
                 notes=["no AWS::CloudWatch::Alarm on ConcurrentExecutions or Invocations names "
                        + ctx.display(function_id)],
+                fix=fix_text.alarm_fix(ctx, function_id),
             )
 
 
@@ -37,7 +38,7 @@ RULE = Rule(
     ),
     remediation=(
         "add an AWS::CloudWatch::Alarm on the AWS/Lambda ConcurrentExecutions (or Invocations) "
-        "metric with Dimensions [{Name: FunctionName, Value: !Ref TheFunction}]."
+        "metric with Dimensions [{Name: FunctionName, Value: !Ref <the function's logical id>}]."
     ),
     check=check,
     examples=("eventbridge-put-events-loop", "s3-two-buckets"),

@@ -19,6 +19,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, writer, ctx.actor_path(writer),
             f"loop {ctx.path_text(loop)} is {bound_text(bound)}: {RUNTIME_TEXT[bound.runtime]}",
             cycle=loop.cycle, notes=ctx.loop_notes(loop), evidence=loop.evidence,
+            fix=(f"nothing to fix while the bound holds; keep the check before {ctx.display(writer)}'s "
+                 f"write, and set ReservedConcurrentExecutions on {ctx.display(writer)} to cap a burst."),
         )
 
 

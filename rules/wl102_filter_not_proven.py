@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from loopcheck.rulebase import POSSIBLE, Finding, Rule, RuleContext
+from loopcheck.rulebase import POSSIBLE, Finding, Rule, RuleContext, fix_text
 
 
 def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -13,11 +13,13 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if loop.level != POSSIBLE or loop.rests_on_unknown_permissions or loop.rests_on_broad_grant:
             continue
         function = loop.writers[0]
-        yield ctx.loop_finding(
-            RULE, function, ctx.actor_path(function),
-            _message(ctx, loop, function),
-            loop,
-        )
+        message = _message(ctx, loop, function)
+        finding = ctx.loop_finding(RULE, function, ctx.actor_path(function), message, loop,
+                                   fix=fix_text.filter_fix(ctx, loop))
+        # The dedupe design's doubt is the message itself: its step would say it a second time.
+        said = {hop.why for hop in loop.hops if hop.dedupe and hop.why and hop.why in message}
+        finding.steps = [step for step in finding.steps if not (step.depth and step.text in said)]
+        yield finding
 
 
 def _message(ctx: RuleContext, loop, function: str) -> str:
@@ -45,8 +47,12 @@ RULE = Rule(
         "matches the filter restarts the loop."
     ),
     remediation=(
-        "scope the write permission to keys the filter cannot match (e.g. S3 ARN "
-        "bucket/processed/* with an uploads/ prefix filter); or write to a second bucket."
+        "make the filter one the writer's output provably cannot match, for the trigger's service: "
+        "for an S3 notification, scope the write grant to keys outside its prefix/suffix (write "
+        "processed/* under an uploads/ filter) or write to a second bucket; for a DynamoDB or "
+        "Kinesis stream or an SQS queue, event source mapping FilterCriteria on a field the "
+        "writer's records lack; for SNS, a subscription FilterPolicy; for EventBridge, a rule "
+        "pattern on a source or detail-type the writer never uses."
     ),
     check=check,
     examples=("s3-prefix-code-in-s3", "s3-prefix-scoped"),

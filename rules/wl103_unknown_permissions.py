@@ -17,8 +17,16 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, function, ctx.actor_path(function),
             f"possible recursive loop {ctx.path_text(loop)}: {ctx.display(function)}'s permissions are not "
             "visible in the template, so a write back cannot be ruled out",
-            loop,
+            loop, fix=_fix(ctx, loop),
         )
+
+
+def _fix(ctx: RuleContext, loop) -> str:
+    """Name the writer whose role is outside the template and what it must not write."""
+    hop = next((h for h in loop.hops if h.level == POSSIBLE and h.unknown is not None), loop.hops[0])
+    writer, target = ctx.display(hop.writer), ctx.display(hop.target)
+    return (f"define {writer}'s role in the template, with write permissions only on what its code "
+            f"writes and none on {target}; or write to a resource that does not trigger the loop.")
 
 
 RULE = Rule(

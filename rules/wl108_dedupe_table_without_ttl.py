@@ -23,6 +23,9 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
                 f"{ctx.display(table.id)} dedupes object keys for the loop {ctx.path_text(loop)} but has "
                 "no TTL: every key is kept forever",
                 cycle=loop.cycle, notes=[f"guard: {hop.why}"],
+                fix=(f"enable TimeToLiveSpecification on {ctx.display(table.id)} and write an expiry "
+                     f"attribute with each key; keep {ctx.display(hop.consumer)}'s stream filter on INSERT "
+                     "(TTL deletes arrive as REMOVE records)."),
             )
 
 

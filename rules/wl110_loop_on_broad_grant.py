@@ -15,19 +15,21 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         if loop.level != POSSIBLE or loop.rests_on_unknown_permissions or not loop.rests_on_broad_grant:
             continue
         hop = next(h for h in loop.hops if h.level == POSSIBLE and h.broad)
-        fix = None
+        writer, target = ctx.display(hop.writer), ctx.display(hop.target)
         if hop.grant is not None and hop.grant.generated_name and hop.write is not None:
-            target = ctx.display(hop.target)
             unread = f"it matches {target}'s generated name only through a wildcard"
-            fix = (f"name {target} in the grant (!GetAtt {hop.target}.Arn) so the permission is exact; if "
+            fix = (f"name {target} in the grant (!GetAtt {target}.Arn) so the permission is exact; if "
                    "the re-run is meant, bound it in the code (a page or depth counter carried in the payload "
                    "and checked before the call); if not, remove the call.")
-        elif hop.write is not None:
-            unread = "its code does not name what it writes"
-        elif hop.code_note:  # why, in the notes: the message stays the same in every front-end
-            unread = "its code could not be read"
         else:
-            unread = "its code does not show the write"
+            if hop.write is not None:
+                unread = "its code does not name what it writes"
+            elif hop.code_note:  # why, in the notes: the message stays the same in every front-end
+                unread = "its code could not be read"
+            else:
+                unread = "its code does not show the write"
+            fix = (f"scope {writer}'s grant to what it really writes (name it instead of `*`), so it no "
+                   f"longer covers {target}; and let loopcheck read its handler to settle the doubt.")
         yield ctx.loop_finding(
             RULE, loop.writers[0], ctx.actor_path(loop.writers[0]),
             f"possible recursive loop {ctx.path_text(loop)}: only a broad grant lets "

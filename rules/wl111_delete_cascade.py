@@ -17,8 +17,19 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             RULE, writer, ctx.actor_path(writer),
             f"delete cascade {ctx.path_text(loop)}: {ctx.display(writer)}'s only writes back are deletes, "
             "so each removal may trigger it again; it ends when the data is gone, not endlessly",
-            loop,
+            loop, fix=_fix(ctx, loop),
         )
+
+
+def _fix(ctx: RuleContext, loop) -> str:
+    """Name what is deleted, what the deletes trigger, and the functions to cap."""
+    hop = loop.hops[0]
+    node, consumer = ctx.display(hop.target), ctx.display(hop.consumer)
+    functions = ", ".join(dict.fromkeys(ctx.display(f) for f in loop.functions))
+    cap = f"; set ReservedConcurrentExecutions on {functions} to cap the fan-out" if functions else ""
+    return (f"make sure a delete from {node} is meant to cascade to {consumer}, and bounded by the data you "
+            f"mean to delete; filter {node}'s trigger of {consumer} to the removals that should cascade "
+            f"(a key prefix, FilterCriteria on the record){cap}.")
 
 
 RULE = Rule(

@@ -40,6 +40,8 @@ def main() -> None:
               help="Also list findings suppressed by the template's Metadata, with their reason.")
 @click.option("--show-unused-suppressions", is_flag=True,
               help="Also list suppressions in the templates' Metadata that suppressed nothing.")
+@click.option("--show-fixes", is_flag=True,
+              help="Print each rule's long fix under every finding, not once after them (text format).")
 @click.option("--config", "config_file", type=click.Path(),
               help="Read settings from this file instead of the pyproject.toml [tool.loopcheck] "
                    "or .loopcheck.yaml found upward from the scanned paths.")
@@ -58,7 +60,7 @@ def main() -> None:
               help="Make SARIF and GitLab paths relative to DIR [default: LOOPCHECK_SRCROOT, "
                    "else the configuration's sarif-root, else the current folder].")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
-                 output_file: str, show_suppressed: bool, config_file: Optional[str],
+                 output_file: str, show_suppressed: bool, show_fixes: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
                  jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool,
                  sarif_root: Optional[str],
@@ -97,6 +99,7 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
 
         result.sarif_root = choose_root(sarif_root, config.sarif_root)
     result.show_unused_suppressions = show_unused_suppressions or config.show_unused_suppressions
+    result.show_fixes = show_fixes or config.show_fixes
     if baseline_keys is not None:
         result.findings, result.baseline = baseline.compare(
             result.findings, result.files, baseline_file, baseline_keys)

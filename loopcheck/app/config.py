@@ -9,6 +9,7 @@ from the scanned paths (or named with `--config FILE`).
     gitignore = false                      # also walk what git ignores (as --no-gitignore)
     sarif-root = "."                       # SARIF/GitLab paths relative to this folder (as --sarif-root)
     show-unused-suppressions = true        # as --show-unused-suppressions
+    show-fixes = true                      # each rule's long fix under every finding (as --show-fixes)
     managed-policies = { MyPolicy = [ { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } ] }
 
 `.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
@@ -35,7 +36,8 @@ YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
 KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore",
               "sarif-root",
-              "show-unused-suppressions")
+              "show-unused-suppressions",
+              "show-fixes")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
@@ -59,6 +61,7 @@ class Config:
     gitignore: bool = True  # folders are walked as git sees them; false: as --no-gitignore
     sarif_root: Optional[str] = None  # absolute; None: the working directory (as --sarif-root)
     show_unused_suppressions: bool = False  # as --show-unused-suppressions
+    show_fixes: bool = False  # as --show-fixes: the text report's long fix under every finding
 
     def analysis_options(self):
         from loopcheck.pipeline.analysis import AnalysisOptions
@@ -283,6 +286,10 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: 'show-unused-suppressions' must be true or false, not {value!r}")
         config.show_unused_suppressions = value
+    if "show-fixes" in table:
+        if not isinstance(table["show-fixes"], bool):
+            raise ConfigError(f"{where}: 'show-fixes' must be true or false, not {table['show-fixes']!r}")
+        config.show_fixes = table["show-fixes"]
     if "exclude" in table:
         config.exclude = tuple(string_list("exclude"))
     if "managed-policies" in table:

@@ -36,6 +36,7 @@ class ScanResult:
     suppressed: List[Suppressed] = field(default_factory=list)  # kept out of `findings`
     show_suppressed: bool = False  # reporters list `suppressed` too
     sarif_root: Optional[str] = None  # SARIF/GitLab paths are relative to it; None: the working directory
+    show_fixes: bool = False  # the text report prints each rule's long fix under every finding
     excluded: List[str] = field(default_factory=list)  # files left out by configuration
     baseline: Optional[Any] = None  # loopcheck.app.baseline.Comparison, when --baseline was given
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short, for stderr

@@ -11,7 +11,7 @@ from loopcheck.judge.cut_groups import possible_ring
 from loopcheck.judge.hops import uncovered_services
 from loopcheck.judge.loops import GUARDED, LOOP, NONE, POSSIBLE
 from loopcheck.resolve.props import mapping
-from loopcheck.rulebase import suppressions
+from loopcheck.rulebase import fix_text, suppressions
 from loopcheck.rulebase.finding import (
     SEVERITIES,
     SEVERITY_RANK,
@@ -27,6 +27,6 @@ from loopcheck.rulebase.rule import Rule, RuleContext, all_rules
 __all__ = [
     "EvidenceKind", "Finding", "GUARDED", "LOOP", "Level", "Location", "NONE", "NodeRef", "POSSIBLE",
     "RUNTIME_TEXT", "Rule", "RuleContext", "SEVERITIES", "SEVERITY_RANK", "Step", "all_rules", "bound_text",
-    "mapping", "possible_ring", "suppressions", "uncovered_services",
+    "fix_text", "mapping", "possible_ring", "suppressions", "uncovered_services",
     "waits_on",
 ]
