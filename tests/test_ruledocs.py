@@ -100,6 +100,7 @@ def test_explain_works_from_a_built_wheel(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "loopcheck/app/rule_examples.json" in names
+        assert "loopcheck/knowledge/managed_policies.json" in names  # read on the scan path
         assert "loopcheck/rules/el101_unguarded_loop.py" in names  # rules/ mapped by package-dir
         assert not any(name.startswith("rules/") for name in names)
         assert not any(name.startswith("fixtures/") for name in names)

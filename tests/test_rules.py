@@ -94,7 +94,11 @@ def test_wl103_role_from_outside_the_template():
 
 
 def test_wl103_unknown_managed_policy():
-    found = findings(sam(["SomeCustomerManagedThing"]))
+    found = findings(sam(["SomeCustomerManagedThing"]))  # a bare name: SAM takes it as AWS managed
+    assert rules_of(found) == ["WL103"]
+    notes = " ".join(found[0].notes)
+    assert "AWS managed policy SomeCustomerManagedThing is not in the list loopcheck has" in notes
+    found = findings(sam([sub("arn:aws:iam::${AWS::AccountId}:policy/SomeCustomerManagedThing")]))
     assert rules_of(found) == ["WL103"]
     assert "not known to loopcheck" in " ".join(found[0].notes)
 
@@ -194,7 +198,7 @@ def test_cdk_notification_shape():
     assert rules_of(findings(cdk_notifications("/*"))) == ["WL102"]
 
 
-def test_curated_managed_policies_by_name_and_arn():
+def test_aws_managed_policies_by_name_and_arn():
     for policy in ("AmazonS3FullAccess", "AdministratorAccess", "PowerUserAccess",
                    "arn:aws:iam::aws:policy/AWSLambdaExecute",
                    sub("arn:${AWS::Partition}:iam::aws:policy/AmazonS3FullAccess")):

@@ -13,9 +13,10 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from loopcheck.knowledge import sam_policy_templates
 from loopcheck.knowledge.managed_policies import (
-    MANAGED_POLICIES,
-    is_aws_managed_arn,
+    aws_managed_policy_name,
+    dataset_label,
     managed_policy_name,
+    managed_policy_statements,
 )
 from loopcheck.model.events import add_event_paths
 from loopcheck.model.iam import statements_from_document
@@ -165,17 +166,21 @@ class _Builder:
                 continue
             for pattern in resolver.value(alternative):
                 text = pattern.literal
-                name = managed_policy_name(text) if text else None
-                known = name is not None and (is_aws_managed_arn(text) or "/" not in text)
+                name = aws_managed_policy_name(text) if text else None
                 extra = self._configured_policy(pattern)
+                statements = managed_policy_statements(name) if name and extra is None else None
                 if extra is not None:
                     function.statements += statements_from_document(
                         self.extra_policies[extra], resolver, f"{extra} (configured)", path
                     )
-                elif known and name in MANAGED_POLICIES:
+                elif statements is not None:
                     function.statements += statements_from_document(
-                        MANAGED_POLICIES[name], resolver, f"{name} (AWS managed)", path
+                        statements, resolver, f"{name} (AWS managed)", path
                     )
+                elif name:
+                    function.unknown_permissions.append(UnknownPermission(
+                        f"AWS managed policy {name} is not in the list loopcheck has ({dataset_label()}): "
+                        "a typo, a deprecated policy, or one newer than that list", path))
                 else:
                     function.unknown_permissions.append(
                         UnknownPermission(f"managed policy {pattern} is not known to loopcheck", path)
@@ -228,7 +233,7 @@ def build_model(file: str, data: Dict[str, Any],
                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
                 stacks: Optional[List[Stack]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
-    (name -> statements) to the curated table, and wins over it for the same name. With
+    (name -> statements) to the AWS managed policy table, and wins over it for the same name. With
     `stacks`, a model of linked templates (loopcheck.stacks.cross_stack): `data` holds every
     instance's resources keyed by NodeKey, each resolved by its own instance's resolver."""
     return _Builder(file, data, managed_policies, stacks).build()
