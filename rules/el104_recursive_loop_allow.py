@@ -29,8 +29,8 @@ def _fix(ctx: RuleContext, loop, function_id: str) -> str:
     """Take Allow away, then break the loop the way its hops allow."""
     text = (f"remove RecursiveLoop: Allow from {ctx.display(function_id)} (the default, Terminate, "
             "lets AWS stop the loop)")
-    ways = fix_text.break_ways(ctx, loop)
-    return f"{text}, and break the loop: {ways}." if ways else f"{text}."
+    way = fix_text.best_way(ctx, loop)
+    return f"{text}, and break the loop: {way}." if way else f"{text}."
 
 
 RULE = Rule(

@@ -18,9 +18,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
         writer, target = ctx.display(hop.writer), ctx.display(hop.target)
         if hop.grant is not None and hop.grant.generated_name and hop.write is not None:
             unread = f"it matches {target}'s generated name only through a wildcard"
-            fix = (f"name {target} in the grant (!GetAtt {target}.Arn) so the permission is exact; if "
-                   "the re-run is meant, bound it in the code (a page or depth counter carried in the payload "
-                   "and checked before the call); if not, remove the call.")
+            fix = (f"name {target} in the grant (!GetAtt {target}.Arn) so the permission is exact, and bound "
+                   "the re-run in the code (a depth counter in the payload) or remove the call.")
         else:
             if hop.write is not None:
                 unread = "its code does not name what it writes"
@@ -29,7 +28,7 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             else:
                 unread = "its code does not show the write"
             fix = (f"scope {writer}'s grant to what it really writes (name it instead of `*`), so it no "
-                   f"longer covers {target}; and let loopcheck read its handler to settle the doubt.")
+                   f"longer covers {target}.")
         yield ctx.loop_finding(
             RULE, loop.writers[0], ctx.actor_path(loop.writers[0]),
             f"possible recursive loop {ctx.path_text(loop)}: only a broad grant lets "

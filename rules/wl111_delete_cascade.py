@@ -22,14 +22,11 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _fix(ctx: RuleContext, loop) -> str:
-    """Name what is deleted, what the deletes trigger, and the functions to cap."""
+    """Where to narrow the cascade: the trigger of the first hop, by its own names."""
     hop = loop.hops[0]
     node, consumer = ctx.display(hop.target), ctx.display(hop.consumer)
-    functions = ", ".join(dict.fromkeys(ctx.display(f) for f in loop.functions))
-    cap = f"; set ReservedConcurrentExecutions on {functions} to cap the fan-out" if functions else ""
-    return (f"make sure a delete from {node} is meant to cascade to {consumer}, and bounded by the data you "
-            f"mean to delete; filter {node}'s trigger of {consumer} to the removals that should cascade "
-            f"(a key prefix, FilterCriteria on the record){cap}.")
+    return (f"if not every delete from {node} is meant to cascade, filter {node}'s trigger of {consumer} "
+            "to the removals that should (a key prefix, FilterCriteria on the record).")
 
 
 RULE = Rule(

@@ -13,56 +13,66 @@ Kept as tables so the advice for a service is written once. Placeholders:
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Tuple
 
 from loopcheck.knowledge.node_kinds import NodeKind
 
-# Per kind of node a writer writes into: one sentence of ways out, the simplest first.
-BREAK_BY_KIND: Dict[str, str] = {
+# Per kind of node a writer writes into: the ways out, the simplest first. The case fix names
+# one (loopcheck.rulebase.fix_text.best_way); the rule's long fix lists them all.
+BREAK_BY_KIND: Dict[str, Tuple[str, ...]] = {
     NodeKind.BUCKET: (
-        "write {writer}'s output to a second bucket, not {node}; or filter {node}'s notification to "
-        "{notified} on {key_filter}; or set a metadata marker on what {writer} writes and skip marked "
-        "objects (HeadObject first)"
+        "write {writer}'s output to a second bucket, not {node}",
+        "filter {node}'s notification to {notified} on {key_filter}",
+        "set a metadata marker on what {writer} writes and skip marked objects (HeadObject first)",
     ),
     NodeKind.QUEUE: (
-        "send {writer}'s messages to a second queue, not {node}; or carry a retry counter in a message "
-        "attribute and stop re-sending above a limit, with a dead-letter queue on {node} "
-        "(RedrivePolicy maxReceiveCount) for what keeps failing; or filter {consumer}'s event source "
-        "mapping of {feeder} (FilterCriteria) on a marker {writer} sets in its messages"
+        "send {writer}'s messages to a second queue, not {node}",
+        "carry a retry counter in a message attribute and stop re-sending above a limit",
+        "filter {consumer}'s event source mapping of {feeder} (FilterCriteria) on a marker {writer} "
+        "sets in its messages",
     ),
     NodeKind.TOPIC: (
-        "publish {writer}'s messages to a second topic, not {node}; or give {notified}'s subscription "
-        "to {node} a FilterPolicy on a message attribute that {writer}'s re-published messages lack"
+        "publish {writer}'s messages to a second topic, not {node}",
+        "give {notified}'s subscription to {node} a FilterPolicy on a message attribute that {writer}'s "
+        "re-published messages lack",
     ),
     NodeKind.TABLE: (
-        "write {writer}'s items to a second table, not {node}; or filter {notified}'s stream of {node} "
-        "with FilterCriteria that {writer}'s own writes cannot match (eventName, or an attribute only "
-        "they set); or skip the write when nothing changes (a ConditionExpression)"
+        "write {writer}'s items to a second table, not {node}",
+        "filter {notified}'s stream of {node} with FilterCriteria that {writer}'s own writes cannot "
+        "match (eventName, or an attribute only they set)",
+        "skip the write when nothing changes (a ConditionExpression)",
     ),
     NodeKind.STREAM: (
-        "put {writer}'s records on a second stream, not {node}; or filter {notified}'s event source "
-        "mapping of {node} with FilterCriteria on a field {writer}'s records carry and others lack"
+        "put {writer}'s records on a second stream, not {node}",
+        "filter {notified}'s event source mapping of {node} with FilterCriteria on a field {writer}'s "
+        "records carry and others lack",
     ),
     NodeKind.BUS: (
         "give the rule on {node} that targets {notified} a pattern {writer}'s events cannot match "
-        "(a `source` {writer} never uses); or put them on a second bus"
+        "(a `source` {writer} never uses)",
+        "put {writer}'s events on a second bus",
     ),
     NodeKind.FUNCTION: (
-        "carry a depth counter in the payload {writer} sends to {node} and stop above a small "
-        "limit; or hand the next step to a queue"
+        "carry a depth counter in the payload {writer} sends to {node} and stop above a small limit",
+        "hand the next step to a queue",
     ),
     NodeKind.STATE_MACHINE: (
         "carry a depth counter in {node}'s execution input, checked by a Choice state before it "
-        "writes back, and have {writer} pass it on incremented"
+        "writes back, and have {writer} pass it on incremented",
     ),
     NodeKind.FIREHOSE: (
-        "deliver {node} to a bucket or prefix that does not notify {notified}"
+        "deliver {node} to a bucket or prefix that does not notify {notified}",
     ),
     NodeKind.LOG_GROUP: (
         "narrow the subscription filter on {node} so {writer}'s own lines (START, END, REPORT and "
-        "what it logs) cannot match; or subscribe {consumer} to other functions' log groups only"
+        "what it logs) cannot match",
+        "subscribe {consumer} to other functions' log groups only",
     ),
 }
+
+# Which of a bucket's ways is its key filter: the case fix names it first when the filter is
+# derived from the key the writer's code writes.
+BUCKET_KEY_FILTER_WAY = 1
 
 # A platform write (Lambda destination, dead-letter queue) into the loop.
 BREAK_DESTINATION = "point {writer}'s {origin} at a resource that does not trigger {consumer}"
@@ -74,27 +84,27 @@ BREAK_FALLBACK = "stop {writer} writing {node}, or filter what {node} passes to 
 FILTER_BY_SERVICE: Dict[str, str] = {
     "s3": (
         "make {writer} write only keys {node}'s notification to {notified} cannot match ({outside}), "
-        "and scope its write grant on {node} to them; or write to a second bucket"
+        "and scope its write grant on {node} to them"
     ),
     "sqs": (
         "filter {consumer}'s event source mapping of {feeder} (FilterCriteria) on a field {writer}'s "
-        "messages never carry; or send them to a second queue"
+        "messages never carry"
     ),
     "sns": (
         "give {consumer}'s subscription to {feeder} a FilterPolicy on a message attribute {writer}'s "
-        "messages lack; or publish them to a second topic"
+        "messages lack"
     ),
     "dynamodb": (
         "give {consumer}'s stream of {node} FilterCriteria that {writer}'s writes cannot match "
-        "(eventName, or an attribute only they set); or write a second table"
+        "(eventName, or an attribute only they set)"
     ),
     "kinesis": (
         "give {consumer}'s event source mapping of {node} FilterCriteria on a field {writer}'s records "
-        "carry and others lack; or put them on a second stream"
+        "carry and others lack"
     ),
     "events": (
         "give the rule on {node} that targets {consumer} a pattern {writer}'s events cannot match "
-        "(a `source` or `detail-type` it never uses); or put them on a second bus"
+        "(a `source` or `detail-type` it never uses)"
     ),
     "logs": (
         "narrow the subscription filter on {node} so {writer}'s own lines (START, END, REPORT and "

@@ -28,8 +28,8 @@ def _finding_lines(finding: Finding, suppressed_by: str = "",
     elif finding.cycle:
         lines.append("  loop: " + " -> ".join(finding.cycle))
     lines.extend("  " + note for note in finding.notes)
-    if finding.fix:
-        lines.extend(_wrapped("fix: ", finding.fix))
+    if finding.fix:  # one line, as ruff prints its help: the terminal wraps it, grep finds it whole
+        lines.append("  fix: " + " ".join(finding.fix.split()))
     if long_fixes is not None and finding.fix and long_fixes.get(finding.rule, finding.fix) != finding.fix:
         lines.extend(_wrapped("how to fix: ", long_fixes[finding.rule]))
     return lines

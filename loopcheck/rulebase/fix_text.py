@@ -1,14 +1,14 @@
-"""The case fix text of a finding: the rule's advice said with the loop's own resources, hop by
-hop, from the per-service table in loopcheck.knowledge.loop_fixes. A bucket's key filter is
-derived from the key the writer's code is seen to write, where the analysis has one.
+"""The case fix of a finding: one sentence naming the loop's own resources, from the per-service
+ways out in loopcheck.knowledge.loop_fixes. A bucket's key filter is derived from the key the
+writer's code is seen to write, where the analysis has one, and is then the way named.
 
-Rules call these through the rule base; each returns one sentence (or a few, joined by "; or")
-for Finding.fix, which JSON, SARIF and the text report carry.
+Rules call these through the rule base for Finding.fix, which JSON, SARIF and the text report
+carry; the rule's long fix (Rule.remediation), printed once per run, lists every way.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Protocol
+from typing import List, Optional, Protocol, Tuple
 
 from loopcheck.code.evidence import key_tokens
 from loopcheck.judge.loops import GUARDED, POSSIBLE, Hop, Loop
@@ -28,15 +28,17 @@ class FixContext(Protocol):
 
 
 def break_fix(ctx: FixContext, loop: Loop) -> str:
-    """How to break an unguarded loop: the advice for each hop that runs again, then what
-    limits the damage meanwhile."""
-    return (_sentence(break_ways(ctx, loop)) + " " + mitigation(ctx, loop)).strip()
+    """How to break an unguarded loop, in one sentence: the best way out of its first hop that
+    runs again. The rule's long fix (printed once per run) lists the other ways and mitigations."""
+    return _sentence(best_way(ctx, loop))
 
 
-def break_ways(ctx: FixContext, loop: Loop) -> str:
-    """The ways out of a loop, for each hop that runs again, joined by "; or"."""
-    ways = [hop_advice(ctx, loop, index) for index, hop in enumerate(loop.hops) if hop.level > GUARDED]
-    return "; or ".join(_unique(ways))
+def best_way(ctx: FixContext, loop: Loop) -> str:
+    """The first way out of the first hop that runs again ("" when every hop is guarded)."""
+    for index, hop in enumerate(loop.hops):
+        if hop.level > GUARDED:
+            return hop_ways(ctx, loop, index)[0]
+    return ""
 
 
 def filter_fix(ctx: FixContext, loop: Loop) -> str:
@@ -54,46 +56,38 @@ def filter_fix(ctx: FixContext, loop: Loop) -> str:
         link = _filtering_link(hop)
         template = loop_fixes.FILTER_BY_SERVICE.get(link.service) if link is not None else None
         if template is None or hop.destination is not None or hop.task is not None:
-            ways.append(hop_advice(ctx, loop, index))
+            ways.append(hop_ways(ctx, loop, index)[0])
             continue
         node = ctx.display(link.source)
         ways.append(template.format(writer=ctx.display(hop.writer), node=node, feeder=node,
                                     notified=ctx.display(link.consumer), consumer=ctx.display(hop.consumer),
                                     outside=_outside_filter(link)))
-    return _sentence("; or ".join(_unique(ways)) or "make the filter drop what the writer emits")
+    return _sentence(ways[0] if ways else "make the filter drop what the writer emits")
 
 
-def hop_advice(ctx: FixContext, loop: Loop, index: int) -> str:
-    """One hop's ways out, for the kind of node its writer writes."""
+def hop_ways(ctx: FixContext, loop: Loop, index: int) -> List[str]:
+    """One hop's ways out, for the kind of node its writer writes, the best first: a bucket's key
+    filter leads when it is derived from the key the writer's code writes."""
     hop = loop.hops[index]
     writer, node, consumer = ctx.display(hop.writer), ctx.display(hop.target), ctx.display(hop.consumer)
     if hop.destination is not None and ctx.model.kind_of(hop.target) != NodeKind.LOG_GROUP:
-        return loop_fixes.BREAK_DESTINATION.format(writer=writer, origin=hop.destination.origin,
-                                                   consumer=consumer)
+        return [loop_fixes.BREAK_DESTINATION.format(writer=writer, origin=hop.destination.origin,
+                                                    consumer=consumer)]
     last = _last_link(hop)
     feeder = ctx.display(last.source) if last is not None else node
-    template = loop_fixes.BREAK_BY_KIND.get(ctx.model.kind_of(hop.target), loop_fixes.BREAK_FALLBACK)
+    kind = ctx.model.kind_of(hop.target)
+    templates = loop_fixes.BREAK_BY_KIND.get(kind, (loop_fixes.BREAK_FALLBACK,))
     notified = _next_after(hop, hop.target)
     shown = ctx.display(notified)
-    if ctx.model.kind_of(hop.target) == NodeKind.BUCKET and ctx.model.kind_of(notified) == NodeKind.BUS:
+    if kind == NodeKind.BUCKET and ctx.model.kind_of(notified) == NodeKind.BUS:
         # S3 sends every event to EventBridge: the key filter is the rule's pattern.
         shown = f"{consumer} through the rule on {shown} (a pattern on detail.object.key)"
-    return template.format(writer=writer, node=node, consumer=consumer, feeder=feeder, notified=shown,
-                           key_filter=_key_filter(ctx, loop, index))
-
-
-def mitigation(ctx: FixContext, loop: Loop) -> str:
-    """What limits a loop while it is being fixed, naming its functions."""
-    uncapped = [f for f in loop.functions if ctx.model.functions[f].reserved_concurrency is None]
-    parts = []
-    if uncapped:
-        parts.append(f"set ReservedConcurrentExecutions on {_names(ctx, uncapped)}")
-    if loop.functions and loop.uncovered:
-        parts.append(f"alarm on the ConcurrentExecutions of {_names(ctx, loop.functions)}")
-    allowed = [f for f in loop.functions if ctx.model.functions[f].recursive_loop == "Allow"]
-    if allowed:
-        parts.append(f"remove RecursiveLoop: Allow from {_names(ctx, allowed)}")
-    return f"Meanwhile {', and '.join(parts)}." if parts else ""
+    key_filter, derived = _key_filter(ctx, loop, index)
+    ways = [template.format(writer=writer, node=node, consumer=consumer, feeder=feeder, notified=shown,
+                            key_filter=key_filter) for template in templates]
+    if kind == NodeKind.BUCKET and derived:
+        ways.insert(0, ways.pop(loop_fixes.BUCKET_KEY_FILTER_WAY))
+    return ways
 
 
 def alarm_fix(ctx: FixContext, function_id: str) -> str:
@@ -118,13 +112,13 @@ def narrow_grant_fix(ctx: FixContext, hop: Hop) -> str:
                                      grant=action or "write"))
 
 
-def _key_filter(ctx: FixContext, loop: Loop, index: int) -> str:
-    """A bucket key filter the writer's output cannot match, from the key its code writes:
-    "a prefix that `thumbnails/` keys cannot match (e.g. uploads/)"."""
+def _key_filter(ctx: FixContext, loop: Loop, index: int) -> Tuple[str, bool]:
+    """A bucket key filter the writer's output cannot match, and whether it is derived from the
+    key its code writes: ("a prefix that `thumbnails/` keys cannot match (e.g. uploads/)", True)."""
     hop = loop.hops[index]
     generic = f"a prefix or suffix {ctx.display(hop.writer)}'s output keys never have"
     if hop.write is None or hop.write.write.key is None:
-        return generic
+        return generic, False
     incoming = _incoming_s3(loop, index)
     tokens = key_tokens(hop.write.write.key, incoming, hop.write.write.guards)
     prefix = literal_prefix(tokens)
@@ -132,12 +126,12 @@ def _key_filter(ctx: FixContext, loop: Loop, index: int) -> str:
     watched = incoming.prefix if incoming is not None and incoming.prefix else ""
     if prefix and watched and prefix.startswith(watched):
         return (f"a prefix its output keys cannot match (they start `{prefix}`, inside today's filter "
-                f"`{watched}`: write them outside it)")
+                f"`{watched}`: write them outside it)"), True
     if prefix:
-        return f"a prefix that `{prefix}` keys cannot match (e.g. {_other_prefix(prefix)})"
+        return f"a prefix that `{prefix}` keys cannot match (e.g. {_other_prefix(prefix)})", True
     if suffix and (incoming is None or not incoming.suffix):
-        return f"a suffix that keys ending `{suffix}` cannot match"
-    return generic
+        return f"a suffix that keys ending `{suffix}` cannot match", True
+    return generic, False
 
 
 def _outside_filter(link) -> str:
@@ -189,15 +183,6 @@ def _last_link(hop: Hop) -> Optional[object]:
         if getattr(link, "consumer", None) == hop.consumer:
             return link
     return hop.links[-1][0] if hop.links else None
-
-
-def _names(ctx: FixContext, nodes: List[str]) -> str:
-    names = _unique([ctx.display(node) for node in nodes])
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _unique(items: List[str]) -> List[str]:
-    return list(dict.fromkeys(item for item in items if item))
 
 
 def _sentence(text: str) -> str:
