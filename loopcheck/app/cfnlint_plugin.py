@@ -37,10 +37,9 @@ from loopcheck import __version__
 from loopcheck.load.nodes import locate
 from loopcheck.pipeline.analysis import analyse_template
 from loopcheck.rulebase.finding import Finding
-from loopcheck.rulebase.rule import Rule, all_rules
+from loopcheck.rulebase.rule import Rule, all_rules, doc_url
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-SOURCE_URL = "https://github.com/loopcheck/loopcheck#rules"
 TAGS = ["loopcheck", "lambda", "s3", "recursion"]
 
 # The Globals section SAM merges into each resource type (as SAM and cfn-lint name them).
@@ -251,7 +250,7 @@ def rule_class(rule: Rule) -> type:
         id = rule.id
         shortdesc = rule.title
         description = f"{rule.rationale} Fix: {rule.remediation}"
-        source_url = SOURCE_URL
+        source_url = doc_url(rule.id)
         tags = TAGS
 
         def match(self, cfn: Any) -> List[RuleMatch]:

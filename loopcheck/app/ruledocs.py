@@ -1,5 +1,6 @@
 """Rule documentation, in the style of ruff's rule pages: What it does / Why is this bad? /
-Example / Use instead. One renderer serves `loopcheck explain ID` and docs/rules/<ID>.md.
+Example / Use instead. One renderer serves `loopcheck explain ID` (which also prints the
+page's URL, rulebase.rule.doc_url) and docs/rules/<ID>.md.
 
 The examples are the relevant part of the fixture templates each rule names in
 `Rule.examples` (failing, passing). Fixtures live in the repository, not in the wheel, so
@@ -17,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Set
 
-from loopcheck.rulebase.rule import Rule, all_rules
+from loopcheck.rulebase.rule import Rule, all_rules, doc_url
 
 EXAMPLES_FILE = Path(__file__).with_name("rule_examples.json")
 _TOP_KEY = re.compile(r"^([A-Za-z][\w-]*):")
@@ -148,8 +149,10 @@ def find_rule(rule_id: str) -> Optional[Rule]:
 def render(rule: Rule, examples: Optional[Dict[str, Any]] = None, links: bool = False) -> str:
     """The rule's page as Markdown. `links`: relative links to the fixtures (docs/rules/ pages)."""
     entry = (examples if examples is not None else load_examples()).get(rule.id, {})
-    lines = [f"# {rule.id}: {rule.title}", "", f"Severity: **{rule.severity}**", "",
-             "## What it does", "", rule.summary, "", "## Why is this bad?", "", rule.rationale, ""]
+    lines = [f"# {rule.id}: {rule.title}", "", f"Severity: **{rule.severity}**", ""]
+    if not links:  # `explain` in a terminal: where the page is online (a docs page is that page)
+        lines.extend([f"Documentation: {doc_url(rule.id)}", ""])
+    lines.extend(["## What it does", "", rule.summary, "", "## Why is this bad?", "", rule.rationale, ""])
 
     def example(title: str, role: str) -> None:
         item = entry.get(role)

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from loopcheck import __version__
 from loopcheck.pipeline.result import ScanResult
 from loopcheck.rulebase.finding import Finding
-from loopcheck.rulebase.rule import Rule, all_rules
+from loopcheck.rulebase.rule import Rule, all_rules, doc_url
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/loopcheck/loopcheck"
@@ -122,7 +122,7 @@ def _rule(rule: Rule) -> Dict[str, Any]:
             "text": rule.remediation,
             "markdown": f"**{rule.title}**\n\n{rule.rationale}\n\n**Fix:** {rule.remediation}",
         },
-        "helpUri": INFORMATION_URI + "#rules",
+        "helpUri": doc_url(rule.id),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "tags": ["aws", "lambda", "s3", "recursive-loop", "reliability", "cost"],

@@ -22,6 +22,13 @@ from loopcheck.rulebase.finding import EvidenceKind, Finding, Level, Location, N
 from loopcheck.services import registry
 
 _SEVERITY_BY_LETTER = {"E": Level.ERROR, "W": Level.WARNING, "I": Level.INFO}
+RULE_DOCS = "https://github.com/loopcheck/loopcheck/blob/main/docs/rules/"
+
+
+def doc_url(rule_id: str) -> str:
+    """A rule's documentation page (docs/rules/<ID>.md): SARIF's helpUri, the cfn-lint
+    plugin's source_url and `loopcheck explain` all link it."""
+    return f"{RULE_DOCS}{rule_id}.md"
 
 
 @dataclass(frozen=True)
