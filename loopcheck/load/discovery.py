@@ -3,9 +3,10 @@
 Folders are walked in a stable order (a folder's files by name, then its subfolders by
 name); hidden folders, `node_modules` and `__pycache__` are not entered, nor are folders and
 files git ignores (loopcheck.load.ignore) unless `gitignore` is off. A file named on the command
-line is always taken, ignored or not. loopcheck's own files (its configuration, its
-baselines and JSON reports, pre-commit's configuration) are never taken: they are YAML/JSON
-that is not a template, and reporting them as skipped would only be noise.
+line is always taken, ignored or not. loopcheck's own files (its configuration, whatever
+its name when the scan names it in `own`, its baselines and JSON reports, pre-commit's
+configuration, pyproject.toml) are never taken, walked or named (pre-commit names every
+file that changed): they are not templates, and reporting them as skipped would only be noise.
 
 A folder that cannot be listed comes back as an error naming it; the walk goes on.
 """
@@ -15,14 +16,15 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Collection, Iterator, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:  # imported when a folder is walked: a scan of named files never reads .gitignore
     from loopcheck.load.ignore import IgnoreRules
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
-OWN_NAMES = {".loopcheck.yaml", ".loopcheck.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"}
+OWN_NAMES = {".loopcheck.yaml", ".loopcheck.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml",
+             "pyproject.toml"}
 # loopcheck's JSON documents (a baseline, a `--format json` report) start or end with this
 # key: the report writes it first, the baseline (sorted keys) last.
 _OWN_JSON_HEAD = re.compile(rb'\A\s*\{\s*"tool"\s*:\s*"loopcheck"')
@@ -33,26 +35,28 @@ Found = Tuple[str, Optional[str]]  # (path, None) or (path, why it cannot be sca
 
 
 def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = None,
-             gitignore: bool = True) -> Iterator[Found]:
+             gitignore: bool = True, own: Collection[str] = ()) -> Iterator[Found]:
     """(path, error) pairs: every template-looking file under the given paths, in a stable
     order; a missing path or a folder that cannot be listed comes back with its error.
     Folders `exclude` matches are not entered; files it matches are left out by the caller
-    (pipeline.scan counts them)."""
+    (pipeline.scan counts them). `own`: more files of loopcheck's (the configuration file
+    in use), never taken."""
+    own_files = {os.path.abspath(path) for path in own}
     for given in paths:
         if os.path.isdir(given):
             from loopcheck.load.ignore import IgnoreRules
 
             rules = IgnoreRules.above(given) if gitignore else None
-            yield from _walk(given, rules, exclude)
+            yield from _walk(given, rules, exclude, own_files)
         elif os.path.exists(given):
-            if not is_own_file(given):
+            if not is_own_file(given, own_files):
                 yield given, None
         else:
             yield given, "no such file or directory"
 
 
-def _walk(top: str, rules: Optional[IgnoreRules],
-          exclude: Optional[Callable[[str], bool]]) -> Iterator[Found]:
+def _walk(top: str, rules: Optional[IgnoreRules], exclude: Optional[Callable[[str], bool]],
+          own_files: Collection[str]) -> Iterator[Found]:
     """Depth first without recursion (a deep tree must not exhaust the stack): each folder's
     files, then its subfolders. Symbolic links to folders are not followed."""
     stack: List[Tuple[str, str, Optional[IgnoreRules]]] = [(top, os.path.abspath(top), rules)]
@@ -83,7 +87,7 @@ def _walk(top: str, rules: Optional[IgnoreRules],
             if rules is not None and rules.ignored(os.path.join(absolute, name), False):
                 continue
             path = os.path.join(folder, name)
-            if not is_own_file(path):
+            if not is_own_file(path, own_files):
                 yield path, None
         below = []
         for name in sorted(folders):
@@ -96,11 +100,11 @@ def _walk(top: str, rules: Optional[IgnoreRules],
         stack.extend(reversed(below))
 
 
-def is_own_file(path: str) -> bool:
-    """A file of loopcheck's or pre-commit's own, not a template: by name, or (JSON) a
-    loopcheck baseline or report by its first or last bytes."""
+def is_own_file(path: str, own_files: Collection[str] = ()) -> bool:
+    """A file of loopcheck's or pre-commit's own, not a template: by name, by its absolute
+    path in `own_files`, or (JSON) a loopcheck baseline or report by its first or last bytes."""
     name = os.path.basename(path)
-    if name in OWN_NAMES:
+    if name in OWN_NAMES or (own_files and os.path.abspath(path) in own_files):
         return True
     if not name.lower().endswith(".json"):
         return False
