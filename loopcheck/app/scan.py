@@ -1,20 +1,39 @@
 """The scan driver: find the template files under the given paths, analyse each (in worker
 processes when there are many), link the templates of one scan (loopcheck.stacks), and
-collect one ScanResult in discovery order.
+collect one ScanResult in discovery order. A template read from stdin (`loopcheck scan -`)
+is scanned under the name it was given, in its place among the paths.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
-from loopcheck.load.loader import DEFAULT_MAX_BYTES, LoadError, Skipped, Template, load_file
+from loopcheck.load.loader import (
+    DEFAULT_MAX_BYTES,
+    LoadError,
+    LoadResult,
+    Skipped,
+    Template,
+    load_bytes,
+    load_file,
+)
 from loopcheck.pipeline.analysis import AnalysisOptions, analyse
 from loopcheck.pipeline.result import ErrorEntry, ScanResult
 from loopcheck.rulebase.finding import Finding
 from loopcheck.rulebase.suppressions import Suppressed
+
+
+@dataclass(frozen=True)
+class StdinTemplate:
+    """A template read from stdin: the name it is reported under (its folder is where its
+    handler code is looked for) and its bytes, at most max_bytes + 1 of them."""
+
+    name: str
+    raw: bytes
 
 
 @dataclass
@@ -26,6 +45,16 @@ class ScanOptions:
     link_keys: bool = False  # workers also return what cross-stack linking needs (scan sets it)
     gitignore: bool = True  # folders are walked as git sees them (loopcheck.load.ignore)
     inventory: bool = False  # also list every loop (`loopcheck loops`, loopcheck.pipeline.inventory)
+    stdin: Optional[StdinTemplate] = None  # read by the CLI; scanned where its name is among the paths
+    own: Sequence[str] = ()  # loopcheck's files of this run (the configuration), never scanned
+
+    def load(self, path: str) -> LoadResult:
+        """The file at `path`, or the stdin template when `path` is its name."""
+        if self.stdin is None or path != self.stdin.name:
+            return load_file(path, self.max_bytes)
+        if len(self.stdin.raw) > self.max_bytes:
+            return LoadError(path, f"stdin is over the {self.max_bytes}-byte limit")
+        return load_bytes(path, self.stdin.raw)
 
 
 @dataclass
@@ -75,7 +104,7 @@ def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
 def _scan_file(path: str, options: ScanOptions) -> tuple:
     """(analysis or None, error, skipped) for one file."""
     try:
-        loaded = load_file(path, options.max_bytes)
+        loaded = options.load(path)
         if isinstance(loaded, LoadError):
             return None, ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
         if isinstance(loaded, Skipped):
@@ -120,6 +149,22 @@ def _results(paths: List[str], options: ScanOptions, jobs: int,
             pool.shutdown(cancel_futures=True)
 
 
+def _found(paths: Sequence[str], options: ScanOptions) -> List[tuple]:
+    """discover's (path, error) pairs, with the stdin template's name where it was given
+    (and a file of that name a folder walk finds left out: stdin stands for it)."""
+    if options.stdin is None:
+        return list(discover(paths, options.exclude, options.gitignore, options.own))
+    stdin_file = os.path.abspath(options.stdin.name)
+    found = []
+    for given in paths:
+        if given == options.stdin.name:
+            found.append((given, None))
+        else:
+            found.extend(entry for entry in discover([given], options.exclude, options.gitignore, options.own)
+                         if entry[1] is not None or os.path.abspath(entry[0]) != stdin_file)
+    return found
+
+
 def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int = 1,
          progress: Optional[Callable[[int, int], None]] = None) -> ScanResult:
     """Scan files and folders. Output order is the discovery order whatever `jobs` is, so
@@ -127,7 +172,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
     options = options or ScanOptions()
     started = time.perf_counter()
     result = ScanResult(roots=list(paths))
-    found = list(discover(paths, options.exclude, options.gitignore))
+    found = _found(paths, options)
     excluded = {path for path, missing in found
                 if not missing and options.exclude is not None and options.exclude(path)}
     files = [path for path, missing in found if not missing and path not in excluded]

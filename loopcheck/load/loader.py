@@ -344,6 +344,11 @@ def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Loa
             return LoadError(shown, f"file is over the {max_bytes}-byte limit")
     except OSError as exc:
         return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
+    return load_bytes(shown, raw)
+
+
+def load_bytes(shown: str, raw: bytes) -> LoadResult:
+    """Decode the bytes of a template read elsewhere (a file, or stdin reported as `shown`)."""
     encoding, bom = _encoding(raw)
     try:
         text = raw[bom:].decode(encoding) if bom else raw.decode(encoding)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
-from loopcheck.load.loader import Template, load_file
+from loopcheck.load.loader import Template
 from loopcheck.load.nodes import MDict, locate, marks, pack
 from loopcheck.model.resources import _merge_globals, build_model
 from loopcheck.model.types import SAM_FUNCTION, Model, Stack
@@ -90,7 +90,7 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
 
     sources = []
     for path in group:
-        loaded = load_file(path, options.max_bytes)
+        loaded = options.load(path)  # ScanOptions.load: a template read from stdin too
         if isinstance(loaded, Template):  # read fine in the per-file pass; still, be sure
             sources.append(Source(path, loaded.data))
     if len(sources) < 2:
