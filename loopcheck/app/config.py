@@ -2,17 +2,26 @@
 from the scanned paths (or named with `--config FILE`).
 
     [tool.loopcheck]
-    skip = ["IL105"]                       # rules not run
+    select = ["EL", "WL"]                  # as --select: rule ids or prefixes run (default: all)
+    ignore = ["IL105"]                     # as --ignore: rules not run (`skip` is the same key)
     fail-on = "warning"                    # as --fail-on (the flag wins)
+    format = "concise"                     # as --format (the flag wins)
+    strict = true                          # as --strict
     severity = { WL102 = "error" }         # reported severity; the rule id stays
     exclude = ["cdk.out/**", "tests/**"]   # globs, relative to the config file's folder
     gitignore = false                      # also walk what git ignores (as --no-gitignore)
+    max-file-size = 10_000_000             # as --max-file-size (bytes)
     sarif-root = "."                       # SARIF/GitLab paths relative to this folder (as --sarif-root)
     show-unused-suppressions = true        # as --show-unused-suppressions
     show-fixes = true                      # each rule's long fix under every finding (as --show-fixes)
     managed-policies = { MyPolicy = [ { Effect = "Allow", Action = "s3:GetObject", Resource = "*" } ] }
 
-`.loopcheck.yaml` holds the same keys at its top level. In each folder on the way up,
+`.loopcheck.yaml` holds the same keys at its top level. Selection is ruff's (loopcheck.app.selection):
+the command line's `--select` replaces `select`, its `--ignore` adds to `ignore`, and an id or
+prefix that matches no rule is an error. `--exclude` adds to `exclude` (the flag's globs are
+relative to the current folder). Flags with no key, because they belong to one run: `--output`,
+`--config`, `--baseline`, `--write-baseline`, `--jobs`, `--quiet`, `--verbose`,
+`--stdin-filename`, `--show-suppressed`. In each folder on the way up,
 `.loopcheck.yaml` (or `.loopcheck.yml`) is taken before `pyproject.toml`, and a pyproject.toml
 without a `[tool.loopcheck]` table is passed over. An unknown key or a bad value is a
 ConfigError naming the file and the key (the CLI exits 2). Only regular files of at most
@@ -34,7 +43,8 @@ from loopcheck.load.userfiles import UserFileError, read_text
 
 YAML_NAMES = (".loopcheck.yaml", ".loopcheck.yml")
 PYPROJECT = "pyproject.toml"
-KNOWN_KEYS = ("skip", "fail-on", "severity", "managed-policies", "exclude", "max-file-size", "gitignore",
+KNOWN_KEYS = ("select", "ignore", "skip", "fail-on", "format", "strict", "severity", "managed-policies",
+              "exclude", "max-file-size", "gitignore",
               "sarif-root",
               "show-unused-suppressions",
               "show-fixes")
@@ -52,8 +62,11 @@ class ConfigError(Exception):
 class Config:
     file: Optional[str] = None  # where it was read; None: no configuration file
     root: Path = field(default_factory=Path.cwd)  # `exclude` globs are relative to this folder
-    skip: Tuple[str, ...] = ()
+    select: Optional[Tuple[str, ...]] = None  # rule ids or prefixes run; None: every rule
+    ignore: Tuple[str, ...] = ()  # rule ids or prefixes not run (`ignore` and `skip` together)
     fail_on: Optional[str] = None
+    format: Optional[str] = None  # the report format; None: the flag's default (text)
+    strict: bool = False
     severity: Dict[str, str] = field(default_factory=dict)
     managed_policies: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     exclude: Tuple[str, ...] = ()
@@ -63,29 +76,44 @@ class Config:
     show_unused_suppressions: bool = False  # as --show-unused-suppressions
     show_fixes: bool = False  # as --show-fixes: the text report's long fix under every finding
 
-    def analysis_options(self):
+    def analysis_options(self, select: Optional[Sequence[str]] = None, ignore: Sequence[str] = ()):
+        """The analysis options, with the command line's `select` / `ignore` (already checked,
+        loopcheck.app.selection) over the configuration's."""
+        from loopcheck.app.selection import Layer, skipped_rules
         from loopcheck.pipeline.analysis import AnalysisOptions
 
-        return AnalysisOptions(managed_policies=dict(self.managed_policies), skip=frozenset(self.skip),
-                               severity=dict(self.severity))
+        layers = [Layer(self.select, self.ignore), Layer(tuple(select) if select else None, tuple(ignore))]
+        return AnalysisOptions(managed_policies=dict(self.managed_policies),
+                               skip=skipped_rules(_known_rules(), layers), severity=dict(self.severity))
 
-    def excluder(self) -> Optional[Callable[[str], bool]]:
+    def own_files(self) -> List[str]:
+        """The configuration file, which a scan never reports (loopcheck.load.discovery)."""
+        return [self.file] if self.file else []
+
+    def excluder(self, flag_globs: Sequence[str] = ()) -> Optional[Callable[[str], bool]]:
         """path -> True when an `exclude` glob matches it (or a folder above it), relative to
-        the configuration file's folder; None when nothing is excluded."""
-        if not self.exclude:
+        the configuration file's folder, or a `--exclude` glob does, relative to the current
+        folder; None when nothing is excluded."""
+        sources = ((self.exclude, self.root), (flag_globs, Path.cwd()))
+        matchers = [_matcher(globs, root) for globs, root in sources if globs]
+        if not matchers:
             return None
-        patterns = [_glob_regex(p) for p in self.exclude]
-        root = os.path.abspath(self.root)
+        return lambda path: any(matches(path) for matches in matchers)
 
-        def excluded(path: str) -> bool:
-            relative = os.path.relpath(os.path.abspath(path), root)
-            if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
-                return False
-            parts = Path(relative).as_posix().split("/")
-            candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-            return any(p.fullmatch(c) for p in patterns for c in candidates)
 
-        return excluded
+def _matcher(globs: Sequence[str], root: Path) -> Callable[[str], bool]:
+    patterns = [_glob_regex(p) for p in globs]
+    top = os.path.abspath(root)
+
+    def excluded(path: str) -> bool:
+        relative = os.path.relpath(os.path.abspath(path), top)
+        if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
+            return False
+        parts = Path(relative).as_posix().split("/")
+        candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+        return any(p.fullmatch(c) for p in patterns for c in candidates)
+
+    return excluded
 
 
 def _glob_regex(pattern: str) -> re.Pattern:
@@ -241,6 +269,7 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
             )
     config = Config(file=file, root=root)
     rules = _known_rules()
+    from loopcheck.app.selection import first_unknown, split_codes
 
     def rule_id(value: Any, key: str) -> str:
         if not isinstance(value, str) or value not in rules:
@@ -253,8 +282,28 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
             raise ConfigError(f"{where}: '{key}' must be a list of strings")
         return value
 
-    if "skip" in table:
-        config.skip = tuple(rule_id(v, "skip") for v in string_list("skip"))
+    def codes(key: str) -> Tuple[str, ...]:
+        found = split_codes(string_list(key))
+        unknown = first_unknown(found, rules)
+        if unknown is not None:
+            raise ConfigError(f"{where}: '{key}' names an unknown rule {unknown!r}; rules: {', '.join(rules)} "
+                              "(or a prefix of them, or ALL)")
+        return tuple(found)
+
+    if "select" in table:
+        config.select = codes("select")
+    config.ignore = tuple(code for key in ("ignore", "skip") if key in table for code in codes(key))
+    if "format" in table:
+        from loopcheck.report import FORMATS
+
+        if table["format"] not in FORMATS:
+            raise ConfigError(f"{where}: 'format' must be one of {', '.join(sorted(FORMATS))}, "
+                              f"not {table['format']!r}")
+        config.format = table["format"]
+    if "strict" in table:
+        if not isinstance(table["strict"], bool):
+            raise ConfigError(f"{where}: 'strict' must be true or false, not {table['strict']!r}")
+        config.strict = table["strict"]
     if "max-file-size" in table:
         size = table["max-file-size"]
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
