@@ -1,25 +1,47 @@
-"""Human-readable output, in the style of rustc and ruff: verdict, loop, evidence, fix.
+"""Human-readable output, in the style of rustc and ruff: verdict, loop, evidence, fix
+(`render`), or one line per finding (`render_concise`, `--format concise`).
 
 Each finding carries its own one-line fix (the case); each rule's long, generic fix is printed
-once per run after the findings, or under every finding with --show-fixes."""
+once per run after the findings, or under every finding with --show-fixes. With `color` (the
+CLI decides: a terminal, NO_COLOR, FORCE_COLOR) the location is bold and the rule id and
+severity take the severity's colour; without it the bytes are plain text."""
 
 from __future__ import annotations
 
 import textwrap
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
+
+import click
 
 from loopcheck.pipeline.result import ScanResult
 from loopcheck.rulebase.finding import Finding
 
+Paint = Callable[[str, str], str]  # (text, role) -> the text, styled for its role or not
+_STYLES = {"location": {"bold": True}, "error": {"fg": "red", "bold": True},
+           "warning": {"fg": "yellow", "bold": True}, "info": {"fg": "cyan", "bold": True},
+           "fix": {"fg": "green"}}
+
+
+def _plain(text: str, role: str) -> str:
+    return text
+
+
+def _styled(text: str, role: str) -> str:
+    return click.style(text, **_STYLES[role])
+
+
+def _heading(finding: Finding, paint: Paint) -> str:
+    """`file:line:col: ID severity: message`."""
+    severity = str(finding.severity)
+    return (f"{paint(f'{finding.file}:{finding.line}:{finding.column}', 'location')}: "
+            f"{paint(finding.rule, severity)} {paint(severity, severity)}: {finding.message}")
+
 
 def _finding_lines(finding: Finding, suppressed_by: str = "",
-                   long_fixes: Optional[Dict[str, str]] = None) -> List[str]:
+                   long_fixes: Optional[Dict[str, str]] = None, paint: Paint = _plain) -> List[str]:
     """A finding as rustc prints a diagnostic: the verdict, the loop, its evidence, its one-line
     fix; with `long_fixes` (--show-fixes) its rule's long fix under it too."""
-    lines = [
-        f"{finding.file}:{finding.line}:{finding.column}: {finding.rule} "
-        f"{finding.severity}: {finding.message}"
-    ]
+    lines = [_heading(finding, paint)]
     if suppressed_by:
         lines.append(f"  suppressed: {suppressed_by}")
     if finding.cycle and finding.cycle_files:
@@ -29,7 +51,7 @@ def _finding_lines(finding: Finding, suppressed_by: str = "",
         lines.append("  loop: " + " -> ".join(finding.cycle))
     lines.extend("  " + note for note in finding.notes)
     if finding.fix:  # one line, as ruff prints its help: the terminal wraps it, grep finds it whole
-        lines.append("  fix: " + " ".join(finding.fix.split()))
+        lines.append(f"  {paint('fix:', 'fix')} " + " ".join(finding.fix.split()))
     if long_fixes is not None and finding.fix and long_fixes.get(finding.rule, finding.fix) != finding.fix:
         lines.extend(_wrapped("how to fix: ", long_fixes[finding.rule]))
     return lines
@@ -59,26 +81,51 @@ def _how_to_fix(findings: List[Finding], long_fixes: Dict[str, str]) -> List[str
     return lines
 
 
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, color: bool = False) -> str:
+    paint = _styled if color else _plain
     lines = []
     long_fixes = _long_fixes()
     under_each = long_fixes if result.show_fixes else None
     shown = list(result.findings)
     for finding in result.findings:
-        lines.extend(_finding_lines(finding, long_fixes=under_each))
+        lines.extend(_finding_lines(finding, long_fixes=under_each, paint=paint))
     if result.show_suppressed:
         for item in result.suppressed:
-            lines.extend(_finding_lines(item.finding, item.reason, long_fixes=under_each))
+            lines.extend(_finding_lines(item.finding, item.reason, long_fixes=under_each, paint=paint))
             shown.append(item.finding)
     if result.show_unused_suppressions:
         lines.extend(site.text for site in result.unused_suppressions)
+    lines.extend(_error_lines(result))
+    if not result.show_fixes:
+        lines.extend(_how_to_fix(shown, long_fixes))
+    return _text(lines)
+
+
+def render_concise(result: ScanResult, color: bool = False) -> str:
+    """`file:line:col: ID severity: message`, one line per finding and nothing else (a
+    suppressed one, with --show-suppressed, ends with its reason), then the one-line entries
+    of unused suppressions (--show-unused-suppressions) and unreadable files."""
+    paint = _styled if color else _plain
+    lines = [_heading(finding, paint) for finding in result.findings]
+    if result.show_suppressed:
+        lines.extend(f"{_heading(item.finding, paint)} [suppressed: {item.reason}]"
+                     for item in result.suppressed)
+    if result.show_unused_suppressions:
+        lines.extend(site.text for site in result.unused_suppressions)
+    return _text(lines + _error_lines(result))
+
+
+def _error_lines(result: ScanResult) -> List[str]:
+    lines = []
     for error in result.errors:
         where = error.file
         if error.line:
             where += f":{error.line}" + (f":{error.column}" if error.column else "")
         lines.append(f"{where}: unreadable: {error.message}")
-    if not result.show_fixes:
-        lines.extend(_how_to_fix(shown, long_fixes))
+    return lines
+
+
+def _text(lines: List[str]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
