@@ -205,7 +205,7 @@ def check_bad_file_next_to_a_loop(case: Case, tmp_path: Path) -> None:
         bad.write_bytes(case.content.encode("utf-8"))
     loop = add_loop(tmp_path / "loop")
 
-    run = run_cli(tmp_path)
+    run = run_cli(tmp_path, extra=["--verbose"])  # each skipped file on its own line
     assert_loop_found(run, loop)
     errors, skipped, own = run.errors_for(bad), run.skipped_for(bad), run.findings_for(bad)
     expect = case.expect

@@ -82,7 +82,8 @@ def test_broken_template_is_reported_and_the_others_still_scanned(tmp_path):
     assert [f["rule"] for f in document["findings"]] == ["EL101"]
 
 
-def test_non_templates_are_skipped_with_a_note_whether_walked_or_named(tmp_path):
+def test_non_templates_are_skipped_and_counted_whether_walked_or_named(tmp_path):
+    """Counted in the summary; one line each with --verbose."""
     workflow = tmp_path / "ci.yml"
     workflow.write_text("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
     package = tmp_path / "package.json"
@@ -93,6 +94,9 @@ def test_non_templates_are_skipped_with_a_note_whether_walked_or_named(tmp_path)
         code, out, err = run(*args)
         assert code == 0, err
         assert out == ""
+        assert "loopcheck: skipped " not in err and ", 3 skipped (" in err.splitlines()[-1]
+        code, out, err = run(*args, "--verbose")
+        assert code == 0 and out == ""
         assert err.count("loopcheck: skipped ") == 3
         assert f"skipped {workflow}: not a CloudFormation template" in err
 

@@ -240,6 +240,23 @@ def test_own_files_are_not_reported_as_skipped(repo: Path):
     assert document["skipped"] == [] and document["errors"] == []
 
 
+def test_pyproject_and_the_configuration_in_use_are_never_reported(repo: Path):
+    """pre-commit names pyproject.toml when it changes (the hook's `files` take it), and a
+    configuration named with --config may have any name and sit among the templates."""
+    (repo / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (repo / "ci").mkdir()
+    (repo / "ci" / "loopcheck-settings.yaml").write_text("fail-on: error\n")
+    (repo / "ci" / "workflow.yaml").write_text("on: push\n")  # a real non-template: still counted
+    for args in ((".",), ("pyproject.toml", "ci/loopcheck-settings.yaml", "ci/workflow.yaml", "infra")):
+        document = scan("--config", "ci/loopcheck-settings.yaml", *args, cwd=repo)
+        assert [os.path.normpath(s["file"]) for s in document["skipped"]] == ["ci/workflow.yaml"]
+        assert document["errors"] == [] and looping_files(document) == ["infra/template.yaml"]
+    # without --config it is an ordinary YAML file that is not a template
+    document = scan("ci", cwd=repo)
+    assert sorted(os.path.normpath(s["file"]) for s in document["skipped"]) == \
+        ["ci/loopcheck-settings.yaml", "ci/workflow.yaml"]
+
+
 # -- folders that cannot be read ------------------------------------------------------------
 
 

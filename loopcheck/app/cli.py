@@ -10,6 +10,8 @@ from typing import List, NoReturn, Optional
 import click
 
 from loopcheck import __version__
+from loopcheck.app import cli_options
+from loopcheck.app.cli_options import exclude_option, selection_options
 from loopcheck.app.scan import ScanOptions, scan
 from loopcheck.load.loader import DEFAULT_MAX_BYTES
 from loopcheck.report import FORMATS, renderer
@@ -19,15 +21,15 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="loopcheck")
+@click.version_option(__version__, "-V", "--version", prog_name="loopcheck")
 def main() -> None:
     """Find recursive-invocation loops in AWS SAM and CloudFormation templates."""
 
 
-@main.command("scan")
+@main.command("scan", epilog=cli_options.SCAN_EXAMPLES)
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default=None,
+              help="Output format [default: the configuration's format, else text].")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               default=None,
               help="Exit 1 when a finding at or above this severity is reported "
@@ -59,17 +61,27 @@ def main() -> None:
 @click.option("--sarif-root", type=click.Path(exists=True, file_okay=False), default=None, metavar="DIR",
               help="Make SARIF and GitLab paths relative to DIR [default: LOOPCHECK_SRCROOT, "
                    "else the configuration's sarif-root, else the current folder].")
-def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
+@selection_options
+@exclude_option
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings and nothing else (no summary, no notes).")
+@click.option("--verbose", "-v", is_flag=True, help="Also list each skipped file that is not a template.")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With '-' as PATH: the name the template read from stdin is reported under; its "
+                   "folder is where its handler code is looked for [default: <stdin>, the current folder].")
+def scan_command(paths: tuple, output_format: Optional[str], fail_on: Optional[str], strict: bool,
                  output_file: str, show_suppressed: bool, show_fixes: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
                  jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool,
                  sarif_root: Optional[str],
-                 show_unused_suppressions: bool) -> None:
+                 show_unused_suppressions: bool,
+                 select: tuple, ignore: tuple, ignore_checks: tuple, exclude: tuple, quiet: bool,
+                 verbose: bool, stdin_filename: Optional[str]) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
-    with no PATH, the current folder."""
-    paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
+    with no PATH, the current folder; `-` reads a template from stdin."""
     if baseline_file and write_baseline_file:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    cli_options.check_verbosity(quiet, verbose)
+    chosen, dropped = cli_options.rule_codes(select, ignore + ignore_checks)
     # Every named file is checked before the scan: a FIFO or a device is refused, not waited on.
     _check_output(output_file)
     baseline_keys = None
@@ -84,13 +96,19 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
         except baseline.BaselineError as exc:
             _fail(f"baseline error: {exc}")
 
-    config = _config(list(paths), config_file)
+    paths, stdin_name = cli_options.stdin_paths(paths, stdin_filename)
+    config = _config(paths, config_file)
     fail_on = fail_on or config.fail_on or "error"  # the flag wins over the configuration
-    options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder(),
-                          max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
-                          gitignore=config.gitignore and not no_gitignore)
-    progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
-    result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1, progress=progress)
+    output_format = output_format or config.format or "text"
+    max_bytes = max_file_size or config.max_file_size or DEFAULT_MAX_BYTES
+    stdin = cli_options.read_stdin(stdin_name, max_bytes)
+    options = ScanOptions(strict=strict or config.strict, analysis=config.analysis_options(chosen, dropped),
+                          exclude=config.excluder(exclude), max_bytes=max_bytes,
+                          gitignore=config.gitignore and not no_gitignore, stdin=stdin,
+                          own=config.own_files())
+    summarised = output_format in ("text", "concise") and not quiet
+    progress = _progress_bar() if summarised and sys.stderr.isatty() else None
+    result = scan(paths, options, jobs=jobs or os.cpu_count() or 1, progress=progress)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
     result.show_suppressed = show_suppressed
@@ -103,17 +121,15 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     if baseline_keys is not None:
         result.findings, result.baseline = baseline.compare(
             result.findings, result.files, baseline_file, baseline_keys)
-    for skipped in result.skipped:
-        click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
-    for note in result.notes:
-        click.echo(f"loopcheck: note: {note}", err=True)
-    report = renderer(output_format)(result)
-    _emit(report, output_file)
-    if output_format == "text":
+    cli_options.report_around(result, paths, verbose, quiet, summarised)
+    color = cli_options.use_color(output_file)
+    report = renderer(output_format, color)(result)
+    _emit(report, output_file, color)
+    if summarised:
         from loopcheck.report.text import summary
 
         click.echo(summary(result), err=True)
-    if result.baseline is not None:
+    if result.baseline is not None and not quiet:
         click.echo(result.baseline.summary(), err=True)
     if write_baseline_file:
         from loopcheck.app import baseline
@@ -122,8 +138,9 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
             written = baseline.write(result.findings, write_baseline_file)
         except baseline.BaselineError as exc:
             _fail(f"baseline error: {exc}")
-        click.echo(f"loopcheck: wrote {written} finding{'' if written == 1 else 's'} to the "
-                   f"baseline {write_baseline_file}", err=True)
+        if not quiet:
+            click.echo(f"loopcheck: wrote {written} finding{'' if written == 1 else 's'} to the "
+                       f"baseline {write_baseline_file}", err=True)
         fail_on = "never"  # they are accepted now; unreadable files still exit 2
     sys.exit(exit_status(result, fail_on))
 
@@ -156,11 +173,12 @@ def _check_output(output_file: Optional[str]) -> None:
             _fail(f"output error: {exc}")
 
 
-def _emit(text: str, output_file: Optional[str]) -> None:
+def _emit(text: str, output_file: Optional[str], color: bool = False) -> None:
     """The report on stdout, or in the --output file (one line and exit 2 if it cannot be
-    written: a missing folder, a full disk)."""
+    written: a missing folder, a full disk). `color`: keep its styles even through a pipe
+    (FORCE_COLOR), which click would strip."""
     if not output_file:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color or None)
         return
     from loopcheck.load.userfiles import UserFileError, write_text
 
@@ -189,8 +207,9 @@ def _progress_bar():
               help="Write the drawing to this file instead of stdout.")
 @click.option("--config", "config_file", type=click.Path(),
               help="Configuration file (as for scan; its managed-policies and exclude apply).")
+@exclude_option
 def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
-                  config_file: Optional[str]) -> None:
+                  config_file: Optional[str], exclude: tuple) -> None:
     """Draw the event graph of templates: triggers, writes, loops and guards."""
     from loopcheck.app.scan import discover
     from loopcheck.load.loader import LoadError, Template, load_file
@@ -199,10 +218,10 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
 
     _check_output(output_file)
     config = _config(list(paths), config_file)
-    exclude = config.excluder()
+    excluded = config.excluder(exclude)
     drawings, failed = [], False
-    for path, missing in discover(list(paths), exclude, config.gitignore):
-        if missing or (exclude and exclude(path)):
+    for path, missing in discover(list(paths), excluded, config.gitignore, config.own_files()):
+        if missing or (excluded and excluded(path)):
             if missing:
                 click.echo(f"loopcheck: {path}: {missing}", err=True)
                 failed = True
@@ -232,23 +251,25 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
               help="Configuration file (as for scan).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes for scanning many files [default: number of cores].")
+@selection_options
+@exclude_option
+@click.option("--verbose", "-v", is_flag=True, help="Also list each skipped file that is not a template.")
 def loops_command(paths: tuple, output_format: str, output_file: Optional[str], config_file: Optional[str],
-                  jobs: Optional[int]) -> None:
+                  jobs: Optional[int], select: tuple, ignore: tuple, ignore_checks: tuple, exclude: tuple,
+                  verbose: bool) -> None:
     """List every loop in templates (guarded, bounded or not): its path, its guard or bound
     with file and line, and what AWS's runtime loop detection will do to it."""
     from loopcheck.report import loops as inventory
 
     paths = paths or (".",)
+    chosen, dropped = cli_options.rule_codes(select, ignore + ignore_checks)
     _check_output(output_file)
     config = _config(list(paths), config_file)
-    options = ScanOptions(analysis=config.analysis_options(), exclude=config.excluder(),
+    options = ScanOptions(analysis=config.analysis_options(chosen, dropped), exclude=config.excluder(exclude),
                           max_bytes=config.max_file_size or DEFAULT_MAX_BYTES, gitignore=config.gitignore,
-                          inventory=True)
+                          inventory=True, own=config.own_files())
     result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1)
-    for skipped in result.skipped:
-        click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
-    for note in result.notes:
-        click.echo(f"loopcheck: note: {note}", err=True)
+    cli_options.report_around(result, list(paths), verbose, False, False)
     render = inventory.render_json if output_format == "json" else inventory.render_text
     _emit(render(result), output_file)
     if output_format == "text":
