@@ -334,7 +334,7 @@ def test_concise_is_the_first_line_of_each_finding(tmp_path):
     root = project(tmp_path)
     _, text, _ = run("scan", ".", cwd=root)
     code, concise, stderr = run("scan", "--format", "concise", ".", cwd=root)
-    headings = [line for line in text.splitlines() if not line.startswith(" ")]
+    headings = [line for line in text.split("\n\nhow to fix:")[0].splitlines() if not line.startswith(" ")]
     assert code == 1 and concise.splitlines() == headings and len(headings) == 1
     assert re.fullmatch(r"\./template\.yaml:\d+:\d+: EL101 error: recursive loop .*\n", concise)
     assert "1 template scanned" in stderr
