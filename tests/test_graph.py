@@ -24,6 +24,9 @@ TWO_FUNCTIONS = FIXTURES / "s3-two-function-loop" / "template.yaml"  # code + pe
 UNUSED = FIXTURES / "s3-crud-unused-write" / "template.yaml"
 ALL = [SAME_BUCKET, SCOPED, WHOLE, TWO_FUNCTIONS, UNUSED, FIXTURES / "s3-two-buckets" / "template.yaml",
        FIXTURES / "cdk-same-bucket-loop" / "template.json"]
+STEP_FUNCTIONS = FIXTURES / "step-functions-loop" / "template.yaml"
+TWO_STACKS = [FIXTURES / "two-stack-export-loop" / "processing.yaml",  # a loop only the two together make
+              FIXTURES / "two-stack-export-loop" / "storage.yaml"]
 
 _ID = r"[A-Za-z][A-Za-z0-9_]*"
 _LABEL = r'"[^"\n]*"'
@@ -119,7 +122,8 @@ def test_several_templates_are_subgraphs(tmp_path):
 
 @pytest.mark.skipif(NODE is None or not (MERMAID_DIR / "node_modules" / "mermaid").is_dir(),
                     reason="needs node and `npm ci` in tests/mermaid (mermaid + jsdom)")
-@pytest.mark.parametrize("paths", [[p] for p in ALL] + [ALL], ids=[p.parent.name for p in ALL] + ["all"])
+@pytest.mark.parametrize("paths", [[p] for p in ALL] + [ALL, TWO_STACKS],
+                         ids=[p.parent.name for p in ALL] + ["all", "two-stacks"])
 def test_mermaid_output_parses_with_mermaid_itself(paths):
     text = graph(*paths)
     parsed = subprocess.run([NODE, str(MERMAID_DIR / "parse.mjs")], input=text, capture_output=True,
@@ -172,3 +176,85 @@ def test_a_write_off_every_loop_whose_code_was_read_is_labelled():
     code (the drawing once asked the effect for a `bucket` it no longer has, and crashed)."""
     text = graph(FIXTURES / "built-output-sources" / "template.yaml")
     assert "t0_f_ArchiveFn ==>|\"permissions unknown [code]\"| t0_b_ExportsBucket" in text
+
+
+def edges_of(text):
+    """(source, arrow, label, target) of every Mermaid edge line."""
+    return re.findall(r'^\s*(\S+) (-->|==>|-\.->)\|"([^"]*)"\| (\S+)$', text, re.MULTILINE)
+
+
+def test_every_write_edge_names_what_writes():
+    """A write's label starts with what writes: a grant's action, a state machine task's
+    action and state, a destination or log output (a task's edge was once labelled " [permission]")."""
+    text = graph(STEP_FUNCTIONS)
+    assert 't0_s_ScanMachine ==>|"s3:PutObject (state WriteReport) [definition]"| t0_b_ScansBucket' in text
+    completed = loopcheck("graph", FIXTURES)
+    assert completed.returncode == 0, completed.stderr
+    labels = [label for _, _, label, _ in edges_of(completed.stdout)]
+    assert len(labels) > 100
+    assert [label for label in labels if not label or label.startswith((" ", "[", ";"))] == []
+    assert any(label.endswith("[configuration]") for label in labels)  # a function's own log output
+
+
+def mermaid_parts(text):
+    """The subgraph title of every node (None outside subgraphs) and the nodes of each class."""
+    home, current = {}, None
+    for line in text.splitlines():
+        opened = re.match(r'\s*subgraph \S+\["([^"]*)"\]', line)
+        if opened:
+            current = opened.group(1)
+        elif line.strip() == "end":
+            current = None
+        else:
+            node = re.match(r'\s*([A-Za-z0-9_]+)[\[(]+"([^"<]*)<br/>', line)
+            if node:
+                home[node.group(1)] = (current, node.group(2))
+    classes = {name: members.split(",") for members, name in re.findall(r"^  class (\S+) (\S+)$", text, re.M)}
+    return home, classes
+
+
+def red_edges(text, home):
+    """(source name, target name) of the edges drawn red (on a loop)."""
+    styles = re.findall(r"^  linkStyle (\S+) stroke:#d1242f", text, re.M)
+    red = {int(i) for group in styles for i in group.split(",")}
+    return [(home[source][1], home[target][1])
+            for index, (source, _, _, target) in enumerate(edges_of(text)) if index in red]
+
+
+def test_a_loop_across_two_templates_is_drawn_as_scan_reports_it():
+    """`scan` finds the loop only with both templates; `graph` of both draws it: each node in
+    its own template's subgraph, the edges between the templates, all of it on the loop."""
+    found = json.loads(loopcheck("scan", "--format", "json", *TWO_STACKS).stdout)["findings"]
+    across = [f for f in found if f["rule"] == "EL101"]
+    assert len(across) == 1
+    cycle = across[0]["cycle"]
+    text = graph(*TWO_STACKS)
+    strict_mermaid_check(text)
+    home, classes = mermaid_parts(text)
+    on_loop = {home[key][1] for key in classes["loop"]}
+    assert on_loop == set(cycle)
+    where = {name: title for title, name in home.values()}
+    processing, storage = (str(path) for path in TWO_STACKS)
+    assert where["ThumbnailFn"] == processing and where["PhotosBucket"] == where["UploadsTopic"] == storage
+    assert set(red_edges(text, home)) == set(zip(cycle, cycle[1:]))
+    # Between the templates, outside both subgraphs: the topic's delivery and the write back.
+    outside = [line for line in text.splitlines() if line.startswith("  t") and "|" in line]
+    assert len(outside) == 2
+    for path in TWO_STACKS:  # either template alone draws no loop
+        assert "loop" not in mermaid_parts(graph(path))[1]
+
+
+def test_a_loop_across_two_templates_in_dot():
+    text = graph("--format", "dot", *TWO_STACKS)
+    assert re.search(r'^  t1_t_UploadsTopic -> t0_f_ThumbnailFn \[label="sns", color="#d1242f", penwidth=3\];$',
+                     text, re.M)
+    if DOT is not None:
+        rendered = subprocess.run([DOT, "-Tsvg"], input=text, capture_output=True, text=True, check=False)
+        assert rendered.returncode == 0, rendered.stderr
+
+
+def test_every_trigger_an_event_passes_on_a_loop_is_red():
+    """bucket -> topic -> function: both triggers of the hop are on the loop, not only the last."""
+    text = graph(FIXTURES / "s3-sns-lambda-loop" / "template.yaml")
+    home, _ = mermaid_parts(text)
+    assert len(edges_of(text)) == 3 and len(red_edges(text, home)) == 3

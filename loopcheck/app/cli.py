@@ -215,11 +215,12 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
     from loopcheck.load.loader import LoadError, Template, load_file
     from loopcheck.pipeline.analysis import analyse
     from loopcheck.report import drawing
+    from loopcheck.stacks.cross_stack import linked_groups
 
     _check_output(output_file)
     config = _config(list(paths), config_file)
     excluded = config.excluder(exclude)
-    drawings, failed = [], False
+    drawings, analyses, failed = {}, {}, False
     for path, missing in discover(list(paths), excluded, config.gitignore, config.own_files()):
         if missing or (excluded and excluded(path)):
             if missing:
@@ -234,9 +235,14 @@ def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
         if not isinstance(loaded, Template):
             click.echo(f"loopcheck: skipped {path}: {loaded.reason}", err=True)
             continue
-        analysis = analyse(path, loaded.data, config.analysis_options())
-        drawings.append(drawing.build(analysis, path, f"t{len(drawings)}"))
-    text = drawing.FORMATS[output_format](drawings)
+        analyses[path] = analyse(path, loaded.data, config.analysis_options())
+        drawings[path] = drawing.build(analyses[path], path, f"t{len(drawings)}")
+    # Loops across templates: the scan's cross-stack stage links and analyses them, drawn here.
+    options = ScanOptions(analysis=config.analysis_options(),
+                          max_bytes=config.max_file_size or DEFAULT_MAX_BYTES)
+    links = [drawing.link(drawings, group, f"x{number}")
+             for number, group in enumerate(linked_groups(analyses, list(paths), options))]
+    text = drawing.FORMATS[output_format](list(drawings.values()) + links)
     _emit(text, output_file)
     sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
 

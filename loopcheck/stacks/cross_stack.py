@@ -84,9 +84,57 @@ def cross_stack(keys: Dict[str, LinkKeys], roots: Sequence[str], options: Any,
     return out
 
 
-def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
-                   listed: Set[tuple]) -> Tuple[List[Finding], List[Suppressed], List[Any], Set[tuple]]:
-    from loopcheck.pipeline.analysis import analyse_model, suppression_site
+@dataclass
+class LinkedGroup:
+    """One linked group analysed as one model: the analysis, its stack instances, and the
+    templates they are instances of."""
+
+    analysis: Any  # loopcheck.pipeline.analysis.Analysis
+    instances: List[Instance]
+    sources: List[Source]
+
+    def owns(self, cycle: Sequence[Any]) -> bool:
+        """Whether a cycle of this group's model is this stage's to report: it crosses two
+        stack instances, or lies inside a nested one (the per-file pass saw the child alone)."""
+        return _owned(cycle, self.analysis.model, self.instances)
+
+
+def _owned(cycle: Sequence[Any], model: Model, instances: List[Instance]) -> bool:
+    stacks = {model.stack_of(node) for node in cycle}
+    if len(stacks) > 1:
+        return True
+    stack = next(iter(stacks), None)
+    return stack is not None and instances[stack].nested
+
+
+def linked_groups(analyses: Dict[str, Any], roots: Sequence[str], options: Any) -> List[LinkedGroup]:
+    """The linked groups of already analysed templates (path -> Analysis), each analysed as
+    one model, for front-ends that draw rather than report (`loopcheck graph`). `options`
+    is a ScanOptions. A group too large or failing inside is left out: the per-file
+    drawings stand."""
+    from loopcheck.stacks.links import link_keys
+
+    if not options.analysis.cross_stack or len(analyses) < 2:
+        return []
+    keys = {path: link_keys(path, analysis.model.data, analysis.model.resolver)
+            for path, analysis in analyses.items()}
+    found = []
+    for group in groups(keys, project_scope(roots)):
+        if len(group) > MAX_GROUP:
+            continue
+        try:
+            linked = analyse_group(group, options)
+        except Exception:  # noqa: BLE001 - the drawing's extra; `scan` reports such a failure
+            linked = None
+        if linked is not None:
+            found.append(linked)
+    return found
+
+
+def analyse_group(group: List[str], options: Any) -> Any:
+    """The LinkedGroup of templates that refer to each other (None when fewer than two can
+    be read): linked into stack instances and run through the pipeline as one model."""
+    from loopcheck.pipeline.analysis import analyse_model
 
     sources = []
     for path in group:
@@ -94,12 +142,23 @@ def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
         if isinstance(loaded, Template):  # read fine in the per-file pass; still, be sure
             sources.append(Source(path, loaded.data))
     if len(sources) < 2:
-        return [], [], [], set()
+        return None
     instances = link(sources)
     label = " + ".join(s.file for s in sources)
     model = build_model(label, _resources(instances), managed_policies=options.analysis.managed_policies,
                         stacks=[Stack(i.number, i.source.file, i.resolver) for i in instances])
-    analysis = analyse_model(model, options.analysis)
+    return LinkedGroup(analyse_model(model, options.analysis), instances, sources)
+
+
+def _analyse_group(group: List[str], options: Any, seen: Set[tuple],
+                   listed: Set[tuple]) -> Tuple[List[Finding], List[Suppressed], List[Any], Set[tuple]]:
+    from loopcheck.pipeline.analysis import suppression_site
+
+    linked = analyse_group(group, options)
+    if linked is None:
+        return [], [], [], set()
+    analysis, instances, sources = linked.analysis, linked.instances, linked.sources
+    model = analysis.model
     kept = [f for f in (_report(f, model, instances, seen) for f in analysis.findings) if f is not None]
     hidden = []
     for item in analysis.suppressed:
@@ -156,11 +215,9 @@ def _loops(analysis: Any, instances: List[Instance], listed: Set[tuple]) -> List
     for loop in context.loops:
         stacks = {model.stack_of(node) for node in loop.cycle}
         entry = loop_entry(context, loop, findings)
-        if len(stacks) < 2:
-            stack = next(iter(stacks))
-            instance = instances[stack] if stack is not None else None
-            if instance is None or not instance.nested or (entry.file, tuple(entry.cycle)) in listed:
-                continue
+        listed_per_file = len(stacks) < 2 and (entry.file, tuple(entry.cycle)) in listed
+        if listed_per_file or not _owned(loop.cycle, model, instances):
+            continue
         entry.across_stacks = True
         entries.append(entry)
     return entries
@@ -204,11 +261,9 @@ def _report(finding: Finding, model: Model, instances: List[Instance], seen: Set
              for node in finding.cycle]
     files = [node.file for node in nodes]
     cycle = [node.logical_id for node in nodes]
-    if len(stacks) < 2:
-        stack = next(iter(stacks))
-        instance = instances[stack] if stack is not None else None
-        if instance is None or not instance.nested or (files[0], finding.rule, tuple(cycle)) in seen:
-            return None
+    reported = len(stacks) < 2 and (files[0], finding.rule, tuple(cycle)) in seen  # by the per-file pass
+    if reported or not _owned(finding.cycle, model, instances):
+        return None
     path = [model.display(step) if isinstance(step, NodeKey) else step for step in finding.path]
     across = ", ".join(dict.fromkeys(f for f in files if f))
     message = finding.message + (
