@@ -21,7 +21,9 @@ Two eras of cfn-lint hand rules different templates:
   on stdin) is the transformed template analysed, and findings on generated resources
   (`<Fn>Role`, `<Fn><Event>Permission`, ...) are reported at the SAM function they came from.
 
-This module imports cfnlint; nothing on loopcheck's own CLI path imports this module.
+This module imports cfnlint, which `pip install loopcheck` does not bring (the CLI never
+needs it): `pip install 'loopcheck[cfn-lint]'` does. cfn-lint itself loads the plugin, so
+wherever cfn-lint runs it is there; imported without it, the plugin says what to install.
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from cfnlint.rules import CloudFormationLintRule, RuleMatch
+try:
+    from cfnlint.rules import CloudFormationLintRule, RuleMatch
+except ModuleNotFoundError as missing:
+    if (missing.name or "").split(".")[0] != "cfnlint":
+        raise
+    raise ModuleNotFoundError(
+        "loopcheck's cfn-lint plugin needs cfn-lint, which is not installed: "
+        "pip install 'loopcheck[cfn-lint]'", name=missing.name) from missing
 
 from loopcheck import __version__
 from loopcheck.load.nodes import locate
