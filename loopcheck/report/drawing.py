@@ -131,7 +131,7 @@ def link(drawings: Dict[str, Drawing], group: Any, prefix: str) -> Drawing:
         return drawing.prefix if drawing is not None else prefix
 
     nodes, edges = _draw(analysis, [loop for loop in analysis.loops if group.owns(loop.cycle)], home)
-    links = Drawing(" + ".join(drawings), prefix, boxed=False)
+    links = Drawing(model.file, prefix, boxed=False)  # model.file: the group's files, joined by " + "
     node_home = {node.key: node.home for node in nodes}
     drawn = set()
     for edge in edges:
