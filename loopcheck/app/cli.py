@@ -52,10 +52,14 @@ def main() -> None:
                    "max-file-size, else 5 MB].")
 @click.option("--no-gitignore", is_flag=True,
               help="Also walk folders and files that .gitignore or .git/info/exclude ignore.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the mechanical fixes as a unified diff (for `git apply`) instead of "
+                   "the report; no file is changed.")
 def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], strict: bool,
                  output_file: str, show_suppressed: bool, config_file: Optional[str],
                  baseline_file: Optional[str], write_baseline_file: Optional[str],
-                 jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool) -> None:
+                 jobs: Optional[int], max_file_size: Optional[int], no_gitignore: bool,
+                 show_diff: bool = False) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
     with no PATH, the current folder."""
     paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
@@ -92,6 +96,17 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
         click.echo(f"loopcheck: skipped {skipped.path}: {skipped.reason}", err=True)
     for note in result.notes:
         click.echo(f"loopcheck: note: {note}", err=True)
+    if show_diff:  # the fixes instead of the report; the exit status is the scan's
+        from loopcheck.fixes.patch import build_patch
+
+        patch = build_patch(result.findings)
+        _emit(patch.text, output_file)
+        for line in patch.skipped:
+            click.echo(f"loopcheck: fix skipped: {line}", err=True)
+        click.echo(f"loopcheck: {patch.fixes} mechanical fix{'' if patch.fixes == 1 else 'es'} "
+                   f"in the diff, for {len(result.findings)} finding{'' if len(result.findings) == 1 else 's'}",
+                   err=True)
+        sys.exit(exit_status(result, fail_on))
     report = renderer(output_format)(result)
     _emit(report, output_file)
     if output_format == "text":

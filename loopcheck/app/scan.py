@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
+from loopcheck.fixes.mechanical import attach_fixes
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
 from loopcheck.load.loader import DEFAULT_MAX_BYTES, LoadError, Skipped, Template, load_file
 from loopcheck.pipeline.analysis import AnalysisOptions, analyse
@@ -81,7 +82,9 @@ def _scan_file(path: str, options: ScanOptions) -> tuple:
                 return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
             return None, None, loaded
         assert isinstance(loaded, Template)
-        return analyse(path, loaded.data, options.analysis), None, None
+        analysis = analyse(path, loaded.data, options.analysis)
+        attach_fixes(analysis, loaded.text)
+        return analysis, None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (
             f"internal error ({type(exc).__name__}: {exc}); please report it at "

@@ -1,0 +1,211 @@
+"""Mechanical fixes: the findings whose fix is a sure change to the template, as line edits
+(loopcheck.fixes.source_edits) attached to the finding as `Finding.fixes`.
+
+The table FIXERS says which rule's findings have one; each fixer builds its edits from the
+analysis (the model, the judged loops) and the text the loader read, so a template from stdin
+gets them too. A fixer returns None, or raises NotMechanical, when the change is not sure:
+then the finding simply has no mechanical fix.
+
+  EL104  RecursiveLoop: Allow -> Terminate on the function (a `RecursiveLoop: Terminate` of its
+         own when Globals sets Allow: the resource's value wins, other functions keep theirs)
+  IL105  ReservedConcurrentExecutions: RESERVED_CONCURRENCY on the function
+  IL109  an AWS::CloudWatch::Alarm on the function's Invocations, at the end of Resources
+  EL101  an S3 prefix filter on the loop's notification, when the handler rewrites a known
+         input prefix (`key.replace("incoming/", "done/")`): the prefix it reads is one its
+         output can never match
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional
+
+from loopcheck.code.facts import IncomingKey, Replace
+from loopcheck.fixes.source_edits import NotMechanical, Source
+from loopcheck.rulebase.finding import Finding, Fix
+
+# A cap small enough to limit what a broken guard can spend, for the user to size: requests
+# above it are throttled, and it is taken from the account's unreserved concurrency.
+RESERVED_CONCURRENCY = 10
+# The alarm's threshold, invocations per minute: a placeholder for the user to size against
+# the function's normal traffic.
+ALARM_THRESHOLD = 1000
+
+
+class FixContext:
+    """What a fixer reads: the template's source and the analysis of it."""
+
+    def __init__(self, source: Source, analysis: Any):
+        self.source = source
+        self.analysis = analysis
+
+    def function_path(self, finding: Finding) -> List[Any]:
+        if len(finding.path) < 2 or finding.path[0] != "Resources":
+            raise NotMechanical("not a resource")
+        return ["Resources", finding.path[1]]
+
+
+def _set_property(ctx: FixContext, resource: List[Any], key: str, value: Any) -> tuple:
+    """Edits that add `key: value` to a resource's Properties (adding Properties if it has none)."""
+    source = ctx.source
+    node = source.mapping(resource)
+    if "Properties" in node:
+        edit = source.add_key(resource + ["Properties"], key, value)
+
+        def change(data):
+            _at(data, resource)["Properties"][key] = value
+    else:
+        edit = source.add_key(resource, "Properties", {key: value})
+
+        def change(data):
+            _at(data, resource)["Properties"] = {key: value}
+    return source.checked([edit], change)
+
+
+def _at(data: Any, path: List[Any]) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def terminate(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+    """EL104: RecursiveLoop: Terminate on the function."""
+    resource = ctx.function_path(finding)
+    name = resource[1]
+    properties = ctx.source.node(resource).get("Properties")
+    if isinstance(properties, dict) and "RecursiveLoop" in properties:
+        path = resource + ["Properties", "RecursiveLoop"]
+        if properties["RecursiveLoop"] != "Allow":
+            return None  # an intrinsic or a parameter: not a one-line change
+        edit = ctx.source.replace_scalar(path, "Allow", "Terminate")
+
+        def change(data):
+            _at(data, path[:-1])["RecursiveLoop"] = "Terminate"
+        edits = ctx.source.checked([edit], change)
+        where = ""
+    else:
+        edits = _set_property(ctx, resource, "RecursiveLoop", "Terminate")
+        where = " (Globals sets Allow; the function's own setting wins)"
+    return Fix(f"set RecursiveLoop: Terminate on {name}{where}, so that Lambda's recursive loop "
+               "detection stops the loop", edits)
+
+
+def reserve(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+    """IL105: ReservedConcurrentExecutions on the function."""
+    resource = ctx.function_path(finding)
+    edits = _set_property(ctx, resource, "ReservedConcurrentExecutions", RESERVED_CONCURRENCY)
+    return Fix(f"set ReservedConcurrentExecutions: {RESERVED_CONCURRENCY} on {resource[1]} to cap "
+               "what a broken guard can spend; review the number: requests above it are throttled, "
+               "and it is taken from the account's unreserved concurrency", edits)
+
+
+def alarm(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+    """IL109: a CloudWatch alarm on the function's Invocations, added to Resources."""
+    name = ctx.function_path(finding)[1]
+    resources = ctx.source.mapping(["Resources"])
+    alarm_id = f"{name}LoopAlarm"
+    number = 2
+    while alarm_id in resources:
+        alarm_id, number = f"{name}LoopAlarm{number}", number + 1
+    resource: Dict[str, Any] = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": f"{name} is on a loop that AWS never stops: review the threshold "
+                                "and add AlarmActions to tell someone",
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Invocations",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": name}}],
+            "Statistic": "Sum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": ALARM_THRESHOLD,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+        },
+    }
+    edit = ctx.source.add_resource(alarm_id, resource)
+
+    def change(data):
+        data["Resources"][alarm_id] = resource
+    edits = ctx.source.checked([edit], change)
+    return Fix(f"add the alarm {alarm_id} on {name}'s Invocations (over {ALARM_THRESHOLD} a minute); "
+               "review the threshold and add AlarmActions", edits)
+
+
+def prefix_filter(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+    """EL101: a prefix filter on the notification, from a prefix the handler rewrites."""
+    loop = next((loop for loop in ctx.analysis.loops if loop.cycle == finding.cycle), None)
+    if loop is None:
+        return None
+    for hop in loop.hops:
+        prefix = _rewritten_prefix(hop)
+        if prefix is None:
+            continue
+        for trigger, _verdict in hop.links:
+            if getattr(trigger, "service", "") != "s3" or trigger.has_filter or trigger.outside is not None:
+                continue
+            target = _filter_owner(ctx.source, list(trigger.path))
+            if target is None:
+                continue
+            rules = {"S3Key": {"Rules": [{"Name": "prefix", "Value": prefix[0]}]}}
+            edit = ctx.source.add_key(target, "Filter", rules)
+
+            def change(data, target=target, rules=rules):
+                _at(data, target)["Filter"] = rules
+            edits = ctx.source.checked([edit], change)
+            return Fix(f"filter {trigger.source}'s notification of {trigger.consumer} to the prefix "
+                       f"'{prefix[0]}': {hop.writer} rewrites keys under it to '{prefix[1]}', which the "
+                       "filter never matches", edits)
+    return None
+
+
+def _rewritten_prefix(hop: Any) -> Optional[tuple]:
+    """(input prefix, output prefix) when the hop's write is the incoming key with one folder
+    prefix replaced by another that can never start with it (nor it with the other)."""
+    write = getattr(hop, "write", None)
+    key = getattr(getattr(write, "write", None), "key", None)
+    if not isinstance(key, Replace) or not isinstance(key.source, IncomingKey):
+        return None
+    old, new = key.old, key.new
+    if not old.endswith("/") or not new or old.startswith(new) or new.startswith(old):
+        return None
+    return old, new
+
+
+def _filter_owner(source: Source, path: List[Any]) -> Optional[List[Any]]:
+    """The mapping a notification's Filter goes in: a SAM S3 event's Properties, or a
+    NotificationConfiguration LambdaConfigurations entry; None for other shapes."""
+    node = source.node(path)
+    if not isinstance(node, dict):
+        return None
+    if node.get("Type") == "S3" and isinstance(node.get("Properties"), dict):
+        return path + ["Properties"] if "Filter" not in node["Properties"] else None
+    if len(path) >= 2 and path[-2] == "LambdaConfigurations" and "Function" in node and "Filter" not in node:
+        return path
+    return None
+
+
+FIXERS: Dict[str, Callable[[FixContext, Finding], Optional[Fix]]] = {
+    "EL104": terminate,
+    "IL105": reserve,
+    "IL109": alarm,
+    "EL101": prefix_filter,
+}
+
+
+def attach_fixes(analysis: Any, text: str) -> None:
+    """Give each finding of one template's analysis the mechanical fix it has, if any."""
+    wanted = [f for f in analysis.findings if f.rule in FIXERS and not f.across_stacks
+              and f.file == analysis.model.file]
+    if not wanted:
+        return
+    source = Source.of(analysis.model.file, text, analysis.model.data)
+    if source is None:
+        return
+    ctx = FixContext(source, analysis)
+    for finding in wanted:
+        try:
+            fix = FIXERS[finding.rule](ctx, finding)
+        except NotMechanical:
+            continue
+        if fix is not None:
+            finding.fixes.append(fix)
