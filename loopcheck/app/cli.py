@@ -65,6 +65,8 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     paths = paths or (".",)  # as ruff does: a pre-commit `args:` without a path still scans
     if baseline_file and write_baseline_file:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    if show_diff and write_baseline_file:
+        raise click.UsageError("--diff and --write-baseline cannot be used together")
     # Every named file is checked before the scan: a FIFO or a device is refused, not waited on.
     _check_output(output_file)
     baseline_keys = None
