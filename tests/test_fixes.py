@@ -89,8 +89,9 @@ def _keys(findings):
 def test_each_mechanical_fix_removes_its_finding(case, flavour, tmp_path):
     template = _prepared(case, flavour, tmp_path)
     rule = CASES[case][1]
-    findings = scan([str(template)]).findings
-    fixed = [f for f in findings if f.rule == rule]
+    result = scan([str(template)])
+    assert result.sources == {str(template): template.read_text()}  # what --diff is made against
+    fixed = [f for f in result.findings if f.rule == rule]
     assert fixed and fixed[0].fixes, f"no mechanical fix for {rule}"
     finding = fixed[0]
     (fix,) = finding.fixes
@@ -115,8 +116,9 @@ def test_each_mechanical_fix_removes_its_finding(case, flavour, tmp_path):
 def test_no_fix_when_the_case_has_no_sure_edit(tmp_path):
     """An unfiltered loop whose output key shows no input prefix: no prefix is safe to add."""
     for name in ("s3-same-bucket-loop", "s3-suffix-kept-loop"):
-        findings = scan([str(_copy(name, tmp_path))]).findings
-        assert [f.rule for f in findings] == ["EL101"] and findings[0].fixes == []
+        result = scan([str(_copy(name, tmp_path))])
+        assert [f.rule for f in result.findings] == ["EL101"] and result.findings[0].fixes == []
+        assert result.sources == {}
 
 
 TEMPLATE = """\
@@ -271,7 +273,7 @@ def test_diff_merges_one_files_edits_in_line_order_and_skips_overlaps(tmp_path, 
         _finding(path, "WL999", [LineEdit(path, 1, 2, "x\n")]),  # overlaps the EL104 edit: skipped
         _finding(path, "IL109", [LineEdit(path, 5, 0, "  Alarm:\n")]),  # the same edit again: once
     ]
-    patch = build_patch(findings)
+    patch = build_patch(findings, {path: "a\nb\nc\nd\n"})
     assert patch.fixes == 4 and len(patch.skipped) == 1 and "WL999" in patch.skipped[0]
     assert patch.text.count("--- a/t.yaml") == 1
     added = [line[1:] for line in patch.text.splitlines()

@@ -101,7 +101,7 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     if show_diff:  # the fixes instead of the report; the exit status is the scan's
         from loopcheck.fixes.patch import build_patch
 
-        patch = build_patch(result.findings)
+        patch = build_patch(result.findings, result.sources)
         _emit(patch.text, output_file)
         for line in patch.skipped:
             click.echo(f"loopcheck: fix skipped: {line}", err=True)

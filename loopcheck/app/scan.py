@@ -41,6 +41,7 @@ class FileOutcome:
     link: Optional[Any] = None  # loopcheck.stacks.links.LinkKeys, when the scan links templates
     notes: List[str] = field(default_factory=list)
     loops: List[Any] = field(default_factory=list)  # inventory entries, when options.inventory
+    source: str = ""  # the text analysed, when a finding has a mechanical fix
 
 
 def scan_file(path: str, options: ScanOptions) -> tuple:
@@ -68,7 +69,8 @@ def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
         from loopcheck.pipeline.inventory import loop_entries
 
         loops = loop_entries(analysis.context, analysis.findings + [s.finding for s in analysis.suppressed])
-    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops)
+    return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops,
+                       analysis.text)
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
@@ -83,7 +85,8 @@ def _scan_file(path: str, options: ScanOptions) -> tuple:
             return None, None, loaded
         assert isinstance(loaded, Template)
         analysis = analyse(path, loaded.data, options.analysis)
-        attach_fixes(analysis, loaded.text)
+        if attach_fixes(analysis, loaded.text):
+            analysis.text = loaded.text
         return analysis, None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (
@@ -156,6 +159,8 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.suppressed.extend(outcome.suppressed)
             result.notes.extend(outcome.notes)
             result.loops.extend(outcome.loops)
+            if outcome.source:
+                result.sources[path] = outcome.source
             if outcome.link is not None:  # a template with no keys of its own may still be a nested child
                 keys[path] = outcome.link
     if linking and len(keys) > 1:

@@ -192,16 +192,16 @@ FIXERS: Dict[str, Callable[[FixContext, Finding], Optional[Fix]]] = {
 }
 
 
-def attach_fixes(analysis: Any, text: str) -> None:
-    """Give each finding of one template's analysis the mechanical fix it has, if any."""
+def attach_fixes(analysis: Any, text: str) -> bool:
+    """Give each finding of one template's analysis the mechanical fix it has, if any;
+    whether one had."""
     wanted = [f for f in analysis.findings if f.rule in FIXERS and not f.across_stacks
               and f.file == analysis.model.file]
-    if not wanted:
-        return
-    source = Source.of(analysis.model.file, text, analysis.model.data)
+    source = Source.of(analysis.model.file, text, analysis.model.data) if wanted else None
     if source is None:
-        return
+        return False
     ctx = FixContext(source, analysis)
+    fixed = False
     for finding in wanted:
         try:
             fix = FIXERS[finding.rule](ctx, finding)
@@ -209,3 +209,5 @@ def attach_fixes(analysis: Any, text: str) -> None:
             continue
         if fix is not None:
             finding.fixes.append(fix)
+            fixed = True
+    return fixed

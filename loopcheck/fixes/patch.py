@@ -5,8 +5,8 @@ The edits of all findings in one file are merged in line order under one `--- a/
 header; an edit that overlaps one already taken (two fixes changing the same lines) is
 skipped and named. The same edit proposed by two findings is taken once. Inserts at the same
 line go deepest first, so a key added to a function's Properties stays there when a resource
-is appended after it. Nothing is written: the diff is computed from each file's text as it is
-now, which must still be the text the scan analysed.
+is appended after it. Nothing is written: the diff is made against the text the scan
+analysed (ScanResult.sources), so a template read from stdin has one too.
 """
 
 from __future__ import annotations
@@ -72,16 +72,15 @@ def _display(path: str) -> str:
     return relative.replace(os.sep, "/")
 
 
-def build_patch(findings: List[Finding]) -> Patch:
-    """The unified diff of every mechanical fix of these findings."""
+def build_patch(findings: List[Finding], sources: Dict[str, str]) -> Patch:
+    """The unified diff of every mechanical fix of these findings, against the text each
+    template had when analysed (`sources`, by file)."""
     files, skipped, taken = _plan(findings)
     chunks: List[str] = []
     for path in sorted(files):
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                before = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:  # stdin, or a UTF-16 file: no text to diff
-            skipped.append(f"{path}: its fixes are not shown: cannot read it again as UTF-8 ({exc})")
+        before = sources.get(path)
+        if before is None:
+            skipped.append(f"{path}: its fixes are not shown: the text analysed was not kept")
             continue
         # Deepest insert first at one line: apply_edits applies them bottom-up, so the
         # shallower one (a resource appended) must come later in its order.

@@ -46,6 +46,7 @@ class Analysis:
     loops: List[Loop]
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short
     context: Optional[RuleContext] = None  # what the rules read (the loop inventory reads it too)
+    text: str = ""  # the template's text, when a finding has a mechanical fix (loopcheck.fixes)
 
 
 def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:

@@ -39,3 +39,5 @@ class ScanResult:
     baseline: Optional[Any] = None  # loopcheck.app.baseline.Comparison, when --baseline was given
     notes: List[str] = field(default_factory=list)  # where the analysis stopped short, for stderr
     loops: List[Any] = field(default_factory=list)  # loopcheck.pipeline.inventory.LoopEntry, with inventory set
+    # The text analysed, of each template with a mechanical fix: `--diff` is made against it.
+    sources: Dict[str, str] = field(default_factory=dict)
