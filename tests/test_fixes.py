@@ -16,7 +16,8 @@ from cfn_flip import to_json
 from clirunner import cli_runner
 
 from loopcheck.app.cli import main
-from loopcheck.app.scan import scan
+from loopcheck.app.scan import ScanOptions
+from loopcheck.app.scan import scan as plain_scan
 from loopcheck.fixes.patch import build_patch
 from loopcheck.fixes.source_edits import NotMechanical, Source, apply_edits
 from loopcheck.load.loader import Template, load_file, parse_text
@@ -25,6 +26,11 @@ from loopcheck.rulebase.finding import Finding, Fix, Level, LineEdit
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+def scan(paths):
+    """A scan that works out mechanical fixes, as `--diff` and `--format sarif` ask for."""
+    return plain_scan(paths, ScanOptions(fixes=True))
 
 
 def _copy(name: str, destination: Path) -> Path:
@@ -248,6 +254,12 @@ def test_diff_of_a_clean_scan_is_empty_and_writes_nothing(tmp_path, monkeypatch)
     result = cli_runner().invoke(main, ["scan", "--diff", "."])
     assert result.exit_code == 0 and result.stdout == ""
     assert template.read_text() == text
+
+
+def test_fixes_are_worked_out_only_when_asked_for(tmp_path):
+    template = _copy("s3-recursive-loop-allow", tmp_path)
+    result = plain_scan([str(template)])
+    assert result.findings and not any(f.fixes for f in result.findings) and result.sources == {}
 
 
 def test_diff_with_write_baseline_is_a_usage_error(tmp_path):

@@ -86,6 +86,7 @@ def scan_command(paths: tuple, output_format: str, fail_on: Optional[str], stric
     options = ScanOptions(strict=strict, analysis=config.analysis_options(), exclude=config.excluder(),
                           max_bytes=max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
                           gitignore=config.gitignore and not no_gitignore)
+    options.fixes = show_diff or output_format == "sarif"  # what prints them; others skip the work
     progress = _progress_bar() if output_format == "text" and sys.stderr.isatty() else None
     result = scan(list(paths), options, jobs=jobs or os.cpu_count() or 1, progress=progress)
     if progress is not None:

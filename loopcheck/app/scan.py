@@ -27,6 +27,9 @@ class ScanOptions:
     link_keys: bool = False  # workers also return what cross-stack linking needs (scan sets it)
     gitignore: bool = True  # folders are walked as git sees them (loopcheck.load.ignore)
     inventory: bool = False  # also list every loop (`loopcheck loops`, loopcheck.pipeline.inventory)
+    # Work out mechanical fixes (loopcheck.fixes: SARIF, --diff); off by default, as checking
+    # them parses each template with one again.
+    fixes: bool = False
 
 
 @dataclass
@@ -85,7 +88,7 @@ def _scan_file(path: str, options: ScanOptions) -> tuple:
             return None, None, loaded
         assert isinstance(loaded, Template)
         analysis = analyse(path, loaded.data, options.analysis)
-        if attach_fixes(analysis, loaded.text):
+        if options.fixes and attach_fixes(analysis, loaded.text):
             analysis.text = loaded.text
         return analysis, None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan

@@ -17,10 +17,10 @@ then the finding simply has no mechanical fix.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from loopcheck.code.facts import IncomingKey, Replace
-from loopcheck.fixes.source_edits import NotMechanical, Source
+from loopcheck.fixes.source_edits import Candidate, Change, NotMechanical, Source
 from loopcheck.rulebase.finding import Finding, Fix
 
 # A cap small enough to limit what a broken guard can spend, for the user to size: requests
@@ -38,70 +38,55 @@ class FixContext:
         self.source = source
         self.analysis = analysis
 
-    def function_path(self, finding: Finding) -> List[Any]:
+    def function_path(self, finding: Finding) -> Tuple[Any, ...]:
         if len(finding.path) < 2 or finding.path[0] != "Resources":
             raise NotMechanical("not a resource")
-        return ["Resources", finding.path[1]]
+        return ("Resources", finding.path[1])
 
 
-def _set_property(ctx: FixContext, resource: List[Any], key: str, value: Any) -> tuple:
-    """Edits that add `key: value` to a resource's Properties (adding Properties if it has none)."""
+def _set_property(ctx: FixContext, resource: Tuple[Any, ...], key: str, value: Any) -> tuple:
+    """(edits, changes) that add `key: value` to a resource's Properties (adding Properties
+    if it has none)."""
     source = ctx.source
-    node = source.mapping(resource)
-    if "Properties" in node:
-        edit = source.add_key(resource + ["Properties"], key, value)
-
-        def change(data):
-            _at(data, resource)["Properties"][key] = value
-    else:
-        edit = source.add_key(resource, "Properties", {key: value})
-
-        def change(data):
-            _at(data, resource)["Properties"] = {key: value}
-    return source.checked([edit], change)
+    if "Properties" in source.mapping(resource):
+        edit = source.add_key(resource + ("Properties",), key, value)
+        return (edit,), (Change(resource + ("Properties", key), value),)
+    edit = source.add_key(resource, "Properties", {key: value})
+    return (edit,), (Change(resource + ("Properties",), {key: value}),)
 
 
-def _at(data: Any, path: List[Any]) -> Any:
-    for step in path:
-        data = data[step]
-    return data
-
-
-def terminate(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+def terminate(ctx: FixContext, finding: Finding) -> Optional[Candidate]:
     """EL104: RecursiveLoop: Terminate on the function."""
     resource = ctx.function_path(finding)
     name = resource[1]
     properties = ctx.source.node(resource).get("Properties")
     if isinstance(properties, dict) and "RecursiveLoop" in properties:
-        path = resource + ["Properties", "RecursiveLoop"]
         if properties["RecursiveLoop"] != "Allow":
             return None  # an intrinsic or a parameter: not a one-line change
-        edit = ctx.source.replace_scalar(path, "Allow", "Terminate")
-
-        def change(data):
-            _at(data, path[:-1])["RecursiveLoop"] = "Terminate"
-        edits = ctx.source.checked([edit], change)
+        path = resource + ("Properties", "RecursiveLoop")
+        edits = (ctx.source.replace_scalar(path, "Allow", "Terminate"),)
+        changes: tuple = (Change(path, "Terminate", "Allow"),)
         where = ""
     else:
-        edits = _set_property(ctx, resource, "RecursiveLoop", "Terminate")
+        edits, changes = _set_property(ctx, resource, "RecursiveLoop", "Terminate")
         where = " (Globals sets Allow; the function's own setting wins)"
-    return Fix(f"set RecursiveLoop: Terminate on {name}{where}, so that Lambda's recursive loop "
-               "detection stops the loop", edits)
+    return Candidate(f"set RecursiveLoop: Terminate on {name}{where}, so that Lambda's recursive loop "
+                     "detection stops the loop", edits, changes)
 
 
-def reserve(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+def reserve(ctx: FixContext, finding: Finding) -> Optional[Candidate]:
     """IL105: ReservedConcurrentExecutions on the function."""
     resource = ctx.function_path(finding)
-    edits = _set_property(ctx, resource, "ReservedConcurrentExecutions", RESERVED_CONCURRENCY)
-    return Fix(f"set ReservedConcurrentExecutions: {RESERVED_CONCURRENCY} on {resource[1]} to cap "
-               "what a broken guard can spend; review the number: requests above it are throttled, "
-               "and it is taken from the account's unreserved concurrency", edits)
+    edits, changes = _set_property(ctx, resource, "ReservedConcurrentExecutions", RESERVED_CONCURRENCY)
+    return Candidate(f"set ReservedConcurrentExecutions: {RESERVED_CONCURRENCY} on {resource[1]} to cap "
+                     "what a broken guard can spend; review the number: requests above it are throttled, "
+                     "and it is taken from the account's unreserved concurrency", edits, changes)
 
 
-def alarm(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+def alarm(ctx: FixContext, finding: Finding) -> Optional[Candidate]:
     """IL109: a CloudWatch alarm on the function's Invocations, added to Resources."""
     name = ctx.function_path(finding)[1]
-    resources = ctx.source.mapping(["Resources"])
+    resources = ctx.source.mapping(("Resources",))
     alarm_id = f"{name}LoopAlarm"
     number = 2
     while alarm_id in resources:
@@ -123,15 +108,12 @@ def alarm(ctx: FixContext, finding: Finding) -> Optional[Fix]:
         },
     }
     edit = ctx.source.add_resource(alarm_id, resource)
-
-    def change(data):
-        data["Resources"][alarm_id] = resource
-    edits = ctx.source.checked([edit], change)
-    return Fix(f"add the alarm {alarm_id} on {name}'s Invocations (over {ALARM_THRESHOLD} a minute); "
-               "review the threshold and add AlarmActions", edits)
+    return Candidate(f"add the alarm {alarm_id} on {name}'s Invocations (over {ALARM_THRESHOLD} a minute); "
+                     "review the threshold and add AlarmActions", (edit,),
+                     (Change(("Resources", alarm_id), resource),))
 
 
-def prefix_filter(ctx: FixContext, finding: Finding) -> Optional[Fix]:
+def prefix_filter(ctx: FixContext, finding: Finding) -> Optional[Candidate]:
     """EL101: a prefix filter on the notification, from a prefix the handler rewrites."""
     loop = next((loop for loop in ctx.analysis.loops if loop.cycle == finding.cycle), None)
     if loop is None:
@@ -143,18 +125,14 @@ def prefix_filter(ctx: FixContext, finding: Finding) -> Optional[Fix]:
         for trigger, _verdict in hop.links:
             if getattr(trigger, "service", "") != "s3" or trigger.has_filter or trigger.outside is not None:
                 continue
-            target = _filter_owner(ctx.source, list(trigger.path))
+            target = _filter_owner(ctx.source, tuple(trigger.path))
             if target is None:
                 continue
             rules = {"S3Key": {"Rules": [{"Name": "prefix", "Value": prefix[0]}]}}
             edit = ctx.source.add_key(target, "Filter", rules)
-
-            def change(data, target=target, rules=rules):
-                _at(data, target)["Filter"] = rules
-            edits = ctx.source.checked([edit], change)
-            return Fix(f"filter {trigger.source}'s notification of {trigger.consumer} to the prefix "
-                       f"'{prefix[0]}': {hop.writer} rewrites keys under it to '{prefix[1]}', which the "
-                       "filter never matches", edits)
+            return Candidate(f"filter {trigger.source}'s notification of {trigger.consumer} to the prefix "
+                             f"'{prefix[0]}': {hop.writer} rewrites keys under it to '{prefix[1]}', which "
+                             "the filter never matches", (edit,), (Change(target + ("Filter",), rules),))
     return None
 
 
@@ -171,20 +149,20 @@ def _rewritten_prefix(hop: Any) -> Optional[tuple]:
     return old, new
 
 
-def _filter_owner(source: Source, path: List[Any]) -> Optional[List[Any]]:
+def _filter_owner(source: Source, path: Tuple[Any, ...]) -> Optional[Tuple[Any, ...]]:
     """The mapping a notification's Filter goes in: a SAM S3 event's Properties, or a
     NotificationConfiguration LambdaConfigurations entry; None for other shapes."""
     node = source.node(path)
     if not isinstance(node, dict):
         return None
     if node.get("Type") == "S3" and isinstance(node.get("Properties"), dict):
-        return path + ["Properties"] if "Filter" not in node["Properties"] else None
+        return path + ("Properties",) if "Filter" not in node["Properties"] else None
     if len(path) >= 2 and path[-2] == "LambdaConfigurations" and "Function" in node and "Filter" not in node:
         return path
     return None
 
 
-FIXERS: Dict[str, Callable[[FixContext, Finding], Optional[Fix]]] = {
+FIXERS: Dict[str, Callable[[FixContext, Finding], Optional[Candidate]]] = {
     "EL104": terminate,
     "IL105": reserve,
     "IL109": alarm,
@@ -194,20 +172,23 @@ FIXERS: Dict[str, Callable[[FixContext, Finding], Optional[Fix]]] = {
 
 def attach_fixes(analysis: Any, text: str) -> bool:
     """Give each finding of one template's analysis the mechanical fix it has, if any;
-    whether one had."""
+    whether one had. The fixes of the template are checked together (one parse)."""
     wanted = [f for f in analysis.findings if f.rule in FIXERS and not f.across_stacks
               and f.file == analysis.model.file]
     source = Source.of(analysis.model.file, text, analysis.model.data) if wanted else None
     if source is None:
         return False
     ctx = FixContext(source, analysis)
-    fixed = False
+    proposed: List[Tuple[Finding, Candidate]] = []
     for finding in wanted:
         try:
-            fix = FIXERS[finding.rule](ctx, finding)
+            candidate = FIXERS[finding.rule](ctx, finding)
         except NotMechanical:
             continue
-        if fix is not None:
-            finding.fixes.append(fix)
-            fixed = True
-    return fixed
+        if candidate is not None:
+            proposed.append((finding, candidate))
+    good = source.verified([candidate for _, candidate in proposed])
+    for finding, candidate in proposed:
+        if candidate in good:
+            finding.fixes.append(Fix(candidate.description, candidate.edits))
+    return any(finding.fixes for finding in wanted)

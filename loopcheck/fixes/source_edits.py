@@ -3,7 +3,8 @@ add a resource to Resources. Only the lines a change needs are touched, so comme
 and layout elsewhere stay as written.
 
 Every edit is checked before it is offered: the edited text is parsed again with loopcheck's
-loader and must decode to the original data with exactly the intended change (`Source.checked`).
+loader and must decode to the original data with exactly the intended change (`Source.verified`:
+one parse for all the fixes of a template, one per fix only when that fails).
 An edit that cannot be placed with certainty (a flow-style mapping, a value computed by an
 intrinsic, line endings the parser counts differently) raises NotMechanical: no fix is better
 than a wrong one.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from loopcheck.load.loader import Template, parse_text
 from loopcheck.load.nodes import MDict
@@ -36,6 +37,31 @@ _ODD_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 class NotMechanical(Exception):
     """The change cannot be made as a sure line edit on this text."""
+
+
+ABSENT = object()  # a Change's `previous` when it adds the key
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit does to the decoded template: the value at `path` becomes `value`."""
+
+    path: Tuple[Any, ...]
+    value: Any
+    previous: Any = ABSENT
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A fix before it is checked: its description, its edits and the change they make."""
+
+    description: str
+    edits: Tuple[LineEdit, ...]
+    changes: Tuple[Change, ...]
+
+
+# Beyond one parse for all of a template's fixes, at most this many are checked one by one.
+MAX_SINGLE_CHECKS = 20
 
 
 @dataclass
@@ -181,15 +207,89 @@ class Source:
 
     # -- checking ------------------------------------------------------------------------
 
-    def checked(self, edits: Sequence[LineEdit], change: Callable[[Any], None]) -> Tuple[LineEdit, ...]:
-        """The edits, if the edited text parses to the original data changed by `change`
-        (a function that edits a plain copy of the data); else NotMechanical."""
-        expected = plain(self.data)
-        change(expected)
-        loaded = parse_text(self.file, apply_edits(self.text, edits), True)
-        if not isinstance(loaded, Template) or plain(loaded.data) != expected:
-            raise NotMechanical("the edited template does not read back as intended")
-        return tuple(edits)
+    def verified(self, candidates: Sequence[Candidate]) -> List[Candidate]:
+        """The candidates whose edits read back as their changes: all of them when their
+        edits together do (one parse), else each one checked alone."""
+        if not candidates or self._reads_back(candidates):
+            return list(candidates)
+        if len(candidates) == 1:
+            return []
+        return [c for c in candidates[:MAX_SINGLE_CHECKS] if self._reads_back([c])]
+
+    def _reads_back(self, candidates: Sequence[Candidate]) -> bool:
+        edits = unique(edit for candidate in candidates for edit in candidate.edits)
+        changes = unique(change for candidate in candidates for change in candidate.changes)
+        if overlapping(edits) or len({change.path for change in changes}) != len(changes):
+            return False
+        loaded = parse_text(self.file, apply_merged(self.text, edits), True)
+        if not isinstance(loaded, Template):
+            return False
+        data: Any = loaded.data
+        # Undo each change on the new reading (newest paths first: a key added inside an
+        # added mapping goes before it); what is left must be the original, unchanged.
+        for change in sorted(changes, key=lambda c: len(c.path), reverse=True):
+            try:
+                parent = _walk(data, change.path[:-1])
+                if not isinstance(parent, dict) or change.path[-1] not in parent \
+                        or parent[change.path[-1]] != change.value:
+                    return False
+            except (KeyError, IndexError, TypeError):
+                return False
+            if change.previous is ABSENT:
+                del parent[change.path[-1]]
+            else:
+                parent[change.path[-1]] = change.previous
+        return data == self.data
+
+
+def _walk(data: Any, path: Sequence[Any]) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def unique(items) -> list:
+    """Items once each, in their first order."""
+    out: list = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def overlaps(a: LineEdit, b: LineEdit) -> bool:
+    """Whether two edits of one file touch the same lines (inserts at one point do not)."""
+    if a.file != b.file or (a.removed == 0 and b.removed == 0):
+        return False
+    a_end, b_end = a.line + a.removed, b.line + b.removed
+    if a.removed == 0:
+        return b.line < a.line < b_end
+    if b.removed == 0:
+        return a.line < b.line < a_end
+    return a.line < b_end and b.line < a_end
+
+
+def overlapping(edits: Sequence[LineEdit]) -> bool:
+    return any(overlaps(a, b) for i, a in enumerate(edits) for b in edits[i + 1:])
+
+
+def _indent(edit: LineEdit) -> int:
+    first = edit.text.lstrip("\r\n")
+    return len(first) - len(first.lstrip(" "))
+
+
+def apply_merged(text: str, edits: Sequence[LineEdit]) -> str:
+    """The text with non-overlapping edits of one file applied. Inserts at one line go deepest
+    first, so a key added to a function's Properties stays there when a resource is appended
+    at the same place."""
+    ordered = sorted(edits, key=lambda e: (e.line, e.removed, -_indent(e)))
+    merged: List[LineEdit] = []
+    for edit in ordered:
+        if merged and edit.removed == 0 and merged[-1].removed == 0 and merged[-1].line == edit.line:
+            merged[-1] = LineEdit(edit.file, edit.line, 0, merged[-1].text + edit.text)
+        else:
+            merged.append(edit)
+    return apply_edits(text, merged)
 
 
 def apply_edits(text: str, edits: Sequence[LineEdit]) -> str:
@@ -199,15 +299,6 @@ def apply_edits(text: str, edits: Sequence[LineEdit]) -> str:
     for edit in sorted(edits, key=lambda e: (e.line, e.removed), reverse=True):
         lines[edit.line - 1:edit.line - 1 + edit.removed] = [edit.text]
     return "".join(lines)
-
-
-def plain(value: Any) -> Any:
-    """Plain dicts and lists of a decoded value (for comparing two readings)."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 # -- a small YAML writer for the values fixes add ------------------------------------------
