@@ -292,3 +292,23 @@ def test_diff_merges_one_files_edits_in_line_order_and_skips_overlaps(tmp_path, 
              if line[:1] in "+-" and line[:3] not in ("---", "+++")]
     assert added == ["b", "B", "      Reserved: 10", "  Alarm:"]  # deepest insert first at one line
     assert Path(path).read_text() == "a\nb\nc\nd\n"
+
+
+@pytest.mark.parametrize("edits", [
+    [LineEdit("t.yaml", 2, 1, "B\n"), LineEdit("t.yaml", 30, 0, "new 1\nnew 2\n")],  # two hunks
+    [LineEdit("t.yaml", 5, 0, "x\n"), LineEdit("t.yaml", 9, 1, "y\n"), LineEdit("t.yaml", 12, 2, "")],  # one
+    [LineEdit("t.yaml", 1, 0, "first\n"), LineEdit("t.yaml", 40, 1, "last\nmore")],  # ends, no final newline
+])
+def test_diff_hunks_are_what_difflib_makes(edits, tmp_path, monkeypatch):
+    """The hunks are made from the edits (difflib took 34 s on a 5,000-resource template): the
+    same bytes as difflib's where the alignment is not in doubt."""
+    import difflib
+
+    monkeypatch.chdir(tmp_path)
+    before = "".join(f"line {number}\n" for number in range(1, 40)) + "line 40"
+    after = apply_edits(before, edits)
+    expected = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                         "a/t.yaml", "b/t.yaml"))
+    assert build_patch([_finding("t.yaml", "EL104", edits)], {"t.yaml": before}).text == expected

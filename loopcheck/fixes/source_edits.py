@@ -80,8 +80,7 @@ class Source:
         """The source, or None for a text whose line breaks the YAML reader counts otherwise."""
         if _ODD_BREAKS.search(text):
             return None
-        lines = text.split("\n")
-        lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+        lines = split_lines(text)
         newline = "\r\n" if "\r\n" in text else "\n"
         is_json = file.lower().endswith(".json") or text.lstrip()[:1] == "{"
         return cls(file, text, data, lines, newline, is_json)
@@ -278,10 +277,10 @@ def _indent(edit: LineEdit) -> int:
     return len(first) - len(first.lstrip(" "))
 
 
-def apply_merged(text: str, edits: Sequence[LineEdit]) -> str:
-    """The text with non-overlapping edits of one file applied. Inserts at one line go deepest
-    first, so a key added to a function's Properties stays there when a resource is appended
-    at the same place."""
+def merged_edits(edits: Sequence[LineEdit]) -> List[LineEdit]:
+    """Non-overlapping edits of one file in line order, inserts at one line joined into one,
+    deepest first: a key added to a function's Properties stays there when a resource is
+    appended at the same place."""
     ordered = sorted(edits, key=lambda e: (e.line, e.removed, -_indent(e)))
     merged: List[LineEdit] = []
     for edit in ordered:
@@ -289,13 +288,23 @@ def apply_merged(text: str, edits: Sequence[LineEdit]) -> str:
             merged[-1] = LineEdit(edit.file, edit.line, 0, merged[-1].text + edit.text)
         else:
             merged.append(edit)
-    return apply_edits(text, merged)
+    return merged
+
+
+def apply_merged(text: str, edits: Sequence[LineEdit]) -> str:
+    """The text with non-overlapping edits of one file applied (merged_edits' order)."""
+    return apply_edits(text, merged_edits(edits))
+
+
+def split_lines(text: str) -> List[str]:
+    """Lines with their ends, split at "\n" only (as the edits count them)."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def apply_edits(text: str, edits: Sequence[LineEdit]) -> str:
     """The text with non-overlapping line edits applied (they may come in any order)."""
-    lines = text.split("\n")
-    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    lines = split_lines(text)
     for edit in sorted(edits, key=lambda e: (e.line, e.removed), reverse=True):
         lines[edit.line - 1:edit.line - 1 + edit.removed] = [edit.text]
     return "".join(lines)
