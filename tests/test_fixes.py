@@ -175,12 +175,15 @@ def _sarif(*paths):
 def test_sarif_carries_fixes_that_validate_and_rebuild_the_fixed_text(tmp_path, monkeypatch):
     monkeypatch.delenv("LOOPCHECK_SRCROOT", raising=False)
     template = _copy("s3-recursive-loop-allow", tmp_path)
+    monkeypatch.chdir(tmp_path)
     document = _sarif(template.parent)
     results = [r for r in document["runs"][0]["results"] if r.get("fixes")]
     assert [r["ruleId"] for r in results] == ["EL104"]
     (fix,) = results[0]["fixes"]
     (change,) = fix["artifactChanges"]
-    assert change["artifactLocation"] == {"uri": "template.yaml", "uriBaseId": "%SRCROOT%"}
+    # The file as the result's own location names it (relative, under %SRCROOT%).
+    assert change["artifactLocation"] == results[0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert change["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     (replacement,) = change["replacements"]
     region = replacement["deletedRegion"]
     assert region["startColumn"] == region["endColumn"] == 1
