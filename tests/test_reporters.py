@@ -124,6 +124,7 @@ def test_sarif_of_every_fixture_validates_against_the_schema():
     validate(document)
     assert document["version"] == "2.1.0" and len(document["runs"]) == 1
     assert len(document["runs"][0]["results"]) == len(findings_json(FIXTURES)["findings"])
+    assert any("fixes" in result for result in document["runs"][0]["results"])  # validated too
 
 
 def test_sarif_driver_lists_every_registered_rule():

@@ -65,6 +65,9 @@ def main() -> None:
 @exclude_option
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings and nothing else (no summary, no notes).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list each skipped file that is not a template.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the mechanical fixes as a unified diff (for `git apply`) instead of "
+                   "the report; no file is changed.")
 @click.option("--stdin-filename", metavar="NAME",
               help="With '-' as PATH: the name the template read from stdin is reported under; its "
                    "folder is where its handler code is looked for [default: <stdin>, the current folder].")
@@ -75,13 +78,15 @@ def scan_command(paths: tuple, output_format: Optional[str], fail_on: Optional[s
                  sarif_root: Optional[str],
                  show_unused_suppressions: bool,
                  select: tuple, ignore: tuple, ignore_checks: tuple, exclude: tuple, quiet: bool,
-                 verbose: bool, stdin_filename: Optional[str]) -> None:
+                 verbose: bool, stdin_filename: Optional[str], show_diff: bool = False) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
     with no PATH, the current folder; `-` reads a template from stdin."""
     if baseline_file and write_baseline_file:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
     cli_options.check_verbosity(quiet, verbose)
     chosen, dropped = cli_options.rule_codes(select, ignore + ignore_checks)
+    if show_diff and write_baseline_file:
+        raise click.UsageError("--diff and --write-baseline cannot be used together")
     # Every named file is checked before the scan: a FIFO or a device is refused, not waited on.
     _check_output(output_file)
     baseline_keys = None
@@ -106,6 +111,7 @@ def scan_command(paths: tuple, output_format: Optional[str], fail_on: Optional[s
                           exclude=config.excluder(exclude), max_bytes=max_bytes,
                           gitignore=config.gitignore and not no_gitignore, stdin=stdin,
                           own=config.own_files())
+    options.fixes = show_diff or output_format == "sarif"  # what prints them; others skip the work
     summarised = output_format in ("text", "concise") and not quiet
     progress = _progress_bar() if summarised and sys.stderr.isatty() else None
     result = scan(paths, options, jobs=jobs or os.cpu_count() or 1, progress=progress)
@@ -122,6 +128,18 @@ def scan_command(paths: tuple, output_format: Optional[str], fail_on: Optional[s
         result.findings, result.baseline = baseline.compare(
             result.findings, result.files, baseline_file, baseline_keys)
     cli_options.report_around(result, paths, verbose, quiet, summarised)
+    if show_diff:  # the fixes instead of the report; the exit status is the scan's
+        from loopcheck.fixes.patch import build_patch
+
+        patch = build_patch(result.findings, result.sources)
+        _emit(patch.text, output_file)
+        for line in patch.skipped:
+            click.echo(f"loopcheck: fix skipped: {line}", err=True)
+        if not quiet:
+            found = len(result.findings)
+            click.echo(f"loopcheck: {patch.fixes} mechanical fix{'' if patch.fixes == 1 else 'es'} "
+                       f"in the diff, for {found} finding{'' if found == 1 else 's'}", err=True)
+        sys.exit(exit_status(result, fail_on))
     color = cli_options.use_color(output_file)
     report = renderer(output_format, color)(result)
     _emit(report, output_file, color)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
+from loopcheck.fixes.mechanical import attach_fixes
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
 from loopcheck.load.loader import (
     DEFAULT_MAX_BYTES,
@@ -47,6 +48,9 @@ class ScanOptions:
     inventory: bool = False  # also list every loop (`loopcheck loops`, loopcheck.pipeline.inventory)
     stdin: Optional[StdinTemplate] = None  # read by the CLI; scanned where its name is among the paths
     own: Sequence[str] = ()  # loopcheck's files of this run (the configuration), never scanned
+    # Work out mechanical fixes (loopcheck.fixes: SARIF, --diff); off by default, as checking
+    # them parses each template with one again.
+    fixes: bool = False
 
     def load(self, path: str) -> LoadResult:
         """The file at `path`, or the stdin template when `path` is its name."""
@@ -70,6 +74,7 @@ class FileOutcome:
     notes: List[str] = field(default_factory=list)
     loops: List[Any] = field(default_factory=list)  # inventory entries, when options.inventory
     unused_suppressions: List[Any] = field(default_factory=list)  # rulebase.suppressions.SuppressionSite
+    source: str = ""  # the text analysed, when a finding has a mechanical fix
 
 
 def scan_file(path: str, options: ScanOptions) -> tuple:
@@ -98,7 +103,7 @@ def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
 
         loops = loop_entries(analysis.context, analysis.findings + [s.finding for s in analysis.suppressed])
     return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops,
-                       analysis.unused_suppressions)
+                       analysis.unused_suppressions, analysis.text)
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
@@ -112,7 +117,10 @@ def _scan_file(path: str, options: ScanOptions) -> tuple:
                 return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
             return None, None, loaded
         assert isinstance(loaded, Template)
-        return analyse(path, loaded.data, options.analysis), None, None
+        analysis = analyse(path, loaded.data, options.analysis)
+        if options.fixes and attach_fixes(analysis, loaded.text):
+            analysis.text = loaded.text
+        return analysis, None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (
             f"internal error ({type(exc).__name__}: {exc}); please report it at "
@@ -201,6 +209,8 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.notes.extend(outcome.notes)
             result.loops.extend(outcome.loops)
             result.unused_suppressions.extend(outcome.unused_suppressions)
+            if outcome.source:
+                result.sources[path] = outcome.source
             if outcome.link is not None:  # a template with no keys of its own may still be a nested child
                 keys[path] = outcome.link
     if linking and len(keys) > 1:

@@ -55,6 +55,7 @@ class Template:
     path: str
     data: MDict
     unknown_tags: List[str] = field(default_factory=list)
+    text: str = ""  # the decoded text, for edits computed on it (loopcheck.fixes)
 
 
 @dataclass
@@ -303,7 +304,7 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
                 if not looks_like_template:
                     return Skipped(path, "not valid YAML or JSON, and not a template")
                 return _json_error(path, json_exc)
-            return _classify(path, data, [], duplicates, cut)
+            return _with_text(_classify(path, data, [], duplicates, cut), text)
         if not looks_like_template:
             return Skipped(path, "not valid YAML, and not a template")
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -318,7 +319,13 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
     finally:
         loader.dispose()
     found = builder.duplicates
-    return _classify(path, data, builder.unknown_tags, found.found, found.cut)
+    return _with_text(_classify(path, data, builder.unknown_tags, found.found, found.cut), text)
+
+
+def _with_text(result: LoadResult, text: str) -> LoadResult:
+    if isinstance(result, Template):
+        result.text = text
+    return result
 
 
 def _encoding(raw: bytes) -> Tuple[str, int]:

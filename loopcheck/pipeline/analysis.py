@@ -49,6 +49,7 @@ class Analysis:
     context: Optional[RuleContext] = None  # what the rules read (the loop inventory reads it too)
     # Suppressions that suppressed nothing (suppressions.unused), where they are written.
     unused_suppressions: List[SuppressionSite] = field(default_factory=list)
+    text: str = ""  # the template's text, when a finding has a mechanical fix (loopcheck.fixes)
 
 
 def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:

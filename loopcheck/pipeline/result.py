@@ -45,3 +45,5 @@ class ScanResult:
     # reporters list them only with show_unused_suppressions.
     unused_suppressions: List[Any] = field(default_factory=list)
     show_unused_suppressions: bool = False
+    # The text analysed, of each template with a mechanical fix: `--diff` is made against it.
+    sources: Dict[str, str] = field(default_factory=dict)

@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck import __version__
 from loopcheck.pipeline.result import ScanResult
-from loopcheck.rulebase.finding import Finding
+from loopcheck.rulebase.finding import Finding, Fix
 from loopcheck.rulebase.rule import Rule, all_rules, doc_url
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -178,6 +178,8 @@ def _result(finding: Finding, index: Dict[str, int], base: str) -> Dict[str, Any
     }
     if finding.rule in index:
         result["ruleIndex"] = index[finding.rule]
+    if finding.fixes:
+        result["fixes"] = [_fix(fix, base) for fix in finding.fixes]
     steps = hops(finding)
     if not steps and len(finding.cycle) > 1:  # no notes: name each edge of the loop
         steps = [(f"{a} -> {b}", finding.file, finding.line, finding.column)
@@ -213,6 +215,25 @@ def _result(finding: Finding, index: Dict[str, int], base: str) -> Dict[str, Any
             }
         ]
     return result
+
+
+def _fix(fix: Fix, base: str) -> Dict[str, Any]:
+    """A finding's mechanical fix (loopcheck.fixes) as SARIF `fixes`: one artifact change per
+    file, a replacement per line edit (whole lines: the deleted region runs from column 1 of
+    its first line to column 1 of the line after it; an insert deletes the empty region
+    before `line`)."""
+    files: Dict[str, List[Dict[str, Any]]] = {}
+    for edit in fix.edits:
+        files.setdefault(edit.file, []).append({
+            "deletedRegion": {"startLine": edit.line, "startColumn": 1,
+                              "endLine": edit.line + edit.removed, "endColumn": 1},
+            "insertedContent": {"text": edit.text},
+        })
+    return {
+        "description": {"text": fix.description},
+        "artifactChanges": [{"artifactLocation": artifact_location(path, base), "replacements": replacements}
+                            for path, replacements in files.items()],
+    }
 
 
 # Invocation ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from loopcheck.load.location import Location  # noqa: F401  (a finding's steps carry it; defined where files are read)
 
@@ -62,6 +62,26 @@ class NodeRef:
     logical_id: str
 
 
+@dataclass(frozen=True)
+class LineEdit:
+    """A change to whole lines of one file: `removed` lines from `line` on (1-based) give way
+    to `text` (lines, each ending in a newline); `removed` 0 inserts before `line`."""
+
+    file: str
+    line: int
+    removed: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical fix of a finding (loopcheck.fixes): what it does, and its edits, each
+    computed from the text the analysis read and checked to re-parse as intended."""
+
+    description: str
+    edits: Tuple[LineEdit, ...]
+
+
 @dataclass
 class Finding:
     rule: str
@@ -80,6 +100,8 @@ class Finding:
     nodes: List[NodeRef] = field(default_factory=list)
     # Found by the cross-stack stage (loopcheck.stacks.cross_stack): reports name each node's file.
     across_stacks: bool = False
+    # Mechanical fixes (loopcheck.fixes): SARIF `fixes` and `loopcheck scan --diff` print them.
+    fixes: List[Fix] = field(default_factory=list)
 
     @property
     def notes(self) -> List[str]:
