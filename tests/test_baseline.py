@@ -70,7 +70,7 @@ def test_baseline_reports_only_new_findings_and_survives_edits(tmp_path):
     new = loopcheck("scan", "--format", "json", "--baseline", "baseline.json", ".", cwd=root)
     assert new.returncode == 1
     document = json.loads(new.stdout)
-    assert [f["file"] for f in document["findings"]] == ["./b/new.yaml"]
+    assert [f["file"] for f in document["findings"]] == ["b/new.yaml"]
     assert document["baseline"] == {"file": "baseline.json", "matched": 2, "gone": 0}
 
 

@@ -199,7 +199,7 @@ def test_scan_without_a_path_scans_the_current_folder(tmp_path, monkeypatch):
 
     result = cli_runner().invoke(main, ["scan", "--format", "json"])
     assert result.exit_code == 1  # the loop in ./template.yaml was found
-    assert [f["file"] for f in json.loads(result.stdout)["findings"]] == ["./template.yaml"]
+    assert [f["file"] for f in json.loads(result.stdout)["findings"]] == ["template.yaml"]
 # -- files named on the command line: special files, missing folders, full disks -----------
 
 

@@ -185,7 +185,7 @@ def test_configuration_format_and_strict(tmp_path):
     (root / ".loopcheck.yaml").write_text("format: concise\nstrict: true\n")
     code, stdout, _ = run("scan", ".", cwd=root)
     assert code == 2  # workflow.yaml is an error with strict
-    assert stdout.splitlines()[0].startswith("./template.yaml:") and "  loop:" not in stdout
+    assert stdout.splitlines()[0].startswith("template.yaml:") and "  loop:" not in stdout
     _, stdout, _ = run("scan", "--format", "json", ".", cwd=root)  # the flag wins
     assert json.loads(stdout)["tool"] == "loopcheck"
     (root / ".loopcheck.yaml").write_text("format: pdf\n")
@@ -224,7 +224,7 @@ def test_skipped_files_are_counted_and_listed_only_with_verbose(tmp_path):
                                               "1 skipped")
     for flag in ("-v", "--verbose"):
         _, _, stderr = run("scan", flag, ".", cwd=root)
-        assert "loopcheck: skipped ./workflow.yaml: not a CloudFormation template (no Resources mapping)" \
+        assert "loopcheck: skipped workflow.yaml: not a CloudFormation template (no Resources mapping)" \
             in stderr.splitlines()
 
 
@@ -238,7 +238,7 @@ def test_unreadable_files_are_always_listed(tmp_path):
     (root / "broken.yaml").write_text("Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties: {a: [\n")
     for flags in ([], ["-q"]):
         code, stdout, _ = run("scan", *flags, ".", cwd=root)
-        assert code == 2 and "./broken.yaml:5:1: unreadable: invalid YAML" in stdout
+        assert code == 2 and "broken.yaml:5:1: unreadable: invalid YAML" in stdout
 
 
 def test_quiet_prints_the_findings_and_nothing_else(tmp_path):
@@ -290,7 +290,7 @@ def test_stdin_stands_for_the_file_of_its_name(tmp_path):
     code, stdout, _ = run("scan", "--format", "json", "-", ".", "--stdin-filename", "template.yaml",
                           cwd=root, stdin="AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n")
     assert code == 0 and json.loads(stdout)["findings"] == []  # the looping file on disk was not read
-    assert [s["file"] for s in json.loads(stdout)["skipped"]] == ["template.yaml", "./workflow.yaml"]
+    assert [s["file"] for s in json.loads(stdout)["skipped"]] == ["template.yaml", "workflow.yaml"]
 
 
 def test_a_template_on_stdin_joins_a_cross_stack_scan(tmp_path):
@@ -336,7 +336,7 @@ def test_concise_is_the_first_line_of_each_finding(tmp_path):
     code, concise, stderr = run("scan", "--format", "concise", ".", cwd=root)
     headings = [line for line in text.split("\n\nhow to fix:")[0].splitlines() if not line.startswith(" ")]
     assert code == 1 and concise.splitlines() == headings and len(headings) == 1
-    assert re.fullmatch(r"\./template\.yaml:\d+:\d+: EL101 error: recursive loop .*\n", concise)
+    assert re.fullmatch(r"template\.yaml:\d+:\d+: EL101 error: recursive loop .*\n", concise)
     assert "1 template scanned" in stderr
 
 
@@ -352,7 +352,7 @@ def test_force_color_colours_through_a_pipe_and_no_color_wins(tmp_path, fmt):
     _, coloured, _ = run("scan", "--format", fmt, ".", cwd=root, env={"FORCE_COLOR": "1"})
     assert "\x1b[" in coloured and ANSI.sub("", coloured) == plain
     first = coloured.splitlines()[0]
-    assert first.startswith("\x1b[1m./template.yaml:") and "\x1b[31m\x1b[1mEL101\x1b[0m" in first
+    assert first.startswith("\x1b[1mtemplate.yaml:") and "\x1b[31m\x1b[1mEL101\x1b[0m" in first
     assert run("scan", "--format", fmt, ".", cwd=root, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})[1] == plain
     assert run("scan", "--format", fmt, ".", cwd=root, env={"FORCE_COLOR": "0"})[1] == plain
 

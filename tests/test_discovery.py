@@ -288,7 +288,7 @@ def test_unreadable_folder_is_an_error_simulated(repo: Path, monkeypatch: pytest
     add_loop(repo / "locked")
     _deny(monkeypatch, [repo / "locked"])
     document = scan(".", cwd=repo)
-    _assert_locked_reported(document, "./locked")
+    _assert_locked_reported(document, "locked")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root lists a chmod 000 folder anyway: see the simulated test")
@@ -299,7 +299,7 @@ def test_unreadable_folder_is_an_error(repo: Path):
         document = scan(".", cwd=repo)
     finally:
         (repo / "locked").chmod(0o755)
-    _assert_locked_reported(document, "./locked")
+    _assert_locked_reported(document, "locked")
 
 
 def test_unreadable_named_folder_is_an_error(repo: Path, monkeypatch: pytest.MonkeyPatch):

@@ -55,6 +55,12 @@ def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = No
             yield given, "no such file or directory"
 
 
+def _joined(folder: str, name: str) -> str:
+    """A walked path as linters print it: `infra/t.yaml` when the current folder is walked, not
+    `./infra/t.yaml` (pre-commit names files the same way, so both spellings of a file agree)."""
+    return name if folder == os.curdir else os.path.join(folder, name)
+
+
 def _walk(top: str, rules: Optional[IgnoreRules], exclude: Optional[Callable[[str], bool]],
           own_files: Collection[str]) -> Iterator[Found]:
     """Depth first without recursion (a deep tree must not exhaust the stack): each folder's
@@ -86,12 +92,12 @@ def _walk(top: str, rules: Optional[IgnoreRules], exclude: Optional[Callable[[st
                 continue
             if rules is not None and rules.ignored(os.path.join(absolute, name), False):
                 continue
-            path = os.path.join(folder, name)
+            path = _joined(folder, name)
             if not is_own_file(path, own_files):
                 yield path, None
         below = []
         for name in sorted(folders):
-            path = os.path.join(folder, name)
+            path = _joined(folder, name)
             if exclude and exclude(path):
                 continue
             if rules is not None and rules.ignored(os.path.join(absolute, name), True):
