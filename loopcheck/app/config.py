@@ -49,6 +49,9 @@ KNOWN_KEYS = ("select", "ignore", "skip", "fail-on", "format", "strict", "severi
               "show-unused-suppressions",
               "show-fixes")
 FAIL_ON = ("error", "warning", "info", "never")
+# The keys that are true or false, and the Config field each sets.
+_SWITCHES = {"strict": "strict", "gitignore": "gitignore", "show-fixes": "show_fixes",
+             "show-unused-suppressions": "show_unused_suppressions"}
 SEVERITIES = ("error", "warning", "info")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
                    "Principal", "NotPrincipal"}
@@ -300,10 +303,6 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
             raise ConfigError(f"{where}: 'format' must be one of {', '.join(sorted(FORMATS))}, "
                               f"not {table['format']!r}")
         config.format = table["format"]
-    if "strict" in table:
-        if not isinstance(table["strict"], bool):
-            raise ConfigError(f"{where}: 'strict' must be true or false, not {table['strict']!r}")
-        config.strict = table["strict"]
     if "max-file-size" in table:
         size = table["max-file-size"]
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
@@ -324,21 +323,13 @@ def _parse(table: Any, where: str, root: Path, file: str) -> Config:
                 raise ConfigError(f"{where}: 'severity.{rule}' must be one of {', '.join(SEVERITIES)}, "
                                   f"not {severity!r}")
             config.severity[rule] = severity
-    if "gitignore" in table:
-        if not isinstance(table["gitignore"], bool):
-            raise ConfigError(f"{where}: 'gitignore' must be true or false, not {table['gitignore']!r}")
-        config.gitignore = table["gitignore"]
     if "sarif-root" in table:
         config.sarif_root = _folder(table["sarif-root"], "sarif-root", where, root)
-    if "show-unused-suppressions" in table:
-        value = table["show-unused-suppressions"]
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: 'show-unused-suppressions' must be true or false, not {value!r}")
-        config.show_unused_suppressions = value
-    if "show-fixes" in table:
-        if not isinstance(table["show-fixes"], bool):
-            raise ConfigError(f"{where}: 'show-fixes' must be true or false, not {table['show-fixes']!r}")
-        config.show_fixes = table["show-fixes"]
+    for key, attribute in _SWITCHES.items():
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where}: '{key}' must be true or false, not {table[key]!r}")
+            setattr(config, attribute, table[key])
     if "exclude" in table:
         config.exclude = tuple(string_list("exclude"))
     if "managed-policies" in table:
