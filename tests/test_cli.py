@@ -363,5 +363,5 @@ def test_a_named_template_scan_imports_only_what_it_uses():
     unused = {"pathspec", "loopcheck.load.ignore", "loopcheck.code.build_sources",
               "loopcheck.report.sarif", "loopcheck.report.text", "loopcheck.report.junit",
               "loopcheck.code.js_facts", "loopcheck.stacks.linker", "loopcheck.stacks.cross_stack",
-              "cfnlint", "cfn_flip"}
+              "cfnlint", "cfn_flip", "loopcheck.fixes.mechanical", "loopcheck.fixes.source_edits", "difflib"}
     assert not unused & loaded, sorted(unused & loaded)

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
-from loopcheck.fixes.mechanical import attach_fixes
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
 from loopcheck.load.loader import (
     DEFAULT_MAX_BYTES,
@@ -118,8 +117,11 @@ def _scan_file(path: str, options: ScanOptions) -> tuple:
             return None, None, loaded
         assert isinstance(loaded, Template)
         analysis = analyse(path, loaded.data, options.analysis)
-        if options.fixes and attach_fixes(analysis, loaded.text):
-            analysis.text = loaded.text
+        if options.fixes:  # --diff and SARIF only: the fixes module is not imported otherwise
+            from loopcheck.fixes.mechanical import attach_fixes
+
+            if attach_fixes(analysis, loaded.text):
+                analysis.text = loaded.text
         return analysis, None, None
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (

@@ -42,7 +42,6 @@ cfn-lint plugin behave the same. `unused` lists the entries that suppressed noth
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Collection, Dict, Iterable, List, Optional, Set, Tuple
@@ -225,6 +224,8 @@ def _unknown_message(suppression: Suppression, known: Collection[str]) -> str:
     else:
         where = f"the suppression on {suppression.resource}"
     message = f"{where} names {rule}, which is not a loopcheck rule: it suppresses nothing"
+    import difflib  # only for an unknown id: a scan's start-up does without it
+
     close = difflib.get_close_matches(rule.upper(), sorted(known), n=1, cutoff=0.6)
     if close:
         message += f" (did you mean {close[0]}?)"
