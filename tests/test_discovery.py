@@ -231,6 +231,8 @@ def test_own_files_are_not_reported_as_skipped(repo: Path):
     written = scan("--write-baseline", ".loopcheck-baseline.json", ".", cwd=repo)
     assert written["code"] == 0
     (repo / "infra" / "report.json").write_text(json.dumps(scan(".", cwd=repo), indent=2))
+    gitlab = cli_runner().invoke(main, ["scan", "--format", "gitlab", str(repo / "infra")])
+    (repo / "gl-code-quality-report.json").write_text(gitlab.stdout)
     document = scan("--baseline", ".loopcheck-baseline.json", ".", cwd=repo)
     assert [os.path.normpath(s["file"]) for s in document["skipped"]] == ["package.json"]
     assert document["errors"] == []

@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # imported when a folder is walked: a scan of named files nev
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 OWN_NAMES = {".loopcheck.yaml", ".loopcheck.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml",
-             "pyproject.toml"}
+             "pyproject.toml",
+             # The GitLab Code Quality report (`--format gitlab`), by the name GitLab's recipes give it.
+             "gl-code-quality-report.json"}
 # loopcheck's JSON documents (a baseline, a `--format json` report) start or end with this
 # key: the report writes it first, the baseline (sorted keys) last.
 _OWN_JSON_HEAD = re.compile(rb'\A\s*\{\s*"tool"\s*:\s*"loopcheck"')
