@@ -21,6 +21,7 @@ SCAN_EXAMPLES = """Examples:
   loopcheck scan --ignore IL --exclude 'cdk.out/**'
   loopcheck scan -q --format concise              # one line per finding, nothing else
   loopcheck scan --format sarif -o loopcheck.sarif
+  loopcheck scan --diff | git apply                 # apply the mechanical fixes
   cat template.yaml | loopcheck scan - --stdin-filename infra/template.yaml
 
 Settings for every run go in pyproject.toml [tool.loopcheck] or .loopcheck.yaml (select,
