@@ -78,15 +78,15 @@ def scan_command(paths: tuple, output_format: Optional[str], fail_on: Optional[s
                  sarif_root: Optional[str],
                  show_unused_suppressions: bool,
                  select: tuple, ignore: tuple, ignore_checks: tuple, exclude: tuple, quiet: bool,
-                 verbose: bool, stdin_filename: Optional[str], show_diff: bool = False) -> None:
+                 verbose: bool, stdin_filename: Optional[str], show_diff: bool) -> None:
     """Scan templates (files, or folders searched for *.yaml, *.yml, *.json, *.template);
     with no PATH, the current folder; `-` reads a template from stdin."""
     if baseline_file and write_baseline_file:
-        raise click.UsageError("--baseline and --write-baseline cannot be used together")
+        _fail("usage error: --baseline and --write-baseline cannot be used together")
     cli_options.check_verbosity(quiet, verbose)
     chosen, dropped = cli_options.rule_codes(select, ignore + ignore_checks)
     if show_diff and write_baseline_file:
-        raise click.UsageError("--diff and --write-baseline cannot be used together")
+        _fail("usage error: --diff and --write-baseline cannot be used together")
     # Every named file is checked before the scan: a FIFO or a device is refused, not waited on.
     _check_output(output_file)
     baseline_keys = None
