@@ -282,7 +282,7 @@ def test_commit_changing_only_handler_code_into_a_loop_fails(repository):
     assert status == 0 and "no files to check" in output, output  # no template changed: skipped
     status, output = repository.commit("index entries next to the objects")
     _assert_refused(repository, before, status, output,
-                    "./template.yaml:11:3: EL101 error: recursive loop InboxBucket -> IndexFn -> InboxBucket")
+                    "template.yaml:11:3: EL101 error: recursive loop InboxBucket -> IndexFn -> InboxBucket")
     assert "src/index.js:11 PutObject to the bucket of the incoming event" in output
 
 
@@ -301,7 +301,7 @@ def test_commit_changing_one_of_two_linked_templates_fails(repository):
     status, output = repository.commit("thumbnails back into the photos bucket")
     _assert_refused(repository, before, status, output,
                     "EL101 error: recursive loop PhotosBucket -> UploadsTopic -> ThumbnailFn -> PhotosBucket")
-    assert "(across ./storage.yaml, ./processing.yaml)" in output
+    assert "(across storage.yaml, processing.yaml)" in output
 
 
 @needs_tools
@@ -323,7 +323,7 @@ def test_commit_of_linked_templates_in_different_batches_fails(repository):
     assert status == 0, output
     assert len(SUMMARY.findall(output)) >= 2, output  # really split into batches
     status, output = repository.commit("storage, processing and the services' settings")
-    _assert_refused(repository, before, status, output, "(across ./aaa/storage.yaml, ./zzz/processing.yaml)")
+    _assert_refused(repository, before, status, output, "(across aaa/storage.yaml, zzz/processing.yaml)")
 
 
 @needs_tools
