@@ -363,5 +363,12 @@ def test_a_named_template_scan_imports_only_what_it_uses():
     unused = {"pathspec", "loopcheck.load.ignore", "loopcheck.code.build_sources",
               "loopcheck.report.sarif", "loopcheck.report.text", "loopcheck.report.junit",
               "loopcheck.code.js_facts", "loopcheck.stacks.linker", "loopcheck.stacks.cross_stack",
-              "cfnlint", "cfn_flip", "loopcheck.fixes.mechanical", "loopcheck.fixes.source_edits", "difflib"}
+              "cfnlint", "cfn_flip", "loopcheck.fixes.mechanical", "loopcheck.fixes.source_edits", "difflib",
+              # other languages, other commands and options, other reporters (issue 16: start-up)
+              "loopcheck.code.java_facts", "loopcheck.code.csharp_facts", "loopcheck.code.go_facts",
+              "loopcheck.code.locate_java", "loopcheck.code.locate_csharp", "loopcheck.load.definition_file",
+              "loopcheck.app.baseline", "loopcheck.app.ruledocs", "loopcheck.app.cfnlint_plugin",
+              "loopcheck.pipeline.inventory", "loopcheck.fixes.patch", "loopcheck.stacks.links",
+              "loopcheck.report.drawing", "loopcheck.report.loops", "loopcheck.report.github",
+              "loopcheck.report.gitlab", "tree_sitter"}
     assert not unused & loaded, sorted(unused & loaded)

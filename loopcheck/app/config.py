@@ -63,6 +63,8 @@ class ConfigError(Exception):
 
 @dataclass
 class Config:
+    """The settings read from a configuration file (defaults where it has none)."""
+
     file: Optional[str] = None  # where it was read; None: no configuration file
     root: Path = field(default_factory=Path.cwd)  # `exclude` globs are relative to this folder
     select: Optional[Tuple[str, ...]] = None  # rule ids or prefixes run; None: every rule

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence
 
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
 from loopcheck.load.loader import (
@@ -27,8 +27,7 @@ from loopcheck.rulebase.finding import Finding
 from loopcheck.rulebase.suppressions import Suppressed
 
 
-@dataclass(frozen=True)
-class StdinTemplate:
+class StdinTemplate(NamedTuple):
     """A template read from stdin: the name it is reported under (its folder is where its
     handler code is looked for) and its bytes, at most max_bytes + 1 of them."""
 
@@ -38,6 +37,8 @@ class StdinTemplate:
 
 @dataclass
 class ScanOptions:
+    """How to scan: what counts as an error, size limits, analysis options, exclusions."""
+
     strict: bool = False  # a named or found YAML/JSON file that is not a template is an error
     max_bytes: int = DEFAULT_MAX_BYTES
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)

@@ -12,14 +12,14 @@ without one starts from what the layers below left.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 ALL = "ALL"
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
+    """One layer of rule selection: the configuration's or the command line's."""
+
     select: Optional[Tuple[str, ...]] = None  # None: no choice made here
     ignore: Tuple[str, ...] = ()
 

@@ -42,6 +42,8 @@ S3_API_ACTION = {api: action for (_, api), action in iam_actions("s3").items()}
 
 @dataclass
 class ResolvedWrite:
+    """A write found in handler code, with the template nodes it may target."""
+
     write: Write
     targets: Optional[List[str]]  # node ids; None: unresolved, any the permissions allow
     target_text: str  # how the code names the target, for messages

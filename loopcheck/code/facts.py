@@ -40,6 +40,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Lit:
+    """Literal text of a key."""
+
     text: str
 
 
@@ -80,6 +82,8 @@ def event_source_target(expr: object) -> Optional[Target]:
 
 @dataclass(frozen=True)
 class Concat:
+    """Key parts written one after the other."""
+
     parts: Tuple[KeyExpr, ...]
 
 

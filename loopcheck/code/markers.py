@@ -20,8 +20,7 @@ ExtraArgs carries Metadata).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from loopcheck.code.inputs import ANY_ITEM
 from loopcheck.code.values import Request, Value
@@ -44,8 +43,7 @@ ATTRIBUTE_PATHS = {
 }
 
 
-@dataclass(frozen=True)
-class MessageParts:
+class MessageParts(NamedTuple):
     """Where a write request carries its message: `entries` (a batch's list, whose first entry
     is read), the body (JSON text, or an object for Detail), attributes and S3 metadata.
     `options`: a parameter that holds the metadata instead (boto3 upload_file's ExtraArgs)."""

@@ -242,11 +242,15 @@ class _Session:
 
 @dataclass(frozen=True)
 class _Client:
+    """A boto3 client of `service`."""
+
     service: str
 
 
 @dataclass(frozen=True)
 class _Resource:
+    """A boto3 resource (boto3.resource) of `service`."""
+
     service: str
 
 
@@ -352,6 +356,8 @@ class _Split:
 
 @dataclass(frozen=True)
 class _Enumerate:
+    """enumerate(inner): (index, item) pairs of `inner`'s items."""
+
     inner: object
 
 
@@ -403,16 +409,22 @@ class _Bound:
 
 @dataclass(frozen=True)
 class _ClassRef:
+    """A class defined in the analysed files."""
+
     info: _ClassInfo
 
 
 @dataclass(frozen=True)
 class _Instance:
+    """An instance of a class defined in the analysed files."""
+
     info: _ClassInfo
 
 
 @dataclass(frozen=True)
 class _ModuleRef:
+    """A module of the analysed files, imported by name."""
+
     module: _Module
 
 

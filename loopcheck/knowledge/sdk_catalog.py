@@ -18,8 +18,7 @@ switch between PutObject and a multipart upload.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, NamedTuple, Tuple
 
 # How a row's request names its target(s); loopcheck.code.requests reads each shape.
 NAMED = "named"  # the first of `targets` present names the one target
@@ -29,8 +28,7 @@ TRANSACTION = "transaction"  # TransactWriteItems: the TableName of each Put / U
 STATEMENT = "statement"  # ExecuteStatement: the table a PartiQL INSERT / UPDATE / DELETE names
 
 
-@dataclass(frozen=True)
-class WriteApi:
+class WriteApi(NamedTuple):
     """One write API."""
 
     service: str  # facts.Write.service

@@ -31,6 +31,8 @@ CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
 
 @dataclass
 class Bucket:
+    """An S3 bucket of the template and the names it may have."""
+
     id: str
     path: Path
     names: Value  # every name the bucket may have
@@ -64,6 +66,8 @@ class UnknownPermission:
 
 @dataclass
 class Function:
+    """A Lambda function (or SAM function) of the template: its properties and permission statements."""
+
     id: str
     path: Path
     type: str
@@ -187,6 +191,8 @@ class Stack:
 
 @dataclass(frozen=True)
 class Model:
+    """One template read into buckets, functions, triggers and the other nodes the graph joins."""
+
     file: str
     data: Dict[str, Any]
     resolver: Resolver

@@ -42,6 +42,8 @@ class Place:
 
 @dataclass
 class BoundInfo(Place):
+    """A bound the code puts on a loop: the variable, and the hops or limit it allows."""
+
     variable: str = ""
     hops: Optional[int] = None  # most hops it allows; None: unknown
     limit_env: str = ""

@@ -15,6 +15,8 @@ from loopcheck.rulebase.suppressions import Suppressed
 
 @dataclass
 class ErrorEntry:
+    """A file that could not be read or analysed, with where and why."""
+
     file: str
     message: str
     line: Optional[int] = None
@@ -26,6 +28,8 @@ class ErrorEntry:
 
 @dataclass
 class ScanResult:
+    """What a scan found (findings, unreadable and skipped files, suppressions) and how to report it."""
+
     findings: List[Finding] = field(default_factory=list)
     errors: List[ErrorEntry] = field(default_factory=list)
     skipped: List[Skipped] = field(default_factory=list)

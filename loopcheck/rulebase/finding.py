@@ -84,6 +84,8 @@ class Fix:
 
 @dataclass
 class Finding:
+    """One reported problem: rule, severity, where, message, loop path and fix."""
+
     rule: str
     severity: Level
     file: str

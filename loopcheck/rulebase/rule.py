@@ -33,6 +33,8 @@ def doc_url(rule_id: str) -> str:
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule: its id, title, why it matters, how to fix it, its check and its examples."""
+
     id: str  # a valid cfn-lint id: severity letter, "L" for loopcheck, digits
     title: str
     rationale: str  # why it is bad

@@ -140,6 +140,8 @@ def denied(deny: Any, action: str, resource: Tokens) -> bool:
 
 @dataclass(frozen=True)
 class Service:
+    """One AWS service: the resource types it owns, how they are read, and the writes it knows."""
+
     name: str  # as in IAM actions and in Trigger.service
     label: str  # for messages: "DynamoDB", "CloudWatch Logs"
     resource_types: Dict[str, NodeKind] = field(default_factory=dict)  # CloudFormation type -> node kind

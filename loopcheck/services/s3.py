@@ -14,9 +14,8 @@ EventBridge"; IAM Service Authorization Reference; Lambda developer guide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from loopcheck.knowledge.event_paths import S3_DETAIL_TYPES
 from loopcheck.knowledge.node_kinds import NodeKind
@@ -36,8 +35,7 @@ CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
 SAM_EVENTS, TO_FUNCTIONS, TO_OTHERS = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class _Shape:
+class _Shape(NamedTuple):
     """Where one shape of a notification configuration keeps each part."""
 
     origin: str  # for messages
