@@ -372,3 +372,18 @@ def test_a_named_template_scan_imports_only_what_it_uses():
               "loopcheck.report.drawing", "loopcheck.report.loops", "loopcheck.report.github",
               "loopcheck.report.gitlab", "tree_sitter"}
     assert not unused & loaded, sorted(unused & loaded)
+
+
+def test_the_command_leaves_its_objects_out_of_the_collections_at_exit():
+    """The interpreter's last collections would walk every live object of a finished scan
+    (issue 16: start-up): by the time they run, those objects are frozen."""
+    probe = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: sys.stderr.write(f'frozen {gc.get_freeze_count()}'))\n"
+             "sys.argv = ['loopcheck', 'scan', '--quiet', sys.argv[1]]\n"
+             "from loopcheck.app.cli import run\n"
+             "run()\n")
+    completed = subprocess.run([sys.executable, "-c", probe, str(LOOP)], capture_output=True, text=True,
+                               check=False, cwd=FIXTURES.parent)
+    assert completed.returncode == 1, completed.stderr
+    frozen = int(completed.stderr.rsplit("frozen ", 1)[1])
+    assert frozen > 10_000, completed.stderr

@@ -3,6 +3,8 @@ prints with a reporter, and sets the exit status (DESIGN.md "Contracts")."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from typing import List, NoReturn, Optional
@@ -338,6 +340,10 @@ def exit_status(result, fail_on: str) -> int:
 def run() -> None:
     """The `loopcheck` command: `main` behind a last guard, so that even a failure outside
     the per-file guard (start-up, a reporter) exits 2 with a message, never 1 with a traceback."""
+    # The interpreter's last collections at exit walk every object still alive (all modules,
+    # the last template) to free cycles nobody will use again: 4% of a one-template run.
+    # Frozen objects are skipped; atexit runs before those collections.
+    atexit.register(gc.freeze)
     try:
         main()
     except OSError as exc:  # the environment (stdout on a full disk...), not a bug: one line
