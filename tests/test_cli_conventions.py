@@ -324,7 +324,8 @@ def test_stdin_usage_errors(args, message):
 def test_stdin_over_the_size_limit_is_unreadable():
     stdin = "Resources:\n  A: {Type: AWS::S3::Bucket}\n"
     code, stdout, _ = run("scan", "--max-file-size", "10", "-", stdin=stdin)
-    assert code == 2 and stdout == "<stdin>: unreadable: stdin is over the 10-byte limit\n"
+    assert code == 2 and stdout == ("<stdin>: unreadable: stdin is over the 10-byte limit"
+                                    " (raise it with --max-file-size BYTES or the config key max-file-size)\n")
 
 
 # -- concise and colour ---------------------------------------------------------------------

@@ -27,7 +27,8 @@ from loopcheck.load.loader import DEFAULT_MAX_BYTES
 BYTES_CASES = [
     # -- size -----------------------------------------------------------------------------
     Case("string-over-5-MB", "big.yaml", BIG_STRING,
-         Error(rf"file is {len(BIG_STRING)} bytes, over the {DEFAULT_MAX_BYTES}-byte limit", None, None)),
+         Error(rf"file is {len(BIG_STRING)} bytes, over the {DEFAULT_MAX_BYTES}-byte limit"
+               r" \(raise it with --max-file-size BYTES or the config key max-file-size\)", None, None)),
     # -- encodings and bytes --------------------------------------------------------------
     Case("latin-1-bytes", "latin1.yaml",
          (HEADER + "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Metadata: caf\xe9\n").encode("latin-1"),
@@ -91,6 +92,7 @@ def test_file_of_exactly_the_size_limit_is_read(tmp_path: Path):
     run = run_cli(target)
     assert run.document["errors"][0]["message"] == (
         f"file is {DEFAULT_MAX_BYTES + 1} bytes, over the {DEFAULT_MAX_BYTES}-byte limit"
+        " (raise it with --max-file-size BYTES or the config key max-file-size)"
     )
 
 

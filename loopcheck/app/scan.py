@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Op
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
 from loopcheck.load.loader import (
     DEFAULT_MAX_BYTES,
+    SIZE_LIMIT_HINT,
     LoadError,
     LoadResult,
     Skipped,
@@ -57,7 +58,7 @@ class ScanOptions:
         if self.stdin is None or path != self.stdin.name:
             return load_file(path, self.max_bytes)
         if len(self.stdin.raw) > self.max_bytes:
-            return LoadError(path, f"stdin is over the {self.max_bytes}-byte limit")
+            return LoadError(path, f"stdin is over the {self.max_bytes}-byte limit{SIZE_LIMIT_HINT}")
         return load_bytes(path, self.stdin.raw)
 
 

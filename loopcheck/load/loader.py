@@ -24,11 +24,14 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
+from loopcheck.load import sniff
 from loopcheck.load.gcpause import gc_paused
 from loopcheck.load.nodes import MDict, MList, marks, pack, unpack
 from loopcheck.load.yaml_values import MAX_DUPLICATES, Builder, Duplicate, NestingTooDeep, TemplateLoader
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# Big templates exist (20,000 resources is about 9 MB): the refusal says how to lift the limit.
+SIZE_LIMIT_HINT = " (raise it with --max-file-size BYTES or the config key max-file-size)"
 
 _TEMPLATE_HINT = re.compile(r"AWSTemplateFormatVersion|AWS::Serverless|AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 NOT_A_TEMPLATE = "not a CloudFormation template (no Resources mapping)"
@@ -277,49 +280,81 @@ def _too_deep(path: str, looks_like_template: bool) -> LoadResult:
 
 
 def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
-    """Decode already-read text; `looks_like_template` decides error versus skip on failure."""
+    """Decode already-read text; `looks_like_template` decides error versus skip on failure.
+
+    A file that certainly has no top-level Resources key (loopcheck.load.sniff) is skipped
+    without building its values, with the reason the full read would give."""
     if path.lower().endswith(".json"):
         # YAML accepts what JSON does not (trailing commas, single quotes): CloudFormation
         # would reject those, so a .json file must first be valid JSON.
         try:
-            json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
             if not looks_like_template:
                 return Skipped(path, "not valid JSON, and not a template")
             return _json_error(path, exc)
         except RecursionError:
             return _too_deep(path, looks_like_template)
+        if sniff.json_value_is_plain_non_template(value):
+            return Skipped(path, NOT_A_TEMPLATE)
+    elif not sniff.could_name_resources(text):
+        quick = _read_plain_yaml(path, text, looks_like_template)
+        if quick is not None:
+            return quick
+    return _parse(path, text, looks_like_template)
+
+
+def _read_plain_yaml(path: str, text: str, looks_like_template: bool) -> Optional[LoadResult]:
+    """The result of a text that names no Resources, when its events alone decide it
+    (valid plain YAML, or a syntax error); None when the values builder must read it."""
+    loader = TemplateLoader(text)
+    try:
+        if sniff.plain_yaml(loader):
+            return Skipped(path, NOT_A_TEMPLATE)
+        return None
+    except yaml.YAMLError as exc:
+        return _yaml_failure(path, text, exc, looks_like_template)
+    finally:
+        loader.dispose()
+
+
+def _parse(path: str, text: str, looks_like_template: bool) -> LoadResult:
     loader = TemplateLoader(text)
     builder = Builder(loader)
     try:
         with gc_paused():
             data = builder.build()
     except yaml.YAMLError as exc:
-        if _looks_like_json(path, text):
-            try:
-                data, duplicates, cut = _parse_json(text)
-            except RecursionError:
-                return _too_deep(path, looks_like_template)
-            except json.JSONDecodeError as json_exc:
-                if not looks_like_template:
-                    return Skipped(path, "not valid YAML or JSON, and not a template")
-                return _json_error(path, json_exc)
-            return _with_text(_classify(path, data, [], duplicates, cut), text)
-        if not looks_like_template:
-            return Skipped(path, "not valid YAML, and not a template")
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        reason = " ".join(
-            part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
-        ) or str(exc).splitlines()[0]
-        if mark is None:
-            return LoadError(path, f"invalid YAML: {reason}")
-        return LoadError(path, f"invalid YAML: {reason}", mark.line + 1, mark.column + 1)
+        return _yaml_failure(path, text, exc, looks_like_template)
     except (RecursionError, NestingTooDeep):
         return _too_deep(path, looks_like_template)
     finally:
         loader.dispose()
     found = builder.duplicates
     return _with_text(_classify(path, data, builder.unknown_tags, found.found, found.cut), text)
+
+
+def _yaml_failure(path: str, text: str, exc: yaml.YAMLError, looks_like_template: bool) -> LoadResult:
+    """What a text YAML rejected is: JSON YAML cannot read, a skip, or an error."""
+    if _looks_like_json(path, text):
+        try:
+            data, duplicates, cut = _parse_json(text)
+        except RecursionError:
+            return _too_deep(path, looks_like_template)
+        except json.JSONDecodeError as json_exc:
+            if not looks_like_template:
+                return Skipped(path, "not valid YAML or JSON, and not a template")
+            return _json_error(path, json_exc)
+        return _with_text(_classify(path, data, [], duplicates, cut), text)
+    if not looks_like_template:
+        return Skipped(path, "not valid YAML, and not a template")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    reason = " ".join(
+        part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+    ) or str(exc).splitlines()[0]
+    if mark is None:
+        return LoadError(path, f"invalid YAML: {reason}")
+    return LoadError(path, f"invalid YAML: {reason}", mark.line + 1, mark.column + 1)
 
 
 def _with_text(result: LoadResult, text: str) -> LoadResult:
@@ -344,11 +379,12 @@ def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Loa
         if not stat.S_ISREG(info.st_mode):
             return LoadError(shown, "not a regular file (a device, pipe or socket): not read")
         if info.st_size > max_bytes:
-            return LoadError(shown, f"file is {info.st_size} bytes, over the {max_bytes}-byte limit")
+            return LoadError(shown, f"file is {info.st_size} bytes, "
+                                    f"over the {max_bytes}-byte limit{SIZE_LIMIT_HINT}")
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)  # a file that grows while read stays bounded
         if len(raw) > max_bytes:
-            return LoadError(shown, f"file is over the {max_bytes}-byte limit")
+            return LoadError(shown, f"file is over the {max_bytes}-byte limit{SIZE_LIMIT_HINT}")
     except OSError as exc:
         return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
     return load_bytes(shown, raw)
