@@ -1,0 +1,164 @@
+"""Peak memory and CPU of a scan whose functions carry long handlers (issue 16, item 4).
+
+Generates one template of `--functions` SAM functions (200), each triggered by its own
+bucket and pointing to its own handler of about `--lines` lines (2,000), in Python or in
+JavaScript, then scans it as a whole process under `/usr/bin/time` (peak RSS, user + system
+CPU), once per checkout given, and says whether the JSON outputs are byte-identical:
+
+    python benchmarks/handler_memory.py                              # this checkout, both languages
+    python benchmarks/handler_memory.py --baseline /tmp/base/bin/loopcheck
+    python benchmarks/handler_memory.py --functions 20 --lines 500   # a quick look
+
+Generated files go under benchmarks/out/handlers-<language>/ (git-ignored). The target is a
+peak under 100 MB in both languages; main at eecb6ef peaked at about 770 MB (Python) and
+1,000 MB (JavaScript).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+TARGET_MB = 100
+BASELINE_MB = {"py": 772, "js": 1016}  # main at eecb6ef, issue 16
+
+
+def python_handler(index: int, lines: int) -> str:
+    """A handler module of about `lines` lines: helpers with branches, loops, literals and
+    S3 calls, the kind a long hand-written handler holds; it writes outside its own bucket."""
+    parts = ["import json\nimport os\nimport boto3\n\ns3 = boto3.client('s3')\n"
+             "OUTPUT = os.environ['OUTPUT_BUCKET']\n\n"]
+    count = 0
+    block = 0
+    while count < lines - 12:
+        text = (f"def step_{block}(record, state):\n"
+                f"    key = record['s3']['object']['key']\n"
+                f"    size = record['s3']['object'].get('size', 0)\n"
+                f"    if key.endswith('.{block % 7}') and size > {block % 97}:\n"
+                f"        state['n'] = state.get('n', 0) + {block % 5}\n"
+                f"    elif key.startswith('in/{block}/') or size < {block % 13}:\n"
+                f"        state['m'] = [part.upper() for part in key.split('/') if part]\n"
+                f"    else:\n"
+                f"        state['z'] = {{'block': {block}, 'key': key, 'size': size}}\n"
+                f"    for item in state.get('m', []):\n"
+                f"        if item and len(item) > {block % 11}:\n"
+                f"            state['last'] = f'{{item}}-{block}'\n"
+                f"    if state.get('n', 0) > {block % 23}:\n"
+                f"        s3.put_object(Bucket=OUTPUT, Key=f'out/{block}/' + key, Body=json.dumps(state))\n"
+                f"    return state\n\n\n")
+        parts.append(text)
+        count += text.count("\n")
+        block += 1
+    calls = "\n".join(f"        state = step_{i}(record, state)" for i in range(min(block, 8)))
+    parts.append("def handler(event, context):\n    state = {}\n    for record in event['Records']:\n"
+                 f"{calls}\n    return state\n")
+    return "".join(parts)
+
+
+def js_handler(index: int, lines: int) -> str:
+    """The JavaScript twin of python_handler (AWS SDK v3 commands)."""
+    parts = ['const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");\n'
+             "const s3 = new S3Client({});\nconst OUTPUT = process.env.OUTPUT_BUCKET;\n\n"]
+    count = 0
+    block = 0
+    while count < lines - 12:
+        text = (f"async function step{block}(record, state) {{\n"
+                f"  const key = record.s3.object.key;\n"
+                f"  const size = record.s3.object.size || 0;\n"
+                f"  if (key.endsWith('.{block % 7}') && size > {block % 97}) {{\n"
+                f"    state.n = (state.n || 0) + {block % 5};\n"
+                f"  }} else if (key.startsWith('in/{block}/') || size < {block % 13}) {{\n"
+                f"    state.m = key.split('/').filter((part) => part).map((part) => part.toUpperCase());\n"
+                f"  }} else {{\n"
+                f"    state.z = {{ block: {block}, key, size }};\n"
+                f"  }}\n"
+                f"  for (const item of state.m || []) {{\n"
+                f"    if (item && item.length > {block % 11}) {{ state.last = `${{item}}-{block}`; }}\n"
+                f"  }}\n"
+                f"  if ((state.n || 0) > {block % 23}) {{\n"
+                f"    await s3.send(new PutObjectCommand({{ Bucket: OUTPUT, Key: `out/{block}/` + key, "
+                f"Body: JSON.stringify(state) }}));\n"
+                f"  }}\n"
+                f"  return state;\n"
+                f"}}\n\n")
+        parts.append(text)
+        count += text.count("\n")
+        block += 1
+    calls = "\n".join(f"    state = await step{i}(record, state);" for i in range(min(block, 8)))
+    parts.append("exports.handler = async (event) => {\n  let state = {};\n"
+                 f"  for (const record of event.Records) {{\n{calls}\n  }}\n  return state;\n}};\n")
+    return "".join(parts)
+
+
+def write_case(language: str, functions: int, lines: int, out: Path = OUT) -> Path:
+    """Write the template and its handlers; return the template's path. Same arguments, same bytes."""
+    folder = out / f"handlers-{language}-{functions}x{lines}"
+    runtime, handler_name, file_name, make = (
+        ("python3.12", "app.handler", "app.py", python_handler) if language == "py"
+        else ("nodejs20.x", "index.handler", "index.js", js_handler))
+    resources: List[str] = []
+    for i in range(functions):
+        # every tenth handler writes back to the bucket that triggers it: a loop to report
+        output = f"In{i}" if i % 10 == 0 else f"Out{i}"
+        source = folder / "src" / f"f{i}"
+        source.mkdir(parents=True, exist_ok=True)
+        (source / file_name).write_text(make(i, lines))
+        resources.append(
+            f"  In{i}:\n    Type: AWS::S3::Bucket\n"
+            f"  Out{i}:\n    Type: AWS::S3::Bucket\n"
+            f"  F{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            f"      CodeUri: src/f{i}/\n      Handler: {handler_name}\n      Runtime: {runtime}\n"
+            f"      Environment:\n        Variables:\n          OUTPUT_BUCKET: !Ref {output}\n"
+            f"      Policies:\n        - S3CrudPolicy:\n            BucketName: !Ref {output}\n"
+            f"      Events:\n        Upload:\n          Type: S3\n          Properties:\n"
+            f"            Bucket: !Ref In{i}\n            Events: s3:ObjectCreated:*\n")
+    template = folder / "template.yaml"
+    template.write_text("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+                        "Resources:\n" + "".join(resources))
+    return template
+
+
+def measure(loopcheck: str, template: Path) -> Tuple[float, float, bytes]:
+    """(peak RSS in MB, user + system CPU seconds, JSON output) of one scan as a process."""
+    with tempfile.NamedTemporaryFile(suffix=".time") as times:
+        done = subprocess.run(["/usr/bin/time", "-o", times.name, "-f", "%M %U %S", loopcheck, "scan",
+                               "--format", "json", str(template)], capture_output=True, check=False)
+        fields = Path(times.name).read_text().split()[-3:]
+    peak_kb, user, system = int(fields[0]), float(fields[1]), float(fields[2])
+    return peak_kb / 1024, user + system, done.stdout
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--functions", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--languages", default="py,js")
+    parser.add_argument("--loopcheck", default=str(Path(sys.executable).parent / "loopcheck"),
+                        help="the loopcheck to measure (default: the one next to this python)")
+    parser.add_argument("--baseline", help="another loopcheck executable to measure the same way")
+    args = parser.parse_args(argv)
+    print(f"{args.functions} functions x {args.lines}-line handlers; target: peak under {TARGET_MB} MB")
+    print(f"{'language':9} {'build':9} {'peak MB':>8} {'CPU s':>7}  vs target / issue baseline")
+    for language in args.languages.split(","):
+        template = write_case(language, args.functions, args.lines)
+        runs = [("this", args.loopcheck)] + ([("baseline", args.baseline)] if args.baseline else [])
+        outputs = []
+        for label, executable in runs:
+            peak, cpu, output = measure(executable, template)
+            outputs.append(output)
+            verdict = "ok" if peak < TARGET_MB else "OVER"
+            print(f"{language:9} {label:9} {peak:8.1f} {cpu:7.2f}  {verdict} (< {TARGET_MB} MB; "
+                  f"issue baseline {BASELINE_MB[language]} MB)")
+        if len(outputs) == 2:
+            print(f"{language:9} JSON output {'byte-identical' if outputs[0] == outputs[1] else 'DIFFERS'}"
+                  f" ({len(outputs[0])} bytes)")
+
+
+if __name__ == "__main__":
+    main()
