@@ -55,7 +55,7 @@ def python_handler(index: int, lines: int) -> str:
         parts.append(text)
         count += text.count("\n")
         block += 1
-    calls = "\n".join(f"        state = step_{i}(record, state)" for i in range(min(block, 8)))
+    calls = "\n".join(f"        state = step_{i}(record, state)" for i in range(block))
     parts.append("def handler(event, context):\n    state = {}\n    for record in event['Records']:\n"
                  f"{calls}\n    return state\n")
     return "".join(parts)
@@ -90,7 +90,7 @@ def js_handler(index: int, lines: int) -> str:
         parts.append(text)
         count += text.count("\n")
         block += 1
-    calls = "\n".join(f"    state = await step{i}(record, state);" for i in range(min(block, 8)))
+    calls = "\n".join(f"    state = await step{i}(record, state);" for i in range(block))
     parts.append("exports.handler = async (event) => {\n  let state = {};\n"
                  f"  for (const record of event.Records) {{\n{calls}\n  }}\n  return state;\n}};\n")
     return "".join(parts)

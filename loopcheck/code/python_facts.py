@@ -1041,6 +1041,9 @@ class _Analyser:
         self._walked: set = set()
         self._seen: Dict[int, object] = {}
         self._memo: Dict[Tuple[object, ...], Tuple[object, bool]] = {}
+        # While one test is read (see _test_values): (node id, frame id) -> (frame, value).
+        self._test_memo: Optional[Dict[Tuple[int, int], Tuple[_Frame, object]]] = None
+        self._kind_memo: Dict[Tuple[int, int], Tuple[_Frame, Optional[str]]] = {}  # the same, _test_kind
         self._generators: Dict[int, bool] = {}
 
     # -- driving -----------------------------------------------------------------------------
@@ -1074,6 +1077,23 @@ class _Analyser:
     def _unfollowed(self, frame: _Frame, node: ast.AST, message: str) -> None:
         """Code that was not read: what it writes is unknown, so a missing write proves nothing."""
         self.result.unfollowed(f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}")
+
+    @contextlib.contextmanager
+    def _test_values(self) -> Iterator[None]:
+        """Evaluate each expression of one test once: the guard readers (_guards_from_test,
+        _absent_fields, _test_kind...) ask again and again for the values of the test's
+        subexpressions, which cannot change while no statement runs, so re-evaluating them
+        made an `if` cost quadratically in its test's depth. Statements walked meanwhile (a
+        called function's body) evaluate afresh (_walk_block suspends the memo)."""
+        outer = self._test_memo
+        if outer is None:
+            self._test_memo, self._kind_memo = {}, {}
+        try:
+            yield
+        finally:
+            self._test_memo = outer
+            if outer is None:
+                self._kind_memo = {}
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -1141,15 +1161,19 @@ class _Analyser:
     def _walk_block(self, body: Sequence[ast.stmt], frame: _Frame, guards: Tuple[Guard, ...]) -> bool:
         """Walk statements in order; False once one of them always leaves the block. Guards
         found along the way hold for the statements after them."""
-        for stmt in body:
-            frame.guards = guards
-            self._tick()
-            handler = getattr(self, "_stmt_" + type(stmt).__name__, self._stmt_other)
-            outcome = handler(stmt, frame)
-            if outcome.leaves:
-                return False
-            guards = guards + outcome.guards
-        return True
+        outer_memo, self._test_memo = self._test_memo, None  # statements change values
+        try:
+            for stmt in body:
+                frame.guards = guards
+                self._tick()
+                handler = getattr(self, "_stmt_" + type(stmt).__name__, self._stmt_other)
+                outcome = handler(stmt, frame)
+                if outcome.leaves:
+                    return False
+                guards = guards + outcome.guards
+            return True
+        finally:
+            self._test_memo = outer_memo
 
     def _stmt_other(self, stmt: ast.stmt, frame: _Frame) -> _Outcome:
         """Statements without a meaning here (pass, del, ...): still evaluate what they contain."""
@@ -1196,8 +1220,9 @@ class _Analyser:
     _stmt_Break = _stmt_Continue
 
     def _stmt_Assert(self, stmt: ast.Assert, frame: _Frame) -> _Outcome:
-        self._eval(stmt.test, frame)
-        return _Outcome(guards=self._guards_from_test(stmt.test, frame, True))
+        with self._test_values():
+            self._eval(stmt.test, frame)
+            return _Outcome(guards=self._guards_from_test(stmt.test, frame, True))
 
     def _stmt_Global(self, stmt: ast.Global, frame: _Frame) -> _Outcome:
         frame.declared_global.update(stmt.names)
@@ -1209,10 +1234,11 @@ class _Analyser:
         guards = frame.guards
         if frame.kind == "module" and _is_main_check(stmt.test):
             return _Outcome(leaves=not self._walk_block(stmt.orelse, frame, guards))
-        self._eval(stmt.test, frame)
-        when_true = self._guards_from_test(stmt.test, frame, True)
-        when_false = self._guards_from_test(stmt.test, frame, False)
-        absent = (self._absent_fields(stmt.test, frame, True), self._absent_fields(stmt.test, frame, False))
+        with self._test_values():
+            self._eval(stmt.test, frame)
+            when_true = self._guards_from_test(stmt.test, frame, True)
+            when_false = self._guards_from_test(stmt.test, frame, False)
+            absent = (self._absent_fields(stmt.test, frame, True), self._absent_fields(stmt.test, frame, False))
         before = frame.vars if isinstance(frame.vars, _Vars) else _Vars(frame.vars)
         start = len(before.log)
         frame.vars = _copy_vars(before)
@@ -1522,6 +1548,17 @@ class _Analyser:
 
     def _eval(self, node: ast.expr, frame: _Frame) -> object:
         """The abstract value of an expression; calls in it are followed (and writes recorded)."""
+        memo = self._test_memo
+        if memo is not None:
+            known = memo.get((id(node), id(frame)))
+            if known is not None:
+                return known[1]
+            value = self._eval_afresh(node, frame)
+            memo[(id(node), id(frame))] = (frame, value)  # the frame kept alive: its id stays its own
+            return value
+        return self._eval_afresh(node, frame)
+
+    def _eval_afresh(self, node: ast.expr, frame: _Frame) -> object:
         self._tick()
         handler = getattr(self, "_eval_" + type(node).__name__, None)
         if handler is None:
@@ -2232,7 +2269,7 @@ class _Analyser:
     def _guards_from_test(self, test: ast.expr, frame: _Frame, holds: bool) -> Tuple[Union[Guard, Check], ...]:
         """The guards and bound checks that hold for code that runs only when `test` is `holds`."""
         guards: List[Union[Guard, Check]] = []
-        with self._quietly():
+        with self._quietly(), self._test_values():
             for atom, atom_holds, exact in _conditions(test, holds):
                 guards.extend(self._atom_guards(atom, atom_holds, exact, frame, test, 0))
                 if exact:
@@ -2243,6 +2280,11 @@ class _Analyser:
         """The message fields that code run when `test` is `holds` knows are missing:
         `"k" not in body`, `body.get("k") is None` (and `"k" in body` that fails)."""
         found: List[Tuple[str, ...]] = []
+        with self._test_values():
+            return self._absent_in(test, frame, holds, found)
+
+    def _absent_in(self, test: ast.expr, frame: _Frame, holds: bool,
+                   found: List[Tuple[str, ...]]) -> List[Tuple[str, ...]]:
         for atom, atom_holds, exact in _conditions(test, holds):
             if not exact or not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
                 continue
@@ -2370,6 +2412,14 @@ class _Analyser:
 
     def _test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
         """Which guard kind a test is: what the values it reads are."""
+        if self._test_memo is None:
+            return self._read_test_kind(test, frame)
+        known = self._kind_memo.get((id(test), id(frame)))
+        if known is None:
+            known = self._kind_memo[(id(test), id(frame))] = (frame, self._read_test_kind(test, frame))
+        return known[1]
+
+    def _read_test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
         kinds = set()
         for node in ast.walk(test):
             if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
