@@ -1553,25 +1553,22 @@ class _Analyser:
             known = memo.get((id(node), id(frame)))
             if known is not None:
                 return known[1]
-            value = self._eval_afresh(node, frame)
-            memo[(id(node), id(frame))] = (frame, value)  # the frame kept alive: its id stays its own
-            return value
-        return self._eval_afresh(node, frame)
-
-    def _eval_afresh(self, node: ast.expr, frame: _Frame) -> object:
         self._tick()
         handler = getattr(self, "_eval_" + type(node).__name__, None)
         if handler is None:
             self._eval_children(node, frame)
-            return _Unknown(f"a {type(node).__name__} expression")
-        try:
-            value = handler(node, frame)
-        except RecursionError:
-            return _Unknown("an expression nested too deeply to follow")
-        if isinstance(value, _Func):
-            self._seen.setdefault(id(value.node), value)
-        elif isinstance(value, _Bound):
-            self._seen.setdefault(id(value.func.node), value)
+            value: object = _Unknown(f"a {type(node).__name__} expression")
+        else:
+            try:
+                value = handler(node, frame)
+            except RecursionError:
+                value = _Unknown("an expression nested too deeply to follow")
+            if isinstance(value, _Func):
+                self._seen.setdefault(id(value.node), value)
+            elif isinstance(value, _Bound):
+                self._seen.setdefault(id(value.func.node), value)
+        if memo is not None:
+            memo[(id(node), id(frame))] = (frame, value)  # the frame kept alive: its id stays its own
         return value
 
     def _eval_Constant(self, node: ast.Constant, frame: _Frame) -> object:
