@@ -25,90 +25,26 @@ from typing import List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
+sys.path.insert(0, str(HERE.parent / "tests"))
+import handler_bundles as hb  # noqa: E402  (the handlers are shared with tests/test_code_tree_walks.py)
+
 TARGET_MB = 100
 BASELINE_MB = {"py": 772, "js": 1016}  # main at eecb6ef, issue 16
-
-
-def python_handler(index: int, lines: int) -> str:
-    """A handler module of about `lines` lines: helpers with branches, loops, literals and
-    S3 calls, the kind a long hand-written handler holds; it writes outside its own bucket."""
-    parts = ["import json\nimport os\nimport boto3\n\ns3 = boto3.client('s3')\n"
-             "OUTPUT = os.environ['OUTPUT_BUCKET']\n\n"]
-    count = 0
-    block = 0
-    while count < lines - 12:
-        text = (f"def step_{block}(record, state):\n"
-                f"    key = record['s3']['object']['key']\n"
-                f"    size = record['s3']['object'].get('size', 0)\n"
-                f"    if key.endswith('.{block % 7}') and size > {block % 97}:\n"
-                f"        state['n'] = state.get('n', 0) + {block % 5}\n"
-                f"    elif key.startswith('in/{block}/') or size < {block % 13}:\n"
-                f"        state['m'] = [part.upper() for part in key.split('/') if part]\n"
-                f"    else:\n"
-                f"        state['z'] = {{'block': {block}, 'key': key, 'size': size}}\n"
-                f"    for item in state.get('m', []):\n"
-                f"        if item and len(item) > {block % 11}:\n"
-                f"            state['last'] = f'{{item}}-{block}'\n"
-                f"    if state.get('n', 0) > {block % 23}:\n"
-                f"        s3.put_object(Bucket=OUTPUT, Key=f'out/{block}/' + key, Body=json.dumps(state))\n"
-                f"    return state\n\n\n")
-        parts.append(text)
-        count += text.count("\n")
-        block += 1
-    calls = "\n".join(f"        state = step_{i}(record, state)" for i in range(block))
-    parts.append("def handler(event, context):\n    state = {}\n    for record in event['Records']:\n"
-                 f"{calls}\n    return state\n")
-    return "".join(parts)
-
-
-def js_handler(index: int, lines: int) -> str:
-    """The JavaScript twin of python_handler (AWS SDK v3 commands)."""
-    parts = ['const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");\n'
-             "const s3 = new S3Client({});\nconst OUTPUT = process.env.OUTPUT_BUCKET;\n\n"]
-    count = 0
-    block = 0
-    while count < lines - 12:
-        text = (f"async function step{block}(record, state) {{\n"
-                f"  const key = record.s3.object.key;\n"
-                f"  const size = record.s3.object.size || 0;\n"
-                f"  if (key.endsWith('.{block % 7}') && size > {block % 97}) {{\n"
-                f"    state.n = (state.n || 0) + {block % 5};\n"
-                f"  }} else if (key.startsWith('in/{block}/') || size < {block % 13}) {{\n"
-                f"    state.m = key.split('/').filter((part) => part).map((part) => part.toUpperCase());\n"
-                f"  }} else {{\n"
-                f"    state.z = {{ block: {block}, key, size }};\n"
-                f"  }}\n"
-                f"  for (const item of state.m || []) {{\n"
-                f"    if (item && item.length > {block % 11}) {{ state.last = `${{item}}-{block}`; }}\n"
-                f"  }}\n"
-                f"  if ((state.n || 0) > {block % 23}) {{\n"
-                f"    await s3.send(new PutObjectCommand({{ Bucket: OUTPUT, Key: `out/{block}/` + key, "
-                f"Body: JSON.stringify(state) }}));\n"
-                f"  }}\n"
-                f"  return state;\n"
-                f"}}\n\n")
-        parts.append(text)
-        count += text.count("\n")
-        block += 1
-    calls = "\n".join(f"    state = await step{i}(record, state);" for i in range(block))
-    parts.append("exports.handler = async (event) => {\n  let state = {};\n"
-                 f"  for (const record of event.Records) {{\n{calls}\n  }}\n  return state;\n}};\n")
-    return "".join(parts)
 
 
 def write_case(language: str, functions: int, lines: int, out: Path = OUT) -> Path:
     """Write the template and its handlers; return the template's path. Same arguments, same bytes."""
     folder = out / f"handlers-{language}-{functions}x{lines}"
     runtime, handler_name, file_name, make = (
-        ("python3.12", "app.handler", "app.py", python_handler) if language == "py"
-        else ("nodejs20.x", "index.handler", "index.js", js_handler))
+        ("python3.12", "app.handler", "app.py", hb.py_long_handler) if language == "py"
+        else ("nodejs20.x", "index.handler", "index.js", hb.js_long_handler))
     resources: List[str] = []
     for i in range(functions):
         # every tenth handler writes back to the bucket that triggers it: a loop to report
         output = f"In{i}" if i % 10 == 0 else f"Out{i}"
         source = folder / "src" / f"f{i}"
         source.mkdir(parents=True, exist_ok=True)
-        (source / file_name).write_text(make(i, lines))
+        (source / file_name).write_text(make(lines))
         resources.append(
             f"  In{i}:\n    Type: AWS::S3::Bucket\n"
             f"  Out{i}:\n    Type: AWS::S3::Bucket\n"
