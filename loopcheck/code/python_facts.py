@@ -1041,9 +1041,10 @@ class _Analyser:
         self._walked: set = set()
         self._seen: Dict[int, object] = {}
         self._memo: Dict[Tuple[object, ...], Tuple[object, bool]] = {}
-        # While one test is read (see _test_values): (node id, frame id) -> (frame, value).
-        self._test_memo: Optional[Dict[Tuple[int, int], Tuple[_Frame, object]]] = None
-        self._kind_memo: Dict[Tuple[int, int], Tuple[_Frame, Optional[str]]] = {}  # the same, _test_kind
+        # While one test is read (see _test_values): (node id, frame id) -> (node, frame, value),
+        # and (node id, frame id, "kind") -> (node, frame, _test_kind's answer). The node and
+        # frame are kept so that no other object can take their ids while the memo lives.
+        self._test_memo: Optional[Dict[Tuple[object, ...], Tuple[ast.AST, _Frame, object]]] = None
         self._generators: Dict[int, bool] = {}
 
     # -- driving -----------------------------------------------------------------------------
@@ -1087,13 +1088,11 @@ class _Analyser:
         called function's body) evaluate afresh (_walk_block suspends the memo)."""
         outer = self._test_memo
         if outer is None:
-            self._test_memo, self._kind_memo = {}, {}
+            self._test_memo = {}
         try:
             yield
         finally:
             self._test_memo = outer
-            if outer is None:
-                self._kind_memo = {}
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -1552,7 +1551,7 @@ class _Analyser:
         if memo is not None:
             known = memo.get((id(node), id(frame)))
             if known is not None:
-                return known[1]
+                return known[2]
         self._tick()
         handler = getattr(self, "_eval_" + type(node).__name__, None)
         if handler is None:
@@ -1568,7 +1567,7 @@ class _Analyser:
             elif isinstance(value, _Bound):
                 self._seen.setdefault(id(value.func.node), value)
         if memo is not None:
-            memo[(id(node), id(frame))] = (frame, value)  # the frame kept alive: its id stays its own
+            memo[(id(node), id(frame))] = (node, frame, value)
         return value
 
     def _eval_Constant(self, node: ast.Constant, frame: _Frame) -> object:
@@ -2409,12 +2408,13 @@ class _Analyser:
 
     def _test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
         """Which guard kind a test is: what the values it reads are."""
-        if self._test_memo is None:
+        memo = self._test_memo
+        if memo is None:
             return self._read_test_kind(test, frame)
-        known = self._kind_memo.get((id(test), id(frame)))
+        known = memo.get((id(test), id(frame), "kind"))
         if known is None:
-            known = self._kind_memo[(id(test), id(frame))] = (frame, self._read_test_kind(test, frame))
-        return known[1]
+            known = memo[(id(test), id(frame), "kind")] = (test, frame, self._read_test_kind(test, frame))
+        return known[2]  # type: ignore[return-value]
 
     def _read_test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
         kinds = set()
