@@ -8,6 +8,10 @@ CPU), once per checkout given, and says whether the JSON outputs are byte-identi
     python benchmarks/handler_memory.py                              # this checkout, both languages
     python benchmarks/handler_memory.py --baseline /tmp/base/bin/loopcheck
     python benchmarks/handler_memory.py --functions 20 --lines 500   # a quick look
+    python benchmarks/handler_memory.py --profile --baseline /tmp/base/bin/loopcheck
+
+--profile also prints, per language and per checkout, the top functions by own time of the
+analysis of one such handler (cProfile, in the python next to each loopcheck executable).
 
 Generated files go under benchmarks/out/handlers-<language>/ (git-ignored). The target is a
 peak under 100 MB in both languages; main at eecb6ef peaked at about 770 MB (Python) and
@@ -70,6 +74,39 @@ def measure(loopcheck: str, template: Path) -> Tuple[float, float, bytes]:
     return peak_kb / 1024, user + system, done.stdout
 
 
+_PROFILE = """
+import cProfile, pstats, sys
+sys.path.insert(0, {tests!r})
+import handler_bundles as hb
+if {language!r} == "py":
+    from loopcheck.code.python_facts import analyse_python_source as analyse
+    text, name = hb.py_long_handler({lines}), "app.py"
+else:
+    from loopcheck.code.js_facts import analyse_js_source as analyse
+    text, name = hb.js_long_handler({lines}), "index.js"
+analyse(text, name, "handler")  # warm-up: imports and first-call caches stay out of the profile
+profile = cProfile.Profile()
+profile.enable()
+analyse(text, name, "handler")
+profile.disable()
+stats = pstats.Stats(profile)
+total = sum(row[2] for row in stats.stats.values())
+print(f"  {{stats.total_calls:,}} calls, {{total:.3f}} s profiled")
+rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:{top}]
+for (file, line, function), (_, calls, own, cumulative, _) in rows:
+    where = file.rsplit("/", 1)[-1] + ":" + str(line) if line else "built-in"
+    print(f"  {{100 * own / total:5.1f}}%  {{calls:>8,}}  {{where:28}} {{function}}")
+"""
+
+
+def profile(loopcheck: str, language: str, lines: int, top: int = 12) -> str:
+    """Top functions by own time of one handler's analysis, run by the python next to `loopcheck`."""
+    python = str(Path(loopcheck).parent / "python")
+    script = _PROFILE.format(tests=str(HERE.parent / "tests"), language=language, lines=lines, top=top)
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False, cwd="/")
+    return done.stdout if done.returncode == 0 else f"  profile failed: {done.stderr.strip()[-200:]}"
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--functions", type=int, default=200)
@@ -78,6 +115,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--loopcheck", default=str(Path(sys.executable).parent / "loopcheck"),
                         help="the loopcheck to measure (default: the one next to this python)")
     parser.add_argument("--baseline", help="another loopcheck executable to measure the same way")
+    parser.add_argument("--profile", action="store_true", help="also profile one handler's analysis")
     args = parser.parse_args(argv)
     print(f"{args.functions} functions x {args.lines}-line handlers; target: peak under {TARGET_MB} MB")
     print(f"{'language':9} {'build':9} {'peak MB':>8} {'CPU s':>7}  vs target / issue baseline")
@@ -94,6 +132,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         if len(outputs) == 2:
             print(f"{language:9} JSON output {'byte-identical' if outputs[0] == outputs[1] else 'DIFFERS'}"
                   f" ({len(outputs[0])} bytes)")
+        if args.profile:
+            for label, executable in runs:
+                print(f"{language} {label}: one {args.lines}-line handler, top functions by own time")
+                print(profile(executable, language, args.lines))
 
 
 if __name__ == "__main__":
