@@ -5,7 +5,9 @@ functions and `var` declarations, and hand-written handlers sometimes declare hu
 constants in one function. Each generator returns source text whose handler writes the
 bucket that triggers it (`process.env.BUCKET`, the incoming key): an analysis that finishes
 reports that write; one that gives up must say so. Used by tests/test_code_budget.py and
-benchmarks/handler_budget.py; the same arguments always give the same text.
+benchmarks/handler_budget.py (and the long handlers by
+benchmarks/handler_memory.py and tests/test_code_tree_walks.py); the same arguments always give
+the same text.
 """
 
 from __future__ import annotations
@@ -118,4 +120,72 @@ def py_bundle(target_bytes: int) -> str:
     parts.append("def handler(event, context):\n    key = event['Records'][0]['s3']['object']['key']\n"
                  f"    n = f{i - 1}(1, 2)\n    s3.put_object(Bucket=os.environ['BUCKET'], Key='out/' + key, "
                  "Body=str(n))\n")
+    return "".join(parts)
+
+
+def py_long_handler(lines: int) -> str:
+    """A handler module of about `lines` lines: helpers with branches, loops, literals and
+    S3 calls, the kind a long hand-written handler holds. It writes the bucket named in
+    OUTPUT_BUCKET (not `BUCKET`: the benchmark points it at its trigger for one function in ten)."""
+    parts = ["import json\nimport os\nimport boto3\n\ns3 = boto3.client('s3')\n"
+             "OUTPUT = os.environ['OUTPUT_BUCKET']\n\n"]
+    count = 0
+    block = 0
+    while count < lines - 12:
+        text = (f"def step_{block}(record, state):\n"
+                f"    key = record['s3']['object']['key']\n"
+                f"    size = record['s3']['object'].get('size', 0)\n"
+                f"    if key.endswith('.{block % 7}') and size > {block % 97}:\n"
+                f"        state['n'] = state.get('n', 0) + {block % 5}\n"
+                f"    elif key.startswith('in/{block}/') or size < {block % 13}:\n"
+                f"        state['m'] = [part.upper() for part in key.split('/') if part]\n"
+                f"    else:\n"
+                f"        state['z'] = {{'block': {block}, 'key': key, 'size': size}}\n"
+                f"    for item in state.get('m', []):\n"
+                f"        if item and len(item) > {block % 11}:\n"
+                f"            state['last'] = f'{{item}}-{block}'\n"
+                f"    if state.get('n', 0) > {block % 23}:\n"
+                f"        s3.put_object(Bucket=OUTPUT, Key=f'out/{block}/' + key, Body=json.dumps(state))\n"
+                f"    return state\n\n\n")
+        parts.append(text)
+        count += text.count("\n")
+        block += 1
+    calls = "\n".join(f"        state = step_{i}(record, state)" for i in range(block))
+    parts.append("def handler(event, context):\n    state = {}\n    for record in event['Records']:\n"
+                 f"{calls}\n    return state\n")
+    return "".join(parts)
+
+
+def js_long_handler(lines: int) -> str:
+    """The JavaScript twin of py_long_handler (AWS SDK v3 commands)."""
+    parts = ['const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");\n'
+             "const s3 = new S3Client({});\nconst OUTPUT = process.env.OUTPUT_BUCKET;\n\n"]
+    count = 0
+    block = 0
+    while count < lines - 12:
+        text = (f"async function step{block}(record, state) {{\n"
+                f"  const key = record.s3.object.key;\n"
+                f"  const size = record.s3.object.size || 0;\n"
+                f"  if (key.endsWith('.{block % 7}') && size > {block % 97}) {{\n"
+                f"    state.n = (state.n || 0) + {block % 5};\n"
+                f"  }} else if (key.startsWith('in/{block}/') || size < {block % 13}) {{\n"
+                f"    state.m = key.split('/').filter((part) => part).map((part) => part.toUpperCase());\n"
+                f"  }} else {{\n"
+                f"    state.z = {{ block: {block}, key, size }};\n"
+                f"  }}\n"
+                f"  for (const item of state.m || []) {{\n"
+                f"    if (item && item.length > {block % 11}) {{ state.last = `${{item}}-{block}`; }}\n"
+                f"  }}\n"
+                f"  if ((state.n || 0) > {block % 23}) {{\n"
+                f"    await s3.send(new PutObjectCommand({{ Bucket: OUTPUT, Key: `out/{block}/` + key, "
+                f"Body: JSON.stringify(state) }}));\n"
+                f"  }}\n"
+                f"  return state;\n"
+                f"}}\n\n")
+        parts.append(text)
+        count += text.count("\n")
+        block += 1
+    calls = "\n".join(f"    state = await step{i}(record, state);" for i in range(block))
+    parts.append("exports.handler = async (event) => {\n  let state = {};\n"
+                 f"  for (const record of event.Records) {{\n{calls}\n  }}\n  return state;\n}};\n")
     return "".join(parts)

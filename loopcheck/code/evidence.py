@@ -30,6 +30,7 @@ from loopcheck.code.facts import (
 )
 from loopcheck.code.locate import CodeSource, locate_code, problem_reason
 from loopcheck.knowledge.sdk_catalog import iam_actions
+from loopcheck.load.gcpause import collect_young
 from loopcheck.model.resources import Function, Model, Trigger
 from loopcheck.resolve.globs import STAR, Tokens, covers, intersects
 from loopcheck.resolve.values import concat, literal
@@ -151,6 +152,7 @@ def function_code(model: Model, function: Function,
         except Exception as exc:  # noqa: BLE001 - an analyser bug must not stop the scan
             facts = CodeFacts(language=source.language or "", analysed=False,
                               problems=[f"internal error analysing code ({type(exc).__name__}: {exc})"])
+        collect_young()  # this handler's syntax trees and scopes are garbage now
         if analysed is not None:
             analysed[key] = facts
     code = FunctionCode(source, facts)

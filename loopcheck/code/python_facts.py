@@ -1053,6 +1053,10 @@ class _Analyser:
         self._walked: set = set()
         self._seen: Dict[int, object] = {}
         self._memo: Dict[Tuple[object, ...], Tuple[object, bool]] = {}
+        # While one test is read (see _test_values): (node id, frame id) -> (node, frame, value),
+        # and (node id, frame id, "kind") -> (node, frame, _test_kind's answer). The node and
+        # frame are kept so that no other object can take their ids while the memo lives.
+        self._test_memo: Optional[Dict[Tuple[object, ...], Tuple[ast.AST, _Frame, object]]] = None
         self._generators: Dict[int, bool] = {}
 
     # -- driving -----------------------------------------------------------------------------
@@ -1086,6 +1090,21 @@ class _Analyser:
     def _unfollowed(self, frame: _Frame, node: ast.AST, message: str) -> None:
         """Code that was not read: what it writes is unknown, so a missing write proves nothing."""
         self.result.unfollowed(f"{frame.module.display}:{getattr(node, 'lineno', 0)}: {message}")
+
+    @contextlib.contextmanager
+    def _test_values(self) -> Iterator[None]:
+        """Evaluate each expression of one test once: the guard readers (_guards_from_test,
+        _absent_fields, _test_kind...) ask again and again for the values of the test's
+        subexpressions, which cannot change while no statement runs, so re-evaluating them
+        made an `if` cost quadratically in its test's depth. Statements walked meanwhile (a
+        called function's body) evaluate afresh (_walk_block suspends the memo)."""
+        outer = self._test_memo
+        if outer is None:
+            self._test_memo = {}
+        try:
+            yield
+        finally:
+            self._test_memo = outer
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -1153,15 +1172,19 @@ class _Analyser:
     def _walk_block(self, body: Sequence[ast.stmt], frame: _Frame, guards: Tuple[Guard, ...]) -> bool:
         """Walk statements in order; False once one of them always leaves the block. Guards
         found along the way hold for the statements after them."""
-        for stmt in body:
-            frame.guards = guards
-            self._tick()
-            handler = getattr(self, "_stmt_" + type(stmt).__name__, self._stmt_other)
-            outcome = handler(stmt, frame)
-            if outcome.leaves:
-                return False
-            guards = guards + outcome.guards
-        return True
+        outer_memo, self._test_memo = self._test_memo, None  # statements change values
+        try:
+            for stmt in body:
+                frame.guards = guards
+                self._tick()
+                handler = getattr(self, "_stmt_" + type(stmt).__name__, self._stmt_other)
+                outcome = handler(stmt, frame)
+                if outcome.leaves:
+                    return False
+                guards = guards + outcome.guards
+            return True
+        finally:
+            self._test_memo = outer_memo
 
     def _stmt_other(self, stmt: ast.stmt, frame: _Frame) -> _Outcome:
         """Statements without a meaning here (pass, del, ...): still evaluate what they contain."""
@@ -1208,8 +1231,9 @@ class _Analyser:
     _stmt_Break = _stmt_Continue
 
     def _stmt_Assert(self, stmt: ast.Assert, frame: _Frame) -> _Outcome:
-        self._eval(stmt.test, frame)
-        return _Outcome(guards=self._guards_from_test(stmt.test, frame, True))
+        with self._test_values():
+            self._eval(stmt.test, frame)
+            return _Outcome(guards=self._guards_from_test(stmt.test, frame, True))
 
     def _stmt_Global(self, stmt: ast.Global, frame: _Frame) -> _Outcome:
         frame.declared_global.update(stmt.names)
@@ -1221,10 +1245,11 @@ class _Analyser:
         guards = frame.guards
         if frame.kind == "module" and _is_main_check(stmt.test):
             return _Outcome(leaves=not self._walk_block(stmt.orelse, frame, guards))
-        self._eval(stmt.test, frame)
-        when_true = self._guards_from_test(stmt.test, frame, True)
-        when_false = self._guards_from_test(stmt.test, frame, False)
-        absent = (self._absent_fields(stmt.test, frame, True), self._absent_fields(stmt.test, frame, False))
+        with self._test_values():
+            self._eval(stmt.test, frame)
+            when_true = self._guards_from_test(stmt.test, frame, True)
+            when_false = self._guards_from_test(stmt.test, frame, False)
+            absent = (self._absent_fields(stmt.test, frame, True), self._absent_fields(stmt.test, frame, False))
         before = frame.vars if isinstance(frame.vars, _Vars) else _Vars(frame.vars)
         start = len(before.log)
         frame.vars = _copy_vars(before)
@@ -1534,19 +1559,27 @@ class _Analyser:
 
     def _eval(self, node: ast.expr, frame: _Frame) -> object:
         """The abstract value of an expression; calls in it are followed (and writes recorded)."""
+        memo = self._test_memo
+        if memo is not None:
+            known = memo.get((id(node), id(frame)))
+            if known is not None:
+                return known[2]
         self._tick()
         handler = getattr(self, "_eval_" + type(node).__name__, None)
         if handler is None:
             self._eval_children(node, frame)
-            return _Unknown(f"a {type(node).__name__} expression")
-        try:
-            value = handler(node, frame)
-        except RecursionError:
-            return _Unknown("an expression nested too deeply to follow")
-        if isinstance(value, _Func):
-            self._seen.setdefault(id(value.node), value)
-        elif isinstance(value, _Bound):
-            self._seen.setdefault(id(value.func.node), value)
+            value: object = _Unknown(f"a {type(node).__name__} expression")
+        else:
+            try:
+                value = handler(node, frame)
+            except RecursionError:
+                value = _Unknown("an expression nested too deeply to follow")
+            if isinstance(value, _Func):
+                self._seen.setdefault(id(value.node), value)
+            elif isinstance(value, _Bound):
+                self._seen.setdefault(id(value.func.node), value)
+        if memo is not None:
+            memo[(id(node), id(frame))] = (node, frame, value)
         return value
 
     def _eval_Constant(self, node: ast.Constant, frame: _Frame) -> object:
@@ -2244,7 +2277,7 @@ class _Analyser:
     def _guards_from_test(self, test: ast.expr, frame: _Frame, holds: bool) -> Tuple[Union[Guard, Check], ...]:
         """The guards and bound checks that hold for code that runs only when `test` is `holds`."""
         guards: List[Union[Guard, Check]] = []
-        with self._quietly():
+        with self._quietly(), self._test_values():
             for atom, atom_holds, exact in _conditions(test, holds):
                 guards.extend(self._atom_guards(atom, atom_holds, exact, frame, test, 0))
                 if exact:
@@ -2255,6 +2288,11 @@ class _Analyser:
         """The message fields that code run when `test` is `holds` knows are missing:
         `"k" not in body`, `body.get("k") is None` (and `"k" in body` that fails)."""
         found: List[Tuple[str, ...]] = []
+        with self._test_values():
+            return self._absent_in(test, frame, holds, found)
+
+    def _absent_in(self, test: ast.expr, frame: _Frame, holds: bool,
+                   found: List[Tuple[str, ...]]) -> List[Tuple[str, ...]]:
         for atom, atom_holds, exact in _conditions(test, holds):
             if not exact or not isinstance(atom, ast.Compare) or len(atom.ops) != 1:
                 continue
@@ -2382,6 +2420,15 @@ class _Analyser:
 
     def _test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
         """Which guard kind a test is: what the values it reads are."""
+        memo = self._test_memo
+        if memo is None:
+            return self._read_test_kind(test, frame)
+        known = memo.get((id(test), id(frame), "kind"))
+        if known is None:
+            known = memo[(id(test), id(frame), "kind")] = (test, frame, self._read_test_kind(test, frame))
+        return known[2]  # type: ignore[return-value]
+
+    def _read_test_kind(self, test: ast.expr, frame: _Frame) -> Optional[str]:
         kinds = set()
         for node in ast.walk(test):
             if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
