@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
-from loopcheck.load.gcpause import gc_paused
+from loopcheck.load.gcpause import freeze_loaded, gc_paused
 from loopcheck.load.nodes import MDict, MList, marks, pack, unpack
 from loopcheck.load.yaml_values import MAX_DUPLICATES, Builder, Duplicate, NestingTooDeep, TemplateLoader
 
@@ -294,6 +294,7 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
     try:
         with gc_paused():
             data = builder.build()
+            freeze_loaded()  # until the analysis ends: no collection walks the decoded tree
     except yaml.YAMLError as exc:
         if _looks_like_json(path, text):
             try:

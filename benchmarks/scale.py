@@ -1,0 +1,137 @@
+"""Does loopcheck's cost per resource stay flat as templates grow? (issue 16, item 5)
+
+    python benchmarks/scale.py                                  # this interpreter's loopcheck
+    python benchmarks/scale.py --baseline /tmp/base/bin/loopcheck --runs 3
+
+Runs `loopcheck scan --format json FILE` as a child process on generated templates of 100 to
+20,000 resources and reads each child's own CPU time (user + system) and peak RSS from
+os.wait4: CPU time, unlike wall time, hardly moves when other work shares the machine. Prints
+the marginal CPU cost per resource from 100 to 5,000 and from 5,000 to 20,000 resources,
+their ratio against the 1.3 target, and the peak memory at 20,000 against 300 MB. With
+`--baseline` (the `loopcheck` script of another install, e.g. main in its own virtual
+environment) both run in the same session, interleaved run by run, and their JSON outputs
+are compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from generate import DEFAULT_OUT, DEFAULT_SEED, write_templates
+
+SIZES = (100, 1000, 5000, 10000, 20000)
+SMALL, MIDDLE, LARGE = 100, 5000, 20000  # the two spans whose marginal costs are compared
+RATIO_TARGET = 1.3
+MEMORY_TARGET_MB = 300
+MAX_FILE_BYTES = 50_000_000  # the 20,000-resource template is about 9 MB, over the 5 MB default
+
+
+@dataclass
+class Measured:
+    """The runs of one loopcheck install on one size."""
+
+    cpu: List[float] = field(default_factory=list)  # user + system seconds, per run
+    rss_mb: List[float] = field(default_factory=list)  # peak resident MB, per run
+    output: bytes = b""  # the JSON report of the last run
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def rss_max(self) -> float:
+        return max(self.rss_mb)
+
+
+def run_once(loopcheck: str, path: Path, into: Measured) -> None:
+    """One child process; its own CPU time and peak RSS come from wait4, not from this process."""
+    cmd = [loopcheck, "scan", "--format", "json", "--max-file-size", str(MAX_FILE_BYTES), str(path)]
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=output, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)  # before Popen reaps it, to keep the rusage
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 1):  # 1: findings
+            errors.seek(0)
+            why = errors.read().decode(errors="replace")[-500:]
+            sys.exit(f"{' '.join(cmd)} exited {child.returncode}: {why}")
+        output.seek(0)
+        into.output = output.read()
+    into.cpu.append(usage.ru_utime + usage.ru_stime)
+    into.rss_mb.append(usage.ru_maxrss / 1024)
+
+
+def marginal_ms(by_size: Dict[int, Measured], low: int, high: int) -> float:
+    """Extra CPU milliseconds per extra resource between two sizes (start-up cancels out)."""
+    return (by_size[high].cpu_median - by_size[low].cpu_median) * 1000 / (high - low)
+
+
+def report(name: str, by_size: Dict[int, Measured]) -> List[str]:
+    lines = [f"{name}:"]
+    for size, measured in sorted(by_size.items()):
+        runs = " ".join(f"{c:.2f}" for c in measured.cpu)
+        lines.append(f"  {size:>6} resources  cpu median {measured.cpu_median:6.2f} s (runs {runs})"
+                     f"  peak RSS {measured.rss_max:6.1f} MB")
+    if all(s in by_size for s in (SMALL, MIDDLE, LARGE)):
+        early, late = marginal_ms(by_size, SMALL, MIDDLE), marginal_ms(by_size, MIDDLE, LARGE)
+        ratio = late / early
+        memory = by_size[LARGE].rss_max
+        lines += [
+            f"  marginal cpu per resource {SMALL}->{MIDDLE}: {early:.3f} ms, {MIDDLE}->{LARGE}: {late:.3f} ms",
+            f"  ratio {ratio:.2f} (target <= {RATIO_TARGET}: {'ok' if ratio <= RATIO_TARGET else 'MISSED'})",
+            f"  peak memory at {LARGE}: {memory:.0f} MB "
+            f"(target < {MEMORY_TARGET_MB} MB: {'ok' if memory < MEMORY_TARGET_MB else 'MISSED'})",
+        ]
+    return lines
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="runs per size and install (median)")
+    parser.add_argument("--loopcheck", default=str(Path(sys.executable).parent / "loopcheck"),
+                        help="the loopcheck script measured (default: next to this interpreter)")
+    parser.add_argument("--baseline", help="another install's loopcheck script, measured alongside")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    paths = write_templates(sizes, args.out, args.seed)
+    installs = {"current": args.loopcheck}
+    if args.baseline:
+        installs = {"baseline": args.baseline, **installs}
+    print(f"load average at start: {load_average()}")
+    results: Dict[str, Dict[int, Measured]] = {name: {} for name in installs}
+    for size in sizes:
+        for _ in range(args.runs):  # interleaved, so both installs see the same load
+            for name, script in installs.items():
+                run_once(script, paths[size], results[name].setdefault(size, Measured()))
+        print(f"  {size} done", file=sys.stderr)
+    for name in installs:
+        print("\n".join(report(name, results[name])))
+    print(f"load average at end: {load_average()}")
+    if args.baseline:
+        differing = [s for s in sizes if results["baseline"][s].output != results["current"][s].output]
+        print("JSON output identical to the baseline at every size" if not differing
+              else f"JSON output DIFFERS from the baseline at sizes {differing}")
+        return 1 if differing else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
