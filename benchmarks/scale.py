@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from generate import DEFAULT_OUT, DEFAULT_SEED, write_templates
+from generate import DEFAULT_OUT, DEFAULT_SEED
+
+HERE = Path(__file__).resolve().parent
 
 SIZES = (100, 1000, 5000, 10000, 20000)
 SMALL, MIDDLE, LARGE = 100, 5000, 20000  # the two spans whose marginal costs are compared
@@ -111,7 +113,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    paths = write_templates(sizes, args.out, args.seed)
+    # In a child: a forked child's peak RSS starts at its parent's, and building the
+    # 20,000-resource template in this process would take this process past 200 MB.
+    subprocess.run([sys.executable, str(HERE / "generate.py"), "--sizes", ",".join(map(str, sizes)),
+                    "--seed", str(args.seed), "--out", str(args.out)], check=True, stdout=subprocess.DEVNULL)
+    paths = {size: args.out / f"template-{size}.yaml" for size in sizes}
     installs = {"current": args.loopcheck}
     if args.baseline:
         installs = {"baseline": args.baseline, **installs}
