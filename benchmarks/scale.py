@@ -10,7 +10,8 @@ the marginal CPU cost per resource from 100 to 5,000 and from 5,000 to 20,000 re
 their ratio against the 1.3 target, and the peak memory at 20,000 against 300 MB. With
 `--baseline` (the `loopcheck` script of another install, e.g. main in its own virtual
 environment) both run in the same session, interleaved run by run, and their JSON outputs
-are compared byte for byte.
+are compared byte for byte. `--profile` then profiles 5,000 and 20,000 in this process and
+lists the functions whose call count or own time grows faster than the template.
 """
 
 from __future__ import annotations
@@ -94,6 +95,42 @@ def report(name: str, by_size: Dict[int, Measured]) -> List[str]:
     return lines
 
 
+def profile_growth(paths: Dict[int, Path], low: int, high: int, top: int = 15) -> List[str]:
+    """cProfile of one load + analysis at two sizes, in this process (this interpreter's
+    loopcheck): the functions whose call count or own time grows most faster than the
+    template does. A function called more than proportionally more is a quadratic spot."""
+    import cProfile
+    import pstats
+
+    from loopcheck.load.loader import load_file
+    from loopcheck.pipeline.analysis import analyse_template
+
+    stats = {}
+    for size in (low, high):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        loaded = load_file(str(paths[size]), MAX_FILE_BYTES)
+        analyse_template(str(paths[size]), loaded.data)
+        profiler.disable()
+        stats[size] = pstats.Stats(profiler).stats
+    grow = high / low
+    own = {size: sum(row[2] for row in rows.values()) for size, rows in stats.items()}
+    lines = [f"profile {low} -> {high} resources (x{grow:g}): total own time {own[low]:.2f} -> "
+             f"{own[high]:.2f} s (x{own[high] / own[low]:.2f})"]
+    rows = []
+    for key, row in stats[high].items():
+        before = stats[low].get(key, (0, 0, 0.0))
+        rows.append((row[2] - grow * before[2], before[1], row[1], before[2], row[2], key))
+    faster = [r for r in rows if r[2] > grow * 1.1 * max(r[1], 1) and r[2] > 100]
+    lines.append(f"  functions called more than x{grow * 1.1:g} as often: "
+                 + (", ".join(f"{r[5][2]} ({r[1]} -> {r[2]})" for r in faster) or "none"))
+    lines.append(f"  own time beyond x{grow:g} (s), calls, function:")
+    for extra, calls_low, calls_high, own_low, own_high, (file, line, name) in sorted(rows, reverse=True)[:top]:
+        lines.append(f"  {extra:7.3f}  {own_low:6.3f} -> {own_high:6.3f} s  {calls_low} -> {calls_high}  "
+                     f"{Path(file).name}:{line} {name}")
+    return lines
+
+
 def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -105,6 +142,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--loopcheck", default=str(Path(sys.executable).parent / "loopcheck"),
                         help="the loopcheck script measured (default: next to this interpreter)")
     parser.add_argument("--baseline", help="another install's loopcheck script, measured alongside")
+    parser.add_argument("--profile", action="store_true",
+                        help=f"also profile load + analysis at {MIDDLE} and {LARGE} in this process and print "
+                             "the functions that grow faster than the template")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     return parser.parse_args(argv)
@@ -131,6 +171,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name in installs:
         print("\n".join(report(name, results[name])))
     print(f"load average at end: {load_average()}")
+    if args.profile and MIDDLE in paths and LARGE in paths:
+        print("\n".join(profile_growth(paths, MIDDLE, LARGE)))
     if args.baseline:
         differing = [s for s in sizes if results["baseline"][s].output != results["current"][s].output]
         print("JSON output identical to the baseline at every size" if not differing
