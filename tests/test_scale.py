@@ -55,3 +55,15 @@ def test_a_template_leaves_nothing_frozen(tmp_path):
     assert gc.get_freeze_count() > frozen_before  # the decoded tree is out of young collections
     analyse(str(path), loaded.data)
     assert gc.get_freeze_count() == 0  # and back with the collector once analysed
+
+
+def test_a_host_s_own_freeze_is_left_alone(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")
+    gc.freeze()  # as a pre-forking host would
+    try:
+        frozen = gc.get_freeze_count()
+        analyse(str(path), load_file(str(path)).data)
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
