@@ -166,11 +166,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         installs = {"baseline": args.baseline, **installs}
     print(f"load average at start: {load_average()}")
     results: Dict[str, Dict[int, Measured]] = {name: {} for name in installs}
-    for size in sizes:
-        for _ in range(args.runs):  # interleaved, so both installs see the same load
+    # Round by round, every size and install once per round: a change in the machine's load
+    # then moves every size alike rather than the larger ones measured later.
+    for round_number in range(1, args.runs + 1):
+        for size in sizes:
             for name, script in installs.items():
                 run_once(script, paths[size], results[name].setdefault(size, Measured()))
-        print(f"  {size} done", file=sys.stderr)
+        print(f"  round {round_number} of {args.runs} done", file=sys.stderr)
     for name in installs:
         print("\n".join(report(name, results[name])))
     print(f"load average at end: {load_average()}")
