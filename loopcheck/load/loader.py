@@ -337,10 +337,6 @@ def _encoding(raw: bytes) -> Tuple[str, int]:
     return "utf-8", 0
 
 
-# How to read a larger template (a 20,000-resource one is about 9 MB), said with the refusal.
-RAISE_LIMIT = " (--max-file-size BYTES, or max-file-size in the configuration, raises it)"
-
-
 def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
     """Read and decode one file. Never raises for bad input: returns LoadError or Skipped."""
     shown = str(path)
@@ -349,12 +345,11 @@ def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Loa
         if not stat.S_ISREG(info.st_mode):
             return LoadError(shown, "not a regular file (a device, pipe or socket): not read")
         if info.st_size > max_bytes:
-            return LoadError(shown, f"file is {info.st_size} bytes, over the {max_bytes}-byte limit"
-                                    + RAISE_LIMIT)
+            return LoadError(shown, f"file is {info.st_size} bytes, over the {max_bytes}-byte limit")
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)  # a file that grows while read stays bounded
         if len(raw) > max_bytes:
-            return LoadError(shown, f"file is over the {max_bytes}-byte limit{RAISE_LIMIT}")
+            return LoadError(shown, f"file is over the {max_bytes}-byte limit")
     except OSError as exc:
         return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
     return load_bytes(shown, raw)
