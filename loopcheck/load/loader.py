@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import yaml
 
 from loopcheck.load import sniff
-from loopcheck.load.gcpause import gc_paused
+from loopcheck.load.gcpause import freeze_loaded, gc_paused
 from loopcheck.load.nodes import MDict, MList, marks, pack, unpack
 from loopcheck.load.yaml_values import MAX_DUPLICATES, Builder, Duplicate, NestingTooDeep, TemplateLoader
 
@@ -324,6 +324,7 @@ def _parse(path: str, text: str, looks_like_template: bool) -> LoadResult:
     try:
         with gc_paused():
             data = builder.build()
+            freeze_loaded()  # until the analysis ends: no collection walks the decoded tree
     except yaml.YAMLError as exc:
         return _yaml_failure(path, text, exc, looks_like_template)
     except (RecursionError, NestingTooDeep):

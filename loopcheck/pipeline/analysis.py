@@ -15,7 +15,7 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional
 from loopcheck.code.evidence import FunctionCode, code_notes, function_code
 from loopcheck.graph.event_graph import EventGraph, build_graph, writers
 from loopcheck.judge.loops import Loop, find_loops
-from loopcheck.load.gcpause import gc_paused
+from loopcheck.load.gcpause import gc_paused, thaw_loaded
 from loopcheck.load.nodes import locate
 from loopcheck.model.resources import Model, build_model
 from loopcheck.rulebase import suppressions
@@ -56,7 +56,10 @@ def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] 
     """Every rule on one decoded template, then its Metadata suppressions, then configured
     severities (a finding keeps its rule id and reports the configured severity)."""
     with gc_paused():
-        return _analyse(file, data, options)
+        try:
+            return _analyse(file, data, options)
+        finally:
+            thaw_loaded()  # the loader froze the decoded tree (loopcheck.load.gcpause)
 
 
 def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]) -> Analysis:
