@@ -57,6 +57,15 @@ def test_a_template_leaves_nothing_frozen(tmp_path):
     assert gc.get_freeze_count() == 0  # and back with the collector once analysed
 
 
+def test_a_file_that_is_no_template_leaves_nothing_frozen(tmp_path):
+    """Read in full (it names Resources, but not at the top), it is skipped: no analysis
+    follows to thaw it, so the loader does."""
+    path = tmp_path / "values.yaml"
+    path.write_text("chart:\n  Resources:\n    cpu: 1\n")
+    assert not isinstance(load_file(str(path)), Template)
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_host_s_own_freeze_is_left_alone(tmp_path):
     path = tmp_path / "template.yaml"
     path.write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")

@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import yaml
 
 from loopcheck.load import sniff
-from loopcheck.load.gcpause import freeze_loaded, gc_paused
+from loopcheck.load.gcpause import freeze_loaded, gc_paused, thaw_loaded
 from loopcheck.load.nodes import MDict, MList, marks, pack, unpack
 from loopcheck.load.yaml_values import MAX_DUPLICATES, Builder, Duplicate, NestingTooDeep, TemplateLoader
 
@@ -332,7 +332,10 @@ def _parse(path: str, text: str, looks_like_template: bool) -> LoadResult:
     finally:
         loader.dispose()
     found = builder.duplicates
-    return _with_text(_classify(path, data, builder.unknown_tags, found.found, found.cut), text)
+    result = _classify(path, data, builder.unknown_tags, found.found, found.cut)
+    if not isinstance(result, Template):
+        thaw_loaded()  # no analysis follows to give the decoded tree back to the collector
+    return _with_text(result, text)
 
 
 def _yaml_failure(path: str, text: str, exc: yaml.YAMLError, looks_like_template: bool) -> LoadResult:
