@@ -12,3 +12,13 @@ def cli_runner() -> CliRunner:
         return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
     except TypeError:
         return CliRunner()
+
+
+def run_cli(*args):
+    """(exit status, stdout, stderr) of the loopcheck command with these arguments; an
+    exception other than the command's own exit fails the test with the output."""
+    from loopcheck.app.cli import main
+
+    result = cli_runner().invoke(main, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout, result.stderr

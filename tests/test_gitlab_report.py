@@ -7,10 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from clirunner import cli_runner
+from clirunner import run_cli
 from gitlab_schema import validate
 
-from loopcheck.app.cli import main
 from loopcheck.pipeline.result import ScanResult
 from loopcheck.report import gitlab
 from loopcheck.rulebase.finding import Finding, Level
@@ -27,10 +26,7 @@ def _no_srcroot_override(monkeypatch):
     monkeypatch.delenv("LOOPCHECK_SRCROOT", raising=False)
 
 
-def run(*args):
-    result = cli_runner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
 def report(*args):

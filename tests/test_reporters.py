@@ -15,10 +15,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from clirunner import cli_runner
+from clirunner import run_cli
 
 from loopcheck import __version__
-from loopcheck.app.cli import main
 from loopcheck.app.scan import scan
 from loopcheck.pipeline.result import ErrorEntry, ScanResult
 from loopcheck.report import FORMATS, github, junit, text
@@ -41,10 +40,7 @@ def _no_srcroot_override(monkeypatch):
     monkeypatch.delenv("LOOPCHECK_SRCROOT", raising=False)
 
 
-def run(*args):
-    result = cli_runner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
 def sarif(*paths):
