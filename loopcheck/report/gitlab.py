@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from loopcheck.pipeline.result import ScanResult
-from loopcheck.report.sarif import fingerprint, source_root
+from loopcheck.report.sarif import fingerprint, relative_path, source_root
 
 SEVERITIES = {"error": "critical", "warning": "major", "info": "info"}
 UNREADABLE_CHECK = "loopcheck/unreadable"
@@ -51,14 +51,7 @@ def render(result: ScanResult) -> str:
 
 def report_path(path: str, root: str) -> str:
     """`path` relative to `root` with forward slashes, or absolute when it lies outside."""
-    absolute = os.path.abspath(path)
-    try:
-        relative = os.path.relpath(absolute, root)
-    except ValueError:  # another drive on Windows
-        return Path(absolute).as_posix()
-    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return Path(absolute).as_posix()
-    return Path(relative).as_posix()
+    return relative_path(path, root) or Path(os.path.abspath(path)).as_posix()
 
 
 def _issue(description: str, check: str, key: str, severity: str, path: str,

@@ -76,17 +76,26 @@ def source_root(named: Optional[str] = None) -> str:
     return os.path.abspath(named or os.environ.get(SRCROOT_ENV) or os.curdir)
 
 
-def artifact_location(path: str, base: str) -> Dict[str, Any]:
-    """{"uri", "uriBaseId"} with a forward-slash URI relative to `base`, or an absolute file
-    URI for a path outside it."""
+def relative_path(path: str, base: str) -> Optional[str]:
+    """`path` relative to `base` with forward slashes, or None when it lies outside `base` (or
+    on another drive): the one rule SARIF URIs and GitLab paths share."""
     absolute = os.path.abspath(path)
     try:
         relative = os.path.relpath(absolute, base)
-    except ValueError:
-        relative = os.pardir
+    except ValueError:  # another drive on Windows
+        return None
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
-        return {"uri": Path(absolute).as_uri()}
-    return {"uri": Path(relative).as_posix(), "uriBaseId": SRCROOT}
+        return None
+    return Path(relative).as_posix()
+
+
+def artifact_location(path: str, base: str) -> Dict[str, Any]:
+    """{"uri", "uriBaseId"} with a forward-slash URI relative to `base`, or an absolute file
+    URI for a path outside it."""
+    relative = relative_path(path, base)
+    if relative is None:
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    return {"uri": relative, "uriBaseId": SRCROOT}
 
 
 def _physical(path: str, base: str, line: Optional[int], column: Optional[int] = None) -> Dict[str, Any]:
