@@ -31,8 +31,7 @@ def split_codes(values: Iterable[str]) -> List[str]:
 
 def first_unknown(codes: Sequence[str], rule_ids: Sequence[str]) -> Optional[str]:
     """The first code that is neither ALL nor the prefix of a rule id; None when all are known."""
-    return next((code for code in codes if code != ALL and not any(rule.startswith(code) for rule in rule_ids)),
-                None)
+    return next((code for code in codes if not any(_matches(code, rule) for rule in rule_ids)), None)
 
 
 def _matches(code: str, rule: str) -> bool:
