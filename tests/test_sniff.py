@@ -141,6 +141,12 @@ def test_yaml_the_builder_must_judge_is_built(text):
     ("data.json", '{"Type": "AWS::S3::Bucket",}'),  # invalid JSON that looks like a template
     ("data.yaml", '{"a": 1,, }'),  # JSON-looking YAML that neither reader accepts
     ("deep.json", "[" * 150 + "]" * 150),  # deep: the later readers decide
+    # Valid JSON that YAML rejects (a tab before the brace, an escaped surrogate pair) goes to
+    # the position-keeping JSON reader, which stops sooner than json.loads: still not a template.
+    ("deep-tab.json", "\t{\"a\": " + "[" * 400 + "]" * 400 + "}"),
+    ("deep-tab.template", "\t{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"a\": "
+     + "[" * 400 + "]" * 400 + "}"),
+    ("deep-surrogate.json", '{"s": "\\ud83d\\ude00", "a": ' + '{"b": ' * 400 + "1" + "}" * 400 + "}"),
     ("deep.yaml", "[" * 150 + "]" * 150),
     ("two.yaml", "a: 1\n---\nb: 2\n"),
 ])
@@ -148,6 +154,17 @@ def test_skips_and_errors_keep_the_full_reads_reason(name, text):
     quick, full = load_bytes(name, text.encode()), _full_read(name, text.encode())
     assert _outcome(quick) == _outcome(full)
     assert isinstance(quick, (Skipped, LoadError))
+
+
+@pytest.mark.parametrize("name", ["deep.json", "deep.template"])
+def test_deep_json_yaml_rejects_without_resources_is_not_a_template_in_the_full_read_too(name):
+    text = '\t{"AWSTemplateFormatVersion": "2010-09-09", "a": ' + "[" * 400 + "]" * 400 + "}"
+    assert _outcome(_full_read(name, text.encode())) == ("skipped", NOT_A_TEMPLATE, False)
+
+
+def test_deep_json_yaml_rejects_is_still_a_template_error_when_it_has_resources():
+    text = '\t{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Metadata": ' + "[" * 400 + "]" * 400 + "}}}"
+    assert _outcome(load_bytes("t.json", text.encode())) == ("error", "nesting too deep to read", None, None)
 
 
 KEY_SPELLINGS = ["Resources", '"Resources"', "'Resources'", "!!str Resources", '"\\x52esources"',

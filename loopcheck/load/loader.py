@@ -279,6 +279,20 @@ def _too_deep(path: str, looks_like_template: bool) -> LoadResult:
     return LoadError(path, "nesting too deep to read")
 
 
+def _too_deep_json(path: str, text: str, looks_like_template: bool) -> LoadResult:
+    """JSON nested deeper than the position-keeping reader follows. `json.loads` follows
+    deeper (to the interpreter's recursion limit) and still tells whether it has a top-level
+    Resources key: without one it is not a template (the sniff of a `.json` file says the same,
+    from the same `json.loads`)."""
+    try:
+        value = json.loads(text)
+    except (RecursionError, json.JSONDecodeError):
+        return _too_deep(path, looks_like_template)
+    if isinstance(value, dict) and "Resources" in value:
+        return _too_deep(path, looks_like_template)
+    return Skipped(path, NOT_A_TEMPLATE)
+
+
 def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
     """Decode already-read text; `looks_like_template` decides error versus skip on failure.
 
@@ -344,7 +358,7 @@ def _yaml_failure(path: str, text: str, exc: yaml.YAMLError, looks_like_template
         try:
             data, duplicates, cut = _parse_json(text)
         except RecursionError:
-            return _too_deep(path, looks_like_template)
+            return _too_deep_json(path, text, looks_like_template)
         except json.JSONDecodeError as json_exc:
             if not looks_like_template:
                 return Skipped(path, "not valid YAML or JSON, and not a template")

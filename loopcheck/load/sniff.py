@@ -10,8 +10,9 @@ or "maybe". Three checks, each sound on its own:
   a backslash) spells it. Quoting, tags, anchors, `? ` keys, flow style, indentation, CRLF
   or a byte order mark never hide the word itself.
 - `json_value_is_plain_non_template(value)`: a `.json` file is read by `json.loads` first
-  anyway; its result either has the key or not (nesting too deep for the later readers is
-  left to them, so their reason is kept).
+  anyway; its result either has the key or not. Its depth needs no second look: `json.loads`
+  stops at the interpreter's recursion limit, below the values builder's own (1,000), so a
+  value it returns is one the builder would read too, to the same answer.
 - `plain_yaml(loader)`: the event stream of one document the values builder would accept
   without question (no tags, anchors, aliases, merge keys or non-text keys), so its outcome
   is "valid YAML" without building any value. Anything else: the builder decides, as before.
@@ -40,22 +41,8 @@ def could_name_resources(text: str) -> bool:
 
 
 def json_value_is_plain_non_template(value: Any) -> bool:
-    """True when the parsed JSON has no top-level Resources key and is shallow enough that
-    every later reader would agree (their depth limits give a different reason)."""
-    if isinstance(value, dict) and "Resources" in value:
-        return False
-    # Level by level, each level's containers gathered by a comprehension (a stack of
-    # (node, depth) pairs cost three times as much on SDK models' hundred thousand mappings).
-    level = [value] if isinstance(value, (dict, list)) else []
-    for _depth in range(_SAFE_DEPTH):
-        if not level:
-            return True
-        below: list = []
-        for node in level:
-            below.extend([child for child in (node.values() if isinstance(node, dict) else node)
-                          if isinstance(child, (dict, list))])
-        level = below
-    return False
+    """True when the parsed JSON has no top-level Resources key."""
+    return not (isinstance(value, dict) and "Resources" in value)
 
 
 def plain_yaml(loader: Any) -> bool:
