@@ -327,8 +327,7 @@ def test_metadata_guard_with_a_jsonencode_managed_policy(tmp_path):
     assert [f.rule for f in ours.findings] == ["IL105"]
 
 
-def test_dynamodb_dedupe_with_inline_policies_and_a_stream_mapping(tmp_path):
-    c = Config(tmp_path, "dynamodb-dedupe-guard")
+def dedupe_design(c: Config) -> None:
     c.add("aws_s3_bucket.uploads", {})
     c.add(
         "aws_dynamodb_table.seen",
@@ -423,6 +422,11 @@ def test_dynamodb_dedupe_with_inline_policies_and_a_stream_mapping(tmp_path):
             ],
         },
     )
+
+
+def test_dynamodb_dedupe_with_inline_policies_and_a_stream_mapping(tmp_path):
+    c = Config(tmp_path, "dynamodb-dedupe-guard")
+    dedupe_design(c)
     ours = assert_same_as_twin(
         c,
         "dynamodb-dedupe-guard",
@@ -723,6 +727,8 @@ def test_a_notification_on_a_bucket_made_elsewhere_is_a_bucket_named_by_its_valu
     assert template.data["Resources"]["aws_lambda_function.resize"]["Properties"]["RecursiveLoop"] == "Allow"
     errors = [f for f in c.analyse().findings if f.rule.startswith("E")]
     assert sorted(f.rule for f in errors) == ["EL101", "EL104"]  # as the SAM twin s3-recursive-loop-allow
+    el104 = next(f for f in errors if f.rule == "EL104")
+    assert el104.line == c.line_of("aws_lambda_function_recursion_config.resize")  # where Allow is written
     for finding in errors:
         assert finding.cycle[0] == "aws_s3_bucket_notification.media"
         assert any(
@@ -890,3 +896,62 @@ def test_a_cloudformation_analysis_is_unchanged_by_resource_files():
     plain = analyse(loaded.path, loaded.data)
     again = analyse(loaded.path, loaded.data, None, resource_files={})
     assert [f.to_dict() for f in plain.findings] == [f.to_dict() for f in again.findings]
+
+
+def test_an_alarm_on_a_functions_concurrency_is_the_alarm_mitigation(tmp_path):
+    """The dedupe design of the test above, with an alarm on one function: IL109 only on the other."""
+    c = Config(tmp_path, "dynamodb-dedupe-guard")
+    dedupe_design(c)
+    c.add(
+        "aws_cloudwatch_metric_alarm.record",
+        {
+            "alarm_name": "record-busy",
+            "namespace": "AWS/Lambda",
+            "metric_name": "ConcurrentExecutions",
+            "dimensions": {"FunctionName": R("aws_lambda_function.record", "function_name")},
+        },
+    )
+    unalarmed = [f.resource for f in c.analyse().findings if f.rule == "IL109"]
+    assert unalarmed == ["aws_lambda_function.process"]
+
+
+def test_a_policy_attachment_to_several_roles_points_at_the_attachment(tmp_path):
+    c = Config(tmp_path, "sqs-self-loop")
+    c.add("aws_sqs_queue.jobs", {"name": "jobs"})
+    role = c.role("worker")
+    c.add(
+        "aws_iam_policy_attachment.sqs",
+        {
+            "name": "sqs",
+            "roles": [R("aws_iam_role.worker", "name"), "other"],
+            "policy_arn": "arn:aws:iam::aws:policy/AmazonSQSFullAccess",
+        },
+    )
+    c.add(
+        "aws_lambda_function.worker",
+        {
+            "function_name": "worker",
+            "handler": "app.handler",
+            "runtime": "nodejs20.x",
+            "role": role,
+            "filename": c.archive(),
+        },
+    )
+    c.add(
+        "aws_lambda_event_source_mapping.jobs",
+        {
+            "event_source_arn": R("aws_sqs_queue.jobs", "arn"),
+            "function_name": R("aws_lambda_function.worker", "arn"),
+        },
+    )
+    template = to_template(c.configuration())
+    path = ("Resources", "aws_iam_role.worker", "Properties", "ManagedPolicyArns", 0)
+    assert locate(template.data, path)[0] == c.line_of("aws_iam_policy_attachment.sqs")
+    assert any("aws_iam_policy_attachment.sqs" in note and "role" in note for note in template.notes)  # "other"
+    (finding,) = [
+        f
+        for f in analyse(str(c.folder), template.data, None, resource_files=template.files).findings
+        if f.cycle
+    ]
+    granted = next(step for step in finding.steps if "AmazonSQSFullAccess" in step.text)
+    assert granted.location.line == c.line_of("aws_iam_policy_attachment.sqs")

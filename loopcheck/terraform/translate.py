@@ -65,6 +65,9 @@ class _Out:
     properties: Properties
     source: TfResource
     ignore: List[Tuple[str, str]] = field(default_factory=list)
+    # Where a folded block wrote a scalar (a path under Properties -> its block's line): a
+    # folded mapping carries its own line, a string cannot.
+    lines: Dict[Tuple[Any, ...], int] = field(default_factory=dict)
 
 
 def _first_block(node: Any) -> Dict[str, Any]:
@@ -152,6 +155,8 @@ class _Translator:
                 body["Metadata"] = {"loopcheck": {"ignore": [{"rule": rule, "reason": reason}
                                                              for rule, reason in out.ignore]}}
             resources[address] = _marked(body, out.source.line)
+            for path, line in out.lines.items():
+                _remark(resources[address]["Properties"], path, line)
             files[address] = out.source.file
         data: Dict[str, Any] = {}
         if self.values.parameters:
@@ -343,6 +348,17 @@ def _marked(node: Any, line: int) -> Any:
         items.item_marks = item_marks
         return items
     return node
+
+
+def _remark(node: Any, path: Tuple[Any, ...], line: int) -> None:
+    """Give the key or item at `path` (under `node`) the position `line`."""
+    for step in path[:-1]:
+        node = node[step]
+    last = path[-1]
+    if isinstance(node, MDict) and last in node:
+        node.key_marks[list(node).index(last)] = pack(line, 1) if line else 0
+    elif isinstance(node, MList) and isinstance(last, int) and 0 <= last < len(node):
+        node.item_marks[last] = pack(line, 1) if line else 0
 
 
 def _packed(node: Any, line: int) -> int:
@@ -605,6 +621,7 @@ def _recursion_config(t: _Translator, resource: TfResource) -> None:
     out = _fold_target(t, resource, resource.values.get("function_name"), "aws_lambda_function", "function")
     if out is not None and resource.values.get("recursive_loop") is not None:
         out.properties["RecursiveLoop"] = t.value(resource.values["recursive_loop"])
+        out.lines[("RecursiveLoop",)] = resource.line
 
 
 def _policy_attachment(t: _Translator, resource: TfResource) -> None:
@@ -615,12 +632,14 @@ def _policy_attachment(t: _Translator, resource: TfResource) -> None:
         if out is not None:
             arns = out.properties.setdefault("ManagedPolicyArns", [])
             arns.append(t.named_value(resource.values.get("policy_arn"), "aws_iam_policy"))
+            out.lines[("ManagedPolicyArns", len(arns) - 1)] = resource.line
 
 
 def _queue_redrive(t: _Translator, resource: TfResource) -> None:
     out = _fold_target(t, resource, resource.values.get("queue_url"), "aws_sqs_queue", "queue")
     if out is not None and resource.values.get("redrive_policy") is not None:
         out.properties["RedrivePolicy"] = t.json_value(resource.values["redrive_policy"])
+        out.lines[("RedrivePolicy",)] = resource.line
 
 
 _FOLDS = {
