@@ -32,7 +32,7 @@ from loopcheck.knowledge.terraform_types import (
 from loopcheck.load.nodes import MDict, MList, marks, pack
 from loopcheck.terraform import lambda_module
 from loopcheck.terraform.config import Interpolation, Reference, TfConfiguration, TfResource, Unknown
-from loopcheck.terraform.values import ValueTranslator
+from loopcheck.terraform.intrinsics import ValueTranslator
 
 Properties = Dict[str, Any]
 
@@ -413,9 +413,11 @@ def _code(t: _Translator, resource: TfResource) -> Any:
     elif values.get("filename") is not None:
         path = t.local_path(values["filename"], resource.module_dir)
     if path is not None:
-        start = os.path.dirname(resource.file) or "."
+        # Relative, whether the reader gave absolute paths or not: messages name the code the
+        # way they name the function's file.
+        start = os.path.abspath(os.path.dirname(resource.file) or ".")
         try:
-            return os.path.relpath(path, start) if not os.path.isabs(path) or os.path.isabs(start) else path
+            return os.path.relpath(os.path.abspath(path), start)
         except ValueError:  # another drive
             return path
     if values.get("s3_bucket") is not None:
