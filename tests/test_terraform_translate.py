@@ -869,11 +869,14 @@ def test_values_references_interpolations_unknowns_and_json_text(tmp_path):
     }
 
 
-def test_an_unknown_module_is_a_note(tmp_path):
+def test_an_unknown_module_is_a_note_and_a_layer_of_the_lambda_module_is_nothing(tmp_path):
     c = Config(tmp_path, "s3-same-bucket-loop")
     c.module("module.vpc", "terraform-aws-modules/vpc/aws", {"name": "main"})
+    c.module("module.layer", "github.com/terraform-aws-modules/terraform-aws-lambda?ref=v7.2.0",
+             {"create_layer": True, "layer_name": "common", "source_path": "./layer"})
     template = to_template(c.configuration())
     assert template.data["Resources"] == {}
+    assert not any("module.layer" in note for note in template.notes)
     assert any("module.vpc" in note and "terraform-aws-modules/vpc/aws" in note for note in template.notes)
 
 

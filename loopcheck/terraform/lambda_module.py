@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from loopcheck.knowledge.terraform_types import (
     LAMBDA_MODULE_FUNCTION,
@@ -69,12 +69,12 @@ def _source_path(node: Any) -> Any:
     return node
 
 
-def expand(call: TfModuleCall) -> Optional[Expansion]:
-    """The resources one call of the module creates (None when it creates no function)."""
+def expand(call: TfModuleCall) -> Expansion:
+    """The resources one call of the module creates (none for a layer, or with create off)."""
     values = call.values
     if values.get("create") is False or values.get("create_function") is False or _on(
             values.get("create_layer")):
-        return None
+        return Expansion()
     prefix = call.address + "."
     expansion = Expansion()
 

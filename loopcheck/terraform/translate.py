@@ -94,12 +94,12 @@ class _Translator:
         self.aliases: Dict[Tuple[str, str], Reference] = {}
         resources = list(config.resources)
         for call in config.module_calls:
-            expanded = lambda_module.expand(call) if lambda_module.is_lambda_module(call.source) else None
-            if expanded is None:
+            if not lambda_module.is_lambda_module(call.source):
                 self.notes.append(f"{call.file}:{call.line}: {call.address}: module {call.source} is not read "
                                   "(loopcheck reads local modules and the community Lambda module; a plan "
                                   "expands the others)")
                 continue
+            expanded = lambda_module.expand(call)
             resources += expanded.resources
             self.aliases.update(expanded.outputs)
         self.resources = resources
