@@ -958,3 +958,14 @@ def test_a_policy_attachment_to_several_roles_points_at_the_attachment(tmp_path)
     ]
     granted = next(step for step in finding.steps if "AmazonSQSFullAccess" in step.text)
     assert granted.location.line == c.line_of("aws_iam_policy_attachment.sqs")
+
+
+def test_a_role_given_by_its_arn_is_the_configurations_role(tmp_path):
+    c = Config(tmp_path, "sqs-self-loop")
+    sqs_self_loop(c)
+    function = next(r for r in c.resources if r.address == "aws_lambda_function.worker")
+    function.values["role"] = "arn:aws:iam::123456789012:role/service/worker"
+    template = to_template(c.configuration())
+    assert template.data["Resources"]["aws_lambda_function.worker"]["Properties"]["Role"] == {
+        "Ref": "aws_iam_role.worker"}
+    assert [f.rule for f in c.analyse().findings] == ["EL101"]

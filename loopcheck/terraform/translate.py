@@ -252,12 +252,13 @@ class _Translator:
                 if (resource.type == tf_type and argument is not None and resource.mode == "managed"
                         and resource.values.get(argument) == node):
                     return resource.address
-            if tf_type == "aws_lambda_function":  # an ARN that ends with a declared function's name
-                for resource in self.resources:
-                    name = resource.values.get("function_name")
-                    if (resource.type == tf_type and isinstance(name, str)
-                            and node.endswith(f":function:{name}")):
-                        return resource.address
+            # An ARN that ends with a declared function's or role's name (a role's path between).
+            marker = {"aws_lambda_function": ":function:", "aws_iam_role": ":role/"}.get(tf_type)
+            for resource in self.resources if marker and marker in node else ():
+                name = resource.values.get(argument or "")
+                if (resource.type == tf_type and isinstance(name, str) and resource.mode == "managed"
+                        and (node.endswith(marker + name) or node.endswith("/" + name))):
+                    return resource.address
         return None
 
     def named_value(self, node: Any, tf_type: str) -> Any:
@@ -373,6 +374,8 @@ def _packed(node: Any, line: int) -> int:
 
 def _lambda_function(t: _Translator, resource: TfResource, props: Properties) -> None:
     values = resource.values
+    if isinstance(values.get("role"), str):  # a role of the configuration named by its ARN
+        props["Role"] = t.named_value(values["role"], "aws_iam_role")
     variables = _first_block(values.get("environment")).get("variables")
     if variables is not None:
         props["Environment"] = {"Variables": t.value(variables)}
