@@ -872,8 +872,11 @@ def test_values_references_interpolations_unknowns_and_json_text(tmp_path):
 def test_an_unknown_module_is_a_note_and_a_layer_of_the_lambda_module_is_nothing(tmp_path):
     c = Config(tmp_path, "s3-same-bucket-loop")
     c.module("module.vpc", "terraform-aws-modules/vpc/aws", {"name": "main"})
-    c.module("module.layer", "github.com/terraform-aws-modules/terraform-aws-lambda?ref=v7.2.0",
-             {"create_layer": True, "layer_name": "common", "source_path": "./layer"})
+    c.module(
+        "module.layer",
+        "github.com/terraform-aws-modules/terraform-aws-lambda?ref=v7.2.0",
+        {"create_layer": True, "layer_name": "common", "source_path": "./layer"},
+    )
     template = to_template(c.configuration())
     assert template.data["Resources"] == {}
     assert not any("module.layer" in note for note in template.notes)
@@ -967,5 +970,30 @@ def test_a_role_given_by_its_arn_is_the_configurations_role(tmp_path):
     function.values["role"] = "arn:aws:iam::123456789012:role/service/worker"
     template = to_template(c.configuration())
     assert template.data["Resources"]["aws_lambda_function.worker"]["Properties"]["Role"] == {
-        "Ref": "aws_iam_role.worker"}
+        "Ref": "aws_iam_role.worker"
+    }
     assert [f.rule for f in c.analyse().findings] == ["EL101"]
+
+
+def test_a_state_machine_definition_read_from_a_template_file_with_interpolated_arns(tmp_path):
+    c = Config(tmp_path, "s3-same-bucket-loop")
+    c.add("aws_lambda_function.step", {"function_name": "step"})
+    c.add(
+        "aws_sfn_state_machine.text",
+        {
+            "definition": Interpolation(
+                (
+                    '{"StartAt": "Run", "States": {"Run": {"Type": "Task", "Resource": "',
+                    R("aws_lambda_function.step", "arn"),
+                    '", "End": true}}}',
+                )
+            )
+        },
+    )
+    c.add("aws_sfn_state_machine.unknown", {"definition": Unknown("local.definition")})
+    resources = to_template(c.configuration()).data["Resources"]
+    run = resources["aws_sfn_state_machine.text"]["Properties"]["Definition"]["States"]["Run"]
+    assert run["Resource"] == {"Fn::GetAtt": ["aws_lambda_function.step", "Arn"]}
+    assert resources["aws_sfn_state_machine.unknown"]["Properties"] == {
+        "DefinitionString": {"Ref": "local.definition"}
+    }
