@@ -103,17 +103,11 @@ class _Translator:
             resources += expanded.resources
             self.aliases.update(expanded.outputs)
         self.resources = resources
-        self.by_address: Dict[str, TfResource] = {}
-        for resource in resources:
-            self.by_address[self._key(resource)] = resource
+        self.by_address: Dict[str, TfResource] = {resource.address: resource for resource in resources}
         self.values = ValueTranslator(self._reference)
         self.out: Dict[str, _Out] = {}
         root = config.source
         self.root_dir = root if os.path.isdir(root) else os.path.dirname(root)
-
-    @staticmethod
-    def _key(resource: TfResource) -> str:
-        return resource.address
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> TfTemplate:
