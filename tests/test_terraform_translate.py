@@ -749,7 +749,6 @@ def test_lines_of_folded_blocks_and_files_of_resources(tmp_path):
             "queue": [{"queue_arn": "arn:aws:sqs:eu-west-1:1:q", "events": ["s3:ObjectRemoved:*"]}],
         },
     )
-    other.file = str(c.folder / "notifications.tf")
     c.resources[1].values["name"] = "r"
     template = to_template(c.configuration())
     data = template.data
@@ -997,3 +996,28 @@ def test_a_state_machine_definition_read_from_a_template_file_with_interpolated_
     assert resources["aws_sfn_state_machine.unknown"]["Properties"] == {
         "DefinitionString": {"Ref": "local.definition"}
     }
+
+
+def test_a_block_folded_from_another_file_points_at_its_targets_block(tmp_path):
+    """A finding names one file per resource: a notification written in another file than its
+    bucket points at the bucket's block, never at a line of the wrong file."""
+    c = Config(tmp_path, "s3-same-bucket-loop")
+    c.add("aws_s3_bucket.media", {})
+    notification = c.add(
+        "aws_s3_bucket_notification.media",
+        {
+            "bucket": R("aws_s3_bucket.media", "id"),
+            "queue": [{"queue_arn": "arn:aws:sqs:eu-west-1:1:q", "events": ["s3:ObjectCreated:*"]}],
+        },
+    )
+    notification.file = str(c.folder / "notifications.tf")
+    data = to_template(c.configuration()).data
+    path = (
+        "Resources",
+        "aws_s3_bucket.media",
+        "Properties",
+        "NotificationConfiguration",
+        "QueueConfigurations",
+        0,
+    )
+    assert locate(data, path)[0] == c.line_of("aws_s3_bucket.media")

@@ -567,6 +567,13 @@ _EXTRAS = {
 # -- resources folded into another ------------------------------------------------------------
 
 
+def _fold_line(out: _Out, resource: TfResource) -> int:
+    """The line a folded block's part points at: its own block's, when that block is in the file
+    of the resource it is folded into (a finding names one file per resource); else the
+    resource's own line, so that file and line always go together."""
+    return resource.line if resource.file == out.source.file else out.source.line
+
+
 def _fold_target(t: _Translator, resource: TfResource, node: Any, tf_type: str, what: str) -> Optional[_Out]:
     address = t.named(node, tf_type)
     out = t.out.get(address) if address else None
@@ -600,9 +607,9 @@ def _bucket_notification(t: _Translator, resource: TfResource) -> None:
                      if block.get(key) not in (None, "")]
             if rules:
                 entry["Filter"] = {"S3Key": {"Rules": rules}}
-            config.setdefault(list_key, []).append(_marked(entry, resource.line))
+            config.setdefault(list_key, []).append(_marked(entry, _fold_line(out, resource)))
     if _true(values.get("eventbridge")):
-        config["EventBridgeConfiguration"] = _marked({"EventBridgeEnabled": True}, resource.line)
+        config["EventBridgeConfiguration"] = _marked({"EventBridgeEnabled": True}, _fold_line(out, resource))
 
 
 def _event_target(t: _Translator, resource: TfResource) -> None:
@@ -613,14 +620,14 @@ def _event_target(t: _Translator, resource: TfResource) -> None:
                               "Arn": t.value(resource.values.get("arn"))}
     if resource.values.get("role_arn") is not None:
         target["RoleArn"] = t.value(resource.values["role_arn"])
-    out.properties.setdefault("Targets", []).append(_marked(target, resource.line))
+    out.properties.setdefault("Targets", []).append(_marked(target, _fold_line(out, resource)))
 
 
 def _recursion_config(t: _Translator, resource: TfResource) -> None:
     out = _fold_target(t, resource, resource.values.get("function_name"), "aws_lambda_function", "function")
     if out is not None and resource.values.get("recursive_loop") is not None:
         out.properties["RecursiveLoop"] = t.value(resource.values["recursive_loop"])
-        out.lines[("RecursiveLoop",)] = resource.line
+        out.lines[("RecursiveLoop",)] = _fold_line(out, resource)
 
 
 def _policy_attachment(t: _Translator, resource: TfResource) -> None:
@@ -631,14 +638,14 @@ def _policy_attachment(t: _Translator, resource: TfResource) -> None:
         if out is not None:
             arns = out.properties.setdefault("ManagedPolicyArns", [])
             arns.append(t.named_value(resource.values.get("policy_arn"), "aws_iam_policy"))
-            out.lines[("ManagedPolicyArns", len(arns) - 1)] = resource.line
+            out.lines[("ManagedPolicyArns", len(arns) - 1)] = _fold_line(out, resource)
 
 
 def _queue_redrive(t: _Translator, resource: TfResource) -> None:
     out = _fold_target(t, resource, resource.values.get("queue_url"), "aws_sqs_queue", "queue")
     if out is not None and resource.values.get("redrive_policy") is not None:
         out.properties["RedrivePolicy"] = t.json_value(resource.values["redrive_policy"])
-        out.lines[("RedrivePolicy",)] = resource.line
+        out.lines[("RedrivePolicy",)] = _fold_line(out, resource)
 
 
 _FOLDS = {
