@@ -58,8 +58,9 @@ def _merge_globals(global_props: Dict[str, Any], own: Dict[str, Any]) -> Dict[st
 class _Builder:
     def __init__(self, file: str, data: Dict[str, Any],
                  managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                 stacks: Optional[List[Stack]] = None):
+                 stacks: Optional[List[Stack]] = None, resource_files: Optional[Dict[str, str]] = None):
         self.file = file
+        self.resource_files = dict(resource_files or {})
         self.extra_policies = dict(managed_policies or {})  # by policy name, from configuration
         self.data = data
         self.resources = _dict(data.get("Resources"))
@@ -97,7 +98,7 @@ class _Builder:
             self._permissions(function)
         order = {key if self.stacks else str(key): index for index, key in enumerate(self.resources)}
         model = Model(self.file, self.data, self.resolver, self.buckets, self.functions, order,
-                      stacks=self.stacks)
+                      stacks=self.stacks, resource_files=self.resource_files)
         add_event_paths(self, model)
         return model
 
@@ -231,12 +232,14 @@ class _Builder:
 
 def build_model(file: str, data: Dict[str, Any],
                 managed_policies: Optional[Mapping[str, List[Dict[str, Any]]]] = None,
-                stacks: Optional[List[Stack]] = None) -> Model:
+                stacks: Optional[List[Stack]] = None,
+                resource_files: Optional[Dict[str, str]] = None) -> Model:
     """Typed resources of one decoded template. `managed_policies` adds policy documents
     (name -> statements) to the AWS managed policy table, and wins over it for the same name. With
     `stacks`, a model of linked templates (loopcheck.stacks.cross_stack): `data` holds every
-    instance's resources keyed by NodeKey, each resolved by its own instance's resolver."""
-    return _Builder(file, data, managed_policies, stacks).build()
+    instance's resources keyed by NodeKey, each resolved by its own instance's resolver.
+    `resource_files`: the file of each resource, for a template made from several files."""
+    return _Builder(file, data, managed_policies, stacks, resource_files).build()
 
 
 __all__ = ["Bucket", "Function", "Model", "Outside", "Pattern", "Resource", "TaskWrite", "Trigger",

@@ -209,6 +209,9 @@ class Model:
     # The stack instances of a model of linked templates (loopcheck.stacks.cross_stack), by number:
     # its nodes are NodeKeys. Empty for one template, whose nodes are its logical ids.
     stacks: List[Stack] = field(default_factory=list)
+    # The file each resource is written in, when a template is made from several files (a
+    # Terraform configuration: logical id -> its .tf file). Empty: every resource is in `file`.
+    resource_files: Dict[str, str] = field(default_factory=dict)
 
     @property
     def triggers(self) -> List[Trigger]:
@@ -220,8 +223,11 @@ class Model:
         return node_id.logical_id if isinstance(node_id, NodeKey) else node_id
 
     def file_of(self, node_id: Any) -> str:
-        """The file that defines a node (the template's own file for one template)."""
-        return self.stacks[node_id.stack].file if isinstance(node_id, NodeKey) else self.file
+        """The file that defines a node (the template's own file for one template; the
+        resource's own file for a template made from several, as Terraform's is)."""
+        if isinstance(node_id, NodeKey):
+            return self.stacks[node_id.stack].file
+        return self.resource_files.get(node_id, self.file) if self.resource_files else self.file
 
     def stack_of(self, node_id: Any) -> Optional[int]:
         """The stack instance a node belongs to in a model of linked templates; None for one

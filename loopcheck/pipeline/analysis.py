@@ -52,19 +52,23 @@ class Analysis:
     text: str = ""  # the template's text, when a finding has a mechanical fix (loopcheck.fixes)
 
 
-def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None) -> Analysis:
+def analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions] = None,
+            resource_files: Optional[Dict[str, str]] = None) -> Analysis:
     """Every rule on one decoded template, then its Metadata suppressions, then configured
-    severities (a finding keeps its rule id and reports the configured severity)."""
+    severities (a finding keeps its rule id and reports the configured severity).
+    `resource_files`: the file each resource is written in, for a template made from several
+    files (a Terraform unit: `file` is its folder or plan, each resource in its .tf file)."""
     with gc_paused():
         try:
-            return _analyse(file, data, options)
+            return _analyse(file, data, options, resource_files)
         finally:
             thaw_loaded()  # the loader froze the decoded tree (loopcheck.load.gcpause)
 
 
-def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions]) -> Analysis:
+def _analyse(file: str, data: Dict[str, Any], options: Optional[AnalysisOptions],
+             resource_files: Optional[Dict[str, str]] = None) -> Analysis:
     options = options or AnalysisOptions()
-    model = build_model(file, data, managed_policies=options.managed_policies)
+    model = build_model(file, data, managed_policies=options.managed_policies, resource_files=resource_files)
     analysis = analyse_model(model, options)
     # A state machine whose DefinitionUri could not be read has no tasks: its loops are unseen.
     analysis.notes.extend(f"{file}: state machine {machine}: definition unknown ({why}), its tasks not read"
