@@ -143,22 +143,15 @@ def _results(paths: List[str], options: ScanOptions, jobs: int,
     total = len(paths)
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
         outcomes: Iterable[FileOutcome] = (_scan_outcome(path, options) for path in paths)
-        pool = None
     else:
-        from concurrent.futures import ProcessPoolExecutor
+        from loopcheck.app.parallel import run_in_pool
 
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        chunk = max(1, min(32, total // (jobs * 8)))
         worker_options = replace(options, exclude=None)  # applied here; a closure does not pickle
-        outcomes = pool.map(_scan_outcome, paths, [worker_options] * total, chunksize=chunk)
-    try:
-        for done, outcome in enumerate(outcomes, 1):
-            if progress is not None:
-                progress(done, total)
-            yield outcome
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        outcomes = run_in_pool(_scan_outcome, paths, worker_options, jobs)
+    for done, outcome in enumerate(outcomes, 1):
+        if progress is not None:
+            progress(done, total)
+        yield outcome
 
 
 def _found(paths: Sequence[str], options: ScanOptions) -> List[tuple]:

@@ -1,0 +1,69 @@
+"""Scanning many files in worker processes: largest files first, in chunks that shrink as the
+work runs out, results handed back in the order the files were given.
+
+Files are sorted by size, largest first, so the long ones start early and the last chunks
+are the small ones: the workers finish close together instead of one waiting on a large
+template picked up at the end. A chunk holds about a quarter of each worker's share of the
+bytes left (guided scheduling): few messages while much is left, single files at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple, TypeVar
+
+Options = TypeVar("Options")
+Outcome = TypeVar("Outcome")
+
+MAX_CHUNK = 32
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # the worker reports why it cannot be read
+        return 0
+
+
+def chunks_largest_first(paths: Sequence[str], jobs: int) -> List[List[int]]:
+    """Indexes of `paths` in chunks: largest files first, each chunk about 1/(4 * jobs) of
+    the bytes left (at most MAX_CHUNK files, at least one)."""
+    sizes = [_size(path) for path in paths]
+    order = sorted(range(len(paths)), key=lambda index: (-sizes[index], index))
+    left = sum(sizes)
+    chunks: List[List[int]] = []
+    chunk: List[int] = []
+    taken = 0
+    for index in order:
+        chunk.append(index)
+        taken += sizes[index]
+        if len(chunk) >= MAX_CHUNK or taken * 4 * jobs >= left:
+            chunks.append(chunk)
+            left -= taken
+            chunk, taken = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def _run_chunk(work: Callable[[str, Options], Outcome], paths: List[str], options: Options) -> List[Outcome]:
+    return [work(path, options) for path in paths]
+
+
+def run_in_pool(work: Callable[[str, Options], Outcome], paths: Sequence[str], options: Options,
+                jobs: int) -> Iterator[Outcome]:
+    """work(path, options) for every path, in `jobs` processes, yielded in the order of
+    `paths`. `work` and `options` must pickle."""
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        where: Dict[int, Tuple[Future, int]] = {}
+        try:
+            for chunk in chunks_largest_first(paths, jobs):
+                future = pool.submit(_run_chunk, work, [paths[index] for index in chunk], options)
+                for position, index in enumerate(chunk):
+                    where[index] = (future, position)
+            for index in range(len(paths)):
+                future, position = where[index]
+                yield future.result()[position]
+        finally:
+            pool.shutdown(cancel_futures=True)
