@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lowest first. A module may import its own layer and any layer before it.
 LAYERS = [
     "loopcheck",  # the package root: __version__ only
-    "loopcheck.knowledge", "loopcheck.load", "loopcheck.resolve", "loopcheck.services", "loopcheck.model",
+    "loopcheck.knowledge", "loopcheck.load", "loopcheck.terraform", "loopcheck.resolve", "loopcheck.services",
+    "loopcheck.model",
     "loopcheck.code", "loopcheck.graph", "loopcheck.judge", "loopcheck.rulebase", "loopcheck.rules",
     "loopcheck.pipeline", "loopcheck.stacks", "loopcheck.fixes", "loopcheck.report", "loopcheck.app",
     "loopcheck.front",
