@@ -302,6 +302,12 @@ def test_jsonencode_merge_concat_and_string_functions(tmp_path):
     assert value_of(tmp_path, 'jsondecode("{\\"a\\": [1]}")') == {"a": [1]}
     assert value_of(tmp_path, 'lookup({ a = 1 }, "b", 0)') == 0
     assert value_of(tmp_path, 'try(var.nope, "fallback")') == "fallback"
+    assert value_of(tmp_path, "one(aws_s3_bucket.b[*].arn)") == Reference("aws_s3_bucket.b", "arn")
+    assert value_of(tmp_path, 'compact(["a", "", null, "b"])') == ["a", "b"]
+    assert value_of(tmp_path, 'distinct(["a", "b", "a"])') == ["a", "b"]
+    assert value_of(tmp_path, "keys({ b = 1, a = 2 })") == ["a", "b"]
+    assert value_of(tmp_path, "values({ b = 1, a = 2 })") == [2, 1]
+    assert value_of(tmp_path, 'split(",", "a,b")') == ["a", "b"]
     assert value_of(tmp_path, "uuid()") == Unknown("uuid()")
     assert value_of(tmp_path, 'provider::aws::arn_parse("x")') == Unknown('provider::aws::arn_parse("x")')
 
@@ -659,10 +665,26 @@ def test_duplicates_and_override_files_are_notes(tmp_path):
     assert any("override" in note for note in config.notes)
 
 
+def test_windows_line_endings_read_the_same(tmp_path):
+    source = ROOT / "fixtures" / "tf-metadata-guard"
+    (tmp_path / "main.tf").write_bytes((source / "main.tf").read_bytes().replace(b"\n", b"\r\n"))
+    crlf = read_folder(str(tmp_path))
+    lf = read_folder(str(source))
+    assert isinstance(crlf, TfConfiguration)
+    different = [r.address for r, s in zip(lf.resources, crlf.resources)
+                 if (r.address, r.line, r.suppressions) != (s.address, s.line, s.suppressions)
+                 or (r.type != "archive_file" and r.values != s.values)]
+    assert different == [] and len(lf.resources) == len(crlf.resources)
+
+
 def test_deep_nesting_is_not_a_traceback(tmp_path):
     deep = "[" * 3000 + "]" * 3000
-    result = read_folder(str(write(tmp_path, {"main.tf": f'resource "t_x" "probe" {{\n  v = {deep}\n}}\n'})))
-    assert isinstance(result, (TfConfiguration, LoadError))
+    config = read(tmp_path / "value", {"main.tf": f'resource "t_x" "probe" {{\n  v = {deep}\n}}\n'})
+    assert isinstance(resource(config, "t_x.probe").values["v"], Unknown)
+    nested = "a {\n" * 3000 + "}\n" * 3000
+    config = read(tmp_path / "blocks", {"main.tf": f'resource "t_x" "probe" {{\n  b = 1\n{nested}}}\n'})
+    assert resource(config, "t_x.probe").values["b"] == 1
+    assert any("nested deeper" in note for note in config.notes)
 
 
 # --- imports ----------------------------------------------------------------------------

@@ -238,6 +238,47 @@ def _coalesce(caller: Caller, arguments: List[Any]) -> Any:
     raise NotStatic()
 
 
+def _one(caller: Caller, arguments: List[Any]) -> Any:
+    (listed,) = arguments
+    if not isinstance(listed, list) or len(listed) > 1:
+        raise NotStatic()
+    return listed[0] if listed else None
+
+
+def _compact(caller: Caller, arguments: List[Any]) -> Any:
+    (listed,) = arguments
+    if not isinstance(listed, list) or any(isinstance(item, Unknown) for item in listed):
+        raise NotStatic()
+    return [item for item in listed if item not in (None, "")]
+
+
+def _distinct(caller: Caller, arguments: List[Any]) -> Any:
+    (listed,) = arguments
+    if not isinstance(listed, list):
+        raise NotStatic()
+    unique: List[Any] = []
+    for item in listed:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
+def _keys_or_values(values: bool) -> Function:
+    def call(caller: Caller, arguments: List[Any]) -> Any:
+        (mapping,) = arguments
+        if not isinstance(mapping, dict):
+            raise NotStatic()
+        return [mapping[key] if values else key for key in sorted(mapping)]  # Terraform sorts by key
+    return call
+
+
+def _split(caller: Caller, arguments: List[Any]) -> Any:
+    separator, text = (_text(argument) for argument in arguments)
+    if not separator:
+        raise NotStatic()
+    return text.split(separator)
+
+
 def _jsondecode(caller: Caller, arguments: List[Any]) -> Any:
     (value,) = arguments
     if isinstance(value, Encoded):
@@ -280,4 +321,10 @@ FUNCTIONS: Dict[str, Function] = {
     "element": _element,
     "length": _length,
     "coalesce": _coalesce,
+    "one": _one,
+    "compact": _compact,
+    "distinct": _distinct,
+    "keys": _keys_or_values(False),
+    "values": _keys_or_values(True),
+    "split": _split,
 }

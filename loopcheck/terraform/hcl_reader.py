@@ -43,6 +43,7 @@ from loopcheck.terraform.hcl_syntax import (
 from loopcheck.terraform.suppression_comments import block_suppressions
 
 MAX_MODULE_DEPTH = 12  # local modules calling local modules, deeper than any real layout
+MAX_BLOCK_DEPTH = 32  # blocks nested in a resource; the provider's deepest schemas use under 10
 # Meta-arguments: how many instances and in which order, not what a resource is.
 RESOURCE_META = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_on"}
@@ -62,6 +63,8 @@ def read_folder(folder: str) -> Union[TfConfiguration, LoadError]:
         return _Reader(folder).read()
     except _Failed as failed:
         return failed.error
+    except RecursionError:  # a last guard: every walk of a value is bounded or iterative
+        return LoadError(folder, "nesting too deep to read")
 
 
 def called_module_folders(folder: str) -> List[str]:
@@ -262,7 +265,7 @@ class _Reader:
         return {}
 
     def block_values(self, scope: Scope, parsed: HclFile, body: Any, bindings: Dict[str, Any],
-                     skipped: Set[str] = frozenset()) -> Dict[str, Any]:
+                     skipped: Set[str] = frozenset(), depth: int = 0) -> Dict[str, Any]:
         """A block's arguments, and its nested blocks as lists of dicts (one per block)."""
         values: Dict[str, Any] = {}
         for name, node in attributes(body):
@@ -271,14 +274,19 @@ class _Reader:
         for inner in blocks(body):
             if inner.type in skipped:
                 continue
+            if depth >= MAX_BLOCK_DEPTH:
+                self.note(f"{parsed.path}:{inner.line}: blocks nested deeper than {MAX_BLOCK_DEPTH}: not read")
+                break
             if inner.type == "dynamic" and inner.labels:
-                values.setdefault(inner.labels[0], []).extend(self.dynamic(scope, parsed, inner, bindings))
+                expanded = self.dynamic(scope, parsed, inner, bindings, depth)
+                values.setdefault(inner.labels[0], []).extend(expanded)
             else:
-                values.setdefault(inner.type, []).append(self.block_values(scope, parsed, inner.body, bindings))
+                values.setdefault(inner.type, []).append(
+                    self.block_values(scope, parsed, inner.body, bindings, depth=depth + 1))
         return values
 
-    def dynamic(self, scope: Scope, parsed: HclFile, block: Block,
-                bindings: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def dynamic(self, scope: Scope, parsed: HclFile, block: Block, bindings: Dict[str, Any],
+                depth: int) -> List[Dict[str, Any]]:
         """A `dynamic "<type>"` block: its `content` once for each element of `for_each` (once,
         with the element Unknown, when the collection is not known)."""
         found = dict(attributes(block.body))
@@ -293,8 +301,8 @@ class _Reader:
             self.note(f"{parsed.path}:{block.line}: dynamic \"{block.labels[0]}\": its for_each is not "
                       "known: read once")
             items = [(Unknown(f"{iterator}.key"), Unknown(f"{iterator}.value"))]
-        return [self.block_values(scope, parsed, content.body, {**bindings, iterator: {"key": k, "value": v}})
-                for k, v in items[:MAX_FOR_ITEMS]]
+        return [self.block_values(scope, parsed, content.body, {**bindings, iterator: {"key": k, "value": v}},
+                                  depth=depth + 1) for k, v in items[:MAX_FOR_ITEMS]]
 
     def suppressions(self, parsed: HclFile, block: Block) -> List[Tuple[str, str]]:
         if parsed.path not in self._comments:
