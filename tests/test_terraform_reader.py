@@ -216,6 +216,7 @@ def test_literals_lists_objects_and_escapes(tmp_path):
 def test_interpolation_gives_a_str_a_value_or_parts(tmp_path):
     assert value_of(tmp_path, '"${"a"}-${1}-${true}"') == "a-1-true"
     assert value_of(tmp_path, '"${aws_s3_bucket.b.arn}"') == Reference("aws_s3_bucket.b", "arn")
+    assert value_of(tmp_path, '"${2 + 1}"') == "3" and value_of(tmp_path, '"${false}"') == "false"
     assert value_of(tmp_path, '"${aws_s3_bucket.b.arn}/*"') == \
         Interpolation((Reference("aws_s3_bucket.b", "arn"), "/*"))
     assert value_of(tmp_path, '"arn:aws:s3:::${var.missing}"') == Interpolation(("arn:aws:s3:::",

@@ -148,7 +148,7 @@ class Evaluator(Caller):
                 parts.append(self.value(meaningful_children(inner)[0]))
             else:  # a template directive (%{ if }, %{ for }): not evaluated
                 parts.append(self.unknown(inner))
-        if len(parts) == 1 and not isinstance(parts[0], str):
+        if len(parts) == 1 and _keeps_its_value(parts[0]):
             return parts[0]  # "${x}" is the value of x itself
         return concatenate(parts, node_text(node, self.text))
 
@@ -502,9 +502,15 @@ def template(text: str, evaluator: Evaluator) -> Any:
         index += 1
     parts.append("".join(literal))
     meaningful = [part for part in parts if part != ""]
-    if len(meaningful) == 1 and not isinstance(meaningful[0], str):
+    if len(meaningful) == 1 and _keeps_its_value(meaningful[0]):
         return meaningful[0]
     return concatenate(parts, text.strip())
+
+
+def _keeps_its_value(value: Any) -> bool:
+    """Whether a template of one interpolation is that value itself: a reference, a list or an
+    object stay what they are; a number or bool becomes its text, as Terraform converts it."""
+    return not isinstance(value, (str, int, float, bool))
 
 
 def _closing_brace(text: str, start: int) -> int:

@@ -13,6 +13,13 @@ means no instance. Nothing is executed and no module is downloaded.
 File positions: TfResource.file is the .tf file as the scan names it (the folder it was given
 joined with the file's path inside it), TfResource.line its block's first line, and
 TfResource.module_dir the module's folder, named the same way.
+
+Values (loopcheck.terraform.expressions): `path.module` and `path.root` are absolute folders,
+so `"${path.module}/src"` (an archive_file's source_dir, a module's source_path) is an
+absolute path wherever it is passed; a relative path written as a literal is relative to the
+module_dir of the block that writes it. Meta-arguments (count, for_each, depends_on,
+provider, lifecycle, provisioner, connection; a module's source, version, providers) are not
+among a block's values.
 """
 
 from __future__ import annotations
