@@ -231,37 +231,40 @@ def _progress_bar():
 def graph_command(paths: tuple, output_format: str, output_file: Optional[str],
                   config_file: Optional[str], exclude: tuple) -> None:
     """Draw the event graph of templates: triggers, writes, loops and guards."""
-    from loopcheck.app.scan import discover
-    from loopcheck.load.loader import LoadError, Template, load_file
-    from loopcheck.pipeline.analysis import analyse
+    from loopcheck.app.scan import analyse_loaded, discover, load_unit, without_child_modules
+    from loopcheck.load.loader import LoadError, Template
     from loopcheck.report import drawing
     from loopcheck.stacks.cross_stack import linked_groups
 
     _check_output(output_file)
     config = _config(list(paths), config_file)
     excluded = config.excluder(exclude)
-    drawings, analyses, failed = {}, {}, False
-    for path, missing in discover(list(paths), excluded, config.gitignore, config.own_files()):
+    drawings, analyses, failed, terraform = {}, {}, False, set()
+    found = without_child_modules(list(discover(list(paths), excluded, config.gitignore, config.own_files())))
+    for path, missing in found:
         if missing or (excluded and excluded(path)):
             if missing:
                 click.echo(f"loopcheck: {path}: {missing}", err=True)
                 failed = True
             continue
-        loaded = load_file(path)
+        loaded = load_unit(path)
         if isinstance(loaded, LoadError):
-            click.echo(f"loopcheck: {path}: unreadable: {loaded.message}", err=True)
+            click.echo(f"loopcheck: {loaded.path}: unreadable: {loaded.message}", err=True)
             failed = True
             continue
         if not isinstance(loaded, Template):
             click.echo(f"loopcheck: skipped {path}: {loaded.reason}", err=True)
             continue
-        analyses[path] = analyse(path, loaded.data, config.analysis_options())
+        analyses[path] = analyse_loaded(loaded, config.analysis_options())
         drawings[path] = drawing.build(analyses[path], path, f"t{len(drawings)}")
+        if loaded.resource_files is not None:
+            terraform.add(path)  # cross-stack linking is for CloudFormation templates
     # Loops across templates: the scan's cross-stack stage links and analyses them, drawn here.
     options = ScanOptions(analysis=config.analysis_options(),
                           max_bytes=config.max_file_size or DEFAULT_MAX_BYTES)
+    linkable = {path: analysis for path, analysis in analyses.items() if path not in terraform}
     links = [drawing.link(drawings, group, f"x{number}")
-             for number, group in enumerate(linked_groups(analyses, list(paths), options))]
+             for number, group in enumerate(linked_groups(linkable, list(paths), options))]
     text = drawing.FORMATS[output_format](list(drawings.values()) + links)
     _emit(text, output_file)
     sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)

@@ -2,6 +2,11 @@
 processes when there are many), link the templates of one scan (loopcheck.stacks), and
 collect one ScanResult in discovery order. A template read from stdin (`loopcheck scan -`)
 is scanned under the name it was given, in its place among the paths.
+
+A Terraform unit (a folder of `.tf` files, or a plan's JSON) is read by the Terraform
+front-end (loopcheck.terraform.frontend, imported only when there is one) and analysed like a
+template; a folder another unit of the scan calls as a local module is not scanned alone.
+Cross-stack linking stays with CloudFormation templates.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from loopcheck.load.loader import (
     SIZE_LIMIT_HINT,
     LoadError,
     LoadResult,
+    PlanDocument,
     Skipped,
     Template,
     load_bytes,
     load_file,
 )
-from loopcheck.pipeline.analysis import AnalysisOptions, analyse
+from loopcheck.pipeline.analysis import Analysis, AnalysisOptions, analyse
 from loopcheck.pipeline.result import ErrorEntry, ScanResult
 from loopcheck.rulebase.finding import Finding
 from loopcheck.rulebase.suppressions import Suppressed
@@ -54,12 +60,40 @@ class ScanOptions:
     fixes: bool = False
 
     def load(self, path: str) -> LoadResult:
-        """The file at `path`, or the stdin template when `path` is its name."""
+        """The file (or Terraform folder) at `path`, or the stdin template when `path` is its name."""
         if self.stdin is None or path != self.stdin.name:
-            return load_file(path, self.max_bytes)
+            return load_unit(path, self.max_bytes)
         if len(self.stdin.raw) > self.max_bytes:
             return LoadError(path, f"stdin is over the {self.max_bytes}-byte limit{SIZE_LIMIT_HINT}")
-        return load_bytes(path, self.stdin.raw)
+        return _terraform_plan(load_bytes(path, self.stdin.raw))
+
+
+def load_unit(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+    """One unit of a scan: a template file, a Terraform folder or a Terraform plan, as a
+    Template (or why not)."""
+    if os.path.isdir(path):
+        from loopcheck.terraform.frontend import load_folder
+
+        return load_folder(path)
+    return _terraform_plan(load_file(path, max_bytes))
+
+
+def _terraform_plan(loaded: LoadResult) -> LoadResult:
+    if not isinstance(loaded, PlanDocument):
+        return loaded
+    from loopcheck.terraform.frontend import load_plan
+
+    return load_plan(loaded.path, loaded.document)
+
+
+def analyse_loaded(template: Template, options: AnalysisOptions) -> Analysis:
+    """The pipeline over a loaded template: a Terraform unit's through its front-end, so each
+    finding names its own `.tf` file."""
+    if template.resource_files is None:
+        return analyse(template.path, template.data, options)
+    from loopcheck.terraform.frontend import analyse_unit
+
+    return analyse_unit(template, options)
 
 
 @dataclass
@@ -76,22 +110,24 @@ class FileOutcome:
     loops: List[Any] = field(default_factory=list)  # inventory entries, when options.inventory
     unused_suppressions: List[Any] = field(default_factory=list)  # rulebase.suppressions.SuppressionSite
     source: str = ""  # the text analysed, when a finding has a mechanical fix
+    files: List[str] = field(default_factory=list)  # a Terraform unit's files, reported as scanned
 
 
 def scan_file(path: str, options: ScanOptions) -> tuple:
     """(findings, error, skipped) for one file. Never raises: an internal failure becomes an
     error entry that asks for a bug report, and the scan goes on."""
-    analysis, error, skipped = _scan_file(path, options)
+    analysis, error, skipped, _loaded = _scan_file(path, options)
     return (analysis.findings if analysis else []), error, skipped
 
 
 def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
     """The FileOutcome of one file."""
-    analysis, error, skipped = _scan_file(path, options)
+    analysis, error, skipped, loaded = _scan_file(path, options)
     if analysis is None:
         return FileOutcome(error=error, skipped=skipped)
     keys = None
-    if options.link_keys:
+    terraform = loaded.resource_files is not None
+    if options.link_keys and not terraform:
         from loopcheck.stacks.links import link_keys
 
         try:
@@ -104,33 +140,36 @@ def _scan_outcome(path: str, options: ScanOptions) -> FileOutcome:
 
         loops = loop_entries(analysis.context, analysis.findings + [s.finding for s in analysis.suppressed])
     return FileOutcome(analysis.findings, analysis.suppressed, error, skipped, keys, analysis.notes, loops,
-                       analysis.unused_suppressions, analysis.text)
+                       analysis.unused_suppressions, analysis.text, loaded.files if terraform else [])
 
 
 def _scan_file(path: str, options: ScanOptions) -> tuple:
-    """(analysis or None, error, skipped) for one file."""
+    """(analysis or None, error, skipped, the Template analysed) for one file or Terraform unit."""
     try:
         loaded = options.load(path)
         if isinstance(loaded, LoadError):
-            return None, ErrorEntry(path, loaded.message, loaded.line, loaded.column), None
+            # A Terraform unit's error names the .tf file it is in (the unit is a folder).
+            return None, ErrorEntry(loaded.path, loaded.message, loaded.line, loaded.column), None, None
         if isinstance(loaded, Skipped):
             if options.strict and not loaded.empty:  # a template with no resources is one
-                return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None
-            return None, None, loaded
+                return None, ErrorEntry(path, f"{loaded.reason} (--strict)"), None, None
+            return None, None, loaded, None
         assert isinstance(loaded, Template)
-        analysis = analyse(path, loaded.data, options.analysis)
-        if options.fixes:  # --diff and SARIF only: the fixes module is not imported otherwise
+        analysis = analyse_loaded(loaded, options.analysis)
+        # --diff and SARIF only: the fixes module is not imported otherwise. Fixes are edits of a
+        # template's YAML/JSON text: a Terraform unit has none.
+        if options.fixes and loaded.resource_files is None:
             from loopcheck.fixes.mechanical import attach_fixes
 
             if attach_fixes(analysis, loaded.text):
                 analysis.text = loaded.text
-        return analysis, None, None
+        return analysis, None, None, loaded
     except Exception as exc:  # noqa: BLE001 - the guard that keeps one file from stopping a scan
         message = (
             f"internal error ({type(exc).__name__}: {exc}); please report it at "
             "https://github.com/loopcheck/loopcheck/issues with this file if you can share it"
         )
-        return None, ErrorEntry(path, message), None
+        return None, ErrorEntry(path, message), None, None
 
 
 # Below this many files, starting worker processes costs more than it saves.
@@ -156,7 +195,24 @@ def _results(paths: List[str], options: ScanOptions, jobs: int,
 
 def _found(paths: Sequence[str], options: ScanOptions) -> List[tuple]:
     """discover's (path, error) pairs, with the stdin template's name where it was given
-    (and a file of that name a folder walk finds left out: stdin stands for it)."""
+    (and a file of that name a folder walk finds left out: stdin stands for it); Terraform
+    folders another unit calls as local modules left out."""
+    return without_child_modules(_discovered(paths, options))
+
+
+def without_child_modules(found: List[tuple]) -> List[tuple]:
+    """The (path, error) pairs without the Terraform folders only called as local child
+    modules by another Terraform unit of the same scan (the caller reads them)."""
+    folders = [path for path, missing in found if not missing and os.path.isdir(path)]
+    if len(folders) < 2:
+        return found
+    from loopcheck.terraform.frontend import without_called_modules
+
+    kept = without_called_modules(folders)
+    return [(path, missing) for path, missing in found if missing or path not in folders or path in kept]
+
+
+def _discovered(paths: Sequence[str], options: ScanOptions) -> List[tuple]:
     if options.stdin is None:
         return list(discover(paths, options.exclude, options.gitignore, options.own))
     stdin_file = os.path.abspath(options.stdin.name)
@@ -200,7 +256,7 @@ def scan(paths: Sequence[str], options: Optional[ScanOptions] = None, jobs: int 
             result.skipped.append(outcome.skipped)
         else:
             result.templates += 1
-            result.files.append(path)
+            result.files.extend(outcome.files or [path])
             result.findings.extend(outcome.findings)
             result.suppressed.extend(outcome.suppressed)
             result.notes.extend(outcome.notes)

@@ -8,6 +8,11 @@ its name when the scan names it in `own`, its baselines and JSON reports, pre-co
 configuration, pyproject.toml) are never taken, walked or named (pre-commit names every
 file that changed): they are not templates, and reporting them as skipped would only be noise.
 
+A folder that holds `.tf` files is one Terraform unit, found as the folder itself (at the
+place of its first `.tf` file); a `.tf` file named on the command line stands for its folder.
+Each unit comes once, however often it is reached. `.terraform/` (hidden: downloaded modules
+and providers) is never entered, nor is a named `.tf` file in it taken.
+
 A folder that cannot be listed comes back as an error naming it; the walk goes on.
 """
 
@@ -16,12 +21,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import TYPE_CHECKING, Callable, Collection, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Collection, Iterator, List, Optional, Sequence, Set, Tuple
 
 if TYPE_CHECKING:  # imported when a folder is walked: a scan of named files never reads .gitignore
     from loopcheck.load.ignore import IgnoreRules
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+TERRAFORM_SUFFIX = ".tf"
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 OWN_NAMES = {".loopcheck.yaml", ".loopcheck.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml",
              "pyproject.toml",
@@ -44,17 +50,43 @@ def discover(paths: Sequence[str], exclude: Optional[Callable[[str], bool]] = No
     (pipeline.scan counts them). `own`: more files of loopcheck's (the configuration file
     in use), never taken."""
     own_files = {os.path.abspath(path) for path in own}
+    units: Set[str] = set()  # the Terraform folders already found, by absolute path
     for given in paths:
         if os.path.isdir(given):
             from loopcheck.load.ignore import IgnoreRules
 
             rules = IgnoreRules.above(given) if gitignore else None
-            yield from _walk(given, rules, exclude, own_files)
+            for found in _walk(given, rules, exclude, own_files):
+                if found[1] is None and os.path.isdir(found[0]):
+                    if not _first_time(found[0], units):
+                        continue
+                yield found
+        elif given.lower().endswith(TERRAFORM_SUFFIX) and os.path.isfile(given):
+            folder = terraform_unit_of(given)
+            if folder is not None and _first_time(folder, units):
+                yield folder, None
         elif os.path.exists(given):
             if not is_own_file(given, own_files):
                 yield given, None
         else:
             yield given, "no such file or directory"
+
+
+def terraform_unit_of(tf_file: str) -> Optional[str]:
+    """The Terraform unit (its folder, as linters print it) a named `.tf` file stands for;
+    None inside `.terraform/`, where Terraform keeps the modules it downloaded."""
+    folder = os.path.normpath(os.path.dirname(tf_file) or os.curdir)
+    if ".terraform" in folder.replace("\\", "/").split("/"):
+        return None
+    return folder
+
+
+def _first_time(folder: str, units: Set[str]) -> bool:
+    key = os.path.abspath(folder)
+    if key in units:
+        return False
+    units.add(key)
+    return True
 
 
 def _joined(folder: str, name: str) -> str:
@@ -88,11 +120,20 @@ def _walk(top: str, rules: Optional[IgnoreRules], exclude: Optional[Callable[[st
                 files.append(entry)
             elif not entry.is_symlink() and not entry.name.startswith(".") and entry.name not in _SKIPPED_DIRS:
                 folders.append(entry.name)
+        unit_found = False
         for entry in sorted(files, key=lambda e: e.name):
             name = entry.name
-            if not name.lower().endswith(TEMPLATE_SUFFIXES):
+            lowered = name.lower()
+            terraform = lowered.endswith(TERRAFORM_SUFFIX)
+            if not terraform and not lowered.endswith(TEMPLATE_SUFFIXES):
+                continue
+            if terraform and unit_found:
                 continue
             if rules is not None and rules.ignored(os.path.join(absolute, name), False):
+                continue
+            if terraform:  # the folder is the unit, where its first .tf file is
+                unit_found = True
+                yield os.path.normpath(folder), None
                 continue
             path = _joined(folder, name)
             if not is_own_file(path, own_files):

@@ -59,6 +59,20 @@ class Template:
     data: MDict
     unknown_tags: List[str] = field(default_factory=list)
     text: str = ""  # the decoded text, for edits computed on it (loopcheck.fixes)
+    # A Terraform unit's template (loopcheck.terraform.frontend): the .tf file (or plan) of each
+    # logical id; None for a CloudFormation template, whose resources are all in `path`.
+    resource_files: Optional[Dict[str, str]] = None
+    files: List[str] = field(default_factory=list)  # a Terraform unit's files read, sorted
+    notes: List[str] = field(default_factory=list)  # what a Terraform unit's translation left out
+
+
+@dataclass
+class PlanDocument:
+    """A JSON file that is a Terraform plan (`terraform show -json`), parsed: the scan hands it
+    to the Terraform front-end (loopcheck.terraform.frontend), which this stage does not import."""
+
+    path: str
+    document: Dict[str, Any]
 
 
 @dataclass
@@ -81,7 +95,7 @@ class LoadError:
     column: Optional[int] = None
 
 
-LoadResult = Union[Template, Skipped, LoadError]
+LoadResult = Union[Template, Skipped, LoadError, PlanDocument]
 
 
 class _Lines:
@@ -304,18 +318,33 @@ def parse_text(path: str, text: str, looks_like_template: bool) -> LoadResult:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            if not looks_like_template:
+            if not looks_like_template and not sniff.could_be_terraform_plan(text):
                 return Skipped(path, "not valid JSON, and not a template")
             return _json_error(path, exc)
         except RecursionError:
             return _too_deep(path, looks_like_template)
+        if sniff.is_terraform_plan(value):
+            return PlanDocument(path, value)
         if sniff.json_value_is_plain_non_template(value):
             return Skipped(path, NOT_A_TEMPLATE)
-    elif not sniff.could_name_resources(text):
+    else:
+        plan = _plan_document(path, text) if sniff.could_be_terraform_plan(text) else None
+        if plan is not None:
+            return plan
+    if not path.lower().endswith(".json") and not sniff.could_name_resources(text):
         quick = _read_plain_yaml(path, text, looks_like_template)
         if quick is not None:
             return quick
     return _parse(path, text, looks_like_template)
+
+
+def _plan_document(path: str, text: str) -> Optional[PlanDocument]:
+    """A plan saved under a name that does not end in .json (`terraform show -json > tfplan`)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return PlanDocument(path, value) if sniff.is_terraform_plan(value) else None
 
 
 def _read_plain_yaml(path: str, text: str, looks_like_template: bool) -> Optional[LoadResult]:

@@ -3,7 +3,7 @@
 A template needs a top-level `Resources` key. Most files of a repository (SDK models,
 package.json, workflows, Kubernetes manifests) never spell it, so the loader can tell them
 apart cheaply, and must never be wrong the other way: every answer here is "certainly not"
-or "maybe". Three checks, each sound on its own:
+or "maybe". Each check is sound on its own:
 
 - `could_name_resources(text)`: a key is the text of its scalar, so a key `Resources` needs
   the word in the text, unless an escape (`\\x52`, `\\u0052`, a double-quoted line joined by
@@ -13,6 +13,8 @@ or "maybe". Three checks, each sound on its own:
   anyway; its result either has the key or not. Its depth needs no second look: `json.loads`
   stops at the interpreter's recursion limit, below the values builder's own (1,000), so a
   value it returns is one the builder would read too, to the same answer.
+- `is_terraform_plan(value)` / `could_be_terraform_plan(text)`: a JSON document with a
+  Terraform plan's top-level keys is a plan, read by the Terraform front-end, not a template.
 - `plain_yaml(loader)`: the event stream of one document the values builder would accept
   without question (no tags, anchors, aliases, merge keys or non-text keys), so its outcome
   is "valid YAML" without building any value. Anything else: the builder decides, as before.
@@ -43,6 +45,20 @@ def could_name_resources(text: str) -> bool:
 def json_value_is_plain_non_template(value: Any) -> bool:
     """True when the parsed JSON has no top-level Resources key."""
     return not (isinstance(value, dict) and "Resources" in value)
+
+
+def is_terraform_plan(value: Any) -> bool:
+    """A parsed JSON document with a Terraform plan's top-level keys (`terraform show -json`):
+    a format_version and planned values or resource changes. A state file (`values`) is not one."""
+    return isinstance(value, dict) and isinstance(value.get("format_version"), str) \
+        and ("planned_values" in value or "resource_changes" in value)
+
+
+def could_be_terraform_plan(text: str) -> bool:
+    """False only when the text cannot be a plan's JSON: an object naming a format_version
+    and planned values or resource changes (checked before any parse)."""
+    return text.lstrip("\ufeff \t\r\n")[:1] == "{" and '"format_version"' in text \
+        and ('"planned_values"' in text or '"resource_changes"' in text)
 
 
 def plain_yaml(loader: Any) -> bool:
