@@ -57,10 +57,12 @@ def test_hook_manifest_scans_the_project_in_one_run():
                "src/index.js", "src/m.mjs", "src/c.cjs", "src/h.ts", "src/h.mts", "src/h.cts",
                "src/main/java/Handler.java", "cmd/main.go", "src/Function.cs", "Dockerfile",
                "svc/Dockerfile", "svc/Dockerfile.prod", "tsconfig.json", "pyproject.toml",
-               ".loopcheck.yaml", ".loopcheck-baseline.json"]
+               ".loopcheck.yaml", ".loopcheck-baseline.json", "main.tf", "modules/store/variables.tf",
+               "terraform.tfvars", "prod.auto.tfvars", "plan.json"]
     assert [name for name in runs_on if not files.search(name)] == []
     passes_over = ["README.md", "docs/diagram.png", "notes.txt", "src/app.pyc", "Makefile", "setup.cfg",
-                   "src/index.jsx.snap", "Dockerfile/README.md"]
+                   "src/index.jsx.snap", "Dockerfile/README.md", ".terraform.lock.hcl", "terraform.tfstate",
+                   "main.tf.bak"]
     assert [name for name in passes_over if files.search(name)] == []
 
 
