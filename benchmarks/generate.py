@@ -16,7 +16,8 @@ Names are intrinsic-heavy (`!Sub '${AWS::StackName}-${Env}-x'`, `!Join`, `!GetAt
     python benchmarks/generate.py --sizes 10,100,500 --seed 7 --json
 
 writes benchmarks/out/template-<N>.yaml (and .json) plus the handler code they point to
-(benchmarks/out/src/), git-ignored through benchmarks/.gitignore.
+(benchmarks/out/src/), git-ignored through benchmarks/.gitignore. With `--terraform` it writes
+Terraform root modules of the same mix instead (benchmarks/out/tf-<N>/, generate_terraform.py).
 """
 
 from __future__ import annotations
@@ -534,14 +535,29 @@ def write_templates(sizes: Sequence[int], out_dir: Path = DEFAULT_OUT, seed: int
     return paths
 
 
+def write_terraform(sizes: Sequence[int], out_dir: Path = DEFAULT_OUT,
+                    seed: int = DEFAULT_SEED) -> Dict[int, tuple]:
+    """Write tf-<N>/ for each size (the same mix of designs as a Terraform root module, with
+    src/); return size -> (its folder, the unguarded loops placed in it)."""
+    from generate_terraform import write_module
+
+    return {size: write_module(size, out_dir, seed, HANDLERS) for size in sizes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="comma-separated")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--json", action="store_true", help="also write template-<N>.json")
+    parser.add_argument("--terraform", action="store_true",
+                        help="write Terraform root modules (tf-<N>/) instead of templates")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.terraform:
+        for size, (folder, loops) in write_terraform(sizes, args.out, args.seed).items():
+            print(f"{size:>6} resources  {folder}  ({loops} unguarded loops)")
+        return
     for size, path in write_templates(sizes, args.out, args.seed, args.json).items():
         print(f"{size:>6} resources  {path}")
 

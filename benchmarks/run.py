@@ -18,6 +18,12 @@ For each size, in one run:
   (after one warm-up call, so imports are not counted);
 - cfn-lint on the same file (the peer), and cfn-lint `-a loopcheck.cfnlint_plugin` (the
   plugin's overhead), when that module exists.
+
+Terraform rows (`tf N`, sizes --terraform-sizes, default 10,100,500; skipped with a note when
+python-hcl2 or the Terraform reader is missing): `loopcheck scan` of a generated root module
+of N resources (generate.py --terraform) against its floor, python-hcl2 parsing the same .tf
+files (`hcl2.loads`), in-process and as processes; the verdict compares its multiple of the
+floor with the YAML template's at the same size.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import yaml
-from generate import DEFAULT_OUT, DEFAULT_SEED, DEFAULT_SIZES, expected_loops, write_templates
+from generate import DEFAULT_OUT, DEFAULT_SEED, DEFAULT_SIZES, expected_loops, write_templates, write_terraform
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN_MODULE = "loopcheck.cfnlint_plugin"
@@ -81,6 +87,22 @@ def floor_load(paths):
 if __name__ == "__main__":
     floor_load(sys.argv[1:])
 '''
+# The Terraform floor: python-hcl2 alone parsing each .tf file, as source text for the same reason.
+TF_FLOOR_SOURCE = '''
+import sys
+import hcl2
+
+
+def tf_floor_load(paths):
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            hcl2.loads(handle.read())
+
+
+if __name__ == "__main__":
+    tf_floor_load(sys.argv[1:])
+'''
+TERRAFORM_SIZES = (10, 100, 500)  # python-hcl2 takes seconds per 500 resources: larger rows take minutes
 # Children are started by this small helper process, not by run.py itself: Linux counts the
 # memory of the process that forks (or vforks) a child into the child's peak RSS, and run.py
 # grows to hundreds of MB holding the large templates in-process. The helper stays ~10 MB and
@@ -211,10 +233,11 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def loopcheck_children(paths: Sequence[str], runs: int, row: Row) -> None:
+def loopcheck_children(paths: Sequence[str], runs: int, row: Row,
+                       floor_cmd: Optional[List[str]] = None) -> None:
     """`loopcheck scan --format json` end to end, interleaved with the floor subprocess."""
     lc_cmd = command("loopcheck", "loopcheck") + ["scan", "--format", "json", *paths]
-    floor_cmd = [sys.executable, "-c", FLOOR_SOURCE, *row_files(paths)]
+    floor_cmd = floor_cmd or [sys.executable, "-c", FLOOR_SOURCE, *row_files(paths)]
     lc: List[Child] = []
     floor: List[Child] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -238,7 +261,8 @@ def row_files(paths: Sequence[str]) -> List[str]:
     """The template files behind the paths, as loopcheck discovers them."""
     from loopcheck.app.scan import discover
 
-    return [path for path, missing in discover(paths) if not missing]
+    # a Terraform folder found by the walk is not a YAML file for the floor
+    return [path for path, missing in discover(paths) if not missing and os.path.isfile(path)]
 
 
 def loopcheck_inprocess(path: str, runs: int, row: Row) -> None:
@@ -295,6 +319,79 @@ def folder_inprocess(folder: str, files: Sequence[str], runs: int, row: Row) -> 
             scans.append(t1 - t0)
             floors.append(t3 - t2)
     row.lc_inproc, row.floor_inproc = median(scans), median(floors)
+
+
+def terraform_ready() -> str:
+    """Why Terraform rows cannot be measured, or "" when they can."""
+    for module, why in (("hcl2", "python-hcl2 is not installed"),
+                        ("loopcheck.terraform.hcl_reader", "this loopcheck has no Terraform reader"),
+                        ("loopcheck.terraform.translate", "this loopcheck has no Terraform translator")):
+        if importlib.util.find_spec(module) is None:
+            return why
+    return ""
+
+
+def terraform_row(size: int, folder: Path, loops: int, runs: int) -> Row:
+    """A generated root module: loopcheck against python-hcl2's parse of the same files."""
+    files = sorted(str(path) for path in folder.glob("*.tf"))
+    row = Row(f"tf {size}", size, files=len(files), expected_loops=loops)
+    loopcheck_children([str(folder)], runs, row, [sys.executable, "-c", TF_FLOOR_SOURCE, *files])
+    found = row.findings.get("EL101", 0)
+    if found != loops:
+        row.notes.append(f"{found} EL101 findings, but the module holds {loops} unguarded loops")
+    terraform_inprocess(str(folder), files, runs, row)
+    return row
+
+
+def terraform_inprocess(folder: str, files: Sequence[str], runs: int, row: Row) -> None:
+    """The unit read (HCL reader + translation) and analysed, timed apart, against hcl2.loads
+    of the same files; after one warm-up."""
+    from loopcheck.app.scan import analyse_loaded, load_unit
+    from loopcheck.load.loader import Template
+    from loopcheck.pipeline.analysis import AnalysisOptions
+
+    namespace: Dict[str, Any] = {"__name__": "tf_floor"}
+    exec(TF_FLOOR_SOURCE, namespace)  # noqa: S102 - our own constant
+    tf_floor_load = namespace["tf_floor_load"]
+    loads, analyses, floors = [], [], []
+    for attempt in range(runs + 1):
+        gc.collect()
+        t0 = time.perf_counter()
+        loaded = load_unit(folder)
+        t1 = time.perf_counter()
+        if not isinstance(loaded, Template):
+            raise SystemExit(f"{folder}: not read as a Terraform unit: {loaded}")
+        analyse_loaded(loaded, AnalysisOptions())
+        t2 = time.perf_counter()
+        del loaded
+        gc.collect()
+        t3 = time.perf_counter()
+        tf_floor_load(files)
+        t4 = time.perf_counter()
+        if attempt:
+            loads.append(t1 - t0)
+            analyses.append(t2 - t1)
+            floors.append(t4 - t3)
+    row.load, row.analyse, row.floor_inproc = median(loads), median(analyses), median(floors)
+    row.lc_inproc = median([a + b for a, b in zip(loads, analyses)])
+
+
+def terraform_verdict(by_size: Dict[int, Row], terraform: Dict[int, Row]) -> List[str]:
+    """Terraform stays within the multiple of its parse time YAML stays within, at each size
+    both were measured (in-process; processes for reference)."""
+    out = []
+    for size in sorted(terraform):
+        tf, yaml_row = terraform[size], by_size.get(size)
+        if yaml_row is None:
+            out.append(f"n/a   Terraform at {size}: no YAML row of that size to compare with")
+            continue
+        ok = tf.ratio_inproc <= yaml_row.ratio_inproc
+        out.append(f"{'PASS' if ok else 'FAIL'}  Terraform at {size} within YAML's multiple of its parse time "
+                   f"(in-process, loopcheck / parse floor): {tf.ratio_inproc:.2f}x "
+                   f"vs YAML {yaml_row.ratio_inproc:.2f}x "
+                   f"[processes: {tf.ratio_sub:.2f}x vs {yaml_row.ratio_sub:.2f}x; hcl2 parse "
+                   f"{tf.floor_inproc:.3f} s vs CSafeLoader {yaml_row.floor_inproc:.3f} s]")
+    return out
 
 
 def cfn_lint(files: Sequence[str], runs: int, row: Row, plugin: bool) -> None:
@@ -443,12 +540,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where templates are written")
     parser.add_argument("--save", type=Path, help="also write every row as JSON here")
+    parser.add_argument("--terraform-sizes", default=",".join(map(str, TERRAFORM_SIZES)),
+                        help="resource counts of the Terraform rows (default 10,100,500; empty: none)")
+    parser.add_argument("--no-terraform", action="store_true", help="skip the Terraform rows")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
         [10, 100, 500] if args.quick else list(DEFAULT_SIZES))
     args.runs = args.runs or (3 if args.quick else 5)
     args.lint_runs = args.lint_runs or (1 if args.quick else 3)
     args.no_folders = args.no_folders or args.quick
+    args.terraform_sizes = [] if args.no_terraform else [int(s) for s in args.terraform_sizes.split(",") if s]
     return args
 
 
@@ -537,6 +638,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         by_size[size] = row
         progress(row, rows, args.save)
 
+    terraform: Dict[int, Row] = {}
+    why_not = terraform_ready() if args.terraform_sizes else "not asked for"
+    if why_not:
+        print(f"note: Terraform rows skipped: {why_not}")
+    else:
+        for size, (folder, loops) in write_terraform(args.terraform_sizes, args.out, args.seed).items():
+            print(f"... Terraform, {size} resources", file=sys.stderr, flush=True)
+            row = terraform_row(size, folder, loops, args.runs)
+            rows.append(row)
+            terraform[size] = row
+            progress(row, rows, args.save)
+
     if not args.no_folders:
         # (name, folder, runs, cfn-lint runs): the corpus takes ~10 s a loopcheck run, minutes a cfn-lint run
         folders = [("fixtures/", REPO / "fixtures", args.runs, args.lint_runs)]
@@ -558,7 +671,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"\nload average at the end: {load_average()} ({os.cpu_count()} cores; other load makes walls noisy)")
     print_tables(rows)
     print()
-    for text in verdicts(by_size, plugin_note):
+    for text in verdicts(by_size, plugin_note) + terraform_verdict(by_size, terraform):
         print(text)
     if args.save:
         args.save.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
