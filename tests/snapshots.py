@@ -29,9 +29,11 @@ FIXTURES: List[Path] = sorted(p for p in (ROOT / "fixtures").iterdir()
                               if p.is_dir() and not _awaits_terraform_scan(p))
 
 
-# The Terraform front-end's parts landed on separate branches (issue 17): until the translator
-# is there, a Terraform fixture has no output to pin.
-TERRAFORM_READY = importlib.util.find_spec("loopcheck.terraform.translate") is not None
+def fixture_template(folder: Path) -> Path:
+    for name in ("template.yaml", "template.yml", "template.json"):
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(f"no template in {folder}")
 
 
 def is_terraform(folder: Path) -> bool:
@@ -40,15 +42,9 @@ def is_terraform(folder: Path) -> bool:
 
 
 def pinned(folder: Path) -> bool:
-    """Whether a fixture's output can be pinned by this build (see TERRAFORM_READY)."""
-    return TERRAFORM_READY or not is_terraform(folder)
-
-
-def fixture_template(folder: Path) -> Path:
-    for name in ("template.yaml", "template.yml", "template.json"):
-        if (folder / name).exists():
-            return folder / name
-    raise FileNotFoundError(f"no template in {folder}")
+    """Whether this build can pin a fixture's output: a plan fixture, too, waits for the
+    translator (see _awaits_terraform_scan)."""
+    return not is_terraform(folder) or importlib.util.find_spec("loopcheck.terraform.translate") is not None
 
 
 def is_multi_template(folder: Path) -> bool:

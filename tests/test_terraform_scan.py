@@ -10,6 +10,7 @@ whose logical ids are Terraform addresses, in the configuration's first file.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pytest
 from clirunner import run_cli
@@ -83,22 +84,25 @@ def fake_to_template(config: TfConfiguration):
                                  notes=["count on aws_s3_bucket.x: one instance read"])
 
 
-def fake_analyse(file, data, options, resource_files: Dict[str, str]):
+def fake_analyse(file, data, options=None, resource_files: Optional[Dict[str, str]] = None):
+    """The pipeline's analyse, taking `resource_files` as the translator's part gives it."""
     analysis = analyse(file, data, options)
     for finding in analysis.findings:
-        finding.file = resource_files.get(finding.resource, file)
+        finding.file = (resource_files or {}).get(finding.resource, file)
     return analysis
 
 
 @pytest.fixture
 def front_end(monkeypatch):
-    """The reader and the translator, faked."""
+    """The reader and the translator, faked (and the pipeline's resource_files argument)."""
     reader = types.ModuleType("loopcheck.terraform.hcl_reader")
     reader.read_folder, reader.called_module_folders = fake_read_folder, fake_called_module_folders
     translate = types.ModuleType("loopcheck.terraform.translate")
-    translate.to_template, translate.analyse = fake_to_template, fake_analyse
+    translate.to_template = fake_to_template
     monkeypatch.setitem(sys.modules, "loopcheck.terraform.hcl_reader", reader)
     monkeypatch.setitem(sys.modules, "loopcheck.terraform.translate", translate)
+    if "resource_files" not in inspect.signature(analyse).parameters:
+        monkeypatch.setattr(scan_module, "analyse", fake_analyse)
 
 
 def write(root: Path, files: Dict[str, str]) -> Path:

@@ -87,13 +87,13 @@ def _terraform_plan(loaded: LoadResult) -> LoadResult:
 
 
 def analyse_loaded(template: Template, options: AnalysisOptions) -> Analysis:
-    """The pipeline over a loaded template: a Terraform unit's through its front-end, so each
-    finding names its own `.tf` file."""
+    """The pipeline over a loaded template; a Terraform unit's with the file of each resource,
+    so each finding names its own `.tf` file, and with what its translation left out."""
     if template.resource_files is None:
         return analyse(template.path, template.data, options)
-    from loopcheck.terraform.frontend import analyse_unit
-
-    return analyse_unit(template, options)
+    analysis = analyse(template.path, template.data, options, resource_files=template.resource_files)
+    analysis.notes = template.notes + analysis.notes
+    return analysis
 
 
 @dataclass

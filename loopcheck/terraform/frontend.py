@@ -3,8 +3,9 @@
 A folder of `.tf` files is read by the HCL reader, a plan by the plan reader; either
 configuration is translated into the CloudFormation-shaped template the pipeline reads, and
 comes back as a loader Template whose `resource_files` name the `.tf` file (or the plan) of
-each logical id. python-hcl2 is imported only when a folder is read (by the reader), never
-when the scan starts. Terraform itself is never run, and no module is downloaded.
+each logical id (the scan hands them to the pipeline's `analyse`). python-hcl2 is imported
+only when a folder is read (by the reader), never when the scan starts. Terraform itself is
+never run, and no module is downloaded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import os
 from typing import Any, Dict, List, Sequence, Set
 
 from loopcheck.load.loader import LoadError, LoadResult, Skipped, Template
-from loopcheck.pipeline.analysis import Analysis, AnalysisOptions
 from loopcheck.terraform.config import TfConfiguration
 
 EMPTY = "a Terraform configuration with no resources"
@@ -78,15 +78,6 @@ def shown(path: str) -> str:
 
 def _note(unit: str, note: str) -> str:
     return note if note.startswith(unit) else f"{unit}: {note}"
-
-
-def analyse_unit(template: Template, options: AnalysisOptions) -> Analysis:
-    """The pipeline over a Terraform unit's template, each finding in its own `.tf` file."""
-    from loopcheck.terraform.translate import analyse
-
-    analysis = analyse(template.path, template.data, options, resource_files=template.resource_files)
-    analysis.notes = template.notes + analysis.notes
-    return analysis
 
 
 def without_called_modules(folders: Sequence[str]) -> Set[str]:
