@@ -231,6 +231,19 @@ def test_a_plan_unit_points_at_the_plan(front_end, monkeypatch):
     assert {f.file for f in result.findings} == {"plan.json"}
 
 
+def test_a_plan_read_from_stdin_is_a_plan_unit(front_end, monkeypatch):
+    from clirunner import cli_runner
+
+    from loopcheck.app.cli import main
+
+    monkeypatch.chdir(PLAN.parent)
+    result = cli_runner().invoke(main, ["scan", "--format", "json", "-", "--stdin-filename", "plan.json"],
+                                 input=PLAN.read_text())
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1 and document["errors"] == []
+    assert {f["file"] for f in document["findings"]} == {"plan.json"}
+
+
 def test_cloudformation_templates_beside_terraform_are_scanned_as_before(tmp_path, front_end, monkeypatch):
     """No template is lost, and its findings are the same with Terraform units around it."""
     shutil.copytree(ROOT / "fixtures" / "s3-two-function-loop", tmp_path / "cfn")

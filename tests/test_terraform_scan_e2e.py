@@ -138,12 +138,15 @@ def test_the_fixtures_folder_scans_every_terraform_unit_without_errors(monkeypat
 
 
 def test_the_action_takes_a_tf_path(tmp_path):
-    spec = importlib.util.spec_from_file_location("run_action", ROOT / "scripts" / "run_action.py")
-    run_action = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_action)
     import sys
 
     from userrun import executable
+
+    spec = importlib.util.spec_from_file_location("run_action", ROOT / "scripts" / "run_action.py")
+    run_action = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("run_action", run_action)  # its dataclasses look their module up
+    spec.loader.exec_module(sys.modules["run_action"])
+    run_action = sys.modules["run_action"]
 
     workspace = tmp_path / "workspace"
     shutil.copytree(needs(LOOP), workspace / "infra" / LOOP.name)
