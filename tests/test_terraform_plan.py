@@ -5,6 +5,7 @@ instance addresses, and plans whose shape is wrong."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,25 @@ def test_no_configuration_still_gives_the_values():
                 "resource_changes": [change("aws_sqs_queue.q", {"arn": True})]}
     (queue,) = read_plan("plan.json", document).resources
     assert queue.values["name"] == "q" and isinstance(queue.values["arn"], Unknown)
+
+
+def test_a_mangled_plan_reads_or_is_a_plan_error():
+    """The fixture's plan with keys dropped and values swapped for other types, many times over:
+    read_plan returns or raises PlanError (which the scan reports), never anything else."""
+    document = json.loads(PLAN_FIXTURE.read_text())
+    rng = random.Random(17)
+
+    def mangle(node):
+        if isinstance(node, dict):
+            kept = {key: value for key, value in node.items() if rng.random() > 0.03}
+            return {key: rng.choice([None, 1, "x", [], {}, True]) if rng.random() < 0.03 else mangle(value)
+                    for key, value in kept.items()}
+        if isinstance(node, list):
+            return [mangle(item) for item in node if rng.random() > 0.03]
+        return node
+
+    for _ in range(300):
+        try:
+            read_plan("plan.json", mangle(document))
+        except PlanError:
+            pass

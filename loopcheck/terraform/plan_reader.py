@@ -101,7 +101,7 @@ def _collect(module: Dict[str, Any], out: List[Tuple[Dict[str, Any], str]], wher
             raise PlanError(f"{at}.resources is not a list")
         for index, resource in enumerate(resources):
             if not isinstance(resource, dict) or not isinstance(resource.get("address"), str) \
-                    or not isinstance(resource.get("values", {}), dict):
+                    or not isinstance(resource.get("values") or {}, dict):
                 raise PlanError(f"{at}.resources[{index}] is not a resource "
                                 "(an object with an address and values)")
             out.append((resource, str(current.get("address", ""))))
