@@ -451,9 +451,10 @@ def print_tables(rows: Sequence[Row]) -> None:
     lines = [head2]
     for r in rows:
         total = r.load + r.analyse
-        lines.append((r.name, fmt(r.load if r.files == 1 else None), fmt(r.analyse if r.files == 1 else None),
+        timed = bool(r.load)  # a template or a Terraform unit timed in-process (not a folder row)
+        lines.append((r.name, fmt(r.load if timed else None), fmt(r.analyse if timed else None),
                       fmt(100 * r.analyse / total if total else None, ".0f", "%"),
-                      fmt(r.load / r.floor_inproc if r.files == 1 and r.floor_inproc else None, ".2f", "x"),
+                      fmt(r.load / r.floor_inproc if timed and r.floor_inproc else None, ".2f", "x"),
                       fmt(r.cfn_lint_rss, ".1f"), fmt(r.plugin, ".2f"),
                       fmt(100 * r.plugin_overhead if r.plugin_overhead is not None else None, "+.1f", "%"),
                       " ".join(f"{k}:{v}" for k, v in r.findings.items()) or "-"))
