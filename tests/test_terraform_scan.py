@@ -10,6 +10,7 @@ whose logical ids are Terraform addresses, in the configuration's first file.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import json
 import os
@@ -337,3 +338,22 @@ def test_a_cloudformation_scan_imports_nothing_of_terraform():
         " or m.startswith('loopcheck.terraform.')))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# The benchmark's Terraform generator -----------------------------------------------------------
+
+def test_the_benchmark_module_has_n_resources_the_same_bytes_and_parses():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate_terraform
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    files, loops = generate_terraform.generate(500, 7)
+    assert (files, loops) == generate_terraform.generate(500, 7)
+    blocks = [line for text in files.values() for line in text.splitlines() if line.startswith("resource ")]
+    assert len(blocks) == 500 == len(set(blocks)) and loops > 0
+    if importlib.util.find_spec("hcl2") is not None:
+        import hcl2
+
+        for text in files.values():
+            hcl2.loads(text)
