@@ -41,12 +41,6 @@ def is_terraform(folder: Path) -> bool:
     return (folder / "plan.json").is_file() or any(folder.glob("*.tf"))
 
 
-def pinned(folder: Path) -> bool:
-    """Whether this build can pin a fixture's output: a plan fixture, too, waits for the
-    translator (see _awaits_terraform_scan)."""
-    return not is_terraform(folder) or importlib.util.find_spec("loopcheck.terraform.translate") is not None
-
-
 def is_multi_template(folder: Path) -> bool:
     """A fixture of several templates (cross-stack): no template.yaml, *.yaml files instead."""
     try:

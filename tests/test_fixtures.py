@@ -16,7 +16,6 @@ from snapshots import (
     fixture_template,
     is_multi_template,
     is_terraform,
-    pinned,
     render_fixture,
 )
 
@@ -31,8 +30,6 @@ SINGLE = [folder for folder in FIXTURES if not is_multi_template(folder) and not
 def test_output_matches_pinned_snapshot(folder):
     if any(folder.rglob("*.go")) and importlib.util.find_spec("tree_sitter_go") is None:
         pytest.skip("tree-sitter-go is installed on Python 3.10 and newer only")
-    if not pinned(folder):
-        pytest.skip("the Terraform translator is not in this build")
     text, document = render_fixture(fixture_target(folder))
     assert text == (folder / "expected.txt").read_text()
     assert document == (folder / "expected-json.txt").read_text()
@@ -66,7 +63,7 @@ def test_yaml_and_json_renderings_give_the_same_findings(folder):
 def test_fixture_set_has_guarded_and_failing_designs():
     """The fixtures cover both verdicts: this is what the README's quickstart shows."""
     severities = set()
-    for folder in filter(pinned, FIXTURES):
+    for folder in FIXTURES:
         findings = json.loads((folder / "expected-json.txt").read_text())["findings"]
         severities |= {f["severity"] for f in findings} or {"clean"}
     assert {"error", "warning", "info", "clean"} <= severities

@@ -17,7 +17,6 @@ from loopcheck.load.loader import LoadError, LoadResult, Skipped, Template
 from loopcheck.terraform.config import TfConfiguration
 
 EMPTY = "a Terraform configuration with no resources"
-NO_TRANSLATOR = "a Terraform unit, not read: this build has no Terraform translator"
 HCL_MISSING = "python-hcl2 is not installed, so .tf files cannot be read (pip install python-hcl2)"
 
 
@@ -31,8 +30,6 @@ def load_folder(folder: str) -> LoadResult:
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] in ("hcl2", "lark"):
             return LoadError(folder, HCL_MISSING)
-        if exc.name == "loopcheck.terraform.hcl_reader":  # see _template: parts landing one by one
-            return Skipped(folder, NO_TRANSLATOR.replace("translator", "reader"))
         raise
     if isinstance(read, LoadError):
         return read
@@ -54,14 +51,7 @@ def load_plan(path: str, document: Dict[str, Any]) -> LoadResult:
 def _template(unit: str, config: TfConfiguration, files: Sequence[str] = ()) -> LoadResult:
     if not config.resources and not config.module_calls:
         return Skipped(unit, EMPTY, empty=True)
-    try:
-        from loopcheck.terraform.translate import to_template
-    except ModuleNotFoundError as exc:
-        # The front-end's parts landed one by one (issue 17): without the translator a unit is
-        # skipped, with the reason, rather than failing the scan. Remove once all are merged.
-        if exc.name != "loopcheck.terraform.translate":
-            raise
-        return Skipped(unit, NO_TRANSLATOR)
+    from loopcheck.terraform.translate import to_template
 
     translated = to_template(config)
     resource_files = {logical_id: shown(file) for logical_id, file in translated.files.items()}
@@ -84,10 +74,7 @@ def without_called_modules(folders: Sequence[str]) -> Set[str]:
     """The Terraform folders of one scan that are scanned on their own: not those only
     called, directly or through another, as local child modules by a unit of the scan. A ring
     of folders calling each other with no caller outside it is kept (something must be read)."""
-    try:
-        from loopcheck.terraform.hcl_reader import called_module_folders
-    except ModuleNotFoundError:  # see _template: parts landing one by one
-        return set(folders)
+    from loopcheck.terraform.hcl_reader import called_module_folders
 
     by_key = {os.path.abspath(folder): folder for folder in folders}
     calls: Dict[str, List[str]] = {}
