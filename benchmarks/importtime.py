@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Dict, List
 
 LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)")
@@ -23,9 +24,12 @@ def measure(python: str, template: str, runs: int) -> Dict[str, List[List[int]]]
             "from loopcheck.app.cli import run\n"
             "run()")
     times: Dict[str, List[List[int]]] = defaultdict(lambda: [[], []])
+    folder = Path(template).resolve().parent
     for _ in range(runs):
-        done = subprocess.run([python, "-X", "importtime", "-c", code, template],
-                              capture_output=True, text=True, check=False)
+        # run in the template's folder: `-c` puts the current folder first on sys.path, and in
+        # a checkout that would import the source tree instead of the installed package
+        done = subprocess.run([python, "-X", "importtime", "-c", code, Path(template).name],
+                              capture_output=True, text=True, check=False, cwd=folder)
         for match in LINE.finditer(done.stderr):
             times[match.group(3)][0].append(int(match.group(1)))
             times[match.group(3)][1].append(int(match.group(2)))
