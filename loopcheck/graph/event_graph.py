@@ -95,6 +95,8 @@ class Effect:
 
 @dataclass
 class EventGraph:
+    """The template's events: who triggers whom, and what each function may write."""
+
     model: Model
     triggers: List[Trigger]  # every trigger edge, of every service, in the order the model read them
     effects: Dict[Tuple[str, str], Effect]

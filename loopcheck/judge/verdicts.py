@@ -36,6 +36,8 @@ NONE, GUARDED, POSSIBLE, LOOP = Verdict.NONE, Verdict.GUARDED, Verdict.POSSIBLE,
 
 @dataclass
 class Hop:
+    """One step of a loop: a writer's write reaching the next consumer, and its verdict."""
+
     writer: str
     target: str  # the first node the writer writes: a bucket, queue, topic, table, bus...
     consumer: str
@@ -108,6 +110,8 @@ class LoopBound:
 
 @dataclass
 class Loop:
+    """A cycle of the event graph and the verdict of each of its hops."""
+
     cycle: List[str]  # logical ids, first == last
     hops: List[Hop] = field(default_factory=list)
 
