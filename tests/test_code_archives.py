@@ -2,7 +2,8 @@
 CloudFormation `Code` and a Terraform `filename` that name a zip are read like a folder, and
 findings name the member inside the archive (`fn/process.zip/process.py:9`), the same on every
 run; a zip that is unsafe or broken (zip slip, a bomb, a link, corrupt) is a code note and the
-permissions decide.
+permissions decide. And a Terraform function whose package is exactly a folder or file
+(archive_file) without its handler module cannot start: its permission-only loop is a warning.
 
 Every archive here is made by the test."""
 
@@ -381,6 +382,89 @@ def test_a_terraform_filename_zip_is_read(tmp_path, monkeypatch, private_tmp):
     make_zip(unit / "process.zip", {"process.py": READS_ONLY})
     document, _ = scan("infra")
     assert "EL101" not in rules(document)
+
+
+ARCHIVE_DIR = """
+data "archive_file" "package" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/package.zip"
+}
+"""
+ARCHIVE_FILE = """
+data "archive_file" "package" {
+  type        = "zip"
+  source_file = "${path.module}/src/app.py"
+  output_path = "${path.module}/build/package.zip"
+}
+"""
+UPLOADED = """
+resource "aws_s3_object" "package" {
+  bucket = aws_s3_bucket.media.bucket
+  key    = "code/package.zip"
+  source = data.archive_file.package.output_path
+}
+"""
+BY_FILENAME = """
+filename         = data.archive_file.package.output_path
+source_code_hash = data.archive_file.package.output_base64sha256
+"""
+BY_S3 = """
+s3_bucket        = aws_s3_bucket.media.bucket
+s3_key           = "code/package.zip"
+source_code_hash = data.archive_file.package.output_base64sha256
+"""
+
+
+@needs_terraform
+@pytest.mark.parametrize("archive, extra, deploy, files", [
+    (ARCHIVE_DIR, "", BY_FILENAME, {"src/app.py": READS_ONLY}),
+    (ARCHIVE_DIR, UPLOADED, BY_S3, {"src/app.py": READS_ONLY}),
+    # source_file zips app.py alone: other.py beside it is not in the package.
+    (ARCHIVE_FILE, "", BY_FILENAME, {"src/app.py": READS_ONLY, "src/other.py": WRITES_BACK}),
+], ids=["source_dir", "uploaded-to-s3", "source_file"])
+def test_a_terraform_package_without_its_handler_module_cannot_start(tmp_path, monkeypatch, archive, extra,
+                                                                       deploy, files):
+    handler = 'handler = "other.handler"' if "src/other.py" in files else 'handler = "first_job.handler"'
+    unit = tf_unit(tmp_path / "infra", deploy + handler, archive + extra, files)
+    monkeypatch.chdir(tmp_path)
+    document, _ = scan("infra")
+    assert rules(document) == {"WL110": "warning"}
+    (finding,) = document["findings"]
+    assert "cannot start as written" in finding["message"]
+    built_from = "infra/src/app.py" if archive is ARCHIVE_FILE else "infra/src"
+    assert f"is not in the package built from {built_from}, so the function cannot start as written" in \
+        "\n".join(finding["notes"])
+    assert unit.is_dir()
+
+
+@needs_terraform
+@pytest.mark.parametrize("archive, extra, deploy, handler, why", [
+    (ARCHIVE_DIR, "", BY_FILENAME, "app.handler", "the handler is there: its code decides"),
+    (ARCHIVE_DIR, "", BY_FILENAME + 'layers = ["arn:aws:lambda:us-east-1:123456789012:layer:deps:1"]\n',
+     "first_job.handler", "a layer may hold a Python handler module"),
+    # Uploaded under another key than the function's: what is deployed there is not known.
+    (ARCHIVE_DIR, UPLOADED.replace("code/package.zip", "code/other.zip"), BY_S3, "first_job.handler",
+     "the S3 object is not the archive"),
+])
+def test_only_a_package_known_exactly_and_lacking_the_module_cannot_start(tmp_path, monkeypatch, archive, extra,
+                                                                          deploy, handler, why):
+    tf_unit(tmp_path / "infra", deploy + f'handler = "{handler}"', archive + extra, {"src/app.py": WRITES_BACK})
+    monkeypatch.chdir(tmp_path)
+    document, _ = scan("infra")
+    assert rules(document).get("EL101") == "error", why
+    assert "cannot start" not in json.dumps(document)
+
+
+def test_a_sam_folder_without_the_handler_module_stays_an_error(tmp_path, monkeypatch):
+    # `sam build` may complete a CodeUri folder: no claim that the function cannot start.
+    fn = function([s3_crud("MediaBucket")], {"Upload": s3_event("MediaBucket")}, code_uri="src/",
+                  handler="first_job.handler", Environment=environment(OUTPUT_BUCKET=ref("MediaBucket")))
+    write(tmp_path, template({"MediaBucket": bucket(), "ResizeFn": fn}), {"src/app.py": READS_ONLY})
+    monkeypatch.chdir(tmp_path)
+    document, _ = scan("template.yaml")
+    assert rules(document).get("EL101") == "error"
+    assert "not found at src/first_job.py" in notes(document, "EL101")
 
 
 def test_extracting_an_unsafe_archive_writes_nothing_outside(tmp_path, private_tmp):

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from loopcheck.code import locate_go
+from loopcheck.code import exact_package, locate_go
 from loopcheck.knowledge.handler_files import BUILT_SUFFIXES, JS_SUFFIXES, PYTHON_SUFFIXES
 from loopcheck.load.localfiles import inside, read_text, repository_root, resolved
 from loopcheck.model.resources import SAM_FUNCTION, Function, Model
@@ -56,6 +56,7 @@ class CodeSource:
     archive: Optional[Path] = None  # a local .zip holding the code; `member` is the handler's file in it
     member: str = ""
     shown: str = ""  # the archive as messages name it (`fn/process.zip`)
+    cannot_start: bool = False  # its exact package lacks the handler module (`reason` says which)
 
     @property
     def found(self) -> bool:
@@ -205,6 +206,11 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
     module, function_name = handler
     if folder.is_file():
         return _archive(folder, module, function_name, language)
+    package = exact_package.package_of(metadata, template_dir)
+    if (package is not None and not props.get("Layers") and _inside(package, boundary, paths)
+            and exact_package.lacks_module(package, module, language)):  # a layer may hold a Python handler
+        return CodeSource(reason=f"handler module {module} is not in the package built from {_shown(package)}, "
+                                 "so the function cannot start as written", cannot_start=True)
     entry: Optional[Path] = None
     if not folder.is_dir():
         source, source_root, _ = (_from_build(folder / (module + ".js"), boundary, paths)
