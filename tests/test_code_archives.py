@@ -69,6 +69,17 @@ s3 = boto3.client("s3")
 def save(key):
     s3.put_object(Bucket=os.environ["OUTPUT_BUCKET"], Key="small-" + key, Body=b"")
 """
+# The same in Node.js (SDK v3).
+WRITES_BACK_JS = """\
+import { S3Client, PutObjectCommand } from "@aws-sdk/client-s3";
+
+const s3 = new S3Client({});
+
+export const handler = async (event) => {
+  const key = event.Records[0].s3.object.key;
+  await s3.send(new PutObjectCommand({ Bucket: process.env.OUTPUT_BUCKET, Key: `small-${key}`, Body: "" }));
+};
+"""
 # A handler that only reads and logs.
 READS_ONLY = """\
 import boto3
@@ -145,6 +156,18 @@ def test_the_archive_is_read_like_a_folder_imports_followed_inside_it(tmp_path, 
     document, _ = scan("template.yaml")
     assert rules(document).get("EL101") == "error"
     assert "fn/process.zip/lib/store.py:8 PutObject" in notes(document, "EL101")
+
+
+def test_a_nodejs_handler_in_a_zip_is_read_too(tmp_path, monkeypatch, private_tmp):
+    fn = function([s3_crud("MediaBucket")], {"Upload": s3_event("MediaBucket")}, code_uri="fn.zip",
+                  handler="handlers/resize.handler", runtime="nodejs20.x",
+                  Environment=environment(OUTPUT_BUCKET=ref("MediaBucket")))
+    write(tmp_path, template({"MediaBucket": bucket(), "ResizeFn": fn}))
+    make_zip(tmp_path / "fn.zip", {"handlers/resize.mjs": WRITES_BACK_JS, "package.json": "{}"})
+    monkeypatch.chdir(tmp_path)
+    document, _ = scan("template.yaml")
+    assert rules(document).get("EL101") == "error"
+    assert "fn.zip/handlers/resize.mjs:7 PutObject" in notes(document, "EL101")
 
 
 def test_a_zip_whose_code_never_writes_back_is_no_loop(tmp_path, monkeypatch, private_tmp):
