@@ -113,6 +113,8 @@ CATALOGUE: List[Tuple[str, str]] = [
     (SAM_FUNCTION, "Properties.Events.*.Properties.FilterPattern"),
     # -- CloudWatch Logs: a function's own log group, and subscription filters (loopcheck.services.logs)
     *_rows(FUNCTIONS, "Properties.LoggingConfig", "Properties.LoggingConfig.LogGroup"),
+    # -- a package known exactly (the Terraform translator's Metadata), unless a layer may add to it
+    *_rows(FUNCTIONS, "Properties.Layers", "Metadata.loopcheck:package"),
     ("AWS::Logs::LogGroup", "Properties.LogGroupName"),
     *_rows(("AWS::Logs::SubscriptionFilter",), "Properties.LogGroupName", "Properties.FilterPattern",
            "Properties.DestinationArn"),
@@ -539,18 +541,23 @@ Resources:
             Permissions: [Read, Write]
   CodeFn:
     Type: AWS::Serverless::Function
+    Metadata:
+      loopcheck:package: src/missing
     Properties:
       Runtime: python3.12
       CodeUri: src/missing
       Handler: app.handler
+      Layers: [arn:aws:lambda:us-east-1:123456789012:layer:deps:1]
       Role: {"Fn::If": [IsProd, {"Fn::GetAtt": [Role, Arn]}, {Ref: "AWS::NoValue"}]}
   AssetFn:
     Type: AWS::Lambda::Function
     Metadata:
       aws:asset:path: asset.missing
+      loopcheck:package: asset.missing
     Properties:
       Runtime: nodejs20.x
       Handler: index.handler
+      Layers: [arn:aws:lambda:us-east-1:123456789012:layer:deps:1]
       Role: {"Fn::GetAtt": [Role, Arn]}
       Code:
         S3Bucket: assets

@@ -9,7 +9,7 @@ a verdict more exact, never silently safe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -133,6 +133,20 @@ def _run_analyser(source: CodeSource) -> CodeFacts:
     return js_facts.analyse_js(source.entry, source.function_name, source.root)
 
 
+def _analyse_archive(source: CodeSource) -> CodeFacts:
+    """The facts of a handler inside a local .zip: analysed in a private copy that is removed
+    afterwards, its files named inside the archive (`fn/x.zip/app.py`)."""
+    from loopcheck.code import archives  # imported here: most code is a folder, and zipfile costs start-up
+
+    assert source.archive is not None
+    try:
+        with archives.extracted(source.archive) as folder:
+            copy = replace(source, entry=folder / source.member, root=folder)
+            return archives.relabel(_run_analyser(copy), str(folder), source.shown)
+    except archives.ArchiveError as error:
+        return CodeFacts(source.language or "", analysed=False, problems=[archives.reason(source.shown, error)])
+
+
 def function_code(model: Model, function: Function,
                   analysed: Optional[Dict[tuple, CodeFacts]] = None,
                   paths: Optional[Dict[str, Path]] = None) -> FunctionCode:
@@ -144,11 +158,11 @@ def function_code(model: Model, function: Function,
     if not source.found:
         return FunctionCode(source, None)
     key = (source.language, str(source.entry), str(source.root), source.function_name, source.inline_text,
-           source.inline_name)  # inline code is named after its function: not shared
+           source.inline_name, str(source.archive), source.member)  # inline code is named after its function
     facts = analysed.get(key) if analysed is not None else None
     if facts is None:
         try:
-            facts = _run_analyser(source)
+            facts = _analyse_archive(source) if source.archive is not None else _run_analyser(source)
         except Exception as exc:  # noqa: BLE001 - an analyser bug must not stop the scan
             facts = CodeFacts(language=source.language or "", analysed=False,
                               problems=[f"internal error analysing code ({type(exc).__name__}: {exc})"])

@@ -14,7 +14,13 @@ Nothing outside the repository that holds the template is read.
 
 Reasons when nothing is found: `not found at <path>`, `container image without a build
 context (Metadata.DockerContext)`, `code in S3`, `unsupported language <runtime>`, a code
-folder outside the repository, `could not be parsed (<file>:<line>)`, an archive.
+folder outside the repository, `could not be parsed (<file>:<line>)`, an archive loopcheck does
+not read (`code archive <path> not read: <why>`, loopcheck.code.archives).
+
+A local .zip (`CodeUri: fn.zip`, `Code: fn.zip`, Terraform `filename`) of a Python or Node.js
+function is read: the handler's member is found in its listing here, and the code stage
+analyses a private copy of it. A function whose package the template gives exactly (see
+loopcheck.code.exact_package) and lacks its handler module cannot start: `cannot_start`.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from loopcheck.code import locate_go
+from loopcheck.code import exact_package, locate_go
 from loopcheck.knowledge.handler_files import BUILT_SUFFIXES, JS_SUFFIXES, PYTHON_SUFFIXES
 from loopcheck.load.localfiles import inside, read_text, repository_root, resolved
 from loopcheck.model.resources import SAM_FUNCTION, Function, Model
@@ -47,10 +53,14 @@ class CodeSource:
     inline_name: str = ""  # a file name to show for inline code
     reason: str = ""  # set when there is nothing to analyse
     escapes: bool = False  # the template names a code folder outside its repository
+    archive: Optional[Path] = None  # a local .zip holding the code; `member` is the handler's file in it
+    member: str = ""
+    shown: str = ""  # the archive as messages name it (`fn/process.zip`)
+    cannot_start: bool = False  # its exact package lacks the handler module (`reason` says which)
 
     @property
     def found(self) -> bool:
-        return self.entry is not None or self.inline_text is not None
+        return self.entry is not None or self.inline_text is not None or self.archive is not None
 
 
 def _language_of(runtime: Any) -> Optional[str]:
@@ -187,13 +197,20 @@ def _locate(model: Model, function: Function, paths: Dict[str, Any]) -> CodeSour
         return _java(function, code, metadata, template_dir, paths)
     if handler is None:
         return CodeSource(reason="no Handler")
-    folder = _code_folder(function, code, metadata, template_dir)
+    folder = _code_location(function, code, metadata, template_dir)
     if isinstance(folder, str):
         return CodeSource(reason=folder)
     boundary = _boundary(template_dir, paths)
     if not _inside(folder, boundary, paths):
         return _outside(folder, boundary)
     module, function_name = handler
+    if folder.is_file():
+        return _archive(folder, module, function_name, language)
+    package = exact_package.package_of(metadata, template_dir)
+    if (package is not None and not props.get("Layers") and _inside(package, boundary, paths)
+            and exact_package.lacks_module(package, module, language)):  # a layer may hold a Python handler
+        return CodeSource(reason=f"handler module {module} is not in the package built from {_shown(package)}, "
+                                 "so the function cannot start as written", cannot_start=True)
     entry: Optional[Path] = None
     if not folder.is_dir():
         source, source_root, _ = (_from_build(folder / (module + ".js"), boundary, paths)
@@ -261,11 +278,24 @@ def _csharp(function: Function, code: Any, metadata: Dict[str, Any], template_di
 
 
 def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path):
-    """The code folder as a Path, or a string saying why there is none."""
+    """The code folder as a Path, or a string saying why there is none (an archive, for the
+    languages whose archives are not read)."""
+    folder = _code_location(function, code, metadata, template_dir)
+    if isinstance(folder, Path) and folder.is_file():
+        if isinstance(metadata.get("aws:asset:path"), str):
+            return f"not found at {_shown(folder)} (CDK asset)"
+        return f"code is an archive ({folder.name})"
+    return folder
+
+
+def _code_location(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path):
+    """The code folder, or the archive file, as a Path; or a string saying why there is none."""
     asset = metadata.get("aws:asset:path")
     if isinstance(asset, str):
         folder = template_dir / asset
-        return folder if folder.is_dir() else f"not found at {_shown(folder)} (CDK asset)"
+        if folder.is_dir() or folder.is_file() and folder.suffix.lower() == ".zip":
+            return folder
+        return f"not found at {_shown(folder)} (CDK asset)"
     if "CodeUri" not in function.properties and function.type == SAM_FUNCTION:
         return template_dir  # `sam build` builds a function without CodeUri from the template's folder
     location = function.properties.get("CodeUri") if "CodeUri" in function.properties else code
@@ -278,9 +308,35 @@ def _code_folder(function: Function, code: Any, metadata: Dict[str, Any], templa
     if "://" in location:
         return f"not found at {location}"
     folder = Path(location) if os.path.isabs(location) else template_dir / location
-    if folder.is_file():
-        return f"code is an archive ({folder.name})"
     return folder  # it may be missing: a build output folder, found from its sources below
+
+
+def _archive(archive: Path, module: str, function_name: str, language: Optional[str]) -> CodeSource:
+    """A Python or Node.js handler in a local .zip: its member, found in the listing (the code
+    stage extracts and reads it), or why not."""
+    from loopcheck.code import archives  # imported here: most code is a folder, and zipfile costs start-up
+
+    shown = _shown(archive)
+    if not archives.is_archive(archive):
+        return CodeSource(reason=f"code is an archive ({archive.name})")
+    try:
+        files = set(archives.list_files(archive))
+    except archives.ArchiveError as error:
+        return CodeSource(reason=archives.reason(shown, error))
+    python_module = module if "/" in module else module.replace(".", "/")
+    candidates: List[str] = []
+    if language in (None, "python"):
+        candidates += [python_module + s for s in PYTHON_SUFFIXES]
+    if language in (None, "javascript", "typescript"):
+        candidates += [module + s for s in JS_SUFFIXES]
+    for candidate in candidates:
+        member = posixpath.normpath(candidate)
+        if member in files:
+            return CodeSource(language=_language_of_file(Path(member)), archive=archive, member=member,
+                              shown=shown, function_name=function_name)
+    suffix = ".py" if language == "python" else ".js" if language else ".*"
+    shown_module = python_module if language == "python" else module
+    return CodeSource(reason=f"not found at {shown}/{shown_module}{suffix}")
 
 
 def _java(function: Function, code: Any, metadata: Dict[str, Any], template_dir: Path,

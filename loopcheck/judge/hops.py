@@ -222,7 +222,8 @@ def _write_candidates(graph: EventGraph, effect: Effect, consumer: str) -> List[
         note = code.why_not
     if not decided:
         for grant in effect.grants:
-            broad = broad_grant_reason(model, grant.action, grant.resource_tokens, str(grant.resource), first)
+            broad = (broad_grant_reason(model, grant.action, grant.resource_tokens, str(grant.resource), first)
+                     or _cannot_start(graph, writer))
             hop = Hop(writer, first, consumer, POSSIBLE if broad else LOOP, grant=grant,
                       why=f"{grant.action} on {grant.resource}", code_note=note, broad=broad)
             out.append((hop, _from_permission(grant.action, kind)))
@@ -231,6 +232,15 @@ def _write_candidates(graph: EventGraph, effect: Effect, consumer: str) -> List[
             out.append((Hop(writer, first, consumer, POSSIBLE, unknown=unknown, code_note=note,
                             why=f"{unknown.reason}: it may write {model.display(first)}"), Emission()))
     return out
+
+
+def _cannot_start(graph: EventGraph, writer: str) -> str:
+    """Why the writer's grant shows no write at all: it cannot start (its exact package lacks
+    its handler module, loopcheck.code.exact_package); "" when it can."""
+    code = graph.code.get(writer)
+    if code is None or not code.source.cannot_start:
+        return ""
+    return f"{graph.model.display(writer)} cannot start as written, so its grant shows no write"
 
 
 def _object_candidates(graph: EventGraph, effect: Effect, after: str, consumer: str,
@@ -274,8 +284,9 @@ def _object_grant_candidates(graph: EventGraph, effect: Effect, after: str, cons
                                          arns, effect.denies)
             level, broad = _LEVEL[verdict], ""
             if level == LOOP:
-                broad = broad_grant_reason(graph.model, grant.action, grant.resource_tokens,
-                                           str(grant.resource), bucket, bucket_arns=arns)
+                broad = (broad_grant_reason(graph.model, grant.action, grant.resource_tokens,
+                                            str(grant.resource), bucket, bucket_arns=arns)
+                         or _cannot_start(graph, writer))
                 level = POSSIBLE if broad else LOOP
             hop = Hop(writer, bucket, consumer, level, grant=grant, why=why, broad=broad, code_note=note)
             hop.links.append((trigger, ""))

@@ -63,7 +63,7 @@ PROPERTIES: Dict[str, Dict[str, str]] = {
     "aws_s3_bucket": {"bucket": "BucketName"},
     "aws_lambda_function": {
         "function_name": "FunctionName", "handler": "Handler", "runtime": "Runtime", "role": "Role",
-        "package_type": "PackageType",
+        "package_type": "PackageType", "layers": "Layers",
     },
     "aws_lambda_alias": {"function_name": "FunctionName", "name": "Name",
                          "function_version": "FunctionVersion"},

@@ -13,7 +13,11 @@ Every node carries the line of the block that wrote it (a folded part the line o
 block), so findings point at the `.tf` line; `files` says which file each resource is in.
 Handler code: a function's Code is its code folder (an `archive_file`'s source_dir or
 source_file, a `filename`, the module's source_path) written relative to the folder of the
-function's own file, which is where the code stage looks.
+function's own file, which is where the code stage looks. When the function deploys exactly what
+an `archive_file` of the configuration zips (its `filename` is the archive's output_path, or it
+names the S3 object an `aws_s3_object` uploads the archive to), nothing is added to that folder
+or file: its Metadata says so (EXACT_PACKAGE_METADATA), and a handler module missing from it
+is missing from the function.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from loopcheck.knowledge.handler_files import EXACT_PACKAGE_METADATA
 from loopcheck.knowledge.terraform_types import (
     ATTRIBUTES,
     DATA_NODE_TYPES,
@@ -106,6 +111,7 @@ class _Translator:
         self.by_address: Dict[str, TfResource] = {resource.address: resource for resource in resources}
         self.values = ValueTranslator(self._reference)
         self.out: Dict[str, _Out] = {}
+        self.metadata: Dict[str, Dict[str, Any]] = {}  # address -> Metadata entries beside suppressions
         root = config.source
         self.root_dir = root if os.path.isdir(root) else os.path.dirname(root)
 
@@ -145,9 +151,12 @@ class _Translator:
         files: Dict[str, str] = {}
         for address, out in self.out.items():
             body: Dict[str, Any] = {"Type": out.cfn_type, "Properties": out.properties}
+            metadata = dict(self.metadata.get(address, {}))
             if out.ignore:
-                body["Metadata"] = {"loopcheck": {"ignore": [{"rule": rule, "reason": reason}
-                                                             for rule, reason in out.ignore]}}
+                metadata["loopcheck"] = {"ignore": [{"rule": rule, "reason": reason}
+                                                     for rule, reason in out.ignore]}
+            if metadata:
+                body["Metadata"] = metadata
             resources[address] = _marked(body, out.source.line)
             for path, line in out.lines.items():
                 _remark(resources[address]["Properties"], path, line)
@@ -388,6 +397,9 @@ def _lambda_function(t: _Translator, resource: TfResource, props: Properties) ->
     code = _code(t, resource)
     if code is not None:
         props["Code"] = code
+    package = _exact_package(t, resource)
+    if package is not None:
+        t.metadata.setdefault(resource.address, {})[EXACT_PACKAGE_METADATA] = package
     if values.get("image_uri") is not None:
         props["PackageType"] = "Image"
 
@@ -410,16 +422,66 @@ def _code(t: _Translator, resource: TfResource) -> Any:
     elif values.get("filename") is not None:
         path = t.local_path(values["filename"], resource.module_dir)
     if path is not None:
-        # Relative, whether the reader gave absolute paths or not: messages name the code the
-        # way they name the function's file.
-        start = os.path.abspath(os.path.dirname(resource.file) or ".")
-        try:
-            return os.path.relpath(os.path.abspath(path), start)
-        except ValueError:  # another drive
-            return path
+        return _beside(resource, path)
     if values.get("s3_bucket") is not None:
         return {"S3Bucket": t.value(values["s3_bucket"]), "S3Key": t.value(values.get("s3_key"))}
     return None
+
+
+def _beside(resource: TfResource, path: str) -> str:
+    """A path relative to the folder of the resource's file, whether the reader gave absolute
+    paths or not: messages name the code the way they name the function's file."""
+    start = os.path.abspath(os.path.dirname(resource.file) or ".")
+    try:
+        return os.path.relpath(os.path.abspath(path), start)
+    except ValueError:  # another drive
+        return path
+
+
+_ARCHIVE_CONTENTS = ("source_dir", "source_file", "source", "source_content", "source_content_filename")
+_S3_OBJECT_TYPES = ("aws_s3_object", "aws_s3_bucket_object")
+
+
+def _exact_package(t: _Translator, resource: TfResource) -> Optional[str]:
+    """The folder or file (beside the function's file) the function's package is made of, with
+    nothing added: an `archive_file` written in the configuration with only source_dir or only
+    source_file (not the one a module call stands for: the community module's build may add
+    to it), which the function deploys. None when that is not certain."""
+    values = resource.values
+    archive = _archive_of(t, values)
+    if archive is None or not any(archive is declared for declared in t.config.resources):
+        return None
+    contents = [key for key in _ARCHIVE_CONTENTS if archive.values.get(key) is not None]
+    if contents not in (["source_dir"], ["source_file"]) or not _deploys(t, values, archive):
+        return None
+    path = t.local_path(archive.values[contents[0]], archive.module_dir)
+    return _beside(resource, path) if path is not None else None
+
+
+def _deploys(t: _Translator, values: Dict[str, Any], archive: TfResource) -> bool:
+    """Whether the function's code is the archive's output: its filename, or the S3 object an
+    aws_s3_object uploads the archive to (same bucket and key)."""
+    outputs = [Reference(archive.address, "output_path")]
+    if archive.values.get("output_path") is not None:
+        outputs.append(archive.values["output_path"])
+    if values.get("filename") is not None:
+        return values["filename"] in outputs
+    key = values.get("s3_key")
+    if key is None:
+        return False
+    return any(upload.type in _S3_OBJECT_TYPES and upload.mode == "managed"
+               and upload.values.get("source") in outputs and upload.values.get("key") == key
+               and _same_bucket(upload.values.get("bucket"), values.get("s3_bucket"))
+               for upload in t.resources)
+
+
+def _same_bucket(first: Any, second: Any) -> bool:
+    """Two bucket arguments that name the same bucket: equal, or the same bucket's id / bucket."""
+    if first == second:
+        return True
+    names = ("id", "bucket")
+    return (isinstance(first, Reference) and isinstance(second, Reference) and first.address == second.address
+            and first.attribute in names and second.attribute in names)
 
 
 def _archive_of(t: _Translator, values: Dict[str, Any]) -> Optional[TfResource]:
