@@ -3,6 +3,7 @@ order the files were given."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from loopcheck.app.parallel import MAX_CHUNK, chunks_largest_first, run_in_pool
@@ -41,3 +42,21 @@ def test_results_come_back_in_the_given_order(tmp_path):
     sizes = [3, 300, 30, 3000, 1, 100] * 5
     paths = _files(tmp_path, sizes)
     assert list(run_in_pool(_length, paths, "b", 2)) == [f"{size}b" for size in sizes]
+
+
+def _pid(path: str, _options: object) -> int:
+    return os.getpid()
+
+
+def test_this_process_works_beside_jobs_minus_one_workers(tmp_path):
+    paths = _files(tmp_path, [2000 - 10 * n for n in range(60)])
+    pids = set(run_in_pool(_pid, paths, None, 2))
+    assert os.getpid() in pids and len(pids) == 2
+
+
+def test_progress_counts_every_file_once(tmp_path):
+    paths = _files(tmp_path, [5, 50, 500] * 10)
+    seen = []
+    run_in_pool(_length, paths, "b", 2, lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (len(paths), len(paths))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

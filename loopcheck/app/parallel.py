@@ -1,8 +1,9 @@
-"""Scanning many files in worker processes: largest files first, in chunks that shrink as the
-work runs out, results handed back in the order the files were given.
+"""Scanning many files in several processes: this one and `jobs - 1` workers, largest files
+first, in chunks that shrink as the work runs out, results handed back in the order the files
+were given.
 
 Files are sorted by size, largest first, so the long ones start early and the last chunks
-are the small ones: the workers finish close together instead of one waiting on a large
+are the small ones: the processes finish close together instead of one waiting on a large
 template picked up at the end. A chunk holds about a quarter of each worker's share of the
 bytes left (guided scheduling): few messages while much is left, single files at the end.
 """
@@ -10,8 +11,9 @@ bytes left (guided scheduling): few messages while much is left, single files at
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple, TypeVar
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
 
 Options = TypeVar("Options")
 Outcome = TypeVar("Outcome")
@@ -55,19 +57,40 @@ def _run_chunk(work: Callable[[str, Options], Outcome], paths: List[str], option
     return [work(path, options) for path in paths]
 
 
-def run_in_pool(work: Callable[[str, Options], Outcome], paths: Sequence[str], options: Options,
-                jobs: int) -> Iterator[Outcome]:
-    """work(path, options) for every path, in `jobs` processes, yielded in the order of
-    `paths`. `work` and `options` must pickle."""
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        where: Dict[int, Tuple[Future, int]] = {}
+def run_in_pool(work: Callable[[str, Options], Outcome], paths: Sequence[str], options: Options, jobs: int,
+                progress: Optional[Callable[[int, int], None]] = None) -> List[Outcome]:
+    """work(path, options) for every path, in `jobs` processes (this one and `jobs - 1`
+    workers), returned in the order of `paths`. `work` and `options` must pickle.
+
+    The workers take chunks from the large end, this process from the small end, until they
+    meet: this process works instead of waiting, and one fewer process is forked and fed."""
+    chunks = deque(chunks_largest_first(paths, jobs))
+    results: List[Any] = [None] * len(paths)
+    finished = 0
+
+    def store(indexes: List[int], outcomes: List[Outcome]) -> None:
+        nonlocal finished
+        for index, outcome in zip(indexes, outcomes):
+            results[index] = outcome
+        finished += len(indexes)
+        if progress is not None:
+            progress(finished, len(paths))
+
+    pending: Dict[Future, List[int]] = {}
+    ahead = 2 * (jobs - 1)  # chunks queued per worker, so no worker waits on this process
+    with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
         try:
-            for chunk in chunks_largest_first(paths, jobs):
-                future = pool.submit(_run_chunk, work, [paths[index] for index in chunk], options)
-                for position, index in enumerate(chunk):
-                    where[index] = (future, position)
-            for index in range(len(paths)):
-                future, position = where[index]
-                yield future.result()[position]
+            while chunks:
+                while chunks and len(pending) < ahead:
+                    chunk = chunks.popleft()
+                    pending[pool.submit(_run_chunk, work, [paths[i] for i in chunk], options)] = chunk
+                for future in [f for f in pending if f.done()]:
+                    store(pending.pop(future), future.result())
+                if chunks:
+                    chunk = chunks.pop()
+                    store(chunk, _run_chunk(work, [paths[i] for i in chunk], options))
+            for future in as_completed(list(pending)):
+                store(pending.pop(future), future.result())
         finally:
             pool.shutdown(cancel_futures=True)
+    return results

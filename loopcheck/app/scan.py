@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence
 
 from loopcheck.load.discovery import TEMPLATE_SUFFIXES, discover  # noqa: F401 - the scan's names for them
 from loopcheck.load.loader import (
@@ -181,16 +181,16 @@ def _results(paths: List[str], options: ScanOptions, jobs: int,
     """_scan_outcome for every path, in the given order, in `jobs` processes when worth it."""
     total = len(paths)
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
-        outcomes: Iterable[FileOutcome] = (_scan_outcome(path, options) for path in paths)
-    else:
-        from loopcheck.app.parallel import run_in_pool
+        for done, path in enumerate(paths, 1):
+            outcome = _scan_outcome(path, options)
+            if progress is not None:
+                progress(done, total)
+            yield outcome
+        return
+    from loopcheck.app.parallel import run_in_pool
 
-        worker_options = replace(options, exclude=None)  # applied here; a closure does not pickle
-        outcomes = run_in_pool(_scan_outcome, paths, worker_options, jobs)
-    for done, outcome in enumerate(outcomes, 1):
-        if progress is not None:
-            progress(done, total)
-        yield outcome
+    worker_options = replace(options, exclude=None)  # applied here; a closure does not pickle
+    yield from run_in_pool(_scan_outcome, paths, worker_options, jobs, progress)
 
 
 def _found(paths: Sequence[str], options: ScanOptions) -> List[tuple]:
