@@ -284,7 +284,7 @@ def threshold(tools: Tools) -> Row:
         "from loopcheck.app.scan import discover\n"
         "s.PARALLEL_THRESHOLD = 0\n"
         "files = [p for p, e in discover([sys.argv[1]]) if e is None]\n"
-        "for n in (16, 32, 64, 128, 256, 512):\n"
+        "for n in (16, 32, 64, 96, 128, 192, 256):\n"
         "    best = {}\n"
         "    for jobs in (1, 2):\n"
         "        times = []\n"

@@ -42,7 +42,7 @@ from builder import (
 )
 from cfn_flip import to_json
 
-from loopcheck.app.scan import scan
+from loopcheck.app.scan import PARALLEL_THRESHOLD, scan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT_FIXTURE = ROOT / "fixtures" / "two-stack-export-loop"
@@ -280,8 +280,9 @@ def _cli(args, cwd, env_seed="0"):
 
 @pytest.mark.slow
 def test_jobs_1_and_jobs_2_print_the_same_bytes(tmp_path):
-    # enough templates for worker processes to start (pipeline.PARALLEL_THRESHOLD)
-    for index in range(10):
+    # enough templates for worker processes to start (loopcheck.app.scan.PARALLEL_THRESHOLD)
+    pairs = PARALLEL_THRESHOLD // 2 + 1
+    for index in range(pairs):
         pair = tmp_path / f"app{index:02d}"
         exports = (f"inbox-bucket-{index}", f"inbox-queue-arn-{index}")
         _write(pair, {"storage.yaml": storage("Inbox", *exports), "worker.yaml": worker(*exports)})
@@ -289,7 +290,7 @@ def test_jobs_1_and_jobs_2_print_the_same_bytes(tmp_path):
     two = _cli(["scan", "--format", "json", "--jobs", "2", "."], tmp_path, "2")
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
-    assert len([f for f in json.loads(one.stdout)["findings"] if "cycle_files" in f]) == 10
+    assert len([f for f in json.loads(one.stdout)["findings"] if "cycle_files" in f]) == pairs
 
 
 def test_fixture_scanned_one_template_at_a_time_is_clean(tmp_path):
