@@ -12,7 +12,9 @@ or "maybe". Each check is sound on its own:
 - `json_value_is_plain_non_template(value)`: a `.json` file is read by `json.loads` first
   anyway; its result either has the key or not. Its depth needs no second look: `json.loads`
   stops at the interpreter's recursion limit, below the values builder's own (1,000), so a
-  value it returns is one the builder would read too, to the same answer.
+  value it returns is one the builder would read too, to the same answer; and a text YAML
+  rejects, too deep for the position-keeping JSON reader, the full read judges on
+  `json.loads`' value as well (loopcheck.load.loader._too_deep_json).
 - `is_terraform_plan(value)` / `could_be_terraform_plan(text)`: a JSON document with a
   Terraform plan's top-level keys is a plan, read by the Terraform front-end, not a template.
 - `plain_yaml(loader)`: the event stream of one document the values builder would accept
