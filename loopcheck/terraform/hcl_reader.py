@@ -95,8 +95,8 @@ def _local_module_sources(folder: str) -> List[str]:
     sources: List[str] = []
     for name in _tf_files(folder):
         text = read_text(name, os.path.join(folder, name))
-        if isinstance(text, LoadError) or not re.search(r"\bmodule\b", text):
-            continue  # no module block: no need to parse
+        if isinstance(text, LoadError) or not (re.search(r"\bmodule\b", text) and _LOCAL_SOURCE.search(text)):
+            continue  # no module block with a local source: no need to parse
         parsed = parse_text(name, text)
         if isinstance(parsed, LoadError):
             continue
@@ -105,6 +105,11 @@ def _local_module_sources(folder: str) -> List[str]:
             if source is not None and _is_local(source):
                 sources.append(source)
     return sources
+
+
+# A module's source is a literal string (Terraform evaluates no expression there), so a local
+# one is written as `"./`, `"../`, `"."` or `".."`: a file without that calls no local module.
+_LOCAL_SOURCE = re.compile(r'"\.\.?(?:/|")')
 
 
 def _tf_files(folder: str) -> List[str]:
