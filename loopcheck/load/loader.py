@@ -420,7 +420,13 @@ def _encoding(raw: bytes) -> Tuple[str, int]:
 
 def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
     """Read and decode one file. Never raises for bad input: returns LoadError or Skipped."""
-    shown = str(path)
+    raw = read_bounded(str(path), path, max_bytes)
+    return raw if isinstance(raw, LoadError) else load_bytes(str(path), raw)
+
+
+def read_bounded(shown: str, path: Union[str, Path],
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Union[bytes, LoadError]:
+    """A regular file's bytes, at most `max_bytes` of them, or why not (reported as `shown`)."""
     try:
         info = Path(path).stat()
         if not stat.S_ISREG(info.st_mode):
@@ -430,11 +436,11 @@ def load_file(path: Union[str, Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Loa
                                     f"over the {max_bytes}-byte limit{SIZE_LIMIT_HINT}")
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)  # a file that grows while read stays bounded
-        if len(raw) > max_bytes:
-            return LoadError(shown, f"file is over the {max_bytes}-byte limit{SIZE_LIMIT_HINT}")
     except OSError as exc:
         return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
-    return load_bytes(shown, raw)
+    if len(raw) > max_bytes:
+        return LoadError(shown, f"file is over the {max_bytes}-byte limit{SIZE_LIMIT_HINT}")
+    return raw
 
 
 def load_bytes(shown: str, raw: bytes) -> LoadResult:

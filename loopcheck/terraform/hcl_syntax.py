@@ -9,13 +9,11 @@ output drops the positions and quotes values as written.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
-from loopcheck.load.loader import DEFAULT_MAX_BYTES, LoadError
+from loopcheck.load.loader import DEFAULT_MAX_BYTES, LoadError, read_bounded
 
 
 @dataclass
@@ -118,18 +116,9 @@ def read_file(shown: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Unio
 
 def read_text(shown: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[str, LoadError]:
     """A file's UTF-8 text (a byte order mark dropped), or why it cannot be read."""
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            return LoadError(shown, "not a regular file (a device, pipe or socket): not read")
-        if info.st_size > max_bytes:
-            return LoadError(shown, f"file is {info.st_size} bytes, over the {max_bytes}-byte limit")
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as exc:
-        return LoadError(shown, f"cannot read file: {exc.strerror or exc}")
-    if len(raw) > max_bytes:
-        return LoadError(shown, f"file is over the {max_bytes}-byte limit")
+    raw = read_bounded(shown, path, max_bytes)
+    if isinstance(raw, LoadError):
+        return raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
