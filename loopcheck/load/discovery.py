@@ -89,7 +89,7 @@ def _first_time(folder: str, units: Set[str]) -> bool:
     return True
 
 
-def _joined(folder: str, name: str) -> str:
+def joined(folder: str, name: str) -> str:
     """A walked path as linters print it: `infra/t.yaml` when the current folder is walked, not
     `./infra/t.yaml` (pre-commit names files the same way, so both spellings of a file agree)."""
     return name if folder == os.curdir else os.path.join(folder, name)
@@ -135,12 +135,12 @@ def _walk(top: str, rules: Optional[IgnoreRules], exclude: Optional[Callable[[st
                 unit_found = True
                 yield os.path.normpath(folder), None
                 continue
-            path = _joined(folder, name)
+            path = joined(folder, name)
             if not is_own_file(path, own_files):
                 yield path, None
         below = []
         for name in sorted(folders):
-            path = _joined(folder, name)
+            path = joined(folder, name)
             if exclude and exclude(path):
                 continue
             if rules is not None and rules.ignored(os.path.join(absolute, name), True):

@@ -30,6 +30,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
+from loopcheck.load.discovery import joined
 from loopcheck.load.loader import LoadError
 from loopcheck.load.localfiles import inside, repository_root
 from loopcheck.terraform.config import Reference, TfConfiguration, TfModuleCall, TfResource, Unknown
@@ -133,11 +134,6 @@ def _module_source(parsed: HclFile, block: Block) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
-def _joined(folder: str, name: str) -> str:
-    """A path as the scan names it (discovery's rule: no `./` in front)."""
-    return name if folder == os.curdir else os.path.join(folder, name)
-
-
 class _Reader:
     """One read of a root module: the configuration being built and its notes."""
 
@@ -169,13 +165,13 @@ class _Reader:
         for name in sorted(names):
             path = os.path.join(folder, name)
             if name.endswith(".tf.json"):
-                self.note(f"{_joined(shown, name)}: Terraform's JSON syntax is not read")
+                self.note(f"{joined(shown, name)}: Terraform's JSON syntax is not read")
             if not name.endswith(".tf") or not os.path.isfile(path):
                 continue
             if name == "override.tf" or name.endswith("_override.tf"):
-                self.note(f"{_joined(shown, name)}: an override file, not merged (not read)")
+                self.note(f"{joined(shown, name)}: an override file, not merged (not read)")
                 continue
-            result = read_file(_joined(shown, name), path)
+            result = read_file(joined(shown, name), path)
             if isinstance(result, LoadError):
                 raise _Failed(result)
             parsed.append(result)
@@ -193,7 +189,7 @@ class _Reader:
         values: Dict[str, Any] = {}
         literal = Scope(self.root, self.root, references=False, boundary=self.boundary)
         for name in ordered:
-            shown, path = _joined(self.folder, name), os.path.join(self.root, name)
+            shown, path = joined(self.folder, name), os.path.join(self.root, name)
             if not os.path.isfile(path):
                 continue
             if name.endswith(".json"):
